@@ -1,0 +1,1 @@
+//! The import planner: records + plan + current books -> changes.

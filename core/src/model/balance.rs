@@ -1,0 +1,43 @@
+//! Balance transactions: every movement in the Stripe balance.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{FeeDetail, Id, SourceRef};
+use crate::money::Currency;
+
+/// A balance transaction (gross, fee, net in the settlement currency).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BalanceTransaction {
+    /// The books' own id.
+    pub id: Id,
+    /// Source details.
+    pub source: SourceRef,
+    /// Gross amount, signed, settlement currency.
+    pub amount: Decimal,
+    /// Settlement currency.
+    pub currency: Currency,
+    /// Fee.
+    pub fee: Decimal,
+    /// Fee breakdown.
+    pub fee_details: Vec<FeeDetail>,
+    /// `amount - fee`.
+    pub net: Decimal,
+    /// Presentment to settlement rate, when converted.
+    pub exchange_rate: Option<Decimal>,
+    /// Stripe `type` (charge, refund, payout, adjustment, ...).
+    pub kind: String,
+    /// Stripe `reporting_category` (charge, refund, dispute, payout, fee, ...).
+    pub reporting_category: Option<String>,
+    /// `pending` or `available`.
+    pub status: Option<String>,
+    /// When the funds become available.
+    pub available_on: Option<DateTime<Utc>>,
+    /// The originating object id (`ch_...`, `re_...`, `po_...`).
+    pub source_object: Option<String>,
+    /// The payout that settled it, when known.
+    pub payout_ref: Option<String>,
+    /// Books id of the payment it belongs to, once resolved.
+    pub payment_id: Option<Id>,
+}

@@ -1,0 +1,100 @@
+//! Import history: one entry per import run.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Id;
+
+/// Outcome of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still going (or killed before finishing; a new run resumes it).
+    Running,
+    /// Finished with no failures.
+    Succeeded,
+    /// Finished; some records failed.
+    PartiallyFailed,
+    /// Stopped by an error.
+    Failed,
+}
+
+impl RunStatus {
+    /// The snake_case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::PartiallyFailed => "partially_failed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Counters for one object type (or the whole run).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Records created.
+    pub created: u64,
+    /// Records updated.
+    pub updated: u64,
+    /// Records seen and unchanged.
+    pub unchanged: u64,
+    /// Records skipped (filters, stale snapshots).
+    pub skipped: u64,
+    /// Records that failed.
+    pub failed: u64,
+}
+
+impl Counts {
+    /// Adds another set of counts.
+    pub fn add(&mut self, o: &Counts) {
+        self.created += o.created;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.skipped += o.skipped;
+        self.failed += o.failed;
+    }
+}
+
+/// A record that could not be imported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Source object type (or `"file"` for unreadable input).
+    pub object: String,
+    /// Source id, or the file path for unreadable input.
+    pub external_id: String,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// One import run in the history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportRun {
+    /// Run id.
+    pub id: Id,
+    /// Hash of the plan it ran.
+    pub plan_hash: String,
+    /// Source system and account.
+    pub source: String,
+    /// `live` or `test`.
+    pub mode: String,
+    /// Start time.
+    pub started_at: DateTime<Utc>,
+    /// End time.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Status.
+    pub status: RunStatus,
+    /// Totals.
+    pub totals: Counts,
+    /// Counts per object type.
+    pub by_object: BTreeMap<String, Counts>,
+    /// Failed records.
+    pub failures: Vec<Failure>,
+    /// Notes (resumed from a checkpoint, fallback to backfill, ...).
+    pub notes: Vec<String>,
+    /// Error that stopped the run, if any.
+    pub error: Option<String>,
+}

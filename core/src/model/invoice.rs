@@ -1,0 +1,158 @@
+//! Invoices and their lines.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Id, OriginalCustomer, PaymentRefs, SourceRef};
+use crate::money::Currency;
+
+/// Status of an invoice in the books.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    /// Not yet issued.
+    Draft,
+    /// Issued, nothing paid.
+    Open,
+    /// Issued, part paid.
+    PartiallyPaid,
+    /// Fully paid.
+    Paid,
+    /// Cancelled.
+    Void,
+    /// Written off as not collectible.
+    Uncollectible,
+}
+
+impl InvoiceStatus {
+    /// The snake_case name (`"partially_paid"`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Open => "open",
+            InvoiceStatus::PartiallyPaid => "partially_paid",
+            InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Void => "void",
+            InvoiceStatus::Uncollectible => "uncollectible",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "draft" => InvoiceStatus::Draft,
+            "open" => InvoiceStatus::Open,
+            "partially_paid" => InvoiceStatus::PartiallyPaid,
+            "paid" => InvoiceStatus::Paid,
+            "void" => InvoiceStatus::Void,
+            "uncollectible" => InvoiceStatus::Uncollectible,
+            _ => return None,
+        })
+    }
+
+    /// Whether payments may still be allocated to an invoice in this status.
+    pub fn accepts_payments(&self) -> bool {
+        matches!(
+            self,
+            InvoiceStatus::Open
+                | InvoiceStatus::PartiallyPaid
+                | InvoiceStatus::Paid
+                | InvoiceStatus::Uncollectible
+        )
+    }
+}
+
+/// One line of an invoice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    /// Source id of the line (`il_...`).
+    pub external_id: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Quantity.
+    pub quantity: Decimal,
+    /// Unit amount in major units, when known.
+    pub unit_amount: Option<Decimal>,
+    /// Line amount in major units (before invoice-level discounts and tax).
+    pub amount: Decimal,
+    /// Tax on the line.
+    pub tax: Decimal,
+    /// Service period start.
+    pub period_start: Option<DateTime<Utc>>,
+    /// Service period end.
+    pub period_end: Option<DateTime<Utc>>,
+    /// Source id of the price (or plan).
+    pub price_ref: Option<String>,
+    /// Source id of the product.
+    pub product_ref: Option<String>,
+    /// Source id of the subscription item, for subscription lines.
+    pub subscription_item_ref: Option<String>,
+    /// A proration line.
+    pub proration: bool,
+}
+
+/// An invoice in the books.
+///
+/// `amount_paid`, `amount_remaining` and `status` are the books' view, derived from
+/// allocations; the source's own status is kept in `source.status`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// The books' own id.
+    pub id: Id,
+    /// Source details.
+    pub source: SourceRef,
+    /// Books id of the customer.
+    pub customer_id: Option<Id>,
+    /// The customer as the source named it.
+    pub customer_ref: Option<OriginalCustomer>,
+    /// Books id of the subscription that billed it.
+    pub subscription_id: Option<Id>,
+    /// Source id of that subscription.
+    pub subscription_ref: Option<String>,
+    /// Invoice number (null until finalized).
+    pub number: Option<String>,
+    /// Books status.
+    pub status: InvoiceStatus,
+    /// Currency.
+    pub currency: Currency,
+    /// Sum of lines before invoice discounts and exclusive tax.
+    pub subtotal: Decimal,
+    /// Total discounts.
+    pub discount: Decimal,
+    /// Total tax.
+    pub tax: Decimal,
+    /// Total after discounts and tax.
+    pub total: Decimal,
+    /// What the customer owes (total adjusted by customer balance).
+    pub amount_due: Decimal,
+    /// Paid, per the books' allocations.
+    pub amount_paid: Decimal,
+    /// Still open, per the books.
+    pub amount_remaining: Decimal,
+    /// Written off under the policy's tolerance.
+    pub amount_written_off: Decimal,
+    /// What the source says was paid (for paid-only imports and audit).
+    pub source_amount_paid: Decimal,
+    /// Issue (finalization) time.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// Due date.
+    pub due_date: Option<DateTime<Utc>>,
+    /// When the source marked it paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// Lines.
+    pub lines: Vec<InvoiceLine>,
+    /// Payment objects the source names for this invoice (charge, payment intent, ...).
+    pub payment_refs: PaymentRefs,
+    /// Source metadata.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Invoice {
+    /// The amount allocations may fill: `amount_due`.
+    pub fn collectible(&self) -> Decimal {
+        self.amount_due
+    }
+}

@@ -1,0 +1,5 @@
+//! Reconciliation: matching payments to invoices, allocations, payouts to deposits.
+
+mod policy;
+
+pub use policy::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};

@@ -1,0 +1,159 @@
+//! Records as a source delivers them, before the books resolve references.
+//!
+//! A `Record` holds a model struct whose books ids (`id`, `customer_id`, ...) are
+//! still empty and whose references are source ids (`customer_ref`, `refs`, ...).
+//! The import planner resolves them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::*;
+
+/// One object read from a source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Record {
+    /// A customer.
+    Customer(Customer),
+    /// A product.
+    Product(Product),
+    /// A price or legacy plan.
+    Price(Price),
+    /// An invoice with its lines.
+    Invoice(Invoice),
+    /// A subscription with its items.
+    Subscription(Subscription),
+    /// A charge, payment intent, invoice payment or paid checkout session.
+    Payment(Payment),
+    /// A refund.
+    Refund(Refund),
+    /// A dispute.
+    Dispute(Dispute),
+    /// A balance transaction.
+    BalanceTransaction(BalanceTransaction),
+    /// A payout.
+    Payout(Payout),
+}
+
+impl Record {
+    /// Source details of the record.
+    pub fn source(&self) -> Option<&SourceRef> {
+        match self {
+            Record::Customer(r) => r.source.as_ref(),
+            Record::Product(r) => Some(&r.source),
+            Record::Price(r) => Some(&r.source),
+            Record::Invoice(r) => Some(&r.source),
+            Record::Subscription(r) => Some(&r.source),
+            Record::Payment(r) => Some(&r.source),
+            Record::Refund(r) => Some(&r.source),
+            Record::Dispute(r) => Some(&r.source),
+            Record::BalanceTransaction(r) => Some(&r.source),
+            Record::Payout(r) => Some(&r.source),
+        }
+    }
+
+    /// The scope this record belongs to (for the plan's object filter).
+    pub fn scope(&self) -> ObjectScope {
+        match self {
+            Record::Customer(_) => ObjectScope::Customers,
+            Record::Product(_) | Record::Price(_) => ObjectScope::Products,
+            Record::Invoice(_) => ObjectScope::Invoices,
+            Record::Subscription(_) => ObjectScope::Subscriptions,
+            Record::Payment(_) => ObjectScope::Payments,
+            Record::Refund(_) => ObjectScope::Refunds,
+            Record::Dispute(_) => ObjectScope::Disputes,
+            Record::BalanceTransaction(_) => ObjectScope::BalanceTransactions,
+            Record::Payout(_) => ObjectScope::Payouts,
+        }
+    }
+
+    /// Source object type, e.g. `"invoice"`.
+    pub fn object(&self) -> &str {
+        self.source()
+            .map(|s| s.object.as_str())
+            .unwrap_or("customer")
+    }
+
+    /// Source id.
+    pub fn external_id(&self) -> &str {
+        self.source().map(|s| s.external_id.as_str()).unwrap_or("")
+    }
+}
+
+/// The kinds of source objects a plan can import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectScope {
+    /// Customers.
+    Customers,
+    /// Products, prices and plans.
+    Products,
+    /// Invoices with lines.
+    Invoices,
+    /// Subscriptions with items.
+    Subscriptions,
+    /// Charges, payment intents, invoice payments, checkout sessions.
+    Payments,
+    /// Refunds.
+    Refunds,
+    /// Disputes.
+    Disputes,
+    /// Balance transactions.
+    BalanceTransactions,
+    /// Payouts.
+    Payouts,
+}
+
+impl ObjectScope {
+    /// Every scope, in dependency order (customers before invoices before payments ...).
+    pub const ALL: [ObjectScope; 9] = [
+        ObjectScope::Customers,
+        ObjectScope::Products,
+        ObjectScope::Subscriptions,
+        ObjectScope::Invoices,
+        ObjectScope::Payments,
+        ObjectScope::Refunds,
+        ObjectScope::Disputes,
+        ObjectScope::BalanceTransactions,
+        ObjectScope::Payouts,
+    ];
+
+    /// snake_case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Customers => "customers",
+            Self::Products => "products",
+            Self::Invoices => "invoices",
+            Self::Subscriptions => "subscriptions",
+            Self::Payments => "payments",
+            Self::Refunds => "refunds",
+            Self::Disputes => "disputes",
+            Self::BalanceTransactions => "balance_transactions",
+            Self::Payouts => "payouts",
+        }
+    }
+
+    /// Parses the snake_case name (singular forms accepted too).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim_end_matches('s') {
+            "customer" => Self::Customers,
+            "product" | "price" | "plan" => Self::Products,
+            "invoice" => Self::Invoices,
+            "subscription" => Self::Subscriptions,
+            "payment" | "charge" | "payment_intent" | "invoice_payment" => Self::Payments,
+            "refund" => Self::Refunds,
+            "dispute" => Self::Disputes,
+            "balance_transaction" => Self::BalanceTransactions,
+            "payout" => Self::Payouts,
+            _ => return None,
+        })
+    }
+}
+
+/// A record, or why the source could not turn an input into one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SourceItem {
+    /// A mapped record.
+    Record(Record),
+    /// Input that could not be mapped; recorded as a failure, the import goes on.
+    Failed(Failure),
+}

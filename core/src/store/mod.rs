@@ -1,0 +1,44 @@
+//! The `Store` trait: where the books live, and the in-memory implementation.
+
+mod changeset;
+mod memory;
+
+pub use changeset::ChangeSet;
+pub use memory::MemoryStore;
+
+use std::collections::HashMap;
+
+use crate::entity::{Entity, EntityKind};
+use crate::error::Result;
+use crate::model::{ExternalKey, Id};
+
+/// Persistent books.
+///
+/// Reads are batched; `commit` applies a whole [`ChangeSet`] (records, aliases,
+/// the source checkpoint and the run entry) atomically: all or nothing.
+/// Implementations: [`MemoryStore`] here, `SqliteStore` in `tieout-sqlite`.
+pub trait Store: Send {
+    /// Resolves alias keys to the ids of the records they name. A key may name
+    /// several records (e.g. every payment that links one invoice); keys naming
+    /// nothing are absent from the map.
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>>;
+
+    /// Loads records of one kind by id; missing ids are skipped.
+    fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>>;
+
+    /// Every record of a kind, ordered by id.
+    fn list(&self, kind: EntityKind) -> Result<Vec<Entity>>;
+
+    /// Every record of a kind whose `customer_id` is `customer_id`, ordered by id
+    /// (invoices, payments, subscriptions).
+    fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>>;
+
+    /// Allocations touching any of these payment or invoice ids.
+    fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>>;
+
+    /// The committed checkpoint of a stream.
+    fn checkpoint(&self, stream: &str) -> Result<Option<String>>;
+
+    /// Applies a change set atomically.
+    fn commit(&mut self, changes: &ChangeSet) -> Result<()>;
+}
