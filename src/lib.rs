@@ -1,1 +1,42 @@
-//! tieout
+//! # tieout
+//!
+//! Import a company's Stripe data into its own books and tie every payment out
+//! to the invoices it pays: exact to the cent, idempotent, reviewed before it is
+//! applied, safe against a live account.
+//!
+//! ```no_run
+//! # async fn demo() -> tieout::Result<()> {
+//! use tieout::{Books, ImportPlan, StripeFiles};
+//! let books = Books::open("books.db")?;
+//! let source = StripeFiles::new("examples/data")?;
+//! let plan = ImportPlan::default();
+//! let review = books.review(&source, &plan).await?;      // nothing written
+//! let run = books.import(&source, &plan, Some(&review.approval)).await?;
+//! println!("{} created, {} failed", run.totals.created, run.totals.failed);
+//! # Ok(()) }
+//! ```
+
+mod books;
+mod error;
+mod import;
+
+pub use books::{Books, InvoiceFilter, PostAction};
+pub use error::{Error, Result};
+pub use import::Progress;
+
+pub use tieout_core::entity::{Entity, EntityKind};
+pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, Total};
+pub use tieout_core::model::*;
+pub use tieout_core::plan::Approval;
+pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};
+pub use tieout_core::{
+    AccountInfo, CoreError, Currency, CustomerFilter, CustomerMatch, CustomerResolution, FetchScope, ImportPlan,
+    MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record, Source, SourceItem, Store, UnpaidInvoices,
+};
+pub use tieout_sqlite::SqliteStore;
+pub use tieout_stripe::StripeError;
+
+/// The pure core, for hosts that need more than the facade.
+pub use tieout_core as core;
+/// The Stripe adapter.
+pub use tieout_stripe as stripe;

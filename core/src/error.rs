@@ -52,9 +52,15 @@ pub enum CoreError {
     /// A store failure (I/O, SQL, corruption).
     #[error("store error: {0}")]
     Store(String),
-    /// A source failure (network, API, file).
-    #[error("source error: {0}")]
-    Source(String),
+    /// A source failure (network, API, file), with a stable code such as
+    /// `INVALID_API_KEY`, `PERMISSION_DENIED`, `RATE_LIMITED` or `NETWORK_ERROR`.
+    #[error("{message}")]
+    Source {
+        /// Stable error code.
+        code: String,
+        /// What went wrong (never contains a key).
+        message: String,
+    },
     /// An allocation that would break an invariant (over-allocating a payment or invoice).
     #[error("allocation rejected: {0}")]
     Allocation(String),

@@ -1,1 +1,17 @@
-//! The import planner: records + plan + current books -> changes.
+//! The import planner: records + plan + current books -> planned changes.
+//!
+//! The same code serves a review (nothing is committed) and an import (each
+//! page's changes are committed with the source checkpoint).
+
+pub mod customers;
+mod diff;
+pub mod keys;
+pub mod payments;
+mod planner;
+mod review;
+mod workspace;
+
+pub use diff::diff;
+pub use planner::{PageOutcome, Planner, existing_or_new, upsert};
+pub use review::{Action, FieldChange, Review, ReviewEntry, Total};
+pub use workspace::{WorkState, Workspace, kind_of_id};

@@ -27,7 +27,9 @@ pub struct PaymentRefs {
 }
 
 impl PaymentRefs {
-    /// Every `(object, id)` pair, in a fixed order.
+    /// Every `(alias object, id)` pair, in a fixed order. The balance transaction
+    /// is named `payment_txn` so it never collides with the balance transaction
+    /// record's own key.
     pub fn pairs(&self) -> Vec<(&'static str, &str)> {
         let mut v = Vec::new();
         if let Some(c) = &self.charge {
@@ -40,7 +42,7 @@ impl PaymentRefs {
             v.push(("invoice_payment", p.as_str()));
         }
         if let Some(b) = &self.balance_transaction {
-            v.push(("balance_transaction", b.as_str()));
+            v.push(("payment_txn", b.as_str()));
         }
         if let Some(c) = &self.checkout_session {
             v.push(("checkout.session", c.as_str()));

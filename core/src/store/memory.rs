@@ -39,8 +39,8 @@ impl MemoryStore {
     }
 }
 
-/// The customer id of records that have one.
-pub(crate) fn customer_of(e: &Entity) -> Option<&str> {
+/// The books customer id of records that have one (invoices, payments, subscriptions).
+pub fn customer_of(e: &Entity) -> Option<&str> {
     match e {
         Entity::Invoice(r) => r.customer_id.as_deref(),
         Entity::Payment(r) => r.customer_id.as_deref(),
@@ -145,5 +145,10 @@ impl Store for MemoryStore {
             self.checkpoints.insert(stream.clone(), pos.clone());
         }
         Ok(())
+    }
+
+    fn inject_commit_failure(&mut self, reason: &str) -> bool {
+        self.fail_next_commit(reason);
+        true
     }
 }

@@ -1,10 +1,11 @@
 //! The `Store` trait: where the books live, and the in-memory implementation.
 
 mod changeset;
+pub mod conformance;
 mod memory;
 
 pub use changeset::ChangeSet;
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, customer_of};
 
 use std::collections::HashMap;
 
@@ -41,4 +42,10 @@ pub trait Store: Send {
 
     /// Applies a change set atomically.
     fn commit(&mut self, changes: &ChangeSet) -> Result<()>;
+
+    /// Arms a test fault hook: the next `commit` fails (and must leave nothing
+    /// behind). Returns `false` when the store has no such hook (the default).
+    fn inject_commit_failure(&mut self, _reason: &str) -> bool {
+        false
+    }
 }

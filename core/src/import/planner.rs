@@ -1,0 +1,470 @@
+//! The planner: turns source records into planned changes in a [`Workspace`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::diff::diff;
+use super::review::{Action, ReviewEntry, Total};
+use super::{Workspace, customers, keys, payments};
+use crate::entity::{Entity, EntityKind};
+use crate::error::{CoreError, Result};
+use crate::model::*;
+use crate::money::Currency;
+use crate::plan::{CustomerResolution, ImportPlan};
+use crate::reconcile::{SettleOutcome, SettleRules, settle};
+use crate::record::{ObjectScope, Record, SourceItem};
+
+/// What planning one page produced.
+#[derive(Clone, Debug, Default)]
+pub struct PageOutcome {
+    /// One entry per source record (plus customers created on demand).
+    pub entries: Vec<ReviewEntry>,
+    /// Allocation changes.
+    pub settle: SettleOutcome,
+    /// Counts per object type.
+    pub counts: BTreeMap<String, Counts>,
+    /// Amount totals per object type and currency.
+    pub totals: BTreeMap<String, BTreeMap<Currency, Total>>,
+    /// Failed records.
+    pub failures: Vec<Failure>,
+}
+
+impl PageOutcome {
+    fn record(&mut self, object: &str, external_id: &str, books_id: &str, action: Action, amount: Option<(Currency, Decimal)>) {
+        let c = self.counts.entry(object.to_string()).or_default();
+        match &action {
+            Action::Create => c.created += 1,
+            Action::Update { .. } => c.updated += 1,
+            Action::Unchanged => c.unchanged += 1,
+            Action::Skipped { .. } => c.skipped += 1,
+            Action::Failed { error } => {
+                c.failed += 1;
+                self.failures.push(Failure {
+                    object: object.to_string(),
+                    external_id: external_id.to_string(),
+                    error: error.clone(),
+                });
+            }
+        }
+        if let (Action::Create | Action::Update { .. }, Some((cur, amt))) = (&action, amount) {
+            let t = self.totals.entry(object.to_string()).or_default().entry(cur).or_default();
+            t.count += 1;
+            t.amount += amt;
+        }
+        self.entries.push(ReviewEntry {
+            object: object.to_string(),
+            external_id: external_id.to_string(),
+            books_id: books_id.to_string(),
+            action,
+        });
+    }
+}
+
+/// Plans records under one import plan.
+pub struct Planner<'p> {
+    plan: &'p ImportPlan,
+    rules: SettleRules,
+}
+
+/// A record-level outcome: the action, the books id, an amount for totals.
+type Planned = (Action, Id, Option<(Currency, Decimal)>);
+
+impl<'p> Planner<'p> {
+    /// A planner for `plan`.
+    pub fn new(plan: &'p ImportPlan) -> Self {
+        Planner {
+            plan,
+            rules: SettleRules {
+                policy: plan.policy.clone(),
+                paid: plan.paid_invoices,
+                unpaid: plan.unpaid_invoices,
+            },
+        }
+    }
+
+    /// Settle rules derived from the plan.
+    pub fn rules(&self) -> &SettleRules {
+        &self.rules
+    }
+
+    /// Plans one page of source items. Bad records become failed entries; only
+    /// store errors abort the page.
+    pub fn plan_page(&self, ws: &mut Workspace<'_>, items: Vec<SourceItem>) -> Result<PageOutcome> {
+        let mut out = PageOutcome::default();
+        let prefetch: Vec<ExternalKey> = items.iter().flat_map(prefetch_keys).collect();
+        ws.prefetch(&prefetch)?;
+        let mut tp: BTreeSet<Id> = BTreeSet::new();
+        let mut ti: BTreeSet<Id> = BTreeSet::new();
+        for item in items {
+            let rec = match item {
+                SourceItem::Failed(f) => {
+                    out.record(&f.object, &f.external_id, "", Action::Failed { error: f.error }, None);
+                    continue;
+                }
+                SourceItem::Record(r) => r,
+            };
+            let object = rec.object().to_string();
+            let ext = rec.external_id().to_string();
+            if !self.plan.includes(rec.scope()) {
+                let reason = format!("{} not in the plan's objects", rec.scope().as_str());
+                out.record(&object, &ext, "", Action::Skipped { reason }, None);
+                continue;
+            }
+            match self.plan_record(ws, rec, &mut out, &mut tp, &mut ti) {
+                Ok((action, id, amount)) => out.record(&object, &ext, &id, action, amount),
+                Err(CoreError::Store(e)) => return Err(CoreError::Store(e)),
+                Err(e) => out.record(&object, &ext, "", Action::Failed { error: e.to_string() }, None),
+            }
+        }
+        out.settle = settle(ws, &self.rules, &tp, &ti)?;
+        Ok(out)
+    }
+
+    fn plan_record(
+        &self,
+        ws: &mut Workspace<'_>,
+        rec: Record,
+        out: &mut PageOutcome,
+        tp: &mut BTreeSet<Id>,
+        ti: &mut BTreeSet<Id>,
+    ) -> Result<Planned> {
+        if let Some(reason) = self.filtered(ws, &rec)? {
+            return Ok((Action::Skipped { reason }, String::new(), None));
+        }
+        match rec {
+            Record::Customer(c) => self.customer(ws, c),
+            Record::Product(mut p) => {
+                let key = p.source.key();
+                p.id = existing_or_new(ws, &key, EntityKind::Product)?;
+                upsert(ws, Entity::Product(p), &[key], None)
+            }
+            Record::Price(mut p) => {
+                let key = p.source.key();
+                p.id = existing_or_new(ws, &key, EntityKind::Price)?;
+                if let Some(prod) = &p.product_ref {
+                    p.product_id = ws.resolve_kind(&p.source.sibling("product", prod), EntityKind::Product)?.into_iter().next();
+                }
+                let amt = p.unit_amount.map(|a| (p.currency, a));
+                upsert(ws, Entity::Price(p), &[key], amt)
+            }
+            Record::Invoice(inv) => self.invoice(ws, inv, out, ti),
+            Record::Subscription(mut s) => {
+                let key = s.source.key();
+                s.id = existing_or_new(ws, &key, EntityKind::Subscription)?;
+                s.customer_id = self.customer_for(ws, &s.source, s.customer_ref.as_ref(), out)?;
+                self.keep_original(&mut s.source, s.customer_ref.as_ref());
+                let amt = Some((s.currency, s.amount));
+                upsert(ws, Entity::Subscription(s), &[key], amt)
+            }
+            Record::Payment(p) => {
+                let cid = self.customer_for(ws, &p.source, p.customer_ref.as_ref(), out)?;
+                let mut p = p;
+                self.keep_original(&mut p.source, p.customer_ref.as_ref());
+                payments::plan_payment(ws, p, cid, tp)
+            }
+            Record::Refund(mut r) => {
+                let key = r.source.key();
+                r.id = existing_or_new(ws, &key, EntityKind::Refund)?;
+                let mut extra = vec![key];
+                for (obj, ext) in r.payment_refs.pairs() {
+                    if obj == "charge" || obj == "payment_intent" {
+                        extra.push(keys::refund_for(&r.source, ext));
+                        if let Some(pid) = ws.resolve_kind(&r.source.sibling(obj, ext), EntityKind::Payment)?.into_iter().next() {
+                            r.payment_id = Some(pid.clone());
+                            tp.insert(pid);
+                        }
+                    }
+                }
+                let amt = Some((r.currency, r.amount));
+                upsert(ws, Entity::Refund(r), &extra, amt)
+            }
+            Record::Dispute(mut d) => {
+                let key = d.source.key();
+                d.id = existing_or_new(ws, &key, EntityKind::Dispute)?;
+                let mut extra = vec![key];
+                for (obj, ext) in d.payment_refs.pairs() {
+                    if obj == "charge" || obj == "payment_intent" {
+                        extra.push(keys::dispute_for(&d.source, ext));
+                        if let Some(pid) = ws.resolve_kind(&d.source.sibling(obj, ext), EntityKind::Payment)?.into_iter().next() {
+                            d.payment_id = Some(pid.clone());
+                            tp.insert(pid);
+                        }
+                    }
+                }
+                let amt = Some((d.currency, d.amount));
+                upsert(ws, Entity::Dispute(d), &extra, amt)
+            }
+            Record::BalanceTransaction(mut b) => {
+                let key = b.source.key();
+                b.id = existing_or_new(ws, &key, EntityKind::BalanceTransaction)?;
+                let mut extra = vec![key];
+                if let Some(src) = b.source_object.clone() {
+                    extra.push(keys::bt_by_source(&b.source, &src));
+                    let pk = b.source.sibling("charge", &src);
+                    if let Some(pid) = ws.resolve_kind(&pk, EntityKind::Payment)?.into_iter().next() {
+                        b.payment_id = Some(pid.clone());
+                        tp.insert(pid);
+                    }
+                }
+                if let Some(po) = &b.payout_ref {
+                    extra.push(keys::bt_by_payout(&b.source, po));
+                }
+                let amt = Some((b.currency, b.amount));
+                upsert(ws, Entity::BalanceTransaction(b), &extra, amt)
+            }
+            Record::Payout(mut p) => {
+                let key = p.source.key();
+                p.id = existing_or_new(ws, &key, EntityKind::Payout)?;
+                if let Some(Entity::Payout(old)) = ws.get(EntityKind::Payout, &p.id)? {
+                    p.deposit_id = old.deposit_id;
+                    for t in old.balance_transaction_ids {
+                        if !p.balance_transaction_ids.contains(&t) {
+                            p.balance_transaction_ids.push(t);
+                        }
+                    }
+                }
+                let amt = Some((p.currency, p.amount));
+                upsert(ws, Entity::Payout(p), &[key], amt)
+            }
+        }
+    }
+
+    /// Why the plan's filters leave this record out, if they do.
+    fn filtered(&self, ws: &mut Workspace<'_>, rec: &Record) -> Result<Option<String>> {
+        let Some(src) = rec.source() else { return Ok(None) };
+        let reference = matches!(rec.scope(), ObjectScope::Customers | ObjectScope::Products);
+        if !reference {
+            if let Some(c) = src.created_at {
+                if self.plan.created_from.is_some_and(|f| c < f) || self.plan.created_to.is_some_and(|t| c > t) {
+                    return Ok(Some(format!("created {c} is outside the plan's date range")));
+                }
+            }
+        }
+        if let Record::Invoice(_) = rec {
+            if !self.plan.invoice_statuses.is_empty() {
+                let st = src.status.as_deref().and_then(InvoiceStatus::parse);
+                if !st.is_some_and(|s| self.plan.invoice_statuses.contains(&s)) {
+                    return Ok(Some(format!(
+                        "invoice status {} is not in the plan's status filter",
+                        src.status.as_deref().unwrap_or("unknown")
+                    )));
+                }
+            }
+        }
+        let cust: Option<OriginalCustomer> = match rec {
+            Record::Customer(c) => Some(OriginalCustomer {
+                external_id: src.external_id.clone(),
+                name: c.name.clone(),
+                email: c.email.clone(),
+            }),
+            Record::Invoice(i) => i.customer_ref.clone(),
+            Record::Subscription(s) => s.customer_ref.clone(),
+            Record::Payment(p) => p.customer_ref.clone(),
+            _ => return Ok(None),
+        };
+        if matches!(rec, Record::Customer(_)) {
+            if let CustomerResolution::Fixed(_) = self.plan.customer_resolution {
+                return Ok(Some("fixed-customer mode: source customers are not imported".into()));
+            }
+        }
+        let admitted = match &cust {
+            Some(c) => {
+                let email = customers::known_email(ws, src, c)?;
+                self.plan.customer_filter.admits(Some(&c.external_id), email.as_deref())
+            }
+            None => matches!(rec, Record::Payment(_)) || self.plan.customer_filter.admits(None, None),
+        };
+        Ok(if admitted {
+            None
+        } else {
+            Some(format!(
+                "customer {} excluded by the plan's customer filter",
+                cust.map(|c| c.external_id).unwrap_or_else(|| "(none)".into())
+            ))
+        })
+    }
+
+    fn customer_for(
+        &self,
+        ws: &mut Workspace<'_>,
+        src: &SourceRef,
+        cref: Option<&OriginalCustomer>,
+        out: &mut PageOutcome,
+    ) -> Result<Option<Id>> {
+        let (id, created) = customers::resolve(self.plan, ws, src, cref)?;
+        if let Some(c) = created {
+            let ext = c.source.as_ref().map(|s| s.external_id.clone()).unwrap_or_default();
+            out.record("customer", &ext, &c.id, Action::Create, None);
+        }
+        Ok(id)
+    }
+
+    fn keep_original(&self, src: &mut SourceRef, cref: Option<&OriginalCustomer>) {
+        src.original_customer = match self.plan.customer_resolution {
+            CustomerResolution::Fixed(_) => cref.cloned(),
+            CustomerResolution::FromSource => None,
+        };
+    }
+
+    fn customer(&self, ws: &mut Workspace<'_>, mut c: Customer) -> Result<Planned> {
+        let src = c.source.clone().ok_or_else(|| CoreError::Invalid("customer record without source".into()))?;
+        let key = src.key();
+        let mut id = ws.resolve_kind(&key, EntityKind::Customer)?.into_iter().next();
+        if id.is_none() && self.plan.match_by_email {
+            if let Some(e) = &c.email {
+                id = ws.resolve_kind(&keys::email(e), EntityKind::Customer)?.into_iter().next();
+                if let Some(found) = &id {
+                    // Keep the books' own details; link the source customer to it.
+                    if let Some(Entity::Customer(mut existing)) = ws.get(EntityKind::Customer, found)? {
+                        if existing.source.is_none() {
+                            existing.source = Some(src.clone());
+                        }
+                        c = existing;
+                    }
+                }
+            }
+        }
+        c.id = id.unwrap_or_else(|| derive_id(EntityKind::Customer.id_prefix(), &key.joined()));
+        let mut extra = vec![key];
+        if let Some(e) = &c.email {
+            extra.push(keys::email(e));
+        }
+        upsert(ws, Entity::Customer(c), &extra, None)
+    }
+
+    fn invoice(&self, ws: &mut Workspace<'_>, mut inv: Invoice, out: &mut PageOutcome, ti: &mut BTreeSet<Id>) -> Result<Planned> {
+        let key = inv.source.key();
+        inv.id = existing_or_new(ws, &key, EntityKind::Invoice)?;
+        inv.customer_id = self.customer_for(ws, &inv.source, inv.customer_ref.as_ref(), out)?;
+        self.keep_original(&mut inv.source, inv.customer_ref.as_ref());
+        if let Some(s) = &inv.subscription_ref {
+            inv.subscription_id = ws
+                .resolve_kind(&inv.source.sibling("subscription", s), EntityKind::Subscription)?
+                .into_iter()
+                .next();
+        }
+        // The books' view (paid, remaining, status) is recomputed by settling;
+        // start from the stored view so the diff shows source changes only.
+        match ws.get(EntityKind::Invoice, &inv.id)? {
+            Some(Entity::Invoice(old)) => {
+                inv.amount_paid = old.amount_paid;
+                inv.amount_remaining = old.amount_remaining;
+                inv.amount_written_off = old.amount_written_off;
+                inv.status = old.status;
+            }
+            _ => {
+                inv.amount_written_off = Decimal::ZERO;
+                crate::reconcile::derive_invoice_totals(&mut inv, Decimal::ZERO, Decimal::ZERO, &self.rules);
+            }
+        }
+        let mut extra = vec![key];
+        if let Some(n) = &inv.number {
+            extra.push(keys::invoice_number(&inv.source, n));
+        }
+        if let Some(c) = &inv.payment_refs.charge {
+            extra.push(keys::invoice_by_charge(&inv.source, c));
+        }
+        if let Some(pi) = &inv.payment_refs.payment_intent {
+            extra.push(keys::invoice_by_payment_intent(&inv.source, pi));
+        }
+        let amt = Some((inv.currency, inv.total));
+        let id = inv.id.clone();
+        let r = upsert(ws, Entity::Invoice(inv), &extra, amt)?;
+        if !matches!(r.0, Action::Skipped { .. }) {
+            ti.insert(id);
+        }
+        Ok(r)
+    }
+}
+
+/// The books id for a source key: existing, or derived from the key.
+pub fn existing_or_new(ws: &mut Workspace<'_>, key: &ExternalKey, kind: EntityKind) -> Result<Id> {
+    Ok(ws
+        .resolve_kind(key, kind)?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| derive_id(kind.id_prefix(), &key.joined())))
+}
+
+/// Plans an insert or an update of `new` (whose id is set), with its alias keys.
+/// Older snapshots never overwrite newer ones; unchanged records write nothing.
+pub fn upsert(
+    ws: &mut Workspace<'_>,
+    new: Entity,
+    aliases: &[ExternalKey],
+    amount: Option<(Currency, Decimal)>,
+) -> Result<Planned> {
+    let id = new.id().to_string();
+    let old = ws.get(new.kind(), &id)?;
+    let action = match &old {
+        None => Action::Create,
+        Some(old) => {
+            if let (Some(a), Some(b)) = (old.source(), new.source()) {
+                if let (Some(ta), Some(tb)) = (a.updated_at, b.updated_at) {
+                    if tb < ta && a.key() == b.key() {
+                        return Ok((
+                            Action::Skipped {
+                                reason: format!("stale snapshot: the books hold a newer one ({ta} > {tb})"),
+                            },
+                            id,
+                            None,
+                        ));
+                    }
+                }
+            }
+            if old == &new {
+                Action::Unchanged
+            } else {
+                let changes = diff(&old.to_json(), &new.to_json());
+                if changes.is_empty() {
+                    Action::Unchanged
+                } else {
+                    Action::Update { changes }
+                }
+            }
+        }
+    };
+    if !matches!(action, Action::Unchanged) {
+        ws.put(new);
+    }
+    for k in aliases {
+        ws.alias(k.clone(), &id)?;
+    }
+    Ok((action, id, amount))
+}
+
+/// Keys worth fetching in one batch before planning a page.
+fn prefetch_keys(item: &SourceItem) -> Vec<ExternalKey> {
+    let SourceItem::Record(rec) = item else { return Vec::new() };
+    let Some(src) = rec.source() else { return Vec::new() };
+    let mut v = vec![src.key()];
+    let cref = match rec {
+        Record::Invoice(i) => i.customer_ref.as_ref(),
+        Record::Subscription(s) => s.customer_ref.as_ref(),
+        Record::Payment(p) => p.customer_ref.as_ref(),
+        _ => None,
+    };
+    if let Some(c) = cref {
+        v.push(src.sibling("customer", &c.external_id));
+    }
+    match rec {
+        Record::Payment(p) => {
+            for (o, e) in p.refs.pairs() {
+                v.push(src.sibling(o, e));
+            }
+            for i in &p.links.invoices {
+                v.push(src.sibling("invoice", i));
+            }
+        }
+        Record::Invoice(i) => {
+            v.push(keys::payment_for_invoice(src, &src.external_id));
+            v.push(src.sibling("invoice_paid", &src.external_id));
+            if let Some(s) = &i.subscription_ref {
+                v.push(src.sibling("subscription", s));
+            }
+        }
+        _ => {}
+    }
+    v
+}

@@ -1,0 +1,613 @@
+//! Settling: recomputes source-driven allocations and the derived totals of the
+//! payments and invoices an import touched.
+//!
+//! Source-driven allocations (strategies 1-5) are a function of the records, not
+//! of arrival order: for the touched payments they are removed and recomputed,
+//! payments in `(received_at, id)` order, each filling its claimed invoices in
+//! claim order. Policy and manual allocations are kept unless an explicit link
+//! needs the room (explicit beats a guess) or a refund/dispute took the money
+//! back (newest reversed first).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::claims::{Claim, claims};
+use super::ReconcilePolicy;
+use crate::entity::{Entity, EntityKind};
+use crate::error::Result;
+use crate::import::{Workspace, keys};
+use crate::model::*;
+use crate::plan::{PaidInvoices, UnpaidInvoices};
+
+/// How settling treats source-paid and unpaid invoices (from the plan).
+#[derive(Clone, Debug, Default)]
+pub struct SettleRules {
+    /// Matching policy.
+    pub policy: ReconcilePolicy,
+    /// Paid invoice behaviour.
+    pub paid: PaidInvoices,
+    /// Unpaid invoice behaviour.
+    pub unpaid: UnpaidInvoices,
+}
+
+/// Allocation changes settling made.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SettleOutcome {
+    /// Allocations created or changed.
+    pub upserted: Vec<Allocation>,
+    /// Allocations removed (books ids).
+    pub removed: Vec<Id>,
+}
+
+fn as_payment(e: Option<Entity>) -> Option<Payment> {
+    match e {
+        Some(Entity::Payment(p)) => Some(p),
+        _ => None,
+    }
+}
+
+fn as_invoice(e: Option<Entity>) -> Option<Invoice> {
+    match e {
+        Some(Entity::Invoice(i)) => Some(i),
+        _ => None,
+    }
+}
+
+/// The synthetic payment recorded for a paid invoice whose real payment is unknown.
+pub fn is_synthetic(p: &Payment) -> bool {
+    p.source.object == "invoice_paid"
+}
+
+/// Recomputes allocations and totals around the touched payments and invoices.
+pub fn settle(
+    ws: &mut Workspace<'_>,
+    rules: &SettleRules,
+    touched_payments: &BTreeSet<Id>,
+    touched_invoices: &BTreeSet<Id>,
+) -> Result<SettleOutcome> {
+    let mut payments: BTreeMap<Id, Payment> = BTreeMap::new();
+    let mut invoices: BTreeMap<Id, Invoice> = BTreeMap::new();
+    for id in touched_payments {
+        if let Some(p) = as_payment(ws.get(EntityKind::Payment, id)?) {
+            payments.insert(id.clone(), p);
+        }
+    }
+    for id in touched_invoices {
+        if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, id)?) {
+            invoices.insert(id.clone(), i);
+        }
+    }
+
+    // Payments -> claimed invoices.
+    let mut claim_map: BTreeMap<Id, (Vec<Claim>, Vec<String>)> = BTreeMap::new();
+    for p in payments.values() {
+        let c = claims(ws, p, &rules.policy)?;
+        for cl in &c.0 {
+            if !invoices.contains_key(&cl.invoice_id) {
+                if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &cl.invoice_id)?) {
+                    invoices.insert(i.id.clone(), i);
+                }
+            }
+        }
+        claim_map.insert(p.id.clone(), c);
+    }
+    // Invoices -> every payment claiming them; synthetic payments for paid invoices.
+    let invoice_ids: Vec<Id> = invoices.keys().cloned().collect();
+    for iid in &invoice_ids {
+        let inv = invoices[iid].clone();
+        let claimants = claimant_ids(ws, &inv)?;
+        let mut real = false;
+        for pid in &claimants {
+            if !payments.contains_key(pid) {
+                if let Some(p) = as_payment(ws.get(EntityKind::Payment, pid)?) {
+                    let c = claims(ws, &p, &rules.policy)?;
+                    claim_map.insert(p.id.clone(), c);
+                    payments.insert(p.id.clone(), p);
+                }
+            }
+            if let Some(p) = payments.get(pid) {
+                if !is_synthetic(p) && claim_map.get(pid).is_some_and(|c| c.0.iter().any(|cl| &cl.invoice_id == iid)) {
+                    real = true;
+                }
+            }
+        }
+        let synth_key = inv.source.sibling("invoice_paid", &inv.source.external_id);
+        let wants_synth = rules.paid == PaidInvoices::RecordPayment
+            && inv.source.status.as_deref() == Some("paid")
+            && inv.source_amount_paid > Decimal::ZERO
+            && !real;
+        let existing_synth: Vec<Id> = ws.resolve_kind(&synth_key, EntityKind::Payment)?;
+        if wants_synth {
+            let p = synthetic_payment(&inv, existing_synth.first().cloned());
+            for (obj, ext) in p.refs.pairs() {
+                ws.alias(inv.source.sibling(obj, ext), &p.id)?;
+            }
+            ws.alias(keys::payment_for_invoice(&inv.source, &inv.source.external_id), &p.id)?;
+            let prev = as_payment(ws.get(EntityKind::Payment, &p.id)?);
+            let merged = match prev {
+                Some(mut old) if is_synthetic(&old) => {
+                    old.amount = p.amount;
+                    old.currency = p.currency;
+                    old.received_at = p.received_at;
+                    old.customer_id.clone_from(&p.customer_id);
+                    old.customer_ref.clone_from(&p.customer_ref);
+                    old
+                }
+                Some(old) => old,
+                None => p,
+            };
+            ws.put(Entity::Payment(merged.clone()));
+            let c = claims(ws, &merged, &rules.policy)?;
+            claim_map.insert(merged.id.clone(), c);
+            payments.insert(merged.id.clone(), merged);
+        } else {
+            for sid in existing_synth {
+                if let Some(p) = as_payment(ws.get(EntityKind::Payment, &sid)?) {
+                    if is_synthetic(&p) {
+                        remove_payment(ws, &p)?;
+                        payments.remove(&sid);
+                        claim_map.remove(&sid);
+                    }
+                }
+            }
+        }
+    }
+
+    // Current allocations around the component.
+    let pids: Vec<Id> = payments.keys().cloned().collect();
+    let iids: Vec<Id> = invoices.keys().cloned().collect();
+    let mut recompute: BTreeMap<Id, Allocation> = BTreeMap::new();
+    let mut fixed: Vec<Allocation> = Vec::new();
+    for e in ws.allocations_for(&pids, &iids)? {
+        let Entity::Allocation(a) = e else { continue };
+        let derived = (a.reason.strategy.is_explicit() && payments.contains_key(&a.payment_id))
+            || (a.kind == AllocationKind::WriteOff && invoices.contains_key(&a.invoice_id));
+        if derived {
+            recompute.insert(a.id.clone(), a);
+        } else {
+            fixed.push(a);
+        }
+    }
+    for a in &fixed {
+        if !payments.contains_key(&a.payment_id) {
+            if let Some(p) = as_payment(ws.get(EntityKind::Payment, &a.payment_id)?) {
+                payments.insert(p.id.clone(), p);
+            }
+        }
+        if !invoices.contains_key(&a.invoice_id) {
+            if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &a.invoice_id)?) {
+                invoices.insert(i.id.clone(), i);
+            }
+        }
+    }
+
+    // Refunds, disputes and fees onto payments.
+    for p in payments.values_mut() {
+        apply_reversals(ws, p)?;
+        apply_balance_transaction(ws, p)?;
+    }
+
+    // Room left after fixed allocations; reverse fixed ones newest-first where
+    // a refund, dispute or invoice change took the room away.
+    fixed.sort_by(|a, b| a.allocated_at.cmp(&b.allocated_at).then(a.id.cmp(&b.id)));
+    let mut pay_left: BTreeMap<Id, Decimal> = payments
+        .values()
+        .map(|p| (p.id.clone(), if p.is_settled() { p.available().max(Decimal::ZERO) } else { Decimal::ZERO }))
+        .collect();
+    let mut inv_left: BTreeMap<Id, Decimal> =
+        invoices.values().map(|i| (i.id.clone(), i.collectible())).collect();
+    let mut kept: Vec<Allocation> = Vec::new();
+    let mut removed: Vec<Id> = Vec::new();
+    // Walk oldest first to find which fixed allocations still fit; what does not fit is reversed.
+    let mut changed_fixed: Vec<Allocation> = Vec::new();
+    for a in &fixed {
+        let pl = pay_left.get(&a.payment_id).copied().unwrap_or(Decimal::ZERO);
+        let il = inv_left.get(&a.invoice_id).copied().unwrap_or(a.amount);
+        let fits = if a.kind == AllocationKind::WriteOff { il } else { pl.min(il) };
+        let amt = a.amount.min(fits).max(Decimal::ZERO);
+        if amt <= Decimal::ZERO {
+            removed.push(a.id.clone());
+            continue;
+        }
+        if a.kind != AllocationKind::WriteOff {
+            *pay_left.entry(a.payment_id.clone()).or_default() -= amt;
+        }
+        if let Some(x) = inv_left.get_mut(&a.invoice_id) {
+            *x -= amt;
+        }
+        let mut b = a.clone();
+        if amt != a.amount {
+            b.amount = amt;
+            changed_fixed.push(b.clone());
+        }
+        kept.push(b);
+    }
+
+    // Explicit allocations, payments in canonical order.
+    let mut order: Vec<&Payment> = payments.values().collect();
+    order.sort_by(|a, b| a.received_at.cmp(&b.received_at).then(a.id.cmp(&b.id)));
+    let mut fresh: BTreeMap<Id, Allocation> = BTreeMap::new();
+    let mut reasons: BTreeMap<Id, Vec<String>> = BTreeMap::new();
+    for p in order {
+        let Some((cls, misses)) = claim_map.get(&p.id) else { continue };
+        let mut why = misses.clone();
+        if !p.is_settled() {
+            why.push(format!("payment status is {}", p.status.as_str()));
+            reasons.insert(p.id.clone(), why);
+            continue;
+        }
+        for cl in cls {
+            let Some(inv) = invoices.get(&cl.invoice_id) else { continue };
+            if !inv.status.accepts_payments() || matches!(inv.source.status.as_deref(), Some("void" | "draft")) {
+                why.push(format!("invoice {} is {}", inv.source.external_id, inv.source.status.as_deref().unwrap_or("not open")));
+                continue;
+            }
+            if inv.currency != p.currency {
+                why.push(format!(
+                    "invoice {} is in {}, payment in {}",
+                    inv.source.external_id, inv.currency, p.currency
+                ));
+                continue;
+            }
+            let mut room = inv_left.get(&inv.id).copied().unwrap_or(Decimal::ZERO);
+            let avail = pay_left.get(&p.id).copied().unwrap_or(Decimal::ZERO);
+            let want = cl.cap.map_or(avail, |c| c.min(avail));
+            if want > room {
+                // Explicit beats a guess: displace policy allocations on this invoice, newest first.
+                let need = want - room;
+                let freed = displace_policy(&mut kept, &mut removed, &mut changed_fixed, &inv.id, need, &mut pay_left);
+                room += freed;
+                if let Some(x) = inv_left.get_mut(&inv.id) {
+                    *x += freed;
+                }
+            }
+            let amt = want.min(room);
+            if amt <= Decimal::ZERO {
+                if avail > Decimal::ZERO {
+                    why.push(format!("invoice {} has nothing left open", inv.source.external_id));
+                }
+                continue;
+            }
+            let id = derive_id(
+                EntityKind::Allocation.id_prefix(),
+                &format!("{}|{}|{}", p.id, inv.id, cl.strategy.as_str()),
+            );
+            let entry = fresh.entry(id.clone()).or_insert_with(|| Allocation {
+                id,
+                payment_id: p.id.clone(),
+                invoice_id: inv.id.clone(),
+                amount: Decimal::ZERO,
+                currency: inv.currency,
+                reason: AllocationReason {
+                    strategy: cl.strategy,
+                    detail: cl.detail.clone(),
+                },
+                kind: AllocationKind::Payment,
+                allocated_at: p.received_at,
+            });
+            entry.amount += amt;
+            *pay_left.get_mut(&p.id).expect("payment in map") -= amt;
+            *inv_left.get_mut(&inv.id).expect("invoice in map") -= amt;
+        }
+        reasons.insert(p.id.clone(), why);
+    }
+
+    // Write-offs within tolerance, for invoices that received a payment.
+    let tol = &rules.policy;
+    if tol.write_off_abs > Decimal::ZERO || tol.write_off_pct > Decimal::ZERO {
+        for inv in invoices.values() {
+            let left = inv_left.get(&inv.id).copied().unwrap_or(Decimal::ZERO);
+            if left <= Decimal::ZERO || !inv.status.accepts_payments() {
+                continue;
+            }
+            let limit = tol.write_off_abs.max(inv.total * tol.write_off_pct / Decimal::ONE_HUNDRED);
+            let last = fresh
+                .values()
+                .chain(kept.iter())
+                .filter(|a| a.invoice_id == inv.id && a.kind == AllocationKind::Payment)
+                .max_by(|a, b| a.allocated_at.cmp(&b.allocated_at).then(a.id.cmp(&b.id)))
+                .cloned();
+            if let (true, Some(last)) = (left <= limit, last) {
+                let id = derive_id(EntityKind::Allocation.id_prefix(), &format!("{}|write_off", inv.id));
+                fresh.insert(
+                    id.clone(),
+                    Allocation {
+                        id,
+                        payment_id: last.payment_id.clone(),
+                        invoice_id: inv.id.clone(),
+                        amount: left,
+                        currency: inv.currency,
+                        reason: AllocationReason {
+                            strategy: last.reason.strategy,
+                            detail: format!("write-off of {left} {} within tolerance {limit}", inv.currency),
+                        },
+                        kind: AllocationKind::WriteOff,
+                        allocated_at: last.allocated_at,
+                    },
+                );
+                inv_left.insert(inv.id.clone(), Decimal::ZERO);
+            }
+        }
+    }
+
+    // Allocation changes.
+    let mut out = SettleOutcome::default();
+    for a in fresh.values() {
+        if recompute.get(&a.id) != Some(a) {
+            ws.put(Entity::Allocation(a.clone()));
+            out.upserted.push(a.clone());
+        }
+    }
+    for id in recompute.keys() {
+        if !fresh.contains_key(id) {
+            ws.delete(EntityKind::Allocation, id);
+            out.removed.push(id.clone());
+        }
+    }
+    for a in &changed_fixed {
+        if !removed.contains(&a.id) {
+            ws.put(Entity::Allocation(a.clone()));
+            out.upserted.push(a.clone());
+        }
+    }
+    for id in &removed {
+        ws.delete(EntityKind::Allocation, id);
+        out.removed.push(id.clone());
+    }
+
+    // Derived totals.
+    let removed_set: BTreeSet<&Id> = removed.iter().collect();
+    let all: Vec<&Allocation> = fresh
+        .values()
+        .chain(kept.iter().filter(|a| !removed_set.contains(&a.id)))
+        .collect();
+    for p in payments.values_mut() {
+        let allocated: Decimal = all
+            .iter()
+            .filter(|a| a.payment_id == p.id && a.kind == AllocationKind::Payment)
+            .map(|a| a.amount)
+            .sum();
+        p.allocated = allocated;
+        p.unapplied = if p.is_settled() {
+            (p.available() - allocated).max(Decimal::ZERO)
+        } else {
+            Decimal::ZERO
+        };
+        p.unapplied_reasons = if p.unapplied > Decimal::ZERO {
+            reasons.remove(&p.id).unwrap_or_else(|| p.unapplied_reasons.clone())
+        } else {
+            Vec::new()
+        };
+        let before = as_payment(ws.get(EntityKind::Payment, &p.id)?);
+        if before.as_ref() != Some(p) {
+            ws.put(Entity::Payment(p.clone()));
+        }
+    }
+    for inv in invoices.values_mut() {
+        let paid: Decimal = all
+            .iter()
+            .filter(|a| a.invoice_id == inv.id && a.kind == AllocationKind::Payment)
+            .map(|a| a.amount)
+            .sum();
+        let written: Decimal = all
+            .iter()
+            .filter(|a| a.invoice_id == inv.id && a.kind == AllocationKind::WriteOff)
+            .map(|a| a.amount)
+            .sum();
+        derive_invoice_totals(inv, paid, written, rules);
+        let before = as_invoice(ws.get(EntityKind::Invoice, &inv.id)?);
+        if before.as_ref() != Some(inv) {
+            ws.put(Entity::Invoice(inv.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// Sets an invoice's books status and paid/remaining amounts.
+pub fn derive_invoice_totals(inv: &mut Invoice, paid: Decimal, written_off: Decimal, rules: &SettleRules) {
+    let source = inv.source.status.as_deref().unwrap_or("open");
+    inv.amount_written_off = written_off;
+    if rules.paid == PaidInvoices::MarkPaidOnly && source == "paid" {
+        inv.amount_paid = paid.max(inv.source_amount_paid);
+        inv.amount_remaining = (inv.amount_due - inv.amount_paid - written_off).max(Decimal::ZERO);
+        inv.status = InvoiceStatus::Paid;
+        return;
+    }
+    inv.amount_paid = paid;
+    inv.amount_remaining = (inv.amount_due - paid - written_off).max(Decimal::ZERO);
+    inv.status = match source {
+        "draft" => InvoiceStatus::Draft,
+        "void" => InvoiceStatus::Void,
+        _ if inv.amount_remaining.is_zero() && (paid > Decimal::ZERO || inv.amount_due.is_zero() || written_off > Decimal::ZERO) => {
+            InvoiceStatus::Paid
+        }
+        _ if paid > Decimal::ZERO => InvoiceStatus::PartiallyPaid,
+        "uncollectible" => InvoiceStatus::Uncollectible,
+        _ if rules.unpaid == UnpaidInvoices::AsDrafts => InvoiceStatus::Draft,
+        _ => InvoiceStatus::Open,
+    };
+}
+
+/// Frees room on an invoice by reversing policy allocations, newest first.
+fn displace_policy(
+    kept: &mut Vec<Allocation>,
+    removed: &mut Vec<Id>,
+    changed: &mut Vec<Allocation>,
+    invoice_id: &str,
+    mut need: Decimal,
+    pay_left: &mut BTreeMap<Id, Decimal>,
+) -> Decimal {
+    let mut freed = Decimal::ZERO;
+    let mut idx: Vec<usize> = (0..kept.len())
+        .filter(|i| {
+            let a = &kept[*i];
+            a.invoice_id == invoice_id
+                && a.kind == AllocationKind::Payment
+                && matches!(
+                    a.reason.strategy,
+                    MatchStrategy::ExactAmount | MatchStrategy::OldestFirst | MatchStrategy::NewestFirst
+                )
+        })
+        .collect();
+    idx.sort_by(|x, y| {
+        let (a, b) = (&kept[*x], &kept[*y]);
+        b.allocated_at.cmp(&a.allocated_at).then(b.id.cmp(&a.id))
+    });
+    for i in idx {
+        if need <= Decimal::ZERO {
+            break;
+        }
+        let a = &mut kept[i];
+        let take = a.amount.min(need);
+        a.amount -= take;
+        need -= take;
+        freed += take;
+        *pay_left.entry(a.payment_id.clone()).or_default() += take;
+        if a.amount.is_zero() {
+            removed.push(a.id.clone());
+        } else {
+            changed.push(a.clone());
+        }
+    }
+    kept.retain(|a| !a.amount.is_zero());
+    freed
+}
+
+/// Books ids of every payment that may claim this invoice.
+fn claimant_ids(ws: &mut Workspace<'_>, inv: &Invoice) -> Result<BTreeSet<Id>> {
+    let s = &inv.source;
+    let mut lookups = vec![keys::payment_for_invoice(s, &s.external_id)];
+    if let Some(n) = &inv.number {
+        lookups.push(keys::payment_for_invoice(s, n));
+    }
+    if let Some(c) = &inv.payment_refs.charge {
+        lookups.push(s.sibling("charge", c));
+    }
+    if let Some(pi) = &inv.payment_refs.payment_intent {
+        lookups.push(s.sibling("payment_intent", pi));
+    }
+    let mut out = BTreeSet::new();
+    for k in lookups {
+        out.extend(ws.resolve_kind(&k, EntityKind::Payment)?);
+    }
+    Ok(out)
+}
+
+/// The payment a paid invoice implies when its real payment is not (yet) known.
+fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
+    let mut source = inv.source.clone();
+    source.object = "invoice_paid".into();
+    source.status = Some("succeeded".into());
+    source.url = None;
+    let id = id.unwrap_or_else(|| derive_id(EntityKind::Payment.id_prefix(), &source.key().joined()));
+    let mut refs = inv.payment_refs.clone();
+    refs.paid_invoice = Some(inv.source.external_id.clone());
+    Payment {
+        id,
+        source,
+        customer_id: inv.customer_id.clone(),
+        customer_ref: inv.customer_ref.clone(),
+        refs,
+        links: PaymentLinks {
+            invoices: vec![inv.source.external_id.clone()],
+            ..PaymentLinks::default()
+        },
+        status: PaymentStatus::Succeeded,
+        amount: inv.source_amount_paid,
+        currency: inv.currency,
+        settlement_amount: None,
+        settlement_currency: None,
+        fx_rate: None,
+        fee: Decimal::ZERO,
+        fee_details: Vec::new(),
+        net: None,
+        method: None,
+        received_at: inv.paid_at.or(inv.issued_at),
+        refunded: Decimal::ZERO,
+        disputed: Decimal::ZERO,
+        allocated: Decimal::ZERO,
+        unapplied: Decimal::ZERO,
+        unapplied_reasons: Vec::new(),
+        description: Some(format!("payment of paid invoice {}", inv.source.external_id)),
+        metadata: Default::default(),
+    }
+}
+
+/// Deletes a payment, its aliases and its allocations.
+pub(crate) fn remove_payment(ws: &mut Workspace<'_>, p: &Payment) -> Result<()> {
+    for (obj, ext) in p.refs.pairs() {
+        ws.unalias(p.source.sibling(obj, ext), &p.id);
+    }
+    ws.unalias(p.source.key(), &p.id);
+    for inv in p.links.invoices.iter().chain(p.links.checkout_invoice.iter()) {
+        ws.unalias(keys::payment_for_invoice(&p.source, inv), &p.id);
+    }
+    for e in ws.allocations_for(std::slice::from_ref(&p.id), &[])? {
+        ws.delete(EntityKind::Allocation, e.id());
+    }
+    ws.delete(EntityKind::Payment, &p.id);
+    Ok(())
+}
+
+/// Sums effective refunds and fund-withdrawing disputes onto a payment.
+fn apply_reversals(ws: &mut Workspace<'_>, p: &mut Payment) -> Result<()> {
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(c) = &p.refs.charge {
+        names.push(c);
+    }
+    if let Some(pi) = &p.refs.payment_intent {
+        names.push(pi);
+    }
+    let mut refunds = BTreeSet::new();
+    let mut disputes = BTreeSet::new();
+    for n in names {
+        refunds.extend(ws.resolve_kind(&keys::refund_for(&p.source, n), EntityKind::Refund)?);
+        disputes.extend(ws.resolve_kind(&keys::dispute_for(&p.source, n), EntityKind::Dispute)?);
+    }
+    let mut refunded = Decimal::ZERO;
+    for id in refunds {
+        if let Some(Entity::Refund(r)) = ws.get(EntityKind::Refund, &id)? {
+            if r.is_effective() && r.currency == p.currency {
+                refunded += r.amount;
+            }
+        }
+    }
+    let mut disputed = Decimal::ZERO;
+    for id in disputes {
+        if let Some(Entity::Dispute(d)) = ws.get(EntityKind::Dispute, &id)? {
+            if d.status.withdraws_funds() && d.currency == p.currency {
+                disputed += d.amount;
+            }
+        }
+    }
+    p.refunded = refunded.min(p.amount);
+    p.disputed = disputed.min(p.amount - p.refunded);
+    Ok(())
+}
+
+/// Copies fee, net, settlement and FX from the payment's balance transaction.
+fn apply_balance_transaction(ws: &mut Workspace<'_>, p: &mut Payment) -> Result<()> {
+    let mut ids = Vec::new();
+    if let Some(t) = &p.refs.balance_transaction {
+        ids.extend(ws.resolve_kind(&p.source.sibling("balance_transaction", t), EntityKind::BalanceTransaction)?);
+    }
+    if ids.is_empty() {
+        if let Some(c) = &p.refs.charge {
+            ids.extend(ws.resolve_kind(&keys::bt_by_source(&p.source, c), EntityKind::BalanceTransaction)?);
+        }
+    }
+    let Some(id) = ids.first() else { return Ok(()) };
+    if let Some(Entity::BalanceTransaction(bt)) = ws.get(EntityKind::BalanceTransaction, id)? {
+        p.fee = bt.fee;
+        p.fee_details.clone_from(&bt.fee_details);
+        p.net = Some(bt.net);
+        p.settlement_amount = Some(bt.amount);
+        p.settlement_currency = Some(bt.currency);
+        p.fx_rate = bt.exchange_rate;
+        if p.refs.balance_transaction.is_none() {
+            p.refs.balance_transaction = Some(bt.source.external_id.clone());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! `Books`: the embedded books, over a store.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tieout_core::entity::{Entity, EntityKind};
+use tieout_core::model::*;
+use tieout_core::{CoreError, MemoryStore, Store};
+use tieout_sqlite::SqliteStore;
+
+use crate::error::{Error, Result};
+
+/// A post-import action: host code run after a successful apply.
+pub type PostAction = Arc<dyn Fn(&Books, &ImportRun) -> std::result::Result<(), String> + Send + Sync>;
+
+/// Filter for [`Books::invoices`].
+#[derive(Clone, Debug, Default)]
+pub struct InvoiceFilter {
+    /// Only invoices in this books status.
+    pub status: Option<InvoiceStatus>,
+    /// Only invoices of this books customer.
+    pub customer_id: Option<String>,
+}
+
+/// A company's books: customers, invoices, payments, allocations and the rest,
+/// in a [`Store`] (SQLite by default, memory for tests).
+///
+/// `Books` is `Send + Sync`; every method takes `&self`. Imports lock the store
+/// only while a page is planned and committed, never across network calls.
+pub struct Books {
+    store: Mutex<Box<dyn Store>>,
+    actions: Mutex<BTreeMap<String, PostAction>>,
+}
+
+impl std::fmt::Debug for Books {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Books").finish_non_exhaustive()
+    }
+}
+
+macro_rules! list_query {
+    ($(#[$doc:meta] $name:ident => $kind:ident : $ty:ty),* $(,)?) => {
+        $(
+            #[$doc]
+            pub fn $name(&self) -> Result<Vec<$ty>> {
+                Ok(self
+                    .store()?
+                    .list(EntityKind::$kind)?
+                    .into_iter()
+                    .filter_map(|e| match e {
+                        Entity::$kind(r) => Some(r),
+                        _ => None,
+                    })
+                    .collect())
+            }
+        )*
+    };
+}
+
+impl Books {
+    /// Opens (or creates) books in a SQLite file.
+    pub fn open(path: impl AsRef<Path>) -> Result<Books> {
+        let store = SqliteStore::open(path.as_ref())?;
+        Ok(Books::with_store(Box::new(store)))
+    }
+
+    /// Books in memory (nothing is written to disk).
+    pub fn in_memory() -> Books {
+        Books::with_store(Box::new(MemoryStore::new()))
+    }
+
+    /// Books over any store (e.g. a shared PostgreSQL store).
+    pub fn with_store(store: Box<dyn Store>) -> Books {
+        Books {
+            store: Mutex::new(store),
+            actions: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Locks the store.
+    pub(crate) fn store(&self) -> Result<MutexGuard<'_, Box<dyn Store>>> {
+        self.store
+            .lock()
+            .map_err(|_| Error::Core(CoreError::Store("store lock poisoned by a panic".into())))
+    }
+
+    /// Runs `f` with exclusive access to the store (for tests and tools).
+    pub fn with_store_mut<T>(&self, f: impl FnOnce(&mut dyn Store) -> T) -> Result<T> {
+        let mut g = self.store()?;
+        Ok(f(g.as_mut()))
+    }
+
+    /// Registers a named post-import action; plans name it in `post_actions`.
+    pub fn register_action(
+        &self,
+        name: &str,
+        action: impl Fn(&Books, &ImportRun) -> std::result::Result<(), String> + Send + Sync + 'static,
+    ) {
+        if let Ok(mut a) = self.actions.lock() {
+            a.insert(name.to_string(), Arc::new(action));
+        }
+    }
+
+    /// The registered action of this name.
+    pub(crate) fn action(&self, name: &str) -> Option<PostAction> {
+        self.actions.lock().ok().and_then(|a| a.get(name).cloned())
+    }
+
+    /// Creates a customer in the books (e.g. the fixed "Stripe Customer").
+    pub fn create_customer(&self, name: &str, email: Option<&str>, kind: CustomerKind) -> Result<Customer> {
+        if name.trim().is_empty() {
+            return Err(CoreError::Invalid("customer name is empty".into()).into());
+        }
+        let seq = self.store()?.list(EntityKind::Customer)?.len();
+        let id = derive_id(
+            EntityKind::Customer.id_prefix(),
+            &format!("books/{name}/{seq}/{}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)),
+        );
+        let mut c = Customer::new(id, name, kind);
+        c.email = email.map(str::to_string);
+        let mut cs = tieout_core::ChangeSet::default();
+        cs.upserts.push(Entity::Customer(c.clone()));
+        if let Some(e) = email {
+            cs.aliases_add.push((tieout_core::import::keys::email(e), c.id.clone()));
+        }
+        self.store()?.commit(&cs)?;
+        Ok(c)
+    }
+
+    /// One record by books id.
+    pub fn get(&self, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
+        Ok(self.store()?.get(kind, &[id.to_string()])?.into_iter().next())
+    }
+
+    /// Invoices, optionally filtered by status and customer.
+    pub fn invoices(&self, filter: &InvoiceFilter) -> Result<Vec<Invoice>> {
+        let all = match &filter.customer_id {
+            Some(c) => self.store()?.list_by_customer(EntityKind::Invoice, c)?,
+            None => self.store()?.list(EntityKind::Invoice)?,
+        };
+        Ok(all
+            .into_iter()
+            .filter_map(|e| match e {
+                Entity::Invoice(i) if filter.status.is_none_or(|s| s == i.status) => Some(i),
+                _ => None,
+            })
+            .collect())
+    }
+
+    list_query! {
+        /// Every customer.
+        customers => Customer: Customer,
+        /// Every product.
+        products => Product: Product,
+        /// Every price.
+        prices => Price: Price,
+        /// Every subscription.
+        subscriptions => Subscription: Subscription,
+        /// Every payment.
+        payments => Payment: Payment,
+        /// Every refund.
+        refunds => Refund: Refund,
+        /// Every dispute.
+        disputes => Dispute: Dispute,
+        /// Every allocation.
+        allocations => Allocation: Allocation,
+        /// Every balance transaction.
+        balance_transactions => BalanceTransaction: BalanceTransaction,
+        /// Every payout.
+        payouts => Payout: Payout,
+        /// Every bank statement line.
+        bank_lines => BankLine: BankLine,
+    }
+
+    /// Import history, newest first.
+    pub fn history(&self) -> Result<Vec<ImportRun>> {
+        let mut runs: Vec<ImportRun> = self
+            .store()?
+            .list(EntityKind::ImportRun)?
+            .into_iter()
+            .filter_map(|e| match e {
+                Entity::ImportRun(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        runs.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
+        Ok(runs)
+    }
+}

@@ -1,0 +1,338 @@
+//! Review and import: one code path; an import only adds the commits.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use tieout_core::import::{Action, PageOutcome, Planner, Review, WorkState, Workspace};
+use tieout_core::model::{Counts, ImportRun, RunStatus, derive_id};
+use tieout_core::plan::Approval;
+use tieout_core::{AccountInfo, CoreError, FetchScope, ImportPlan, Source};
+
+use crate::books::Books;
+use crate::error::{Error, Result};
+
+/// Called after each page with (records done, total when known); return
+/// `false` to stop after the current page (the next import resumes).
+pub type Progress<'a> = &'a (dyn Fn(u64, Option<u64>) -> bool + Send + Sync);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode<'a> {
+    Review,
+    Apply(Option<&'a Approval>),
+}
+
+/// Where an interrupted import resumes: stored with every page.
+#[derive(Serialize, Deserialize)]
+struct Resume {
+    run: String,
+    position: String,
+}
+
+fn checkpoint_stream(source: &dyn Source, plan: &ImportPlan) -> String {
+    format!("{}#plan:{}", source.stream(), &plan.hash()[..16])
+}
+
+fn fetch_scope(plan: &ImportPlan) -> FetchScope {
+    FetchScope {
+        objects: plan.objects.clone(),
+        created_gte: plan.created_from.map(|t| t.timestamp()),
+        created_lte: plan.created_to.map(|t| t.timestamp()),
+        invoice_statuses: plan
+            .invoice_statuses
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .filter(|s| s != "partially_paid")
+            .collect(),
+    }
+}
+
+/// Refuses an apply that the plan and approval do not allow.
+fn guard(plan: &ImportPlan, account: &AccountInfo, approval: Option<&Approval>) -> Result<()> {
+    if account.livemode {
+        if !plan.allow_live {
+            return Err(CoreError::ApprovalRequired(
+                "the source is a live account: set allow_live on the plan, review it, and pass the review's approval".into(),
+            )
+            .into());
+        }
+        match approval {
+            Some(a) if a.covers(plan, account) => {}
+            Some(_) => {
+                return Err(CoreError::ApprovalRequired(
+                    "the approval does not match this plan and account; review the plan again".into(),
+                )
+                .into());
+            }
+            None => {
+                return Err(CoreError::ApprovalRequired(
+                    "a live import needs the approval of a review of this exact plan".into(),
+                )
+                .into());
+            }
+        }
+    } else if let Some(a) = approval {
+        if !a.covers(plan, account) {
+            return Err(CoreError::ApprovalRequired(
+                "the approval does not match this plan and account; review the plan again".into(),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn merge_counts(into: &mut BTreeMap<String, Counts>, from: &BTreeMap<String, Counts>) {
+    for (k, v) in from {
+        into.entry(k.clone()).or_default().add(v);
+    }
+}
+
+impl Books {
+    /// Runs the whole import without writing anything and returns every planned
+    /// change, the allocations it would make, totals, and an approval token.
+    pub async fn review(&self, source: &dyn Source, plan: &ImportPlan) -> Result<Review> {
+        self.review_with(source, plan, None).await
+    }
+
+    /// [`Books::review`] with a progress callback.
+    pub async fn review_with(&self, source: &dyn Source, plan: &ImportPlan, progress: Option<Progress<'_>>) -> Result<Review> {
+        match self.run(source, plan, Mode::Review, progress).await? {
+            Outcome::Review(r) => Ok(*r),
+            Outcome::Run(_) => Err(CoreError::Invalid("review produced a run".into()).into()),
+        }
+    }
+
+    /// Imports: the same path as [`Books::review`], committing each page with
+    /// its checkpoint. A live source needs `plan.allow_live` and the approval of
+    /// a review of this exact plan.
+    pub async fn import(&self, source: &dyn Source, plan: &ImportPlan, approval: Option<&Approval>) -> Result<ImportRun> {
+        self.import_with(source, plan, approval, None).await
+    }
+
+    /// [`Books::import`] with a progress callback.
+    pub async fn import_with(
+        &self,
+        source: &dyn Source,
+        plan: &ImportPlan,
+        approval: Option<&Approval>,
+        progress: Option<Progress<'_>>,
+    ) -> Result<ImportRun> {
+        match self.run(source, plan, Mode::Apply(approval), progress).await? {
+            Outcome::Run(r) => Ok(*r),
+            Outcome::Review(_) => Err(CoreError::Invalid("import produced a review".into()).into()),
+        }
+    }
+
+    async fn run(&self, source: &dyn Source, plan: &ImportPlan, mode: Mode<'_>, progress: Option<Progress<'_>>) -> Result<Outcome> {
+        let account = source.verify().await?;
+        if let Mode::Apply(approval) = mode {
+            guard(plan, &account, approval)?;
+        }
+        for name in &plan.post_actions {
+            if self.action(name).is_none() {
+                return Err(CoreError::Invalid(format!("post-import action {name} is not registered")).into());
+            }
+        }
+        let planner = Planner::new(plan);
+        let mut state = WorkState::new();
+        {
+            let store = self.store()?;
+            let mut ws = Workspace::new(store.as_ref(), &mut state);
+            tieout_core::import::customers::check_fixed_customer(plan, &mut ws)?;
+        }
+        let stream = checkpoint_stream(source, plan);
+        let scope = fetch_scope(plan);
+        let apply = matches!(mode, Mode::Apply(_));
+        let now = Utc::now();
+        let mut run = ImportRun {
+            id: derive_id("run", &format!("{stream}/{}", now.timestamp_nanos_opt().unwrap_or(0))),
+            plan_hash: plan.hash(),
+            source: format!("{}:{}", account.system, account.account),
+            mode: if account.livemode { "live" } else { "test" }.into(),
+            started_at: now,
+            finished_at: None,
+            status: RunStatus::Running,
+            totals: Counts::default(),
+            by_object: BTreeMap::new(),
+            failures: Vec::new(),
+            notes: Vec::new(),
+            error: None,
+        };
+        let mut position: Option<String> = None;
+        if apply {
+            if let Some(saved) = self.store()?.checkpoint(&stream)? {
+                if let Ok(r) = serde_json::from_str::<Resume>(&saved) {
+                    if !r.position.is_empty() {
+                        run.notes.push(format!("resumed run {} from its last committed page", r.run));
+                        position = Some(r.position);
+                    }
+                }
+            }
+        }
+        let mut review = Review {
+            account: account.clone(),
+            plan_hash: plan.hash(),
+            approval: Approval::for_plan(plan, &account),
+            entries: Vec::new(),
+            allocations: Vec::new(),
+            allocations_removed: Vec::new(),
+            counts: BTreeMap::new(),
+            totals: BTreeMap::new(),
+            failures: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut done: u64 = 0;
+        let mut pages: u64 = 0;
+        loop {
+            let page = match source.next_page(&scope, position.as_deref()).await {
+                Ok(p) => p,
+                Err(e) => {
+                    if apply {
+                        self.fail_run(&mut run, &e.to_string());
+                    }
+                    return Err(e.into());
+                }
+            };
+            done += page.items.len() as u64;
+            let finished = page.done;
+            let notes = page.notes.clone();
+            let outcome = {
+                let mut store = self.store()?;
+                let mut ws = Workspace::new(store.as_ref(), &mut state);
+                let outcome = match planner.plan_page(&mut ws, page.items) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        drop(store);
+                        if apply {
+                            self.fail_run(&mut run, &e.to_string());
+                        }
+                        return Err(e.into());
+                    }
+                };
+                if apply {
+                    let mut cs = ws.take_changes();
+                    fold(&mut run, &outcome, &notes);
+                    let resume = Resume {
+                        run: run.id.clone(),
+                        position: if finished { String::new() } else { page.checkpoint.clone() },
+                    };
+                    cs.checkpoint = Some((stream.clone(), serde_json::to_string(&resume).unwrap_or_default()));
+                    cs.run = Some(run.clone());
+                    if let Err(e) = store.commit(&cs) {
+                        state.discard();
+                        drop(store);
+                        self.fail_run(&mut run, &e.to_string());
+                        return Err(e.into());
+                    }
+                    state.committed();
+                }
+                outcome
+            };
+            pages += 1;
+            position = Some(page.checkpoint);
+            if !apply {
+                collect(&mut review, outcome, notes);
+            }
+            if let Some(p) = progress {
+                if !p(done, page.total_hint) && !finished {
+                    if apply {
+                        self.fail_run(&mut run, "interrupted");
+                    }
+                    return Err(Error::Interrupted { pages });
+                }
+            }
+            if finished {
+                break;
+            }
+        }
+        if !apply {
+            return Ok(Outcome::Review(Box::new(review)));
+        }
+        run.finished_at = Some(Utc::now());
+        run.status = if run.totals.failed > 0 { RunStatus::PartiallyFailed } else { RunStatus::Succeeded };
+        {
+            let mut cs = tieout_core::ChangeSet::default();
+            cs.run = Some(run.clone());
+            self.store()?.commit(&cs)?;
+        }
+        for name in &plan.post_actions {
+            if let Some(action) = self.action(name) {
+                if let Err(reason) = action(self, &run) {
+                    run.notes.push(format!("post-import action {name} failed: {reason}"));
+                    let mut cs = tieout_core::ChangeSet::default();
+                    cs.run = Some(run.clone());
+                    self.store()?.commit(&cs)?;
+                    return Err(Error::Action { name: name.clone(), reason });
+                }
+                run.notes.push(format!("post-import action {name} ran"));
+            }
+        }
+        if !plan.post_actions.is_empty() {
+            let mut cs = tieout_core::ChangeSet::default();
+            cs.run = Some(run.clone());
+            self.store()?.commit(&cs)?;
+        }
+        Ok(Outcome::Run(Box::new(run)))
+    }
+
+    /// Records a run's failure in the history (best effort: the store may be the problem).
+    fn fail_run(&self, run: &mut ImportRun, error: &str) {
+        run.status = RunStatus::Failed;
+        run.error = Some(error.to_string());
+        run.finished_at = Some(Utc::now());
+        if let Ok(mut store) = self.store() {
+            let mut cs = tieout_core::ChangeSet::default();
+            cs.run = Some(run.clone());
+            let _ = store.commit(&cs);
+        }
+    }
+}
+
+enum Outcome {
+    Review(Box<Review>),
+    Run(Box<ImportRun>),
+}
+
+fn fold(run: &mut ImportRun, o: &PageOutcome, notes: &[String]) {
+    merge_counts(&mut run.by_object, &o.counts);
+    for c in o.counts.values() {
+        run.totals.add(c);
+    }
+    run.failures.extend(o.failures.iter().cloned());
+    for n in notes {
+        if !run.notes.contains(n) {
+            run.notes.push(n.clone());
+        }
+    }
+}
+
+fn collect(review: &mut Review, o: PageOutcome, notes: Vec<String>) {
+    merge_counts(&mut review.counts, &o.counts);
+    for (obj, per) in o.totals {
+        let slot = review.totals.entry(obj).or_default();
+        for (cur, t) in per {
+            let s = slot.entry(cur).or_default();
+            s.count += t.count;
+            s.amount += t.amount;
+        }
+    }
+    review.failures.extend(o.failures);
+    for e in o.entries {
+        let _ = matches!(e.action, Action::Create);
+        review.entries.push(e);
+    }
+    for a in o.settle.upserted {
+        review.allocations.retain(|x| x.id != a.id);
+        review.allocations.push(a);
+    }
+    for id in o.settle.removed {
+        review.allocations.retain(|x| x.id != id);
+        review.allocations_removed.push(id);
+    }
+    for n in notes {
+        if !review.notes.contains(&n) {
+            review.notes.push(n);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Errors of the SQLite store, mapped into [`tieout_core::CoreError::Store`].
+
+use tieout_core::CoreError;
+
+/// What can go wrong in the SQLite store.
+#[derive(Debug, thiserror::Error)]
+pub enum SqliteError {
+    /// An SQLite failure (I/O, locking, constraint, corruption).
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// JSON that does not serialize (a record, or a batch of lookup keys).
+    #[error("record json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A stored record that does not parse as its kind.
+    #[error("corrupt {table} record: {source}")]
+    Decode {
+        /// Table (kind) of the record.
+        table: &'static str,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// The database schema is not one this version can use.
+    #[error("schema: {0}")]
+    Schema(String),
+    /// A change set this store refuses (e.g. a record without an id).
+    #[error("{0}")]
+    Invalid(String),
+    /// A commit failed on purpose through the fault-injection hook.
+    #[error("{0}")]
+    Injected(String),
+}
+
+impl From<SqliteError> for CoreError {
+    fn from(e: SqliteError) -> Self {
+        CoreError::Store(e.to_string())
+    }
+}

@@ -1,0 +1,105 @@
+//! The SQL text of every statement, built once per store so the prepared
+//! statement cache is keyed by stable strings.
+
+use tieout_core::EntityKind;
+
+use crate::columns::{columns_of, has_customer};
+
+/// Statements of one kind's table.
+#[derive(Debug)]
+pub(crate) struct KindSql {
+    /// `INSERT ... ON CONFLICT(id) DO UPDATE`; binds id, the extracted columns, data.
+    pub(crate) upsert: String,
+    /// Delete by id.
+    pub(crate) delete: String,
+    /// Records for a JSON array of ids, in the array's order.
+    pub(crate) get: String,
+    /// Every record, by id.
+    pub(crate) list: String,
+    /// Records of one customer, by id (kinds with a `customer_id` column).
+    pub(crate) by_customer: Option<String>,
+}
+
+/// The statements of every kind, indexed like [`EntityKind::ALL`].
+#[derive(Debug)]
+pub(crate) struct Statements {
+    kinds: Vec<KindSql>,
+}
+
+/// Position of `kind` in [`EntityKind::ALL`].
+pub(crate) fn kind_index(kind: EntityKind) -> usize {
+    EntityKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or_default()
+}
+
+impl Statements {
+    /// Builds the SQL of every kind.
+    pub(crate) fn new() -> Self {
+        let kinds = EntityKind::ALL
+            .iter()
+            .map(|&kind| {
+                let t = kind.as_str();
+                let cols: Vec<&str> = columns_of(kind).iter().map(|c| c.name()).collect();
+                let mut names = vec!["id"];
+                names.extend(&cols);
+                names.push("data");
+                let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+                let mut updates: Vec<String> =
+                    cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+                updates.push("data = excluded.data".to_string());
+                KindSql {
+                    upsert: format!(
+                        "INSERT INTO {t} ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}",
+                        names.join(", "),
+                        marks.join(", "),
+                        updates.join(", ")
+                    ),
+                    delete: format!("DELETE FROM {t} WHERE id = ?1"),
+                    get: format!(
+                        "SELECT r.data FROM json_each(?1) AS k CROSS JOIN {t} AS r \
+                         ON r.id = k.value ORDER BY k.key"
+                    ),
+                    list: format!("SELECT data FROM {t} ORDER BY id"),
+                    by_customer: has_customer(kind).then(|| {
+                        format!("SELECT data FROM {t} WHERE customer_id = ?1 ORDER BY id")
+                    }),
+                }
+            })
+            .collect();
+        Statements { kinds }
+    }
+
+    /// The statements of `kind`.
+    pub(crate) fn of(&self, kind: EntityKind) -> &KindSql {
+        &self.kinds[kind_index(kind)]
+    }
+}
+
+/// Adds an alias; adding an existing one is a no-op.
+pub(crate) const ALIAS_ADD: &str = "INSERT OR IGNORE INTO aliases \
+     (system, account, object, external_id, id) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/// Removes one `(key, id)` alias.
+pub(crate) const ALIAS_REMOVE: &str = "DELETE FROM aliases WHERE system = ?1 AND account = ?2 \
+     AND object = ?3 AND external_id = ?4 AND id = ?5";
+
+/// Resolves a JSON array of `[system, account, object, external_id]` keys:
+/// returns `(position in the array, id)`, probing the alias primary key per key.
+pub(crate) const RESOLVE: &str = "SELECT k.key, a.id FROM json_each(?1) AS k \
+     CROSS JOIN aliases AS a ON a.system = k.value ->> 0 AND a.account = k.value ->> 1 \
+     AND a.object = k.value ->> 2 AND a.external_id = k.value ->> 3 ORDER BY k.key, a.id";
+
+/// Allocations whose payment is in the JSON array `?1` or whose invoice is in `?2`.
+pub(crate) const ALLOCATIONS_FOR: &str = "SELECT data FROM allocation \
+     WHERE payment_id IN (SELECT value FROM json_each(?1)) \
+     OR invoice_id IN (SELECT value FROM json_each(?2)) ORDER BY id";
+
+/// Sets a stream's checkpoint.
+pub(crate) const CHECKPOINT_SET: &str = "INSERT INTO checkpoints (stream, position) \
+     VALUES (?1, ?2) ON CONFLICT(stream) DO UPDATE SET position = excluded.position, \
+     updated_at = excluded.updated_at";
+
+/// Reads a stream's checkpoint.
+pub(crate) const CHECKPOINT_GET: &str = "SELECT position FROM checkpoints WHERE stream = ?1";

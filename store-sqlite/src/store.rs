@@ -1,0 +1,260 @@
+//! `SqliteStore`: the books in one SQLite database file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{CachedStatement, Connection, OptionalExtension, TransactionBehavior};
+use tieout_core::model::{ExternalKey, Id};
+use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
+
+use crate::columns::{columns_of, value};
+use crate::error::SqliteError;
+use crate::statements::{
+    ALIAS_ADD, ALIAS_REMOVE, ALLOCATIONS_FOR, CHECKPOINT_GET, CHECKPOINT_SET, RESOLVE, Statements,
+    kind_index,
+};
+use crate::{codec, schema};
+
+/// Bound parameters of the widest upsert: id, up to six columns, data.
+const MAX_PARAMS: usize = 8;
+
+/// How long a writer waits for another connection's lock before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Durable books in SQLite (WAL mode). Every commit is one `BEGIN IMMEDIATE`
+/// transaction: all or nothing.
+#[derive(Debug)]
+pub struct SqliteStore {
+    pub(crate) conn: Connection,
+    sql: Statements,
+    path: Option<PathBuf>,
+    migrated_from: u32,
+    fail_next_commit: Option<String>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the books at `path` and migrates the schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let conn = Connection::open(path).map_err(SqliteError::from)?;
+        Ok(Self::init(conn, Some(path.to_path_buf()))?)
+    }
+
+    /// Fresh books in memory (lost on drop), for tests and previews.
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(SqliteError::from)?;
+        Ok(Self::init(conn, None)?)
+    }
+
+    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, SqliteError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // In-memory databases answer "memory"; files switch to write-ahead logging.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let migrated_from = schema::migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn,
+            sql: Statements::new(),
+            path,
+            migrated_from,
+            fail_next_commit: None,
+        })
+    }
+
+    /// The database file, or `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version recorded in the database's `schema_version` table.
+    pub fn schema_version(&self) -> Result<u32> {
+        let v = self
+            .conn
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(SqliteError::from)?;
+        Ok(v)
+    }
+
+    /// The schema version found when this store was opened (0 for a new
+    /// database); equal to [`schema::SCHEMA_VERSION`](crate::SCHEMA_VERSION)
+    /// when no migration ran.
+    pub fn migrated_from(&self) -> u32 {
+        self.migrated_from
+    }
+
+    /// Makes the next commit fail with `reason` inside its transaction, after
+    /// the records and aliases were written and before the checkpoint, so the
+    /// rollback is what keeps the books unchanged (for interruption tests).
+    pub fn fail_next_commit(&mut self, reason: &str) {
+        self.fail_next_commit = Some(reason.to_string());
+    }
+
+    fn read_records(
+        &self,
+        kind: EntityKind,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Entity>, SqliteError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let data = row.get_ref(0)?.as_str().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+            })?;
+            out.push(codec::decode(kind, data).map_err(|e| SqliteError::Decode {
+                table: kind.as_str(),
+                source: e,
+            })?);
+        }
+        Ok(out)
+    }
+
+    fn commit_inner(&mut self, c: &ChangeSet) -> Result<(), SqliteError> {
+        let fail = self.fail_next_commit.take();
+        let sql = &self.sql;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            for (kind, id) in &c.deletes {
+                tx.prepare_cached(&sql.of(*kind).delete)?.execute([id])?;
+            }
+            let mut upserts: [Option<CachedStatement<'_>>; EntityKind::ALL.len()] =
+                Default::default();
+            let run = c.run.clone().map(Entity::ImportRun);
+            for e in c.upserts.iter().chain(run.as_ref()) {
+                let kind = e.kind();
+                if e.id().is_empty() {
+                    return Err(SqliteError::Invalid(format!(
+                        "{} without id",
+                        kind.as_str()
+                    )));
+                }
+                let json = codec::encode(e)?;
+                // id, the extracted columns, data: all TEXT (or NULL).
+                let cols = columns_of(kind);
+                let mut params = [None; MAX_PARAMS];
+                params[0] = Some(e.id());
+                for (slot, &col) in params[1..].iter_mut().zip(cols) {
+                    *slot = value(e, col);
+                }
+                params[cols.len() + 1] = Some(json.as_str());
+                let slot = &mut upserts[kind_index(kind)];
+                let stmt = match slot {
+                    Some(s) => s,
+                    None => slot.insert(tx.prepare_cached(&sql.of(kind).upsert)?),
+                };
+                stmt.execute(rusqlite::params_from_iter(&params[..cols.len() + 2]))?;
+            }
+            drop(upserts);
+            if !c.aliases_remove.is_empty() {
+                let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
+                for (k, id) in &c.aliases_remove {
+                    stmt.execute((&k.system, &k.account, &k.object, &k.external_id, id))?;
+                }
+            }
+            if !c.aliases_add.is_empty() {
+                let mut stmt = tx.prepare_cached(ALIAS_ADD)?;
+                for (k, id) in &c.aliases_add {
+                    stmt.execute((&k.system, &k.account, &k.object, &k.external_id, id))?;
+                }
+            }
+            if let Some(reason) = fail {
+                // Dropping `tx` on this early return rolls every write above back.
+                return Err(SqliteError::Injected(reason));
+            }
+            if let Some((stream, position)) = &c.checkpoint {
+                tx.prepare_cached(CHECKPOINT_SET)?
+                    .execute((stream, position))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
+        let mut out: HashMap<ExternalKey, Vec<Id>> = HashMap::new();
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        let arg: Vec<[&str; 4]> = keys
+            .iter()
+            .map(|k| [&*k.system, &*k.account, &*k.object, &*k.external_id])
+            .collect();
+        let arg = serde_json::to_string(&arg).map_err(SqliteError::from)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(RESOLVE)
+            .map_err(SqliteError::from)?;
+        let mut rows = stmt.query([arg]).map_err(SqliteError::from)?;
+        while let Some(row) = rows.next().map_err(SqliteError::from)? {
+            let pos: i64 = row.get(0).map_err(SqliteError::from)?;
+            let id: String = row.get(1).map_err(SqliteError::from)?;
+            let Some(key) = usize::try_from(pos).ok().and_then(|p| keys.get(p)) else {
+                return Err(SqliteError::Schema(format!("resolve returned position {pos}")).into());
+            };
+            let ids = out.entry(key.clone()).or_default();
+            // Rows come by position then id, so a repeated key repeats its ids in order.
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let arg = serde_json::to_string(ids).map_err(SqliteError::from)?;
+        Ok(self.read_records(kind, &self.sql.of(kind).get, [arg])?)
+    }
+
+    fn list(&self, kind: EntityKind) -> Result<Vec<Entity>> {
+        Ok(self.read_records(kind, &self.sql.of(kind).list, [])?)
+    }
+
+    fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
+        match &self.sql.of(kind).by_customer {
+            Some(sql) => Ok(self.read_records(kind, sql, [customer_id])?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {
+        if payment_ids.is_empty() && invoice_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let p = serde_json::to_string(payment_ids).map_err(SqliteError::from)?;
+        let i = serde_json::to_string(invoice_ids).map_err(SqliteError::from)?;
+        Ok(self.read_records(EntityKind::Allocation, ALLOCATIONS_FOR, [p, i])?)
+    }
+
+    fn checkpoint(&self, stream: &str) -> Result<Option<String>> {
+        let pos = self
+            .conn
+            .prepare_cached(CHECKPOINT_GET)
+            .and_then(|mut s| s.query_row([stream], |r| r.get(0)).optional())
+            .map_err(SqliteError::from)?;
+        Ok(pos)
+    }
+
+    fn commit(&mut self, changes: &ChangeSet) -> Result<()> {
+        Ok(self.commit_inner(changes)?)
+    }
+
+    fn inject_commit_failure(&mut self, reason: &str) -> bool {
+        self.fail_next_commit(reason);
+        true
+    }
+}

@@ -1,0 +1,27 @@
+//! The store conformance suite against `SqliteStore`, in memory and on disk.
+
+use std::cell::Cell;
+
+use tieout_core::Store;
+use tieout_core::store::conformance;
+use tieout_sqlite::SqliteStore;
+
+#[test]
+fn in_memory_sqlite_store_conforms() {
+    conformance::run_all(&mut || {
+        Box::new(SqliteStore::open_in_memory().expect("open in memory")) as Box<dyn Store>
+    });
+}
+
+#[test]
+fn file_backed_sqlite_store_conforms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = Cell::new(0);
+    conformance::run_all(&mut || {
+        n.set(n.get() + 1);
+        let path = dir.path().join(format!("books-{}.db", n.get()));
+        Box::new(SqliteStore::open(&path).expect("open file")) as Box<dyn Store>
+    });
+    assert!(n.get() >= 15, "every check should get its own database file");
+    assert!(dir.path().join("books-1.db").exists());
+}

@@ -1,0 +1,16 @@
+//! The Stripe REST client: keys, HTTP with retries, rate limiting, pagination,
+//! sharded backfills (`StripeSource`) and the Events API sync (`StripeEvents`).
+
+mod config;
+mod events;
+mod http;
+mod key;
+mod limiter;
+mod paginate;
+mod shards;
+mod source;
+
+pub use config::{DEFAULT_API_VERSION, DEFAULT_BACKFILL_START, DEFAULT_BASE_URL};
+pub use events::{EVENT_RETENTION_SECS, EXPIRED_CURSOR_NOTE, StripeEvents};
+pub use key::{ApiKey, KeyKind, redact};
+pub use source::{RawPage, StripeSource};
