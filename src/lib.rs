@@ -31,7 +31,7 @@ pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};
 pub use tieout_core::{
     AccountInfo, CoreError, Currency, CustomerFilter, CustomerMatch, CustomerResolution, FetchScope, ImportPlan,
-    MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record, Source, SourceItem, Store, UnpaidInvoices,
+    MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record, RecordsSource, Source, SourceItem, Store, UnpaidInvoices,
 };
 pub use tieout_sqlite::SqliteStore;
 pub use tieout_stripe::StripeError;

@@ -13,6 +13,7 @@ pub mod money;
 pub mod plan;
 pub mod reconcile;
 pub mod record;
+pub mod records_source;
 pub mod source;
 pub mod store;
 
@@ -24,5 +25,6 @@ pub use plan::{
     UnpaidInvoices,
 };
 pub use record::{ObjectScope, Record, SourceItem};
+pub use records_source::RecordsSource;
 pub use source::{AccountInfo, FetchScope, Page, Source};
 pub use store::{ChangeSet, MemoryStore, Store};

@@ -28,6 +28,8 @@ mod error;
 mod schema;
 mod statements;
 mod store;
+#[cfg(test)]
+mod tests;
 
 pub use error::SqliteError;
 pub use schema::SCHEMA_VERSION;

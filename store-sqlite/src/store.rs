@@ -17,7 +17,7 @@ use crate::statements::{
 use crate::{codec, schema};
 
 /// Bound parameters of the widest upsert: id, up to six columns, data.
-const MAX_PARAMS: usize = 8;
+pub(crate) const MAX_PARAMS: usize = 8;
 
 /// How long a writer waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

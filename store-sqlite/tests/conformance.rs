@@ -22,6 +22,9 @@ fn file_backed_sqlite_store_conforms() {
         let path = dir.path().join(format!("books-{}.db", n.get()));
         Box::new(SqliteStore::open(&path).expect("open file")) as Box<dyn Store>
     });
-    assert!(n.get() >= 15, "every check should get its own database file");
+    assert!(
+        n.get() >= 15,
+        "every check should get its own database file"
+    );
     assert!(dir.path().join("books-1.db").exists());
 }

@@ -93,6 +93,7 @@ pub fn settle(
         claim_map.insert(p.id.clone(), c);
     }
     // Invoices -> every payment claiming them; synthetic payments for paid invoices.
+    let mut synth_removed: Vec<Id> = Vec::new();
     let invoice_ids: Vec<Id> = invoices.keys().cloned().collect();
     for iid in &invoice_ids {
         let inv = invoices[iid].clone();
@@ -145,7 +146,7 @@ pub fn settle(
             for sid in existing_synth {
                 if let Some(p) = as_payment(ws.get(EntityKind::Payment, &sid)?) {
                     if is_synthetic(&p) {
-                        remove_payment(ws, &p)?;
+                        synth_removed.extend(remove_payment(ws, &p)?);
                         payments.remove(&sid);
                         claim_map.remove(&sid);
                     }
@@ -332,7 +333,10 @@ pub fn settle(
     }
 
     // Allocation changes.
-    let mut out = SettleOutcome::default();
+    let mut out = SettleOutcome {
+        removed: synth_removed,
+        ..SettleOutcome::default()
+    };
     for a in fresh.values() {
         if recompute.get(&a.id) != Some(a) {
             ws.put(Entity::Allocation(a.clone()));
@@ -535,7 +539,7 @@ fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
 }
 
 /// Deletes a payment, its aliases and its allocations.
-pub(crate) fn remove_payment(ws: &mut Workspace<'_>, p: &Payment) -> Result<()> {
+pub(crate) fn remove_payment(ws: &mut Workspace<'_>, p: &Payment) -> Result<Vec<Id>> {
     for (obj, ext) in p.refs.pairs() {
         ws.unalias(p.source.sibling(obj, ext), &p.id);
     }
@@ -543,11 +547,13 @@ pub(crate) fn remove_payment(ws: &mut Workspace<'_>, p: &Payment) -> Result<()> 
     for inv in p.links.invoices.iter().chain(p.links.checkout_invoice.iter()) {
         ws.unalias(keys::payment_for_invoice(&p.source, inv), &p.id);
     }
+    let mut removed = Vec::new();
     for e in ws.allocations_for(std::slice::from_ref(&p.id), &[])? {
         ws.delete(EntityKind::Allocation, e.id());
+        removed.push(e.id().to_string());
     }
     ws.delete(EntityKind::Payment, &p.id);
-    Ok(())
+    Ok(removed)
 }
 
 /// Sums effective refunds and fund-withdrawing disputes onto a payment.

@@ -1,0 +1,226 @@
+//! White-box tests: pragmas, extracted columns, JSON encoding, query plans and
+//! the fault hook's place inside the transaction.
+
+use rusqlite::Connection;
+use tieout_core::store::conformance;
+use tieout_core::{ChangeSet, Entity, EntityKind, Store};
+
+use crate::columns::columns_of;
+use crate::statements::{ALLOCATIONS_FOR, RESOLVE, Statements};
+use crate::{SqliteStore, codec};
+
+/// A store holding one realistic record of every kind (written by the
+/// conformance suite's own round-trip check).
+fn store_with_every_kind() -> SqliteStore {
+    let mut store = SqliteStore::open_in_memory().expect("open");
+    conformance::check_every_kind_round_trips(&mut store);
+    store
+}
+
+fn text(conn: &Connection, sql: &str) -> Option<String> {
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+#[test]
+fn file_databases_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path().join("books.db")).expect("open");
+    let c = &store.conn;
+    assert_eq!(text(c, "PRAGMA journal_mode").as_deref(), Some("wal"));
+    let int = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(int("PRAGMA synchronous"), 1, "synchronous=NORMAL is 1");
+    assert_eq!(int("PRAGMA foreign_keys"), 1);
+    assert_eq!(int("PRAGMA busy_timeout"), 5_000);
+    assert_eq!(store.path(), Some(dir.path().join("books.db").as_path()));
+}
+
+#[test]
+fn indexed_columns_are_extracted_and_updated_on_conflict() {
+    let store = store_with_every_kind();
+    let c = &store.conn;
+    let row = |sql: &str| -> Vec<Option<String>> {
+        c.query_row(sql, [], |r| {
+            (0..r.as_ref().column_count())
+                .map(|i| r.get(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .expect(sql)
+    };
+    assert_eq!(
+        row("SELECT customer_id, status, currency, account, object, external_id FROM invoice"),
+        [
+            "cust_5c0ffee0000000000001",
+            "paid",
+            "EUR",
+            "acct_1OqXyZ2eZvKYlo2C",
+            "invoice",
+            "in_1OqY3cHkR3mN5sLd0001"
+        ]
+        .map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        row("SELECT payment_id, invoice_id, currency FROM allocation"),
+        [
+            "pay_5c0ffee0000000000001",
+            "inv_5c0ffee0000000000001",
+            "EUR"
+        ]
+        .map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        row("SELECT status, payment_id FROM dispute"),
+        ["charge_refunded_partially", "pay_5c0ffee0000000000001"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        row("SELECT account, external_id FROM customer"),
+        ["acct_1OqXyZ2eZvKYlo2C", "cus_PfWxYz12345678"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        row("SELECT status FROM import_run"),
+        vec![Some("succeeded".into())]
+    );
+}
+
+#[test]
+fn amounts_are_decimal_strings_and_no_column_is_real() {
+    let store = store_with_every_kind();
+    let c = &store.conn;
+    assert_eq!(
+        text(c, "SELECT json_type(data, '$.total') FROM invoice").as_deref(),
+        Some("text")
+    );
+    assert_eq!(
+        text(c, "SELECT data ->> '$.total' FROM invoice").as_deref(),
+        Some("1320.00")
+    );
+    assert_eq!(
+        text(c, "SELECT data ->> '$.unit_amount' FROM price").as_deref(),
+        Some("12.345")
+    );
+    for kind in EntityKind::ALL {
+        let non_text: i64 = c
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info(?1) WHERE type <> 'TEXT'",
+                [kind.as_str()],
+                |r| r.get(0),
+            )
+            .expect("table_info");
+        assert_eq!(non_text, 0, "{} has a non-TEXT column", kind.as_str());
+    }
+}
+
+#[test]
+fn codec_matches_entity_to_json_and_from_json_for_every_kind() {
+    let store = store_with_every_kind();
+    for kind in EntityKind::ALL {
+        let records = store.list(kind).expect("list");
+        assert_eq!(records.len(), 1, "{}", kind.as_str());
+        let e = &records[0];
+        let ours: serde_json::Value =
+            serde_json::from_str(&codec::encode(e).expect("encode")).expect("valid json");
+        assert_eq!(ours, e.to_json(), "{} encodes differently", kind.as_str());
+        let theirs = e.to_json().to_string();
+        assert_eq!(&codec::decode(kind, &theirs).expect("decode"), e);
+        assert_eq!(&Entity::from_json(kind, ours).expect("from_json"), e);
+    }
+}
+
+#[test]
+fn every_upsert_fits_the_parameter_array() {
+    for kind in EntityKind::ALL {
+        assert!(columns_of(kind).len() + 2 <= crate::store::MAX_PARAMS);
+    }
+}
+
+fn plan(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> String {
+    let mut stmt = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect(sql);
+    let rows = stmt
+        .query_map(params, |r| r.get::<_, String>(3))
+        .expect("plan")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("plan rows");
+    rows.join("\n")
+}
+
+#[test]
+fn lookups_use_indexes_not_table_scans() {
+    let store = SqliteStore::open_in_memory().expect("open");
+    let c = &store.conn;
+    let sql = Statements::new();
+
+    let p = plan(c, RESOLVE, ["[]"]);
+    assert!(
+        p.contains(
+            "SEARCH a USING PRIMARY KEY (system=? AND account=? AND object=? AND external_id=?)"
+        ),
+        "resolve plan: {p}"
+    );
+    let p = plan(c, &sql.of(EntityKind::Invoice).get, ["[]"]);
+    assert!(
+        p.contains("SEARCH r USING INDEX sqlite_autoindex_invoice_1 (id=?)"),
+        "get plan: {p}"
+    );
+    let by_customer = sql
+        .of(EntityKind::Payment)
+        .by_customer
+        .as_deref()
+        .expect("payments");
+    let p = plan(c, by_customer, ["cust"]);
+    assert!(
+        p.contains("USING INDEX payment_customer_id (customer_id=?)"),
+        "by customer: {p}"
+    );
+    let p = plan(c, ALLOCATIONS_FOR, ["[]", "[]"]);
+    assert!(
+        p.contains("INDEX allocation_payment_id (payment_id=?)"),
+        "allocations: {p}"
+    );
+    assert!(
+        p.contains("INDEX allocation_invoice_id (invoice_id=?)"),
+        "allocations: {p}"
+    );
+    assert!(!p.contains("SCAN allocation"), "allocations: {p}");
+    assert!(sql.of(EntityKind::Allocation).by_customer.is_none());
+}
+
+#[test]
+fn injected_failure_fires_inside_the_transaction_after_writes() {
+    let mut store = SqliteStore::open_in_memory().expect("open");
+    let before = store.conn.total_changes();
+    store.fail_next_commit("boom");
+    let run = tieout_core::model::ImportRun {
+        id: "run_1".to_string(),
+        plan_hash: "abc".to_string(),
+        source: "stripe/acct_1".to_string(),
+        mode: "test".to_string(),
+        started_at: chrono::DateTime::from_timestamp(1_709_285_400, 0).expect("ts"),
+        finished_at: None,
+        status: tieout_core::model::RunStatus::Running,
+        totals: Default::default(),
+        by_object: Default::default(),
+        failures: Vec::new(),
+        notes: Vec::new(),
+        error: None,
+    };
+    let changes = ChangeSet {
+        run: Some(run),
+        checkpoint: Some(("s".to_string(), "p".to_string())),
+        ..ChangeSet::default()
+    };
+    let err = store.commit(&changes).expect_err("injected failure");
+    assert_eq!(err, tieout_core::CoreError::Store("boom".to_string()));
+    assert!(
+        store.conn.total_changes() > before,
+        "the failure should come after rows were written"
+    );
+    assert!(store.conn.is_autocommit(), "the transaction must be closed");
+    assert!(
+        store.list(EntityKind::ImportRun).expect("list").is_empty(),
+        "rolled back"
+    );
+    assert_eq!(store.checkpoint("s").expect("checkpoint"), None);
+    store.commit(&changes).expect("the hook fires once");
+    assert_eq!(store.list(EntityKind::ImportRun).expect("list").len(), 1);
+}

@@ -1,0 +1,297 @@
+//! Builders for Stripe-shaped core records and helpers shared by the facade's tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use tieout::*;
+
+pub const ACCT: &str = "acct_test1";
+
+pub fn ts(day: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_735_689_600 + day * 86_400, 0).single().expect("valid ts")
+}
+
+pub fn src(object: &str, id: &str, status: Option<&str>, day: i64) -> SourceRef {
+    let mut s = SourceRef::new("stripe", ACCT, object, id);
+    s.status = status.map(str::to_string);
+    s.created_at = Some(ts(day));
+    s.updated_at = Some(ts(day));
+    s
+}
+
+pub fn cref(id: &str) -> OriginalCustomer {
+    OriginalCustomer {
+        external_id: id.into(),
+        name: Some(format!("Customer {id}")),
+        email: Some(format!("{id}@example.com")),
+    }
+}
+
+pub fn customer(id: &str, name: &str, email: &str) -> SourceItem {
+    let mut c = Customer::new(String::new(), name, CustomerKind::Company);
+    c.email = Some(email.into());
+    c.source = Some(src("customer", id, None, 0));
+    SourceItem::Record(Record::Customer(c))
+}
+
+pub fn invoice_rec(id: &str, cus: &str, status: &str, total: Decimal, paid: Decimal, cur: Currency, day: i64) -> Invoice {
+    Invoice {
+        id: String::new(),
+        source: src("invoice", id, Some(status), day),
+        customer_id: None,
+        customer_ref: Some(cref(cus)),
+        subscription_id: None,
+        subscription_ref: None,
+        number: Some(format!("N-{id}")),
+        status: InvoiceStatus::parse(status).unwrap_or(InvoiceStatus::Open),
+        currency: cur,
+        subtotal: total,
+        discount: Decimal::ZERO,
+        tax: Decimal::ZERO,
+        total,
+        amount_due: total,
+        amount_paid: paid,
+        amount_remaining: total - paid,
+        amount_written_off: Decimal::ZERO,
+        source_amount_paid: paid,
+        issued_at: Some(ts(day)),
+        due_date: Some(ts(day + 30)),
+        paid_at: if status == "paid" { Some(ts(day + 1)) } else { None },
+        lines: vec![
+            InvoiceLine {
+                external_id: Some(format!("il_{id}_1")),
+                description: Some("Seat".into()),
+                quantity: Decimal::ONE,
+                unit_amount: Some(total - Decimal::ONE),
+                amount: total - Decimal::ONE,
+                tax: Decimal::ZERO,
+                period_start: None,
+                period_end: None,
+                price_ref: Some("price_1".into()),
+                product_ref: Some("prod_1".into()),
+                subscription_item_ref: None,
+                proration: false,
+            },
+            InvoiceLine {
+                external_id: Some(format!("il_{id}_2")),
+                description: Some("Setup".into()),
+                quantity: Decimal::ONE,
+                unit_amount: Some(Decimal::ONE),
+                amount: Decimal::ONE,
+                tax: Decimal::ZERO,
+                period_start: None,
+                period_end: None,
+                price_ref: None,
+                product_ref: None,
+                subscription_item_ref: None,
+                proration: false,
+            },
+        ],
+        payment_refs: PaymentRefs::default(),
+        metadata: BTreeMap::new(),
+    }
+}
+
+pub fn invoice(id: &str, cus: &str, status: &str, total: Decimal, paid: Decimal, day: i64) -> SourceItem {
+    SourceItem::Record(Record::Invoice(invoice_rec(id, cus, status, total, paid, Currency::USD, day)))
+}
+
+pub fn payment_rec(object: &str, id: &str, cus: Option<&str>, amount: Decimal, day: i64) -> Payment {
+    Payment {
+        id: String::new(),
+        source: src(object, id, Some("succeeded"), day),
+        customer_id: None,
+        customer_ref: cus.map(cref),
+        refs: PaymentRefs::default(),
+        links: PaymentLinks::default(),
+        status: PaymentStatus::Succeeded,
+        amount,
+        currency: Currency::USD,
+        settlement_amount: None,
+        settlement_currency: None,
+        fx_rate: None,
+        fee: Decimal::ZERO,
+        fee_details: Vec::new(),
+        net: None,
+        method: Some("card".into()),
+        received_at: Some(ts(day)),
+        refunded: Decimal::ZERO,
+        disputed: Decimal::ZERO,
+        allocated: Decimal::ZERO,
+        unapplied: Decimal::ZERO,
+        unapplied_reasons: Vec::new(),
+        description: None,
+        metadata: BTreeMap::new(),
+    }
+}
+
+/// A charge `ch` of payment intent `pi` (basil: no invoice field).
+pub fn charge(ch: &str, pi: &str, cus: &str, amount: Decimal, day: i64) -> SourceItem {
+    let mut p = payment_rec("charge", ch, Some(cus), amount, day);
+    p.refs.charge = Some(ch.into());
+    p.refs.payment_intent = Some(pi.into());
+    p.refs.balance_transaction = Some(format!("txn_{ch}"));
+    SourceItem::Record(Record::Payment(p))
+}
+
+/// A payment intent with its latest charge.
+pub fn payment_intent(pi: &str, ch: &str, cus: &str, amount: Decimal, day: i64) -> SourceItem {
+    let mut p = payment_rec("payment_intent", pi, Some(cus), amount, day);
+    p.refs.payment_intent = Some(pi.into());
+    p.refs.charge = Some(ch.into());
+    SourceItem::Record(Record::Payment(p))
+}
+
+/// An invoice payment linking `inv` and `pi`.
+pub fn invoice_payment(id: &str, inv: &str, pi: &str, amount: Decimal, day: i64) -> SourceItem {
+    let mut p = payment_rec("invoice_payment", id, None, amount, day);
+    p.refs.invoice_payments = vec![id.into()];
+    p.refs.payment_intent = Some(pi.into());
+    p.links.invoices = vec![inv.into()];
+    p.links.invoice_amounts.insert(inv.into(), amount);
+    SourceItem::Record(Record::Payment(p))
+}
+
+pub fn balance_tx(ch: &str, amount: Decimal, fee: Decimal, day: i64) -> SourceItem {
+    SourceItem::Record(Record::BalanceTransaction(BalanceTransaction {
+        id: String::new(),
+        source: src("balance_transaction", &format!("txn_{ch}"), Some("available"), day),
+        amount,
+        currency: Currency::USD,
+        fee,
+        fee_details: vec![FeeDetail {
+            amount: fee,
+            currency: Currency::USD,
+            kind: "stripe_fee".into(),
+            description: Some("Stripe processing fees".into()),
+        }],
+        net: amount - fee,
+        exchange_rate: None,
+        kind: "charge".into(),
+        reporting_category: Some("charge".into()),
+        status: Some("available".into()),
+        available_on: Some(ts(day + 2)),
+        source_object: Some(ch.into()),
+        payout_ref: None,
+        payment_id: None,
+    }))
+}
+
+pub fn refund(id: &str, ch: &str, amount: Decimal, day: i64) -> SourceItem {
+    SourceItem::Record(Record::Refund(Refund {
+        id: String::new(),
+        source: src("refund", id, Some("succeeded"), day),
+        payment_id: None,
+        payment_refs: PaymentRefs {
+            charge: Some(ch.into()),
+            ..PaymentRefs::default()
+        },
+        amount,
+        currency: Currency::USD,
+        status: "succeeded".into(),
+        reason: Some("requested_by_customer".into()),
+        created_at: Some(ts(day)),
+        balance_transaction: None,
+    }))
+}
+
+pub fn subscription(id: &str, cus: &str, interval: Interval, count: u32, day: i64) -> SourceItem {
+    SourceItem::Record(Record::Subscription(Subscription {
+        id: String::new(),
+        source: src("subscription", id, Some("active"), day),
+        customer_id: None,
+        customer_ref: Some(cref(cus)),
+        status: SubscriptionStatus::Active,
+        currency: Currency::USD,
+        amount: Decimal::new(4900, 2),
+        interval: interval.clone(),
+        interval_count: count,
+        start_date: Some(ts(day)),
+        current_period_start: Some(ts(day)),
+        current_period_end: Some(ts(day + 30)),
+        next_billing_date: Some(ts(day + 30)),
+        cancel_at_period_end: false,
+        canceled_at: None,
+        ended_at: None,
+        trial_end: None,
+        items: vec![SubscriptionItem {
+            external_id: Some(format!("si_{id}")),
+            price_ref: Some("price_1".into()),
+            product_ref: Some("prod_1".into()),
+            quantity: Decimal::ONE,
+            unit_amount: Some(Decimal::new(4900, 2)),
+            interval,
+            interval_count: count,
+            current_period_start: Some(ts(day)),
+            current_period_end: Some(ts(day + 30)),
+        }],
+    }))
+}
+
+pub fn d(s: &str) -> Decimal {
+    s.parse().expect("decimal literal")
+}
+
+/// Both default stores: memory and a SQLite file in a temp dir.
+pub fn all_books() -> Vec<(&'static str, Books, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sqlite = Books::open(dir.path().join("books.db")).expect("open sqlite");
+    vec![("memory", Books::in_memory(), None), ("sqlite", sqlite, Some(dir))]
+}
+
+/// A canonical dump of the books that does not depend on internal ids of
+/// payments (which follow the first object seen) or on run timestamps.
+pub fn fingerprint(books: &Books) -> String {
+    let payments = books.payments().expect("payments");
+    let mut rename: Vec<(String, String)> = Vec::new();
+    for p in &payments {
+        let mut pairs: Vec<String> = p.refs.pairs().iter().map(|(o, e)| format!("{o}:{e}")).collect();
+        pairs.sort();
+        rename.push((p.id.clone(), format!("PAY[{}]", pairs.join(","))));
+    }
+    let allocs = books.allocations().expect("allocations");
+    let mut lines: Vec<String> = Vec::new();
+    let mut push = |v: serde_json::Value| {
+        let mut s = v.to_string();
+        for (from, to) in &rename {
+            s = s.replace(from.as_str(), to);
+        }
+        lines.push(s);
+    };
+    for c in books.customers().expect("customers") {
+        push(serde_json::to_value(c).expect("json"));
+    }
+    for i in books.invoices(&InvoiceFilter::default()).expect("invoices") {
+        push(serde_json::to_value(i).expect("json"));
+    }
+    for mut p in payments {
+        p.source.updated_at = None;
+        p.unapplied_reasons.clear();
+        push(serde_json::to_value(p).expect("json"));
+    }
+    for mut a in allocs {
+        a.id = String::new();
+        push(serde_json::to_value(a).expect("json"));
+    }
+    for r in books.refunds().expect("refunds") {
+        push(serde_json::to_value(r).expect("json"));
+    }
+    for b in books.balance_transactions().expect("bts") {
+        push(serde_json::to_value(b).expect("json"));
+    }
+    for s in books.subscriptions().expect("subs") {
+        push(serde_json::to_value(s).expect("json"));
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+pub fn run<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
