@@ -55,6 +55,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.set_prepared_statement_cache_capacity(64);
         let migrated_from = schema::migrate(&mut conn)?;
+        if let Ok(v) = std::env::var("TMP_PRAGMAS") { conn.execute_batch(&v)?; }
         Ok(SqliteStore {
             conn,
             sql: Statements::new(),

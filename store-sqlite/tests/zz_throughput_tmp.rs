@@ -48,7 +48,7 @@ fn inv(i: usize) -> Invoice {
 #[test]
 fn throughput() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path().join("b.db")).unwrap();
+    let mut store = if std::env::var("TMP_MEM").is_ok() { SqliteStore::open_in_memory().unwrap() } else { SqliteStore::open(dir.path().join("b.db")).unwrap() };
     let batches: Vec<ChangeSet> = (0..100).map(|b| {
         let recs: Vec<Invoice> = (b * 1000..(b + 1) * 1000).map(inv).collect();
         ChangeSet {
@@ -74,4 +74,13 @@ fn throughput() {
     let t = Instant::now();
     let g = store.get(tieout_core::EntityKind::Invoice, &ids).unwrap();
     println!("get {}: {:.4}s", g.len(), t.elapsed().as_secs_f64());
+}
+
+#[test]
+fn json_cost() {
+    let recs: Vec<Entity> = (0..100_000).map(inv).map(Entity::Invoice).collect();
+    let t = Instant::now();
+    let mut n = 0;
+    for r in &recs { if let Entity::Invoice(i) = r { n += serde_json::to_string(i).unwrap().len(); } }
+    println!("json: {:.3}s avg {} bytes", t.elapsed().as_secs_f64(), n / 100_000);
 }

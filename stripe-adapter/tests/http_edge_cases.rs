@@ -193,8 +193,10 @@ async fn empty_list_and_multi_page_resume_from_checkpoint() {
     let p2 = s2.next_raw_page(&sc, Some(&p1.checkpoint)).await.unwrap();
     let p3 = s2.next_raw_page(&sc, Some(&p2.checkpoint)).await.unwrap();
     assert_eq!((p2.objects.len(), p3.objects.len()), (100, 50));
-    // The last customer page also walks the empty product and price lists.
-    assert!(p3.done, "{}", p3.checkpoint);
+    assert!(!p3.done);
+    // The empty product and price lists end the import with an empty page.
+    let p4 = s2.next_raw_page(&sc, Some(&p3.checkpoint)).await.unwrap();
+    assert!(p4.done && p4.objects.is_empty(), "{}", p4.checkpoint);
     let mut all_ids = ids(&p1.objects);
     all_ids.extend(ids(&p2.objects));
     all_ids.extend(ids(&p3.objects));
@@ -204,7 +206,7 @@ async fn empty_list_and_multi_page_resume_from_checkpoint() {
     assert_eq!(server.requests_to("/v1/products").len(), 1);
     assert_eq!(server.requests_to("/v1/prices").len(), 1);
     // Done is sticky.
-    let again = s2.next_raw_page(&sc, Some(&p3.checkpoint)).await.unwrap();
+    let again = s2.next_raw_page(&sc, Some(&p4.checkpoint)).await.unwrap();
     assert!(again.done && again.objects.is_empty());
 }
 
@@ -762,9 +764,17 @@ async fn events_tail_from_cursor_and_backfill_when_expired() {
     let b1 = Source::next_page(&ev, &sc, Some(&old)).await.unwrap();
     assert!(b1.notes.iter().any(|n| n.contains("30-day retention")), "{:?}", b1.notes);
     assert!(!b1.done);
-    assert_eq!(names(&b1), vec!["cus_00100", "cus_00101", "cus_00102"]);
+    // Pages of 2: the backfill takes two pages, then tailing resumes at evt_005.
     let b2 = Source::next_page(&ev, &sc, Some(&b1.checkpoint)).await.unwrap();
-    assert!(b2.done && b2.items.is_empty(), "resumes at the newest event: {}", b2.checkpoint);
+    assert!(!b2.done && b2.notes.is_empty());
+    let mut backfilled = names(&b1);
+    backfilled.extend(names(&b2));
+    backfilled.sort();
+    assert_eq!(backfilled, vec!["cus_00100", "cus_00101", "cus_00102"]);
+    let b3 = Source::next_page(&ev, &sc, Some(&b2.checkpoint)).await.unwrap();
+    assert!(b3.done && b3.items.is_empty(), "resumes at the newest event: {}", b3.checkpoint);
+    let cur: Value = serde_json::from_str(&b3.checkpoint).unwrap();
+    assert_eq!(cur["last_id"], "evt_005");
     // An unknown (pruned) cursor inside the window also backfills.
     let pruned = tieout_stripe::StripeEvents::checkpoint_after("evt_gone", now - 10);
     let c1 = Source::next_page(&ev, &sc, Some(&pruned)).await.unwrap();

@@ -1,4 +1,5 @@
 //! Stripe JSON -> core records: official fixtures, both API shapes, currencies, failures.
+#![recursion_limit = "256"]
 
 use std::path::Path;
 

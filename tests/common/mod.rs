@@ -295,3 +295,15 @@ pub fn run<F: std::future::Future>(f: F) -> F::Output {
         .expect("runtime")
         .block_on(f)
 }
+
+/// Asserts two fingerprints are equal, showing only the first differing lines.
+pub fn assert_same(a: &str, b: &str, ctx: &str) {
+    if a == b {
+        return;
+    }
+    let la: Vec<&str> = a.lines().collect();
+    let lb: Vec<&str> = b.lines().collect();
+    let only_a: Vec<&&str> = la.iter().filter(|l| !lb.contains(l)).take(2).collect();
+    let only_b: Vec<&&str> = lb.iter().filter(|l| !la.contains(l)).take(2).collect();
+    panic!("{ctx}: books differ ({} vs {} records)\nonly in left:  {only_a:?}\nonly in right: {only_b:?}", la.len(), lb.len());
+}

@@ -573,17 +573,25 @@ fn apply_reversals(ws: &mut Workspace<'_>, p: &mut Payment) -> Result<()> {
     }
     let mut refunded = Decimal::ZERO;
     for id in refunds {
-        if let Some(Entity::Refund(r)) = ws.get(EntityKind::Refund, &id)? {
+        if let Some(Entity::Refund(mut r)) = ws.get(EntityKind::Refund, &id)? {
             if r.is_effective() && r.currency == p.currency {
                 refunded += r.amount;
+            }
+            if r.payment_id.as_deref() != Some(p.id.as_str()) {
+                r.payment_id = Some(p.id.clone());
+                ws.put(Entity::Refund(r));
             }
         }
     }
     let mut disputed = Decimal::ZERO;
     for id in disputes {
-        if let Some(Entity::Dispute(d)) = ws.get(EntityKind::Dispute, &id)? {
+        if let Some(Entity::Dispute(mut d)) = ws.get(EntityKind::Dispute, &id)? {
             if d.status.withdraws_funds() && d.currency == p.currency {
                 disputed += d.amount;
+            }
+            if d.payment_id.as_deref() != Some(p.id.as_str()) {
+                d.payment_id = Some(p.id.clone());
+                ws.put(Entity::Dispute(d));
             }
         }
     }
@@ -604,7 +612,11 @@ fn apply_balance_transaction(ws: &mut Workspace<'_>, p: &mut Payment) -> Result<
         }
     }
     let Some(id) = ids.first() else { return Ok(()) };
-    if let Some(Entity::BalanceTransaction(bt)) = ws.get(EntityKind::BalanceTransaction, id)? {
+    if let Some(Entity::BalanceTransaction(mut bt)) = ws.get(EntityKind::BalanceTransaction, id)? {
+        if bt.payment_id.as_deref() != Some(p.id.as_str()) {
+            bt.payment_id = Some(p.id.clone());
+            ws.put(Entity::BalanceTransaction(bt.clone()));
+        }
         p.fee = bt.fee;
         p.fee_details.clone_from(&bt.fee_details);
         p.net = Some(bt.net);

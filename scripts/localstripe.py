@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""localstripe as a test peer for tieout.
+
+  localstripe.py serve          start localstripe on 127.0.0.1 at a free port, in a
+                                private temp dir; prints "PORT <n>" then serves until killed
+  localstripe.py seed URL       create test data with the official `stripe` SDK against
+                                the localstripe at URL; prints a JSON summary of what it made
+
+Needs `pip install localstripe stripe` (checked with localstripe 1.15.10, stripe 16.1.0).
+localstripe pickles its state to a fixed /tmp/localstripe.pickle; `serve` redirects that
+into its own temp dir so concurrent instances never share state.
+"""
+
+import json
+import os
+import socket
+import sys
+import tempfile
+
+API_KEY = "sk_test_tieoutLocalstripe"
+
+# This file is named like the package: drop its own directory from the import path.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+
+def serve():
+    workdir = tempfile.mkdtemp(prefix="localstripe-")
+    os.chdir(workdir)
+    os.environ["TMPDIR"] = workdir
+    tempfile.tempdir = workdir
+
+    import pickle
+
+    import aiohttp.web as web
+    import localstripe.resources as resources
+    import localstripe.server as server
+
+    pickle_path = os.path.join(workdir, "localstripe.pickle")
+
+    def dump_to_disk(self):
+        with open(pickle_path, "wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    resources.Store.dump_to_disk = dump_to_disk
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    print(f"PORT {port}", flush=True)
+    print(f"WORKDIR {workdir}", flush=True)
+    web.run_app(server.app, sock=sock, print=None, handle_signals=True)
+
+
+def seed(url):
+    import stripe
+
+    stripe.api_key = API_KEY
+    stripe.api_base = url.rstrip("/")
+    stripe.max_network_retries = 0
+
+    def d(obj):
+        return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+    def card_pm(customer_id):
+        pm = stripe.PaymentMethod.create(
+            type="card",
+            card={"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        )
+        stripe.PaymentMethod.attach(pm.id, customer=customer_id)
+        stripe.Customer.modify(customer_id, invoice_settings={"default_payment_method": pm.id})
+        return pm.id
+
+    summary = {"customers": [], "plans": [], "products": [], "subscriptions": [],
+               "invoices": [], "invoice_items": [], "charges": [], "payment_intents": [],
+               "refunds": []}
+
+    customers = []
+    for i, (name, email) in enumerate([("Ada Lovelace", "ada@example.com"),
+                                       ("Grace Hopper", "grace@example.com"),
+                                       ("Alan Turing", "alan@example.com")]):
+        c = stripe.Customer.create(name=name, email=email, metadata={"seed": str(i)})
+        pm = card_pm(c.id)
+        customers.append((c.id, pm))
+        summary["customers"].append({"id": c.id, "name": name, "email": email})
+
+    product = stripe.Product.create(name="Pro plan")
+    summary["products"].append({"id": product.id, "name": "Pro plan"})
+    plan = stripe.Plan.create(amount=1500, currency="usd", interval="month",
+                              product=product.id, nickname="Pro monthly")
+    summary["plans"].append({"id": plan.id, "amount": 1500, "currency": "usd",
+                             "interval": "month", "product": product.id})
+
+    # A subscription: localstripe creates its first invoice and pays it.
+    cus0, pm0 = customers[0]
+    sub = stripe.Subscription.create(customer=cus0, items=[{"plan": plan.id}])
+    sub = d(stripe.Subscription.retrieve(sub.id))
+    summary["subscriptions"].append({"id": sub["id"], "customer": cus0,
+                                     "status": sub["status"], "plan": plan.id})
+    for inv in stripe.Invoice.list(customer=cus0, limit=100).auto_paging_iter():
+        inv = d(inv)
+        summary["invoices"].append({"id": inv["id"], "customer": inv["customer"],
+                                    "status": inv["status"], "total": inv["total"],
+                                    "amount_paid": inv.get("amount_paid"),
+                                    "subscription": inv.get("subscription")})
+
+    # A pending invoice item for the next invoice.
+    ii = stripe.InvoiceItem.create(customer=customers[1][0], amount=700, currency="usd",
+                                   description="Setup fee")
+    summary["invoice_items"].append({"id": ii.id, "customer": customers[1][0], "amount": 700})
+
+    # Standalone charges, one partially refunded.
+    for cus, pm in customers[1:]:
+        for amount in (2000, 3500):
+            ch = stripe.Charge.create(amount=amount, currency="usd", customer=cus, source=pm,
+                                      description=f"one-off {amount}")
+            summary["charges"].append({"id": ch.id, "customer": cus, "amount": amount,
+                                       "status": ch.status})
+    first = summary["charges"][0]
+    rf = stripe.Refund.create(charge=first["id"], amount=500)
+    summary["refunds"].append({"id": rf.id, "charge": first["id"], "amount": 500})
+
+    # A confirmed payment intent (creates its own charge).
+    cus, pm = customers[2]
+    pi = stripe.PaymentIntent.create(amount=4200, currency="usd", customer=cus,
+                                     payment_method=pm, confirm=True)
+    pi = d(stripe.PaymentIntent.retrieve(pi.id))
+    summary["payment_intents"].append({"id": pi["id"], "customer": cus, "amount": 4200,
+                                       "status": pi["status"]})
+
+    # Every charge localstripe now holds (subscription and intent charges included).
+    summary["all_charges"] = [
+        {"id": c["id"], "amount": c["amount"], "customer": c.get("customer"),
+         "amount_refunded": c.get("amount_refunded", 0)}
+        for c in (d(x) for x in stripe.Charge.list(limit=100).auto_paging_iter())
+    ]
+    print(json.dumps(summary, indent=2, default=str), flush=True)
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "serve":
+        serve()
+    elif len(argv) >= 3 and argv[1] == "seed":
+        seed(argv[2])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
