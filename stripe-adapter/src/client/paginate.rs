@@ -18,7 +18,9 @@ pub(crate) struct ListPage {
 /// Parses `{"object":"list","data":[...],"has_more":..}`. `total_count` is ignored.
 pub(crate) fn parse_list(v: Value, path: &str) -> Result<ListPage> {
     let Value::Object(mut m) = v else {
-        return Err(StripeError::Decode(format!("{path}: expected a list object")));
+        return Err(StripeError::Decode(format!(
+            "{path}: expected a list object"
+        )));
     };
     let data = match m.remove("data") {
         Some(Value::Array(a)) => a,
@@ -41,7 +43,10 @@ pub(crate) async fn shard_page(
     filtered: bool,
 ) -> Result<ListPage> {
     let mut q: Params = params.to_vec();
-    q.push(("limit".into(), http.config.page_limit.clamp(1, 100).to_string()));
+    q.push((
+        "limit".into(),
+        http.config.page_limit.clamp(1, 100).to_string(),
+    ));
     if filtered {
         if let Some(g) = shard.gte {
             q.push(("created[gte]".into(), g.to_string()));

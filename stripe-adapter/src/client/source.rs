@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -343,24 +344,27 @@ impl StripeSource {
     /// each), so a restricted key missing e.g. `invoices` fails before any import.
     /// Every missing resource is named in one [`StripeError::PermissionDenied`].
     pub async fn verify_permissions(&self, scopes: &[ObjectScope]) -> Result<()> {
-        let checks = scopes.iter().flat_map(|s| endpoints(*s)).map(|ep| async move {
-            let q: Params = vec![("limit".into(), "1".into())];
-            let r = match self.http.get(ep.path, &q).await {
-                Err(StripeError::Api { status: 404, .. }) if ep.fallback.is_some() => {
-                    self.http.get(ep.fallback.unwrap_or(ep.path), &q).await
+        let checks = scopes
+            .iter()
+            .flat_map(|s| endpoints(*s))
+            .map(|ep| async move {
+                let q: Params = vec![("limit".into(), "1".into())];
+                let r = match self.http.get(ep.path, &q).await {
+                    Err(StripeError::Api { status: 404, .. }) if ep.fallback.is_some() => {
+                        self.http.get(ep.fallback.unwrap_or(ep.path), &q).await
+                    }
+                    other => other,
+                };
+                match r {
+                    Ok(_) => Ok(None),
+                    Err(StripeError::Api { status: 404, .. }) if ep.optional => Ok(None),
+                    Err(StripeError::PermissionDenied {
+                        resource,
+                        request_id,
+                    }) => Ok(Some((resource, request_id))),
+                    Err(e) => Err(e),
                 }
-                other => other,
-            };
-            match r {
-                Ok(_) => Ok(None),
-                Err(StripeError::Api { status: 404, .. }) if ep.optional => Ok(None),
-                Err(StripeError::PermissionDenied {
-                    resource,
-                    request_id,
-                }) => Ok(Some((resource, request_id))),
-                Err(e) => Err(e),
-            }
-        });
+            });
         let results = futures::future::try_join_all(checks).await?;
         let mut denied: Vec<String> = Vec::new();
         let mut first_request = None;
@@ -439,14 +443,19 @@ impl StripeSource {
             cur.endpoint = Some(ep.name.to_string());
             if cur.shards.is_empty() {
                 cur.path = Some(ep.path.to_string());
-                cur.filtered = true;
-                cur.shards = split(
-                    scope.created_gte,
-                    scope.created_lte,
-                    self.http.config.shards,
-                    self.http.config.backfill_start,
-                    Utc::now().timestamp(),
-                );
+                if self.http.filters_rejected.load(Ordering::Relaxed) {
+                    cur.filtered = false;
+                    cur.shards = vec![Shard::new(None, None)];
+                } else {
+                    cur.filtered = true;
+                    cur.shards = split(
+                        scope.created_gte,
+                        scope.created_lte,
+                        self.http.config.shards,
+                        self.http.config.backfill_start,
+                        Utc::now().timestamp(),
+                    );
+                }
             }
             let path = cur.path.clone().unwrap_or_else(|| ep.path.to_string());
             let mut params: Params = ep
@@ -458,7 +467,10 @@ impl StripeSource {
                 params.push(("status".into(), scope.invoice_statuses[0].clone()));
             }
             let first_page = cur.shards.iter().all(|s| s.after.is_none());
-            let bounded = cur.shards.iter().any(|s| s.gte.is_some() || s.lte.is_some());
+            let bounded = cur
+                .shards
+                .iter()
+                .any(|s| s.gte.is_some() || s.lte.is_some());
 
             let fetches = cur
                 .shards
@@ -485,7 +497,9 @@ impl StripeSource {
                         if first_page && ep.fallback.is_some_and(|f| f != path) =>
                     {
                         let f = ep.fallback.unwrap_or(ep.path);
-                        notes.push(format!("{path} is not available (404); reading {f} instead"));
+                        notes.push(format!(
+                            "{path} is not available (404); reading {f} instead"
+                        ));
                         cur.path = Some(f.to_string());
                         continue;
                     }
@@ -495,12 +509,19 @@ impl StripeSource {
                         advance(scope, &mut cur, &mut si, &mut ei);
                         continue;
                     }
-                    StripeError::Api { status: 400, .. }
-                        if first_page && cur.filtered && bounded =>
+                    StripeError::Api { status, .. }
+                        if first_page
+                            && cur.filtered
+                            && bounded
+                            && (status == 400 || status >= 500) =>
                     {
+                        // Mocks (localstripe) reject or fail on created[] filters; an
+                        // unfiltered walk is still complete, just not sharded.
                         notes.push(format!(
-                            "{path} rejected created[] filters (400); read unsharded and filtered locally"
+                            "{path} rejected created[] filters (HTTP {status}); read unsharded and filtered locally"
                         ));
+                        tracing::warn!(path = %path, status, "created[] filters rejected; reading unsharded");
+                        self.http.filters_rejected.store(true, Ordering::Relaxed);
                         cur.filtered = false;
                         cur.shards = vec![Shard::new(None, None)];
                         continue;

@@ -1,0 +1,101 @@
+//! Real-time updates: applying verified webhook or Events API events.
+
+use serde::{Deserialize, Serialize};
+use tieout_core::import::{Planner, ReviewEntry, WorkState, Workspace, keys};
+use tieout_core::{ChangeSet, CoreError, ImportPlan};
+use tieout_stripe::StripeEvent;
+
+use crate::books::Books;
+use crate::error::Result;
+
+/// Checkpoint stream holding the Stripe account the books import from.
+pub(crate) const DEFAULT_ACCOUNT_STREAM: &str = "books:default_account:stripe";
+
+/// What applying one event did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    /// The event's object was applied to the books.
+    Applied,
+    /// The event id was applied before; nothing changed (deliveries are at least once).
+    Duplicate,
+    /// An event type tieout does not import; acknowledged and ignored.
+    Ignored,
+}
+
+/// The outcome of [`Books::apply_event`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventOutcome {
+    /// Event id.
+    pub event_id: String,
+    /// Event type.
+    pub event_type: String,
+    /// Applied, duplicate or ignored.
+    pub status: EventStatus,
+    /// What happened to each record the event carried (stale snapshots are skipped).
+    pub entries: Vec<ReviewEntry>,
+}
+
+impl Books {
+    /// The Stripe account id these books import from (set by the first import
+    /// from a verified source); events without an `account` use it.
+    pub fn default_account(&self) -> Result<Option<String>> {
+        Ok(self.store()?.checkpoint(DEFAULT_ACCOUNT_STREAM)?.filter(|a| !a.is_empty()))
+    }
+
+    /// Sets the Stripe account id events without an `account` belong to.
+    pub fn set_default_account(&self, account: &str) -> Result<()> {
+        let cs = ChangeSet {
+            checkpoint: Some((DEFAULT_ACCOUNT_STREAM.to_string(), account.to_string())),
+            ..ChangeSet::default()
+        };
+        self.store()?.commit(&cs)?;
+        Ok(())
+    }
+
+    /// Applies a verified event (from [`tieout_stripe::verify_webhook`] or the
+    /// Events API) with the default plan. Live-mode events need a plan with
+    /// `allow_live` (see [`Books::apply_event_with`]).
+    pub fn apply_event(&self, event: &StripeEvent) -> Result<EventOutcome> {
+        self.apply_event_with(event, &ImportPlan::default())
+    }
+
+    /// Applies an event under `plan`: deduplicated by event id, older snapshots
+    /// never overwrite newer ones, unsupported types are acknowledged and ignored.
+    pub fn apply_event_with(&self, event: &StripeEvent, plan: &ImportPlan) -> Result<EventOutcome> {
+        if event.livemode && !plan.allow_live {
+            return Err(CoreError::ApprovalRequired(
+                "live-mode event: apply it with a plan that sets allow_live".into(),
+            )
+            .into());
+        }
+        let account = match &event.account {
+            Some(a) => a.clone(),
+            None => self.default_account()?.unwrap_or_else(|| "acct_unknown".into()),
+        };
+        let mut outcome = EventOutcome {
+            event_id: event.id.clone(),
+            event_type: event.event_type.clone(),
+            status: EventStatus::Applied,
+            entries: Vec::new(),
+        };
+        let seen_key = keys::event("stripe", &account, &event.id);
+        let items = event.items(&account);
+        let mut store = self.store()?;
+        let mut state = WorkState::new();
+        let mut ws = Workspace::new(store.as_ref(), &mut state);
+        if !ws.resolve(&seen_key)?.is_empty() {
+            outcome.status = EventStatus::Duplicate;
+            return Ok(outcome);
+        }
+        if items.is_empty() {
+            outcome.status = EventStatus::Ignored;
+        }
+        let planned = Planner::new(plan).plan_page(&mut ws, items)?;
+        ws.alias(seen_key, &format!("event_{}", event.id))?;
+        let cs = ws.take_changes();
+        store.commit(&cs)?;
+        outcome.entries = planned.entries;
+        Ok(outcome)
+    }
+}
