@@ -1,1 +1,127 @@
-fn main() {}
+//! Criterion benches for tieout. Not run by CI (`cargo bench` runs them).
+//!
+//! Each bench measures tieout next to a peer doing the least possible work for
+//! the same result, in the same run, so the README can report ratios that a
+//! noisy shared machine does not distort much:
+//! - `import`: plan + commit N invoices (two lines each) into SQLite, vs a raw
+//!   rusqlite insert of the same invoices as JSON rows (the floor for "write
+//!   every invoice once, durably").
+//! - `map`: Stripe invoice JSON -> core records, vs `serde_json` parsing alone.
+//!
+//! Scale with `TIEOUT_BENCH_N` (default 100000).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use support::gen;
+use tieout::{Books, ImportPlan, RecordsSource, SourceItem};
+
+fn n() -> usize {
+    std::env::var("TIEOUT_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+fn import(c: &mut Criterion) {
+    let n = n();
+    let items = gen::invoice_records(n);
+    let rt = runtime();
+    let mut g = c.benchmark_group("import");
+    g.sample_size(10).measurement_time(Duration::from_secs(30)).throughput(Throughput::Elements(n as u64));
+    let plan = ImportPlan::default().objects([tieout::ObjectScope::Invoices]);
+    g.bench_function("tieout_sqlite", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().expect("tmp");
+                let books = Books::open(dir.path().join("b.db")).expect("open");
+                let src = RecordsSource::new("acct_bench", items.clone()).page_size(1000);
+                let t = Instant::now();
+                let run = rt.block_on(books.import(&src, &plan, None)).expect("import");
+                total += t.elapsed();
+                assert_eq!(run.by_object["invoice"].created as usize, n);
+            }
+            total
+        })
+    });
+    g.bench_function("peer_raw_rusqlite", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().expect("tmp");
+                let t = Instant::now();
+                raw_insert(&dir.path().join("raw.db"), &items);
+                total += t.elapsed();
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+/// The peer: one JSON row per invoice, keyed by source id, committed per 1000.
+fn raw_insert(path: &std::path::Path, items: &[SourceItem]) {
+    let mut conn = rusqlite::Connection::open(path).expect("open");
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+         CREATE TABLE invoice (id TEXT PRIMARY KEY, external_id TEXT NOT NULL, data TEXT NOT NULL);
+         CREATE INDEX invoice_ext ON invoice(external_id);",
+    )
+    .expect("schema");
+    for chunk in items.chunks(1000) {
+        let tx = conn.transaction().expect("tx");
+        {
+            let mut st = tx
+                .prepare_cached("INSERT INTO invoice (id, external_id, data) VALUES (?1, ?2, ?3)")
+                .expect("prepare");
+            for it in chunk {
+                if let SourceItem::Record(tieout::Record::Invoice(inv)) = it {
+                    let data = serde_json::to_string(inv).expect("json");
+                    st.execute((&inv.source.external_id, &inv.source.external_id, data)).expect("insert");
+                }
+            }
+        }
+        tx.commit().expect("commit");
+    }
+}
+
+fn map(c: &mut Criterion) {
+    let n = n().min(20_000);
+    let docs: Vec<String> = (0..n).map(|i| gen::invoice_json(i).to_string()).collect();
+    let ctx = tieout::stripe::MapContext {
+        system: "stripe".into(),
+        account: "acct_bench".into(),
+        api_version: Some("2025-03-31.basil".into()),
+        observed_at: None,
+    };
+    let mut g = c.benchmark_group("map");
+    g.sample_size(10).throughput(Throughput::Elements(n as u64));
+    g.bench_function("tieout_parse_and_map", |b| {
+        b.iter(|| {
+            let mut k = 0;
+            for d in &docs {
+                let v: serde_json::Value = serde_json::from_str(d).expect("json");
+                k += tieout::stripe::map_object(&v, &ctx).len();
+            }
+            assert_eq!(k, n);
+        })
+    });
+    g.bench_function("peer_parse_only", |b| {
+        b.iter(|| {
+            let mut k = 0;
+            for d in &docs {
+                let v: serde_json::Value = serde_json::from_str(d).expect("json");
+                k += usize::from(v.is_object());
+            }
+            assert_eq!(k, n);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, import, map);
+criterion_main!(benches);

@@ -187,6 +187,7 @@ impl Books {
         };
         let mut done: u64 = 0;
         let mut pages: u64 = 0;
+        let mut touched = crate::reconcile::Touched::new(position.is_some()); // reconcile: match on import
         loop {
             let page = match source.next_page(&scope, position.as_deref()).await {
                 Ok(p) => p,
@@ -234,6 +235,7 @@ impl Books {
             };
             pages += 1;
             position = Some(page.checkpoint);
+            touched.note(&outcome); // reconcile: match on import
             if !apply {
                 collect(&mut review, outcome, notes);
             }
@@ -249,6 +251,41 @@ impl Books {
                 break;
             }
         }
+        // ---- reconcile: policy matching on import (src/reconcile.rs owns this block) ----
+        {
+            let mut store = self.store()?;
+            let mut ws = Workspace::new(store.as_ref(), &mut state);
+            let matched = touched.match_unapplied(store.as_ref(), &mut ws, plan);
+            match matched {
+                Ok(Some(m)) if apply => {
+                    let cs = ws.take_changes();
+                    if let Err(e) = crate::reconcile::commit_if_any(store.as_mut(), &cs) {
+                        drop(store);
+                        self.fail_run(&mut run, &e.to_string());
+                        return Err(e);
+                    }
+                    state.committed();
+                    if !m.upserted.is_empty() {
+                        run.notes.push(format!("policy matching made or changed {} allocation(s)", m.upserted.len()));
+                    }
+                }
+                Ok(Some(m)) => {
+                    for a in m.upserted {
+                        review.allocations.retain(|x| x.id != a.id);
+                        review.allocations.push(a);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    drop(store);
+                    if apply {
+                        self.fail_run(&mut run, &e.to_string());
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        // ---- end reconcile block ----
         if !apply {
             return Ok(Outcome::Review(Box::new(review)));
         }

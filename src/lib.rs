@@ -20,6 +20,7 @@ mod books;
 mod error;
 mod events;
 mod import;
+mod reconcile;
 
 pub use books::{Books, InvoiceFilter, PostAction};
 pub use error::{Error, Result};
@@ -31,6 +32,9 @@ pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, Total};
 pub use tieout_core::model::*;
 pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};
+pub use tieout_core::reconcile::{
+    FxRate, bank::CsvMapping, payouts::PayoutMatchReport, report::ReconcileReport, report::ReportInput,
+};
 pub use tieout_core::{
     AccountInfo, CoreError, Currency, CustomerFilter, CustomerMatch, CustomerResolution, FetchScope, ImportPlan,
     MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record, RecordsSource, Source, SourceItem, Store, UnpaidInvoices,

@@ -89,7 +89,12 @@ fn dataset(n: usize) -> Vec<SourceItem> {
         let amt = rust_decimal::Decimal::new(1000 + (i as i64 * 37) % 9000, 2);
         let status = ["paid", "open", "paid", "void"][i % 4];
         let paid = if status == "paid" { amt } else { d("0") };
-        v.push(invoice(&format!("in_{i}"), &cus, status, amt, paid, i as i64 % 300));
+        let mut inv = invoice_rec(&format!("in_{i}"), &cus, status, amt, paid, tieout::Currency::USD, i as i64 % 300);
+        if i % 3 == 0 {
+            inv.subscription_ref = Some(format!("sub_{i}"));
+            v.push(subscription(&format!("sub_{i}"), &cus, Interval::Month, 1, i as i64 % 300));
+        }
+        v.push(SourceItem::Record(Record::Invoice(inv)));
         if status == "paid" {
             let (pi, ch) = (format!("pi_{i}"), format!("ch_{i}"));
             v.push(invoice_payment(&format!("inpay_{i}"), &format!("in_{i}"), &pi, amt, i as i64 % 300 + 1));

@@ -1,1 +1,46 @@
-//! py
+//! Python bindings for tieout (`tieout._native`): a thin conversion layer over
+//! the `tieout` facade. Records come back as the frozen classes of
+//! `tieout._records`; errors as the classes of `tieout._errors`; network and
+//! store calls release the GIL and run on one shared multi-thread Tokio runtime.
+
+use std::sync::OnceLock;
+
+use pyo3::prelude::*;
+
+mod books;
+mod convert;
+mod errors;
+mod plan;
+mod sources;
+
+pub use books::PyBooks;
+pub use plan::{PyImportPlan, PyReconcilePolicy};
+pub use sources::{PyEvent, PyStripeEvents, PyStripeFiles, PyStripeSource, sign_webhook, verify_webhook};
+
+/// The process-wide Tokio runtime every blocking call runs on.
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("tieout-worker")
+            .build()
+            .expect("cannot start the tieout Tokio runtime")
+    })
+}
+
+/// The `tieout._native` extension module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyBooks>()?;
+    m.add_class::<PyImportPlan>()?;
+    m.add_class::<PyReconcilePolicy>()?;
+    m.add_class::<PyStripeSource>()?;
+    m.add_class::<PyStripeFiles>()?;
+    m.add_class::<PyStripeEvents>()?;
+    m.add_class::<PyEvent>()?;
+    m.add_function(wrap_pyfunction!(verify_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -150,6 +150,10 @@ impl ObjectScope {
 }
 
 /// A record, or why the source could not turn an input into one.
+///
+/// Records are the common case and are moved, not copied, through the
+/// pipeline; boxing them would add an allocation per record for no gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SourceItem {
     /// A mapped record.

@@ -19,6 +19,12 @@ use crate::{codec, schema};
 /// Bound parameters of the widest upsert: id, up to six columns, data.
 pub(crate) const MAX_PARAMS: usize = 8;
 
+/// Page size of new databases, in bytes.
+const PAGE_SIZE: i64 = 16_384;
+
+/// Page cache per connection, as SQLite's negative KiB form (32 MiB).
+const CACHE_KIB: i64 = -32_768;
+
 /// How long a writer waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -49,14 +55,17 @@ impl SqliteStore {
 
     fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, SqliteError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        if let Ok(v) = std::env::var("TMP_PRE") { conn.execute_batch(&v)?; }
+        // Only takes effect on a new database (before the first table exists):
+        // 16 KiB pages hold several ~2 KB record rows each, which roughly doubles
+        // bulk-commit throughput on disk compared with 4 KiB pages.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         // In-memory databases answer "memory"; files switch to write-ahead logging.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.set_prepared_statement_cache_capacity(64);
         let migrated_from = schema::migrate(&mut conn)?;
-        if let Ok(v) = std::env::var("TMP_PRAGMAS") { conn.execute_batch(&v)?; }
         Ok(SqliteStore {
             conn,
             sql: Statements::new(),

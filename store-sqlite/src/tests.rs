@@ -31,6 +31,7 @@ fn file_databases_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
     assert_eq!(int("PRAGMA synchronous"), 1, "synchronous=NORMAL is 1");
     assert_eq!(int("PRAGMA foreign_keys"), 1);
     assert_eq!(int("PRAGMA busy_timeout"), 5_000);
+    assert_eq!(int("PRAGMA page_size"), 16_384);
     assert_eq!(store.path(), Some(dir.path().join("books.db").as_path()));
 }
 

@@ -44,7 +44,10 @@ fn python() -> Option<String> {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("TIEOUT_PYTHON must point to a python with localstripe and stripe under CI");
             }
-            eprintln!(
+            // Written to the real stderr, past the test harness's capture.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n*** SKIPPING localstripe test: TIEOUT_PYTHON is not set \
                  (python3 -m venv .venv && .venv/bin/pip install localstripe stripe) ***\n"
             );

@@ -263,6 +263,9 @@ pub fn fingerprint(books: &Books) -> String {
     for c in books.customers().expect("customers") {
         push(serde_json::to_value(c).expect("json"));
     }
+    for p in books.prices().expect("prices") {
+        push(serde_json::to_value(p).expect("json"));
+    }
     for i in books.invoices(&InvoiceFilter::default()).expect("invoices") {
         push(serde_json::to_value(i).expect("json"));
     }

@@ -54,3 +54,9 @@ pub fn bt_by_payout(s: &SourceRef, payout: &str) -> ExternalKey {
 pub fn event(system: &str, account: &str, event_id: &str) -> ExternalKey {
     ExternalKey::new(system, account, "event", event_id)
 }
+
+/// Records waiting for an object that has not arrived yet (e.g. invoices whose
+/// subscription is unknown), so it can fill the reference when it does.
+pub fn awaiting(s: &SourceRef, object: &str, external_id: &str) -> ExternalKey {
+    s.sibling(&format!("awaiting_{object}"), external_id)
+}

@@ -2,14 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::planner::upsert;
+use super::planner::{Planned, upsert};
 use super::review::Action;
 use super::{Workspace, keys};
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
 use crate::model::*;
-use crate::money::Currency;
-use rust_decimal::Decimal;
 
 /// How authoritative an object is for a payment's amount, status and timing.
 pub fn authority(object: &str) -> u8 {
@@ -87,7 +85,7 @@ pub fn plan_payment(
     mut incoming: Payment,
     customer_id: Option<Id>,
     touched: &mut BTreeSet<Id>,
-) -> Result<(Action, Id, Option<(Currency, Decimal)>)> {
+) -> Result<Planned> {
     incoming.customer_id = customer_id;
     let own = incoming.source.key();
     let mut found: BTreeMap<Id, Payment> = BTreeMap::new();

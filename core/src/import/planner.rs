@@ -68,7 +68,7 @@ pub struct Planner<'p> {
 }
 
 /// A record-level outcome: the action, the books id, an amount for totals.
-type Planned = (Action, Id, Option<(Currency, Decimal)>);
+pub(crate) type Planned = (Action, Id, Option<(Currency, Decimal)>);
 
 impl<'p> Planner<'p> {
     /// A planner for `plan`.
@@ -137,16 +137,29 @@ impl<'p> Planner<'p> {
             Record::Product(mut p) => {
                 let key = p.source.key();
                 p.id = existing_or_new(ws, &key, EntityKind::Product)?;
-                upsert(ws, Entity::Product(p), &[key], None)
+                let (id, src) = (p.id.clone(), p.source.clone());
+                let r = upsert(ws, Entity::Product(p), &[key], None)?;
+                backfill(ws, &keys::awaiting(&src, "product", &src.external_id), EntityKind::Price, |e| match e {
+                    Entity::Price(pr) if pr.product_id.is_none() => {
+                        pr.product_id = Some(id.clone());
+                        true
+                    }
+                    _ => false,
+                })?;
+                Ok(r)
             }
             Record::Price(mut p) => {
                 let key = p.source.key();
                 p.id = existing_or_new(ws, &key, EntityKind::Price)?;
+                let mut extra = vec![key];
                 if let Some(prod) = &p.product_ref {
                     p.product_id = ws.resolve_kind(&p.source.sibling("product", prod), EntityKind::Product)?.into_iter().next();
+                    if p.product_id.is_none() {
+                        extra.push(keys::awaiting(&p.source, "product", prod));
+                    }
                 }
                 let amt = p.unit_amount.map(|a| (p.currency, a));
-                upsert(ws, Entity::Price(p), &[key], amt)
+                upsert(ws, Entity::Price(p), &extra, amt)
             }
             Record::Invoice(inv) => self.invoice(ws, inv, out, ti),
             Record::Subscription(mut s) => {
@@ -155,7 +168,16 @@ impl<'p> Planner<'p> {
                 s.customer_id = self.customer_for(ws, &s.source, s.customer_ref.as_ref(), out)?;
                 self.keep_original(&mut s.source, s.customer_ref.as_ref());
                 let amt = Some((s.currency, s.amount));
-                upsert(ws, Entity::Subscription(s), &[key], amt)
+                let (id, src) = (s.id.clone(), s.source.clone());
+                let r = upsert(ws, Entity::Subscription(s), &[key], amt)?;
+                backfill(ws, &keys::awaiting(&src, "subscription", &src.external_id), EntityKind::Invoice, |e| match e {
+                    Entity::Invoice(inv) if inv.subscription_id.is_none() => {
+                        inv.subscription_id = Some(id.clone());
+                        true
+                    }
+                    _ => false,
+                })?;
+                Ok(r)
             }
             Record::Payment(p) => {
                 let cid = self.customer_for(ws, &p.source, p.customer_ref.as_ref(), out)?;
@@ -338,11 +360,15 @@ impl<'p> Planner<'p> {
         inv.id = existing_or_new(ws, &key, EntityKind::Invoice)?;
         inv.customer_id = self.customer_for(ws, &inv.source, inv.customer_ref.as_ref(), out)?;
         self.keep_original(&mut inv.source, inv.customer_ref.as_ref());
+        let mut awaiting = None;
         if let Some(s) = &inv.subscription_ref {
             inv.subscription_id = ws
                 .resolve_kind(&inv.source.sibling("subscription", s), EntityKind::Subscription)?
                 .into_iter()
                 .next();
+            if inv.subscription_id.is_none() {
+                awaiting = Some(keys::awaiting(&inv.source, "subscription", s));
+            }
         }
         // The books' view (paid, remaining, status) is recomputed by settling;
         // start from the stored view so the diff shows source changes only.
@@ -359,6 +385,7 @@ impl<'p> Planner<'p> {
             }
         }
         let mut extra = vec![key];
+        extra.extend(awaiting);
         if let Some(n) = &inv.number {
             extra.push(keys::invoice_number(&inv.source, n));
         }
@@ -432,6 +459,18 @@ pub fn upsert(
         ws.alias(k.clone(), &id)?;
     }
     Ok((action, id, amount))
+}
+
+/// Fills a reference on records that arrived before what they reference.
+fn backfill(ws: &mut Workspace<'_>, key: &ExternalKey, kind: EntityKind, mut set: impl FnMut(&mut Entity) -> bool) -> Result<()> {
+    for id in ws.resolve_kind(key, kind)? {
+        if let Some(mut e) = ws.get(kind, &id)? {
+            if set(&mut e) {
+                ws.put(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Keys worth fetching in one batch before planning a page.

@@ -219,6 +219,18 @@ impl Payment {
         self.amount - self.refunded - self.disputed
     }
 
+    /// Every source id naming this payment (charge, payment intent, invoice
+    /// payments, balance transaction, checkout session, paid invoice), its own first.
+    pub fn external_ids(&self) -> Vec<String> {
+        let mut out = vec![self.source.external_id.clone()];
+        for (_, id) in self.refs.pairs() {
+            if !out.iter().any(|x| x == id) {
+                out.push(id.to_string());
+            }
+        }
+        out
+    }
+
     /// Whether money was actually received.
     pub fn is_settled(&self) -> bool {
         self.status == PaymentStatus::Succeeded

@@ -1,7 +1,9 @@
 //! The matching cascade's source-driven strategies (1-5): which invoices a
 //! payment names, in order, and why.
-
-use std::collections::BTreeSet;
+//!
+//! The cascade is written once, over an [`InvoiceLookup`]: the import's
+//! [`Workspace`] (alias keys in the store) and the in-memory bulk matcher
+//! (hash maps over slices) both drive the same function.
 
 use rust_decimal::Decimal;
 
@@ -11,17 +13,89 @@ use crate::import::{Workspace, keys};
 use crate::model::{Id, Invoice, MatchStrategy, Payment};
 use crate::reconcile::ReconcilePolicy;
 
-/// One invoice a payment claims to pay.
+/// One invoice a payment claims to pay, identified by `I` (a books id, or an
+/// index in the bulk matcher).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Claim {
-    /// Books id of the invoice.
-    pub invoice_id: Id,
+pub struct ClaimOf<I> {
+    /// The invoice.
+    pub invoice_id: I,
     /// Deciding strategy.
     pub strategy: MatchStrategy,
     /// Readable reason.
     pub detail: String,
     /// Most this claim may allocate (an invoice payment's `amount_paid`).
     pub cap: Option<Decimal>,
+}
+
+/// One invoice a payment claims to pay, by books id.
+pub type Claim = ClaimOf<Id>;
+
+/// Where the cascade looks invoices up.
+pub trait InvoiceLookup {
+    /// How an invoice is identified.
+    type Key: Clone + PartialEq;
+
+    /// The invoice a payment names by source id or, failing that, by number.
+    fn named(&mut self, p: &Payment, name: &str) -> Result<Option<Self::Key>>;
+
+    /// Invoices naming the payment's payment intent (`strategy` is
+    /// [`MatchStrategy::PaymentIntent`]) or charge ([`MatchStrategy::Charge`]),
+    /// each with its source id.
+    fn sharing(&mut self, p: &Payment, strategy: MatchStrategy, id: &str) -> Result<Vec<(Self::Key, String)>>;
+}
+
+/// Reasons each strategy gave for naming nothing; collected only when asked
+/// for (the bulk matcher skips the formatting for payments that match).
+#[derive(Debug, Default)]
+pub struct Misses(Option<Vec<String>>);
+
+impl Misses {
+    /// Collects reasons.
+    pub fn collect() -> Self {
+        Misses(Some(Vec::new()))
+    }
+
+    /// Ignores reasons.
+    pub fn ignore() -> Self {
+        Misses(None)
+    }
+
+    /// Adds a reason (formatted only when collecting).
+    pub fn add(&mut self, f: impl FnOnce() -> String) {
+        if let Some(v) = &mut self.0 {
+            v.push(f());
+        }
+    }
+
+    /// The reasons collected.
+    pub fn into_vec(self) -> Vec<String> {
+        self.0.unwrap_or_default()
+    }
+}
+
+/// [`InvoiceLookup`] over a [`Workspace`]: alias keys, committed and planned.
+pub struct WorkspaceLookup<'w, 's>(pub &'w mut Workspace<'s>);
+
+impl InvoiceLookup for WorkspaceLookup<'_, '_> {
+    type Key = Id;
+
+    fn named(&mut self, p: &Payment, name: &str) -> Result<Option<Id>> {
+        Ok(find_invoice(self.0, p, name)?.map(|i| i.id))
+    }
+
+    fn sharing(&mut self, p: &Payment, strategy: MatchStrategy, id: &str) -> Result<Vec<(Id, String)>> {
+        let key = match strategy {
+            MatchStrategy::PaymentIntent => keys::invoice_by_payment_intent(&p.source, id),
+            _ => keys::invoice_by_charge(&p.source, id),
+        };
+        let mut out = Vec::new();
+        for iid in self.0.resolve_kind(&key, EntityKind::Invoice)? {
+            if let Some(crate::Entity::Invoice(inv)) = self.0.get(EntityKind::Invoice, &iid)? {
+                out.push((inv.id, inv.source.external_id));
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Looks an invoice up by source id or, failing that, by number.
@@ -40,7 +114,7 @@ pub(crate) fn find_invoice(ws: &mut Workspace<'_>, p: &Payment, name: &str) -> R
     }
 }
 
-/// Metadata values naming invoices, split on commas and whitespace.
+/// Metadata values naming invoices, split on commas, semicolons and whitespace.
 pub fn metadata_invoice_names(p: &Payment, policy: &ReconcilePolicy) -> Vec<String> {
     let mut out = Vec::new();
     for k in &policy.metadata_keys {
@@ -59,43 +133,49 @@ pub fn metadata_invoice_names(p: &Payment, policy: &ReconcilePolicy) -> Vec<Stri
 /// Every invoice the payment names, strategy by strategy; the first strategy
 /// that names an invoice decides it. Also returns a reason for each strategy
 /// that named nothing, for the unapplied report.
-pub fn claims(
-    ws: &mut Workspace<'_>,
+pub fn claims(ws: &mut Workspace<'_>, p: &Payment, policy: &ReconcilePolicy) -> Result<(Vec<Claim>, Vec<String>)> {
+    let mut misses = Misses::collect();
+    let out = claims_with(&mut WorkspaceLookup(ws), p, policy, &mut misses)?;
+    Ok((out, misses.into_vec()))
+}
+
+/// The cascade (strategies 1-5) over any [`InvoiceLookup`].
+pub fn claims_with<L: InvoiceLookup>(
+    lookup: &mut L,
     p: &Payment,
     policy: &ReconcilePolicy,
-) -> Result<(Vec<Claim>, Vec<String>)> {
-    let mut out: Vec<Claim> = Vec::new();
-    let mut seen: BTreeSet<Id> = BTreeSet::new();
-    let mut misses = Vec::new();
-    let mut push = |out: &mut Vec<Claim>, inv: &Invoice, strategy, detail: String, cap| {
-        if seen.insert(inv.id.clone()) {
-            out.push(Claim {
-                invoice_id: inv.id.clone(),
+    misses: &mut Misses,
+) -> Result<Vec<ClaimOf<L::Key>>> {
+    let mut out: Vec<ClaimOf<L::Key>> = Vec::new();
+    let push = |out: &mut Vec<ClaimOf<L::Key>>, key: L::Key, strategy, detail: &dyn Fn() -> String, cap| {
+        if !out.iter().any(|c| c.invoice_id == key) {
+            out.push(ClaimOf {
+                invoice_id: key,
                 strategy,
-                detail,
+                detail: detail(),
                 cap,
             });
         }
     };
 
     // 1. explicit link: invoice payments, `invoice` on charge / payment intent.
-    let mut hit = false;
     for name in &p.links.invoices {
-        if let Some(inv) = find_invoice(ws, p, name)? {
+        if let Some(key) = lookup.named(p, name)? {
             let cap = p.links.invoice_amounts.get(name).copied();
-            let via = if p.refs.invoice_payments.is_empty() {
-                format!("{} {} names invoice {}", p.source.object, p.source.external_id, name)
-            } else {
-                format!("invoice payment {} links invoice {}", p.refs.invoice_payments.join(","), name)
+            let via = || {
+                if p.refs.invoice_payments.is_empty() {
+                    format!("{} {} names invoice {}", p.source.object, p.source.external_id, name)
+                } else {
+                    format!("invoice payment {} links invoice {}", p.refs.invoice_payments.join(","), name)
+                }
             };
-            push(&mut out, &inv, MatchStrategy::ExplicitLink, via, cap);
-            hit = true;
+            push(&mut out, key, MatchStrategy::ExplicitLink, &via, cap);
         } else {
-            misses.push(format!("explicit link: invoice {name} is not in the books"));
+            misses.add(|| format!("explicit link: invoice {name} is not in the books"));
         }
     }
-    if !hit && p.links.invoices.is_empty() {
-        misses.push("explicit link: no invoice named".into());
+    if p.links.invoices.is_empty() {
+        misses.add(|| "explicit link: no invoice named".into());
     }
 
     // 2. payment intent shared with an invoice; 3. charge shared with an invoice.
@@ -105,60 +185,57 @@ pub fn claims(
     ];
     for (id, strategy, label) in shared {
         let Some(id) = id else {
-            misses.push(format!("{label}: payment has no {label} id"));
+            misses.add(|| format!("{label}: payment has no {label} id"));
             continue;
         };
-        let key = match strategy {
-            MatchStrategy::PaymentIntent => keys::invoice_by_payment_intent(&p.source, id),
-            _ => keys::invoice_by_charge(&p.source, id),
-        };
-        let ids = ws.resolve_kind(&key, EntityKind::Invoice)?;
-        if ids.is_empty() {
-            misses.push(format!("{label}: no invoice names {id}"));
+        let found = lookup.sharing(p, strategy, id)?;
+        if found.is_empty() {
+            misses.add(|| format!("{label}: no invoice names {id}"));
         }
-        for iid in ids {
-            if let Some(crate::Entity::Invoice(inv)) = ws.get(EntityKind::Invoice, &iid)? {
-                let detail = format!("invoice {} names {label} {id}", inv.source.external_id);
-                push(&mut out, &inv, strategy, detail, None);
-            }
+        for (key, ext) in found {
+            push(&mut out, key, strategy, &|| format!("invoice {ext} names {label} {id}"), None);
         }
     }
 
     // 4. checkout session: its invoice, or client_reference_id naming one.
-    let mut cs_names = Vec::new();
-    if let Some(i) = &p.links.checkout_invoice {
-        cs_names.push((i.clone(), "invoice"));
-    }
-    if let Some(c) = &p.links.client_reference_id {
-        cs_names.push((c.clone(), "client_reference_id"));
-    }
-    if cs_names.is_empty() {
-        misses.push("checkout session: none, or it names no invoice".into());
+    let cs_names = [
+        (p.links.checkout_invoice.as_deref(), "invoice"),
+        (p.links.client_reference_id.as_deref(), "client_reference_id"),
+    ];
+    if cs_names.iter().all(|(n, _)| n.is_none()) {
+        misses.add(|| "checkout session: none, or it names no invoice".into());
     }
     for (name, field) in cs_names {
-        if let Some(inv) = find_invoice(ws, p, &name)? {
-            let detail = format!(
-                "checkout session {} {field} names {name}",
-                p.refs.checkout_session.as_deref().unwrap_or("?")
-            );
-            push(&mut out, &inv, MatchStrategy::CheckoutSession, detail, None);
+        let Some(name) = name else { continue };
+        if let Some(key) = lookup.named(p, name)? {
+            let detail = || {
+                format!(
+                    "checkout session {} {field} names {name}",
+                    p.refs.checkout_session.as_deref().unwrap_or("?")
+                )
+            };
+            push(&mut out, key, MatchStrategy::CheckoutSession, &detail, None);
         } else {
-            misses.push(format!("checkout session: {field} {name} is not a known invoice"));
+            misses.add(|| format!("checkout session: {field} {name} is not a known invoice"));
         }
     }
 
     // 5. metadata naming one or several invoices (by source id or number).
+    if p.metadata.is_empty() {
+        misses.add(|| "metadata: no invoice named".into());
+        return Ok(out);
+    }
     let names = metadata_invoice_names(p, policy);
     if names.is_empty() {
-        misses.push("metadata: no invoice named".into());
+        misses.add(|| "metadata: no invoice named".into());
     }
     for name in names {
-        if let Some(inv) = find_invoice(ws, p, &name)? {
-            let detail = format!("payment metadata names invoice {name}");
-            push(&mut out, &inv, MatchStrategy::Metadata, detail, None);
+        if let Some(key) = lookup.named(p, &name)? {
+            let detail = || format!("payment metadata names invoice {name}");
+            push(&mut out, key, MatchStrategy::Metadata, &detail, None);
         } else {
-            misses.push(format!("metadata: {name} is not a known invoice id or number"));
+            misses.add(|| format!("metadata: {name} is not a known invoice id or number"));
         }
     }
-    Ok((out, misses))
+    Ok(out)
 }

@@ -1,7 +1,23 @@
 //! Reconcile policy: how unlinked payments are matched and how fees and FX are booked.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+use crate::money::Currency;
+
+/// A known exchange rate on a date: `1 from = rate to`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FxRate {
+    /// Currency converted from (the payment's presentment currency).
+    pub from: Currency,
+    /// Currency converted to (the settlement currency).
+    pub to: Currency,
+    /// Date the rate applies to.
+    pub date: NaiveDate,
+    /// Units of `to` per unit of `from`.
+    pub rate: Decimal,
+}
 
 /// Order in which a policy match fills a customer's open invoices.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,6 +73,9 @@ pub struct ReconcilePolicy {
     pub match_on_import: bool,
     /// Bank deposit date window, business days either side of the payout arrival date.
     pub deposit_window_days: u32,
+    /// Known rates at invoice time, for the FX difference report (empty: unknown).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fx_rates: Vec<FxRate>,
 }
 
 impl Default for ReconcilePolicy {
@@ -75,6 +94,7 @@ impl Default for ReconcilePolicy {
             ],
             match_on_import: true,
             deposit_window_days: 3,
+            fx_rates: Vec::new(),
         }
     }
 }

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::claims::{Claim, claims};
 use super::ReconcilePolicy;
+use super::claims::{Claim, claims};
+use super::ledger::{self, derive_invoice_totals};
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
 use crate::import::{Workspace, keys};
@@ -194,7 +195,7 @@ pub fn settle(
     fixed.sort_by(|a, b| a.allocated_at.cmp(&b.allocated_at).then(a.id.cmp(&b.id)));
     let mut pay_left: BTreeMap<Id, Decimal> = payments
         .values()
-        .map(|p| (p.id.clone(), if p.is_settled() { p.available().max(Decimal::ZERO) } else { Decimal::ZERO }))
+        .map(|p| (p.id.clone(), ledger::payment_open(p, Decimal::ZERO)))
         .collect();
     let mut inv_left: BTreeMap<Id, Decimal> =
         invoices.values().map(|i| (i.id.clone(), i.collectible())).collect();
@@ -240,15 +241,8 @@ pub fn settle(
         }
         for cl in cls {
             let Some(inv) = invoices.get(&cl.invoice_id) else { continue };
-            if !inv.status.accepts_payments() || matches!(inv.source.status.as_deref(), Some("void" | "draft")) {
-                why.push(format!("invoice {} is {}", inv.source.external_id, inv.source.status.as_deref().unwrap_or("not open")));
-                continue;
-            }
-            if inv.currency != p.currency {
-                why.push(format!(
-                    "invoice {} is in {}, payment in {}",
-                    inv.source.external_id, inv.currency, p.currency
-                ));
+            if let Some(reason) = ledger::claim_rejection(inv, p) {
+                why.push(reason);
                 continue;
             }
             let mut room = inv_left.get(&inv.id).copied().unwrap_or(Decimal::ZERO);
@@ -263,17 +257,14 @@ pub fn settle(
                     *x += freed;
                 }
             }
-            let amt = want.min(room);
+            let amt = ledger::claim_amount(avail, cl.cap, room);
             if amt <= Decimal::ZERO {
                 if avail > Decimal::ZERO {
                     why.push(format!("invoice {} has nothing left open", inv.source.external_id));
                 }
                 continue;
             }
-            let id = derive_id(
-                EntityKind::Allocation.id_prefix(),
-                &format!("{}|{}|{}", p.id, inv.id, cl.strategy.as_str()),
-            );
+            let id = ledger::allocation_id(&p.id, &inv.id, cl.strategy);
             let entry = fresh.entry(id.clone()).or_insert_with(|| Allocation {
                 id,
                 payment_id: p.id.clone(),
@@ -296,13 +287,13 @@ pub fn settle(
 
     // Write-offs within tolerance, for invoices that received a payment.
     let tol = &rules.policy;
-    if tol.write_off_abs > Decimal::ZERO || tol.write_off_pct > Decimal::ZERO {
+    if ledger::has_tolerance(tol) {
         for inv in invoices.values() {
             let left = inv_left.get(&inv.id).copied().unwrap_or(Decimal::ZERO);
             if left <= Decimal::ZERO || !inv.status.accepts_payments() {
                 continue;
             }
-            let limit = tol.write_off_abs.max(inv.total * tol.write_off_pct / Decimal::ONE_HUNDRED);
+            let limit = ledger::write_off_limit(tol, inv.total);
             let last = fresh
                 .values()
                 .chain(kept.iter())
@@ -310,7 +301,7 @@ pub fn settle(
                 .max_by(|a, b| a.allocated_at.cmp(&b.allocated_at).then(a.id.cmp(&b.id)))
                 .cloned();
             if let (true, Some(last)) = (left <= limit, last) {
-                let id = derive_id(EntityKind::Allocation.id_prefix(), &format!("{}|write_off", inv.id));
+                let id = ledger::write_off_id(&inv.id);
                 fresh.insert(
                     id.clone(),
                     Allocation {
@@ -372,12 +363,7 @@ pub fn settle(
             .filter(|a| a.payment_id == p.id && a.kind == AllocationKind::Payment)
             .map(|a| a.amount)
             .sum();
-        p.allocated = allocated;
-        p.unapplied = if p.is_settled() {
-            (p.available() - allocated).max(Decimal::ZERO)
-        } else {
-            Decimal::ZERO
-        };
+        ledger::set_payment_totals(p, allocated);
         p.unapplied_reasons = if p.unapplied > Decimal::ZERO {
             reasons.remove(&p.id).unwrap_or_else(|| p.unapplied_reasons.clone())
         } else {
@@ -406,31 +392,6 @@ pub fn settle(
         }
     }
     Ok(out)
-}
-
-/// Sets an invoice's books status and paid/remaining amounts.
-pub fn derive_invoice_totals(inv: &mut Invoice, paid: Decimal, written_off: Decimal, rules: &SettleRules) {
-    let source = inv.source.status.as_deref().unwrap_or("open");
-    inv.amount_written_off = written_off;
-    if rules.paid == PaidInvoices::MarkPaidOnly && source == "paid" {
-        inv.amount_paid = paid.max(inv.source_amount_paid);
-        inv.amount_remaining = (inv.amount_due - inv.amount_paid - written_off).max(Decimal::ZERO);
-        inv.status = InvoiceStatus::Paid;
-        return;
-    }
-    inv.amount_paid = paid;
-    inv.amount_remaining = (inv.amount_due - paid - written_off).max(Decimal::ZERO);
-    inv.status = match source {
-        "draft" => InvoiceStatus::Draft,
-        "void" => InvoiceStatus::Void,
-        _ if inv.amount_remaining.is_zero() && (paid > Decimal::ZERO || inv.amount_due.is_zero() || written_off > Decimal::ZERO) => {
-            InvoiceStatus::Paid
-        }
-        _ if paid > Decimal::ZERO => InvoiceStatus::PartiallyPaid,
-        "uncollectible" => InvoiceStatus::Uncollectible,
-        _ if rules.unpaid == UnpaidInvoices::AsDrafts => InvoiceStatus::Draft,
-        _ => InvoiceStatus::Open,
-    };
 }
 
 /// Frees room on an invoice by reversing policy allocations, newest first.

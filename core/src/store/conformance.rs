@@ -25,9 +25,12 @@ use crate::error::CoreError;
 use crate::model::*;
 use crate::money::Currency;
 
+/// One conformance check: runs against a fresh, empty store.
+pub type Check = fn(&mut dyn Store);
+
 /// Runs every check, each on a fresh store from `make`.
 pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Store>) {
-    let checks: [(&str, fn(&mut dyn Store)); 15] = [
+    let checks: [(&str, Check); 15] = [
         ("empty_store", check_empty_store),
         ("create", check_create),
         ("every_kind_round_trips", check_every_kind_round_trips),

@@ -5,7 +5,7 @@ use serde_json::Value;
 use tieout_core::model::{Invoice, InvoiceStatus, PaymentRefs};
 use tieout_core::{Record, SourceItem};
 
-use super::access::{MResult, Obj};
+use super::access::{self, MResult, Obj};
 use super::{ApiShape, Cx, customer_ref, invoice_line, map_expanded, source_ref};
 
 /// Guesses the shape of an invoice from its fields.
@@ -97,8 +97,9 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
 
     let mut lines = Vec::new();
     for (i, v) in o.list("lines")?.iter().enumerate() {
+        let index = v.as_object().and_then(access::KeyIndex::build);
         let line = Obj::of(v, "line")
-            .and_then(|l| invoice_line::map(l, currency, cx))
+            .and_then(|l| invoice_line::map(l.with_index(index.as_ref()), currency, cx))
             .map_err(|e| e.within(format_args!("lines.data[{i}]")))?;
         lines.push(line);
     }

@@ -46,9 +46,15 @@ fn detect(o: Obj<'_>) -> ApiShape {
 
 /// Maps one `line_item` in the invoice's currency.
 pub(crate) fn map(o: Obj<'_>, currency: Currency, cx: &Cx<'_>) -> MResult<InvoiceLine> {
-    let parts = match cx.shape_or(|| detect(o)) {
-        ApiShape::PreBasil => pre_basil(o, currency)?.or(basil(o, currency)?),
-        ApiShape::Basil => basil(o, currency)?.or(pre_basil(o, currency)?),
+    // A known API version is authoritative; without one, the detected shape is
+    // preferred and the other shape's fields fill gaps.
+    let parts = match cx.shape {
+        Some(ApiShape::PreBasil) => pre_basil(o, currency)?,
+        Some(ApiShape::Basil) => basil(o, currency)?,
+        None => match detect(o) {
+            ApiShape::PreBasil => pre_basil(o, currency)?.or(basil(o, currency)?),
+            ApiShape::Basil => basil(o, currency)?.or(pre_basil(o, currency)?),
+        },
     };
     let quantity = match o.decimal("quantity_decimal")? {
         Some(q) => q,

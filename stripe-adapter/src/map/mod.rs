@@ -4,9 +4,9 @@
 //! returns zero or more [`SourceItem`]s: the mapped record, records for objects
 //! Stripe expanded inside it (an invoice's payments, a charge's balance
 //! transaction and refunds, ...), or a `Failed` item naming what is wrong. It
-//! never panics. Both pre-basil and basil-or-later shapes are read: the API
-//! version (when known) says which fields are authoritative, the other shape's
-//! fields fill gaps, and without a version the shape is detected from the fields.
+//! never panics. Both pre-basil and basil-or-later shapes are read: a known API
+//! version picks the shape whose fields are authoritative; without one, the shape
+//! is detected from the fields and the other shape's fields fill gaps.
 
 mod access;
 mod balance;
@@ -163,8 +163,9 @@ pub fn map_invoice_line(
 /// Maps `value` and pushes its items; a failure replaces whatever it pushed.
 pub(crate) fn map_into(value: &Value, cx: &Cx<'_>, out: &mut Vec<SourceItem>) {
     let start = out.len();
+    let index = value.as_object().and_then(access::KeyIndex::build);
     let o = match Obj::of(value, "value") {
-        Ok(o) => o,
+        Ok(o) => o.with_index(index.as_ref()),
         Err(_) => {
             let msg = format!(
                 "not a Stripe object: expected a JSON object, got {}",

@@ -7,37 +7,72 @@
 use rust_decimal::Decimal;
 use tieout_core::Currency;
 
-/// Currencies Stripe sends without a fractional part (factor 1).
-const ZERO_DECIMAL: [&str; 15] = [
-    "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "VND", "VUV", "XAF",
-    "XOF", "XPF",
-];
+/// Packs a currency code into an integer for cheap matching.
+const fn key(code: &[u8; 3]) -> u32 {
+    ((code[0] as u32) << 16) | ((code[1] as u32) << 8) | code[2] as u32
+}
 
-/// Currencies Stripe sends with three decimals (factor 1000).
-const THREE_DECIMAL: [&str; 5] = ["BHD", "JOD", "KWD", "OMR", "TND"];
+/// Stripe's decimals and the scale shown for an exact result: zero-decimal currencies
+/// (BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF) 0; three-decimal
+/// (BHD JOD KWD OMR TND) 3; ISK and UGX are sent with 2 but shown with 0 when exact;
+/// everything else 2.
+fn exponents(currency: Currency) -> (u32, u32) {
+    let b = currency.code().as_bytes();
+    let k = if b.len() == 3 {
+        key(&[b[0], b[1], b[2]])
+    } else {
+        0
+    };
+    const BIF: u32 = key(b"BIF");
+    const CLP: u32 = key(b"CLP");
+    const DJF: u32 = key(b"DJF");
+    const GNF: u32 = key(b"GNF");
+    const JPY: u32 = key(b"JPY");
+    const KMF: u32 = key(b"KMF");
+    const KRW: u32 = key(b"KRW");
+    const MGA: u32 = key(b"MGA");
+    const PYG: u32 = key(b"PYG");
+    const RWF: u32 = key(b"RWF");
+    const VND: u32 = key(b"VND");
+    const VUV: u32 = key(b"VUV");
+    const XAF: u32 = key(b"XAF");
+    const XOF: u32 = key(b"XOF");
+    const XPF: u32 = key(b"XPF");
+    const BHD: u32 = key(b"BHD");
+    const JOD: u32 = key(b"JOD");
+    const KWD: u32 = key(b"KWD");
+    const OMR: u32 = key(b"OMR");
+    const TND: u32 = key(b"TND");
+    const ISK: u32 = key(b"ISK");
+    const UGX: u32 = key(b"UGX");
+    match k {
+        BIF | CLP | DJF | GNF | JPY | KMF | KRW | MGA | PYG | RWF | VND | VUV | XAF | XOF
+        | XPF => (0, 0),
+        BHD | JOD | KWD | OMR | TND => (3, 3),
+        ISK | UGX => (2, 0),
+        _ => (2, 2),
+    }
+}
 
 /// Number of decimals in Stripe's integer amounts for `currency` (0, 2 or 3).
 ///
 /// ISK and UGX are 2 (Stripe's backwards-compatible two-decimal form).
 pub fn stripe_exponent(currency: Currency) -> u32 {
-    let code = currency.code();
-    if ZERO_DECIMAL.contains(&code) {
-        0
-    } else if THREE_DECIMAL.contains(&code) {
-        3
-    } else {
-        2
-    }
+    exponents(currency).0
 }
 
 /// Converts a Stripe integer amount (minor units) to an exact major-unit amount.
 ///
 /// `stripe_amount(1050, USD) == 10.50`, `stripe_amount(500, JPY) == 500`,
 /// `stripe_amount(1234, KWD) == 1.234`, `stripe_amount(500, ISK) == 5`.
-/// The result carries the currency's ISO scale when that is exact (so `5` ISK,
-/// `10.50` USD), otherwise Stripe's scale.
+/// ISK and UGX amounts are shown without decimals when exact (`5`, but `5.5`).
 pub fn stripe_amount(minor: i64, currency: Currency) -> Decimal {
-    to_iso_scale(Decimal::new(minor, stripe_exponent(currency)), currency)
+    let (exp, shown) = exponents(currency);
+    let mut d = Decimal::new(minor, exp);
+    if shown != exp && minor % 100 == 0 {
+        d.rescale(shown);
+    }
+    d
 }
 
 /// Converts a decimal amount in Stripe minor units (a `unit_amount_decimal` such as
@@ -56,18 +91,6 @@ pub fn stripe_decimal_amount(minor: Decimal, currency: Currency) -> Option<Decim
     }
     d.set_scale(scale).ok()?;
     Some(d)
-}
-
-/// Rescales to the ISO exponent when no digits are lost.
-fn to_iso_scale(mut d: Decimal, currency: Currency) -> Decimal {
-    let iso = currency.exponent();
-    if d.scale() == iso {
-        return d;
-    }
-    if d.scale() < iso || d.normalize().scale() <= iso {
-        d.rescale(iso);
-    }
-    d
 }
 
 #[cfg(test)]

@@ -1,0 +1,789 @@
+"""Frozen record classes the native module fills in.
+
+Pure data: every value is computed by the Rust engine; these classes only hold
+it, print it readably and turn it into plain dicts and CSV rows. Amounts are
+``decimal.Decimal``, times are timezone-aware ``datetime`` (UTC), dates are
+``datetime.date``, enums are string enums.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Union
+
+
+# --- enums -------------------------------------------------------------------
+
+
+class _StrEnum(str, Enum):
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+
+class InvoiceStatus(_StrEnum):
+    """Books status of an invoice."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    VOID = "void"
+    UNCOLLECTIBLE = "uncollectible"
+
+
+class PaymentStatus(_StrEnum):
+    """Status of a payment (unknown source values stay plain strings)."""
+
+    SUCCEEDED = "succeeded"
+    PENDING = "pending"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class SubscriptionStatus(_StrEnum):
+    """Stripe's subscription statuses (unknown values stay plain strings)."""
+
+    INCOMPLETE = "incomplete"
+    INCOMPLETE_EXPIRED = "incomplete_expired"
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    CANCELED = "canceled"
+    UNPAID = "unpaid"
+    PAUSED = "paused"
+
+
+class DisputeStatus(_StrEnum):
+    """Stripe's dispute statuses (unknown values stay plain strings)."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response"
+    WARNING_UNDER_REVIEW = "warning_under_review"
+    WARNING_CLOSED = "warning_closed"
+    NEEDS_RESPONSE = "needs_response"
+    UNDER_REVIEW = "under_review"
+    WON = "won"
+    LOST = "lost"
+    PREVENTED = "prevented"
+
+
+class Interval(_StrEnum):
+    """Billing interval unit (unknown values stay plain strings)."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class CustomerKind(_StrEnum):
+    """Organisation or person."""
+
+    COMPANY = "company"
+    CONTACT = "contact"
+
+
+class MatchStrategy(_StrEnum):
+    """The matching strategy that decided an allocation."""
+
+    EXPLICIT_LINK = "explicit_link"
+    PAYMENT_INTENT = "payment_intent"
+    CHARGE = "charge"
+    CHECKOUT_SESSION = "checkout_session"
+    METADATA = "metadata"
+    EXACT_AMOUNT = "exact_amount"
+    OLDEST_FIRST = "oldest_first"
+    NEWEST_FIRST = "newest_first"
+    MANUAL = "manual"
+    SOURCE_PAID = "source_paid"
+
+
+class AllocationKind(_StrEnum):
+    """Money from a payment, or a small difference written off."""
+
+    PAYMENT = "payment"
+    WRITE_OFF = "write_off"
+
+
+class RunStatus(_StrEnum):
+    """Outcome of an import run."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIALLY_FAILED = "partially_failed"
+    FAILED = "failed"
+
+
+class Action(_StrEnum):
+    """What a review or event does to one source record."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class EventStatus(_StrEnum):
+    """What applying one event did."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+def _enum(cls: type, value: Optional[str]) -> Any:
+    """The member of ``cls`` named ``value``; unknown values stay plain strings."""
+    if value is None:
+        return None
+    member = cls._value2member_map_.get(value)  # type: ignore[attr-defined]
+    return member if member is not None else value
+
+
+# --- plain conversion helpers --------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Records, enums, lists and dicts as plain Python values (Decimal and datetime kept)."""
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> Any:
+    """One CSV cell: exact decimal strings, ISO times, JSON for nested lists."""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(_plain(value), default=str, sort_keys=True)
+    return value
+
+
+def _flatten(prefix: str, value: Any, out: Dict[str, Any]) -> None:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _flatten(f"{prefix}{f.name}.", getattr(value, f.name), out)
+    elif isinstance(value, dict) and prefix:
+        for k, v in value.items():
+            _flatten(f"{prefix}{k}.", v, out)
+    else:
+        out[prefix[:-1]] = _cell(value)
+
+
+def to_rows(records: Iterable[Any]) -> List[Dict[str, Any]]:
+    """Records as flat dicts for ``csv.DictWriter`` (nested fields as ``source.external_id``).
+
+    Every row has every key seen in any record, so ``fieldnames=rows[0].keys()`` works.
+    """
+    rows = [r.to_row() if hasattr(r, "to_row") else dict(r) for r in records]
+    keys: Dict[str, None] = {}
+    for row in rows:
+        for k in row:
+            keys.setdefault(k, None)
+    return [{k: row.get(k, "") for k in keys} for row in rows]
+
+
+@dataclass(frozen=True, repr=False)
+class _Record:
+    """Base of every record: readable repr, ``to_dict()`` and ``to_row()``."""
+
+    _repr_fields: ClassVar[Tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        names = self._repr_fields or tuple(f.name for f in dataclasses.fields(self))
+        parts = []
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, Enum):
+                value = value.value
+            parts.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Every field as plain Python values (nested records as dicts, enums as strings)."""
+        return _plain(self)  # type: ignore[no-any-return]
+
+    def to_row(self) -> Dict[str, Any]:
+        """A flat dict of strings and numbers for ``csv.DictWriter``."""
+        out: Dict[str, Any] = {}
+        _flatten("", self, out)
+        return out
+
+
+# --- source details -----------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class OriginalCustomer(_Record):
+    """The customer a record had in the source (kept for fixed-customer imports)."""
+
+    external_id: str
+    name: Optional[str]
+    email: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class SourceRef(_Record):
+    """Where an imported record came from."""
+
+    _repr_fields = ("system", "account", "object", "external_id", "status")
+
+    system: str
+    account: str
+    object: str
+    external_id: str
+    status: Optional[str]
+    url: Optional[str]
+    updated_at: Optional[_dt.datetime]
+    created_at: Optional[_dt.datetime]
+    livemode: bool
+    original_customer: Optional[OriginalCustomer]
+
+
+@dataclass(frozen=True, repr=False)
+class AccountInfo(_Record):
+    """The source account and mode, as verified."""
+
+    system: str
+    account: str
+    livemode: bool
+    key_kind: str
+
+
+# --- records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Address(_Record):
+    """A postal address."""
+
+    line1: Optional[str]
+    line2: Optional[str]
+    city: Optional[str]
+    state: Optional[str]
+    postal_code: Optional[str]
+    country: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class Customer(_Record):
+    """A customer of the books (imported, or created with ``Books.create_customer``)."""
+
+    _repr_fields = ("id", "name", "email", "kind")
+
+    id: str
+    source: Optional[SourceRef]
+    kind: CustomerKind
+    name: Optional[str]
+    email: Optional[str]
+    phone: Optional[str]
+    address: Optional[Address]
+    deleted: bool
+    metadata: Dict[str, str]
+
+
+@dataclass(frozen=True, repr=False)
+class Product(_Record):
+    """Something sold."""
+
+    _repr_fields = ("id", "name", "active")
+
+    id: str
+    source: SourceRef
+    name: str
+    description: Optional[str]
+    active: bool
+
+
+@dataclass(frozen=True, repr=False)
+class Price(_Record):
+    """A price (or legacy plan) of a product."""
+
+    _repr_fields = ("id", "unit_amount", "currency", "interval")
+
+    id: str
+    source: SourceRef
+    product_id: Optional[str]
+    product_ref: Optional[str]
+    currency: str
+    unit_amount: Optional[Decimal]
+    interval: Optional[Union[Interval, str]]
+    interval_count: Optional[int]
+    active: bool
+    nickname: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class InvoiceLine(_Record):
+    """One line of an invoice."""
+
+    _repr_fields = ("description", "quantity", "amount")
+
+    external_id: Optional[str]
+    description: Optional[str]
+    quantity: Decimal
+    unit_amount: Optional[Decimal]
+    amount: Decimal
+    tax: Decimal
+    period_start: Optional[_dt.datetime]
+    period_end: Optional[_dt.datetime]
+    price_ref: Optional[str]
+    product_ref: Optional[str]
+    subscription_item_ref: Optional[str]
+    proration: bool
+
+
+@dataclass(frozen=True, repr=False)
+class PaymentRefs(_Record):
+    """The source ids that name one payment."""
+
+    charge: Optional[str]
+    payment_intent: Optional[str]
+    invoice_payments: List[str]
+    balance_transaction: Optional[str]
+    checkout_session: Optional[str]
+    paid_invoice: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class Invoice(_Record):
+    """An invoice; ``status``, ``amount_paid`` and ``amount_remaining`` are the books' view."""
+
+    _repr_fields = ("id", "number", "status", "total", "amount_remaining", "currency")
+
+    id: str
+    source: SourceRef
+    customer_id: Optional[str]
+    customer_ref: Optional[OriginalCustomer]
+    subscription_id: Optional[str]
+    subscription_ref: Optional[str]
+    number: Optional[str]
+    status: InvoiceStatus
+    currency: str
+    subtotal: Decimal
+    discount: Decimal
+    tax: Decimal
+    total: Decimal
+    amount_due: Decimal
+    amount_paid: Decimal
+    amount_remaining: Decimal
+    amount_written_off: Decimal
+    source_amount_paid: Decimal
+    issued_at: Optional[_dt.datetime]
+    due_date: Optional[_dt.datetime]
+    paid_at: Optional[_dt.datetime]
+    lines: List[InvoiceLine]
+    payment_refs: PaymentRefs
+    metadata: Dict[str, str]
+
+
+@dataclass(frozen=True, repr=False)
+class FeeDetail(_Record):
+    """One part of a fee."""
+
+    amount: Decimal
+    currency: str
+    kind: str
+    description: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class Payment(_Record):
+    """A payment received: one real movement of money.
+
+    Invariant: ``amount == allocated + unapplied + refunded + disputed``.
+    """
+
+    _repr_fields = ("id", "amount", "currency", "status", "allocated", "unapplied")
+
+    id: str
+    source: SourceRef
+    external_ids: List[str]
+    customer_id: Optional[str]
+    customer_ref: Optional[OriginalCustomer]
+    refs: PaymentRefs
+    status: Union[PaymentStatus, str]
+    amount: Decimal
+    currency: str
+    settlement_amount: Optional[Decimal]
+    settlement_currency: Optional[str]
+    fx_rate: Optional[Decimal]
+    fee: Decimal
+    fee_details: List[FeeDetail]
+    net: Optional[Decimal]
+    method: Optional[str]
+    received_at: Optional[_dt.datetime]
+    refunded: Decimal
+    disputed: Decimal
+    allocated: Decimal
+    unapplied: Decimal
+    unapplied_reasons: List[str]
+    description: Optional[str]
+    metadata: Dict[str, str]
+
+
+@dataclass(frozen=True, repr=False)
+class AllocationReason(_Record):
+    """Why an allocation exists."""
+
+    strategy: MatchStrategy
+    detail: str
+
+
+@dataclass(frozen=True, repr=False)
+class Allocation(_Record):
+    """Part of a payment applied to an invoice."""
+
+    _repr_fields = ("id", "payment_id", "invoice_id", "amount", "currency", "strategy")
+
+    id: str
+    payment_id: str
+    invoice_id: str
+    amount: Decimal
+    currency: str
+    reason: AllocationReason
+    kind: AllocationKind
+    allocated_at: Optional[_dt.datetime]
+
+    @property
+    def strategy(self) -> MatchStrategy:
+        """The deciding strategy (``reason.strategy``)."""
+        return self.reason.strategy
+
+
+@dataclass(frozen=True, repr=False)
+class SubscriptionItem(_Record):
+    """One item of a subscription."""
+
+    external_id: Optional[str]
+    price_ref: Optional[str]
+    product_ref: Optional[str]
+    quantity: Decimal
+    unit_amount: Optional[Decimal]
+    interval: Union[Interval, str]
+    interval_count: int
+    current_period_start: Optional[_dt.datetime]
+    current_period_end: Optional[_dt.datetime]
+
+
+@dataclass(frozen=True, repr=False)
+class Subscription(_Record):
+    """A subscription."""
+
+    _repr_fields = ("id", "status", "amount", "currency", "interval", "next_billing_date")
+
+    id: str
+    source: SourceRef
+    customer_id: Optional[str]
+    customer_ref: Optional[OriginalCustomer]
+    status: Union[SubscriptionStatus, str]
+    currency: str
+    amount: Decimal
+    interval: Union[Interval, str]
+    interval_count: int
+    start_date: Optional[_dt.datetime]
+    current_period_start: Optional[_dt.datetime]
+    current_period_end: Optional[_dt.datetime]
+    next_billing_date: Optional[_dt.datetime]
+    cancel_at_period_end: bool
+    canceled_at: Optional[_dt.datetime]
+    ended_at: Optional[_dt.datetime]
+    trial_end: Optional[_dt.datetime]
+    items: List[SubscriptionItem]
+
+
+@dataclass(frozen=True, repr=False)
+class Refund(_Record):
+    """A refund of (part of) a payment."""
+
+    _repr_fields = ("id", "payment_id", "amount", "currency", "status")
+
+    id: str
+    source: SourceRef
+    payment_id: Optional[str]
+    payment_refs: PaymentRefs
+    amount: Decimal
+    currency: str
+    status: str
+    reason: Optional[str]
+    created_at: Optional[_dt.datetime]
+    balance_transaction: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class Dispute(_Record):
+    """A dispute (chargeback) against a payment."""
+
+    _repr_fields = ("id", "payment_id", "amount", "currency", "status")
+
+    id: str
+    source: SourceRef
+    payment_id: Optional[str]
+    payment_refs: PaymentRefs
+    amount: Decimal
+    currency: str
+    status: Union[DisputeStatus, str]
+    reason: Optional[str]
+    created_at: Optional[_dt.datetime]
+
+
+@dataclass(frozen=True, repr=False)
+class BalanceTransaction(_Record):
+    """A movement in the Stripe balance (gross, fee, net in the settlement currency)."""
+
+    _repr_fields = ("id", "kind", "amount", "fee", "net", "currency")
+
+    id: str
+    source: SourceRef
+    amount: Decimal
+    currency: str
+    fee: Decimal
+    fee_details: List[FeeDetail]
+    net: Decimal
+    exchange_rate: Optional[Decimal]
+    kind: str
+    reporting_category: Optional[str]
+    status: Optional[str]
+    available_on: Optional[_dt.datetime]
+    source_object: Optional[str]
+    payout_ref: Optional[str]
+    payment_id: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class Payout(_Record):
+    """A payout from Stripe to the bank."""
+
+    _repr_fields = ("id", "amount", "currency", "status", "arrival_date", "deposit_id")
+
+    id: str
+    source: SourceRef
+    amount: Decimal
+    currency: str
+    status: str
+    arrival_date: Optional[_dt.date]
+    automatic: bool
+    method: Optional[str]
+    statement_descriptor: Optional[str]
+    balance_transaction_ids: List[str]
+    deposit_id: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class BankLine(_Record):
+    """One line of a bank statement."""
+
+    _repr_fields = ("id", "date", "amount", "currency", "description", "payout_id")
+
+    id: str
+    account: Optional[str]
+    date: _dt.date
+    amount: Decimal
+    currency: str
+    description: Optional[str]
+    reference: Optional[str]
+    payout_id: Optional[str]
+
+
+# --- import runs and reviews -----------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Counts(_Record):
+    """Created / updated / unchanged / skipped / failed counters."""
+
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed: int
+
+
+@dataclass(frozen=True, repr=False)
+class Failure(_Record):
+    """A record that could not be imported."""
+
+    object: str
+    external_id: str
+    error: str
+
+
+@dataclass(frozen=True, repr=False)
+class ImportRun(_Record):
+    """One import run in the history."""
+
+    _repr_fields = ("id", "status", "created", "updated", "unchanged", "skipped", "failed")
+
+    id: str
+    plan_hash: str
+    source: str
+    mode: str
+    status: RunStatus
+    started_at: _dt.datetime
+    finished_at: Optional[_dt.datetime]
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed: int
+    totals: Counts
+    by_object: Dict[str, Counts]
+    failures: List[Failure]
+    notes: List[str]
+    error: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class FieldChange(_Record):
+    """One field that changes (``before`` / ``after`` as JSON values)."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, repr=False)
+class ReviewEntry(_Record):
+    """The planned fate of one source record."""
+
+    _repr_fields = ("object", "external_id", "action", "books_id")
+
+    object: str
+    external_id: str
+    books_id: str
+    action: Action
+    changes: List[FieldChange]
+    reason: Optional[str]
+    error: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class Total(_Record):
+    """Count and amount sum of created and updated records of one type and currency."""
+
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, repr=False)
+class Approval(_Record):
+    """Proof that a person reviewed this exact plan against this account."""
+
+    token: str
+
+    def __str__(self) -> str:
+        return self.token
+
+
+@dataclass(frozen=True, repr=False)
+class Review(_Record):
+    """Everything an import would do, shown before it is approved. Nothing was written."""
+
+    _repr_fields = ("account", "plan_hash", "total_counts")
+
+    account: AccountInfo
+    plan_hash: str
+    approval: Approval
+    entries: List[ReviewEntry]
+    allocations: List[Allocation]
+    allocations_removed: List[str]
+    counts: Dict[str, Counts]
+    total_counts: Counts
+    totals: Dict[str, Dict[str, Total]]
+    failures: List[Failure]
+    notes: List[str]
+
+    def to_rows(self) -> List[Dict[str, Any]]:
+        """One flat row per entry (object, external_id, books_id, action, detail)."""
+        rows = []
+        for e in self.entries:
+            detail = e.reason or e.error or "; ".join(c.path for c in e.changes)
+            rows.append(
+                {
+                    "object": e.object,
+                    "external_id": e.external_id,
+                    "books_id": e.books_id,
+                    "action": e.action.value,
+                    "detail": detail,
+                }
+            )
+        return rows
+
+
+@dataclass(frozen=True, repr=False)
+class EventOutcome(_Record):
+    """What applying one webhook or Events API event did."""
+
+    _repr_fields = ("event_id", "event_type", "status")
+
+    event_id: str
+    event_type: str
+    status: EventStatus
+    entries: List[ReviewEntry] = field(default_factory=list)
+
+
+__all__ = [
+    "AccountInfo",
+    "Action",
+    "Address",
+    "Allocation",
+    "AllocationKind",
+    "AllocationReason",
+    "Approval",
+    "BalanceTransaction",
+    "BankLine",
+    "Counts",
+    "Customer",
+    "CustomerKind",
+    "Dispute",
+    "DisputeStatus",
+    "EventOutcome",
+    "EventStatus",
+    "Failure",
+    "FeeDetail",
+    "FieldChange",
+    "ImportRun",
+    "Interval",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "MatchStrategy",
+    "OriginalCustomer",
+    "Payment",
+    "PaymentRefs",
+    "PaymentStatus",
+    "Payout",
+    "Price",
+    "Product",
+    "Refund",
+    "Review",
+    "ReviewEntry",
+    "RunStatus",
+    "SourceRef",
+    "Subscription",
+    "SubscriptionItem",
+    "SubscriptionStatus",
+    "Total",
+    "to_rows",
+]

@@ -1,0 +1,331 @@
+//! `Books`: the embedded books, with imports that release the GIL.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyString};
+use tieout::{Approval, Books, CustomerKind, ImportPlan, InvoiceFilter, InvoiceStatus, StripeEvent};
+
+use crate::convert::{Obj, Records, py_to_json};
+use crate::errors::{IntoPy, invalid, to_py_err};
+use crate::plan::PyImportPlan;
+use crate::runtime;
+use crate::sources::{AnySource, PyEvent, payload_bytes};
+
+/// A company's books: customers, invoices, payments, allocations and the rest.
+#[pyclass(module = "tieout._native", name = "Books", frozen)]
+pub struct PyBooks {
+    pub(crate) inner: Arc<Books>,
+}
+
+/// Calls the Python progress callback between pages, and checks for Ctrl-C.
+struct Hook {
+    callback: Option<Py<PyAny>>,
+    error: Mutex<Option<PyErr>>,
+}
+
+impl Hook {
+    fn new(callback: Option<Py<PyAny>>) -> Self {
+        Hook {
+            callback,
+            error: Mutex::new(None),
+        }
+    }
+
+    /// `false` stops the import after the current page (already committed).
+    fn call(&self, done: u64, total: Option<u64>) -> bool {
+        Python::attach(|py| {
+            let keep_going = py.check_signals().and_then(|()| match &self.callback {
+                None => Ok(true),
+                Some(cb) => {
+                    let r = cb.bind(py).call1((done, total))?;
+                    // Only an explicit `False` stops; `None` (a print, a lambda) goes on.
+                    Ok(!(r.is_instance_of::<PyBool>() && !r.is_truthy()?))
+                }
+            });
+            match keep_going {
+                Ok(k) => k,
+                Err(e) => {
+                    if let Ok(mut slot) = self.error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                    false
+                }
+            }
+        })
+    }
+
+    /// The engine's result, or the Python exception the callback (or Ctrl-C)
+    /// raised, chained to the engine's `Interrupted` error.
+    fn finish<T>(&self, py: Python<'_>, result: tieout::Result<T>) -> PyResult<T> {
+        let pending = self.error.lock().ok().and_then(|mut s| s.take());
+        match (pending, result) {
+            (Some(e), Err(engine)) => {
+                e.set_cause(py, Some(to_py_err(py, &engine)));
+                Err(e)
+            }
+            (Some(e), Ok(_)) => Err(e),
+            (None, r) => r.py_err(py),
+        }
+    }
+}
+
+fn approval_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approval>> {
+    let Some(obj) = obj else { return Ok(None) };
+    if obj.is_none() {
+        return Ok(None);
+    }
+    let token: String = match obj.cast::<PyString>() {
+        Ok(s) => s.to_cow()?.into_owned(),
+        Err(_) => obj
+            .getattr("token")
+            .and_then(|t| t.extract())
+            .map_err(|_| invalid(obj.py(), "approval must be a Review's approval (or its token string)"))?,
+    };
+    Ok(Some(Approval { token }))
+}
+
+#[pymethods]
+impl PyBooks {
+    /// Opens (or creates) books in a SQLite file.
+    #[staticmethod]
+    fn open(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let books = py.detach(move || Books::open(path)).py_err(py)?;
+        Ok(PyBooks {
+            inner: Arc::new(books),
+        })
+    }
+
+    /// Books in memory (nothing written to disk; for tests and dry runs).
+    #[staticmethod]
+    fn in_memory() -> Self {
+        PyBooks {
+            inner: Arc::new(Books::in_memory()),
+        }
+    }
+
+    /// Runs the whole import without writing anything: every planned change,
+    /// the allocations it would make, totals, and the approval for `import_`.
+    #[pyo3(signature = (source, plan=None, progress=None))]
+    fn review<'py>(
+        &self,
+        py: Python<'py>,
+        source: &Bound<'py, PyAny>,
+        plan: Option<PyImportPlan>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let src = AnySource::from_py(source)?;
+        let plan = plan.map(|p| p.inner).unwrap_or_default();
+        let hook = Hook::new(progress);
+        let cb = |d: u64, t: Option<u64>| hook.call(d, t);
+        let books = &self.inner;
+        let result = py.detach(|| runtime().block_on(books.review_with(src.as_dyn(), &plan, Some(&cb))));
+        let review = hook.finish(py, result)?;
+        Records::new(py)?.review(&review)
+    }
+
+    /// Imports: the same path as `review`, committing each page with its
+    /// checkpoint. A live source needs `plan.allow_live` and `approval`
+    /// (the review's). Interrupted imports resume on the next call.
+    #[pyo3(name = "import_", signature = (source, plan=None, approval=None, progress=None))]
+    fn import<'py>(
+        &self,
+        py: Python<'py>,
+        source: &Bound<'py, PyAny>,
+        plan: Option<PyImportPlan>,
+        approval: Option<&Bound<'py, PyAny>>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let src = AnySource::from_py(source)?;
+        let plan = plan.map(|p| p.inner).unwrap_or_default();
+        let approval = approval_arg(approval)?;
+        let hook = Hook::new(progress);
+        let cb = |d: u64, t: Option<u64>| hook.call(d, t);
+        let books = &self.inner;
+        let result = py.detach(|| {
+            runtime().block_on(books.import_with(src.as_dyn(), &plan, approval.as_ref(), Some(&cb)))
+        });
+        let run = hook.finish(py, result)?;
+        Records::new(py)?.run(&run)
+    }
+
+    /// Applies a verified webhook or Events API event: an `Event` from
+    /// `verify_webhook`, raw JSON (bytes or str), or a dict. Deduplicated by
+    /// event id; live events need a plan with `allow_live`.
+    #[pyo3(signature = (event, plan=None))]
+    fn apply_event<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'py, PyAny>,
+        plan: Option<PyImportPlan>,
+    ) -> PyResult<Obj<'py>> {
+        let ev: StripeEvent = if let Ok(e) = event.cast::<PyEvent>() {
+            e.get().inner.clone()
+        } else if event.is_instance_of::<PyDict>() {
+            StripeEvent::from_value(py_to_json(event)?).py_err(py)?
+        } else {
+            StripeEvent::parse(&payload_bytes(event)?).py_err(py)?
+        };
+        let plan: ImportPlan = plan.map(|p| p.inner).unwrap_or_default();
+        let b = self.inner.clone();
+        let outcome = py.detach(move || b.apply_event_with(&ev, &plan)).py_err(py)?;
+        Records::new(py)?.event_outcome(&outcome)
+    }
+
+    /// Creates a customer in the books (e.g. the fixed "Stripe Customer").
+    /// `kind` is `"company"` or `"contact"`.
+    #[pyo3(signature = (name, email=None, kind="company"))]
+    fn create_customer<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        email: Option<String>,
+        kind: &str,
+    ) -> PyResult<Obj<'py>> {
+        let kind = match kind {
+            "company" => CustomerKind::Company,
+            "contact" => CustomerKind::Contact,
+            other => return Err(invalid(py, format!("kind must be 'company' or 'contact', not {other:?}"))),
+        };
+        let b = self.inner.clone();
+        let c = py
+            .detach(move || b.create_customer(&name, email.as_deref(), kind))
+            .py_err(py)?;
+        Records::new(py)?.customer(&c)
+    }
+
+    /// Invoices, optionally only one books status and/or one books customer.
+    #[pyo3(signature = (status=None, customer_id=None))]
+    fn invoices<'py>(
+        &self,
+        py: Python<'py>,
+        status: Option<String>,
+        customer_id: Option<String>,
+    ) -> PyResult<Obj<'py>> {
+        let status = match status {
+            None => None,
+            Some(s) => Some(
+                InvoiceStatus::parse(&s).ok_or_else(|| invalid(py, format!("unknown invoice status {s:?}")))?,
+            ),
+        };
+        let filter = InvoiceFilter { status, customer_id };
+        let b = self.inner.clone();
+        let items = py.detach(move || b.invoices(&filter)).py_err(py)?;
+        Records::new(py)?.records(&items, Records::invoice)
+    }
+
+    /// The Stripe account events without an `account` belong to (set by the first import).
+    fn default_account(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        let b = self.inner.clone();
+        py.detach(move || b.default_account()).py_err(py)
+    }
+
+    /// Sets the Stripe account events without an `account` belong to.
+    fn set_default_account(&self, py: Python<'_>, account: String) -> PyResult<()> {
+        let b = self.inner.clone();
+        py.detach(move || b.set_default_account(&account)).py_err(py)
+    }
+
+    /// Registers a post-import action a plan can name in `post_actions`:
+    /// `action(run)` runs after a successful import; raising fails it
+    /// (`ActionFailed`; the import itself stays committed).
+    fn register_action(&self, name: &str, action: Py<PyAny>) {
+        self.inner.register_action(name, move |_books, run| {
+            Python::attach(|py| {
+                let r = Records::new(py)
+                    .and_then(|rec| rec.run(run))
+                    .and_then(|run| action.bind(py).call1((run,)));
+                r.map(|_| ()).map_err(|e| e.to_string())
+            })
+        });
+    }
+
+    /// Every customer.
+    fn customers<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.customers()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::customer)
+    }
+
+    /// Every product.
+    fn products<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.products()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::product)
+    }
+
+    /// Every price.
+    fn prices<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.prices()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::price)
+    }
+
+    /// Every payment.
+    fn payments<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.payments()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::payment)
+    }
+
+    /// Every allocation.
+    fn allocations<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.allocations()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::allocation)
+    }
+
+    /// Every subscription.
+    fn subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.subscriptions()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::subscription)
+    }
+
+    /// Every payout.
+    fn payouts<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.payouts()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::payout)
+    }
+
+    /// Every refund.
+    fn refunds<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.refunds()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::refund)
+    }
+
+    /// Every dispute.
+    fn disputes<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.disputes()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::dispute)
+    }
+
+    /// Every balance transaction.
+    fn balance_transactions<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.balance_transactions()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::balance_transaction)
+    }
+
+    /// Every bank statement line.
+    fn bank_lines<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.bank_lines()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::bank_line)
+    }
+
+    /// Import history, newest first.
+    fn history<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.history()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::run)
+    }
+
+    fn __repr__(&self) -> String {
+        "Books(...)".to_string()
+    }
+}

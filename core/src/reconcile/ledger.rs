@@ -1,0 +1,129 @@
+//! Shared allocation arithmetic: the rules settling, policy matching, manual
+//! operations and the bulk matcher all apply, in one place.
+
+use rust_decimal::Decimal;
+
+use super::{ReconcilePolicy, SettleRules};
+use crate::entity::EntityKind;
+use crate::model::{Id, Invoice, InvoiceStatus, MatchStrategy, Payment, derive_id};
+use crate::plan::{PaidInvoices, UnpaidInvoices};
+
+/// Books id of the allocation of `payment_id` to `invoice_id` decided by `strategy`.
+pub fn allocation_id(payment_id: &str, invoice_id: &str, strategy: MatchStrategy) -> Id {
+    derive_id(
+        EntityKind::Allocation.id_prefix(),
+        &format!("{payment_id}|{invoice_id}|{}", strategy.as_str()),
+    )
+}
+
+/// Books id of an invoice's write-off allocation.
+pub fn write_off_id(invoice_id: &str) -> Id {
+    derive_id(EntityKind::Allocation.id_prefix(), &format!("{invoice_id}|write_off"))
+}
+
+/// Whether the policy has any write-off tolerance.
+pub fn has_tolerance(policy: &ReconcilePolicy) -> bool {
+    policy.write_off_abs > Decimal::ZERO || policy.write_off_pct > Decimal::ZERO
+}
+
+/// The largest open remainder of an invoice of `total` the policy writes off.
+pub fn write_off_limit(policy: &ReconcilePolicy, total: Decimal) -> Decimal {
+    policy
+        .write_off_abs
+        .max(total * policy.write_off_pct / Decimal::ONE_HUNDRED)
+}
+
+/// Whether a remainder `left` of an invoice of `total` is written off under the policy.
+pub fn writes_off(policy: &ReconcilePolicy, total: Decimal, left: Decimal) -> bool {
+    has_tolerance(policy) && left > Decimal::ZERO && left <= write_off_limit(policy, total)
+}
+
+/// What a payment may still allocate given what is already `allocated`:
+/// `available - allocated` for settled payments, zero otherwise.
+pub fn payment_open(p: &Payment, allocated: Decimal) -> Decimal {
+    if p.is_settled() {
+        (p.available() - allocated).max(Decimal::ZERO)
+    } else {
+        Decimal::ZERO
+    }
+}
+
+/// Sets a payment's `allocated` and `unapplied` from its allocations' sum.
+/// Keeps `amount = allocated + unapplied + refunded + disputed` for settled payments.
+pub fn set_payment_totals(p: &mut Payment, allocated: Decimal) {
+    p.allocated = allocated;
+    p.unapplied = payment_open(p, allocated);
+}
+
+/// Why an invoice cannot receive money from this payment, if it cannot
+/// (status, void/draft in the source, currency).
+pub fn claim_rejection(inv: &Invoice, p: &Payment) -> Option<String> {
+    if !inv.status.accepts_payments() || matches!(inv.source.status.as_deref(), Some("void" | "draft")) {
+        return Some(format!(
+            "invoice {} is {}",
+            inv.source.external_id,
+            inv.source.status.as_deref().unwrap_or("not open")
+        ));
+    }
+    if inv.currency != p.currency {
+        return Some(format!(
+            "invoice {} is in {}, payment in {}",
+            inv.source.external_id, inv.currency, p.currency
+        ));
+    }
+    None
+}
+
+/// Whether a policy match may pick this invoice: issued and not settled
+/// (open, partially paid or uncollectible; never void or draft in the source).
+pub fn policy_candidate(inv: &Invoice) -> bool {
+    matches!(
+        inv.status,
+        InvoiceStatus::Open | InvoiceStatus::PartiallyPaid | InvoiceStatus::Uncollectible
+    ) && !matches!(inv.source.status.as_deref(), Some("void" | "draft"))
+}
+
+/// How much a claim allocates: the payment's available amount, capped by the
+/// claim's cap (an invoice payment's `amount_paid`) and the invoice's room.
+pub fn claim_amount(avail: Decimal, cap: Option<Decimal>, room: Decimal) -> Decimal {
+    cap.map_or(avail, |c| c.min(avail)).min(room).max(Decimal::ZERO)
+}
+
+/// Sets an invoice's books status and paid/remaining amounts.
+pub fn derive_invoice_totals(inv: &mut Invoice, paid: Decimal, written_off: Decimal, rules: &SettleRules) {
+    let source = inv.source.status.as_deref().unwrap_or("open");
+    inv.amount_written_off = written_off;
+    if rules.paid == PaidInvoices::MarkPaidOnly && source == "paid" {
+        inv.amount_paid = paid.max(inv.source_amount_paid);
+        inv.amount_remaining = (inv.amount_due - inv.amount_paid - written_off).max(Decimal::ZERO);
+        inv.status = InvoiceStatus::Paid;
+        return;
+    }
+    inv.amount_paid = paid;
+    inv.amount_remaining = (inv.amount_due - paid - written_off).max(Decimal::ZERO);
+    inv.status = match source {
+        "draft" => InvoiceStatus::Draft,
+        "void" => InvoiceStatus::Void,
+        _ if inv.amount_remaining.is_zero()
+            && (paid > Decimal::ZERO || inv.amount_due.is_zero() || written_off > Decimal::ZERO) =>
+        {
+            InvoiceStatus::Paid
+        }
+        _ if paid > Decimal::ZERO => InvoiceStatus::PartiallyPaid,
+        "uncollectible" => InvoiceStatus::Uncollectible,
+        _ if rules.unpaid == UnpaidInvoices::AsDrafts => InvoiceStatus::Draft,
+        _ => InvoiceStatus::Open,
+    }
+}
+
+/// Settle rules for recomputing invoices outside an import (policy matching,
+/// manual operations): the default plan rules with this policy. (The plan's
+/// paid/unpaid invoice options only matter for invoices policy matching never
+/// picks: source-paid and draft ones.)
+pub fn rules_outside_import(policy: &ReconcilePolicy) -> SettleRules {
+    SettleRules {
+        policy: policy.clone(),
+        paid: PaidInvoices::RecordPayment,
+        unpaid: UnpaidInvoices::KeepStatus,
+    }
+}
