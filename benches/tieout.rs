@@ -15,7 +15,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use support::gen;
+use support::datagen;
 use tieout::{Books, ImportPlan, RecordsSource, SourceItem};
 
 fn n() -> usize {
@@ -28,7 +28,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn import(c: &mut Criterion) {
     let n = n();
-    let items = gen::invoice_records(n);
+    let items = datagen::invoice_records(n);
     let rt = runtime();
     let mut g = c.benchmark_group("import");
     g.sample_size(10).measurement_time(Duration::from_secs(30)).throughput(Throughput::Elements(n as u64));
@@ -91,7 +91,7 @@ fn raw_insert(path: &std::path::Path, items: &[SourceItem]) {
 
 fn map(c: &mut Criterion) {
     let n = n().min(20_000);
-    let docs: Vec<String> = (0..n).map(|i| gen::invoice_json(i).to_string()).collect();
+    let docs: Vec<String> = (0..n).map(|i| datagen::invoice_json(i).to_string()).collect();
     let ctx = tieout::stripe::MapContext {
         system: "stripe".into(),
         account: "acct_bench".into(),

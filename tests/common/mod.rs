@@ -310,3 +310,117 @@ pub fn assert_same(a: &str, b: &str, ctx: &str) {
     let only_b: Vec<&&str> = lb.iter().filter(|l| !la.contains(l)).take(2).collect();
     panic!("{ctx}: books differ ({} vs {} records)\nonly in left:  {only_a:?}\nonly in right: {only_b:?}", la.len(), lb.len());
 }
+
+// ---- reconcile builders (additions) ----
+
+/// An invoice item in any currency.
+pub fn invoice_in(id: &str, cus: &str, status: &str, total: Decimal, cur: Currency, day: i64) -> SourceItem {
+    SourceItem::Record(Record::Invoice(invoice_rec(id, cus, status, total, Decimal::ZERO, cur, day)))
+}
+
+/// An unlinked card payment (charge without payment intent or invoice).
+pub fn loose_payment(ch: &str, cus: &str, amount: Decimal, cur: Currency, day: i64) -> Payment {
+    let mut p = payment_rec("charge", ch, Some(cus), amount, day);
+    p.refs.charge = Some(ch.into());
+    p.currency = cur;
+    p
+}
+
+/// Wraps a payment record.
+pub fn pay_item(p: Payment) -> SourceItem {
+    SourceItem::Record(Record::Payment(p))
+}
+
+/// A dispute of charge `ch` in a status, snapshot of `day`.
+pub fn dispute(id: &str, ch: &str, amount: Decimal, status: &str, day: i64) -> SourceItem {
+    SourceItem::Record(Record::Dispute(Dispute {
+        id: String::new(),
+        source: src("dispute", id, Some(status), day),
+        payment_id: None,
+        payment_refs: PaymentRefs {
+            charge: Some(ch.into()),
+            ..PaymentRefs::default()
+        },
+        amount,
+        currency: Currency::USD,
+        status: DisputeStatus::parse(status),
+        reason: Some("fraudulent".into()),
+        created_at: Some(ts(day)),
+    }))
+}
+
+/// A calendar date `day` days after 2025-01-01 (a Wednesday).
+pub fn date(day: i64) -> chrono::NaiveDate {
+    ts(day).date_naive()
+}
+
+/// A paid payout arriving on `arrival_day`.
+pub fn payout(id: &str, amount: Decimal, arrival_day: i64, descriptor: Option<&str>, bts: &[&str]) -> SourceItem {
+    SourceItem::Record(Record::Payout(Payout {
+        id: String::new(),
+        source: src("payout", id, Some("paid"), arrival_day - 2),
+        amount,
+        currency: Currency::USD,
+        status: "paid".into(),
+        arrival_date: Some(date(arrival_day)),
+        automatic: true,
+        method: Some("standard".into()),
+        statement_descriptor: descriptor.map(str::to_string),
+        balance_transaction_ids: bts.iter().map(|s| s.to_string()).collect(),
+        deposit_id: None,
+    }))
+}
+
+/// A charge balance transaction settled by payout `po`.
+pub fn balance_tx_paid_out(ch: &str, amount: Decimal, fee: Decimal, day: i64, po: &str) -> SourceItem {
+    let mut item = balance_tx(ch, amount, fee, day);
+    if let SourceItem::Record(Record::BalanceTransaction(b)) = &mut item {
+        b.payout_ref = Some(po.into());
+    }
+    item
+}
+
+/// Imports items into books with the default plan (or `plan`).
+pub fn import_items(books: &Books, items: Vec<SourceItem>, plan: &ImportPlan) -> ImportRun {
+    run(books.import(&RecordsSource::new(ACCT, items), plan, None)).expect("import")
+}
+
+/// The invoice with this source id.
+pub fn inv_by_ext(books: &Books, ext: &str) -> Invoice {
+    books
+        .invoices(&InvoiceFilter::default())
+        .expect("invoices")
+        .into_iter()
+        .find(|i| i.source.external_id == ext)
+        .unwrap_or_else(|| panic!("invoice {ext}"))
+}
+
+/// The payment naming this charge.
+pub fn pay_by_charge(books: &Books, ch: &str) -> Payment {
+    books
+        .payments()
+        .expect("payments")
+        .into_iter()
+        .find(|p| p.refs.charge.as_deref() == Some(ch))
+        .unwrap_or_else(|| panic!("payment {ch}"))
+}
+
+/// Allocations to the invoice with this source id (payment money only).
+pub fn allocs_to(books: &Books, ext: &str) -> Vec<Allocation> {
+    let inv = inv_by_ext(books, ext);
+    books
+        .allocations()
+        .expect("allocations")
+        .into_iter()
+        .filter(|a| a.invoice_id == inv.id && a.kind == AllocationKind::Payment)
+        .collect()
+}
+
+/// Asserts the payment invariant on every payment.
+pub fn assert_payment_invariant(books: &Books) {
+    for p in books.payments().expect("payments") {
+        if p.is_settled() {
+            assert_eq!(p.amount, p.allocated + p.unapplied + p.refunded + p.disputed, "payment {}", p.source.external_id);
+        }
+    }
+}

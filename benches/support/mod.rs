@@ -1,0 +1,4 @@
+//! Shared bench support.
+#![allow(dead_code)]
+
+pub mod datagen;
