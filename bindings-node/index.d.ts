@@ -16,29 +16,29 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * JS thread.
  */
 export declare class Books {
-  /** r" Every customer. */
+  /** Every customer. */
   customers(): Promise<Array<Customer>>
-  /** r" Every payment (one per real payment, however many Stripe objects name it). */
+  /** Every payment (one per real payment, however many Stripe objects name it). */
   payments(): Promise<Array<Payment>>
-  /** r" Every allocation of a payment to an invoice. */
+  /** Every allocation of a payment to an invoice. */
   allocations(): Promise<Array<Allocation>>
-  /** r" Every subscription. */
+  /** Every subscription. */
   subscriptions(): Promise<Array<Subscription>>
-  /** r" Every payout. */
+  /** Every payout. */
   payouts(): Promise<Array<Payout>>
-  /** r" Every refund. */
+  /** Every refund. */
   refunds(): Promise<Array<Refund>>
-  /** r" Every dispute. */
+  /** Every dispute. */
   disputes(): Promise<Array<Dispute>>
-  /** r" Every balance transaction. */
+  /** Every balance transaction. */
   balanceTransactions(): Promise<Array<BalanceTransaction>>
-  /** r" Every bank statement line. */
+  /** Every bank statement line. */
   bankLines(): Promise<Array<BankLine>>
-  /** r" Every product. */
+  /** Every product. */
   products(): Promise<Array<Product>>
-  /** r" Every price (and legacy plan). */
+  /** Every price (and legacy plan). */
   prices(): Promise<Array<Price>>
-  /** r" Import history, newest first. */
+  /** Import history, newest first. */
   history(): Promise<Array<ImportRun>>
   /** Opens (or creates) books in a SQLite file. */
   static open(path: string): Promise<Books>
@@ -84,6 +84,36 @@ export declare class Books {
    * itself stays committed).
    */
   registerAction(name: string, action: (run: ImportRun) => boolean | string | void): void
+  /**
+   * Re-runs policy matching for every customer with unapplied payments,
+   * matches payouts to bank deposits, commits, and returns the report.
+   */
+  reconcile(policy?: ReconcilePolicyOptions | undefined | null): Promise<ReconcileReport>
+  /** The reconcile report of the books as they are (nothing changes). */
+  report(policy?: ReconcilePolicyOptions | undefined | null): Promise<ReconcileReport>
+  /**
+   * Matches payouts to bank deposits (one-to-one, exact amount, business-day
+   * window, payout id or descriptor preferred) and commits the pairs.
+   */
+  matchPayouts(policy?: ReconcilePolicyOptions | undefined | null): Promise<PayoutMatchReport>
+  /**
+   * Allocates `amount` (a decimal string) of a payment to an invoice by hand
+   * (strategy `manual`). Over-allocating a payment or an invoice is
+   * `ALLOCATION_REJECTED`; unknown ids are `NOT_FOUND`.
+   */
+  allocate(paymentId: string, invoiceId: string, amount: string, options?: AllocateOptions | undefined | null): Promise<Allocation>
+  /**
+   * Removes one allocation (any strategy) and recomputes the payment's and
+   * invoice's totals.
+   */
+  unallocate(allocationId: string): Promise<void>
+  /**
+   * Imports bank statement lines from CSV text; re-importing the same
+   * statement changes nothing. Returns the statement's lines.
+   */
+  importBankCsv(csv: string, mapping?: CsvMappingOptions | undefined | null): Promise<Array<BankLine>>
+  /** Imports bank statement lines from an ISO 20022 camt.053 XML document. */
+  importBankCamt053(xml: string): Promise<Array<BankLine>>
 }
 
 /**
@@ -149,6 +179,12 @@ export interface Address {
   postalCode: string | null
   /** ISO country code. */
   country: string | null
+}
+
+/** Options of `Books#allocate`. */
+export interface AllocateOptions {
+  /** A note kept in the allocation's reason. */
+  note?: string
 }
 
 /** Part of a payment applied to an invoice. */
@@ -267,6 +303,33 @@ export interface CreateCustomerOptions {
   kind?: CustomerKind
 }
 
+/**
+ * How a bank statement CSV is laid out. Every field is optional; the
+ * defaults read `Date,Amount,Currency,Description,Reference` with ISO dates.
+ */
+export interface CsvMappingOptions {
+  /** Booking date column (header name, case-insensitive; default `Date`). */
+  date?: string
+  /** Signed amount column, deposits positive (default `Amount`). */
+  amount?: string
+  /** Currency column (default `Currency`; `null`: no column, use `defaultCurrency`). */
+  currency?: string | null
+  /** Description column (default `Description`; `null`: none). */
+  description?: string | null
+  /** Reference column (default `Reference`; `null`: none). */
+  reference?: string | null
+  /** chrono date format, e.g. `%Y-%m-%d` (default) or `%d.%m.%Y`. */
+  dateFormat?: string
+  /** Currency when the file has none (ISO code). */
+  defaultCurrency?: string
+  /** Field delimiter, one character (default `,`). */
+  delimiter?: string
+  /** Amounts written `1.234,56` (comma decimal, dot thousands). */
+  decimalComma?: boolean
+  /** Bank account label stored on every line. */
+  account?: string
+}
+
 /** A customer: created in the books or imported from Stripe. */
 export interface Customer {
   /** The books' own id. */
@@ -380,6 +443,18 @@ export interface FieldChange {
 
 /** How FX differences are booked. */
 export type FxPolicy = 'report_difference' | 'ignore'
+
+/** A known exchange rate on a date: `1 from = rate to`. */
+export interface FxRateOptions {
+  /** Currency converted from (the payment's presentment currency), ISO code. */
+  from: string
+  /** Currency converted to (the settlement currency), ISO code. */
+  to: string
+  /** Date the rate applies to (`YYYY-MM-DD`). */
+  date: string
+  /** Units of `to` per unit of `from` (decimal string). */
+  rate: string
+}
 
 /** Options of `Books#import`. */
 export interface ImportOptions {
@@ -674,6 +749,60 @@ export interface Payout {
   depositId: string | null
 }
 
+/** A payout against the balance transactions it settled. */
+export interface PayoutCheckLine {
+  /** Books id of the payout. */
+  payoutId: string
+  /** Stripe id (`po_...`). */
+  externalId: string
+  /** Payout amount. */
+  amount: string
+  /** Currency. */
+  currency: string
+  /** Stripe ids of the balance transactions found. */
+  balanceTransactions: Array<string>
+  /** Balance transaction ids the payout names that are not in the books. */
+  missing: Array<string>
+  /** Sum of their net amounts. */
+  netTotal: string
+  /** `amount - netTotal`; zero when the payout ties out. */
+  difference: string
+}
+
+/** Payouts against bank deposits and balance transactions. */
+export interface PayoutMatchReport {
+  /** Matched pairs (kept and new). */
+  pairs: Array<PayoutPair>
+  /** Pairs made by this call. */
+  newPairs: number
+  /** Payouts without a deposit. */
+  unmatchedPayouts: Array<UnmatchedPayoutLine>
+  /** Deposits (positive bank lines) without a payout. */
+  unmatchedDeposits: Array<UnmatchedDepositLine>
+  /** Every payout against its balance transactions. */
+  checks: Array<PayoutCheckLine>
+}
+
+/** A payout matched to a bank deposit. */
+export interface PayoutPair {
+  /** Books id of the payout. */
+  payoutId: string
+  /** Stripe id of the payout. */
+  payoutExternalId: string
+  /** Books id of the bank line. */
+  bankLineId: string
+  /** Amount. */
+  amount: string
+  /** Currency. */
+  currency: string
+  /** Expected arrival date (`YYYY-MM-DD`). */
+  arrivalDate: string | null
+  /** Bank booking date (`YYYY-MM-DD`). */
+  bankDate: string
+  /** Why they match. */
+  reason: string
+}
+
 /** A price of a product (one-off or recurring). */
 export interface Price {
   /** The books' own id. */
@@ -739,6 +868,38 @@ export interface ReconcilePolicyOptions {
    * arrival date (default 3).
    */
   depositWindowDays?: number
+  /** Known exchange rates at invoice time, for the FX difference report. */
+  fxRates?: Array<FxRateOptions>
+}
+
+/**
+ * Everything one reconcile shows: allocations with reasons, write-offs, open
+ * invoices, unapplied payments and credits, payouts against deposits, fees,
+ * FX differences, and per-currency totals that add up.
+ */
+export interface ReconcileReport {
+  /** Every currency's totals add up. */
+  addsUp: boolean
+  /** Payment allocations with reasons. */
+  allocations: Array<ReportAllocation>
+  /** Write-offs under the tolerance policy. */
+  writeOffs: Array<ReportAllocation>
+  /** Open and partially paid invoices. */
+  openInvoices: Array<ReportOpenInvoice>
+  /** Unapplied payments and credits. */
+  unapplied: Array<ReportUnapplied>
+  /** Payouts against deposits and balance transactions. */
+  payouts: PayoutMatchReport
+  /** Fees per payment. */
+  fees: Array<ReportFee>
+  /** Fee totals per settlement currency. */
+  feeTotals: Array<ReportFeeTotals>
+  /** FX differences. */
+  fx: Array<ReportFx>
+  /** Totals per currency. */
+  totals: Array<ReportTotals>
+  /** Flat rows for a CSV export; every row has a `section` column. */
+  csvRows: Array<Record<string, string>>
 }
 
 /** A refund of (part of) a payment. */
@@ -763,6 +924,180 @@ export interface Refund {
   createdAt: string | null
   /** Balance transaction id. */
   balanceTransaction: string | null
+}
+
+/** One allocation (payment money or write-off) in the report, with its reason. */
+export interface ReportAllocation {
+  /** Books id of the allocation. */
+  allocationId: string
+  /** Books id of the payment. */
+  paymentId: string
+  /** Stripe id of the payment. */
+  paymentExternalId: string
+  /** Books id of the invoice. */
+  invoiceId: string
+  /** Stripe id of the invoice. */
+  invoiceExternalId: string
+  /** Invoice number. */
+  invoiceNumber: string | null
+  /** Books id of the customer. */
+  customerId: string | null
+  /** Amount. */
+  amount: string
+  /** Currency. */
+  currency: string
+  /** Deciding strategy. */
+  strategy: MatchStrategy
+  /** Why, in a sentence. */
+  reason: string
+  /** When it was made. */
+  allocatedAt: string | null
+}
+
+/** One payment's processing fee. */
+export interface ReportFee {
+  /** Books id of the payment. */
+  paymentId: string
+  /** Stripe id. */
+  externalId: string
+  /** Presentment amount. */
+  gross: string
+  /** Presentment currency. */
+  currency: string
+  /** Settled amount (gross in the settlement currency). */
+  settlementAmount: string | null
+  /** Settlement currency. */
+  settlementCurrency: string | null
+  /** Presentment to settlement rate. */
+  fxRate: string | null
+  /** Fee (settlement currency). */
+  fee: string
+  /** Fee breakdown. */
+  feeDetails: Array<FeeDetail>
+  /** Net (settlement currency). */
+  net: string | null
+}
+
+/** Fee totals in one settlement currency, as the fee policy presents them. */
+export interface ReportFeeTotals {
+  /** Settlement currency. */
+  currency: string
+  /** Gross settled. */
+  gross: string
+  /** Fees. */
+  fees: string
+  /** Net settled. */
+  net: string
+  /** Payments as booked: gross (fees a separate expense) or net. */
+  paymentsBooked: string
+  /** Fee expense booked separately (zero when payments are booked net). */
+  feeExpense: string
+}
+
+/** The FX difference of one allocation whose payment settled in another currency. */
+export interface ReportFx {
+  /** Books id of the allocation. */
+  allocationId: string
+  /** Payment. */
+  paymentId: string
+  /** Invoice. */
+  invoiceId: string
+  /** Allocated amount (invoice currency). */
+  amount: string
+  /** Presentment currency. */
+  currency: string
+  /** Settlement currency. */
+  settlementCurrency: string
+  /** Rate at settlement. */
+  settlementRate: string | null
+  /** The allocation's share of the settled amount. */
+  settled: string
+  /** Invoice date the invoice-time rate is looked up for (`YYYY-MM-DD`). */
+  invoiceDate: string | null
+  /** Rate at invoice time, when known. */
+  invoiceRate: string | null
+  /** `amount x invoiceRate`, in the settlement currency. */
+  atInvoiceRate: string | null
+  /** `settled - atInvoiceRate` (positive: gain), when known. */
+  difference: string | null
+  /** A note such as "rate at invoice time unknown". */
+  note: string | null
+}
+
+/** An invoice with money still open. */
+export interface ReportOpenInvoice {
+  /** Books id. */
+  invoiceId: string
+  /** Stripe id. */
+  externalId: string
+  /** Invoice number. */
+  number: string | null
+  /** Books id of the customer. */
+  customerId: string | null
+  /** Books status. */
+  status: InvoiceStatus
+  /** Currency. */
+  currency: string
+  /** Amount due. */
+  amountDue: string
+  /** Paid. */
+  amountPaid: string
+  /** Written off. */
+  writtenOff: string
+  /** Still open. */
+  open: string
+  /** Due date. */
+  dueDate: string | null
+}
+
+/** Totals in one currency; each side adds up when its balance is zero. */
+export interface ReportTotals {
+  /** Currency. */
+  currency: string
+  /** Settled payments received. */
+  paymentsReceived: string
+  /** Allocated to invoices. */
+  allocated: string
+  /** Unapplied (customer credit). */
+  unapplied: string
+  /** Refunded. */
+  refunded: string
+  /** Withdrawn by disputes. */
+  disputed: string
+  /** `received - (allocated + unapplied + refunded + disputed)`. */
+  paymentsBalance: string
+  /** Issued invoices' amount due. */
+  invoiced: string
+  /** Paid. */
+  paid: string
+  /** Written off. */
+  writtenOff: string
+  /** Open. */
+  open: string
+  /** `invoiced - (paid + writtenOff + open)`. */
+  invoicesBalance: string
+  /** Both balances are zero. */
+  addsUp: boolean
+}
+
+/** A payment with money not allocated to any invoice. */
+export interface ReportUnapplied {
+  /** Books id. */
+  paymentId: string
+  /** Stripe id. */
+  externalId: string
+  /** Books id of the customer. */
+  customerId: string | null
+  /** Currency. */
+  currency: string
+  /** Payment amount. */
+  amount: string
+  /** Unapplied amount. */
+  unapplied: string
+  /** Overpayment left as customer credit (the payment also paid invoices). */
+  credit: boolean
+  /** Why the matcher left it unapplied. */
+  reasons: Array<string>
 }
 
 /** Everything an import would do, shown before it is approved. Nothing was written. */
@@ -993,6 +1328,40 @@ export interface SubscriptionItem {
   currentPeriodStart: string | null
   /** Current period end. */
   currentPeriodEnd: string | null
+}
+
+/** A bank deposit no payout claimed. */
+export interface UnmatchedDepositLine {
+  /** Books id of the bank line. */
+  bankLineId: string
+  /** Booking date. */
+  date: string
+  /** Amount. */
+  amount: string
+  /** Currency. */
+  currency: string
+  /** Description. */
+  description: string | null
+  /** Reference. */
+  reference: string | null
+}
+
+/** A payout with no bank deposit. */
+export interface UnmatchedPayoutLine {
+  /** Books id. */
+  payoutId: string
+  /** Stripe id. */
+  externalId: string
+  /** Amount. */
+  amount: string
+  /** Currency. */
+  currency: string
+  /** Expected arrival date. */
+  arrivalDate: string | null
+  /** Status. */
+  status: string
+  /** Why it is unmatched. */
+  reason: string
 }
 
 /** What to do with invoices Stripe reports unpaid (open, uncollectible). */

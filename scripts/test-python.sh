@@ -21,7 +21,7 @@ echo "-- maturin develop"
 echo "-- stub check (mypy.stubtest tieout._native)"
 "$PY" -m mypy.stubtest tieout._native --mypy-config-file bindings-python/mypy.ini
 
-echo "-- mypy (package, tests' typed use, example)"
+echo "-- mypy --strict (package and example)"
 "$PY" -m mypy --config-file bindings-python/mypy.ini \
     bindings-python/python/tieout examples/python/quickstart.py
 

@@ -8,12 +8,12 @@ use rust_decimal::Decimal;
 use tieout_core::entity::{Entity, EntityKind};
 use tieout_core::import::{PageOutcome, WorkState, Workspace, kind_of_id};
 use tieout_core::model::*;
+use tieout_core::reconcile::ReconcilePolicy;
 use tieout_core::reconcile::bank::{self, CsvMapping};
 use tieout_core::reconcile::manual::{self, AllocateRequest};
 use tieout_core::reconcile::payouts::{self, PayoutMatchReport};
 use tieout_core::reconcile::policy_match::{self, MatchOutcome};
 use tieout_core::reconcile::report::{ReconcileReport, ReportInput, build_report};
-use tieout_core::reconcile::ReconcilePolicy;
 use tieout_core::{ChangeSet, ImportPlan, Store};
 
 use crate::books::Books;
@@ -107,12 +107,23 @@ impl Books {
 
     /// Allocates `amount` of a payment to an invoice by hand
     /// ([`MatchStrategy::Manual`]); recorded in the history as a `books:manual` entry.
-    pub fn allocate(&self, payment_id: &str, invoice_id: &str, amount: Decimal) -> Result<Allocation> {
+    pub fn allocate(
+        &self,
+        payment_id: &str,
+        invoice_id: &str,
+        amount: Decimal,
+    ) -> Result<Allocation> {
         self.allocate_with_note(payment_id, invoice_id, amount, None)
     }
 
     /// [`Books::allocate`] with a note kept in the allocation's reason.
-    pub fn allocate_with_note(&self, payment_id: &str, invoice_id: &str, amount: Decimal, note: Option<&str>) -> Result<Allocation> {
+    pub fn allocate_with_note(
+        &self,
+        payment_id: &str,
+        invoice_id: &str,
+        amount: Decimal,
+        note: Option<&str>,
+    ) -> Result<Allocation> {
         let req = AllocateRequest {
             payment_id: payment_id.to_string(),
             invoice_id: invoice_id.to_string(),
@@ -139,7 +150,12 @@ impl Books {
         let mut state = WorkState::new();
         let (out, mut cs) = {
             let mut ws = Workspace::new(store.as_ref(), &mut state);
-            let out = manual::unallocate(&mut ws, &ReconcilePolicy::default(), allocation_id, Utc::now())?;
+            let out = manual::unallocate(
+                &mut ws,
+                &ReconcilePolicy::default(),
+                allocation_id,
+                Utc::now(),
+            )?;
             (out, ws.take_changes())
         };
         cs.run = Some(out.audit);
@@ -201,13 +217,19 @@ impl Touched {
     /// `resumed`: the run continues an interrupted one, whose earlier pages
     /// are unknown here, so every customer with unapplied money is matched.
     pub(crate) fn new(resumed: bool) -> Self {
-        Touched { ids: BTreeSet::new(), resumed }
+        Touched {
+            ids: BTreeSet::new(),
+            resumed,
+        }
     }
 
     /// Notes a page's payments and invoices.
     pub(crate) fn note(&mut self, o: &PageOutcome) {
         for e in &o.entries {
-            if matches!(kind_of_id(&e.books_id), Some(EntityKind::Payment | EntityKind::Invoice)) {
+            if matches!(
+                kind_of_id(&e.books_id),
+                Some(EntityKind::Payment | EntityKind::Invoice)
+            ) {
                 self.ids.insert(e.books_id.clone());
             }
         }
@@ -219,11 +241,20 @@ impl Touched {
 
     /// Policy matching for the touched customers when the plan asks for it;
     /// the changes are planned in `ws`.
-    pub(crate) fn match_unapplied(&self, store: &dyn Store, ws: &mut Workspace<'_>, plan: &ImportPlan) -> Result<Option<MatchOutcome>> {
+    pub(crate) fn match_unapplied(
+        &self,
+        store: &dyn Store,
+        ws: &mut Workspace<'_>,
+        plan: &ImportPlan,
+    ) -> Result<Option<MatchOutcome>> {
         if !plan.policy.match_on_import {
             return Ok(None);
         }
-        let mut customers = if self.resumed { policy_match::unapplied_customers(store)? } else { BTreeSet::new() };
+        let mut customers = if self.resumed {
+            policy_match::unapplied_customers(store)?
+        } else {
+            BTreeSet::new()
+        };
         for id in &self.ids {
             let Some(kind) = kind_of_id(id) else { continue };
             let cid = match ws.get(kind, id)? {
@@ -233,7 +264,11 @@ impl Touched {
             };
             customers.extend(cid);
         }
-        Ok(Some(policy_match::match_unapplied(ws, &plan.policy, &customers)?))
+        Ok(Some(policy_match::match_unapplied(
+            ws,
+            &plan.policy,
+            &customers,
+        )?))
     }
 }
 

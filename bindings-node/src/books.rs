@@ -10,8 +10,8 @@ use crate::callbacks::{self, ActionFn, ProgressFn};
 use crate::error::invalid;
 use crate::plan::{ImportPlanOptions, plan_of};
 use crate::records::{
-    Allocation, BalanceTransaction, BankLine, Customer, CustomerKind, Dispute, ImportRun, Invoice, InvoiceStatus,
-    Payment, Payout, Price, Product, Refund, Review, ReviewEntry, Subscription,
+    Allocation, BalanceTransaction, BankLine, Customer, CustomerKind, Dispute, ImportRun, Invoice,
+    InvoiceStatus, Payment, Payout, Price, Product, Refund, Review, ReviewEntry, Subscription,
 };
 use crate::sources::{StripeFiles, StripeSource, source_of};
 use crate::task::{blocking, rejected, spawn};
@@ -224,7 +224,10 @@ impl Books {
         let books = self.inner.clone();
         let source = source_of(&source);
         let (approval, progress) = match options {
-            Some(o) => (o.approval.map(|token| tieout::Approval { token }), o.on_progress.map(Arc::new)),
+            Some(o) => (
+                o.approval.map(|token| tieout::Approval { token }),
+                o.on_progress.map(Arc::new),
+            ),
             None => (None, None),
         };
         spawn(env, async move {
@@ -235,7 +238,11 @@ impl Books {
                         .import_with(source.as_ref(), &plan, approval.as_ref(), Some(&cb))
                         .await?
                 }
-                None => books.import(source.as_ref(), &plan, approval.as_ref()).await?,
+                None => {
+                    books
+                        .import(source.as_ref(), &plan, approval.as_ref())
+                        .await?
+                }
             };
             Ok(ImportRun::from(&run))
         })
@@ -302,20 +309,29 @@ impl Books {
             status: filter.as_ref().and_then(|f| f.status).map(Into::into),
             customer_id: filter.and_then(|f| f.customer_id),
         };
-        blocking(env, move || Ok(books.invoices(&filter)?.iter().map(Invoice::from).collect()))
+        blocking(env, move || {
+            Ok(books.invoices(&filter)?.iter().map(Invoice::from).collect())
+        })
     }
 
     /// The Stripe account these books import from (set by the first import from
     /// a verified source); events without an `account` are filed under it.
     #[napi(ts_return_type = "Promise<string | null>")]
-    pub fn default_account<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<String>>> {
+    pub fn default_account<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
         let books = self.inner.clone();
         blocking(env, move || books.default_account())
     }
 
     /// Sets the Stripe account events without an `account` belong to.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn set_default_account<'env>(&self, env: &'env Env, account: String) -> napi::Result<PromiseRaw<'env, ()>> {
+    pub fn set_default_account<'env>(
+        &self,
+        env: &'env Env,
+        account: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
         let books = self.inner.clone();
         blocking(env, move || books.set_default_account(&account))
     }
@@ -346,15 +362,12 @@ fn parse_event(env: &Env, event: Unknown<'_>) -> tieout::Result<tieout::StripeEv
                 let buf = Buffer::from_unknown(event).map_err(|e| bad(&e.reason))?;
                 tieout::StripeEvent::parse(&buf)
             } else {
-                let value: serde_json::Value = env.from_js_value(event).map_err(|e| bad(&e.reason))?;
+                let value: serde_json::Value =
+                    env.from_js_value(event).map_err(|e| bad(&e.reason))?;
                 tieout::StripeEvent::from_value(value)
             }
         }
         _ => return Err(bad("expected an event object, a JSON string or a Buffer")),
     };
-    parsed.map_err(|e| to_facade(e))
-}
-
-fn to_facade(e: tieout::StripeError) -> tieout::Error {
-    tieout::Error::Stripe(e)
+    parsed.map_err(tieout::Error::Stripe)
 }

@@ -61,10 +61,14 @@ fn call_and_wait<T: 'static, A: 'static + napi::bindgen_prelude::JsValuesTupleIn
     value: T,
 ) -> Option<Returned> {
     let (tx, rx) = mpsc::channel();
-    let status = f.call_with_return_value(value, ThreadsafeFunctionCallMode::Blocking, move |ret, _env| {
-        let _ = tx.send(read(ret));
-        Ok(())
-    });
+    let status = f.call_with_return_value(
+        value,
+        ThreadsafeFunctionCallMode::Blocking,
+        move |ret, _env| {
+            let _ = tx.send(read(ret));
+            Ok(())
+        },
+    );
     if status != Status::Ok {
         return None;
     }
@@ -94,6 +98,8 @@ pub(crate) fn action(
         Some(Returned::False) => Err(format!("{name} returned false")),
         Some(Returned::Text(reason)) => Err(reason),
         Some(Returned::Threw(message)) => Err(format!("{name} threw: {message}")),
-        None => Err(format!("{name} could not be called (the JS environment is shutting down)")),
+        None => Err(format!(
+            "{name} could not be called (the JS environment is shutting down)"
+        )),
     }
 }

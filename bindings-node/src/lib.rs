@@ -16,6 +16,7 @@ mod books;
 mod callbacks;
 mod error;
 mod plan;
+mod reconcile;
 mod records;
 mod sources;
 mod task;
@@ -24,6 +25,7 @@ mod webhook;
 
 pub use books::*;
 pub use plan::*;
+pub use reconcile::*;
 pub use records::*;
 pub use sources::*;
 pub use webhook::*;

@@ -5,7 +5,7 @@ use tieout::{CustomerFilter, CustomerMatch, CustomerResolution as CoreResolution
 
 use crate::error::invalid;
 use crate::records::InvoiceStatus;
-use crate::values::{parse_decimal, parse_instant};
+use crate::values::{parse_date, parse_decimal, parse_instant};
 
 /// Kinds of Stripe objects a plan imports.
 #[napi(string_enum = "snake_case")]
@@ -133,6 +133,21 @@ pub struct ReconcilePolicyOptions {
     /// Bank deposit date window in business days either side of a payout's
     /// arrival date (default 3).
     pub deposit_window_days: Option<u32>,
+    /// Known exchange rates at invoice time, for the FX difference report.
+    pub fx_rates: Option<Vec<FxRateOptions>>,
+}
+
+/// A known exchange rate on a date: `1 from = rate to`.
+#[napi(object, object_to_js = false)]
+pub struct FxRateOptions {
+    /// Currency converted from (the payment's presentment currency), ISO code.
+    pub from: String,
+    /// Currency converted to (the settlement currency), ISO code.
+    pub to: String,
+    /// Date the rate applies to (`YYYY-MM-DD`).
+    pub date: String,
+    /// Units of `to` per unit of `from` (decimal string).
+    pub rate: String,
 }
 
 impl ReconcilePolicyOptions {
@@ -175,6 +190,19 @@ impl ReconcilePolicyOptions {
         }
         if let Some(d) = self.deposit_window_days {
             p.deposit_window_days = d;
+        }
+        if let Some(rates) = &self.fx_rates {
+            p.fx_rates = rates
+                .iter()
+                .map(|r| {
+                    Ok(tieout::FxRate {
+                        from: tieout::Currency::parse(&r.from)?,
+                        to: tieout::Currency::parse(&r.to)?,
+                        date: parse_date("policy.fxRates.date", &r.date)?,
+                        rate: parse_decimal("policy.fxRates.rate", &r.rate)?,
+                    })
+                })
+                .collect::<tieout::Result<Vec<_>>>()?;
         }
         Ok(p)
     }
@@ -255,9 +283,7 @@ impl ImportPlanOptions {
         if let Some(f) = &self.customer_filter {
             plan.customer_filter = match (&f.allow, &f.exclude) {
                 (Some(_), Some(_)) => {
-                    return Err(invalid(
-                        "customerFilter takes allow or exclude, not both",
-                    ));
+                    return Err(invalid("customerFilter takes allow or exclude, not both"));
                 }
                 (Some(a), None) => CustomerFilter::Allow(matches(a)),
                 (None, Some(e)) => CustomerFilter::Exclude(matches(e)),

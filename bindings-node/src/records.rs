@@ -536,16 +536,10 @@ impl From<&tieout::Payment> for Payment {
     fn from(p: &tieout::Payment) -> Self {
         let c = p.currency;
         let settle = p.settlement_currency.unwrap_or(c);
-        let mut external_ids = vec![p.source.external_id.clone()];
-        for (_, id) in p.refs.pairs() {
-            if !external_ids.iter().any(|x| x == id) {
-                external_ids.push(id.to_string());
-            }
-        }
         Payment {
             id: p.id.clone(),
             source: (&p.source).into(),
-            external_ids,
+            external_ids: p.external_ids(),
             refs: (&p.refs).into(),
             customer_id: p.customer_id.clone(),
             customer_ref: p.customer_ref.as_ref().map(Into::into),
@@ -1028,7 +1022,10 @@ impl From<&tieout::Price> for Price {
             product_ref: p.product_ref.clone(),
             currency: p.currency.code().to_string(),
             unit_amount: amount_opt(p.unit_amount, p.currency),
-            interval: p.recurring.as_ref().map(|r| r.interval.as_str().to_string()),
+            interval: p
+                .recurring
+                .as_ref()
+                .map(|r| r.interval.as_str().to_string()),
             interval_count: p.recurring.as_ref().map(|r| r.interval_count),
             active: p.active,
             nickname: p.nickname.clone(),
@@ -1134,7 +1131,11 @@ impl From<&tieout::ImportRun> for ImportRun {
             skipped: count(r.totals.skipped),
             failed: count(r.totals.failed),
             failures: failures(&r.failures),
-            by_object: r.by_object.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
+            by_object: r
+                .by_object
+                .iter()
+                .map(|(k, v)| (k.clone(), v.into()))
+                .collect(),
             plan_hash: r.plan_hash.clone(),
             source: r.source.clone(),
             mode: r.mode.clone(),
@@ -1307,7 +1308,11 @@ impl From<&tieout::Review> for Review {
             entries: r.entries.iter().map(Into::into).collect(),
             allocations: r.allocations.iter().map(Into::into).collect(),
             allocations_removed: r.allocations_removed.clone(),
-            counts: r.counts.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
+            counts: r
+                .counts
+                .iter()
+                .map(|(k, v)| (k.clone(), v.into()))
+                .collect(),
             total_counts: (&r.total_counts()).into(),
             totals,
             failures: failures(&r.failures),

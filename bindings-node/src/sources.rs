@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, PromiseRaw};
 use napi::Env;
+use napi::bindgen_prelude::{Either, PromiseRaw};
 use napi_derive::napi;
 
 use crate::error::to_napi;
@@ -54,7 +54,11 @@ pub struct StripeSource {
 impl StripeSource {
     /// A source for `apiKey` (`sk_...` or `rk_...`).
     #[napi(constructor)]
-    pub fn new(env: Env, api_key: String, options: Option<StripeSourceOptions>) -> napi::Result<Self> {
+    pub fn new(
+        env: Env,
+        api_key: String,
+        options: Option<StripeSourceOptions>,
+    ) -> napi::Result<Self> {
         Self::build(api_key, options).map_err(|e| to_napi(&env, &e))
     }
 
@@ -105,7 +109,10 @@ impl StripeSource {
     #[napi(ts_return_type = "Promise<AccountInfo>")]
     pub fn verify<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, AccountInfo>> {
         let s = self.inner.clone();
-        spawn(env, async move { Ok(AccountInfo::from(&s.verify().await?)) })
+        spawn(
+            env,
+            async move { Ok(AccountInfo::from(&s.verify().await?)) },
+        )
     }
 
     /// Checks read access for every endpoint the object kinds need (default: all),

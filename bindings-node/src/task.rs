@@ -7,8 +7,8 @@
 
 use std::future::Future;
 
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::Env;
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use tieout::CoreError;
 
 use crate::error::to_napi;
@@ -32,9 +32,9 @@ where
     F: FnOnce() -> tieout::Result<V> + Send + 'static,
 {
     spawn(env, async move {
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| tieout::Error::Core(CoreError::Store(format!("background task failed: {e}"))))?
+        tokio::task::spawn_blocking(work).await.map_err(|e| {
+            tieout::Error::Core(CoreError::Store(format!("background task failed: {e}")))
+        })?
     })
 }
 

@@ -56,16 +56,17 @@ pub(crate) fn date(d: NaiveDate) -> String {
 pub(crate) fn parse_decimal(field: &str, text: &str) -> tieout::Result<Decimal> {
     let t = text.trim();
     let ok = !t.is_empty()
-        && t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
         && t.bytes().filter(|b| *b == b'.').count() <= 1;
     if !ok {
         return Err(invalid(format!(
             "{field}: {text:?} is not a decimal string such as \"12.30\""
         )));
     }
-    Decimal::from_str_exact(t).or_else(|_| Decimal::from_str(t)).map_err(|e| {
-        invalid(format!("{field}: {text:?} is not a decimal string: {e}"))
-    })
+    Decimal::from_str_exact(t)
+        .or_else(|_| Decimal::from_str(t))
+        .map_err(|e| invalid(format!("{field}: {text:?} is not a decimal string: {e}")))
 }
 
 /// Parses an RFC 3339 instant or a `YYYY-MM-DD` date (midnight UTC).
@@ -85,10 +86,12 @@ pub(crate) fn parse_instant(field: &str, text: &str) -> tieout::Result<DateTime<
 }
 
 /// Parses a `YYYY-MM-DD` date.
-#[allow(dead_code)]
 pub(crate) fn parse_date(field: &str, text: &str) -> tieout::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| invalid(format!("{field}: {text:?} is not a date such as 2024-03-01")))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        invalid(format!(
+            "{field}: {text:?} is not a date such as 2024-03-01"
+        ))
+    })
 }
 
 /// A count as a JS number (counts are far below 2^53).

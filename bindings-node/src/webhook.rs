@@ -1,8 +1,8 @@
 //! Webhook signature verification (pure, synchronous).
 
-use napi::bindgen_prelude::{Buffer, Either};
 use napi::Env;
 use napi::bindgen_prelude::Null;
+use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 use serde_json::Value;
 
@@ -91,7 +91,9 @@ pub fn verify_webhook(
     serde_json::from_slice(bytes).map_err(|e| {
         to_napi(
             &env,
-            &tieout::Error::Stripe(tieout::StripeError::WebhookSignature(format!("payload not JSON: {e}"))),
+            &tieout::Error::Stripe(tieout::StripeError::WebhookSignature(format!(
+                "payload not JSON: {e}"
+            ))),
         )
     })
 }

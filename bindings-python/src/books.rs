@@ -5,11 +5,14 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString};
-use tieout::{Approval, Books, CustomerKind, ImportPlan, InvoiceFilter, InvoiceStatus, StripeEvent};
+use tieout::{
+    Approval, Books, CsvMapping, CustomerKind, ImportPlan, InvoiceFilter, InvoiceStatus,
+    ReconcilePolicy, ReconcileReport, StripeEvent,
+};
 
 use crate::convert::{Obj, Records, py_to_json};
 use crate::errors::{IntoPy, invalid, to_py_err};
-use crate::plan::PyImportPlan;
+use crate::plan::{PyImportPlan, PyReconcilePolicy, amount_arg};
 use crate::runtime;
 use crate::sources::{AnySource, PyEvent, payload_bytes};
 
@@ -41,7 +44,7 @@ impl Hook {
                 Some(cb) => {
                     let r = cb.bind(py).call1((done, total))?;
                     // Only an explicit `False` stops; `None` (a print, a lambda) goes on.
-                    Ok(!(r.is_instance_of::<PyBool>() && !r.is_truthy()?))
+                    Ok(!r.is_instance_of::<PyBool>() || r.is_truthy()?)
                 }
             });
             match keep_going {
@@ -81,7 +84,12 @@ fn approval_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approval>> {
         Err(_) => obj
             .getattr("token")
             .and_then(|t| t.extract())
-            .map_err(|_| invalid(obj.py(), "approval must be a Review's approval (or its token string)"))?,
+            .map_err(|_| {
+                invalid(
+                    obj.py(),
+                    "approval must be a Review's approval (or its token string)",
+                )
+            })?,
     };
     Ok(Some(Approval { token }))
 }
@@ -120,7 +128,8 @@ impl PyBooks {
         let hook = Hook::new(progress);
         let cb = |d: u64, t: Option<u64>| hook.call(d, t);
         let books = &self.inner;
-        let result = py.detach(|| runtime().block_on(books.review_with(src.as_dyn(), &plan, Some(&cb))));
+        let result =
+            py.detach(|| runtime().block_on(books.review_with(src.as_dyn(), &plan, Some(&cb))));
         let review = hook.finish(py, result)?;
         Records::new(py)?.review(&review)
     }
@@ -169,7 +178,9 @@ impl PyBooks {
         };
         let plan: ImportPlan = plan.map(|p| p.inner).unwrap_or_default();
         let b = self.inner.clone();
-        let outcome = py.detach(move || b.apply_event_with(&ev, &plan)).py_err(py)?;
+        let outcome = py
+            .detach(move || b.apply_event_with(&ev, &plan))
+            .py_err(py)?;
         Records::new(py)?.event_outcome(&outcome)
     }
 
@@ -186,7 +197,12 @@ impl PyBooks {
         let kind = match kind {
             "company" => CustomerKind::Company,
             "contact" => CustomerKind::Contact,
-            other => return Err(invalid(py, format!("kind must be 'company' or 'contact', not {other:?}"))),
+            other => {
+                return Err(invalid(
+                    py,
+                    format!("kind must be 'company' or 'contact', not {other:?}"),
+                ));
+            }
         };
         let b = self.inner.clone();
         let c = py
@@ -206,10 +222,14 @@ impl PyBooks {
         let status = match status {
             None => None,
             Some(s) => Some(
-                InvoiceStatus::parse(&s).ok_or_else(|| invalid(py, format!("unknown invoice status {s:?}")))?,
+                InvoiceStatus::parse(&s)
+                    .ok_or_else(|| invalid(py, format!("unknown invoice status {s:?}")))?,
             ),
         };
-        let filter = InvoiceFilter { status, customer_id };
+        let filter = InvoiceFilter {
+            status,
+            customer_id,
+        };
         let b = self.inner.clone();
         let items = py.detach(move || b.invoices(&filter)).py_err(py)?;
         Records::new(py)?.records(&items, Records::invoice)
@@ -224,7 +244,8 @@ impl PyBooks {
     /// Sets the Stripe account events without an `account` belong to.
     fn set_default_account(&self, py: Python<'_>, account: String) -> PyResult<()> {
         let b = self.inner.clone();
-        py.detach(move || b.set_default_account(&account)).py_err(py)
+        py.detach(move || b.set_default_account(&account))
+            .py_err(py)
     }
 
     /// Registers a post-import action a plan can name in `post_actions`:
@@ -325,7 +346,112 @@ impl PyBooks {
         Records::new(py)?.records(&items, Records::run)
     }
 
+    /// Re-runs policy matching for customers with unapplied payments and
+    /// matches payouts to bank deposits; commits and returns the report.
+    #[pyo3(signature = (policy=None))]
+    fn reconcile<'py>(
+        &self,
+        py: Python<'py>,
+        policy: Option<PyReconcilePolicy>,
+    ) -> PyResult<Obj<'py>> {
+        let policy: ReconcilePolicy = policy.map(|p| p.inner).unwrap_or_default();
+        let b = self.inner.clone();
+        let r = py.detach(move || b.reconcile(&policy)).py_err(py)?;
+        report_to_py(py, &r)
+    }
+
+    /// The reconcile report of the books as they are (nothing changes).
+    #[pyo3(signature = (policy=None))]
+    fn report<'py>(
+        &self,
+        py: Python<'py>,
+        policy: Option<PyReconcilePolicy>,
+    ) -> PyResult<Obj<'py>> {
+        let policy: ReconcilePolicy = policy.map(|p| p.inner).unwrap_or_default();
+        let b = self.inner.clone();
+        let r = py.detach(move || b.report(&policy)).py_err(py)?;
+        report_to_py(py, &r)
+    }
+
+    /// Matches payouts to bank deposits (exact amount, date window) and commits the pairs.
+    #[pyo3(signature = (policy=None))]
+    fn match_payouts<'py>(
+        &self,
+        py: Python<'py>,
+        policy: Option<PyReconcilePolicy>,
+    ) -> PyResult<Obj<'py>> {
+        let policy: ReconcilePolicy = policy.map(|p| p.inner).unwrap_or_default();
+        let b = self.inner.clone();
+        let r = py.detach(move || b.match_payouts(&policy)).py_err(py)?;
+        Records::new(py)?.build_from_serde("PayoutMatchReport", &r, &[])
+    }
+
+    /// Allocates `amount` (exact: Decimal, int or str) of a payment to an
+    /// invoice by hand; over-allocation raises `AllocationRejected`.
+    #[pyo3(signature = (payment_id, invoice_id, amount, note=None))]
+    fn allocate<'py>(
+        &self,
+        py: Python<'py>,
+        payment_id: String,
+        invoice_id: String,
+        amount: &Bound<'py, PyAny>,
+        note: Option<String>,
+    ) -> PyResult<Obj<'py>> {
+        let amount = amount_arg(amount, "amount")?;
+        let b = self.inner.clone();
+        let a = py
+            .detach(move || b.allocate_with_note(&payment_id, &invoice_id, amount, note.as_deref()))
+            .py_err(py)?;
+        Records::new(py)?.allocation(&a)
+    }
+
+    /// Removes one allocation and recomputes the payment's and invoice's totals.
+    fn unallocate(&self, py: Python<'_>, allocation_id: String) -> PyResult<()> {
+        let b = self.inner.clone();
+        py.detach(move || b.unallocate(&allocation_id)).py_err(py)
+    }
+
+    /// Imports bank statement lines from CSV text. `mapping` names the columns
+    /// (keys: date, amount, currency, description, reference, date_format,
+    /// default_currency, delimiter, decimal_comma, account); re-imports change nothing.
+    #[pyo3(signature = (csv, mapping=None))]
+    fn import_bank_csv<'py>(
+        &self,
+        py: Python<'py>,
+        csv: String,
+        mapping: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Obj<'py>> {
+        let mapping: CsvMapping = match mapping {
+            None => CsvMapping::default(),
+            Some(m) => serde_json::from_value(py_to_json(m.as_any())?)
+                .map_err(|e| invalid(py, format!("bank CSV mapping: {e}")))?,
+        };
+        let b = self.inner.clone();
+        let lines = py
+            .detach(move || b.import_bank_csv(&csv, &mapping))
+            .py_err(py)?;
+        Records::new(py)?.records(&lines, Records::bank_line)
+    }
+
+    /// Imports bank statement lines from an ISO 20022 camt.053 XML document.
+    fn import_bank_camt053<'py>(&self, py: Python<'py>, xml: String) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let lines = py.detach(move || b.import_bank_camt053(&xml)).py_err(py)?;
+        Records::new(py)?.records(&lines, Records::bank_line)
+    }
+
     fn __repr__(&self) -> String {
         "Books(...)".to_string()
     }
+}
+
+/// A `ReconcileReport` record, with its CSV rows and `adds_up`.
+fn report_to_py<'py>(py: Python<'py>, r: &ReconcileReport) -> PyResult<Obj<'py>> {
+    let rows = r.to_csv_rows().into_pyobject(py)?.into_any();
+    let adds_up = PyBool::new(py, r.adds_up()).to_owned().into_any();
+    Records::new(py)?.build_from_serde(
+        "ReconcileReport",
+        r,
+        &[("csv_rows", rows), ("adds_up", adds_up)],
+    )
 }

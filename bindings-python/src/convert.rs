@@ -41,10 +41,16 @@ impl<'py> Records<'py> {
     }
 
     fn en(&self, class: &str, value: &str) -> PyResult<Obj<'py>> {
-        self.m.getattr("_enum")?.call1((self.m.getattr(class)?, value))
+        self.m
+            .getattr("_enum")?
+            .call1((self.m.getattr(class)?, value))
     }
 
-    fn list<T>(&self, items: &[T], f: impl Fn(&Self, &T) -> PyResult<Obj<'py>>) -> PyResult<Obj<'py>> {
+    fn list<T>(
+        &self,
+        items: &[T],
+        f: impl Fn(&Self, &T) -> PyResult<Obj<'py>>,
+    ) -> PyResult<Obj<'py>> {
         let out = PyList::empty(self.py);
         for i in items {
             out.append(f(self, i)?)?;
@@ -52,7 +58,11 @@ impl<'py> Records<'py> {
         Ok(out.into_any())
     }
 
-    fn opt<T>(&self, v: Option<&T>, f: impl Fn(&Self, &T) -> PyResult<Obj<'py>>) -> PyResult<Option<Obj<'py>>> {
+    fn opt<T>(
+        &self,
+        v: Option<&T>,
+        f: impl Fn(&Self, &T) -> PyResult<Obj<'py>>,
+    ) -> PyResult<Option<Obj<'py>>> {
         v.map(|x| f(self, x)).transpose()
     }
 
@@ -206,13 +216,7 @@ impl<'py> Records<'py> {
     /// `Payment`, with `external_ids`: every source id that names it.
     pub(crate) fn payment(&self, p: &Payment) -> PyResult<Obj<'py>> {
         let py = self.py;
-        let mut external_ids: Vec<&str> = vec![p.source.external_id.as_str()];
-        for (_, id) in p.refs.pairs() {
-            if !external_ids.contains(&id) {
-                external_ids.push(id);
-            }
-        }
-        external_ids.retain(|s| !s.is_empty());
+        let external_ids = p.external_ids();
         self.make(
             "Payment",
             kw!(py;
@@ -494,8 +498,38 @@ impl<'py> Records<'py> {
         )
     }
 
+    /// A record class built from the engine's JSON form of `value`, converted
+    /// by the class's declared field types (`_records._build`); `extra` adds fields.
+    pub(crate) fn build_from_serde(
+        &self,
+        class: &str,
+        value: &impl serde::Serialize,
+        extra: &[(&str, Obj<'py>)],
+    ) -> PyResult<Obj<'py>> {
+        let text = serde_json::to_string(value)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        let decimal = self.py.import("decimal")?.getattr("Decimal")?;
+        let kwargs = PyDict::new(self.py);
+        kwargs.set_item("parse_float", decimal)?;
+        let data = self
+            .py
+            .import("json")?
+            .getattr("loads")?
+            .call((text,), Some(&kwargs))?;
+        for (k, v) in extra {
+            data.set_item(k, v)?;
+        }
+        self.m
+            .getattr("_build")?
+            .call1((self.m.getattr(class)?, data))
+    }
+
     /// A list of records converted with `f`.
-    pub(crate) fn records<T>(&self, items: &[T], f: impl Fn(&Self, &T) -> PyResult<Obj<'py>>) -> PyResult<Obj<'py>> {
+    pub(crate) fn records<T>(
+        &self,
+        items: &[T],
+        f: impl Fn(&Self, &T) -> PyResult<Obj<'py>>,
+    ) -> PyResult<Obj<'py>> {
         self.list(items, f)
     }
 }
@@ -513,6 +547,10 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResul
 
 /// A JSON-serializable Python value as JSON.
 pub(crate) fn py_to_json(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
-    let text: String = obj.py().import("json")?.call_method1("dumps", (obj,))?.extract()?;
+    let text: String = obj
+        .py()
+        .import("json")?
+        .call_method1("dumps", (obj,))?
+        .extract()?;
     serde_json::from_str(&text).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }

@@ -15,7 +15,9 @@ mod sources;
 
 pub use books::PyBooks;
 pub use plan::{PyImportPlan, PyReconcilePolicy};
-pub use sources::{PyEvent, PyStripeEvents, PyStripeFiles, PyStripeSource, sign_webhook, verify_webhook};
+pub use sources::{
+    PyEvent, PyStripeEvents, PyStripeFiles, PyStripeSource, sign_webhook, verify_webhook,
+};
 
 /// The process-wide Tokio runtime every blocking call runs on.
 pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {

@@ -50,7 +50,10 @@ pub(crate) fn time_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<
         return DateTime::from_timestamp(secs, 0)
             .ok_or_else(|| invalid(py, format!("{what}: {secs} is out of range")));
     }
-    Err(invalid(py, format!("{what} must be a datetime, date or unix seconds")))
+    Err(invalid(
+        py,
+        format!("{what} must be a datetime, date or unix seconds"),
+    ))
 }
 
 fn parse_enum<T>(py: Python<'_>, what: &str, value: &str, options: &[(&str, T)]) -> PyResult<T>
@@ -63,7 +66,10 @@ where
         .map(|(_, v)| *v)
         .ok_or_else(|| {
             let names: Vec<&str> = options.iter().map(|(k, _)| *k).collect();
-            invalid(py, format!("{what} must be one of {names:?}, not {value:?}"))
+            invalid(
+                py,
+                format!("{what} must be one of {names:?}, not {value:?}"),
+            )
         })
 }
 
@@ -90,11 +96,20 @@ const UNPAID: &[(&str, UnpaidInvoices)] = &[
 ];
 
 fn name_of<T: PartialEq>(options: &[(&'static str, T)], v: &T) -> &'static str {
-    options.iter().find(|(_, x)| x == v).map(|(k, _)| *k).unwrap_or("")
+    options
+        .iter()
+        .find(|(_, x)| x == v)
+        .map(|(k, _)| *k)
+        .unwrap_or("")
 }
 
 /// Matching, fee and FX policy (the plan's `policy`, and the reconcile calls').
-#[pyclass(module = "tieout._native", name = "ReconcilePolicy", frozen, from_py_object)]
+#[pyclass(
+    module = "tieout._native",
+    name = "ReconcilePolicy",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyReconcilePolicy {
     pub(crate) inner: ReconcilePolicy,
@@ -207,13 +222,17 @@ impl PyReconcilePolicy {
 
     fn __repr__(&self) -> String {
         format!(
-            "ReconcilePolicy(order={:?}, write_off_abs=Decimal('{}'), write_off_pct=Decimal('{}'), fees={:?}, fx={:?}, match_on_import={}, deposit_window_days={})",
+            "ReconcilePolicy(order='{}', write_off_abs=Decimal('{}'), write_off_pct=Decimal('{}'), fees='{}', fx='{}', match_on_import={}, deposit_window_days={})",
             self.order(),
             self.inner.write_off_abs,
             self.inner.write_off_pct,
             self.fees(),
             self.fx(),
-            if self.inner.match_on_import { "True" } else { "False" },
+            if self.inner.match_on_import {
+                "True"
+            } else {
+                "False"
+            },
             self.inner.deposit_window_days
         )
     }
@@ -227,25 +246,37 @@ pub struct PyImportPlan {
 }
 
 fn customer_matches(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<Vec<CustomerMatch>> {
-    let items: Vec<String> = v
-        .extract()
-        .map_err(|_| invalid(py, "customer_filter lists must be lists of customer ids or emails"))?;
+    let items: Vec<String> = v.extract().map_err(|_| {
+        invalid(
+            py,
+            "customer_filter lists must be lists of customer ids or emails",
+        )
+    })?;
     Ok(items.iter().map(|s| CustomerMatch::parse(s)).collect())
 }
 
 fn customer_filter_arg(py: Python<'_>, f: &Bound<'_, PyAny>) -> PyResult<CustomerFilter> {
-    let d = f
-        .cast::<PyDict>()
-        .map_err(|_| invalid(py, "customer_filter must be {'allow': [...]} or {'exclude': [...]}"))?;
+    let d = f.cast::<PyDict>().map_err(|_| {
+        invalid(
+            py,
+            "customer_filter must be {'allow': [...]} or {'exclude': [...]}",
+        )
+    })?;
     let allow = d.get_item("allow")?;
     let exclude = d.get_item("exclude")?;
     if d.len() != 1 {
-        return Err(invalid(py, "customer_filter takes exactly one of 'allow' or 'exclude'"));
+        return Err(invalid(
+            py,
+            "customer_filter takes exactly one of 'allow' or 'exclude'",
+        ));
     }
     match (allow, exclude) {
         (Some(a), None) => Ok(CustomerFilter::Allow(customer_matches(py, &a)?)),
         (None, Some(e)) => Ok(CustomerFilter::Exclude(customer_matches(py, &e)?)),
-        _ => Err(invalid(py, "customer_filter takes exactly one of 'allow' or 'exclude'")),
+        _ => Err(invalid(
+            py,
+            "customer_filter takes exactly one of 'allow' or 'exclude'",
+        )),
     }
 }
 
@@ -284,7 +315,10 @@ impl PyImportPlan {
             for o in &objs {
                 let s = ObjectScope::parse(o).ok_or_else(|| {
                     let all: Vec<&str> = ObjectScope::ALL.iter().map(|s| s.as_str()).collect();
-                    invalid(py, format!("unknown object {o:?}; expected some of {all:?}"))
+                    invalid(
+                        py,
+                        format!("unknown object {o:?}; expected some of {all:?}"),
+                    )
                 })?;
                 if !scopes.contains(&s) {
                     scopes.push(s);
@@ -296,20 +330,31 @@ impl PyImportPlan {
             ("stripe" | "source", None) => CustomerResolution::FromSource,
             ("fixed", Some(c)) => CustomerResolution::Fixed(id_arg(c)?),
             ("fixed", None) => {
-                return Err(invalid(py, "customer_resolution='fixed' needs fixed_customer (a books customer id)"));
+                return Err(invalid(
+                    py,
+                    "customer_resolution='fixed' needs fixed_customer (a books customer id)",
+                ));
             }
             ("stripe" | "source", Some(_)) => {
-                return Err(invalid(py, "fixed_customer needs customer_resolution='fixed'"));
+                return Err(invalid(
+                    py,
+                    "fixed_customer needs customer_resolution='fixed'",
+                ));
             }
             (other, _) => {
-                return Err(invalid(py, format!("customer_resolution must be 'stripe' or 'fixed', not {other:?}")));
+                return Err(invalid(
+                    py,
+                    format!("customer_resolution must be 'stripe' or 'fixed', not {other:?}"),
+                ));
             }
         };
         plan.match_by_email = match_by_email;
         if let Some(f) = customer_filter {
             plan.customer_filter = customer_filter_arg(py, f)?;
         }
-        plan.created_from = created_from.map(|t| time_arg(t, "created_from")).transpose()?;
+        plan.created_from = created_from
+            .map(|t| time_arg(t, "created_from"))
+            .transpose()?;
         plan.created_to = created_to.map(|t| time_arg(t, "created_to")).transpose()?;
         if let (Some(a), Some(b)) = (plan.created_from, plan.created_to) {
             if a > b {
@@ -341,7 +386,9 @@ impl PyImportPlan {
     #[staticmethod]
     fn from_json(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
         let given = match data.extract::<String>() {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| invalid(py, format!("plan JSON: {e}")))?,
+            Ok(text) => {
+                serde_json::from_str(&text).map_err(|e| invalid(py, format!("plan JSON: {e}")))?
+            }
             Err(_) => py_to_json(data)?,
         };
         let mut base = serde_json::to_value(ImportPlan::default()).unwrap_or_default();
@@ -438,7 +485,11 @@ impl PyImportPlan {
     /// Only invoices in these statuses (empty: all).
     #[getter]
     fn invoice_statuses(&self) -> Vec<&'static str> {
-        self.inner.invoice_statuses.iter().map(|s| s.as_str()).collect()
+        self.inner
+            .invoice_statuses
+            .iter()
+            .map(|s| s.as_str())
+            .collect()
     }
 
     /// `"record_payment"` or `"mark_paid_only"`.
@@ -481,7 +532,7 @@ impl PyImportPlan {
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other
             .cast::<PyImportPlan>()
-            .is_ok_and(|o| o.get().inner == self.inner)
+            .is_ok_and(|o| o.get().inner.hash() == self.inner.hash())
     }
 
     fn __hash__(&self) -> u64 {
@@ -489,18 +540,19 @@ impl PyImportPlan {
     }
 
     fn __repr__(&self) -> String {
+        let objects: Vec<String> = self.objects().iter().map(|o| format!("'{o}'")).collect();
         let mut s = format!(
-            "ImportPlan(objects={:?}, customer_resolution={:?}",
-            self.objects(),
+            "ImportPlan(objects=[{}], customer_resolution='{}'",
+            objects.join(", "),
             self.customer_resolution()
         );
         if let Some(c) = self.fixed_customer() {
-            s.push_str(&format!(", fixed_customer={c:?}"));
+            s.push_str(&format!(", fixed_customer='{c}'"));
         }
         if self.inner.allow_live {
             s.push_str(", allow_live=True");
         }
-        s.push_str(&format!(", hash={:?})", &self.inner.hash()[..12]));
+        s.push_str(&format!(", hash='{}')", &self.inner.hash()[..12]));
         s
     }
 }

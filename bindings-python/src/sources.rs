@@ -14,7 +14,12 @@ use crate::errors::{IntoPy, invalid};
 use crate::runtime;
 
 fn seconds(py: Python<'_>, what: &str, secs: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(secs).map_err(|_| invalid(py, format!("{what} must be a non-negative number of seconds")))
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        invalid(
+            py,
+            format!("{what} must be a non-negative number of seconds"),
+        )
+    })
 }
 
 /// The Stripe REST API as a source (rate-limited, retrying, resumable).
@@ -101,11 +106,15 @@ impl PyStripeSource {
             None => ObjectScope::ALL.to_vec(),
             Some(v) => v
                 .iter()
-                .map(|o| ObjectScope::parse(o).ok_or_else(|| invalid(py, format!("unknown object {o:?}"))))
+                .map(|o| {
+                    ObjectScope::parse(o)
+                        .ok_or_else(|| invalid(py, format!("unknown object {o:?}")))
+                })
                 .collect::<PyResult<Vec<_>>>()?,
         };
         let s = self.inner.clone();
-        py.detach(|| runtime().block_on(s.verify_permissions(&scopes))).py_err(py)
+        py.detach(|| runtime().block_on(s.verify_permissions(&scopes)))
+            .py_err(py)
     }
 
     /// The Events API over this client: imports only what changed since the last import.
@@ -159,7 +168,9 @@ impl PyStripeEvents {
     /// Checks the key with Stripe and returns the account and mode.
     fn verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let s = self.inner.clone();
-        let info = py.detach(|| runtime().block_on(Source::verify(&s))).py_err(py)?;
+        let info = py
+            .detach(|| runtime().block_on(Source::verify(&s)))
+            .py_err(py)?;
         Records::new(py)?.account(&info)
     }
 
@@ -223,7 +234,10 @@ impl AnySource {
         if let Ok(s) = obj.cast::<PyStripeEvents>() {
             return Ok(AnySource::Events(s.get().inner.clone()));
         }
-        Err(invalid(obj.py(), "source must be a StripeSource, StripeFiles or StripeEvents"))
+        Err(invalid(
+            obj.py(),
+            "source must be a StripeSource, StripeFiles or StripeEvents",
+        ))
     }
 
     /// The engine's view of it.
@@ -337,7 +351,12 @@ impl PyEvent {
     }
 
     fn __repr__(&self) -> String {
-        let object = self.inner.object.get("id").and_then(|v| v.as_str()).unwrap_or("");
+        let object = self
+            .inner
+            .object
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
         format!(
             "Event(id={:?}, type={:?}, object={:?}, livemode={})",
             self.inner.id,
@@ -362,14 +381,19 @@ pub fn verify_webhook(
     now: Option<i64>,
 ) -> PyResult<PyEvent> {
     let bytes = payload_bytes(payload)?;
-    let inner = tieout::verify_webhook(&bytes, signature_header, secret, tolerance, now).py_err(py)?;
+    let inner =
+        tieout::verify_webhook(&bytes, signature_header, secret, tolerance, now).py_err(py)?;
     Ok(PyEvent { inner })
 }
 
 /// Builds a `Stripe-Signature` header for `payload` (tests and local tools).
 #[pyfunction]
 #[pyo3(signature = (payload, secret, timestamp=None))]
-pub fn sign_webhook(payload: &Bound<'_, PyAny>, secret: &str, timestamp: Option<i64>) -> PyResult<String> {
+pub fn sign_webhook(
+    payload: &Bound<'_, PyAny>,
+    secret: &str,
+    timestamp: Option<i64>,
+) -> PyResult<String> {
     let bytes = payload_bytes(payload)?;
     let t = timestamp.unwrap_or_else(|| Utc::now().timestamp());
     Ok(tieout::sign_webhook(&bytes, secret, t))

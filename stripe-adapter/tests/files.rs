@@ -21,7 +21,11 @@ fn write(dir: &Path, rel: &str, text: &str) {
 }
 
 /// Reads every page from `start`, returning the items and the checkpoints seen.
-async fn drain(src: &StripeFiles, scope: &FetchScope, start: Option<&str>) -> (Vec<SourceItem>, Vec<String>) {
+async fn drain(
+    src: &StripeFiles,
+    scope: &FetchScope,
+    start: Option<&str>,
+) -> (Vec<SourceItem>, Vec<String>) {
     let mut items = Vec::new();
     let mut cps = Vec::new();
     let mut cp = start.map(str::to_string);
@@ -47,9 +51,18 @@ fn temp_dir_with_bad_files() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let many: Vec<_> = (0..1234).map(charge).collect();
-    write(d, "a_charges.json", &json!({"object": "list", "url": "/v1/charges", "has_more": false, "data": many}).to_string());
+    write(
+        d,
+        "a_charges.json",
+        &json!({"object": "list", "url": "/v1/charges", "has_more": false, "data": many})
+            .to_string(),
+    );
     write(d, "b_broken.json", "{\"object\": \"invoice\", \"id\": ");
-    write(d, "c_error.json", r#"{"error": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_test_****"}}"#);
+    write(
+        d,
+        "c_error.json",
+        r#"{"error": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_test_****"}}"#,
+    );
     write(d, "d_no_object.json", r#"{"id": "in_1", "total": 5}"#);
     write(
         d,
@@ -63,7 +76,11 @@ fn temp_dir_with_bad_files() -> tempfile::TempDir {
         ),
     );
     write(d, "f_notes.txt", "ignored");
-    write(d, "g_invoice_bad_currency.json", r#"{"id": "in_bad", "object": "invoice", "currency": "zzz", "total": 1}"#);
+    write(
+        d,
+        "g_invoice_bad_currency.json",
+        r#"{"id": "in_bad", "object": "invoice", "currency": "zzz", "total": 1}"#,
+    );
     dir
 }
 
@@ -81,21 +98,51 @@ async fn broken_files_fail_alone_and_the_rest_imports() {
     let (items, _) = drain(&src, &FetchScope::default(), None).await;
     let failed: Vec<&Failure> = items
         .iter()
-        .filter_map(|i| if let SourceItem::Failed(f) = i { Some(f) } else { None })
+        .filter_map(|i| {
+            if let SourceItem::Failed(f) = i {
+                Some(f)
+            } else {
+                None
+            }
+        })
         .collect();
     let recs = items.len() - failed.len();
-    assert_eq!(recs, 1234 + 1 + 1, "charges, the nested-list charge, the event's customer");
+    assert_eq!(
+        recs,
+        1234 + 1 + 1,
+        "charges, the nested-list charge, the event's customer"
+    );
     let by_id: BTreeMap<String, &Failure> = failed
         .iter()
-        .map(|f| (Path::new(&f.external_id).file_name().unwrap().to_string_lossy().into_owned(), *f))
+        .map(|f| {
+            (
+                Path::new(&f.external_id)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                *f,
+            )
+        })
         .collect();
     assert_eq!(failed.len(), 5, "{failed:#?}");
     assert!(by_id["b_broken.json"].error.contains("invalid JSON"));
     assert_eq!(by_id["b_broken.json"].object, "file");
-    assert!(by_id["c_error.json"].error.contains("Stripe error response"));
-    assert!(by_id["c_error.json"].error.contains("invalid_request_error"));
+    assert!(
+        by_id["c_error.json"]
+            .error
+            .contains("Stripe error response")
+    );
+    assert!(
+        by_id["c_error.json"]
+            .error
+            .contains("invalid_request_error")
+    );
     assert!(by_id["d_no_object.json"].error.contains("no `object`"));
-    assert!(by_id["e_events.jsonl:4"].error.contains("invalid JSON"), "line number kept");
+    assert!(
+        by_id["e_events.jsonl:4"].error.contains("invalid JSON"),
+        "line number kept"
+    );
     assert_eq!(by_id["in_bad"].object, "invoice");
     // Records carry the account found in the event.
     for i in &items {
@@ -118,8 +165,15 @@ async fn paging_and_resume_from_every_checkpoint_give_the_same_items() {
     let src = StripeFiles::new(dir.path()).unwrap();
     for scope in [
         FetchScope::default(),
-        FetchScope { objects: vec![ObjectScope::Payments], ..Default::default() },
-        FetchScope { created_gte: Some(1_700_000_100), created_lte: Some(1_700_000_899), ..Default::default() },
+        FetchScope {
+            objects: vec![ObjectScope::Payments],
+            ..Default::default()
+        },
+        FetchScope {
+            created_gte: Some(1_700_000_100),
+            created_lte: Some(1_700_000_899),
+            ..Default::default()
+        },
     ] {
         let (all, cps) = drain(&src, &scope, None).await;
         let first = src.next_page(&scope, None).await.unwrap();
@@ -127,22 +181,39 @@ async fn paging_and_resume_from_every_checkpoint_give_the_same_items() {
         assert!(cps.len() >= 2, "several pages");
         for (k, cp) in cps.iter().enumerate() {
             let (rest, _) = drain(&src, &scope, Some(cp)).await;
-            let consumed: usize = if k + 1 == cps.len() { all.len() } else { 500 * (k + 1) };
+            let consumed: usize = if k + 1 == cps.len() {
+                all.len()
+            } else {
+                500 * (k + 1)
+            };
             assert_eq!(rest, all[consumed..].to_vec(), "resume from {cp}");
         }
         // Same pass twice: deterministic.
         assert_eq!(drain(&src, &scope, None).await.0, all);
     }
-    let payments_only = FetchScope { objects: vec![ObjectScope::Payments], ..Default::default() };
+    let payments_only = FetchScope {
+        objects: vec![ObjectScope::Payments],
+        ..Default::default()
+    };
     let (items, _) = drain(&src, &payments_only, None).await;
     assert!(items.iter().all(|i| match i {
         SourceItem::Record(r) => r.scope() == ObjectScope::Payments,
         SourceItem::Failed(f) => f.object == "file",
     }));
-    let window = FetchScope { created_gte: Some(1_700_000_100), created_lte: Some(1_700_000_899), ..Default::default() };
+    let window = FetchScope {
+        created_gte: Some(1_700_000_100),
+        created_lte: Some(1_700_000_899),
+        ..Default::default()
+    };
     let (items, _) = drain(&src, &window, None).await;
     // 800 charges and the event's customer (created 1_700_000_400).
-    assert_eq!(items.iter().filter(|i| matches!(i, SourceItem::Record(_))).count(), 801);
+    assert_eq!(
+        items
+            .iter()
+            .filter(|i| matches!(i, SourceItem::Record(_)))
+            .count(),
+        801
+    );
     assert!(src.next_page(&window, Some("garbage")).await.is_err());
 }
 
@@ -158,14 +229,23 @@ async fn missing_directory_is_an_error() {
 
 fn records(src: &StripeFiles) -> Vec<&Record> {
     src.items()
-        .filter_map(|i| if let SourceItem::Record(r) = i { Some(r) } else { None })
+        .filter_map(|i| {
+            if let SourceItem::Record(r) = i {
+                Some(r)
+            } else {
+                None
+            }
+        })
         .collect()
 }
 
 #[tokio::test]
 async fn the_shipped_sample_maps_without_failures() {
     let src = StripeFiles::new(sample_dir()).unwrap();
-    let failures: Vec<_> = src.items().filter(|i| matches!(i, SourceItem::Failed(_))).collect();
+    let failures: Vec<_> = src
+        .items()
+        .filter(|i| matches!(i, SourceItem::Failed(_)))
+        .collect();
     assert!(failures.is_empty(), "{failures:#?}");
     let info = src.verify().await.unwrap();
     assert_eq!(info.account, "acct_files");
@@ -181,10 +261,22 @@ async fn the_shipped_sample_maps_without_failures() {
 
     let invoices: BTreeMap<&str, &Invoice> = recs
         .iter()
-        .filter_map(|r| if let Record::Invoice(i) = r { Some((i.source.external_id.as_str(), i)) } else { None })
+        .filter_map(|r| {
+            if let Record::Invoice(i) = r {
+                Some((i.source.external_id.as_str(), i))
+            } else {
+                None
+            }
+        })
         .collect();
     let statuses: Vec<InvoiceStatus> = invoices.values().map(|i| i.status).collect();
-    for s in [InvoiceStatus::Paid, InvoiceStatus::Open, InvoiceStatus::PartiallyPaid, InvoiceStatus::Void, InvoiceStatus::Uncollectible] {
+    for s in [
+        InvoiceStatus::Paid,
+        InvoiceStatus::Open,
+        InvoiceStatus::PartiallyPaid,
+        InvoiceStatus::Void,
+        InvoiceStatus::Uncollectible,
+    ] {
         assert!(statuses.contains(&s), "{s:?}");
     }
     for inv in invoices.values() {
@@ -192,28 +284,67 @@ async fn the_shipped_sample_maps_without_failures() {
         let tax: Decimal = inv.lines.iter().map(|l| l.tax).sum();
         assert_eq!(lines, inv.subtotal, "{}", inv.source.external_id);
         assert_eq!(tax, inv.tax, "{}", inv.source.external_id);
-        assert_eq!(inv.subtotal - inv.discount + inv.tax, inv.total, "{}", inv.source.external_id);
+        assert_eq!(
+            inv.subtotal - inv.discount + inv.tax,
+            inv.total,
+            "{}",
+            inv.source.external_id
+        );
         assert!(inv.customer_ref.as_ref().is_some_and(|c| c.email.is_some()));
     }
     assert!(invoices.values().any(|i| i.currency == Currency::EUR));
 
     // Payments: invoice payments link invoices with amounts; charges carry fees from their BT ids.
-    let pays: Vec<&Payment> = recs.iter().filter_map(|r| if let Record::Payment(p) = r { Some(p) } else { None }).collect();
+    let pays: Vec<&Payment> = recs
+        .iter()
+        .filter_map(|r| {
+            if let Record::Payment(p) = r {
+                Some(p)
+            } else {
+                None
+            }
+        })
+        .collect();
     let partial = pays
         .iter()
         .find(|p| p.source.object == "invoice_payment" && p.links.invoices == ["in_SCoraPart00003"])
         .unwrap();
-    assert_eq!(partial.links.invoice_amounts["in_SCoraPart00003"], dec!(100));
-    assert!(pays.iter().any(|p| p.currency == Currency::JPY && p.amount == dec!(5000)));
+    assert_eq!(
+        partial.links.invoice_amounts["in_SCoraPart00003"],
+        dec!(100)
+    );
+    assert!(
+        pays.iter()
+            .any(|p| p.currency == Currency::JPY && p.amount == dec!(5000))
+    );
 
     // Payout = sum of the nets of its balance transactions.
     let bts: BTreeMap<&str, &BalanceTransaction> = recs
         .iter()
-        .filter_map(|r| if let Record::BalanceTransaction(b) = r { Some((b.source.external_id.as_str(), b)) } else { None })
+        .filter_map(|r| {
+            if let Record::BalanceTransaction(b) = r {
+                Some((b.source.external_id.as_str(), b))
+            } else {
+                None
+            }
+        })
         .collect();
-    let payout = recs.iter().find_map(|r| if let Record::Payout(p) = r { Some(p) } else { None }).unwrap();
+    let payout = recs
+        .iter()
+        .find_map(|r| {
+            if let Record::Payout(p) = r {
+                Some(p)
+            } else {
+                None
+            }
+        })
+        .unwrap();
     assert!(!payout.balance_transaction_ids.is_empty());
-    let nets: Decimal = payout.balance_transaction_ids.iter().map(|id| bts[id.as_str()].net).sum();
+    let nets: Decimal = payout
+        .balance_transaction_ids
+        .iter()
+        .map(|id| bts[id.as_str()].net)
+        .sum();
     assert_eq!(nets, payout.amount);
     assert_eq!(payout.arrival_date.unwrap().to_string(), "2025-04-22");
     for b in bts.values().filter(|b| b.kind == "charge") {
@@ -223,7 +354,10 @@ async fn the_shipped_sample_maps_without_failures() {
 
     // The bank statement has the payout's deposit.
     let csv = std::fs::read_to_string(sample_dir().join("bank_statement.csv")).unwrap();
-    let line = csv.lines().find(|l| l.contains(&payout.source.external_id)).unwrap();
+    let line = csv
+        .lines()
+        .find(|l| l.contains(&payout.source.external_id))
+        .unwrap();
     assert!(line.contains(&payout.amount.to_string()));
     assert_eq!(csv.lines().count(), 3);
 }

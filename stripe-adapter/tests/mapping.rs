@@ -108,7 +108,11 @@ fn placeholder_currency_gives_a_clear_failure() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].object, "invoice_payment");
     assert_eq!(f[0].external_id, "obj_123");
-    assert!(f[0].error.contains("unknown currency \"currency\""), "{}", f[0].error);
+    assert!(
+        f[0].error.contains("unknown currency \"currency\""),
+        "{}",
+        f[0].error
+    );
 }
 
 /// (file, expected record kind, expected source object) for fixtures with a real mapping.
@@ -125,7 +129,11 @@ const MAPPED: &[(&str, &str, &str)] = &[
     ("payment_intent.json", "payment", "payment_intent"),
     ("refund.json", "refund", "refund"),
     ("dispute.json", "dispute", "dispute"),
-    ("balance_transaction.json", "balance_transaction", "balance_transaction"),
+    (
+        "balance_transaction.json",
+        "balance_transaction",
+        "balance_transaction",
+    ),
     ("payout.json", "payout", "payout"),
 ];
 
@@ -159,7 +167,11 @@ fn fixtures_with_a_mapping_produce_records_once_currency_is_real() {
         assert_eq!(src.external_id, v["id"].as_str().unwrap(), "{file}");
         assert_eq!(src.system, "stripe");
         assert_eq!(src.account, "acct_test");
-        assert_eq!(src.livemode, v["livemode"].as_bool().unwrap_or(false), "{file}");
+        assert_eq!(
+            src.livemode,
+            v["livemode"].as_bool().unwrap_or(false),
+            "{file}"
+        );
     }
 }
 
@@ -170,22 +182,39 @@ fn fixture_field_names_and_nesting() {
     let inv = one_invoice(&items);
     assert_eq!(inv.status, InvoiceStatus::Draft);
     assert_eq!(inv.currency, Currency::USD);
-    assert_eq!((inv.subtotal, inv.total, inv.amount_due), (dec!(10), dec!(10), dec!(10)));
+    assert_eq!(
+        (inv.subtotal, inv.total, inv.amount_due),
+        (dec!(10), dec!(10), dec!(10))
+    );
     assert_eq!(inv.tax, dec!(0));
     assert_eq!(inv.subscription_ref.as_deref(), Some("subscription"));
-    assert_eq!(inv.customer_ref.as_ref().unwrap().external_id, "cus_QXg1o8vcGmoR32");
+    assert_eq!(
+        inv.customer_ref.as_ref().unwrap().external_id,
+        "cus_QXg1o8vcGmoR32"
+    );
     assert_eq!(inv.lines.len(), 1);
     let l = &inv.lines[0];
     assert_eq!(l.amount, dec!(10));
     assert!(l.proration, "invoice_item_details.proration");
-    assert_eq!(l.subscription_item_ref, None, "type is invoice_item_details");
-    assert_eq!(inv.source.url.as_deref(), Some("https://dashboard.stripe.com/test/invoices/in_1Pgc6tB7WZ01zgkWu9fdqL6I"));
+    assert_eq!(
+        l.subscription_item_ref, None,
+        "type is invoice_item_details"
+    );
+    assert_eq!(
+        inv.source.url.as_deref(),
+        Some("https://dashboard.stripe.com/test/invoices/in_1Pgc6tB7WZ01zgkWu9fdqL6I")
+    );
 
     // Subscription: price preferred over the placeholder plan; periods from items.
     let items = map_object(&fixture("subscription.json"), &ctx());
-    let Record::Subscription(s) = records(&items)[0] else { panic!() };
+    let Record::Subscription(s) = records(&items)[0] else {
+        panic!()
+    };
     assert_eq!(s.items.len(), 1);
-    assert_eq!(s.items[0].price_ref.as_deref(), Some("price_1PgafmB7WZ01zgkW6dKueIc5"));
+    assert_eq!(
+        s.items[0].price_ref.as_deref(),
+        Some("price_1PgafmB7WZ01zgkW6dKueIc5")
+    );
     assert_eq!(s.items[0].unit_amount, Some(dec!(20)));
     assert_eq!(s.amount, dec!(20));
     assert_eq!((s.interval.clone(), s.interval_count), (Interval::Month, 1));
@@ -196,10 +225,20 @@ fn fixture_field_names_and_nesting() {
     let items = map_object(&fixture("charge.json"), &ctx());
     let p = payments(&items)[0];
     assert_eq!(p.method.as_deref(), Some("card"));
-    assert_eq!(p.refs.charge.as_deref(), Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"));
-    assert_eq!(p.refs.balance_transaction.as_deref(), Some("txn_1PgaxNB7WZ01zgkWEV3TLf40"));
+    assert_eq!(
+        p.refs.charge.as_deref(),
+        Some("ch_1PgafuB7WZ01zgkWXYmPNZs8")
+    );
+    assert_eq!(
+        p.refs.balance_transaction.as_deref(),
+        Some("txn_1PgaxNB7WZ01zgkWEV3TLf40")
+    );
     assert_eq!(p.amount, dec!(1));
-    assert_eq!(p.status, PaymentStatus::Pending, "succeeded but not captured");
+    assert_eq!(
+        p.status,
+        PaymentStatus::Pending,
+        "succeeded but not captured"
+    );
 
     // Invoice payment: placeholder status kept, amount_requested when unpaid.
     let mut v = fixture("invoice_payment.json");
@@ -214,33 +253,52 @@ fn fixture_field_names_and_nesting() {
 
     // Deleted customer.
     let items = map_object(&fixture("deleted_customer.json"), &ctx());
-    let Record::Customer(c) = records(&items)[0] else { panic!() };
+    let Record::Customer(c) = records(&items)[0] else {
+        panic!()
+    };
     assert!(c.deleted);
 
     // Payout arrival date is a calendar date.
     let items = map_object(&fixture("payout.json"), &ctx());
-    let Record::Payout(po) = records(&items)[0] else { panic!() };
+    let Record::Payout(po) = records(&items)[0] else {
+        panic!()
+    };
     assert_eq!(po.arrival_date.unwrap().to_string(), "2009-02-13");
     assert_eq!(po.amount, dec!(11));
     assert!(po.automatic);
 
     // Dispute status; refund refs.
     let items = map_object(&fixture("dispute.json"), &ctx());
-    let Record::Dispute(d) = records(&items)[0] else { panic!() };
+    let Record::Dispute(d) = records(&items)[0] else {
+        panic!()
+    };
     assert_eq!(d.status, DisputeStatus::WarningNeedsResponse);
-    assert_eq!(d.payment_refs.charge.as_deref(), Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"));
+    assert_eq!(
+        d.payment_refs.charge.as_deref(),
+        Some("ch_1PgafuB7WZ01zgkWXYmPNZs8")
+    );
     let items = map_object(&fixture("refund.json"), &ctx());
-    let Record::Refund(r) = records(&items)[0] else { panic!() };
-    assert_eq!(r.payment_refs.charge.as_deref(), Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"));
+    let Record::Refund(r) = records(&items)[0] else {
+        panic!()
+    };
+    assert_eq!(
+        r.payment_refs.charge.as_deref(),
+        Some("ch_1PgafuB7WZ01zgkWXYmPNZs8")
+    );
     assert_eq!(r.amount, dec!(1));
 
     // Balance transaction.
     let items = map_object(&fixture("balance_transaction.json"), &ctx());
-    let Record::BalanceTransaction(b) = records(&items)[0] else { panic!() };
+    let Record::BalanceTransaction(b) = records(&items)[0] else {
+        panic!()
+    };
     assert_eq!((b.amount, b.fee, b.net), (dec!(1), dec!(0), dec!(1)));
     assert_eq!(b.kind, "charge");
     assert_eq!(b.reporting_category.as_deref(), Some("charge"));
-    assert_eq!(b.source_object.as_deref(), Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"));
+    assert_eq!(
+        b.source_object.as_deref(),
+        Some("ch_1PgafuB7WZ01zgkWXYmPNZs8")
+    );
 
     // The unpaid checkout session gives nothing; paid, it is a payment.
     let mut cs = fixture("checkout.session.json");
@@ -254,13 +312,18 @@ fn fixture_field_names_and_nesting() {
     assert_eq!(p.source.object, "checkout.session");
     assert_eq!(p.amount, dec!(10.99));
     assert_eq!(p.refs.checkout_session.as_deref(), cs["id"].as_str());
-    assert_eq!(p.refs.payment_intent.as_deref(), Some("pi_1PgafyB7WZ01zgkWSjxsAJo3"));
+    assert_eq!(
+        p.refs.payment_intent.as_deref(),
+        Some("pi_1PgafyB7WZ01zgkWSjxsAJo3")
+    );
     assert_eq!(p.links.client_reference_id.as_deref(), Some("order-42"));
 
     // The event fixture: a plan.created event maps its plan.
     let ev = StripeEvent::from_value(fixture("event.json")).unwrap();
     let items = event_items(&ev, "acct_test");
-    let Record::Price(pr) = records(&items)[0] else { panic!() };
+    let Record::Price(pr) = records(&items)[0] else {
+        panic!()
+    };
     assert_eq!(pr.source.object, "plan");
     assert_eq!(pr.unit_amount, Some(dec!(20)));
     assert_eq!(pr.source.updated_at.unwrap().timestamp(), 1234567890);
@@ -353,22 +416,38 @@ fn check_common(inv: &Invoice) {
     assert_eq!(inv.paid_at.unwrap().timestamp(), 1700000200);
     assert_eq!(inv.due_date.unwrap().timestamp(), 1702592000);
     assert_eq!(inv.source.updated_at.unwrap().timestamp(), 1700000200);
-    assert_eq!(inv.source.url.as_deref(), Some("https://invoice.stripe.com/i/acct_test/in_pre"));
+    assert_eq!(
+        inv.source.url.as_deref(),
+        Some("https://invoice.stripe.com/i/acct_test/in_pre")
+    );
     assert_eq!(inv.id, "");
     assert_eq!(inv.customer_id, None);
     let c = inv.customer_ref.as_ref().unwrap();
-    assert_eq!((c.external_id.as_str(), c.name.as_deref(), c.email.as_deref()), ("cus_1", Some("Acme Inc"), Some("ap@acme.test")));
+    assert_eq!(
+        (
+            c.external_id.as_str(),
+            c.name.as_deref(),
+            c.email.as_deref()
+        ),
+        ("cus_1", Some("Acme Inc"), Some("ap@acme.test"))
+    );
     assert_eq!(inv.metadata.get("order").map(String::as_str), Some("42"));
     assert_eq!(inv.payment_refs.payment_intent.as_deref(), Some("pi_1"));
     assert_eq!(inv.lines.len(), 2);
     let (a, b) = (&inv.lines[0], &inv.lines[1]);
-    assert_eq!((a.quantity, a.unit_amount, a.amount, a.tax), (dec!(2), Some(dec!(40)), dec!(80), dec!(6)));
+    assert_eq!(
+        (a.quantity, a.unit_amount, a.amount, a.tax),
+        (dec!(2), Some(dec!(40)), dec!(80), dec!(6))
+    );
     assert_eq!(a.price_ref.as_deref(), Some("price_pro"));
     assert_eq!(a.product_ref.as_deref(), Some("prod_pro"));
     assert_eq!(a.subscription_item_ref.as_deref(), Some("si_1"));
     assert!(!a.proration);
     assert_eq!(a.period_end.unwrap().timestamp(), 1702592000);
-    assert_eq!((b.amount, b.tax, b.unit_amount), (dec!(20), dec!(1.50), Some(dec!(20))));
+    assert_eq!(
+        (b.amount, b.tax, b.unit_amount),
+        (dec!(20), dec!(1.50), Some(dec!(20)))
+    );
     assert!(b.proration);
     assert_eq!(b.subscription_item_ref, None);
 }
@@ -394,7 +473,10 @@ fn pre_basil_and_basil_invoices_agree() {
 
     let basil = map_object(&basil_invoice(), &ctx_v("2025-03-31.basil"));
     let inv = one_invoice(&basil);
-    assert_eq!(inv.payment_refs.invoice_payments, vec!["inpay_1".to_string()]);
+    assert_eq!(
+        inv.payment_refs.invoice_payments,
+        vec!["inpay_1".to_string()]
+    );
     let ps = payments(&basil);
     assert_eq!(ps.len(), 1);
     let p = ps[0];
@@ -434,7 +516,10 @@ fn invoice_with_twelve_lines_keeps_twelve_lines() {
     let items = map_object(&v, &ctx());
     let inv = one_invoice(&items);
     assert_eq!(inv.lines.len(), 12);
-    assert_eq!(inv.lines.iter().map(|l| l.amount).sum::<Decimal>(), dec!(78));
+    assert_eq!(
+        inv.lines.iter().map(|l| l.amount).sum::<Decimal>(),
+        dec!(78)
+    );
     assert_eq!(inv.lines[11].price_ref.as_deref(), Some("price_11"));
     assert_eq!(inv.status, InvoiceStatus::Open);
     assert_eq!(inv.amount_remaining, dec!(78));
@@ -475,7 +560,12 @@ fn currencies_use_stripe_minor_units() {
     assert_eq!(stripe_amount(500, c("isk")), dec!(5));
     assert_eq!(stripe_amount(500, c("ugx")), dec!(5));
     assert_eq!(stripe_amount(1999, c("eur")), dec!(19.99));
-    for (cur, minor, want) in [("jpy", 500, dec!(500)), ("kwd", 1234, dec!(1.234)), ("isk", 500, dec!(5)), ("ugx", 500, dec!(5))] {
+    for (cur, minor, want) in [
+        ("jpy", 500, dec!(500)),
+        ("kwd", 1234, dec!(1.234)),
+        ("isk", 500, dec!(5)),
+        ("ugx", 500, dec!(5)),
+    ] {
         let v = json!({"id": "ch_x", "object": "charge", "amount": minor, "currency": cur, "status": "succeeded"});
         let items = map_object(&v, &ctx());
         assert_eq!(payments(&items)[0].amount, want, "{cur}");
@@ -483,25 +573,37 @@ fn currencies_use_stripe_minor_units() {
     }
     // unit_amount_decimal with sub-minor digits stays exact.
     let v = json!({"id": "price_1", "object": "price", "currency": "usd", "unit_amount_decimal": "0.125", "active": true});
-    let Record::Price(p) = records(&map_object(&v, &ctx()))[0].clone() else { panic!() };
+    let Record::Price(p) = records(&map_object(&v, &ctx()))[0].clone() else {
+        panic!()
+    };
     assert_eq!(p.unit_amount, Some(dec!(0.00125)));
 }
 
 #[test]
 fn unknown_enum_values_are_kept() {
     let ch = json!({"id": "ch_1", "object": "charge", "amount": 100, "currency": "usd", "status": "teleported"});
-    assert_eq!(payments(&map_object(&ch, &ctx()))[0].status, PaymentStatus::Other("teleported".into()));
+    assert_eq!(
+        payments(&map_object(&ch, &ctx()))[0].status,
+        PaymentStatus::Other("teleported".into())
+    );
     let pi = json!({"id": "pi_1", "object": "payment_intent", "amount": 100, "currency": "usd", "status": "levitating"});
-    assert_eq!(payments(&map_object(&pi, &ctx()))[0].status, PaymentStatus::Other("levitating".into()));
+    assert_eq!(
+        payments(&map_object(&pi, &ctx()))[0].status,
+        PaymentStatus::Other("levitating".into())
+    );
     let sub = json!({"id": "sub_1", "object": "subscription", "currency": "usd", "status": "hibernating",
                      "items": {"data": [{"id": "si_1", "quantity": 3, "price": {"id": "price_1", "unit_amount": 1000, "recurring": {"interval": "fortnight", "interval_count": 1}}}]}});
     let items = map_object(&sub, &ctx());
-    let Record::Subscription(s) = records(&items)[0] else { panic!() };
+    let Record::Subscription(s) = records(&items)[0] else {
+        panic!()
+    };
     assert_eq!(s.status, SubscriptionStatus::Other("hibernating".into()));
     assert_eq!(s.interval, Interval::Other("fortnight".into()));
     assert_eq!(s.amount, dec!(30));
     let dp = json!({"id": "dp_1", "object": "dispute", "amount": 100, "currency": "usd", "status": "escalated", "charge": "ch_1"});
-    let Record::Dispute(d) = records(&map_object(&dp, &ctx()))[0].clone() else { panic!() };
+    let Record::Dispute(d) = records(&map_object(&dp, &ctx()))[0].clone() else {
+        panic!()
+    };
     assert_eq!(d.status, DisputeStatus::Other("escalated".into()));
 }
 
@@ -518,9 +620,14 @@ fn subscriptions_both_shapes() {
             "current_period_start": 1700000000, "current_period_end": 1702592000,
             "price": {"id": "plan_1", "object": "price", "unit_amount": 2500, "product": "prod_1",
                       "recurring": {"interval": "month", "interval_count": 1}}}]}});
-    for (v, c) in [(pre, ctx_v("2023-10-16")), (basil, ctx_v("2025-03-31.basil"))] {
+    for (v, c) in [
+        (pre, ctx_v("2023-10-16")),
+        (basil, ctx_v("2025-03-31.basil")),
+    ] {
         let items = map_object(&v, &c);
-        let Record::Subscription(s) = records(&items)[0] else { panic!("{items:?}") };
+        let Record::Subscription(s) = records(&items)[0] else {
+            panic!("{items:?}")
+        };
         assert_eq!(s.amount, dec!(50));
         assert_eq!(s.current_period_end.unwrap().timestamp(), 1702592000);
         assert_eq!(s.next_billing_date.unwrap().timestamp(), 1702592000);
@@ -559,8 +666,12 @@ fn charge_with_expanded_balance_transaction_and_refunds() {
     assert_eq!(p.refs.balance_transaction.as_deref(), Some("txn_1"));
     assert_eq!(p.received_at.unwrap().timestamp(), 1700000000);
     assert_eq!(p.metadata.get("k").map(String::as_str), Some("v"));
-    assert!(matches!(rs[1], Record::BalanceTransaction(b) if b.net == dec!(105.05) && b.available_on.is_some()));
-    assert!(matches!(rs[2], Record::Refund(r) if r.amount == dec!(25) && r.payment_refs.charge.as_deref() == Some("ch_1")));
+    assert!(
+        matches!(rs[1], Record::BalanceTransaction(b) if b.net == dec!(105.05) && b.available_on.is_some())
+    );
+    assert!(
+        matches!(rs[2], Record::Refund(r) if r.amount == dec!(25) && r.payment_refs.charge.as_deref() == Some("ch_1"))
+    );
 }
 
 #[test]
@@ -591,18 +702,68 @@ fn payment_intent_with_expanded_latest_charge() {
 #[test]
 fn malformed_payloads_fail_clearly() {
     let cases = [
-        (json!({"object": "invoice", "currency": "usd", "total": 1}), "invoice", "", "id"),
-        (json!({"id": "in_1", "object": "invoice", "total": 1}), "invoice", "in_1", "currency"),
-        (json!({"id": "in_1", "object": "invoice", "currency": "zzz", "total": 1}), "invoice", "in_1", "unknown currency"),
-        (json!({"id": "in_1", "object": "invoice", "currency": "usd", "total": 10.5}), "invoice", "in_1", "expected an integer"),
-        (json!({"id": "in_1", "object": "invoice", "currency": "usd", "total": "10"}), "invoice", "in_1", "expected an integer"),
-        (json!({"id": "in_1", "object": "invoice", "currency": "usd", "total": 1, "lines": {"data": [{"amount": "x"}]}}), "invoice", "in_1", "lines.data[0]"),
-        (json!({"id": "ch_1", "object": "charge", "currency": "usd", "status": "succeeded"}), "charge", "ch_1", "amount"),
-        (json!({"id": "ch_1", "object": "charge", "currency": "usd", "amount": 1, "balance_transaction": 7}), "charge", "ch_1", "balance_transaction"),
+        (
+            json!({"object": "invoice", "currency": "usd", "total": 1}),
+            "invoice",
+            "",
+            "id",
+        ),
+        (
+            json!({"id": "in_1", "object": "invoice", "total": 1}),
+            "invoice",
+            "in_1",
+            "currency",
+        ),
+        (
+            json!({"id": "in_1", "object": "invoice", "currency": "zzz", "total": 1}),
+            "invoice",
+            "in_1",
+            "unknown currency",
+        ),
+        (
+            json!({"id": "in_1", "object": "invoice", "currency": "usd", "total": 10.5}),
+            "invoice",
+            "in_1",
+            "expected an integer",
+        ),
+        (
+            json!({"id": "in_1", "object": "invoice", "currency": "usd", "total": "10"}),
+            "invoice",
+            "in_1",
+            "expected an integer",
+        ),
+        (
+            json!({"id": "in_1", "object": "invoice", "currency": "usd", "total": 1, "lines": {"data": [{"amount": "x"}]}}),
+            "invoice",
+            "in_1",
+            "lines.data[0]",
+        ),
+        (
+            json!({"id": "ch_1", "object": "charge", "currency": "usd", "status": "succeeded"}),
+            "charge",
+            "ch_1",
+            "amount",
+        ),
+        (
+            json!({"id": "ch_1", "object": "charge", "currency": "usd", "amount": 1, "balance_transaction": 7}),
+            "charge",
+            "ch_1",
+            "balance_transaction",
+        ),
         (json!({"id": 5, "object": "payout"}), "payout", "", "id"),
-        (json!({"id": "po_1", "object": "payout", "currency": "usd", "amount": 1, "arrival_date": "tomorrow"}), "payout", "po_1", "arrival_date"),
+        (
+            json!({"id": "po_1", "object": "payout", "currency": "usd", "amount": 1, "arrival_date": "tomorrow"}),
+            "payout",
+            "po_1",
+            "arrival_date",
+        ),
         (json!({"id": "in_1"}), "unknown", "in_1", "no `object`"),
-        (json!({"error": {"type": "invalid_request_error", "message": "No such invoice"}}), "unknown", "", "not a Stripe object"),
+        (
+            json!({"error": {"type": "invalid_request_error", "message": "No such invoice"}}),
+            "unknown",
+            "",
+            "not a Stripe object",
+        ),
         (json!([1, 2]), "unknown", "", "not a Stripe object"),
     ];
     for (v, object, id, needle) in cases {
@@ -621,7 +782,10 @@ fn a_failing_nested_payment_does_not_sink_the_invoice() {
     let mut v = basil_invoice();
     v["payments"]["data"][0]["currency"] = json!("nope");
     let items = map_object(&v, &ctx());
-    assert_eq!(one_invoice(&items).payment_refs.invoice_payments, vec!["inpay_1".to_string()]);
+    assert_eq!(
+        one_invoice(&items).payment_refs.invoice_payments,
+        vec!["inpay_1".to_string()]
+    );
     let f = failures(&items);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].object, "invoice_payment");
@@ -629,7 +793,11 @@ fn a_failing_nested_payment_does_not_sink_the_invoice() {
 
 #[test]
 fn invoice_payment_maps_refs_links_and_status() {
-    for (status, want) in [("paid", PaymentStatus::Succeeded), ("open", PaymentStatus::Pending), ("canceled", PaymentStatus::Canceled)] {
+    for (status, want) in [
+        ("paid", PaymentStatus::Succeeded),
+        ("open", PaymentStatus::Pending),
+        ("canceled", PaymentStatus::Canceled),
+    ] {
         let paid = status == "paid";
         let v = json!({"id": "inpay_9", "object": "invoice_payment", "currency": "usd",
             "amount_paid": if paid { json!(4000) } else { Value::Null }, "amount_requested": 5000,
@@ -641,7 +809,10 @@ fn invoice_payment_maps_refs_links_and_status() {
         assert_eq!(p.amount, if paid { dec!(40) } else { dec!(50) });
         assert_eq!(p.refs.charge.as_deref(), Some("ch_9"));
         assert_eq!(p.links.invoices, vec!["in_9".to_string()]);
-        assert_eq!(p.links.invoice_amounts.get("in_9").copied(), paid.then_some(dec!(40)));
+        assert_eq!(
+            p.links.invoice_amounts.get("in_9").copied(),
+            paid.then_some(dec!(40))
+        );
         assert_eq!(p.received_at.is_some(), paid);
     }
 }
@@ -650,7 +821,9 @@ fn invoice_payment_maps_refs_links_and_status() {
 fn balance_transaction_payout_and_event_context() {
     let bt = json!({"id": "txn_po", "object": "balance_transaction", "amount": -9105, "currency": "usd", "fee": 0,
                     "net": -9105, "type": "payout", "source": {"id": "po_1", "object": "payout"}, "created": 1700000000});
-    let Record::BalanceTransaction(b) = records(&map_object(&bt, &ctx()))[0].clone() else { panic!() };
+    let Record::BalanceTransaction(b) = records(&map_object(&bt, &ctx()))[0].clone() else {
+        panic!()
+    };
     assert_eq!(b.source_object.as_deref(), Some("po_1"));
     assert_eq!(b.payout_ref.as_deref(), Some("po_1"));
     assert_eq!(b.amount, dec!(-91.05));
@@ -664,15 +837,20 @@ fn balance_transaction_payout_and_event_context() {
     )
     .unwrap();
     let items = event_items(&ev, "acct_platform");
-    let Record::Customer(c) = records(&items)[0].clone() else { panic!() };
+    let Record::Customer(c) = records(&items)[0].clone() else {
+        panic!()
+    };
     assert!(c.deleted);
     let s = c.source.unwrap();
     assert_eq!(s.account, "acct_connected");
     assert_eq!(s.updated_at.unwrap().timestamp(), 1710000000);
     assert!(s.livemode);
     // Unsupported types are acknowledged with no items.
-    let ev = StripeEvent::from_value(json!({"id": "evt_2", "type": "coupon.created", "created": 1,
-        "data": {"object": {"id": "co_1", "object": "coupon"}}})).unwrap();
+    let ev = StripeEvent::from_value(
+        json!({"id": "evt_2", "type": "coupon.created", "created": 1,
+        "data": {"object": {"id": "co_1", "object": "coupon"}}}),
+    )
+    .unwrap();
     assert!(event_items(&ev, "acct_1").is_empty());
 }
 

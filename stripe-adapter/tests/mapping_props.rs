@@ -7,17 +7,68 @@ use tieout_stripe::map::{MapContext, map_object};
 use tieout_stripe::{StripeEvent, event_items, verify_webhook};
 
 const OBJECTS: &[&str] = &[
-    "customer", "product", "price", "plan", "invoice", "invoice_payment", "subscription", "charge",
-    "payment_intent", "checkout.session", "refund", "dispute", "balance_transaction", "payout",
-    "event", "list", "line_item",
+    "customer",
+    "product",
+    "price",
+    "plan",
+    "invoice",
+    "invoice_payment",
+    "subscription",
+    "charge",
+    "payment_intent",
+    "checkout.session",
+    "refund",
+    "dispute",
+    "balance_transaction",
+    "payout",
+    "event",
+    "list",
+    "line_item",
 ];
 const KEYS: &[&str] = &[
-    "id", "object", "currency", "amount", "total", "subtotal", "status", "lines", "data", "price",
-    "plan", "pricing", "parent", "payments", "payment", "invoice", "charge", "payment_intent",
-    "balance_transaction", "refunds", "items", "quantity", "unit_amount", "unit_amount_decimal",
-    "exchange_rate", "created", "status_transitions", "customer", "latest_charge", "fee_details",
-    "arrival_date", "payment_status", "amount_total", "amount_paid", "type", "taxes", "tax_amounts",
-    "total_taxes", "recurring", "interval", "interval_count", "metadata", "source",
+    "id",
+    "object",
+    "currency",
+    "amount",
+    "total",
+    "subtotal",
+    "status",
+    "lines",
+    "data",
+    "price",
+    "plan",
+    "pricing",
+    "parent",
+    "payments",
+    "payment",
+    "invoice",
+    "charge",
+    "payment_intent",
+    "balance_transaction",
+    "refunds",
+    "items",
+    "quantity",
+    "unit_amount",
+    "unit_amount_decimal",
+    "exchange_rate",
+    "created",
+    "status_transitions",
+    "customer",
+    "latest_charge",
+    "fee_details",
+    "arrival_date",
+    "payment_status",
+    "amount_total",
+    "amount_paid",
+    "type",
+    "taxes",
+    "tax_amounts",
+    "total_taxes",
+    "recurring",
+    "interval",
+    "interval_count",
+    "metadata",
+    "source",
 ];
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -28,8 +79,20 @@ fn leaf() -> impl Strategy<Value = Value> {
         any::<u64>().prop_map(|i| json!(i)),
         (-1e12f64..1e12).prop_map(|f| json!(f)),
         prop::sample::select(OBJECTS).prop_map(|s| json!(s)),
-        prop::sample::select(&["usd", "jpy", "kwd", "isk", "xyz", "", "paid", "open", "2025-03-31.basil"][..])
-            .prop_map(|s| json!(s)),
+        prop::sample::select(
+            &[
+                "usd",
+                "jpy",
+                "kwd",
+                "isk",
+                "xyz",
+                "",
+                "paid",
+                "open",
+                "2025-03-31.basil"
+            ][..]
+        )
+        .prop_map(|s| json!(s)),
         ".{0,12}".prop_map(Value::String),
     ]
 }
@@ -39,7 +102,8 @@ fn json_value() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::vec((prop::sample::select(KEYS), inner), 0..8).prop_map(|kv| {
-                let m: Map<String, Value> = kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+                let m: Map<String, Value> =
+                    kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
                 Value::Object(m)
             }),
         ]
@@ -48,21 +112,26 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 /// A Stripe-looking object: a real type and id, with random fields.
 fn stripe_like() -> impl Strategy<Value = Value> {
-    (prop::sample::select(OBJECTS), json_value(), prop::option::of("[a-z]{2}_[a-z0-9]{0,6}")).prop_map(|(o, v, id)| {
-        let mut m = match v {
-            Value::Object(m) => m,
-            other => {
-                let mut m = Map::new();
-                m.insert("amount".into(), other);
-                m
+    (
+        prop::sample::select(OBJECTS),
+        json_value(),
+        prop::option::of("[a-z]{2}_[a-z0-9]{0,6}"),
+    )
+        .prop_map(|(o, v, id)| {
+            let mut m = match v {
+                Value::Object(m) => m,
+                other => {
+                    let mut m = Map::new();
+                    m.insert("amount".into(), other);
+                    m
+                }
+            };
+            m.insert("object".into(), json!(o));
+            if let Some(id) = id {
+                m.insert("id".into(), json!(id));
             }
-        };
-        m.insert("object".into(), json!(o));
-        if let Some(id) = id {
-            m.insert("id".into(), json!(id));
-        }
-        Value::Object(m)
-    })
+            Value::Object(m)
+        })
 }
 
 fn ctxs() -> [MapContext; 3] {
@@ -121,10 +190,19 @@ proptest! {
 /// Every field of every official fixture replaced, one at a time, by awkward values.
 #[test]
 fn fixtures_with_each_field_corrupted_never_panic() {
-    let bad = [json!(null), json!("x"), json!(-1), json!(1.5), json!([1]), json!({"id": 3}), json!(u64::MAX)];
+    let bad = [
+        json!(null),
+        json!("x"),
+        json!(-1),
+        json!(1.5),
+        json!([1]),
+        json!({"id": 3}),
+        json!(u64::MAX),
+    ];
     let mut n = 0;
     for entry in std::fs::read_dir("/work/shared/stripe-fixtures/openapi").unwrap() {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
         let Value::Object(m) = &v else { continue };
         for k in m.keys() {
             for b in &bad {

@@ -43,7 +43,10 @@ fn maps_invoices_fast() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("mapped {n} invoices (3 lines each) in {secs:.3}s: {:.0} invoices/s", n as f64 / secs);
+    println!(
+        "mapped {n} invoices (3 lines each) in {secs:.3}s: {:.0} invoices/s",
+        n as f64 / secs
+    );
     assert_eq!(ok, 3 * n);
 
     // Parse + map from bytes, the whole per-object cost of a file or API import.
@@ -55,6 +58,9 @@ fn maps_invoices_fast() {
         m += map_object(&v, &ctx).len();
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("parsed and mapped {m} invoices in {secs:.3}s: {:.0} invoices/s", m as f64 / secs);
+    println!(
+        "parsed and mapped {m} invoices in {secs:.3}s: {:.0} invoices/s",
+        m as f64 / secs
+    );
     assert_eq!(m, 20 * texts.len());
 }

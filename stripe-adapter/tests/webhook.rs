@@ -22,9 +22,18 @@ fn msg(r: Result<tieout_stripe::StripeEvent, StripeError>) -> String {
 #[test]
 fn known_vector_matches_python_hmac() {
     assert_eq!(compute_signature(PAYLOAD, SECRET, T), PY_SIG);
-    assert_eq!(sign_webhook(PAYLOAD, SECRET, T), format!("t={T},v1={PY_SIG}"));
-    let ev = verify_webhook(PAYLOAD, &format!("t={T},v1={PY_SIG}"), SECRET, Some(300), Some(T + 10))
-        .unwrap();
+    assert_eq!(
+        sign_webhook(PAYLOAD, SECRET, T),
+        format!("t={T},v1={PY_SIG}")
+    );
+    let ev = verify_webhook(
+        PAYLOAD,
+        &format!("t={T},v1={PY_SIG}"),
+        SECRET,
+        Some(300),
+        Some(T + 10),
+    )
+    .unwrap();
     assert_eq!(ev.id, "evt_1");
     assert_eq!(ev.event_type, "invoice.paid");
 }
@@ -47,17 +56,30 @@ fn tampered_payload_and_wrong_secret_fail() {
     let header = sign_webhook(PAYLOAD, SECRET, T);
     let mut tampered = PAYLOAD.to_vec();
     tampered[10] ^= 1;
-    assert!(msg(verify_webhook(&tampered, &header, SECRET, None, None)).contains("signature mismatch"));
-    assert!(msg(verify_webhook(PAYLOAD, &header, "whsec_other", None, None)).contains("signature mismatch"));
+    assert!(
+        msg(verify_webhook(&tampered, &header, SECRET, None, None)).contains("signature mismatch")
+    );
+    assert!(
+        msg(verify_webhook(PAYLOAD, &header, "whsec_other", None, None))
+            .contains("signature mismatch")
+    );
     // A signature for another timestamp does not verify under this one.
     let other_t = format!("t={},v1={PY_SIG}", T + 1);
-    assert!(msg(verify_webhook(PAYLOAD, &other_t, SECRET, None, None)).contains("signature mismatch"));
+    assert!(
+        msg(verify_webhook(PAYLOAD, &other_t, SECRET, None, None)).contains("signature mismatch")
+    );
 }
 
 #[test]
 fn tolerance_rejects_only_old_timestamps() {
     let header = sign_webhook(PAYLOAD, SECRET, T);
-    let m = msg(verify_webhook(PAYLOAD, &header, SECRET, Some(300), Some(T + 301)));
+    let m = msg(verify_webhook(
+        PAYLOAD,
+        &header,
+        SECRET,
+        Some(300),
+        Some(T + 301),
+    ));
     assert!(m.contains("timestamp outside tolerance"), "{m}");
     assert!(verify_webhook(PAYLOAD, &header, SECRET, Some(300), Some(T + 300)).is_ok());
     // Timestamps in the future are not rejected; no tolerance means no age check.
@@ -70,9 +92,36 @@ fn tolerance_rejects_only_old_timestamps() {
 #[test]
 fn header_errors_are_distinct() {
     assert!(msg(verify_webhook(PAYLOAD, "", SECRET, None, None)).contains("missing"));
-    assert!(msg(verify_webhook(PAYLOAD, &format!("v1={PY_SIG}"), SECRET, None, None)).contains("no timestamp"));
-    assert!(msg(verify_webhook(PAYLOAD, &format!("t={T},v0=abc"), SECRET, None, None)).contains("no v1"));
-    assert!(msg(verify_webhook(PAYLOAD, &format!("t=abc,v1={PY_SIG}"), SECRET, None, None)).contains("no timestamp"));
+    assert!(
+        msg(verify_webhook(
+            PAYLOAD,
+            &format!("v1={PY_SIG}"),
+            SECRET,
+            None,
+            None
+        ))
+        .contains("no timestamp")
+    );
+    assert!(
+        msg(verify_webhook(
+            PAYLOAD,
+            &format!("t={T},v0=abc"),
+            SECRET,
+            None,
+            None
+        ))
+        .contains("no v1")
+    );
+    assert!(
+        msg(verify_webhook(
+            PAYLOAD,
+            &format!("t=abc,v1={PY_SIG}"),
+            SECRET,
+            None,
+            None
+        ))
+        .contains("no timestamp")
+    );
 }
 
 #[test]
@@ -83,7 +132,9 @@ fn signed_non_event_payload_is_rejected_after_verification() {
     assert!(m.contains("payload not an event"), "{m}");
     let body = b"not json";
     let header = sign_webhook(body, SECRET, T);
-    assert!(msg(verify_webhook(body, &header, SECRET, None, None)).contains("payload not an event"));
+    assert!(
+        msg(verify_webhook(body, &header, SECRET, None, None)).contains("payload not an event")
+    );
 }
 
 proptest! {

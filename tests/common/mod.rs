@@ -10,7 +10,9 @@ use tieout::*;
 pub const ACCT: &str = "acct_test1";
 
 pub fn ts(day: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_735_689_600 + day * 86_400, 0).single().expect("valid ts")
+    Utc.timestamp_opt(1_735_689_600 + day * 86_400, 0)
+        .single()
+        .expect("valid ts")
 }
 
 pub fn src(object: &str, id: &str, status: Option<&str>, day: i64) -> SourceRef {
@@ -36,7 +38,15 @@ pub fn customer(id: &str, name: &str, email: &str) -> SourceItem {
     SourceItem::Record(Record::Customer(c))
 }
 
-pub fn invoice_rec(id: &str, cus: &str, status: &str, total: Decimal, paid: Decimal, cur: Currency, day: i64) -> Invoice {
+pub fn invoice_rec(
+    id: &str,
+    cus: &str,
+    status: &str,
+    total: Decimal,
+    paid: Decimal,
+    cur: Currency,
+    day: i64,
+) -> Invoice {
     Invoice {
         id: String::new(),
         source: src("invoice", id, Some(status), day),
@@ -58,7 +68,11 @@ pub fn invoice_rec(id: &str, cus: &str, status: &str, total: Decimal, paid: Deci
         source_amount_paid: paid,
         issued_at: Some(ts(day)),
         due_date: Some(ts(day + 30)),
-        paid_at: if status == "paid" { Some(ts(day + 1)) } else { None },
+        paid_at: if status == "paid" {
+            Some(ts(day + 1))
+        } else {
+            None
+        },
         lines: vec![
             InvoiceLine {
                 external_id: Some(format!("il_{id}_1")),
@@ -94,11 +108,32 @@ pub fn invoice_rec(id: &str, cus: &str, status: &str, total: Decimal, paid: Deci
     }
 }
 
-pub fn invoice(id: &str, cus: &str, status: &str, total: Decimal, paid: Decimal, day: i64) -> SourceItem {
-    SourceItem::Record(Record::Invoice(invoice_rec(id, cus, status, total, paid, Currency::USD, day)))
+pub fn invoice(
+    id: &str,
+    cus: &str,
+    status: &str,
+    total: Decimal,
+    paid: Decimal,
+    day: i64,
+) -> SourceItem {
+    SourceItem::Record(Record::Invoice(invoice_rec(
+        id,
+        cus,
+        status,
+        total,
+        paid,
+        Currency::USD,
+        day,
+    )))
 }
 
-pub fn payment_rec(object: &str, id: &str, cus: Option<&str>, amount: Decimal, day: i64) -> Payment {
+pub fn payment_rec(
+    object: &str,
+    id: &str,
+    cus: Option<&str>,
+    amount: Decimal,
+    day: i64,
+) -> Payment {
     Payment {
         id: String::new(),
         source: src(object, id, Some("succeeded"), day),
@@ -157,7 +192,12 @@ pub fn invoice_payment(id: &str, inv: &str, pi: &str, amount: Decimal, day: i64)
 pub fn balance_tx(ch: &str, amount: Decimal, fee: Decimal, day: i64) -> SourceItem {
     SourceItem::Record(Record::BalanceTransaction(BalanceTransaction {
         id: String::new(),
-        source: src("balance_transaction", &format!("txn_{ch}"), Some("available"), day),
+        source: src(
+            "balance_transaction",
+            &format!("txn_{ch}"),
+            Some("available"),
+            day,
+        ),
         amount,
         currency: Currency::USD,
         fee,
@@ -238,7 +278,10 @@ pub fn d(s: &str) -> Decimal {
 pub fn all_books() -> Vec<(&'static str, Books, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = Books::open(dir.path().join("books.db")).expect("open sqlite");
-    vec![("memory", Books::in_memory(), None), ("sqlite", sqlite, Some(dir))]
+    vec![
+        ("memory", Books::in_memory(), None),
+        ("sqlite", sqlite, Some(dir)),
+    ]
 }
 
 /// A canonical dump of the books that does not depend on internal ids of
@@ -247,7 +290,12 @@ pub fn fingerprint(books: &Books) -> String {
     let payments = books.payments().expect("payments");
     let mut rename: Vec<(String, String)> = Vec::new();
     for p in &payments {
-        let mut pairs: Vec<String> = p.refs.pairs().iter().map(|(o, e)| format!("{o}:{e}")).collect();
+        let mut pairs: Vec<String> = p
+            .refs
+            .pairs()
+            .iter()
+            .map(|(o, e)| format!("{o}:{e}"))
+            .collect();
         pairs.sort();
         rename.push((p.id.clone(), format!("PAY[{}]", pairs.join(","))));
     }
@@ -308,14 +356,33 @@ pub fn assert_same(a: &str, b: &str, ctx: &str) {
     let lb: Vec<&str> = b.lines().collect();
     let only_a: Vec<&&str> = la.iter().filter(|l| !lb.contains(l)).take(2).collect();
     let only_b: Vec<&&str> = lb.iter().filter(|l| !la.contains(l)).take(2).collect();
-    panic!("{ctx}: books differ ({} vs {} records)\nonly in left:  {only_a:?}\nonly in right: {only_b:?}", la.len(), lb.len());
+    panic!(
+        "{ctx}: books differ ({} vs {} records)\nonly in left:  {only_a:?}\nonly in right: {only_b:?}",
+        la.len(),
+        lb.len()
+    );
 }
 
 // ---- reconcile builders (additions) ----
 
 /// An invoice item in any currency.
-pub fn invoice_in(id: &str, cus: &str, status: &str, total: Decimal, cur: Currency, day: i64) -> SourceItem {
-    SourceItem::Record(Record::Invoice(invoice_rec(id, cus, status, total, Decimal::ZERO, cur, day)))
+pub fn invoice_in(
+    id: &str,
+    cus: &str,
+    status: &str,
+    total: Decimal,
+    cur: Currency,
+    day: i64,
+) -> SourceItem {
+    SourceItem::Record(Record::Invoice(invoice_rec(
+        id,
+        cus,
+        status,
+        total,
+        Decimal::ZERO,
+        cur,
+        day,
+    )))
 }
 
 /// An unlinked card payment (charge without payment intent or invoice).
@@ -355,7 +422,13 @@ pub fn date(day: i64) -> chrono::NaiveDate {
 }
 
 /// A paid payout arriving on `arrival_day`.
-pub fn payout(id: &str, amount: Decimal, arrival_day: i64, descriptor: Option<&str>, bts: &[&str]) -> SourceItem {
+pub fn payout(
+    id: &str,
+    amount: Decimal,
+    arrival_day: i64,
+    descriptor: Option<&str>,
+    bts: &[&str],
+) -> SourceItem {
     SourceItem::Record(Record::Payout(Payout {
         id: String::new(),
         source: src("payout", id, Some("paid"), arrival_day - 2),
@@ -372,7 +445,13 @@ pub fn payout(id: &str, amount: Decimal, arrival_day: i64, descriptor: Option<&s
 }
 
 /// A charge balance transaction settled by payout `po`.
-pub fn balance_tx_paid_out(ch: &str, amount: Decimal, fee: Decimal, day: i64, po: &str) -> SourceItem {
+pub fn balance_tx_paid_out(
+    ch: &str,
+    amount: Decimal,
+    fee: Decimal,
+    day: i64,
+    po: &str,
+) -> SourceItem {
     let mut item = balance_tx(ch, amount, fee, day);
     if let SourceItem::Record(Record::BalanceTransaction(b)) = &mut item {
         b.payout_ref = Some(po.into());
@@ -420,7 +499,12 @@ pub fn allocs_to(books: &Books, ext: &str) -> Vec<Allocation> {
 pub fn assert_payment_invariant(books: &Books) {
     for p in books.payments().expect("payments") {
         if p.is_settled() {
-            assert_eq!(p.amount, p.allocated + p.unapplied + p.refunded + p.disputed, "payment {}", p.source.external_id);
+            assert_eq!(
+                p.amount,
+                p.allocated + p.unapplied + p.refunded + p.disputed,
+                "payment {}",
+                p.source.external_id
+            );
         }
     }
 }

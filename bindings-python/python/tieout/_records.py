@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
+import typing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -743,7 +744,286 @@ class EventOutcome(_Record):
     entries: List[ReviewEntry] = field(default_factory=list)
 
 
+# --- reconcile report (built from the engine's JSON by the declared field types) ----
+
+
+@dataclass(frozen=True, repr=False)
+class AllocationLine(_Record):
+    """One allocation (payment money or write-off) with its reason."""
+
+    _repr_fields = ("invoice_number", "payment_external_id", "amount", "currency", "strategy")
+
+    allocation_id: str
+    payment_id: str
+    payment_external_id: str
+    invoice_id: str
+    invoice_external_id: str
+    invoice_number: Optional[str]
+    customer_id: Optional[str]
+    amount: Decimal
+    currency: str
+    strategy: MatchStrategy
+    reason: str
+    allocated_at: Optional[_dt.datetime]
+
+
+@dataclass(frozen=True, repr=False)
+class OpenInvoice(_Record):
+    """An invoice with money still open."""
+
+    _repr_fields = ("number", "status", "open", "currency")
+
+    invoice_id: str
+    external_id: str
+    number: Optional[str]
+    customer_id: Optional[str]
+    status: InvoiceStatus
+    currency: str
+    amount_due: Decimal
+    amount_paid: Decimal
+    written_off: Decimal
+    open: Decimal
+    due_date: Optional[_dt.datetime]
+
+
+@dataclass(frozen=True, repr=False)
+class UnappliedPayment(_Record):
+    """A payment with unapplied money (unmatched, or overpayment credit)."""
+
+    _repr_fields = ("external_id", "amount", "unapplied", "currency", "credit")
+
+    payment_id: str
+    external_id: str
+    customer_id: Optional[str]
+    currency: str
+    amount: Decimal
+    unapplied: Decimal
+    credit: bool
+    reasons: List[str]
+
+
+@dataclass(frozen=True, repr=False)
+class FeeLine(_Record):
+    """Gross, fee and net of one payment."""
+
+    _repr_fields = ("external_id", "gross", "currency", "fee", "net")
+
+    payment_id: str
+    external_id: str
+    gross: Decimal
+    currency: str
+    settlement_amount: Optional[Decimal]
+    settlement_currency: Optional[str]
+    fx_rate: Optional[Decimal]
+    fee: Decimal
+    fee_details: List[FeeDetail]
+    net: Optional[Decimal]
+
+
+@dataclass(frozen=True, repr=False)
+class FeeTotals(_Record):
+    """Fee totals in one settlement currency, as the fee policy books them."""
+
+    gross: Decimal
+    fees: Decimal
+    net: Decimal
+    payments_booked: Decimal
+    fee_expense: Decimal
+
+
+@dataclass(frozen=True, repr=False)
+class FxLine(_Record):
+    """The FX difference of one allocation settled in another currency."""
+
+    _repr_fields = ("allocation_id", "amount", "currency", "settlement_currency", "difference")
+
+    allocation_id: str
+    payment_id: str
+    invoice_id: str
+    amount: Decimal
+    currency: str
+    settlement_currency: str
+    settlement_rate: Optional[Decimal]
+    settled: Decimal
+    invoice_date: Optional[_dt.date]
+    invoice_rate: Optional[Decimal]
+    at_invoice_rate: Optional[Decimal]
+    difference: Optional[Decimal]
+    note: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class CurrencyTotals(_Record):
+    """Totals in one currency; ``adds_up`` when both balances are zero."""
+
+    _repr_fields = ("payments_received", "allocated", "unapplied", "invoiced", "open", "adds_up")
+
+    payments_received: Decimal
+    allocated: Decimal
+    unapplied: Decimal
+    refunded: Decimal
+    disputed: Decimal
+    payments_balance: Decimal
+    invoiced: Decimal
+    paid: Decimal
+    written_off: Decimal
+    open: Decimal
+    invoices_balance: Decimal
+    adds_up: bool
+
+
+@dataclass(frozen=True, repr=False)
+class PayoutCheck(_Record):
+    """A payout against the balance transactions it settled."""
+
+    _repr_fields = ("external_id", "amount", "currency", "net_total", "difference")
+
+    payout_id: str
+    external_id: str
+    amount: Decimal
+    currency: str
+    balance_transactions: List[str]
+    missing: List[str]
+    net_total: Decimal
+    difference: Decimal
+
+
+@dataclass(frozen=True, repr=False)
+class PayoutDeposit(_Record):
+    """A payout matched to a bank deposit."""
+
+    _repr_fields = ("payout_external_id", "bank_line_id", "amount", "currency", "bank_date")
+
+    payout_id: str
+    payout_external_id: str
+    bank_line_id: str
+    amount: Decimal
+    currency: str
+    arrival_date: Optional[_dt.date]
+    bank_date: _dt.date
+    reason: str
+
+
+@dataclass(frozen=True, repr=False)
+class UnmatchedPayout(_Record):
+    """A payout with no bank deposit."""
+
+    _repr_fields = ("external_id", "amount", "currency", "arrival_date", "reason")
+
+    payout_id: str
+    external_id: str
+    amount: Decimal
+    currency: str
+    arrival_date: Optional[_dt.date]
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True, repr=False)
+class UnmatchedDeposit(_Record):
+    """A bank deposit no payout claimed."""
+
+    _repr_fields = ("bank_line_id", "date", "amount", "currency")
+
+    bank_line_id: str
+    date: _dt.date
+    amount: Decimal
+    currency: str
+    description: Optional[str]
+    reference: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class PayoutMatchReport(_Record):
+    """Payouts against bank deposits and balance transactions."""
+
+    _repr_fields = ("new_pairs",)
+
+    pairs: List[PayoutDeposit]
+    new_pairs: int
+    unmatched_payouts: List[UnmatchedPayout]
+    unmatched_deposits: List[UnmatchedDeposit]
+    checks: List[PayoutCheck]
+
+
+@dataclass(frozen=True, repr=False)
+class ReconcileReport(_Record):
+    """Everything one reconcile shows; ``to_rows()`` gives CSV rows with a ``section`` column."""
+
+    _repr_fields = ("adds_up",)
+
+    policy: Dict[str, Any]
+    allocations: List[AllocationLine]
+    write_offs: List[AllocationLine]
+    open_invoices: List[OpenInvoice]
+    unapplied: List[UnappliedPayment]
+    payouts: PayoutMatchReport
+    fees: List[FeeLine]
+    fee_totals: Dict[str, FeeTotals]
+    fx: List[FxLine]
+    totals: Dict[str, CurrencyTotals]
+    adds_up: bool
+    csv_rows: List[Dict[str, str]] = field(default_factory=list, compare=False)
+
+    def to_rows(self) -> List[Dict[str, str]]:
+        """Flat rows for ``csv.DictWriter`` (every row has every column)."""
+        keys: Dict[str, None] = {"section": None}
+        for row in self.csv_rows:
+            for k in row:
+                keys.setdefault(k, None)
+        return [{k: row.get(k, "") for k in keys} for row in self.csv_rows]
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    """``value`` (decoded engine JSON) as type ``tp``: the declared types drive it."""
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is Union:
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value) if inner else value
+    if origin in (list, List):
+        return [_convert(args[0], v) for v in value]
+    if origin in (dict, Dict):
+        return {k: _convert(args[1], v) for k, v in value.items()}
+    if tp is Decimal:
+        return Decimal(str(value))
+    if tp is _dt.datetime:
+        return _dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if tp is _dt.date:
+        return _dt.date.fromisoformat(str(value))
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return _enum(tp, value)
+    if dataclasses.is_dataclass(tp) and isinstance(value, dict):
+        return _build(tp, value)
+    return value
+
+
+def _build(cls: Any, data: Dict[str, Any]) -> Any:
+    """A record class from decoded engine JSON (conversion by declared field types)."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
 __all__ = [
+    "AllocationLine",
+    "CurrencyTotals",
+    "FeeLine",
+    "FeeTotals",
+    "FxLine",
+    "OpenInvoice",
+    "PayoutCheck",
+    "PayoutDeposit",
+    "PayoutMatchReport",
+    "ReconcileReport",
+    "UnappliedPayment",
+    "UnmatchedDeposit",
+    "UnmatchedPayout",
     "AccountInfo",
     "Action",
     "Address",

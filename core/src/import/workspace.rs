@@ -177,6 +177,12 @@ impl<'s> Workspace<'s> {
         Ok(self.st.cache.get(&(kind, id.to_string())).cloned().flatten())
     }
 
+    /// Records that no committed record of `kind` has this id (known from its
+    /// alias), so reading it costs no store query.
+    pub fn assume_absent(&mut self, kind: EntityKind, id: &str) {
+        self.st.cache.entry((kind, id.to_string())).or_insert(None);
+    }
+
     /// Plans an insert or replacement.
     pub fn put(&mut self, e: Entity) {
         let k = (e.kind(), e.id().to_string());

@@ -93,9 +93,12 @@ pub fn parse_amount(text: &str, decimal_comma: bool) -> Result<Decimal> {
         s.replace(',', "")
     };
     if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Err(CoreError::Invalid(format!("amount {text:?} is not a number")));
+        return Err(CoreError::Invalid(format!(
+            "amount {text:?} is not a number"
+        )));
     }
-    let v = Decimal::from_str(&s).map_err(|e| CoreError::Invalid(format!("amount {text:?}: {e}")))?;
+    let v =
+        Decimal::from_str(&s).map_err(|e| CoreError::Invalid(format!("amount {text:?}: {e}")))?;
     Ok(if neg { -v } else { v })
 }
 
@@ -119,7 +122,14 @@ pub fn assign_ids(lines: &mut [BankLine]) {
     }
 }
 
-fn line(account: Option<String>, date: NaiveDate, amount: Decimal, currency: Currency, description: Option<String>, reference: Option<String>) -> BankLine {
+fn line(
+    account: Option<String>,
+    date: NaiveDate,
+    amount: Decimal,
+    currency: Currency,
+    description: Option<String>,
+    reference: Option<String>,
+) -> BankLine {
     let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     BankLine {
         id: Id::new(),
@@ -135,22 +145,34 @@ fn line(account: Option<String>, date: NaiveDate, amount: Decimal, currency: Cur
 
 /// Parses a CSV statement with a header row.
 pub fn parse_csv(text: &str, m: &CsvMapping) -> Result<Vec<BankLine>> {
-    let delim = u8::try_from(m.delimiter).map_err(|_| CoreError::Invalid(format!("delimiter {:?} is not ASCII", m.delimiter)))?;
+    let delim = u8::try_from(m.delimiter)
+        .map_err(|_| CoreError::Invalid(format!("delimiter {:?} is not ASCII", m.delimiter)))?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let headers = rdr.headers().map_err(|e| bad("header", e.to_string()))?.clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name.trim()));
-    let need = |name: &str| col(name).ok_or_else(|| CoreError::Invalid(format!("CSV has no column {name:?}")));
+    let headers = rdr
+        .headers()
+        .map_err(|e| bad("header", e.to_string()))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+    };
+    let need = |name: &str| {
+        col(name).ok_or_else(|| CoreError::Invalid(format!("CSV has no column {name:?}")))
+    };
     let date_c = need(&m.date)?;
     let amount_c = need(&m.amount)?;
     let cur_c = m.currency.as_deref().and_then(col);
     let desc_c = m.description.as_deref().and_then(col);
     let ref_c = m.reference.as_deref().and_then(col);
     if cur_c.is_none() && m.default_currency.is_none() {
-        return Err(CoreError::Invalid("CSV has no currency column and the mapping no default currency".into()));
+        return Err(CoreError::Invalid(
+            "CSV has no currency column and the mapping no default currency".into(),
+        ));
     }
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -159,17 +181,35 @@ pub fn parse_csv(text: &str, m: &CsvMapping) -> Result<Vec<BankLine>> {
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::to_string).filter(|s| !s.is_empty());
+        let get = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::to_string)
+                .filter(|s| !s.is_empty())
+        };
         let date_s = get(Some(date_c)).ok_or_else(|| bad(&row, "no date".into()))?;
-        let date = NaiveDate::parse_from_str(&date_s, &m.date_format)
-            .map_err(|e| bad(&row, format!("date {date_s:?} does not match {:?}: {e}", m.date_format)))?;
+        let date = NaiveDate::parse_from_str(&date_s, &m.date_format).map_err(|e| {
+            bad(
+                &row,
+                format!("date {date_s:?} does not match {:?}: {e}", m.date_format),
+            )
+        })?;
         let amount_s = get(Some(amount_c)).ok_or_else(|| bad(&row, "no amount".into()))?;
-        let amount = parse_amount(&amount_s, m.decimal_comma).map_err(|e| bad(&row, e.to_string()))?;
+        let amount =
+            parse_amount(&amount_s, m.decimal_comma).map_err(|e| bad(&row, e.to_string()))?;
         let currency = match get(cur_c) {
             Some(c) => Currency::parse(&c).map_err(|e| bad(&row, e.to_string()))?,
-            None => m.default_currency.ok_or_else(|| bad(&row, "no currency".into()))?,
+            None => m
+                .default_currency
+                .ok_or_else(|| bad(&row, "no currency".into()))?,
         };
-        out.push(line(m.account.clone(), date, amount, currency, get(desc_c), get(ref_c)));
+        out.push(line(
+            m.account.clone(),
+            date,
+            amount,
+            currency,
+            get(desc_c),
+            get(ref_c),
+        ));
     }
     assign_ids(&mut out);
     Ok(out)
@@ -200,7 +240,6 @@ pub fn parse_camt053(xml: &str) -> Result<Vec<BankLine>> {
     use quick_xml::events::Event;
 
     let mut reader = Reader::from_str(xml);
-    reader.config_mut().trim_text(true);
     let mut path: Vec<String> = Vec::new();
     let mut text = String::new();
     let mut account: Option<String> = None;
@@ -234,7 +273,9 @@ pub fn parse_camt053(xml: &str) -> Result<Vec<BankLine>> {
                     text.push(c);
                 } else {
                     let name = r.decode().map_err(|e| err(&e))?;
-                    text.push_str(quick_xml::escape::resolve_predefined_entity(&name).unwrap_or(""));
+                    text.push_str(
+                        quick_xml::escape::resolve_predefined_entity(&name).unwrap_or(""),
+                    );
                 }
             }
             Event::End(_) => {
@@ -245,7 +286,9 @@ pub fn parse_camt053(xml: &str) -> Result<Vec<BankLine>> {
                 if in_acct {
                     match name.as_str() {
                         "IBAN" => account = Some(value.clone()),
-                        "Id" if parent == "Othr" && account.is_none() => account = Some(value.clone()),
+                        "Id" if parent == "Othr" && account.is_none() => {
+                            account = Some(value.clone())
+                        }
                         "Ccy" if parent == "Acct" => acct_ccy = Some(value.clone()),
                         _ => {}
                     }
@@ -261,7 +304,10 @@ pub fn parse_camt053(xml: &str) -> Result<Vec<BankLine>> {
                 let Some(en) = entry.as_mut() else { continue };
                 match (name.as_str(), parent) {
                     ("Amt", "Ntry") => {
-                        en.amount = Some(Decimal::from_str(&value).map_err(|e| err(&format!("amount {value:?}: {e}")))?)
+                        en.amount = Some(
+                            Decimal::from_str(&value)
+                                .map_err(|e| err(&format!("amount {value:?}: {e}")))?,
+                        )
                     }
                     ("CdtDbtInd", "Ntry") => en.credit = Some(value == "CRDT"),
                     ("Dt" | "DtTm", "BookgDt") => en.booked = Some(value),
@@ -284,11 +330,19 @@ pub fn parse_camt053(xml: &str) -> Result<Vec<BankLine>> {
     Ok(out)
 }
 
-fn finish_entry(en: Entry, account: &Option<String>, acct_ccy: &Option<String>) -> Result<Option<BankLine>> {
+fn finish_entry(
+    en: Entry,
+    account: &Option<String>,
+    acct_ccy: &Option<String>,
+) -> Result<Option<BankLine>> {
     if matches!(en.status.as_deref(), Some("PDNG" | "INFO")) {
         return Ok(None);
     }
-    let ref_id = en.svcr_ref.clone().or(en.ntry_ref.clone()).unwrap_or_default();
+    let ref_id = en
+        .svcr_ref
+        .clone()
+        .or(en.ntry_ref.clone())
+        .unwrap_or_default();
     let bad_entry = |r: &str| CoreError::InvalidRecord {
         object: "bank_line".into(),
         external_id: format!("camt.053 entry {ref_id}"),
@@ -296,16 +350,26 @@ fn finish_entry(en: Entry, account: &Option<String>, acct_ccy: &Option<String>) 
     };
     let amount = en.amount.ok_or_else(|| bad_entry("no amount"))?;
     let credit = en.credit.ok_or_else(|| bad_entry("no CdtDbtInd"))?;
-    let ccy = en.currency.or(acct_ccy.clone()).ok_or_else(|| bad_entry("no currency"))?;
+    let ccy = en
+        .currency
+        .or(acct_ccy.clone())
+        .ok_or_else(|| bad_entry("no currency"))?;
     let currency = Currency::parse(&ccy)?;
-    let date_s = en.booked.or(en.value).ok_or_else(|| bad_entry("no booking date"))?;
+    let date_s = en
+        .booked
+        .or(en.value)
+        .ok_or_else(|| bad_entry("no booking date"))?;
     let date = NaiveDate::parse_from_str(date_s.get(..10).unwrap_or(&date_s), "%Y-%m-%d")
         .map_err(|e| bad_entry(&format!("date {date_s:?}: {e}")))?;
     let mut desc: Vec<String> = en.addtl;
     desc.extend(en.ustrd);
     desc.dedup();
     let reference = en.svcr_ref.or(en.ntry_ref).or(en.e2e).or(en.creditor_ref);
-    let description = if desc.is_empty() { None } else { Some(desc.join(" ")) };
+    let description = if desc.is_empty() {
+        None
+    } else {
+        Some(desc.join(" "))
+    };
     Ok(Some(line(
         account.clone(),
         date,

@@ -9,16 +9,75 @@
 //! `amount_remaining`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rust_decimal::Decimal;
 
+use super::ReconcilePolicy;
 use super::claims::{InvoiceLookup, Misses, claims_with};
 use super::ledger;
 use super::policy_match::{OpenBook, PolicyFill, fill_detail};
-use super::ReconcilePolicy;
 use crate::error::Result;
 use crate::model::*;
 use crate::money::Currency;
+
+/// A small, fast, non-cryptographic hasher (FxHash) for the in-memory indexes:
+/// the keys are the host's own data.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// One allocation the bulk matcher decided (indexes into the input slices).
 #[derive(Clone, Debug, PartialEq)]
@@ -33,8 +92,6 @@ pub struct BulkMatch {
     pub strategy: MatchStrategy,
     /// Payment money or write-off.
     pub kind: AllocationKind,
-    /// The cascade's reason (empty for policy matches: rendered by [`BulkOutcome::allocations`]).
-    pub detail: String,
     /// Open amount of the invoice before this allocation.
     pub open_before: Decimal,
 }
@@ -53,21 +110,43 @@ pub struct BulkOutcome {
 impl BulkOutcome {
     /// Allocations decided by strategies 1-5.
     pub fn exact_key_count(&self) -> usize {
-        self.matches.iter().filter(|m| m.strategy.is_explicit()).count()
+        self.matches
+            .iter()
+            .filter(|m| m.strategy.is_explicit())
+            .count()
     }
 
     /// Full [`Allocation`] records (ids and readable reasons), as the
     /// store-backed path would write them.
-    pub fn allocations(&self, payments: &[Payment], invoices: &[Invoice]) -> Vec<Allocation> {
+    pub fn allocations(
+        &self,
+        payments: &[Payment],
+        invoices: &[Invoice],
+        policy: &ReconcilePolicy,
+    ) -> Vec<Allocation> {
+        let mut ix = BulkIndex::new(invoices).with_details(true);
         self.matches
             .iter()
             .map(|m| {
                 let p = &payments[m.payment as usize];
                 let inv = &invoices[m.invoice as usize];
                 let (id, detail) = if m.kind == AllocationKind::WriteOff {
-                    (ledger::write_off_id(&inv.id), format!("write-off of {} {} within tolerance", m.amount, inv.currency))
+                    (
+                        ledger::write_off_id(&inv.id),
+                        format!(
+                            "write-off of {} {} within tolerance",
+                            m.amount, inv.currency
+                        ),
+                    )
                 } else if m.strategy.is_explicit() {
-                    (ledger::allocation_id(&p.id, &inv.id, m.strategy), m.detail.clone())
+                    (
+                        ledger::allocation_id(&p.id, &inv.id, m.strategy),
+                        claims_with(&mut ix, p, policy, &mut Misses::ignore())
+                            .ok()
+                            .and_then(|c| c.into_iter().find(|c| c.invoice_id == m.invoice))
+                            .map(|c| c.detail)
+                            .unwrap_or_default(),
+                    )
                 } else {
                     let f = PolicyFill {
                         invoice: (),
@@ -76,7 +155,10 @@ impl BulkOutcome {
                         strategy: m.strategy,
                         write_off: Decimal::ZERO,
                     };
-                    (ledger::allocation_id(&p.id, &inv.id, m.strategy), fill_detail(&f, inv))
+                    (
+                        ledger::allocation_id(&p.id, &inv.id, m.strategy),
+                        fill_detail(&f, inv),
+                    )
                 };
                 Allocation {
                     id,
@@ -99,10 +181,11 @@ impl BulkOutcome {
 /// Hash indexes over invoices: by source id, number, payment intent and charge.
 pub struct BulkIndex<'a> {
     invoices: &'a [Invoice],
-    by_id: HashMap<&'a str, u32>,
-    by_number: HashMap<&'a str, u32>,
-    by_pi: HashMap<&'a str, Vec<u32>>,
-    by_charge: HashMap<&'a str, Vec<u32>>,
+    by_id: FxMap<&'a str, u32>,
+    by_number: FxMap<&'a str, u32>,
+    by_pi: FxMap<&'a str, Vec<u32>>,
+    by_charge: FxMap<&'a str, Vec<u32>>,
+    details: bool,
 }
 
 impl<'a> BulkIndex<'a> {
@@ -111,10 +194,11 @@ impl<'a> BulkIndex<'a> {
         let n = invoices.len();
         let mut ix = BulkIndex {
             invoices,
-            by_id: HashMap::with_capacity(n),
-            by_number: HashMap::with_capacity(n),
-            by_pi: HashMap::new(),
-            by_charge: HashMap::new(),
+            by_id: FxMap::with_capacity_and_hasher(n, Default::default()),
+            by_number: FxMap::with_capacity_and_hasher(n, Default::default()),
+            by_pi: FxMap::default(),
+            by_charge: FxMap::default(),
+            details: false,
         };
         for (i, inv) in invoices.iter().enumerate() {
             let i = i as u32;
@@ -131,20 +215,48 @@ impl<'a> BulkIndex<'a> {
         }
         ix
     }
+
+    /// Whether claims carry readable details (off by default; the bulk
+    /// matcher renders them only for [`BulkOutcome::allocations`]).
+    pub fn with_details(mut self, on: bool) -> Self {
+        self.details = on;
+        self
+    }
 }
 
 impl InvoiceLookup for BulkIndex<'_> {
     type Key = u32;
 
-    fn named(&mut self, _p: &Payment, name: &str) -> Result<Option<u32>> {
-        Ok(self.by_id.get(name).or_else(|| self.by_number.get(name)).copied())
+    fn details(&self) -> bool {
+        self.details
     }
 
-    fn sharing(&mut self, _p: &Payment, strategy: MatchStrategy, id: &str) -> Result<Vec<(u32, String)>> {
-        let map = if strategy == MatchStrategy::PaymentIntent { &self.by_pi } else { &self.by_charge };
+    fn named(&mut self, _p: &Payment, name: &str) -> Result<Option<u32>> {
+        Ok(self
+            .by_id
+            .get(name)
+            .or_else(|| self.by_number.get(name))
+            .copied())
+    }
+
+    fn sharing(
+        &mut self,
+        _p: &Payment,
+        strategy: MatchStrategy,
+        id: &str,
+    ) -> Result<Vec<(u32, String)>> {
+        let map = if strategy == MatchStrategy::PaymentIntent {
+            &self.by_pi
+        } else {
+            &self.by_charge
+        };
         Ok(map
             .get(id)
-            .map(|v| v.iter().map(|i| (*i, self.invoices[*i as usize].source.external_id.clone())).collect())
+            .map(|v| {
+                v.iter()
+                    .map(|i| (*i, self.invoices[*i as usize].source.external_id.clone()))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 }
@@ -153,7 +265,9 @@ fn canonical_order(payments: &[Payment]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..payments.len() as u32).collect();
     order.sort_unstable_by(|a, b| {
         let (x, y) = (&payments[*a as usize], &payments[*b as usize]);
-        x.received_at.cmp(&y.received_at).then_with(|| x.id.cmp(&y.id))
+        x.received_at
+            .cmp(&y.received_at)
+            .then_with(|| x.id.cmp(&y.id))
     });
     order
 }
@@ -161,22 +275,34 @@ fn canonical_order(payments: &[Payment]) -> Vec<u32> {
 fn start(payments: &[Payment], invoices: &[Invoice]) -> BulkOutcome {
     BulkOutcome {
         matches: Vec::new(),
-        payment_open: payments.iter().map(|p| ledger::payment_open(p, p.allocated)).collect(),
+        payment_open: payments
+            .iter()
+            .map(|p| ledger::payment_open(p, p.allocated))
+            .collect(),
         invoice_open: invoices.iter().map(|i| i.amount_remaining).collect(),
     }
 }
 
 /// Strategies 1-5 for every payment, in `(received_at, id)` order, then
 /// write-offs within tolerance on the invoices that received money.
-pub fn match_exact(payments: &[Payment], invoices: &[Invoice], policy: &ReconcilePolicy) -> Result<BulkOutcome> {
+pub fn match_exact(
+    payments: &[Payment],
+    invoices: &[Invoice],
+    policy: &ReconcilePolicy,
+) -> Result<BulkOutcome> {
     let mut out = start(payments, invoices);
     exact_pass(&mut out, payments, invoices, policy)?;
     Ok(out)
 }
 
-fn exact_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice], policy: &ReconcilePolicy) -> Result<()> {
+fn exact_pass(
+    out: &mut BulkOutcome,
+    payments: &[Payment],
+    invoices: &[Invoice],
+    policy: &ReconcilePolicy,
+) -> Result<()> {
     let mut ix = BulkIndex::new(invoices);
-    let mut last_match: HashMap<u32, usize> = HashMap::new();
+    let mut last_match: FxMap<u32, usize> = FxMap::default();
     for pi in canonical_order(payments) {
         let p = &payments[pi as usize];
         if out.payment_open[pi as usize] <= Decimal::ZERO {
@@ -202,7 +328,6 @@ fn exact_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice],
                 amount: amt,
                 strategy: cl.strategy,
                 kind: AllocationKind::Payment,
-                detail: cl.detail,
                 open_before: room,
             });
         }
@@ -219,7 +344,6 @@ fn exact_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice],
                 out.matches.push(BulkMatch {
                     kind: AllocationKind::WriteOff,
                     amount: left,
-                    detail: String::new(),
                     open_before: left,
                     ..last
                 });
@@ -232,22 +356,40 @@ fn exact_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice],
 /// Strategy 6 for every payment with unapplied money: per customer and
 /// currency, an [`OpenBook`] over its open invoices; payments in
 /// `(received_at, id)` order take from it.
-pub fn match_policy(payments: &[Payment], invoices: &[Invoice], policy: &ReconcilePolicy) -> BulkOutcome {
+pub fn match_policy(
+    payments: &[Payment],
+    invoices: &[Invoice],
+    policy: &ReconcilePolicy,
+) -> BulkOutcome {
     let mut out = start(payments, invoices);
     policy_pass(&mut out, payments, invoices, policy);
     out
 }
 
-fn policy_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice], policy: &ReconcilePolicy) {
-    let mut groups: HashMap<(&str, Currency), Vec<(u32, &Invoice, Decimal)>> = HashMap::new();
+fn policy_pass(
+    out: &mut BulkOutcome,
+    payments: &[Payment],
+    invoices: &[Invoice],
+    policy: &ReconcilePolicy,
+) {
+    type Group<'a> = Vec<(u32, &'a Invoice, Decimal)>;
+    let mut groups: FxMap<(&str, Currency), Group<'_>> = FxMap::default();
     for (i, inv) in invoices.iter().enumerate() {
         let open = out.invoice_open[i];
-        if let (Some(c), true) = (&inv.customer_id, open > Decimal::ZERO && ledger::policy_candidate(inv)) {
-            groups.entry((c.as_str(), inv.currency)).or_default().push((i as u32, inv, open));
+        if let (Some(c), true) = (
+            &inv.customer_id,
+            open > Decimal::ZERO && ledger::policy_candidate(inv),
+        ) {
+            groups
+                .entry((c.as_str(), inv.currency))
+                .or_default()
+                .push((i as u32, inv, open));
         }
     }
-    let mut books: HashMap<(&str, Currency), OpenBook<u32>> =
-        groups.into_iter().map(|(k, v)| (k, OpenBook::new(v))).collect();
+    let mut books: FxMap<(&str, Currency), OpenBook<u32>> = groups
+        .into_iter()
+        .map(|(k, v)| (k, OpenBook::new(v)))
+        .collect();
     for pi in canonical_order(payments) {
         let p = &payments[pi as usize];
         let left = out.payment_open[pi as usize];
@@ -255,8 +397,12 @@ fn policy_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice]
             continue;
         }
         let Some(c) = &p.customer_id else { continue };
-        let Some(book) = books.get_mut(&(c.as_str(), p.currency)) else { continue };
-        let Ok(fills) = book.take(left, policy) else { continue };
+        let Some(book) = books.get_mut(&(c.as_str(), p.currency)) else {
+            continue;
+        };
+        let Ok(fills) = book.take(left, policy) else {
+            continue;
+        };
         for f in fills {
             out.payment_open[pi as usize] -= f.amount;
             out.invoice_open[f.invoice as usize] = f.open_before - f.amount - f.write_off;
@@ -266,7 +412,6 @@ fn policy_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice]
                 amount: f.amount,
                 strategy: f.strategy,
                 kind: AllocationKind::Payment,
-                detail: String::new(),
                 open_before: f.open_before,
             });
             if f.write_off > Decimal::ZERO {
@@ -276,7 +421,6 @@ fn policy_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice]
                     amount: f.write_off,
                     strategy: f.strategy,
                     kind: AllocationKind::WriteOff,
-                    detail: String::new(),
                     open_before: f.open_before - f.amount,
                 });
             }
@@ -285,9 +429,200 @@ fn policy_pass(out: &mut BulkOutcome, payments: &[Payment], invoices: &[Invoice]
 }
 
 /// The whole cascade: strategies 1-5, then policy matching for what is left.
-pub fn reconcile(payments: &[Payment], invoices: &[Invoice], policy: &ReconcilePolicy) -> Result<BulkOutcome> {
+pub fn reconcile(
+    payments: &[Payment],
+    invoices: &[Invoice],
+    policy: &ReconcilePolicy,
+) -> Result<BulkOutcome> {
     let mut out = start(payments, invoices);
     exact_pass(&mut out, payments, invoices, policy)?;
     policy_pass(&mut out, payments, invoices, policy);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceRef;
+    use chrono::{TimeZone, Utc};
+    use rust_decimal_macros::dec;
+
+    fn inv(i: usize, cus: &str, total: Decimal, day: i64) -> Invoice {
+        let t = Utc.timestamp_opt(1_735_689_600 + day * 86_400, 0).single();
+        Invoice {
+            id: format!("inv_{i}"),
+            source: SourceRef::new("stripe", "acct", "invoice", &format!("in_{i}")),
+            customer_id: Some(cus.into()),
+            customer_ref: None,
+            subscription_id: None,
+            subscription_ref: None,
+            number: Some(format!("N-{i}")),
+            status: InvoiceStatus::Open,
+            currency: Currency::USD,
+            subtotal: total,
+            discount: Decimal::ZERO,
+            tax: Decimal::ZERO,
+            total,
+            amount_due: total,
+            amount_paid: Decimal::ZERO,
+            amount_remaining: total,
+            amount_written_off: Decimal::ZERO,
+            source_amount_paid: Decimal::ZERO,
+            issued_at: t,
+            due_date: t,
+            paid_at: None,
+            lines: Vec::new(),
+            payment_refs: PaymentRefs::default(),
+            metadata: Default::default(),
+        }
+    }
+
+    fn pay(j: usize, cus: &str, amount: Decimal, day: i64) -> Payment {
+        Payment {
+            id: format!("pay_{j}"),
+            source: SourceRef::new("stripe", "acct", "charge", &format!("ch_{j}")),
+            customer_id: Some(cus.into()),
+            customer_ref: None,
+            refs: PaymentRefs::default(),
+            links: PaymentLinks::default(),
+            status: PaymentStatus::Succeeded,
+            amount,
+            currency: Currency::USD,
+            settlement_amount: None,
+            settlement_currency: None,
+            fx_rate: None,
+            fee: Decimal::ZERO,
+            fee_details: Vec::new(),
+            net: None,
+            method: None,
+            received_at: Utc.timestamp_opt(1_735_689_600 + day * 86_400, 0).single(),
+            refunded: Decimal::ZERO,
+            disputed: Decimal::ZERO,
+            allocated: Decimal::ZERO,
+            unapplied: amount,
+            unapplied_reasons: Vec::new(),
+            description: None,
+            metadata: Default::default(),
+        }
+    }
+
+    #[test]
+    fn bulk_runs_the_same_cascade_and_policy() {
+        let invoices = vec![
+            inv(0, "c1", dec!(50), 1),
+            inv(1, "c1", dec!(120), 5),
+            inv(2, "c2", dec!(30), 1),
+            inv(3, "c1", dec!(80), 9),
+        ];
+        let mut linked = pay(0, "c1", dec!(80), 2);
+        linked.links.invoices = vec!["in_3".into()];
+        let mut meta = pay(1, "c2", dec!(30), 3);
+        meta.metadata.insert("invoice".into(), "N-2".into());
+        let payments = vec![
+            linked,
+            meta,
+            pay(2, "c1", dec!(120), 4),
+            pay(3, "c1", dec!(70), 6),
+            pay(4, "c2", dec!(5), 7),
+        ];
+        let out = reconcile(&payments, &invoices, &ReconcilePolicy::default()).unwrap();
+        let got: Vec<(u32, u32, Decimal, MatchStrategy)> = out
+            .matches
+            .iter()
+            .map(|m| (m.payment, m.invoice, m.amount, m.strategy))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, 3, dec!(80), MatchStrategy::ExplicitLink),
+                (1, 2, dec!(30), MatchStrategy::Metadata),
+                (2, 1, dec!(120), MatchStrategy::ExactAmount),
+                (3, 0, dec!(50), MatchStrategy::OldestFirst),
+            ]
+        );
+        assert_eq!(out.exact_key_count(), 2);
+        assert_eq!(out.payment_open[3], dec!(20), "overpayment stays as credit");
+        assert_eq!(
+            out.payment_open[4],
+            dec!(5),
+            "never moved to another customer's invoice"
+        );
+        let allocs = out.allocations(&payments, &invoices, &ReconcilePolicy::default());
+        assert_eq!(allocs[0].reason.detail, "charge ch_0 names invoice in_3");
+        assert!(
+            allocs[3]
+                .reason
+                .detail
+                .starts_with("policy oldest_first: 50 USD to invoice in_0"),
+            "{}",
+            allocs[3].reason.detail
+        );
+    }
+
+    #[test]
+    fn open_book_exact_newest_and_write_off() {
+        let invoices = [
+            inv(0, "c", dec!(50), 1),
+            inv(1, "c", dec!(40), 2),
+            inv(2, "c", dec!(100), 3),
+        ];
+        let mut book = OpenBook::new(
+            invoices
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i, v, v.total))
+                .collect(),
+        );
+        let mut policy = ReconcilePolicy {
+            order: crate::reconcile::AllocationOrder::NewestFirst,
+            ..ReconcilePolicy::default()
+        };
+        let f = book.take(dec!(40), &policy).unwrap();
+        assert_eq!(
+            (f[0].invoice, f[0].strategy),
+            (1, MatchStrategy::ExactAmount)
+        );
+        policy.write_off_abs = dec!(1);
+        let f = book.take(dec!(99.5), &policy).unwrap();
+        assert_eq!(
+            (f[0].invoice, f[0].amount, f[0].write_off),
+            (2, dec!(99.5), dec!(0.5))
+        );
+        policy.order = crate::reconcile::AllocationOrder::LeaveUnapplied;
+        assert_eq!(
+            book.take(dec!(10), &policy),
+            Err(crate::reconcile::policy_match::PolicyMiss::LeaveUnapplied)
+        );
+        let f = book.take(dec!(50), &policy).unwrap();
+        assert_eq!(f[0].strategy, MatchStrategy::ExactAmount);
+        assert!(book.is_empty());
+        assert_eq!(
+            book.take(dec!(1), &policy),
+            Err(crate::reconcile::policy_match::PolicyMiss::NothingOpen)
+        );
+    }
+
+    #[test]
+    fn business_days_skip_weekends() {
+        use crate::reconcile::payouts::business_days_between;
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            business_days_between(d("2025-01-03"), d("2025-01-06")),
+            1,
+            "Fri -> Mon"
+        );
+        assert_eq!(business_days_between(d("2025-01-06"), d("2025-01-03")), 1);
+        assert_eq!(business_days_between(d("2025-01-03"), d("2025-01-03")), 0);
+        assert_eq!(business_days_between(d("2025-01-01"), d("2025-01-15")), 10);
+    }
+
+    #[test]
+    fn amounts_parse_exactly() {
+        use crate::reconcile::bank::parse_amount;
+        assert_eq!(parse_amount("1.234,56", true).unwrap(), dec!(1234.56));
+        assert_eq!(parse_amount("1,234.56", false).unwrap(), dec!(1234.56));
+        assert_eq!(parse_amount("(12.00)", false).unwrap(), dec!(-12.00));
+        assert_eq!(parse_amount("12,00-", true).unwrap(), dec!(-12.00));
+        assert!(parse_amount("12a", false).is_err());
+    }
 }

@@ -41,7 +41,18 @@ pub trait InvoiceLookup {
     /// Invoices naming the payment's payment intent (`strategy` is
     /// [`MatchStrategy::PaymentIntent`]) or charge ([`MatchStrategy::Charge`]),
     /// each with its source id.
-    fn sharing(&mut self, p: &Payment, strategy: MatchStrategy, id: &str) -> Result<Vec<(Self::Key, String)>>;
+    fn sharing(
+        &mut self,
+        p: &Payment,
+        strategy: MatchStrategy,
+        id: &str,
+    ) -> Result<Vec<(Self::Key, String)>>;
+
+    /// Whether claims carry their readable detail (the bulk matcher renders
+    /// details only for the allocations it materializes).
+    fn details(&self) -> bool {
+        true
+    }
 }
 
 /// Reasons each strategy gave for naming nothing; collected only when asked
@@ -83,7 +94,12 @@ impl InvoiceLookup for WorkspaceLookup<'_, '_> {
         Ok(find_invoice(self.0, p, name)?.map(|i| i.id))
     }
 
-    fn sharing(&mut self, p: &Payment, strategy: MatchStrategy, id: &str) -> Result<Vec<(Id, String)>> {
+    fn sharing(
+        &mut self,
+        p: &Payment,
+        strategy: MatchStrategy,
+        id: &str,
+    ) -> Result<Vec<(Id, String)>> {
         let key = match strategy {
             MatchStrategy::PaymentIntent => keys::invoice_by_payment_intent(&p.source, id),
             _ => keys::invoice_by_charge(&p.source, id),
@@ -99,7 +115,11 @@ impl InvoiceLookup for WorkspaceLookup<'_, '_> {
 }
 
 /// Looks an invoice up by source id or, failing that, by number.
-pub(crate) fn find_invoice(ws: &mut Workspace<'_>, p: &Payment, name: &str) -> Result<Option<Invoice>> {
+pub(crate) fn find_invoice(
+    ws: &mut Workspace<'_>,
+    p: &Payment,
+    name: &str,
+) -> Result<Option<Invoice>> {
     let by_id = p.source.sibling("invoice", name);
     let mut ids = ws.resolve_kind(&by_id, EntityKind::Invoice)?;
     if ids.is_empty() {
@@ -133,7 +153,11 @@ pub fn metadata_invoice_names(p: &Payment, policy: &ReconcilePolicy) -> Vec<Stri
 /// Every invoice the payment names, strategy by strategy; the first strategy
 /// that names an invoice decides it. Also returns a reason for each strategy
 /// that named nothing, for the unapplied report.
-pub fn claims(ws: &mut Workspace<'_>, p: &Payment, policy: &ReconcilePolicy) -> Result<(Vec<Claim>, Vec<String>)> {
+pub fn claims(
+    ws: &mut Workspace<'_>,
+    p: &Payment,
+    policy: &ReconcilePolicy,
+) -> Result<(Vec<Claim>, Vec<String>)> {
     let mut misses = Misses::collect();
     let out = claims_with(&mut WorkspaceLookup(ws), p, policy, &mut misses)?;
     Ok((out, misses.into_vec()))
@@ -147,12 +171,17 @@ pub fn claims_with<L: InvoiceLookup>(
     misses: &mut Misses,
 ) -> Result<Vec<ClaimOf<L::Key>>> {
     let mut out: Vec<ClaimOf<L::Key>> = Vec::new();
-    let push = |out: &mut Vec<ClaimOf<L::Key>>, key: L::Key, strategy, detail: &dyn Fn() -> String, cap| {
+    let want = lookup.details();
+    let push = |out: &mut Vec<ClaimOf<L::Key>>,
+                key: L::Key,
+                strategy,
+                detail: &dyn Fn() -> String,
+                cap| {
         if !out.iter().any(|c| c.invoice_id == key) {
             out.push(ClaimOf {
                 invoice_id: key,
                 strategy,
-                detail: detail(),
+                detail: if want { detail() } else { String::new() },
                 cap,
             });
         }
@@ -164,9 +193,16 @@ pub fn claims_with<L: InvoiceLookup>(
             let cap = p.links.invoice_amounts.get(name).copied();
             let via = || {
                 if p.refs.invoice_payments.is_empty() {
-                    format!("{} {} names invoice {}", p.source.object, p.source.external_id, name)
+                    format!(
+                        "{} {} names invoice {}",
+                        p.source.object, p.source.external_id, name
+                    )
                 } else {
-                    format!("invoice payment {} links invoice {}", p.refs.invoice_payments.join(","), name)
+                    format!(
+                        "invoice payment {} links invoice {}",
+                        p.refs.invoice_payments.join(","),
+                        name
+                    )
                 }
             };
             push(&mut out, key, MatchStrategy::ExplicitLink, &via, cap);
@@ -180,7 +216,11 @@ pub fn claims_with<L: InvoiceLookup>(
 
     // 2. payment intent shared with an invoice; 3. charge shared with an invoice.
     let shared = [
-        (p.refs.payment_intent.as_deref(), MatchStrategy::PaymentIntent, "payment intent"),
+        (
+            p.refs.payment_intent.as_deref(),
+            MatchStrategy::PaymentIntent,
+            "payment intent",
+        ),
         (p.refs.charge.as_deref(), MatchStrategy::Charge, "charge"),
     ];
     for (id, strategy, label) in shared {
@@ -193,14 +233,23 @@ pub fn claims_with<L: InvoiceLookup>(
             misses.add(|| format!("{label}: no invoice names {id}"));
         }
         for (key, ext) in found {
-            push(&mut out, key, strategy, &|| format!("invoice {ext} names {label} {id}"), None);
+            push(
+                &mut out,
+                key,
+                strategy,
+                &|| format!("invoice {ext} names {label} {id}"),
+                None,
+            );
         }
     }
 
     // 4. checkout session: its invoice, or client_reference_id naming one.
     let cs_names = [
         (p.links.checkout_invoice.as_deref(), "invoice"),
-        (p.links.client_reference_id.as_deref(), "client_reference_id"),
+        (
+            p.links.client_reference_id.as_deref(),
+            "client_reference_id",
+        ),
     ];
     if cs_names.iter().all(|(n, _)| n.is_none()) {
         misses.add(|| "checkout session: none, or it names no invoice".into());

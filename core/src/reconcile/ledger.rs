@@ -18,7 +18,10 @@ pub fn allocation_id(payment_id: &str, invoice_id: &str, strategy: MatchStrategy
 
 /// Books id of an invoice's write-off allocation.
 pub fn write_off_id(invoice_id: &str) -> Id {
-    derive_id(EntityKind::Allocation.id_prefix(), &format!("{invoice_id}|write_off"))
+    derive_id(
+        EntityKind::Allocation.id_prefix(),
+        &format!("{invoice_id}|write_off"),
+    )
 }
 
 /// Whether the policy has any write-off tolerance.
@@ -58,7 +61,9 @@ pub fn set_payment_totals(p: &mut Payment, allocated: Decimal) {
 /// Why an invoice cannot receive money from this payment, if it cannot
 /// (status, void/draft in the source, currency).
 pub fn claim_rejection(inv: &Invoice, p: &Payment) -> Option<String> {
-    if !inv.status.accepts_payments() || matches!(inv.source.status.as_deref(), Some("void" | "draft")) {
+    if !inv.status.accepts_payments()
+        || matches!(inv.source.status.as_deref(), Some("void" | "draft"))
+    {
         return Some(format!(
             "invoice {} is {}",
             inv.source.external_id,
@@ -86,11 +91,18 @@ pub fn policy_candidate(inv: &Invoice) -> bool {
 /// How much a claim allocates: the payment's available amount, capped by the
 /// claim's cap (an invoice payment's `amount_paid`) and the invoice's room.
 pub fn claim_amount(avail: Decimal, cap: Option<Decimal>, room: Decimal) -> Decimal {
-    cap.map_or(avail, |c| c.min(avail)).min(room).max(Decimal::ZERO)
+    cap.map_or(avail, |c| c.min(avail))
+        .min(room)
+        .max(Decimal::ZERO)
 }
 
 /// Sets an invoice's books status and paid/remaining amounts.
-pub fn derive_invoice_totals(inv: &mut Invoice, paid: Decimal, written_off: Decimal, rules: &SettleRules) {
+pub fn derive_invoice_totals(
+    inv: &mut Invoice,
+    paid: Decimal,
+    written_off: Decimal,
+    rules: &SettleRules,
+) {
     let source = inv.source.status.as_deref().unwrap_or("open");
     inv.amount_written_off = written_off;
     if rules.paid == PaidInvoices::MarkPaidOnly && source == "paid" {
@@ -105,7 +117,9 @@ pub fn derive_invoice_totals(inv: &mut Invoice, paid: Decimal, written_off: Deci
         "draft" => InvoiceStatus::Draft,
         "void" => InvoiceStatus::Void,
         _ if inv.amount_remaining.is_zero()
-            && (paid > Decimal::ZERO || inv.amount_due.is_zero() || written_off > Decimal::ZERO) =>
+            && (paid > Decimal::ZERO
+                || inv.amount_due.is_zero()
+                || written_off > Decimal::ZERO) =>
         {
             InvoiceStatus::Paid
         }

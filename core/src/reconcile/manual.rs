@@ -76,7 +76,12 @@ fn sums(ws: &mut Workspace<'_>, pid: &str, iid: &str) -> Result<(Decimal, (Decim
 }
 
 /// Recomputes a payment's and an invoice's derived fields from their allocations.
-fn refresh(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, mut p: Payment, mut inv: Invoice) -> Result<()> {
+fn refresh(
+    ws: &mut Workspace<'_>,
+    policy: &ReconcilePolicy,
+    mut p: Payment,
+    mut inv: Invoice,
+) -> Result<()> {
     let (allocated, (paid, written)) = sums(ws, &p.id, &inv.id)?;
     let before = p.clone();
     ledger::set_payment_totals(&mut p, allocated);
@@ -95,10 +100,15 @@ fn refresh(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, mut p: Payment, mut
 }
 
 fn audit(at: DateTime<Utc>, note: &str, key: &str) -> ImportRun {
-    let mut totals = Counts::default();
-    totals.updated = 1;
+    let totals = Counts {
+        updated: 1,
+        ..Counts::default()
+    };
     ImportRun {
-        id: derive_id(EntityKind::ImportRun.id_prefix(), &format!("manual/{key}/{}", at.timestamp_nanos_opt().unwrap_or(0))),
+        id: derive_id(
+            EntityKind::ImportRun.id_prefix(),
+            &format!("manual/{key}/{}", at.timestamp_nanos_opt().unwrap_or(0)),
+        ),
         plan_hash: String::new(),
         source: "books:manual".into(),
         mode: "manual".into(),
@@ -118,7 +128,11 @@ fn audit(at: DateTime<Utc>, note: &str, key: &str) -> ImportRun {
 /// Rejected with [`CoreError::Allocation`] when the amount is not positive, the
 /// currencies differ, the invoice does not accept payments, or the amount
 /// exceeds the payment's unapplied amount or the invoice's open amount.
-pub fn allocate(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, req: &AllocateRequest) -> Result<ManualOutcome> {
+pub fn allocate(
+    ws: &mut Workspace<'_>,
+    policy: &ReconcilePolicy,
+    req: &AllocateRequest,
+) -> Result<ManualOutcome> {
     let p = payment(ws, &req.payment_id)?;
     let inv = invoice(ws, &req.invoice_id)?;
     let reject = |m: String| Err(CoreError::Allocation(m));
@@ -131,8 +145,14 @@ pub fn allocate(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, req: &Allocate
             p.source.external_id, p.currency, inv.source.external_id, inv.currency
         ));
     }
-    if !inv.status.accepts_payments() || matches!(inv.source.status.as_deref(), Some("void" | "draft")) {
-        return reject(format!("invoice {} is {} and accepts no payments", inv.source.external_id, inv.status.as_str()));
+    if !inv.status.accepts_payments()
+        || matches!(inv.source.status.as_deref(), Some("void" | "draft"))
+    {
+        return reject(format!(
+            "invoice {} is {} and accepts no payments",
+            inv.source.external_id,
+            inv.status.as_str()
+        ));
     }
     let (allocated, (paid, written)) = sums(ws, &p.id, &inv.id)?;
     let unapplied = ledger::payment_open(&p, allocated);
@@ -189,7 +209,12 @@ pub fn allocate(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, req: &Allocate
 /// Removes one allocation (any strategy) and recomputes the payment's and the
 /// invoice's derived fields. A source-driven allocation (strategies 1-5) comes
 /// back when a later import touches its payment: the source still links them.
-pub fn unallocate(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, allocation_id: &str, at: DateTime<Utc>) -> Result<ManualOutcome> {
+pub fn unallocate(
+    ws: &mut Workspace<'_>,
+    policy: &ReconcilePolicy,
+    allocation_id: &str,
+    at: DateTime<Utc>,
+) -> Result<ManualOutcome> {
     let a = match ws.get(EntityKind::Allocation, allocation_id)? {
         Some(Entity::Allocation(a)) => a,
         _ => return Err(CoreError::NotFound(format!("allocation {allocation_id}"))),
@@ -207,7 +232,9 @@ pub fn unallocate(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, allocation_i
         inv.source.external_id
     );
     if a.reason.strategy.is_explicit() {
-        note.push_str("; the source links them, so the next import touching the payment restores it");
+        note.push_str(
+            "; the source links them, so the next import touching the payment restores it",
+        );
     }
     refresh(ws, policy, p, inv)?;
     Ok(ManualOutcome {

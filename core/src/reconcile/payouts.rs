@@ -138,8 +138,7 @@ pub fn names_payout(line: &BankLine, p: &Payout) -> bool {
     .to_lowercase();
     let id = p.source.external_id.to_lowercase();
     (!id.is_empty() && hay.contains(&id))
-        || p
-            .statement_descriptor
+        || p.statement_descriptor
             .as_deref()
             .map(|s| s.trim().to_lowercase())
             .is_some_and(|s| !s.is_empty() && hay.contains(&s))
@@ -150,7 +149,11 @@ pub fn names_payout(line: &BankLine, p: &Payout) -> bool {
 /// business days of the arrival date. Deposits naming the payout win, then
 /// the closest date, then the bank line id, then the payout id. Payouts and
 /// lines already paired (consistently) are left out.
-pub fn plan_deposits(payouts: &[Payout], lines: &[BankLine], policy: &ReconcilePolicy) -> Vec<(usize, usize, String)> {
+pub fn plan_deposits(
+    payouts: &[Payout],
+    lines: &[BankLine],
+    policy: &ReconcilePolicy,
+) -> Vec<(usize, usize, String)> {
     let line_by_id: HashMap<&str, &BankLine> = lines.iter().map(|l| (l.id.as_str(), l)).collect();
     let paired = |p: &Payout| {
         p.deposit_id
@@ -158,7 +161,11 @@ pub fn plan_deposits(payouts: &[Payout], lines: &[BankLine], policy: &ReconcileP
             .and_then(|d| line_by_id.get(d))
             .is_some_and(|l| l.payout_id.as_ref() == Some(&p.id))
     };
-    let taken_lines: BTreeSet<&Id> = payouts.iter().filter(|p| paired(p)).filter_map(|p| p.deposit_id.as_ref()).collect();
+    let taken_lines: BTreeSet<&Id> = payouts
+        .iter()
+        .filter(|p| paired(p))
+        .filter_map(|p| p.deposit_id.as_ref())
+        .collect();
     let mut by_amount: HashMap<(Currency, Decimal), Vec<usize>> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
         if l.amount > Decimal::ZERO && !taken_lines.contains(&l.id) {
@@ -167,11 +174,17 @@ pub fn plan_deposits(payouts: &[Payout], lines: &[BankLine], policy: &ReconcileP
     }
     let mut cands: Vec<(bool, u32, i64, &str, &str, usize, usize)> = Vec::new();
     for (pi, p) in payouts.iter().enumerate() {
-        let Some(arrival) = p.arrival_date else { continue };
+        let Some(arrival) = p.arrival_date else {
+            continue;
+        };
         if !payout_live(p) || paired(p) {
             continue;
         }
-        for &li in by_amount.get(&(p.currency, p.amount)).map(Vec::as_slice).unwrap_or(&[]) {
+        for &li in by_amount
+            .get(&(p.currency, p.amount))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
             let l = &lines[li];
             let bd = business_days_between(arrival, l.date);
             if bd > policy.deposit_window_days {
@@ -194,7 +207,11 @@ pub fn plan_deposits(payouts: &[Payout], lines: &[BankLine], policy: &ReconcileP
         let p = &payouts[pi];
         let why = format!(
             "{} {} {}, booked {bd} business day(s) from arrival",
-            if no_name { "same amount" } else { "names the payout; same amount" },
+            if no_name {
+                "same amount"
+            } else {
+                "names the payout; same amount"
+            },
             p.amount,
             p.currency,
         );
@@ -208,12 +225,18 @@ pub fn plan_deposits(payouts: &[Payout], lines: &[BankLine], policy: &ReconcileP
 /// transaction (type `payout`) is left out of the sum.
 pub fn check_payout(ws: &mut Workspace<'_>, p: &Payout) -> Result<PayoutCheck> {
     let mut ids: BTreeSet<Id> = ws
-        .resolve_kind(&keys::bt_by_payout(&p.source, &p.source.external_id), EntityKind::BalanceTransaction)?
+        .resolve_kind(
+            &keys::bt_by_payout(&p.source, &p.source.external_id),
+            EntityKind::BalanceTransaction,
+        )?
         .into_iter()
         .collect();
     let mut missing = Vec::new();
     for t in &p.balance_transaction_ids {
-        let found = ws.resolve_kind(&p.source.sibling("balance_transaction", t), EntityKind::BalanceTransaction)?;
+        let found = ws.resolve_kind(
+            &p.source.sibling("balance_transaction", t),
+            EntityKind::BalanceTransaction,
+        )?;
         if found.is_empty() {
             missing.push(t.clone());
         }
@@ -223,7 +246,8 @@ pub fn check_payout(ws: &mut Workspace<'_>, p: &Payout) -> Result<PayoutCheck> {
     let mut bts = Vec::new();
     for id in ids {
         if let Some(Entity::BalanceTransaction(bt)) = ws.get(EntityKind::BalanceTransaction, &id)? {
-            let own = bt.kind == "payout" && bt.source_object.as_deref() == Some(p.source.external_id.as_str());
+            let own = bt.kind == "payout"
+                && bt.source_object.as_deref() == Some(p.source.external_id.as_str());
             if own {
                 continue;
             }
@@ -246,16 +270,28 @@ pub fn check_payout(ws: &mut Workspace<'_>, p: &Payout) -> Result<PayoutCheck> {
 
 /// The payouts and deposits as the books hold them: pairs, the unmatched of
 /// each, and each payout's balance-transaction check. Changes nothing.
-pub fn payout_state(ws: &mut Workspace<'_>, payouts: &[Payout], lines: &[BankLine], policy: &ReconcilePolicy) -> Result<PayoutMatchReport> {
+pub fn payout_state(
+    ws: &mut Workspace<'_>,
+    payouts: &[Payout],
+    lines: &[BankLine],
+    policy: &ReconcilePolicy,
+) -> Result<PayoutMatchReport> {
     let by_id: HashMap<&str, &BankLine> = lines.iter().map(|l| (l.id.as_str(), l)).collect();
     let mut out = PayoutMatchReport::default();
     let mut claimed: BTreeSet<&str> = BTreeSet::new();
     for p in payouts {
         out.checks.push(check_payout(ws, p)?);
-        let line = p.deposit_id.as_deref().and_then(|d| by_id.get(d)).filter(|l| l.payout_id.as_deref() == Some(p.id.as_str()));
+        let line = p
+            .deposit_id
+            .as_deref()
+            .and_then(|d| by_id.get(d))
+            .filter(|l| l.payout_id.as_deref() == Some(p.id.as_str()));
         if let Some(l) = line {
             claimed.insert(&l.id);
-            let bd = p.arrival_date.map(|a| business_days_between(a, l.date)).unwrap_or(0);
+            let bd = p
+                .arrival_date
+                .map(|a| business_days_between(a, l.date))
+                .unwrap_or(0);
             out.pairs.push(PayoutDeposit {
                 payout_id: p.id.clone(),
                 payout_external_id: p.source.external_id.clone(),
@@ -266,7 +302,11 @@ pub fn payout_state(ws: &mut Workspace<'_>, payouts: &[Payout], lines: &[BankLin
                 bank_date: l.date,
                 reason: format!(
                     "{} {} {}, booked {bd} business day(s) from arrival",
-                    if names_payout(l, p) { "names the payout; same amount" } else { "same amount" },
+                    if names_payout(l, p) {
+                        "names the payout; same amount"
+                    } else {
+                        "same amount"
+                    },
                     p.amount,
                     p.currency
                 ),
@@ -314,19 +354,34 @@ pub fn payout_state(ws: &mut Workspace<'_>, payouts: &[Payout], lines: &[BankLin
 /// Matches payouts to deposits (see [`plan_deposits`]), planning
 /// `payout.deposit_id` and `bank_line.payout_id` in the workspace; clears
 /// half-made links. Returns the resulting state.
-pub fn match_payouts(ws: &mut Workspace<'_>, payouts: &[Payout], lines: &[BankLine], policy: &ReconcilePolicy) -> Result<PayoutMatchReport> {
+pub fn match_payouts(
+    ws: &mut Workspace<'_>,
+    payouts: &[Payout],
+    lines: &[BankLine],
+    policy: &ReconcilePolicy,
+) -> Result<PayoutMatchReport> {
     let mut payouts = payouts.to_vec();
     let mut lines = lines.to_vec();
     payouts.sort_by(|a, b| a.id.cmp(&b.id));
     lines.sort_by(|a, b| a.id.cmp(&b.id));
     // Clear links that are not mutual.
-    let line_ids: HashMap<Id, usize> = lines.iter().enumerate().map(|(i, l)| (l.id.clone(), i)).collect();
-    let payout_ids: HashMap<Id, usize> = payouts.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
+    let line_ids: HashMap<Id, usize> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.id.clone(), i))
+        .collect();
+    let payout_ids: HashMap<Id, usize> = payouts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
     let mut dirty_p = BTreeSet::new();
     let mut dirty_l = BTreeSet::new();
     for (i, p) in payouts.iter_mut().enumerate() {
         if let Some(d) = &p.deposit_id {
-            let ok = line_ids.get(d).is_some_and(|li| lines[*li].payout_id.as_ref() == Some(&p.id));
+            let ok = line_ids
+                .get(d)
+                .is_some_and(|li| lines[*li].payout_id.as_ref() == Some(&p.id));
             if !ok {
                 p.deposit_id = None;
                 dirty_p.insert(i);
@@ -335,7 +390,9 @@ pub fn match_payouts(ws: &mut Workspace<'_>, payouts: &[Payout], lines: &[BankLi
     }
     for (i, l) in lines.iter_mut().enumerate() {
         if let Some(pid) = &l.payout_id {
-            let ok = payout_ids.get(pid).is_some_and(|pi| payouts[*pi].deposit_id.as_ref() == Some(&l.id));
+            let ok = payout_ids
+                .get(pid)
+                .is_some_and(|pi| payouts[*pi].deposit_id.as_ref() == Some(&l.id));
             if !ok {
                 l.payout_id = None;
                 dirty_l.insert(i);

@@ -53,17 +53,32 @@ pub struct OpenBook<K> {
     keys: Vec<K>,
     open: Vec<Decimal>,
     totals: Vec<Decimal>,
-    by_amount: HashMap<Decimal, BinaryHeap<Reverse<usize>>>,
+    by_amount: super::bulk::FxMap<Decimal, BinaryHeap<Reverse<usize>>>,
     front: usize,
     back: usize,
     live: usize,
 }
 
+/// Sort rank of an invoice: undated last, due date (or issue date), issue date, source id, books id.
+type Rank<'a> = (
+    bool,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    &'a str,
+    &'a str,
+);
+
 /// Sort rank of an invoice for the fill order: due date (or, lacking one, the
 /// issue date), then issue date, then source id; undated invoices last.
-fn rank(inv: &Invoice) -> (bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>, &str, &str) {
+fn rank(inv: &Invoice) -> Rank<'_> {
     let when = inv.due_date.or(inv.issued_at);
-    (when.is_none(), when, inv.issued_at, &inv.source.external_id, &inv.id)
+    (
+        when.is_none(),
+        when,
+        inv.issued_at,
+        &inv.source.external_id,
+        &inv.id,
+    )
 }
 
 impl<K: Clone> OpenBook<K> {
@@ -76,7 +91,7 @@ impl<K: Clone> OpenBook<K> {
             keys: Vec::with_capacity(n),
             open: Vec::with_capacity(n),
             totals: Vec::with_capacity(n),
-            by_amount: HashMap::with_capacity(n),
+            by_amount: super::bulk::FxMap::with_capacity_and_hasher(n, Default::default()),
             front: 0,
             back: n,
             live: n,
@@ -131,7 +146,13 @@ impl<K: Clone> OpenBook<K> {
         None
     }
 
-    fn fill(&mut self, pos: usize, amount: Decimal, strategy: MatchStrategy, policy: &ReconcilePolicy) -> PolicyFill<K> {
+    fn fill(
+        &mut self,
+        pos: usize,
+        amount: Decimal,
+        strategy: MatchStrategy,
+        policy: &ReconcilePolicy,
+    ) -> PolicyFill<K> {
         let before = self.open[pos];
         let mut left = before - amount;
         let mut write_off = Decimal::ZERO;
@@ -154,16 +175,29 @@ impl<K: Clone> OpenBook<K> {
     /// invoices oldest (or newest) first until the amount is used up. What is
     /// left is the payment's unapplied credit. A remainder within the write-off
     /// tolerance on the last invoice filled is written off.
-    pub fn take(&mut self, amount: Decimal, policy: &ReconcilePolicy) -> std::result::Result<Vec<PolicyFill<K>>, PolicyMiss> {
+    pub fn take(
+        &mut self,
+        amount: Decimal,
+        policy: &ReconcilePolicy,
+    ) -> std::result::Result<Vec<PolicyFill<K>>, PolicyMiss> {
         if amount <= Decimal::ZERO {
             return Ok(Vec::new());
         }
         if let Some(pos) = self.exact(amount) {
-            return Ok(vec![self.fill(pos, amount, MatchStrategy::ExactAmount, policy)]);
+            return Ok(vec![self.fill(
+                pos,
+                amount,
+                MatchStrategy::ExactAmount,
+                policy,
+            )]);
         }
         let (newest, strategy) = match policy.order {
             AllocationOrder::LeaveUnapplied => {
-                return Err(if self.is_empty() { PolicyMiss::NothingOpen } else { PolicyMiss::LeaveUnapplied });
+                return Err(if self.is_empty() {
+                    PolicyMiss::NothingOpen
+                } else {
+                    PolicyMiss::LeaveUnapplied
+                });
             }
             AllocationOrder::OldestFirst => (false, MatchStrategy::OldestFirst),
             AllocationOrder::NewestFirst => (true, MatchStrategy::NewestFirst),
@@ -201,7 +235,11 @@ pub fn fill_detail<K>(f: &PolicyFill<K>, inv: &Invoice) -> String {
             s.as_str(),
             f.amount,
             inv.source.external_id,
-            if s == MatchStrategy::NewestFirst { "newest" } else { "oldest" },
+            if s == MatchStrategy::NewestFirst {
+                "newest"
+            } else {
+                "oldest"
+            },
             f.open_before
         ),
     }
@@ -210,11 +248,17 @@ pub fn fill_detail<K>(f: &PolicyFill<K>, inv: &Invoice) -> String {
 /// The reason a policy match gave for leaving (part of) a payment unapplied.
 pub fn miss_reason(miss: Option<PolicyMiss>, currency: Currency, left: Decimal) -> String {
     match miss {
-        Some(PolicyMiss::NothingOpen) => format!("policy: no open invoice in {currency} for this customer"),
-        Some(PolicyMiss::LeaveUnapplied) => {
-            format!("policy: no open invoice equals {left} {currency} and the order is leave_unapplied")
+        Some(PolicyMiss::NothingOpen) => {
+            format!("policy: no open invoice in {currency} for this customer")
         }
-        None => format!("policy: {left} {currency} left as customer credit: no other open {currency} invoice"),
+        Some(PolicyMiss::LeaveUnapplied) => {
+            format!(
+                "policy: no open invoice equals {left} {currency} and the order is leave_unapplied"
+            )
+        }
+        None => format!(
+            "policy: {left} {currency} left as customer credit: no other open {currency} invoice"
+        ),
     }
 }
 
@@ -259,7 +303,11 @@ fn later(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<
 /// customer's invoices in the same currency are the only candidates, so money
 /// never moves across customers or currencies. Deterministic: the result
 /// depends on the books, not on the order records arrived in.
-pub fn match_unapplied(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, customers: &BTreeSet<Id>) -> Result<MatchOutcome> {
+pub fn match_unapplied(
+    ws: &mut Workspace<'_>,
+    policy: &ReconcilePolicy,
+    customers: &BTreeSet<Id>,
+) -> Result<MatchOutcome> {
     let mut out = MatchOutcome::default();
     for cid in customers {
         match_customer(ws, policy, cid, &mut out)?;
@@ -267,7 +315,12 @@ pub fn match_unapplied(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, custome
     Ok(out)
 }
 
-fn match_customer(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, cid: &str, out: &mut MatchOutcome) -> Result<()> {
+fn match_customer(
+    ws: &mut Workspace<'_>,
+    policy: &ReconcilePolicy,
+    cid: &str,
+    out: &mut MatchOutcome,
+) -> Result<()> {
     let mut payments: Vec<Payment> = ws
         .by_customer(EntityKind::Payment, cid)?
         .into_iter()
@@ -319,7 +372,9 @@ fn match_customer(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, cid: &str, o
         let mut per: BTreeMap<Currency, Vec<(usize, &Invoice, Decimal)>> = BTreeMap::new();
         for (i, inv) in invoices.iter().enumerate() {
             if ledger::policy_candidate(inv) {
-                per.entry(inv.currency).or_default().push((i, inv, open_of(inv)));
+                per.entry(inv.currency)
+                    .or_default()
+                    .push((i, inv, open_of(inv)));
             }
         }
         for (cur, entries) in per {
@@ -388,7 +443,10 @@ fn match_customer(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, cid: &str, o
                     allocated_at: at,
                 });
                 w.amount += f.write_off;
-                w.reason.detail = format!("write-off of {} {} within tolerance {limit}", w.amount, inv.currency);
+                w.reason.detail = format!(
+                    "write-off of {} {} within tolerance {limit}",
+                    w.amount, inv.currency
+                );
                 changed_allocs.insert(wid);
             }
         }
@@ -412,7 +470,8 @@ fn match_customer(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, cid: &str, o
             if let Some(r) = reasons.remove(&pi) {
                 p.unapplied_reasons.push(r);
             }
-            out.unapplied.insert(p.id.clone(), p.unapplied_reasons.clone());
+            out.unapplied
+                .insert(p.id.clone(), p.unapplied_reasons.clone());
         } else {
             p.unapplied_reasons.clear();
         }
@@ -422,7 +481,9 @@ fn match_customer(ws: &mut Workspace<'_>, policy: &ReconcilePolicy, cid: &str, o
         }
     }
     for inv in invoices.iter_mut() {
-        let Some((p, w)) = paid.get(&inv.id).copied() else { continue };
+        let Some((p, w)) = paid.get(&inv.id).copied() else {
+            continue;
+        };
         if !ledger::policy_candidate(inv) {
             continue;
         }

@@ -233,11 +233,18 @@ fn round_to(v: Decimal, c: Currency) -> Decimal {
 }
 
 /// Builds the report from the books (and a payout report).
-pub fn build_report(input: ReportInput<'_>, payouts: PayoutMatchReport, policy: &ReconcilePolicy) -> ReconcileReport {
+pub fn build_report(
+    input: ReportInput<'_>,
+    payouts: PayoutMatchReport,
+    policy: &ReconcilePolicy,
+) -> ReconcileReport {
     let pays: HashMap<&str, &Payment> = input.payments.iter().map(|p| (p.id.as_str(), p)).collect();
     let invs: HashMap<&str, &Invoice> = input.invoices.iter().map(|i| (i.id.as_str(), i)).collect();
-    let rates: HashMap<(Currency, Currency, NaiveDate), Decimal> =
-        policy.fx_rates.iter().map(|r| ((r.from, r.to, r.date), r.rate)).collect();
+    let rates: HashMap<(Currency, Currency, NaiveDate), Decimal> = policy
+        .fx_rates
+        .iter()
+        .map(|r| ((r.from, r.to, r.date), r.rate))
+        .collect();
     let mut r = ReconcileReport {
         policy: policy.clone(),
         payouts,
@@ -287,7 +294,9 @@ pub fn build_report(input: ReportInput<'_>, payouts: PayoutMatchReport, policy: 
                         invoice_rate: rate,
                         at_invoice_rate: at_inv,
                         difference: at_inv.map(|x| settled - x),
-                        note: rate.is_none().then(|| "rate at invoice time unknown".to_string()),
+                        note: rate
+                            .is_none()
+                            .then(|| "rate at invoice time unknown".to_string()),
                     });
                 }
             }
@@ -381,7 +390,8 @@ pub fn build_report(input: ReportInput<'_>, payouts: PayoutMatchReport, policy: 
         }
     }
     for t in r.totals.values_mut() {
-        t.payments_balance = t.payments_received - (t.allocated + t.unapplied + t.refunded + t.disputed);
+        t.payments_balance =
+            t.payments_received - (t.allocated + t.unapplied + t.refunded + t.disputed);
         t.invoices_balance = t.invoiced - (t.paid + t.written_off + t.open);
         t.adds_up = t.payments_balance.is_zero() && t.invoices_balance.is_zero();
     }
@@ -411,143 +421,183 @@ impl ReconcileReport {
             }
             rows.push(m);
         };
-        for (section, list) in [("allocation", &self.allocations), ("write_off", &self.write_offs)] {
+        for (section, list) in [
+            ("allocation", &self.allocations),
+            ("write_off", &self.write_offs),
+        ] {
             for a in list {
-                row(section, vec![
-                    ("id", a.allocation_id.clone()),
-                    ("payment_id", a.payment_id.clone()),
-                    ("payment", a.payment_external_id.clone()),
-                    ("invoice_id", a.invoice_id.clone()),
-                    ("invoice", a.invoice_external_id.clone()),
-                    ("invoice_number", s(&a.invoice_number)),
-                    ("customer_id", s(&a.customer_id)),
-                    ("amount", a.amount.to_string()),
-                    ("currency", a.currency.to_string()),
-                    ("strategy", a.strategy.as_str().to_string()),
-                    ("reason", a.reason.clone()),
-                    ("date", s(&a.allocated_at.map(|d| d.to_rfc3339()))),
-                ]);
+                row(
+                    section,
+                    vec![
+                        ("id", a.allocation_id.clone()),
+                        ("payment_id", a.payment_id.clone()),
+                        ("payment", a.payment_external_id.clone()),
+                        ("invoice_id", a.invoice_id.clone()),
+                        ("invoice", a.invoice_external_id.clone()),
+                        ("invoice_number", s(&a.invoice_number)),
+                        ("customer_id", s(&a.customer_id)),
+                        ("amount", a.amount.to_string()),
+                        ("currency", a.currency.to_string()),
+                        ("strategy", a.strategy.as_str().to_string()),
+                        ("reason", a.reason.clone()),
+                        ("date", s(&a.allocated_at.map(|d| d.to_rfc3339()))),
+                    ],
+                );
             }
         }
         for i in &self.open_invoices {
-            row("open_invoice", vec![
-                ("invoice_id", i.invoice_id.clone()),
-                ("invoice", i.external_id.clone()),
-                ("invoice_number", s(&i.number)),
-                ("customer_id", s(&i.customer_id)),
-                ("status", i.status.as_str().to_string()),
-                ("currency", i.currency.to_string()),
-                ("amount_due", i.amount_due.to_string()),
-                ("amount_paid", i.amount_paid.to_string()),
-                ("written_off", i.written_off.to_string()),
-                ("open", i.open.to_string()),
-                ("date", s(&i.due_date.map(|d| d.date_naive()))),
-            ]);
+            row(
+                "open_invoice",
+                vec![
+                    ("invoice_id", i.invoice_id.clone()),
+                    ("invoice", i.external_id.clone()),
+                    ("invoice_number", s(&i.number)),
+                    ("customer_id", s(&i.customer_id)),
+                    ("status", i.status.as_str().to_string()),
+                    ("currency", i.currency.to_string()),
+                    ("amount_due", i.amount_due.to_string()),
+                    ("amount_paid", i.amount_paid.to_string()),
+                    ("written_off", i.written_off.to_string()),
+                    ("open", i.open.to_string()),
+                    ("date", s(&i.due_date.map(|d| d.date_naive()))),
+                ],
+            );
         }
         for u in &self.unapplied {
-            row("unapplied", vec![
-                ("payment_id", u.payment_id.clone()),
-                ("payment", u.external_id.clone()),
-                ("customer_id", s(&u.customer_id)),
-                ("currency", u.currency.to_string()),
-                ("amount", u.amount.to_string()),
-                ("unapplied", u.unapplied.to_string()),
-                ("credit", u.credit.to_string()),
-                ("reason", u.reasons.join("; ")),
-            ]);
+            row(
+                "unapplied",
+                vec![
+                    ("payment_id", u.payment_id.clone()),
+                    ("payment", u.external_id.clone()),
+                    ("customer_id", s(&u.customer_id)),
+                    ("currency", u.currency.to_string()),
+                    ("amount", u.amount.to_string()),
+                    ("unapplied", u.unapplied.to_string()),
+                    ("credit", u.credit.to_string()),
+                    ("reason", u.reasons.join("; ")),
+                ],
+            );
         }
         for p in &self.payouts.pairs {
-            row("payout_pair", vec![
-                ("payout_id", p.payout_id.clone()),
-                ("payout", p.payout_external_id.clone()),
-                ("bank_line_id", p.bank_line_id.clone()),
-                ("amount", p.amount.to_string()),
-                ("currency", p.currency.to_string()),
-                ("arrival_date", s(&p.arrival_date)),
-                ("date", p.bank_date.to_string()),
-                ("reason", p.reason.clone()),
-            ]);
+            row(
+                "payout_pair",
+                vec![
+                    ("payout_id", p.payout_id.clone()),
+                    ("payout", p.payout_external_id.clone()),
+                    ("bank_line_id", p.bank_line_id.clone()),
+                    ("amount", p.amount.to_string()),
+                    ("currency", p.currency.to_string()),
+                    ("arrival_date", s(&p.arrival_date)),
+                    ("date", p.bank_date.to_string()),
+                    ("reason", p.reason.clone()),
+                ],
+            );
         }
         for p in &self.payouts.unmatched_payouts {
-            row("unmatched_payout", vec![
-                ("payout_id", p.payout_id.clone()),
-                ("payout", p.external_id.clone()),
-                ("amount", p.amount.to_string()),
-                ("currency", p.currency.to_string()),
-                ("arrival_date", s(&p.arrival_date)),
-                ("status", p.status.clone()),
-                ("reason", p.reason.clone()),
-            ]);
+            row(
+                "unmatched_payout",
+                vec![
+                    ("payout_id", p.payout_id.clone()),
+                    ("payout", p.external_id.clone()),
+                    ("amount", p.amount.to_string()),
+                    ("currency", p.currency.to_string()),
+                    ("arrival_date", s(&p.arrival_date)),
+                    ("status", p.status.clone()),
+                    ("reason", p.reason.clone()),
+                ],
+            );
         }
         for d in &self.payouts.unmatched_deposits {
-            row("unmatched_deposit", vec![
-                ("bank_line_id", d.bank_line_id.clone()),
-                ("date", d.date.to_string()),
-                ("amount", d.amount.to_string()),
-                ("currency", d.currency.to_string()),
-                ("description", s(&d.description)),
-                ("reference", s(&d.reference)),
-            ]);
+            row(
+                "unmatched_deposit",
+                vec![
+                    ("bank_line_id", d.bank_line_id.clone()),
+                    ("date", d.date.to_string()),
+                    ("amount", d.amount.to_string()),
+                    ("currency", d.currency.to_string()),
+                    ("description", s(&d.description)),
+                    ("reference", s(&d.reference)),
+                ],
+            );
         }
         for c in &self.payouts.checks {
-            row("payout_check", vec![
-                ("payout_id", c.payout_id.clone()),
-                ("payout", c.external_id.clone()),
-                ("amount", c.amount.to_string()),
-                ("currency", c.currency.to_string()),
-                ("net_total", c.net_total.to_string()),
-                ("difference", c.difference.to_string()),
-                ("balance_transactions", c.balance_transactions.join(" ")),
-                ("missing", c.missing.join(" ")),
-            ]);
+            row(
+                "payout_check",
+                vec![
+                    ("payout_id", c.payout_id.clone()),
+                    ("payout", c.external_id.clone()),
+                    ("amount", c.amount.to_string()),
+                    ("currency", c.currency.to_string()),
+                    ("net_total", c.net_total.to_string()),
+                    ("difference", c.difference.to_string()),
+                    ("balance_transactions", c.balance_transactions.join(" ")),
+                    ("missing", c.missing.join(" ")),
+                ],
+            );
         }
         for f in &self.fees {
-            row("fee", vec![
-                ("payment_id", f.payment_id.clone()),
-                ("payment", f.external_id.clone()),
-                ("amount", f.gross.to_string()),
-                ("currency", f.currency.to_string()),
-                ("settlement_amount", s(&f.settlement_amount)),
-                ("settlement_currency", s(&f.settlement_currency)),
-                ("fx_rate", s(&f.fx_rate)),
-                ("fee", f.fee.to_string()),
-                ("fee_details", f.fee_details.iter().map(|d| format!("{}:{}", d.kind, d.amount)).collect::<Vec<_>>().join(" ")),
-                ("net", s(&f.net)),
-            ]);
+            row(
+                "fee",
+                vec![
+                    ("payment_id", f.payment_id.clone()),
+                    ("payment", f.external_id.clone()),
+                    ("amount", f.gross.to_string()),
+                    ("currency", f.currency.to_string()),
+                    ("settlement_amount", s(&f.settlement_amount)),
+                    ("settlement_currency", s(&f.settlement_currency)),
+                    ("fx_rate", s(&f.fx_rate)),
+                    ("fee", f.fee.to_string()),
+                    (
+                        "fee_details",
+                        f.fee_details
+                            .iter()
+                            .map(|d| format!("{}:{}", d.kind, d.amount))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    ("net", s(&f.net)),
+                ],
+            );
         }
         for x in &self.fx {
-            row("fx", vec![
-                ("id", x.allocation_id.clone()),
-                ("payment_id", x.payment_id.clone()),
-                ("invoice_id", x.invoice_id.clone()),
-                ("amount", x.amount.to_string()),
-                ("currency", x.currency.to_string()),
-                ("settlement_currency", x.settlement_currency.to_string()),
-                ("fx_rate", s(&x.settlement_rate)),
-                ("settlement_amount", x.settled.to_string()),
-                ("date", s(&x.invoice_date)),
-                ("invoice_rate", s(&x.invoice_rate)),
-                ("at_invoice_rate", s(&x.at_invoice_rate)),
-                ("difference", s(&x.difference)),
-                ("reason", s(&x.note)),
-            ]);
+            row(
+                "fx",
+                vec![
+                    ("id", x.allocation_id.clone()),
+                    ("payment_id", x.payment_id.clone()),
+                    ("invoice_id", x.invoice_id.clone()),
+                    ("amount", x.amount.to_string()),
+                    ("currency", x.currency.to_string()),
+                    ("settlement_currency", x.settlement_currency.to_string()),
+                    ("fx_rate", s(&x.settlement_rate)),
+                    ("settlement_amount", x.settled.to_string()),
+                    ("date", s(&x.invoice_date)),
+                    ("invoice_rate", s(&x.invoice_rate)),
+                    ("at_invoice_rate", s(&x.at_invoice_rate)),
+                    ("difference", s(&x.difference)),
+                    ("reason", s(&x.note)),
+                ],
+            );
         }
         for (cur, t) in &self.totals {
-            row("total", vec![
-                ("currency", cur.to_string()),
-                ("payments_received", t.payments_received.to_string()),
-                ("allocated", t.allocated.to_string()),
-                ("unapplied", t.unapplied.to_string()),
-                ("refunded", t.refunded.to_string()),
-                ("disputed", t.disputed.to_string()),
-                ("payments_balance", t.payments_balance.to_string()),
-                ("invoiced", t.invoiced.to_string()),
-                ("paid", t.paid.to_string()),
-                ("written_off", t.written_off.to_string()),
-                ("open", t.open.to_string()),
-                ("invoices_balance", t.invoices_balance.to_string()),
-                ("adds_up", t.adds_up.to_string()),
-            ]);
+            row(
+                "total",
+                vec![
+                    ("currency", cur.to_string()),
+                    ("payments_received", t.payments_received.to_string()),
+                    ("allocated", t.allocated.to_string()),
+                    ("unapplied", t.unapplied.to_string()),
+                    ("refunded", t.refunded.to_string()),
+                    ("disputed", t.disputed.to_string()),
+                    ("payments_balance", t.payments_balance.to_string()),
+                    ("invoiced", t.invoiced.to_string()),
+                    ("paid", t.paid.to_string()),
+                    ("written_off", t.written_off.to_string()),
+                    ("open", t.open.to_string()),
+                    ("invoices_balance", t.invoices_balance.to_string()),
+                    ("adds_up", t.adds_up.to_string()),
+                ],
+            );
         }
         rows
     }

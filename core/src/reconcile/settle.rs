@@ -83,6 +83,13 @@ pub fn settle(
     // Payments -> claimed invoices.
     let mut claim_map: BTreeMap<Id, (Vec<Claim>, Vec<String>)> = BTreeMap::new();
     for p in payments.values() {
+        // Index names from metadata and checkout references too, so an invoice
+        // arriving after its payment finds it as a claimant.
+        let mut names = super::claims::metadata_invoice_names(p, &rules.policy);
+        names.extend(p.links.client_reference_id.iter().cloned());
+        for n in names {
+            ws.alias(keys::payment_for_invoice(&p.source, &n), &p.id)?;
+        }
         let c = claims(ws, p, &rules.policy)?;
         for cl in &c.0 {
             if !invoices.contains_key(&cl.invoice_id) {
@@ -109,7 +116,11 @@ pub fn settle(
                 }
             }
             if let Some(p) = payments.get(pid) {
-                if !is_synthetic(p) && claim_map.get(pid).is_some_and(|c| c.0.iter().any(|cl| &cl.invoice_id == iid)) {
+                if !is_synthetic(p)
+                    && claim_map
+                        .get(pid)
+                        .is_some_and(|c| c.0.iter().any(|cl| &cl.invoice_id == iid))
+                {
                     real = true;
                 }
             }
@@ -122,10 +133,16 @@ pub fn settle(
         let existing_synth: Vec<Id> = ws.resolve_kind(&synth_key, EntityKind::Payment)?;
         if wants_synth {
             let p = synthetic_payment(&inv, existing_synth.first().cloned());
+            if existing_synth.is_empty() {
+                ws.assume_absent(EntityKind::Payment, &p.id);
+            }
             for (obj, ext) in p.refs.pairs() {
                 ws.alias(inv.source.sibling(obj, ext), &p.id)?;
             }
-            ws.alias(keys::payment_for_invoice(&inv.source, &inv.source.external_id), &p.id)?;
+            ws.alias(
+                keys::payment_for_invoice(&inv.source, &inv.source.external_id),
+                &p.id,
+            )?;
             let prev = as_payment(ws.get(EntityKind::Payment, &p.id)?);
             let merged = match prev {
                 Some(mut old) if is_synthetic(&old) => {
@@ -152,6 +169,20 @@ pub fn settle(
                         claim_map.remove(&sid);
                     }
                 }
+            }
+        }
+    }
+
+    // Every invoice a claimant names is part of the component, so its
+    // source-driven allocations are recomputed, not dropped.
+    let named: BTreeSet<Id> = claim_map
+        .values()
+        .flat_map(|c| c.0.iter().map(|cl| cl.invoice_id.clone()))
+        .collect();
+    for iid in named {
+        if !invoices.contains_key(&iid) {
+            if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &iid)?) {
+                invoices.insert(i.id.clone(), i);
             }
         }
     }
@@ -197,16 +228,25 @@ pub fn settle(
         .values()
         .map(|p| (p.id.clone(), ledger::payment_open(p, Decimal::ZERO)))
         .collect();
-    let mut inv_left: BTreeMap<Id, Decimal> =
-        invoices.values().map(|i| (i.id.clone(), i.collectible())).collect();
+    let mut inv_left: BTreeMap<Id, Decimal> = invoices
+        .values()
+        .map(|i| (i.id.clone(), i.collectible()))
+        .collect();
     let mut kept: Vec<Allocation> = Vec::new();
     let mut removed: Vec<Id> = Vec::new();
     // Walk oldest first to find which fixed allocations still fit; what does not fit is reversed.
     let mut changed_fixed: Vec<Allocation> = Vec::new();
     for a in &fixed {
-        let pl = pay_left.get(&a.payment_id).copied().unwrap_or(Decimal::ZERO);
+        let pl = pay_left
+            .get(&a.payment_id)
+            .copied()
+            .unwrap_or(Decimal::ZERO);
         let il = inv_left.get(&a.invoice_id).copied().unwrap_or(a.amount);
-        let fits = if a.kind == AllocationKind::WriteOff { il } else { pl.min(il) };
+        let fits = if a.kind == AllocationKind::WriteOff {
+            il
+        } else {
+            pl.min(il)
+        };
         let amt = a.amount.min(fits).max(Decimal::ZERO);
         if amt <= Decimal::ZERO {
             removed.push(a.id.clone());
@@ -232,7 +272,9 @@ pub fn settle(
     let mut fresh: BTreeMap<Id, Allocation> = BTreeMap::new();
     let mut reasons: BTreeMap<Id, Vec<String>> = BTreeMap::new();
     for p in order {
-        let Some((cls, misses)) = claim_map.get(&p.id) else { continue };
+        let Some((cls, misses)) = claim_map.get(&p.id) else {
+            continue;
+        };
         let mut why = misses.clone();
         if !p.is_settled() {
             why.push(format!("payment status is {}", p.status.as_str()));
@@ -240,7 +282,9 @@ pub fn settle(
             continue;
         }
         for cl in cls {
-            let Some(inv) = invoices.get(&cl.invoice_id) else { continue };
+            let Some(inv) = invoices.get(&cl.invoice_id) else {
+                continue;
+            };
             if let Some(reason) = ledger::claim_rejection(inv, p) {
                 why.push(reason);
                 continue;
@@ -251,7 +295,14 @@ pub fn settle(
             if want > room {
                 // Explicit beats a guess: displace policy allocations on this invoice, newest first.
                 let need = want - room;
-                let freed = displace_policy(&mut kept, &mut removed, &mut changed_fixed, &inv.id, need, &mut pay_left);
+                let freed = displace_policy(
+                    &mut kept,
+                    &mut removed,
+                    &mut changed_fixed,
+                    &inv.id,
+                    need,
+                    &mut pay_left,
+                );
                 room += freed;
                 if let Some(x) = inv_left.get_mut(&inv.id) {
                     *x += freed;
@@ -260,7 +311,10 @@ pub fn settle(
             let amt = ledger::claim_amount(avail, cl.cap, room);
             if amt <= Decimal::ZERO {
                 if avail > Decimal::ZERO {
-                    why.push(format!("invoice {} has nothing left open", inv.source.external_id));
+                    why.push(format!(
+                        "invoice {} has nothing left open",
+                        inv.source.external_id
+                    ));
                 }
                 continue;
             }
@@ -312,7 +366,10 @@ pub fn settle(
                         currency: inv.currency,
                         reason: AllocationReason {
                             strategy: last.reason.strategy,
-                            detail: format!("write-off of {left} {} within tolerance {limit}", inv.currency),
+                            detail: format!(
+                                "write-off of {left} {} within tolerance {limit}",
+                                inv.currency
+                            ),
                         },
                         kind: AllocationKind::WriteOff,
                         allocated_at: last.allocated_at,
@@ -365,7 +422,9 @@ pub fn settle(
             .sum();
         ledger::set_payment_totals(p, allocated);
         p.unapplied_reasons = if p.unapplied > Decimal::ZERO {
-            reasons.remove(&p.id).unwrap_or_else(|| p.unapplied_reasons.clone())
+            reasons
+                .remove(&p.id)
+                .unwrap_or_else(|| p.unapplied_reasons.clone())
         } else {
             Vec::new()
         };
@@ -411,7 +470,9 @@ fn displace_policy(
                 && a.kind == AllocationKind::Payment
                 && matches!(
                     a.reason.strategy,
-                    MatchStrategy::ExactAmount | MatchStrategy::OldestFirst | MatchStrategy::NewestFirst
+                    MatchStrategy::ExactAmount
+                        | MatchStrategy::OldestFirst
+                        | MatchStrategy::NewestFirst
                 )
         })
         .collect();
@@ -465,7 +526,8 @@ fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
     source.object = "invoice_paid".into();
     source.status = Some("succeeded".into());
     source.url = None;
-    let id = id.unwrap_or_else(|| derive_id(EntityKind::Payment.id_prefix(), &source.key().joined()));
+    let id =
+        id.unwrap_or_else(|| derive_id(EntityKind::Payment.id_prefix(), &source.key().joined()));
     let mut refs = inv.payment_refs.clone();
     refs.paid_invoice = Some(inv.source.external_id.clone());
     Payment {
@@ -494,7 +556,10 @@ fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
         allocated: Decimal::ZERO,
         unapplied: Decimal::ZERO,
         unapplied_reasons: Vec::new(),
-        description: Some(format!("payment of paid invoice {}", inv.source.external_id)),
+        description: Some(format!(
+            "payment of paid invoice {}",
+            inv.source.external_id
+        )),
         metadata: Default::default(),
     }
 }
@@ -505,7 +570,12 @@ pub(crate) fn remove_payment(ws: &mut Workspace<'_>, p: &Payment) -> Result<Vec<
         ws.unalias(p.source.sibling(obj, ext), &p.id);
     }
     ws.unalias(p.source.key(), &p.id);
-    for inv in p.links.invoices.iter().chain(p.links.checkout_invoice.iter()) {
+    for inv in p
+        .links
+        .invoices
+        .iter()
+        .chain(p.links.checkout_invoice.iter())
+    {
         ws.unalias(keys::payment_for_invoice(&p.source, inv), &p.id);
     }
     let mut removed = Vec::new();
@@ -565,11 +635,17 @@ fn apply_reversals(ws: &mut Workspace<'_>, p: &mut Payment) -> Result<()> {
 fn apply_balance_transaction(ws: &mut Workspace<'_>, p: &mut Payment) -> Result<()> {
     let mut ids = Vec::new();
     if let Some(t) = &p.refs.balance_transaction {
-        ids.extend(ws.resolve_kind(&p.source.sibling("balance_transaction", t), EntityKind::BalanceTransaction)?);
+        ids.extend(ws.resolve_kind(
+            &p.source.sibling("balance_transaction", t),
+            EntityKind::BalanceTransaction,
+        )?);
     }
     if ids.is_empty() {
         if let Some(c) = &p.refs.charge {
-            ids.extend(ws.resolve_kind(&keys::bt_by_source(&p.source, c), EntityKind::BalanceTransaction)?);
+            ids.extend(ws.resolve_kind(
+                &keys::bt_by_source(&p.source, c),
+                EntityKind::BalanceTransaction,
+            )?);
         }
     }
     let Some(id) = ids.first() else { return Ok(()) };

@@ -76,12 +76,19 @@ const INDEX_MIN_KEYS: usize = 12;
 const INDEX_MAX_KEYS: usize = 160;
 
 fn key_hash(k: &str) -> usize {
-    // FNV-1a.
-    let mut h: u32 = 0x811c_9dc5;
-    for b in k.bytes() {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-    }
-    (h as usize) % INDEX_SLOTS
+    // Constant-time: the first and last 8 bytes (all of a key up to 16 bytes) and
+    // the length, mixed by multiplies.
+    let b = k.as_bytes();
+    let n = b.len();
+    let load = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..s.len()].copy_from_slice(s);
+        u64::from_le_bytes(w)
+    };
+    let head = load(&b[..n.min(8)]);
+    let tail = load(&b[n.saturating_sub(8)..]);
+    let x = (head ^ (n as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ tail.rotate_left(29);
+    (x.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 56) as usize
 }
 
 impl<'a> KeyIndex<'a> {

@@ -46,8 +46,9 @@ fn exponents(currency: Currency) -> (u32, u32) {
     const ISK: u32 = key(b"ISK");
     const UGX: u32 = key(b"UGX");
     match k {
-        BIF | CLP | DJF | GNF | JPY | KMF | KRW | MGA | PYG | RWF | VND | VUV | XAF | XOF
-        | XPF => (0, 0),
+        BIF | CLP | DJF | GNF | JPY | KMF | KRW | MGA | PYG | RWF | VND | VUV | XAF | XOF | XPF => {
+            (0, 0)
+        }
         BHD | JOD | KWD | OMR | TND => (3, 3),
         ISK | UGX => (2, 0),
         _ => (2, 2),

@@ -1,0 +1,71 @@
+// Quickstart in Node: import the shipped Stripe sample into SQLite books, review
+// the plan, apply it, tie payments to invoices, and show that a re-run changes
+// nothing. Offline; no Stripe account needed.
+//
+//   node examples/node/quickstart.mjs             # fresh books in a temp dir
+//   node examples/node/quickstart.mjs books.db    # keep the books in books.db
+//   STRIPE_API_KEY=sk_test_... node examples/node/quickstart.mjs   # from the Stripe API instead
+//
+// Build the package first: `cd bindings-node && npm ci && npx napi build --platform`.
+// Amounts are exact decimal strings ("374.10"), times ISO-8601 strings.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+const require = createRequire(import.meta.url)
+// In an application: `import { Books, StripeFiles, StripeSource } from 'tieout'`.
+const { Books, StripeFiles, StripeSource } = require('../../bindings-node')
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const db = process.argv[2] ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tieout-quickstart-')), 'books.db')
+
+const books = await Books.open(db)
+const source = process.env.STRIPE_API_KEY
+  ? new StripeSource(process.env.STRIPE_API_KEY)
+  : new StripeFiles(path.join(here, '..', 'data'))
+const account = await source.verify()
+const plan = { allowLive: account.livemode } // every option: see ImportPlanOptions in index.d.ts
+
+// 1. Review: the whole import, nothing written.
+const review = await books.review(source, plan, {
+  onProgress: (done, total) => process.stderr.write(`\r  read ${done}${total === null ? '' : ` of ${total}`} records`),
+})
+process.stderr.write('\n')
+console.log(`Review of ${review.account.account} (${account.livemode ? 'live' : 'test'} mode), plan ${review.planHash.slice(0, 12)}`)
+for (const [object, c] of Object.entries(review.counts).sort()) {
+  console.log(`  ${object.padEnd(20)} create ${pad(c.created, 3)}  update ${pad(c.updated, 3)}  unchanged ${pad(c.unchanged, 3)}  skipped ${pad(c.skipped, 3)}  failed ${pad(c.failed, 3)}`)
+}
+for (const t of review.totals) {
+  console.log(`  total ${t.object.padEnd(14)} ${t.currency} ${pad(t.amount, 12)} over ${t.count} record(s)`)
+}
+console.log(`  allocations it would make: ${review.allocations.length}`)
+for (const f of review.failures) console.log(`  would fail: ${f.object} ${f.externalId}: ${f.error}`)
+
+// 2. Apply with the review's approval (required for live accounts).
+const run = await books.import(source, plan, { approval: review.approval })
+console.log(`\nImport ${run.status}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.skipped} skipped, ${run.failed} failed`)
+
+// 3. What the books hold now.
+console.log('\nInvoices:')
+for (const inv of await books.invoices()) {
+  console.log(`  ${(inv.number ?? inv.source.externalId).padEnd(24)} ${inv.status.padEnd(15)} ${inv.currency} ${pad(inv.total, 10)} paid ${pad(inv.amountPaid, 10)} open ${pad(inv.amountRemaining, 10)}`)
+}
+console.log('\nPayments:')
+for (const p of await books.payments()) {
+  console.log(`  ${p.source.externalId.padEnd(28)} ${p.currency} ${pad(p.amount, 10)} fee ${pad(p.fee, 6)} net ${pad(p.net ?? '-', 10)} refunded ${pad(p.refunded, 8)} unapplied ${pad(p.unapplied, 8)}`)
+}
+console.log('\nAllocations:')
+for (const a of await books.allocations()) {
+  console.log(`  ${a.currency} ${pad(a.amount, 10)} -> ${a.invoiceId}  (${a.reason.strategy}: ${a.reason.detail})`)
+}
+
+// 4. Re-running the same import changes nothing.
+const again = await books.review(source, plan)
+const changed = again.entries.filter((e) => e.action === 'create' || e.action === 'update').length
+console.log(`\nRe-review: ${changed} change(s); books at ${db}`)
+
+function pad(value, width) {
+  return String(value).padStart(width)
+}
