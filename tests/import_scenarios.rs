@@ -313,3 +313,52 @@ fn refund_reduces_payment_and_reopens_invoice() {
         assert_eq!(inv.amount_remaining, d("20.00"));
     }
 }
+
+#[test]
+fn as_drafts_only_drafts_unpaid_invoices_and_payments_still_apply() {
+    for (name, books, _dir) in all_books() {
+        let items = vec![
+            invoice("in_paid", "cus_1", "paid", d("80.00"), d("80.00"), 1),
+            invoice("in_open", "cus_1", "open", d("50.00"), d("0"), 2),
+            invoice("in_part", "cus_1", "open", d("100.00"), d("40.00"), 3),
+            invoice_payment("inpay_p", "in_part", "pi_p", d("40.00"), 4),
+            invoice("in_unc", "cus_1", "uncollectible", d("49.00"), d("0"), 5),
+        ];
+        let plan = ImportPlan::default().unpaid_invoices(UnpaidInvoices::AsDrafts);
+        run(books.import(&RecordsSource::new(ACCT, items), &plan, None)).unwrap();
+        let status = |ext: &str| {
+            books
+                .invoices(&InvoiceFilter::default())
+                .unwrap()
+                .into_iter()
+                .find(|i| i.source.external_id == ext)
+                .map(|i| i.status)
+                .unwrap()
+        };
+        assert_eq!(status("in_paid"), InvoiceStatus::Paid, "{name}");
+        assert_eq!(status("in_open"), InvoiceStatus::Draft, "{name}");
+        assert_eq!(status("in_part"), InvoiceStatus::PartiallyPaid, "{name}: a linked payment still applies");
+        assert_eq!(status("in_unc"), InvoiceStatus::Draft, "{name}");
+        assert!(books.payments().unwrap().iter().all(|p| p.unapplied.is_zero()), "{name}: nothing left unapplied");
+    }
+}
+
+#[test]
+fn excluding_a_customer_by_email_excludes_its_records_without_email() {
+    for (name, books, _dir) in all_books() {
+        let mut pay = payment_rec("charge", "ch_x", Some("cus_9"), d("10.00"), 3);
+        pay.customer_ref.as_mut().unwrap().email = None;
+        pay.refs.charge = Some("ch_x".into());
+        let items = vec![
+            customer("cus_9", "Excluded Ltd", "ap@excluded.test"),
+            SourceItem::Record(Record::Payment(pay)),
+            customer("cus_8", "Kept Ltd", "ap@kept.test"),
+        ];
+        let plan = ImportPlan::default().customer_filter(CustomerFilter::Exclude(vec![CustomerMatch::parse("AP@excluded.test")]));
+        let r = run(books.import(&RecordsSource::new(ACCT, items), &plan, None)).unwrap();
+        assert_eq!(r.totals.skipped, 2, "{name}: {r:#?}");
+        let names: Vec<_> = books.customers().unwrap().into_iter().filter_map(|c| c.name).collect();
+        assert_eq!(names, vec!["Kept Ltd".to_string()], "{name}");
+        assert!(books.payments().unwrap().is_empty());
+    }
+}

@@ -1,6 +1,6 @@
 //! `StripeFiles`: an offline source over a directory of Stripe JSON.
 //!
-//! Reads `.json` and `.jsonl` files recursively, in sorted path order. A value
+//! Reads `.json` and `.jsonl` files recursively, in dependency order (then path order). A value
 //! may be a single object, an array, a list page (`{"object":"list","data":[...]}`,
 //! nested lists too) or an event (its `data.object` is mapped as observed at the
 //! event's `created`). Input that is not Stripe JSON (broken JSON, an
@@ -261,6 +261,18 @@ fn load(dir: &Path, label: Option<&str>) -> Loaded {
             }
         }
     }
+    // Dependency order (customers, products, subscriptions, invoices, payments,
+    // ...) so filters and references see what they need first; path order
+    // within the same kind (a stable sort keeps it deterministic).
+    files.sort_by_key(|items| {
+        items
+            .iter()
+            .find_map(|i| match i {
+                SourceItem::Record(r) => ObjectScope::ALL.iter().position(|s| *s == r.scope()),
+                SourceItem::Failed(_) => None,
+            })
+            .unwrap_or(0)
+    });
     Loaded {
         account,
         livemode,

@@ -65,6 +65,9 @@ impl PageOutcome {
 pub struct Planner<'p> {
     plan: &'p ImportPlan,
     rules: SettleRules,
+    /// Source customers this run's filter excluded, so their other records are
+    /// excluded too when they carry no email of their own.
+    excluded: std::sync::Mutex<BTreeSet<String>>,
 }
 
 /// A record-level outcome: the action, the books id, an amount for totals.
@@ -80,6 +83,7 @@ impl<'p> Planner<'p> {
                 paid: plan.paid_invoices,
                 unpaid: plan.unpaid_invoices,
             },
+            excluded: std::sync::Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -293,7 +297,14 @@ impl<'p> Planner<'p> {
         let admitted = match &cust {
             Some(c) => {
                 let email = customers::known_email(ws, src, c)?;
-                self.plan.customer_filter.admits(Some(&c.external_id), email.as_deref())
+                let already_out = self.excluded.lock().map(|e| e.contains(&c.external_id)).unwrap_or(false);
+                let ok = !already_out && self.plan.customer_filter.admits(Some(&c.external_id), email.as_deref());
+                if !ok {
+                    if let Ok(mut e) = self.excluded.lock() {
+                        e.insert(c.external_id.clone());
+                    }
+                }
+                ok
             }
             None => matches!(rec, Record::Payment(_)) || self.plan.customer_filter.admits(None, None),
         };

@@ -72,7 +72,8 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the best-mixed bits high; the table indexes by low bits.
+        self.0.rotate_left(26)
     }
 }
 

@@ -59,11 +59,11 @@ pub fn set_payment_totals(p: &mut Payment, allocated: Decimal) {
 }
 
 /// Why an invoice cannot receive money from this payment, if it cannot
-/// (status, void/draft in the source, currency).
+/// (void or draft in the source, currency). The source status decides, not
+/// the books status: an invoice the plan imports as a draft still receives the
+/// payments the source links to it.
 pub fn claim_rejection(inv: &Invoice, p: &Payment) -> Option<String> {
-    if !inv.status.accepts_payments()
-        || matches!(inv.source.status.as_deref(), Some("void" | "draft"))
-    {
+    if matches!(inv.source.status.as_deref(), Some("void" | "draft")) {
         return Some(format!(
             "invoice {} is {}",
             inv.source.external_id,
@@ -124,8 +124,8 @@ pub fn derive_invoice_totals(
             InvoiceStatus::Paid
         }
         _ if paid > Decimal::ZERO => InvoiceStatus::PartiallyPaid,
+        "open" | "uncollectible" if rules.unpaid == UnpaidInvoices::AsDrafts => InvoiceStatus::Draft,
         "uncollectible" => InvoiceStatus::Uncollectible,
-        _ if rules.unpaid == UnpaidInvoices::AsDrafts => InvoiceStatus::Draft,
         _ => InvoiceStatus::Open,
     }
 }
