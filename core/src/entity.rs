@@ -54,6 +54,11 @@ impl EntityKind {
         EntityKind::ImportRun,
     ];
 
+    /// Position in [`EntityKind::ALL`], for per-kind tables.
+    pub fn index(&self) -> usize {
+        *self as usize
+    }
+
     /// snake_case name, also the SQL table stem.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -1,29 +1,41 @@
 //! `Workspace`: the books as the planner sees them: committed state plus the
 //! changes planned so far, with batched, cached reads.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
 use crate::model::{ExternalKey, Id};
-use crate::store::{ChangeSet, Store};
+use crate::store::{ChangeSet, Store, customer_of};
+
+const KINDS: usize = EntityKind::ALL.len();
+
+/// Records of one kind by id (`None`: known absent, or a planned deletion).
+type Table = FxHashMap<Id, Option<Entity>>;
 
 /// The planner's state between pages: records and aliases read so far and the
 /// changes planned. Owned, so an import can drop the store lock between pages
 /// (a review keeps planned changes across pages without committing them).
-#[derive(Default)]
 pub struct WorkState {
-    /// Committed records read so far (`None`: known absent).
-    cache: HashMap<(EntityKind, Id), Option<Entity>>,
+    /// Committed records read so far, per kind.
+    cache: [Table; KINDS],
     /// Committed aliases read so far.
-    alias_cache: HashMap<ExternalKey, BTreeSet<Id>>,
-    /// Planned records (`None`: planned deletion).
-    overlay: BTreeMap<(EntityKind, Id), Option<Entity>>,
-    /// Planned alias changes: `true` add, `false` remove.
-    alias_overlay: BTreeMap<(ExternalKey, Id), bool>,
-    /// Changes not yet taken for a commit.
-    pending: BTreeSet<(EntityKind, Id)>,
-    pending_aliases: BTreeSet<(ExternalKey, Id)>,
+    alias_cache: FxHashMap<ExternalKey, Vec<Id>>,
+    /// Planned records, per kind; every entry is uncommitted.
+    overlay: [Table; KINDS],
+    /// Planned alias changes: `(id, true)` add, `(id, false)` remove.
+    alias_overlay: FxHashMap<ExternalKey, Vec<(Id, bool)>>,
+}
+
+impl Default for WorkState {
+    fn default() -> Self {
+        WorkState {
+            cache: std::array::from_fn(|_| Table::default()),
+            alias_cache: FxHashMap::default(),
+            overlay: std::array::from_fn(|_| Table::default()),
+            alias_overlay: FxHashMap::default(),
+        }
+    }
 }
 
 impl WorkState {
@@ -32,22 +44,22 @@ impl WorkState {
         Self::default()
     }
 
-    /// After a successful commit: folds the overlay into the cache so memory
-    /// stays bounded by one page.
+    /// After a successful commit: folds the planned changes into the cache, and
+    /// drops the cache when it grows past a bound, so memory stays bounded by
+    /// a page (plus that bound) however large the import.
     pub fn committed(&mut self) {
-        for (k, e) in std::mem::take(&mut self.overlay) {
-            self.cache.insert(k, e);
+        for (cache, overlay) in self.cache.iter_mut().zip(self.overlay.iter_mut()) {
+            cache.extend(overlay.drain());
         }
-        for ((key, id), add) in std::mem::take(&mut self.alias_overlay) {
-            let set = self.alias_cache.entry(key).or_default();
-            if add {
-                set.insert(id);
-            } else {
-                set.remove(&id);
+        for (key, changes) in self.alias_overlay.drain() {
+            let ids = self.alias_cache.entry(key).or_default();
+            for (id, add) in changes {
+                apply_alias(ids, id, add);
             }
         }
-        if self.cache.len() > 100_000 || self.alias_cache.len() > 200_000 {
-            self.cache.clear();
+        let cached: usize = self.cache.iter().map(|t| t.len()).sum();
+        if cached > 50_000 || self.alias_cache.len() > 200_000 {
+            self.cache.iter_mut().for_each(|t| t.clear());
             self.alias_cache.clear();
         }
     }
@@ -55,6 +67,17 @@ impl WorkState {
     /// After a failed commit: forgets the planned changes and everything read.
     pub fn discard(&mut self) {
         *self = WorkState::default();
+    }
+}
+
+fn apply_alias(ids: &mut Vec<Id>, id: Id, add: bool) {
+    let pos = ids.iter().position(|x| *x == id);
+    match (add, pos) {
+        (true, None) => ids.push(id),
+        (false, Some(i)) => {
+            ids.remove(i);
+        }
+        _ => {}
     }
 }
 
@@ -76,53 +99,55 @@ impl<'s> Workspace<'s> {
 
     /// Loads the aliases of `keys` and the records they name, in two batched reads.
     pub fn prefetch(&mut self, keys: &[ExternalKey]) -> Result<()> {
+        let mut seen: FxHashSet<&ExternalKey> = FxHashSet::default();
         let missing: Vec<ExternalKey> = keys
             .iter()
-            .filter(|k| !self.st.alias_cache.contains_key(*k))
+            .filter(|k| !self.st.alias_cache.contains_key(*k) && seen.insert(*k))
             .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
             .collect();
         if missing.is_empty() {
             return Ok(());
         }
-        let found = self.store.resolve(&missing)?;
-        let mut by_kind: BTreeMap<EntityKind, Vec<Id>> = BTreeMap::new();
+        let mut found = self.store.resolve(&missing)?;
+        let mut by_kind: [Vec<Id>; KINDS] = std::array::from_fn(|_| Vec::new());
         for k in missing {
-            let ids: BTreeSet<Id> = found.get(&k).cloned().unwrap_or_default().into_iter().collect();
+            let ids = found.remove(&k).unwrap_or_default();
             for id in &ids {
                 if let Some(kind) = kind_of_id(id) {
-                    if !self.st.cache.contains_key(&(kind, id.clone())) {
-                        by_kind.entry(kind).or_default().push(id.clone());
+                    if !self.st.cache[kind.index()].contains_key(id) {
+                        by_kind[kind.index()].push(id.clone());
                     }
                 }
             }
             self.st.alias_cache.insert(k, ids);
         }
-        for (kind, ids) in by_kind {
-            self.load(kind, &ids)?;
+        for (kind, ids) in EntityKind::ALL.into_iter().zip(by_kind) {
+            if !ids.is_empty() {
+                self.load(kind, &ids)?;
+            }
         }
         Ok(())
     }
 
     /// Loads records by id into the cache (batched).
     pub fn load(&mut self, kind: EntityKind, ids: &[Id]) -> Result<()> {
+        let table = &self.st.cache[kind.index()];
+        let mut seen: FxHashSet<&Id> = FxHashSet::default();
         let want: Vec<Id> = ids
             .iter()
-            .filter(|id| !self.st.cache.contains_key(&(kind, (*id).clone())))
+            .filter(|id| !table.contains_key(*id) && seen.insert(*id))
             .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
             .collect();
         if want.is_empty() {
             return Ok(());
         }
         let got = self.store.get(kind, &want)?;
-        for id in &want {
-            self.st.cache.insert((kind, id.clone()), None);
+        let table = &mut self.st.cache[kind.index()];
+        for id in want {
+            table.insert(id, None);
         }
         for e in got {
-            self.st.cache.insert((kind, e.id().to_string()), Some(e));
+            table.insert(e.id().to_string(), Some(e));
         }
         Ok(())
     }
@@ -133,68 +158,56 @@ impl<'s> Workspace<'s> {
             self.prefetch(std::slice::from_ref(key))?;
         }
         let mut ids = self.st.alias_cache.get(key).cloned().unwrap_or_default();
-        for ((k, id), add) in self
-            .st
-            .alias_overlay
-            .range((key.clone(), String::new())..)
-            .take_while(|((k, _), _)| k == key)
-        {
-            debug_assert!(k == key);
-            if *add {
-                ids.insert(id.clone());
-            } else {
-                ids.remove(id);
+        if let Some(changes) = self.st.alias_overlay.get(key) {
+            for (id, add) in changes {
+                apply_alias(&mut ids, id.clone(), *add);
             }
         }
-        Ok(ids.into_iter().collect())
+        ids.sort();
+        Ok(ids)
     }
 
     /// Ids of `kind` an alias key names.
     pub fn resolve_kind(&mut self, key: &ExternalKey, kind: EntityKind) -> Result<Vec<Id>> {
-        Ok(self
-            .resolve(key)?
-            .into_iter()
-            .filter(|id| kind_of_id(id) == Some(kind))
-            .collect())
+        let mut ids = self.resolve(key)?;
+        ids.retain(|id| kind_of_id(id) == Some(kind));
+        Ok(ids)
     }
 
     /// The current version of a record (planned or committed).
     pub fn get(&mut self, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
-        if let Some(e) = self.st.overlay.get(&(kind, id.to_string())) {
+        if let Some(e) = self.st.overlay[kind.index()].get(id) {
             return Ok(e.clone());
         }
-        if !self.st.cache.contains_key(&(kind, id.to_string())) {
-            self.load(kind, &[id.to_string()])?;
-        }
-        Ok(self.st.cache.get(&(kind, id.to_string())).cloned().flatten())
+        self.committed(kind, id)
     }
 
     /// The committed version of a record, ignoring planned changes.
     pub fn committed(&mut self, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
-        if !self.st.cache.contains_key(&(kind, id.to_string())) {
+        if !self.st.cache[kind.index()].contains_key(id) {
             self.load(kind, &[id.to_string()])?;
         }
-        Ok(self.st.cache.get(&(kind, id.to_string())).cloned().flatten())
+        Ok(self.st.cache[kind.index()].get(id).cloned().flatten())
     }
 
     /// Records that no committed record of `kind` has this id (known from its
     /// alias), so reading it costs no store query.
     pub fn assume_absent(&mut self, kind: EntityKind, id: &str) {
-        self.st.cache.entry((kind, id.to_string())).or_insert(None);
+        let table = &mut self.st.cache[kind.index()];
+        if !table.contains_key(id) {
+            table.insert(id.to_string(), None);
+        }
     }
 
     /// Plans an insert or replacement.
     pub fn put(&mut self, e: Entity) {
-        let k = (e.kind(), e.id().to_string());
-        self.st.pending.insert(k.clone());
-        self.st.overlay.insert(k, Some(e));
+        let kind = e.kind();
+        self.st.overlay[kind.index()].insert(e.id().to_string(), Some(e));
     }
 
     /// Plans a deletion.
     pub fn delete(&mut self, kind: EntityKind, id: &str) {
-        let k = (kind, id.to_string());
-        self.st.pending.insert(k.clone());
-        self.st.overlay.insert(k, None);
+        self.st.overlay[kind.index()].insert(id.to_string(), None);
     }
 
     /// Plans an alias.
@@ -202,40 +215,36 @@ impl<'s> Workspace<'s> {
         if self.resolve(&key)?.iter().any(|x| x == id) {
             return Ok(());
         }
-        let k = (key, id.to_string());
-        self.st.pending_aliases.insert(k.clone());
-        self.st.alias_overlay.insert(k, true);
+        self.push_alias(key, id, true);
         Ok(())
     }
 
     /// Plans an alias removal.
     pub fn unalias(&mut self, key: ExternalKey, id: &str) {
-        let k = (key, id.to_string());
-        self.st.pending_aliases.insert(k.clone());
-        self.st.alias_overlay.insert(k, false);
+        self.push_alias(key, id, false);
+    }
+
+    fn push_alias(&mut self, key: ExternalKey, id: &str, add: bool) {
+        let changes = self.st.alias_overlay.entry(key).or_default();
+        changes.retain(|(x, _)| x != id);
+        changes.push((id.to_string(), add));
     }
 
     /// Allocations touching these payments or invoices, committed and planned.
     pub fn allocations_for(&mut self, payments: &[Id], invoices: &[Id]) -> Result<Vec<Entity>> {
         let committed = self.store.allocations_for(payments, invoices)?;
-        let mut out: BTreeMap<Id, Entity> = BTreeMap::new();
+        let kind = EntityKind::Allocation.index();
+        let mut out: FxHashMap<Id, Entity> = FxHashMap::default();
         for e in committed {
             let id = e.id().to_string();
-            self.st.cache
-                .entry((EntityKind::Allocation, id.clone()))
-                .or_insert_with(|| Some(e.clone()));
+            self.st.cache[kind].entry(id.clone()).or_insert_with(|| Some(e.clone()));
             out.insert(id, e);
         }
-        let p: BTreeSet<&str> = payments.iter().map(String::as_str).collect();
-        let i: BTreeSet<&str> = invoices.iter().map(String::as_str).collect();
-        for ((kind, id), e) in &self.st.overlay {
-            if *kind != EntityKind::Allocation {
-                continue;
-            }
+        let p: FxHashSet<&str> = payments.iter().map(String::as_str).collect();
+        let i: FxHashSet<&str> = invoices.iter().map(String::as_str).collect();
+        for (id, e) in &self.st.overlay[kind] {
             match e {
-                Some(Entity::Allocation(a))
-                    if p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str()) =>
-                {
+                Some(Entity::Allocation(a)) if p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str()) => {
                     out.insert(id.clone(), Entity::Allocation(a.clone()));
                 }
                 _ => {
@@ -243,21 +252,20 @@ impl<'s> Workspace<'s> {
                 }
             }
         }
-        Ok(out.into_values().collect())
+        let mut v: Vec<Entity> = out.into_values().collect();
+        v.sort_by(|a, b| a.id().cmp(b.id()));
+        Ok(v)
     }
 
-    /// Records of `kind` for a customer, committed and planned.
+    /// Records of `kind` for a customer, committed and planned, ordered by id.
     pub fn by_customer(&mut self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
-        let mut out: BTreeMap<Id, Entity> = BTreeMap::new();
+        let mut out: FxHashMap<Id, Entity> = FxHashMap::default();
         for e in self.store.list_by_customer(kind, customer_id)? {
             out.insert(e.id().to_string(), e);
         }
-        for ((k, id), e) in &self.st.overlay {
-            if *k != kind {
-                continue;
-            }
+        for (id, e) in &self.st.overlay[kind.index()] {
             match e {
-                Some(e) if crate::store::customer_of(e) == Some(customer_id) => {
+                Some(e) if customer_of(e) == Some(customer_id) => {
                     out.insert(id.clone(), e.clone());
                 }
                 _ => {
@@ -265,30 +273,34 @@ impl<'s> Workspace<'s> {
                 }
             }
         }
-        Ok(out.into_values().collect())
+        let mut v: Vec<Entity> = out.into_values().collect();
+        v.sort_by(|a, b| a.id().cmp(b.id()));
+        Ok(v)
     }
 
-    /// Takes the planned-but-uncommitted changes as a change set, and moves them
-    /// into the cache as if committed (call after a successful commit, or keep
-    /// the overlay for a review by never committing).
+    /// The planned changes as a change set (the overlay stays until
+    /// [`WorkState::committed`] folds it into the cache after the commit).
     pub fn take_changes(&mut self) -> ChangeSet {
         let mut cs = ChangeSet::default();
-        for k in std::mem::take(&mut self.st.pending) {
-            match self.st.overlay.get(&k).cloned().flatten() {
-                Some(e) => cs.upserts.push(e),
-                None => cs.deletes.push(k),
+        for (kind, table) in EntityKind::ALL.into_iter().zip(self.st.overlay.iter()) {
+            for (id, e) in table {
+                match e {
+                    Some(e) => cs.upserts.push(e.clone()),
+                    None => cs.deletes.push((kind, id.clone())),
+                }
             }
         }
-        for k in std::mem::take(&mut self.st.pending_aliases) {
-            if self.st.alias_overlay.get(&k).copied().unwrap_or(false) {
-                cs.aliases_add.push(k);
-            } else {
-                cs.aliases_remove.push(k);
+        for (key, changes) in &self.st.alias_overlay {
+            for (id, add) in changes {
+                if *add {
+                    cs.aliases_add.push((key.clone(), id.clone()));
+                } else {
+                    cs.aliases_remove.push((key.clone(), id.clone()));
+                }
             }
         }
         cs
     }
-
 }
 
 /// The kind of a books id, from its prefix.

@@ -124,7 +124,9 @@ pub fn derive_invoice_totals(
             InvoiceStatus::Paid
         }
         _ if paid > Decimal::ZERO => InvoiceStatus::PartiallyPaid,
-        "open" | "uncollectible" if rules.unpaid == UnpaidInvoices::AsDrafts => InvoiceStatus::Draft,
+        "open" | "uncollectible" if rules.unpaid == UnpaidInvoices::AsDrafts => {
+            InvoiceStatus::Draft
+        }
         "uncollectible" => InvoiceStatus::Uncollectible,
         _ => InvoiceStatus::Open,
     }

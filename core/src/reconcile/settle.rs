@@ -408,18 +408,22 @@ pub fn settle(
         out.removed.push(id.clone());
     }
 
-    // Derived totals.
+    // Derived totals (sums per payment and invoice in one pass over the allocations).
     let removed_set: BTreeSet<&Id> = removed.iter().collect();
-    let all: Vec<&Allocation> = fresh
-        .values()
-        .chain(kept.iter().filter(|a| !removed_set.contains(&a.id)))
-        .collect();
+    let mut pay_sum: BTreeMap<&str, Decimal> = BTreeMap::new();
+    let mut inv_paid: BTreeMap<&str, Decimal> = BTreeMap::new();
+    let mut inv_written: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for a in fresh.values().chain(kept.iter().filter(|a| !removed_set.contains(&a.id))) {
+        match a.kind {
+            AllocationKind::Payment => {
+                *pay_sum.entry(a.payment_id.as_str()).or_default() += a.amount;
+                *inv_paid.entry(a.invoice_id.as_str()).or_default() += a.amount;
+            }
+            AllocationKind::WriteOff => *inv_written.entry(a.invoice_id.as_str()).or_default() += a.amount,
+        }
+    }
     for p in payments.values_mut() {
-        let allocated: Decimal = all
-            .iter()
-            .filter(|a| a.payment_id == p.id && a.kind == AllocationKind::Payment)
-            .map(|a| a.amount)
-            .sum();
+        let allocated = pay_sum.get(p.id.as_str()).copied().unwrap_or_default();
         ledger::set_payment_totals(p, allocated);
         p.unapplied_reasons = if p.unapplied > Decimal::ZERO {
             reasons
@@ -434,16 +438,8 @@ pub fn settle(
         }
     }
     for inv in invoices.values_mut() {
-        let paid: Decimal = all
-            .iter()
-            .filter(|a| a.invoice_id == inv.id && a.kind == AllocationKind::Payment)
-            .map(|a| a.amount)
-            .sum();
-        let written: Decimal = all
-            .iter()
-            .filter(|a| a.invoice_id == inv.id && a.kind == AllocationKind::WriteOff)
-            .map(|a| a.amount)
-            .sum();
+        let paid = inv_paid.get(inv.id.as_str()).copied().unwrap_or_default();
+        let written = inv_written.get(inv.id.as_str()).copied().unwrap_or_default();
         derive_invoice_totals(inv, paid, written, rules);
         let before = as_invoice(ws.get(EntityKind::Invoice, &inv.id)?);
         if before.as_ref() != Some(inv) {
