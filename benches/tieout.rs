@@ -19,11 +19,17 @@ use support::datagen;
 use tieout::{Books, ImportPlan, RecordsSource, SourceItem};
 
 fn n() -> usize {
-    std::env::var("TIEOUT_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000)
+    std::env::var("TIEOUT_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 fn import(c: &mut Criterion) {
@@ -31,7 +37,9 @@ fn import(c: &mut Criterion) {
     let items = datagen::invoice_records(n);
     let rt = runtime();
     let mut g = c.benchmark_group("import");
-    g.sample_size(10).measurement_time(Duration::from_secs(30)).throughput(Throughput::Elements(n as u64));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .throughput(Throughput::Elements(n as u64));
     let plan = ImportPlan::default().objects([tieout::ObjectScope::Invoices]);
     g.bench_function("tieout_sqlite", |b| {
         b.iter_custom(|iters| {
@@ -41,7 +49,9 @@ fn import(c: &mut Criterion) {
                 let books = Books::open(dir.path().join("b.db")).expect("open");
                 let src = RecordsSource::new("acct_bench", items.clone()).page_size(1000);
                 let t = Instant::now();
-                let run = rt.block_on(books.import(&src, &plan, None)).expect("import");
+                let run = rt
+                    .block_on(books.import(&src, &plan, None))
+                    .expect("import");
                 total += t.elapsed();
                 assert_eq!(run.by_object["invoice"].created as usize, n);
             }
@@ -81,7 +91,8 @@ fn raw_insert(path: &std::path::Path, items: &[SourceItem]) {
             for it in chunk {
                 if let SourceItem::Record(tieout::Record::Invoice(inv)) = it {
                     let data = serde_json::to_string(inv).expect("json");
-                    st.execute((&inv.source.external_id, &inv.source.external_id, data)).expect("insert");
+                    st.execute((&inv.source.external_id, &inv.source.external_id, data))
+                        .expect("insert");
                 }
             }
         }
@@ -91,7 +102,9 @@ fn raw_insert(path: &std::path::Path, items: &[SourceItem]) {
 
 fn map(c: &mut Criterion) {
     let n = n().min(20_000);
-    let docs: Vec<String> = (0..n).map(|i| datagen::invoice_json(i).to_string()).collect();
+    let docs: Vec<String> = (0..n)
+        .map(|i| datagen::invoice_json(i).to_string())
+        .collect();
     let ctx = tieout::stripe::MapContext {
         system: "stripe".into(),
         account: "acct_bench".into(),

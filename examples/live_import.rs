@@ -26,14 +26,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let books = Books::open(&db)?;
     let plan = ImportPlan::default().allow_live(account.livemode);
     let review = books
-        .review_with(&source, &plan, Some(&|done: u64, _| {
-            eprint!("\rreviewed {done} records");
-            true
-        }))
+        .review_with(
+            &source,
+            &plan,
+            Some(&|done: u64, _| {
+                eprint!("\rreviewed {done} records");
+                true
+            }),
+        )
         .await?;
     eprintln!();
     for (object, c) in &review.counts {
-        println!("  {object:<20} +{} ~{} ={} skip {} fail {}", c.created, c.updated, c.unchanged, c.skipped, c.failed);
+        println!(
+            "  {object:<20} +{} ~{} ={} skip {} fail {}",
+            c.created, c.updated, c.unchanged, c.skipped, c.failed
+        );
     }
     for f in review.failures.iter().take(20) {
         println!("  failure: {} {}: {}", f.object, f.external_id, f.error);

@@ -26,7 +26,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. Review: the whole import, nothing written.
     let review = books.review(&source, &plan).await?;
-    println!("Review of {} ({} mode), plan {}", review.account.account, mode(review.account.livemode), &review.plan_hash[..12]);
+    println!(
+        "Review of {} ({} mode), plan {}",
+        review.account.account,
+        mode(review.account.livemode),
+        &review.plan_hash[..12]
+    );
     for (object, c) in &review.counts {
         println!(
             "  {object:<20} create {:>3}  update {:>3}  unchanged {:>3}  skipped {:>3}  failed {:>3}",
@@ -35,7 +40,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for (object, per) in &review.totals {
         for (cur, t) in per {
-            println!("  total {object:<14} {cur} {:>12} over {} record(s)", t.amount, t.count);
+            println!(
+                "  total {object:<14} {cur} {:>12} over {} record(s)",
+                t.amount, t.count
+            );
         }
     }
     println!("  allocations it would make: {}", review.allocations.len());
@@ -60,7 +68,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for inv in books.invoices(&InvoiceFilter::default())? {
         println!(
             "  {:<24} {:<15} {} {:>10} paid {:>10} open {:>10}",
-            inv.number.clone().unwrap_or_else(|| inv.source.external_id.clone()),
+            inv.number
+                .clone()
+                .unwrap_or_else(|| inv.source.external_id.clone()),
             inv.status.as_str(),
             inv.currency,
             inv.total,
@@ -83,7 +93,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nAllocations:");
     for a in books.allocations()? {
-        println!("  {} {:>10} -> {}  ({}: {})", a.currency, a.amount, a.invoice_id, a.reason.strategy.as_str(), a.reason.detail);
+        println!(
+            "  {} {:>10} -> {}  ({}: {})",
+            a.currency,
+            a.amount,
+            a.invoice_id,
+            a.reason.strategy.as_str(),
+            a.reason.detail
+        );
     }
 
     // 4. Re-running the same import changes nothing.
@@ -93,7 +110,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .filter(|e| matches!(e.action, Action::Create | Action::Update { .. }))
         .count();
-    println!("\nRe-review: {changed} change(s); books at {}", db.display());
+    println!(
+        "\nRe-review: {changed} change(s); books at {}",
+        db.display()
+    );
     Ok(())
 }
 

@@ -16,7 +16,8 @@ const MAX_BODY: usize = 1 << 20;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let secret = std::env::var("STRIPE_WEBHOOK_SECRET").map_err(|_| "set STRIPE_WEBHOOK_SECRET (whsec_...)")?;
+    let secret = std::env::var("STRIPE_WEBHOOK_SECRET")
+        .map_err(|_| "set STRIPE_WEBHOOK_SECRET (whsec_...)")?;
     let mut args = std::env::args().skip(1);
     let db = args.next().unwrap_or_else(|| "books.db".into());
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8787);
@@ -65,7 +66,13 @@ async fn serve(stream: TcpStream, books: &Books, secret: &str) -> std::io::Resul
         match verify_webhook(&raw, &signature, secret, Some(300), None) {
             Err(e) => (400, e.to_string()),
             Ok(event) => match books.apply_event(&event) {
-                Ok(outcome) => (200, format!("{:?} {} {}", outcome.status, outcome.event_type, outcome.event_id)),
+                Ok(outcome) => (
+                    200,
+                    format!(
+                        "{:?} {} {}",
+                        outcome.status, outcome.event_type, outcome.event_id
+                    ),
+                ),
                 Err(e) if e.code() == "APPROVAL_REQUIRED" => (400, e.to_string()),
                 Err(e) => (500, e.to_string()),
             },

@@ -12,7 +12,8 @@ use tieout_sqlite::SqliteStore;
 use crate::error::{Error, Result};
 
 /// A post-import action: host code run after a successful apply.
-pub type PostAction = Arc<dyn Fn(&Books, &ImportRun) -> std::result::Result<(), String> + Send + Sync>;
+pub type PostAction =
+    Arc<dyn Fn(&Books, &ImportRun) -> std::result::Result<(), String> + Send + Sync>;
 
 /// Filter for [`Books::invoices`].
 #[derive(Clone, Debug, Default)]
@@ -108,21 +109,30 @@ impl Books {
     }
 
     /// Creates a customer in the books (e.g. the fixed "Stripe Customer").
-    pub fn create_customer(&self, name: &str, email: Option<&str>, kind: CustomerKind) -> Result<Customer> {
+    pub fn create_customer(
+        &self,
+        name: &str,
+        email: Option<&str>,
+        kind: CustomerKind,
+    ) -> Result<Customer> {
         if name.trim().is_empty() {
             return Err(CoreError::Invalid("customer name is empty".into()).into());
         }
         let seq = self.store()?.list(EntityKind::Customer)?.len();
         let id = derive_id(
             EntityKind::Customer.id_prefix(),
-            &format!("books/{name}/{seq}/{}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)),
+            &format!(
+                "books/{name}/{seq}/{}",
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+            ),
         );
         let mut c = Customer::new(id, name, kind);
         c.email = email.map(str::to_string);
         let mut cs = tieout_core::ChangeSet::default();
         cs.upserts.push(Entity::Customer(c.clone()));
         if let Some(e) = email {
-            cs.aliases_add.push((tieout_core::import::keys::email(e), c.id.clone()));
+            cs.aliases_add
+                .push((tieout_core::import::keys::email(e), c.id.clone()));
         }
         self.store()?.commit(&cs)?;
         Ok(c)
@@ -130,7 +140,11 @@ impl Books {
 
     /// One record by books id.
     pub fn get(&self, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
-        Ok(self.store()?.get(kind, &[id.to_string()])?.into_iter().next())
+        Ok(self
+            .store()?
+            .get(kind, &[id.to_string()])?
+            .into_iter()
+            .next())
     }
 
     /// Invoices, optionally filtered by status and customer.

@@ -18,7 +18,9 @@ pub enum Error {
     Stripe(#[from] StripeError),
     /// An import stopped on request (progress callback or Ctrl-C); the books
     /// hold every committed page and the next import resumes.
-    #[error("import interrupted after {pages} page(s); the next import resumes from the last checkpoint")]
+    #[error(
+        "import interrupted after {pages} page(s); the next import resumes from the last checkpoint"
+    )]
     Interrupted {
         /// Pages committed before the stop.
         pages: u64,
@@ -50,15 +52,15 @@ impl Error {
 
 fn core_code(c: &CoreError) -> &str {
     match c {
-                CoreError::UnknownCurrency(_) => "UNKNOWN_CURRENCY",
-                CoreError::CurrencyMismatch { .. } => "CURRENCY_MISMATCH",
-                CoreError::NotRepresentable { .. } | CoreError::Overflow => "INVALID_AMOUNT",
-                CoreError::InvalidRecord { .. } => "INVALID_RECORD",
-                CoreError::Invalid(_) => "INVALID_ARGUMENT",
-                CoreError::NotFound(_) => "NOT_FOUND",
-                CoreError::ApprovalRequired(_) => "APPROVAL_REQUIRED",
-                CoreError::Store(_) => "STORE_ERROR",
-                CoreError::Source { code, .. } => code,
-                CoreError::Allocation(_) => "ALLOCATION_REJECTED",
+        CoreError::UnknownCurrency(_) => "UNKNOWN_CURRENCY",
+        CoreError::CurrencyMismatch { .. } => "CURRENCY_MISMATCH",
+        CoreError::NotRepresentable { .. } | CoreError::Overflow => "INVALID_AMOUNT",
+        CoreError::InvalidRecord { .. } => "INVALID_RECORD",
+        CoreError::Invalid(_) => "INVALID_ARGUMENT",
+        CoreError::NotFound(_) => "NOT_FOUND",
+        CoreError::ApprovalRequired(_) => "APPROVAL_REQUIRED",
+        CoreError::Store(_) => "STORE_ERROR",
+        CoreError::Source { code, .. } => code,
+        CoreError::Allocation(_) => "ALLOCATION_REJECTED",
     }
 }

@@ -40,7 +40,10 @@ impl Books {
     /// The Stripe account id these books import from (set by the first import
     /// from a verified source); events without an `account` use it.
     pub fn default_account(&self) -> Result<Option<String>> {
-        Ok(self.store()?.checkpoint(DEFAULT_ACCOUNT_STREAM)?.filter(|a| !a.is_empty()))
+        Ok(self
+            .store()?
+            .checkpoint(DEFAULT_ACCOUNT_STREAM)?
+            .filter(|a| !a.is_empty()))
     }
 
     /// Sets the Stripe account id events without an `account` belong to.
@@ -71,7 +74,9 @@ impl Books {
         }
         let account = match &event.account {
             Some(a) => a.clone(),
-            None => self.default_account()?.unwrap_or_else(|| "acct_unknown".into()),
+            None => self
+                .default_account()?
+                .unwrap_or_else(|| "acct_unknown".into()),
         };
         let mut outcome = EventOutcome {
             event_id: event.id.clone(),

@@ -60,7 +60,8 @@ fn guard(plan: &ImportPlan, account: &AccountInfo, approval: Option<&Approval>) 
             Some(a) if a.covers(plan, account) => {}
             Some(_) => {
                 return Err(CoreError::ApprovalRequired(
-                    "the approval does not match this plan and account; review the plan again".into(),
+                    "the approval does not match this plan and account; review the plan again"
+                        .into(),
                 )
                 .into());
             }
@@ -96,7 +97,12 @@ impl Books {
     }
 
     /// [`Books::review`] with a progress callback.
-    pub async fn review_with(&self, source: &dyn Source, plan: &ImportPlan, progress: Option<Progress<'_>>) -> Result<Review> {
+    pub async fn review_with(
+        &self,
+        source: &dyn Source,
+        plan: &ImportPlan,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Review> {
         match self.run(source, plan, Mode::Review, progress).await? {
             Outcome::Review(r) => Ok(*r),
             Outcome::Run(_) => Err(CoreError::Invalid("review produced a run".into()).into()),
@@ -106,7 +112,12 @@ impl Books {
     /// Imports: the same path as [`Books::review`], committing each page with
     /// its checkpoint. A live source needs `plan.allow_live` and the approval of
     /// a review of this exact plan.
-    pub async fn import(&self, source: &dyn Source, plan: &ImportPlan, approval: Option<&Approval>) -> Result<ImportRun> {
+    pub async fn import(
+        &self,
+        source: &dyn Source,
+        plan: &ImportPlan,
+        approval: Option<&Approval>,
+    ) -> Result<ImportRun> {
         self.import_with(source, plan, approval, None).await
     }
 
@@ -118,20 +129,32 @@ impl Books {
         approval: Option<&Approval>,
         progress: Option<Progress<'_>>,
     ) -> Result<ImportRun> {
-        match self.run(source, plan, Mode::Apply(approval), progress).await? {
+        match self
+            .run(source, plan, Mode::Apply(approval), progress)
+            .await?
+        {
             Outcome::Run(r) => Ok(*r),
             Outcome::Review(_) => Err(CoreError::Invalid("import produced a review".into()).into()),
         }
     }
 
-    async fn run(&self, source: &dyn Source, plan: &ImportPlan, mode: Mode<'_>, progress: Option<Progress<'_>>) -> Result<Outcome> {
+    async fn run(
+        &self,
+        source: &dyn Source,
+        plan: &ImportPlan,
+        mode: Mode<'_>,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Outcome> {
         let account = source.verify().await?;
         if let Mode::Apply(approval) = mode {
             guard(plan, &account, approval)?;
         }
         for name in &plan.post_actions {
             if self.action(name).is_none() {
-                return Err(CoreError::Invalid(format!("post-import action {name} is not registered")).into());
+                return Err(CoreError::Invalid(format!(
+                    "post-import action {name} is not registered"
+                ))
+                .into());
             }
         }
         let planner = Planner::new(plan);
@@ -146,7 +169,10 @@ impl Books {
         let apply = matches!(mode, Mode::Apply(_));
         let now = Utc::now();
         let mut run = ImportRun {
-            id: derive_id("run", &format!("{stream}/{}", now.timestamp_nanos_opt().unwrap_or(0))),
+            id: derive_id(
+                "run",
+                &format!("{stream}/{}", now.timestamp_nanos_opt().unwrap_or(0)),
+            ),
             plan_hash: plan.hash(),
             source: format!("{}:{}", account.system, account.account),
             mode: if account.livemode { "live" } else { "test" }.into(),
@@ -160,14 +186,21 @@ impl Books {
             error: None,
         };
         let mut position: Option<String> = None;
-        if apply && account.system == "stripe" && self.default_account()?.is_none() && account.account.starts_with("acct_") {
+        if apply
+            && account.system == "stripe"
+            && self.default_account()?.is_none()
+            && account.account.starts_with("acct_")
+        {
             self.set_default_account(&account.account)?;
         }
         if apply {
             if let Some(saved) = self.store()?.checkpoint(&stream)? {
                 if let Ok(r) = serde_json::from_str::<Resume>(&saved) {
                     if !r.position.is_empty() {
-                        run.notes.push(format!("resumed run {} from its last committed page", r.run));
+                        run.notes.push(format!(
+                            "resumed run {} from its last committed page",
+                            r.run
+                        ));
                         position = Some(r.position);
                     }
                 }
@@ -219,9 +252,16 @@ impl Books {
                     fold(&mut run, &outcome, &notes);
                     let resume = Resume {
                         run: run.id.clone(),
-                        position: if finished { String::new() } else { page.checkpoint.clone() },
+                        position: if finished {
+                            String::new()
+                        } else {
+                            page.checkpoint.clone()
+                        },
                     };
-                    cs.checkpoint = Some((stream.clone(), serde_json::to_string(&resume).unwrap_or_default()));
+                    cs.checkpoint = Some((
+                        stream.clone(),
+                        serde_json::to_string(&resume).unwrap_or_default(),
+                    ));
                     cs.run = Some(run.clone());
                     if let Err(e) = store.commit(&cs) {
                         state.discard();
@@ -266,7 +306,10 @@ impl Books {
                     }
                     state.committed();
                     if !m.upserted.is_empty() {
-                        run.notes.push(format!("policy matching made or changed {} allocation(s)", m.upserted.len()));
+                        run.notes.push(format!(
+                            "policy matching made or changed {} allocation(s)",
+                            m.upserted.len()
+                        ));
                     }
                 }
                 Ok(Some(m)) => {
@@ -290,30 +333,40 @@ impl Books {
             return Ok(Outcome::Review(Box::new(review)));
         }
         run.finished_at = Some(Utc::now());
-        run.status = if run.totals.failed > 0 { RunStatus::PartiallyFailed } else { RunStatus::Succeeded };
-        {
-            let mut cs = tieout_core::ChangeSet::default();
-            cs.run = Some(run.clone());
-            self.store()?.commit(&cs)?;
-        }
+        run.status = if run.totals.failed > 0 {
+            RunStatus::PartiallyFailed
+        } else {
+            RunStatus::Succeeded
+        };
+        self.save_run(&run)?;
         for name in &plan.post_actions {
             if let Some(action) = self.action(name) {
                 if let Err(reason) = action(self, &run) {
-                    run.notes.push(format!("post-import action {name} failed: {reason}"));
-                    let mut cs = tieout_core::ChangeSet::default();
-                    cs.run = Some(run.clone());
-                    self.store()?.commit(&cs)?;
-                    return Err(Error::Action { name: name.clone(), reason });
+                    run.notes
+                        .push(format!("post-import action {name} failed: {reason}"));
+                    self.save_run(&run)?;
+                    return Err(Error::Action {
+                        name: name.clone(),
+                        reason,
+                    });
                 }
                 run.notes.push(format!("post-import action {name} ran"));
             }
         }
         if !plan.post_actions.is_empty() {
-            let mut cs = tieout_core::ChangeSet::default();
-            cs.run = Some(run.clone());
-            self.store()?.commit(&cs)?;
+            self.save_run(&run)?;
         }
         Ok(Outcome::Run(Box::new(run)))
+    }
+
+    /// Writes a run entry to the history on its own.
+    fn save_run(&self, run: &ImportRun) -> Result<()> {
+        let cs = tieout_core::ChangeSet {
+            run: Some(run.clone()),
+            ..tieout_core::ChangeSet::default()
+        };
+        self.store()?.commit(&cs)?;
+        Ok(())
     }
 
     /// Records a run's failure in the history (best effort: the store may be the problem).
@@ -321,11 +374,7 @@ impl Books {
         run.status = RunStatus::Failed;
         run.error = Some(error.to_string());
         run.finished_at = Some(Utc::now());
-        if let Ok(mut store) = self.store() {
-            let mut cs = tieout_core::ChangeSet::default();
-            cs.run = Some(run.clone());
-            let _ = store.commit(&cs);
-        }
+        let _ = self.save_run(run);
     }
 }
 

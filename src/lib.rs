@@ -33,15 +33,18 @@ pub use tieout_core::model::*;
 pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};
 pub use tieout_core::reconcile::{
-    FxRate, bank::CsvMapping, payouts::PayoutMatchReport, report::ReconcileReport, report::ReportInput,
+    FxRate, bank::CsvMapping, payouts::PayoutMatchReport, report::ReconcileReport,
+    report::ReportInput,
 };
 pub use tieout_core::{
-    AccountInfo, CoreError, Currency, CustomerFilter, CustomerMatch, CustomerResolution, FetchScope, ImportPlan,
-    MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record, RecordsSource, Source, SourceItem, Store, UnpaidInvoices,
+    AccountInfo, CoreError, Currency, CustomerFilter, CustomerMatch, CustomerResolution,
+    FetchScope, ImportPlan, MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record,
+    RecordsSource, Source, SourceItem, Store, UnpaidInvoices,
 };
 pub use tieout_sqlite::SqliteStore;
 pub use tieout_stripe::{
-    ApiKey, KeyKind, StripeError, StripeEvent, StripeEvents, StripeFiles, StripeSource, sign_webhook, verify_webhook,
+    ApiKey, KeyKind, StripeError, StripeEvent, StripeEvents, StripeFiles, StripeSource,
+    sign_webhook, verify_webhook,
 };
 
 /// The pure core, for hosts that need more than the facade.

@@ -42,55 +42,112 @@ fn events_apply_once_and_never_go_backwards() {
         assert_eq!(o.status, EventStatus::Applied, "{name}");
         let inv = &books.invoices(&InvoiceFilter::default()).unwrap()[0];
         assert_eq!(inv.status, InvoiceStatus::Paid);
-        assert_eq!(inv.source.account, "acct_E", "events use the books' default account");
+        assert_eq!(
+            inv.source.account, "acct_E",
+            "events use the books' default account"
+        );
         // The older one arrives late: skipped, the invoice stays paid.
         let o = deliver(&books, &open, 1_740_000_950).unwrap();
         assert_eq!(o.status, EventStatus::Applied);
-        assert!(o.entries.iter().any(|e| matches!(e.action, Action::Skipped { .. })), "{name}: {:?}", o.entries);
-        assert_eq!(books.invoices(&InvoiceFilter::default()).unwrap()[0].status, InvoiceStatus::Paid);
+        assert!(
+            o.entries
+                .iter()
+                .any(|e| matches!(e.action, Action::Skipped { .. })),
+            "{name}: {:?}",
+            o.entries
+        );
+        assert_eq!(
+            books.invoices(&InvoiceFilter::default()).unwrap()[0].status,
+            InvoiceStatus::Paid
+        );
         // A redelivery of the same event is a no-op.
         let o = deliver(&books, &paid, 1_740_001_000).unwrap();
         assert_eq!(o.status, EventStatus::Duplicate);
-        assert_eq!(books.payments().unwrap().len(), 1, "{name}: one payment for the paid invoice");
+        assert_eq!(
+            books.payments().unwrap().len(),
+            1,
+            "{name}: one payment for the paid invoice"
+        );
     }
 }
 
 #[test]
 fn unsupported_events_are_acknowledged_and_bad_signatures_rejected() {
     let books = Books::in_memory();
-    let body = json!({"id": "evt_x", "object": "event", "type": "plan.created", "created": 1_740_000_000,
+    let body =
+        json!({"id": "evt_x", "object": "event", "type": "plan.created", "created": 1_740_000_000,
         "livemode": false, "data": {"object": {"id": "plan_1", "object": "plan_unknown_thing"}}})
-    .to_string();
+        .to_string();
     let o = deliver(&books, body.as_bytes(), 1_740_000_000).unwrap();
     assert_eq!(o.status, EventStatus::Ignored);
     // Tampered body.
     let header = sign_webhook(body.as_bytes(), SECRET, 1_740_000_000);
     let tampered = body.replace("evt_x", "evt_y");
-    let err = verify_webhook(tampered.as_bytes(), &header, SECRET, Some(300), Some(1_740_000_010)).unwrap_err();
+    let err = verify_webhook(
+        tampered.as_bytes(),
+        &header,
+        SECRET,
+        Some(300),
+        Some(1_740_000_010),
+    )
+    .unwrap_err();
     assert_eq!(Error::from(err).code(), "WEBHOOK_SIGNATURE");
     // Too old.
-    let err = verify_webhook(body.as_bytes(), &header, SECRET, Some(300), Some(1_740_001_000)).unwrap_err();
+    let err = verify_webhook(
+        body.as_bytes(),
+        &header,
+        SECRET,
+        Some(300),
+        Some(1_740_001_000),
+    )
+    .unwrap_err();
     assert_eq!(Error::from(err).code(), "WEBHOOK_SIGNATURE");
     // Rotated secrets: a header with two v1 signatures verifies with either secret.
     let other = sign_webhook(body.as_bytes(), "whsec_old", 1_740_000_000);
     let v1_old = other.split(',').find(|p| p.starts_with("v1=")).unwrap();
     let both = format!("{header},{v1_old}");
-    assert!(verify_webhook(body.as_bytes(), &both, "whsec_old", Some(300), Some(1_740_000_010)).is_ok());
-    assert!(verify_webhook(body.as_bytes(), &both, SECRET, Some(300), Some(1_740_000_010)).is_ok());
+    assert!(
+        verify_webhook(
+            body.as_bytes(),
+            &both,
+            "whsec_old",
+            Some(300),
+            Some(1_740_000_010)
+        )
+        .is_ok()
+    );
+    assert!(
+        verify_webhook(
+            body.as_bytes(),
+            &both,
+            SECRET,
+            Some(300),
+            Some(1_740_000_010)
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn live_events_need_a_plan_that_allows_live() {
     let books = Books::in_memory();
-    let mut body: serde_json::Value = serde_json::from_slice(&invoice_event("evt_live", 1_740_000_000, "open", 0)).unwrap();
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&invoice_event("evt_live", 1_740_000_000, "open", 0)).unwrap();
     body["livemode"] = json!(true);
     let body = body.to_string();
     let header = sign_webhook(body.as_bytes(), SECRET, 1_740_000_000);
     let event = verify_webhook(body.as_bytes(), &header, SECRET, None, None).unwrap();
     let err = books.apply_event(&event).unwrap_err();
     assert_eq!(err.code(), "APPROVAL_REQUIRED");
-    assert!(books.invoices(&InvoiceFilter::default()).unwrap().is_empty());
-    let o = books.apply_event_with(&event, &ImportPlan::default().allow_live(true)).unwrap();
+    assert!(
+        books
+            .invoices(&InvoiceFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+    let o = books
+        .apply_event_with(&event, &ImportPlan::default().allow_live(true))
+        .unwrap();
     assert_eq!(o.status, EventStatus::Applied);
     assert_eq!(books.invoices(&InvoiceFilter::default()).unwrap().len(), 1);
 }

@@ -41,7 +41,12 @@ fn one_payment_in_every_order_gives_the_same_books() {
     let items = one_payment_objects();
     let reference = {
         let books = Books::in_memory();
-        run(books.import(&RecordsSource::new(ACCT, items.clone()), &ImportPlan::default(), None)).unwrap();
+        run(books.import(
+            &RecordsSource::new(ACCT, items.clone()),
+            &ImportPlan::default(),
+            None,
+        ))
+        .unwrap();
         assert_eq!(books.payments().unwrap().len(), 1);
         fingerprint(&books)
     };
@@ -52,13 +57,26 @@ fn one_payment_in_every_order_gives_the_same_books() {
         // Alternate between one page and one record per page (separate commits).
         let page = if n % 2 == 0 { 100 } else { 1 };
         let books = Books::in_memory();
-        run(books.import(&RecordsSource::new(ACCT, ordered).page_size(page), &ImportPlan::default(), None)).unwrap();
+        run(books.import(
+            &RecordsSource::new(ACCT, ordered).page_size(page),
+            &ImportPlan::default(),
+            None,
+        ))
+        .unwrap();
         let pays = books.payments().unwrap();
         assert_eq!(pays.len(), 1, "order {perm:?}: {pays:#?}");
         let p = &pays[0];
-        assert_eq!((p.amount, p.refunded, p.allocated, p.unapplied), (d("120.00"), d("10.00"), d("110.00"), d("0")), "order {perm:?}");
+        assert_eq!(
+            (p.amount, p.refunded, p.allocated, p.unapplied),
+            (d("120.00"), d("10.00"), d("110.00"), d("0")),
+            "order {perm:?}"
+        );
         assert_eq!(p.fee, d("3.78"), "order {perm:?}");
-        assert_same(&fingerprint(&books), &reference, &format!("order {perm:?} page {page}"));
+        assert_same(
+            &fingerprint(&books),
+            &reference,
+            &format!("order {perm:?} page {page}"),
+        );
     }
 }
 
@@ -67,7 +85,12 @@ fn one_payment_in_every_order_on_sqlite() {
     let items = one_payment_objects();
     let reference = {
         let books = Books::in_memory();
-        run(books.import(&RecordsSource::new(ACCT, items.clone()), &ImportPlan::default(), None)).unwrap();
+        run(books.import(
+            &RecordsSource::new(ACCT, items.clone()),
+            &ImportPlan::default(),
+            None,
+        ))
+        .unwrap();
         fingerprint(&books)
     };
     // Every 7th permutation on SQLite, one record per commit.
@@ -75,7 +98,12 @@ fn one_payment_in_every_order_on_sqlite() {
         let dir = tempfile::tempdir().unwrap();
         let books = Books::open(dir.path().join("b.db")).unwrap();
         let ordered: Vec<SourceItem> = perm.iter().map(|i| items[*i].clone()).collect();
-        run(books.import(&RecordsSource::new(ACCT, ordered).page_size(1), &ImportPlan::default(), None)).unwrap();
+        run(books.import(
+            &RecordsSource::new(ACCT, ordered).page_size(1),
+            &ImportPlan::default(),
+            None,
+        ))
+        .unwrap();
         assert_same(&fingerprint(&books), &reference, &format!("order {perm:?}"));
     }
 }
@@ -85,23 +113,52 @@ fn dataset(n: usize) -> Vec<SourceItem> {
     let mut v = Vec::new();
     for i in 0..n {
         let cus = format!("cus_{i}");
-        v.push(customer(&cus, &format!("Customer {i}"), &format!("c{i}@example.com")));
+        v.push(customer(
+            &cus,
+            &format!("Customer {i}"),
+            &format!("c{i}@example.com"),
+        ));
         let amt = rust_decimal::Decimal::new(1000 + (i as i64 * 37) % 9000, 2);
         let status = ["paid", "open", "paid", "void"][i % 4];
         let paid = if status == "paid" { amt } else { d("0") };
-        let mut inv = invoice_rec(&format!("in_{i}"), &cus, status, amt, paid, tieout::Currency::USD, i as i64 % 300);
+        let mut inv = invoice_rec(
+            &format!("in_{i}"),
+            &cus,
+            status,
+            amt,
+            paid,
+            tieout::Currency::USD,
+            i as i64 % 300,
+        );
         if i % 3 == 0 {
             inv.subscription_ref = Some(format!("sub_{i}"));
-            v.push(subscription(&format!("sub_{i}"), &cus, Interval::Month, 1, i as i64 % 300));
+            v.push(subscription(
+                &format!("sub_{i}"),
+                &cus,
+                Interval::Month,
+                1,
+                i as i64 % 300,
+            ));
         }
         v.push(SourceItem::Record(Record::Invoice(inv)));
         if status == "paid" {
             let (pi, ch) = (format!("pi_{i}"), format!("ch_{i}"));
-            v.push(invoice_payment(&format!("inpay_{i}"), &format!("in_{i}"), &pi, amt, i as i64 % 300 + 1));
+            v.push(invoice_payment(
+                &format!("inpay_{i}"),
+                &format!("in_{i}"),
+                &pi,
+                amt,
+                i as i64 % 300 + 1,
+            ));
             v.push(charge(&ch, &pi, &cus, amt, i as i64 % 300 + 1));
             v.push(balance_tx(&ch, amt, d("0.59"), i as i64 % 300 + 1));
             if i % 10 == 0 {
-                v.push(refund(&format!("re_{i}"), &ch, d("1.00"), i as i64 % 300 + 3));
+                v.push(refund(
+                    &format!("re_{i}"),
+                    &ch,
+                    d("1.00"),
+                    i as i64 % 300 + 3,
+                ));
             }
         }
     }
@@ -150,24 +207,42 @@ fn interrupted_imports_resume_to_identical_books() {
     for fail_at in 0..pages {
         let dir = tempfile::tempdir().unwrap();
         let books = Books::open(dir.path().join("b.db")).unwrap();
-        let flaky = Flaky { inner: src.clone(), fail_at, calls: AtomicUsize::new(0) };
+        let flaky = Flaky {
+            inner: src.clone(),
+            fail_at,
+            calls: AtomicUsize::new(0),
+        };
         let err = run(books.import(&flaky, &ImportPlan::default(), None)).unwrap_err();
         assert_eq!(err.code(), "NETWORK_ERROR");
         let hist = books.history().unwrap();
-        assert_eq!(hist[0].status, RunStatus::Failed, "a failed run is recorded as failed");
+        assert_eq!(
+            hist[0].status,
+            RunStatus::Failed,
+            "a failed run is recorded as failed"
+        );
         let resumed = run(books.import(&src, &ImportPlan::default(), None)).unwrap();
         assert_eq!(resumed.status, RunStatus::Succeeded);
         if fail_at > 0 {
-            assert!(resumed.notes.iter().any(|n| n.contains("resumed")), "{:?}", resumed.notes);
+            assert!(
+                resumed.notes.iter().any(|n| n.contains("resumed")),
+                "{:?}",
+                resumed.notes
+            );
         }
-        assert_same(&fingerprint(&books), &reference, &format!("abort at page {fail_at}"));
+        assert_same(
+            &fingerprint(&books),
+            &reference,
+            &format!("abort at page {fail_at}"),
+        );
     }
     // Abort inside a commit (injected store failure), for each page.
     for fail_page in 0..pages {
         let dir = tempfile::tempdir().unwrap();
         let books = Books::open(dir.path().join("b.db")).unwrap();
         let arm = |b: &Books| {
-            let armed = b.with_store_mut(|s| s.inject_commit_failure("disk full (injected)")).unwrap();
+            let armed = b
+                .with_store_mut(|s| s.inject_commit_failure("disk full (injected)"))
+                .unwrap();
             assert!(armed, "the store supports fault injection");
         };
         if fail_page == 0 {
@@ -180,11 +255,16 @@ fn interrupted_imports_resume_to_identical_books() {
             }
             true
         };
-        let err = run(books.import_with(&src, &ImportPlan::default(), None, Some(&progress))).unwrap_err();
+        let err = run(books.import_with(&src, &ImportPlan::default(), None, Some(&progress)))
+            .unwrap_err();
         assert_eq!(err.code(), "STORE_ERROR", "{err}");
         let resumed = run(books.import(&src, &ImportPlan::default(), None)).unwrap();
         assert_eq!(resumed.status, RunStatus::Succeeded);
-        assert_same(&fingerprint(&books), &reference, &format!("store failure at page {fail_page}"));
+        assert_same(
+            &fingerprint(&books),
+            &reference,
+            &format!("store failure at page {fail_page}"),
+        );
     }
 }
 

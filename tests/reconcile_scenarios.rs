@@ -215,8 +215,10 @@ fn strategy_6_oldest_first_partial_and_newest_first() {
     );
 
     let newest = Books::in_memory();
-    let mut policy = ReconcilePolicy::default();
-    policy.order = AllocationOrder::NewestFirst;
+    let policy = ReconcilePolicy {
+        order: AllocationOrder::NewestFirst,
+        ..ReconcilePolicy::default()
+    };
     import_items(&newest, items(), &plan().policy(policy));
     let b2 = only(&newest, "in_2");
     let b1 = only(&newest, "in_1");
@@ -238,8 +240,10 @@ fn strategy_6_oldest_first_partial_and_newest_first() {
 #[test]
 fn leave_unapplied_keeps_exact_matches_only_and_says_why() {
     let books = Books::in_memory();
-    let mut policy = ReconcilePolicy::default();
-    policy.order = AllocationOrder::LeaveUnapplied;
+    let policy = ReconcilePolicy {
+        order: AllocationOrder::LeaveUnapplied,
+        ..ReconcilePolicy::default()
+    };
     import_items(
         &books,
         vec![
@@ -340,8 +344,10 @@ fn overpayment_is_credit_used_later_never_moved_to_another_customer() {
 #[test]
 fn late_invoice_is_matched_by_reconcile_when_import_matching_is_off() {
     let books = Books::in_memory();
-    let mut policy = ReconcilePolicy::default();
-    policy.match_on_import = false;
+    let policy = ReconcilePolicy {
+        match_on_import: false,
+        ..ReconcilePolicy::default()
+    };
     import_items(
         &books,
         vec![pay_item(loose_payment(
@@ -399,8 +405,10 @@ fn other_currency_stays_unapplied_with_reason() {
 #[test]
 fn write_off_tolerance_books_the_small_difference() {
     let books = Books::in_memory();
-    let mut policy = ReconcilePolicy::default();
-    policy.write_off_abs = d("1.00");
+    let policy = ReconcilePolicy {
+        write_off_abs: d("1.00"),
+        ..ReconcilePolicy::default()
+    };
     import_items(
         &books,
         vec![

@@ -39,7 +39,9 @@ pub fn invoice_records(n: usize) -> Vec<SourceItem> {
         api_version: Some("2025-03-31.basil".into()),
         observed_at: None,
     };
-    (0..n).flat_map(|i| tieout::stripe::map_object(&invoice_json(i), &ctx)).collect()
+    (0..n)
+        .flat_map(|i| tieout::stripe::map_object(&invoice_json(i), &ctx))
+        .collect()
 }
 
 /// A payment record paying invoice `i` exactly, by explicit link (every other
@@ -53,9 +55,16 @@ pub fn payment_record(i: usize, linked: bool) -> Payment {
         source: s,
         customer_id: Some(format!("cust_{:06}", i % 5_000)),
         customer_ref: None,
-        refs: PaymentRefs { charge: Some(format!("ch_{i:08}")), ..PaymentRefs::default() },
+        refs: PaymentRefs {
+            charge: Some(format!("ch_{i:08}")),
+            ..PaymentRefs::default()
+        },
         links: PaymentLinks {
-            invoices: if linked { vec![format!("in_{i:08}")] } else { Vec::new() },
+            invoices: if linked {
+                vec![format!("in_{i:08}")]
+            } else {
+                Vec::new()
+            },
             ..PaymentLinks::default()
         },
         status: PaymentStatus::Succeeded,

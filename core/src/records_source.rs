@@ -72,7 +72,9 @@ impl Source for RecordsSource {
         let items = self.items[start.min(end)..end]
             .iter()
             .filter(|i| match i {
-                SourceItem::Record(r) => scope.objects.is_empty() || scope.objects.contains(&r.scope()),
+                SourceItem::Record(r) => {
+                    scope.objects.is_empty() || scope.objects.contains(&r.scope())
+                }
                 SourceItem::Failed(_) => true,
             })
             .cloned()

@@ -75,7 +75,9 @@ impl StripeError {
     /// A stable code for the error kind (`INVALID_API_KEY`, `RATE_LIMITED`, ...).
     pub fn code(&self) -> &'static str {
         match self {
-            StripeError::InvalidKeyFormat(_) | StripeError::InvalidApiKey { .. } => "INVALID_API_KEY",
+            StripeError::InvalidKeyFormat(_) | StripeError::InvalidApiKey { .. } => {
+                "INVALID_API_KEY"
+            }
             StripeError::PermissionDenied { .. } => "PERMISSION_DENIED",
             StripeError::RateLimited { .. } => "RATE_LIMITED",
             StripeError::Api { .. } => "STRIPE_API_ERROR",

@@ -12,8 +12,8 @@ pub mod files;
 pub mod map;
 pub mod webhook;
 
-pub use error::{Result, StripeError};
 pub use client::{ApiKey, KeyKind, StripeEvents, StripeSource};
+pub use error::{Result, StripeError};
 pub use events::{StripeEvent, event_items};
 pub use files::StripeFiles;
 pub use map::{MapContext, map_object, stripe_amount};

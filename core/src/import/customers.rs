@@ -19,7 +19,11 @@ pub fn check_fixed_customer(plan: &ImportPlan, ws: &mut Workspace<'_>) -> Result
 }
 
 /// The email the books know for a source customer (from the record or the stored customer).
-pub fn known_email(ws: &mut Workspace<'_>, src: &SourceRef, c: &OriginalCustomer) -> Result<Option<String>> {
+pub fn known_email(
+    ws: &mut Workspace<'_>,
+    src: &SourceRef,
+    c: &OriginalCustomer,
+) -> Result<Option<String>> {
     if c.email.is_some() {
         return Ok(c.email.clone());
     }
@@ -43,14 +47,24 @@ pub fn resolve(
     if let CustomerResolution::Fixed(id) = &plan.customer_resolution {
         return Ok((Some(id.clone()), None));
     }
-    let Some(c) = cref else { return Ok((None, None)) };
+    let Some(c) = cref else {
+        return Ok((None, None));
+    };
     let key = src.sibling("customer", &c.external_id);
-    if let Some(id) = ws.resolve_kind(&key, EntityKind::Customer)?.into_iter().next() {
+    if let Some(id) = ws
+        .resolve_kind(&key, EntityKind::Customer)?
+        .into_iter()
+        .next()
+    {
         return Ok((Some(id), None));
     }
     if plan.match_by_email {
         if let Some(email) = &c.email {
-            if let Some(id) = ws.resolve_kind(&keys::email(email), EntityKind::Customer)?.into_iter().next() {
+            if let Some(id) = ws
+                .resolve_kind(&keys::email(email), EntityKind::Customer)?
+                .into_iter()
+                .next()
+            {
                 ws.alias(key, &id)?;
                 return Ok((Some(id), None));
             }

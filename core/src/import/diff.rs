@@ -24,7 +24,11 @@ fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
             keys.sort();
             keys.dedup();
             for k in keys {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 walk(
                     &p,
                     x.get(k).unwrap_or(&Value::Null),

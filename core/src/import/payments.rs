@@ -61,7 +61,8 @@ pub fn merge(existing: &Payment, incoming: &Payment) -> Payment {
     out.disputed = existing.disputed;
     out.allocated = existing.allocated;
     out.unapplied = existing.unapplied;
-    out.unapplied_reasons.clone_from(&existing.unapplied_reasons);
+    out.unapplied_reasons
+        .clone_from(&existing.unapplied_reasons);
     out
 }
 
@@ -70,7 +71,12 @@ fn all_alias_keys(p: &Payment) -> Vec<ExternalKey> {
     for (o, e) in p.refs.pairs() {
         v.push(p.source.sibling(o, e));
     }
-    for i in p.links.invoices.iter().chain(p.links.checkout_invoice.iter()) {
+    for i in p
+        .links
+        .invoices
+        .iter()
+        .chain(p.links.checkout_invoice.iter())
+    {
         v.push(keys::payment_for_invoice(&p.source, i));
     }
     v.sort();
@@ -101,7 +107,8 @@ pub fn plan_payment(
         }
     }
     let amount = Some((incoming.currency, incoming.amount));
-    let Some((survivor_id, first)) = found.iter().next().map(|(k, v)| (k.clone(), v.clone())) else {
+    let Some((survivor_id, first)) = found.iter().next().map(|(k, v)| (k.clone(), v.clone()))
+    else {
         incoming.id = derive_id(EntityKind::Payment.id_prefix(), &own.joined());
         ws.assume_absent(EntityKind::Payment, &incoming.id);
         let id = incoming.id.clone();
@@ -132,7 +139,10 @@ pub fn plan_payment(
             if let Entity::Allocation(mut a) = e {
                 ws.delete(EntityKind::Allocation, &a.id);
                 if !a.reason.strategy.is_explicit() {
-                    a.id = derive_id(EntityKind::Allocation.id_prefix(), &format!("{}|{}|moved", a.id, survivor_id));
+                    a.id = derive_id(
+                        EntityKind::Allocation.id_prefix(),
+                        &format!("{}|{}|moved", a.id, survivor_id),
+                    );
                     a.payment_id.clone_from(&survivor_id);
                     ws.put(Entity::Allocation(a));
                 }

@@ -31,7 +31,14 @@ pub struct PageOutcome {
 }
 
 impl PageOutcome {
-    fn record(&mut self, object: &str, external_id: &str, books_id: &str, action: Action, amount: Option<(Currency, Decimal)>) {
+    fn record(
+        &mut self,
+        object: &str,
+        external_id: &str,
+        books_id: &str,
+        action: Action,
+        amount: Option<(Currency, Decimal)>,
+    ) {
         let c = self.counts.entry(object.to_string()).or_default();
         match &action {
             Action::Create => c.created += 1,
@@ -48,7 +55,12 @@ impl PageOutcome {
             }
         }
         if let (Action::Create | Action::Update { .. }, Some((cur, amt))) = (&action, amount) {
-            let t = self.totals.entry(object.to_string()).or_default().entry(cur).or_default();
+            let t = self
+                .totals
+                .entry(object.to_string())
+                .or_default()
+                .entry(cur)
+                .or_default();
             t.count += 1;
             t.amount += amt;
         }
@@ -103,7 +115,13 @@ impl<'p> Planner<'p> {
         for item in items {
             let rec = match item {
                 SourceItem::Failed(f) => {
-                    out.record(&f.object, &f.external_id, "", Action::Failed { error: f.error }, None);
+                    out.record(
+                        &f.object,
+                        &f.external_id,
+                        "",
+                        Action::Failed { error: f.error },
+                        None,
+                    );
                     continue;
                 }
                 SourceItem::Record(r) => r,
@@ -118,7 +136,15 @@ impl<'p> Planner<'p> {
             match self.plan_record(ws, rec, &mut out, &mut tp, &mut ti) {
                 Ok((action, id, amount)) => out.record(&object, &ext, &id, action, amount),
                 Err(CoreError::Store(e)) => return Err(CoreError::Store(e)),
-                Err(e) => out.record(&object, &ext, "", Action::Failed { error: e.to_string() }, None),
+                Err(e) => out.record(
+                    &object,
+                    &ext,
+                    "",
+                    Action::Failed {
+                        error: e.to_string(),
+                    },
+                    None,
+                ),
             }
         }
         out.settle = settle(ws, &self.rules, &tp, &ti)?;
@@ -143,13 +169,18 @@ impl<'p> Planner<'p> {
                 p.id = existing_or_new(ws, &key, EntityKind::Product)?;
                 let (id, src) = (p.id.clone(), p.source.clone());
                 let r = upsert(ws, Entity::Product(p), &[key], None)?;
-                backfill(ws, &keys::awaiting(&src, "product", &src.external_id), EntityKind::Price, |e| match e {
-                    Entity::Price(pr) if pr.product_id.is_none() => {
-                        pr.product_id = Some(id.clone());
-                        true
-                    }
-                    _ => false,
-                })?;
+                backfill(
+                    ws,
+                    &keys::awaiting(&src, "product", &src.external_id),
+                    EntityKind::Price,
+                    |e| match e {
+                        Entity::Price(pr) if pr.product_id.is_none() => {
+                            pr.product_id = Some(id.clone());
+                            true
+                        }
+                        _ => false,
+                    },
+                )?;
                 Ok(r)
             }
             Record::Price(mut p) => {
@@ -157,7 +188,10 @@ impl<'p> Planner<'p> {
                 p.id = existing_or_new(ws, &key, EntityKind::Price)?;
                 let mut extra = vec![key];
                 if let Some(prod) = &p.product_ref {
-                    p.product_id = ws.resolve_kind(&p.source.sibling("product", prod), EntityKind::Product)?.into_iter().next();
+                    p.product_id = ws
+                        .resolve_kind(&p.source.sibling("product", prod), EntityKind::Product)?
+                        .into_iter()
+                        .next();
                     if p.product_id.is_none() {
                         extra.push(keys::awaiting(&p.source, "product", prod));
                     }
@@ -174,13 +208,18 @@ impl<'p> Planner<'p> {
                 let amt = Some((s.currency, s.amount));
                 let (id, src) = (s.id.clone(), s.source.clone());
                 let r = upsert(ws, Entity::Subscription(s), &[key], amt)?;
-                backfill(ws, &keys::awaiting(&src, "subscription", &src.external_id), EntityKind::Invoice, |e| match e {
-                    Entity::Invoice(inv) if inv.subscription_id.is_none() => {
-                        inv.subscription_id = Some(id.clone());
-                        true
-                    }
-                    _ => false,
-                })?;
+                backfill(
+                    ws,
+                    &keys::awaiting(&src, "subscription", &src.external_id),
+                    EntityKind::Invoice,
+                    |e| match e {
+                        Entity::Invoice(inv) if inv.subscription_id.is_none() => {
+                            inv.subscription_id = Some(id.clone());
+                            true
+                        }
+                        _ => false,
+                    },
+                )?;
                 Ok(r)
             }
             Record::Payment(p) => {
@@ -196,7 +235,11 @@ impl<'p> Planner<'p> {
                 for (obj, ext) in r.payment_refs.pairs() {
                     if obj == "charge" || obj == "payment_intent" {
                         extra.push(keys::refund_for(&r.source, ext));
-                        if let Some(pid) = ws.resolve_kind(&r.source.sibling(obj, ext), EntityKind::Payment)?.into_iter().next() {
+                        if let Some(pid) = ws
+                            .resolve_kind(&r.source.sibling(obj, ext), EntityKind::Payment)?
+                            .into_iter()
+                            .next()
+                        {
                             r.payment_id = Some(pid.clone());
                             tp.insert(pid);
                         }
@@ -212,7 +255,11 @@ impl<'p> Planner<'p> {
                 for (obj, ext) in d.payment_refs.pairs() {
                     if obj == "charge" || obj == "payment_intent" {
                         extra.push(keys::dispute_for(&d.source, ext));
-                        if let Some(pid) = ws.resolve_kind(&d.source.sibling(obj, ext), EntityKind::Payment)?.into_iter().next() {
+                        if let Some(pid) = ws
+                            .resolve_kind(&d.source.sibling(obj, ext), EntityKind::Payment)?
+                            .into_iter()
+                            .next()
+                        {
                             d.payment_id = Some(pid.clone());
                             tp.insert(pid);
                         }
@@ -228,7 +275,11 @@ impl<'p> Planner<'p> {
                 if let Some(src) = b.source_object.clone() {
                     extra.push(keys::bt_by_source(&b.source, &src));
                     let pk = b.source.sibling("charge", &src);
-                    if let Some(pid) = ws.resolve_kind(&pk, EntityKind::Payment)?.into_iter().next() {
+                    if let Some(pid) = ws
+                        .resolve_kind(&pk, EntityKind::Payment)?
+                        .into_iter()
+                        .next()
+                    {
                         b.payment_id = Some(pid.clone());
                         tp.insert(pid);
                     }
@@ -258,12 +309,18 @@ impl<'p> Planner<'p> {
 
     /// Why the plan's filters leave this record out, if they do.
     fn filtered(&self, ws: &mut Workspace<'_>, rec: &Record) -> Result<Option<String>> {
-        let Some(src) = rec.source() else { return Ok(None) };
+        let Some(src) = rec.source() else {
+            return Ok(None);
+        };
         let reference = matches!(rec.scope(), ObjectScope::Customers | ObjectScope::Products);
         if !reference {
             if let Some(c) = src.created_at {
-                if self.plan.created_from.is_some_and(|f| c < f) || self.plan.created_to.is_some_and(|t| c > t) {
-                    return Ok(Some(format!("created {c} is outside the plan's date range")));
+                if self.plan.created_from.is_some_and(|f| c < f)
+                    || self.plan.created_to.is_some_and(|t| c > t)
+                {
+                    return Ok(Some(format!(
+                        "created {c} is outside the plan's date range"
+                    )));
                 }
             }
         }
@@ -291,14 +348,24 @@ impl<'p> Planner<'p> {
         };
         if matches!(rec, Record::Customer(_)) {
             if let CustomerResolution::Fixed(_) = self.plan.customer_resolution {
-                return Ok(Some("fixed-customer mode: source customers are not imported".into()));
+                return Ok(Some(
+                    "fixed-customer mode: source customers are not imported".into(),
+                ));
             }
         }
         let admitted = match &cust {
             Some(c) => {
                 let email = customers::known_email(ws, src, c)?;
-                let already_out = self.excluded.lock().map(|e| e.contains(&c.external_id)).unwrap_or(false);
-                let ok = !already_out && self.plan.customer_filter.admits(Some(&c.external_id), email.as_deref());
+                let already_out = self
+                    .excluded
+                    .lock()
+                    .map(|e| e.contains(&c.external_id))
+                    .unwrap_or(false);
+                let ok = !already_out
+                    && self
+                        .plan
+                        .customer_filter
+                        .admits(Some(&c.external_id), email.as_deref());
                 if !ok {
                     if let Ok(mut e) = self.excluded.lock() {
                         e.insert(c.external_id.clone());
@@ -306,14 +373,17 @@ impl<'p> Planner<'p> {
                 }
                 ok
             }
-            None => matches!(rec, Record::Payment(_)) || self.plan.customer_filter.admits(None, None),
+            None => {
+                matches!(rec, Record::Payment(_)) || self.plan.customer_filter.admits(None, None)
+            }
         };
         Ok(if admitted {
             None
         } else {
             Some(format!(
                 "customer {} excluded by the plan's customer filter",
-                cust.map(|c| c.external_id).unwrap_or_else(|| "(none)".into())
+                cust.map(|c| c.external_id)
+                    .unwrap_or_else(|| "(none)".into())
             ))
         })
     }
@@ -327,7 +397,11 @@ impl<'p> Planner<'p> {
     ) -> Result<Option<Id>> {
         let (id, created) = customers::resolve(self.plan, ws, src, cref)?;
         if let Some(c) = created {
-            let ext = c.source.as_ref().map(|s| s.external_id.clone()).unwrap_or_default();
+            let ext = c
+                .source
+                .as_ref()
+                .map(|s| s.external_id.clone())
+                .unwrap_or_default();
             out.record("customer", &ext, &c.id, Action::Create, None);
         }
         Ok(id)
@@ -341,15 +415,26 @@ impl<'p> Planner<'p> {
     }
 
     fn customer(&self, ws: &mut Workspace<'_>, mut c: Customer) -> Result<Planned> {
-        let src = c.source.clone().ok_or_else(|| CoreError::Invalid("customer record without source".into()))?;
+        let src = c
+            .source
+            .clone()
+            .ok_or_else(|| CoreError::Invalid("customer record without source".into()))?;
         let key = src.key();
-        let mut id = ws.resolve_kind(&key, EntityKind::Customer)?.into_iter().next();
+        let mut id = ws
+            .resolve_kind(&key, EntityKind::Customer)?
+            .into_iter()
+            .next();
         if id.is_none() && self.plan.match_by_email {
             if let Some(e) = &c.email {
-                id = ws.resolve_kind(&keys::email(e), EntityKind::Customer)?.into_iter().next();
+                id = ws
+                    .resolve_kind(&keys::email(e), EntityKind::Customer)?
+                    .into_iter()
+                    .next();
                 if let Some(found) = &id {
                     // Keep the books' own details; link the source customer to it.
-                    if let Some(Entity::Customer(mut existing)) = ws.get(EntityKind::Customer, found)? {
+                    if let Some(Entity::Customer(mut existing)) =
+                        ws.get(EntityKind::Customer, found)?
+                    {
                         if existing.source.is_none() {
                             existing.source = Some(src.clone());
                         }
@@ -366,7 +451,13 @@ impl<'p> Planner<'p> {
         upsert(ws, Entity::Customer(c), &extra, None)
     }
 
-    fn invoice(&self, ws: &mut Workspace<'_>, mut inv: Invoice, out: &mut PageOutcome, ti: &mut BTreeSet<Id>) -> Result<Planned> {
+    fn invoice(
+        &self,
+        ws: &mut Workspace<'_>,
+        mut inv: Invoice,
+        out: &mut PageOutcome,
+        ti: &mut BTreeSet<Id>,
+    ) -> Result<Planned> {
         let key = inv.source.key();
         inv.id = existing_or_new(ws, &key, EntityKind::Invoice)?;
         inv.customer_id = self.customer_for(ws, &inv.source, inv.customer_ref.as_ref(), out)?;
@@ -374,7 +465,10 @@ impl<'p> Planner<'p> {
         let mut awaiting = None;
         if let Some(s) = &inv.subscription_ref {
             inv.subscription_id = ws
-                .resolve_kind(&inv.source.sibling("subscription", s), EntityKind::Subscription)?
+                .resolve_kind(
+                    &inv.source.sibling("subscription", s),
+                    EntityKind::Subscription,
+                )?
                 .into_iter()
                 .next();
             if inv.subscription_id.is_none() {
@@ -392,7 +486,12 @@ impl<'p> Planner<'p> {
             }
             _ => {
                 inv.amount_written_off = Decimal::ZERO;
-                crate::reconcile::derive_invoice_totals(&mut inv, Decimal::ZERO, Decimal::ZERO, &self.rules);
+                crate::reconcile::derive_invoice_totals(
+                    &mut inv,
+                    Decimal::ZERO,
+                    Decimal::ZERO,
+                    &self.rules,
+                );
             }
         }
         let mut extra = vec![key];
@@ -449,7 +548,9 @@ pub fn upsert(
                     if tb < ta && a.key() == b.key() {
                         return Ok((
                             Action::Skipped {
-                                reason: format!("stale snapshot: the books hold a newer one ({ta} > {tb})"),
+                                reason: format!(
+                                    "stale snapshot: the books hold a newer one ({ta} > {tb})"
+                                ),
                             },
                             id,
                             None,
@@ -479,7 +580,12 @@ pub fn upsert(
 }
 
 /// Fills a reference on records that arrived before what they reference.
-fn backfill(ws: &mut Workspace<'_>, key: &ExternalKey, kind: EntityKind, mut set: impl FnMut(&mut Entity) -> bool) -> Result<()> {
+fn backfill(
+    ws: &mut Workspace<'_>,
+    key: &ExternalKey,
+    kind: EntityKind,
+    mut set: impl FnMut(&mut Entity) -> bool,
+) -> Result<()> {
     for id in ws.resolve_kind(key, kind)? {
         if let Some(mut e) = ws.get(kind, &id)? {
             if set(&mut e) {
@@ -493,8 +599,12 @@ fn backfill(ws: &mut Workspace<'_>, key: &ExternalKey, kind: EntityKind, mut set
 /// Every alias key planning and settling a record will read, so a page needs
 /// one batched store read instead of one query per lookup.
 fn prefetch_keys(item: &SourceItem) -> Vec<ExternalKey> {
-    let SourceItem::Record(rec) = item else { return Vec::new() };
-    let Some(src) = rec.source() else { return Vec::new() };
+    let SourceItem::Record(rec) = item else {
+        return Vec::new();
+    };
+    let Some(src) = rec.source() else {
+        return Vec::new();
+    };
     let mut v = vec![src.key()];
     let cref = match rec {
         Record::Invoice(i) => i.customer_ref.as_ref(),
@@ -539,7 +649,13 @@ fn prefetch_keys(item: &SourceItem) -> Vec<ExternalKey> {
         Record::Subscription(_) => v.push(keys::awaiting(src, "subscription", &src.external_id)),
         Record::Payment(p) => {
             payment_ref_keys(&mut v, &p.refs);
-            for i in p.links.invoices.iter().chain(p.links.checkout_invoice.iter()).chain(p.links.client_reference_id.iter()) {
+            for i in p
+                .links
+                .invoices
+                .iter()
+                .chain(p.links.checkout_invoice.iter())
+                .chain(p.links.client_reference_id.iter())
+            {
                 v.push(src.sibling("invoice", i));
                 v.push(keys::invoice_number(src, i));
                 v.push(keys::payment_for_invoice(src, i));
@@ -570,7 +686,9 @@ fn prefetch_keys(item: &SourceItem) -> Vec<ExternalKey> {
         }
         Record::Payout(_) => {}
     }
-    if let Record::Refund(Refund { payment_refs, .. }) | Record::Dispute(Dispute { payment_refs, .. }) = rec {
+    if let Record::Refund(Refund { payment_refs, .. })
+    | Record::Dispute(Dispute { payment_refs, .. }) = rec
+    {
         for (o, e) in payment_refs.pairs() {
             v.push(src.sibling(o, e));
             v.push(keys::refund_for(src, e));

@@ -237,14 +237,18 @@ impl<'s> Workspace<'s> {
         let mut out: FxHashMap<Id, Entity> = FxHashMap::default();
         for e in committed {
             let id = e.id().to_string();
-            self.st.cache[kind].entry(id.clone()).or_insert_with(|| Some(e.clone()));
+            self.st.cache[kind]
+                .entry(id.clone())
+                .or_insert_with(|| Some(e.clone()));
             out.insert(id, e);
         }
         let p: FxHashSet<&str> = payments.iter().map(String::as_str).collect();
         let i: FxHashSet<&str> = invoices.iter().map(String::as_str).collect();
         for (id, e) in &self.st.overlay[kind] {
             match e {
-                Some(Entity::Allocation(a)) if p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str()) => {
+                Some(Entity::Allocation(a))
+                    if p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str()) =>
+                {
                     out.insert(id.clone(), Entity::Allocation(a.clone()));
                 }
                 _ => {
@@ -306,5 +310,7 @@ impl<'s> Workspace<'s> {
 /// The kind of a books id, from its prefix.
 pub fn kind_of_id(id: &str) -> Option<EntityKind> {
     let prefix = id.split('_').next()?;
-    EntityKind::ALL.into_iter().find(|k| k.id_prefix() == prefix)
+    EntityKind::ALL
+        .into_iter()
+        .find(|k| k.id_prefix() == prefix)
 }

@@ -413,13 +413,18 @@ pub fn settle(
     let mut pay_sum: BTreeMap<&str, Decimal> = BTreeMap::new();
     let mut inv_paid: BTreeMap<&str, Decimal> = BTreeMap::new();
     let mut inv_written: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for a in fresh.values().chain(kept.iter().filter(|a| !removed_set.contains(&a.id))) {
+    for a in fresh
+        .values()
+        .chain(kept.iter().filter(|a| !removed_set.contains(&a.id)))
+    {
         match a.kind {
             AllocationKind::Payment => {
                 *pay_sum.entry(a.payment_id.as_str()).or_default() += a.amount;
                 *inv_paid.entry(a.invoice_id.as_str()).or_default() += a.amount;
             }
-            AllocationKind::WriteOff => *inv_written.entry(a.invoice_id.as_str()).or_default() += a.amount,
+            AllocationKind::WriteOff => {
+                *inv_written.entry(a.invoice_id.as_str()).or_default() += a.amount
+            }
         }
     }
     for p in payments.values_mut() {
@@ -439,7 +444,10 @@ pub fn settle(
     }
     for inv in invoices.values_mut() {
         let paid = inv_paid.get(inv.id.as_str()).copied().unwrap_or_default();
-        let written = inv_written.get(inv.id.as_str()).copied().unwrap_or_default();
+        let written = inv_written
+            .get(inv.id.as_str())
+            .copied()
+            .unwrap_or_default();
         derive_invoice_totals(inv, paid, written, rules);
         let before = as_invoice(ws.get(EntityKind::Invoice, &inv.id)?);
         if before.as_ref() != Some(inv) {
