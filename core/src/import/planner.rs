@@ -570,11 +570,17 @@ pub fn upsert(
             }
         }
     };
+    let created = matches!(action, Action::Create);
     if !matches!(action, Action::Unchanged) {
         ws.put(new);
     }
     for k in aliases {
-        ws.alias(k.clone(), &id)?;
+        if created {
+            // A new record's id has no aliases yet: no need to look them up.
+            ws.alias_new(k.clone(), &id);
+        } else {
+            ws.alias(k.clone(), &id)?;
+        }
     }
     Ok((action, id, amount))
 }

@@ -219,6 +219,12 @@ impl<'s> Workspace<'s> {
         Ok(())
     }
 
+    /// Plans an alias for a record created in this workspace, without looking
+    /// the key up (adding an alias that exists is harmless: stores ignore it).
+    pub fn alias_new(&mut self, key: ExternalKey, id: &str) {
+        self.push_alias(key, id, true);
+    }
+
     /// Plans an alias removal.
     pub fn unalias(&mut self, key: ExternalKey, id: &str) {
         self.push_alias(key, id, false);

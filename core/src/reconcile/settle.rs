@@ -136,14 +136,25 @@ pub fn settle(
             if existing_synth.is_empty() {
                 ws.assume_absent(EntityKind::Payment, &p.id);
             }
-            for (obj, ext) in p.refs.pairs() {
-                ws.alias(inv.source.sibling(obj, ext), &p.id)?;
+            let mut alias_keys: Vec<_> = p
+                .refs
+                .pairs()
+                .into_iter()
+                .map(|(obj, ext)| inv.source.sibling(obj, ext))
+                .collect();
+            alias_keys.push(keys::payment_for_invoice(
+                &inv.source,
+                &inv.source.external_id,
+            ));
+            for k in alias_keys {
+                if existing_synth.is_empty() {
+                    ws.alias_new(k, &p.id);
+                } else {
+                    ws.alias(k, &p.id)?;
+                }
             }
-            ws.alias(
-                keys::payment_for_invoice(&inv.source, &inv.source.external_id),
-                &p.id,
-            )?;
             let prev = as_payment(ws.get(EntityKind::Payment, &p.id)?);
+            let unchanged_prev = prev.clone();
             let merged = match prev {
                 Some(mut old) if is_synthetic(&old) => {
                     old.amount = p.amount;
@@ -156,7 +167,9 @@ pub fn settle(
                 Some(old) => old,
                 None => p,
             };
-            ws.put(Entity::Payment(merged.clone()));
+            if unchanged_prev.as_ref() != Some(&merged) {
+                ws.put(Entity::Payment(merged.clone()));
+            }
             let c = claims(ws, &merged, &rules.policy)?;
             claim_map.insert(merged.id.clone(), c);
             payments.insert(merged.id.clone(), merged);
