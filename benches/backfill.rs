@@ -138,7 +138,7 @@ async fn run(n: usize, shards: usize) -> (usize, Duration, u64) {
     tokio::spawn(serve(listener, server.clone()));
     let source = StripeSource::new("sk_test_bench_backfill_key")
         .expect("key")
-        .base_url(&format!("http://{addr}"))
+        .base_url(format!("http://{addr}"))
         .max_requests_per_second(24)
         .max_concurrency(16)
         .shards(shards)
