@@ -3,7 +3,7 @@
 //! (25 req/s × 100 objects = 2,500 objects/s) for one sequential cursor (the
 //! peer) and for the sharded, concurrent backfill.
 //!
-//! `cargo bench --bench backfill` (set `TIEOUT_BACKFILL_N`, default 6000 customers).
+//! `cargo bench --bench backfill` (set `TIEOUT_BACKFILL_N`, default 20000 customers).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -160,13 +160,13 @@ async fn main() {
     let n: usize = std::env::var("TIEOUT_BACKFILL_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(6_000);
+        .unwrap_or(20_000);
     let bound = (LIMIT_PER_SEC * 100) as f64;
     println!(
         "backfill of {n} customers; server: 250 ms latency, {LIMIT_PER_SEC} req/s; bound {bound:.0} objects/s"
     );
     let mut seq_rate = 0.0;
-    for shards in [1usize, 8] {
+    for shards in [1usize, 4, 16] {
         let (count, took, throttled) = run(n, shards).await;
         assert_eq!(count, n, "every object fetched exactly once");
         let rate = count as f64 / took.as_secs_f64();

@@ -8,7 +8,11 @@
 //!   every invoice once, durably").
 //! - `map`: Stripe invoice JSON -> core records, vs `serde_json` parsing alone.
 //!
-//! Scale with `TIEOUT_BENCH_N` (default 100000).
+//! - `match`: 1M payments against 1M invoices with the bulk matcher: exact-key
+//!   (explicit links) and policy matching (same customer, exact open amount,
+//!   else oldest first), vs a bare hash join that only pairs ids (the floor).
+//!
+//! Scale with `TIEOUT_BENCH_N` (default 100000) and `TIEOUT_MATCH_N` (default 1000000).
 
 mod support;
 
@@ -136,5 +140,51 @@ fn map(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, import, map);
+fn matching(c: &mut Criterion) {
+    use tieout::core::reconcile::bulk;
+    let n: usize = std::env::var("TIEOUT_MATCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let invoices: Vec<tieout::Invoice> = (0..n).map(datagen::open_invoice).collect();
+    let linked: Vec<tieout::Payment> = (0..n).map(|i| datagen::payment_record(i, true)).collect();
+    let unlinked: Vec<tieout::Payment> =
+        (0..n).map(|i| datagen::payment_record(i, false)).collect();
+    let policy = tieout::ReconcilePolicy::default();
+    let mut g = c.benchmark_group("match");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(n as u64));
+    g.bench_function("tieout_exact_key", |b| {
+        b.iter(|| {
+            let out = bulk::match_exact(&linked, &invoices, &policy).expect("match");
+            assert_eq!(out.matches.len(), n);
+        })
+    });
+    g.bench_function("peer_hash_join", |b| {
+        b.iter(|| {
+            let mut ix: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+            ix.reserve(invoices.len());
+            for (i, inv) in invoices.iter().enumerate() {
+                ix.insert(inv.source.external_id.as_str(), i);
+            }
+            let mut pairs = Vec::with_capacity(n);
+            for (pi, p) in linked.iter().enumerate() {
+                if let Some(&ii) = p.links.invoices.first().and_then(|k| ix.get(k.as_str())) {
+                    pairs.push((pi, ii, p.amount.min(invoices[ii].amount_due)));
+                }
+            }
+            assert_eq!(pairs.len(), n);
+        })
+    });
+    g.bench_function("tieout_policy", |b| {
+        b.iter(|| {
+            let out = bulk::match_policy(&unlinked, &invoices, &policy);
+            assert!(out.matches.len() >= n);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, import, map, matching);
 criterion_main!(benches);

@@ -85,11 +85,9 @@ pub(crate) const ALIAS_ADD: &str = "INSERT OR IGNORE INTO aliases \
 pub(crate) const ALIAS_REMOVE: &str = "DELETE FROM aliases WHERE system = ?1 AND account = ?2 \
      AND object = ?3 AND external_id = ?4 AND id = ?5";
 
-/// Resolves a JSON array of `[system, account, object, external_id]` keys:
-/// returns `(position in the array, id)`, probing the alias primary key per key.
-pub(crate) const RESOLVE: &str = "SELECT k.key, a.id FROM json_each(?1) AS k \
-     CROSS JOIN aliases AS a ON a.system = k.value ->> 0 AND a.account = k.value ->> 1 \
-     AND a.object = k.value ->> 2 AND a.external_id = k.value ->> 3 ORDER BY k.key, a.id";
+/// The ids one alias key names, probing the alias primary key (ordered by id).
+pub(crate) const RESOLVE_ONE: &str = "SELECT id FROM aliases WHERE system = ?1 AND account = ?2 \
+     AND object = ?3 AND external_id = ?4 ORDER BY id";
 
 /// Allocations whose payment is in the JSON array `?1` or whose invoice is in `?2`.
 pub(crate) const ALLOCATIONS_FOR: &str = "SELECT data FROM allocation \

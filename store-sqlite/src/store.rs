@@ -11,8 +11,8 @@ use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 use crate::columns::{columns_of, value};
 use crate::error::SqliteError;
 use crate::statements::{
-    ALIAS_ADD, ALIAS_REMOVE, ALLOCATIONS_FOR, CHECKPOINT_GET, CHECKPOINT_SET, RESOLVE, Statements,
-    kind_index,
+    ALIAS_ADD, ALIAS_REMOVE, ALLOCATIONS_FOR, CHECKPOINT_GET, CHECKPOINT_SET, RESOLVE_ONE,
+    Statements, kind_index,
 };
 use crate::{codec, schema};
 
@@ -198,26 +198,25 @@ impl Store for SqliteStore {
         if keys.is_empty() {
             return Ok(out);
         }
-        let arg: Vec<[&str; 4]> = keys
-            .iter()
-            .map(|k| [&*k.system, &*k.account, &*k.object, &*k.external_id])
-            .collect();
-        let arg = serde_json::to_string(&arg).map_err(SqliteError::from)?;
+        // One cached statement probing the alias primary key per key: cheaper
+        // than unpacking a JSON array of keys inside SQLite.
         let mut stmt = self
             .conn
-            .prepare_cached(RESOLVE)
+            .prepare_cached(RESOLVE_ONE)
             .map_err(SqliteError::from)?;
-        let mut rows = stmt.query([arg]).map_err(SqliteError::from)?;
-        while let Some(row) = rows.next().map_err(SqliteError::from)? {
-            let pos: i64 = row.get(0).map_err(SqliteError::from)?;
-            let id: String = row.get(1).map_err(SqliteError::from)?;
-            let Some(key) = usize::try_from(pos).ok().and_then(|p| keys.get(p)) else {
-                return Err(SqliteError::Schema(format!("resolve returned position {pos}")).into());
-            };
-            let ids = out.entry(key.clone()).or_default();
-            // Rows come by position then id, so a repeated key repeats its ids in order.
-            if !ids.contains(&id) {
-                ids.push(id);
+        for key in keys {
+            if out.contains_key(key) {
+                continue;
+            }
+            let mut rows = stmt
+                .query([&*key.system, &*key.account, &*key.object, &*key.external_id])
+                .map_err(SqliteError::from)?;
+            let mut ids: Vec<Id> = Vec::new();
+            while let Some(row) = rows.next().map_err(SqliteError::from)? {
+                ids.push(row.get(0).map_err(SqliteError::from)?);
+            }
+            if !ids.is_empty() {
+                out.insert(key.clone(), ids);
             }
         }
         Ok(out)

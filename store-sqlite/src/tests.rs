@@ -6,7 +6,7 @@ use tieout_core::store::conformance;
 use tieout_core::{ChangeSet, Entity, EntityKind, Store};
 
 use crate::columns::columns_of;
-use crate::statements::{ALLOCATIONS_FOR, RESOLVE, Statements};
+use crate::statements::{ALLOCATIONS_FOR, RESOLVE_ONE, Statements};
 use crate::{SqliteStore, codec};
 
 /// A store holding one realistic record of every kind (written by the
@@ -151,10 +151,10 @@ fn lookups_use_indexes_not_table_scans() {
     let c = &store.conn;
     let sql = Statements::new();
 
-    let p = plan(c, RESOLVE, ["[]"]);
+    let p = plan(c, RESOLVE_ONE, ["s", "a", "o", "e"]);
     assert!(
         p.contains(
-            "SEARCH a USING PRIMARY KEY (system=? AND account=? AND object=? AND external_id=?)"
+            "SEARCH aliases USING PRIMARY KEY (system=? AND account=? AND object=? AND external_id=?)"
         ),
         "resolve plan: {p}"
     );

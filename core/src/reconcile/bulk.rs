@@ -8,9 +8,6 @@
 //! `available - allocated` (zero unless settled); an invoice is open for
 //! `amount_remaining`.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use rust_decimal::Decimal;
 
 use super::ReconcilePolicy;
@@ -21,64 +18,8 @@ use crate::error::Result;
 use crate::model::*;
 use crate::money::Currency;
 
-/// A small, fast, non-cryptographic hasher (FxHash) for the in-memory indexes:
-/// the keys are the host's own data.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([
-                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-            ]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        // The multiply leaves the best-mixed bits high; the table indexes by low bits.
-        self.0.rotate_left(26)
-    }
-}
-
-/// A `HashMap` with [`FxHasher`].
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A `HashMap` with the Fx hasher (the keys are the host's own data).
+pub type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// One allocation the bulk matcher decided (indexes into the input slices).
 #[derive(Clone, Debug, PartialEq)]

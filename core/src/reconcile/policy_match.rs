@@ -329,7 +329,11 @@ fn match_customer(
             _ => None,
         })
         .collect();
-    if payments.is_empty() {
+    if !payments
+        .iter()
+        .any(|p| p.is_settled() && p.unapplied > Decimal::ZERO)
+    {
+        // No customer credit to place: nothing to match, no invoices to load.
         return Ok(());
     }
     let mut invoices: Vec<Invoice> = ws
