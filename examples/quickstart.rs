@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use tieout::{Action, Books, ImportPlan, InvoiceFilter, StripeFiles};
+use tieout::{Action, Books, CsvMapping, ImportPlan, InvoiceFilter, ReconcilePolicy, StripeFiles};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -103,7 +103,49 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // 4. Re-running the same import changes nothing.
+    // 4. Tie out: match unapplied payments by policy, and payouts to the bank statement.
+    let csv = std::fs::read_to_string(data.join("bank_statement.csv"))?;
+    let mapping = CsvMapping {
+        date: "date".into(),
+        amount: "amount".into(),
+        currency: Some("currency".into()),
+        description: Some("description".into()),
+        reference: Some("reference".into()),
+        ..CsvMapping::default()
+    };
+    let lines = books.import_bank_csv(&csv, &mapping)?;
+    let report = books.reconcile(&ReconcilePolicy::default())?;
+    println!("\nBank statement: {} line(s) imported", lines.len());
+    for pair in &report.payouts.pairs {
+        println!(
+            "  payout {} {} {} arrived {} <- bank line of {}",
+            pair.payout_external_id,
+            pair.currency,
+            pair.amount,
+            pair.arrival_date.map(|d| d.to_string()).unwrap_or_default(),
+            pair.bank_date
+        );
+    }
+    for u in &report.payouts.unmatched_deposits {
+        println!("  unmatched deposit: {u:?}");
+    }
+    for (cur, t) in &report.totals {
+        println!(
+            "  {cur}: received {} = allocated {} + unapplied {} + refunded {} + disputed {}; invoiced {} = paid {} + written off {} + open {}; adds up: {}",
+            t.payments_received,
+            t.allocated,
+            t.unapplied,
+            t.refunded,
+            t.disputed,
+            t.invoiced,
+            t.paid,
+            t.written_off,
+            t.open,
+            t.adds_up
+        );
+    }
+
+    // 5. Re-running the same import changes nothing.
     let again = books.review(&source, &plan).await?;
     let changed = again
         .entries

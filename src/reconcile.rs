@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use tieout_core::entity::{Entity, EntityKind};
-use tieout_core::import::{PageOutcome, WorkState, Workspace, kind_of_id};
+use tieout_core::import::{PageOutcome, WorkState, Workspace, keys, kind_of_id};
 use tieout_core::model::*;
 use tieout_core::reconcile::ReconcilePolicy;
 use tieout_core::reconcile::bank::{self, CsvMapping};
@@ -264,6 +264,16 @@ impl Touched {
             };
             customers.extend(cid);
         }
+        // Only customers holding credit have anything to match (one batched lookup).
+        let credit_keys: Vec<_> = customers.iter().map(|c| keys::customer_credit(c)).collect();
+        ws.prefetch(&credit_keys)?;
+        let mut with_credit = BTreeSet::new();
+        for (c, k) in customers.into_iter().zip(credit_keys) {
+            if !ws.resolve(&k)?.is_empty() {
+                with_credit.insert(c);
+            }
+        }
+        let customers = with_credit;
         Ok(Some(policy_match::match_unapplied(
             ws,
             &plan.policy,

@@ -60,3 +60,9 @@ pub fn event(system: &str, account: &str, event_id: &str) -> ExternalKey {
 pub fn awaiting(s: &SourceRef, object: &str, external_id: &str) -> ExternalKey {
     s.sibling(&format!("awaiting_{object}"), external_id)
 }
+
+/// Customers holding unapplied credit: names the payments with money to place,
+/// so policy matching skips customers without credit in one batched lookup.
+pub fn customer_credit(customer_id: &str) -> ExternalKey {
+    ExternalKey::new(BOOKS, "", "customer_credit", customer_id)
+}

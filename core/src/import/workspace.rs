@@ -5,6 +5,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
+use crate::import::keys;
 use crate::model::{ExternalKey, Id};
 use crate::store::{ChangeSet, Store, customer_of};
 
@@ -202,12 +203,48 @@ impl<'s> Workspace<'s> {
     /// Plans an insert or replacement.
     pub fn put(&mut self, e: Entity) {
         let kind = e.kind();
+        if let Entity::Payment(p) = &e {
+            self.index_credit(&p.id, Some(p));
+        }
         self.st.overlay[kind.index()].insert(e.id().to_string(), Some(e));
     }
 
     /// Plans a deletion.
     pub fn delete(&mut self, kind: EntityKind, id: &str) {
+        if kind == EntityKind::Payment {
+            self.index_credit(id, None);
+        }
         self.st.overlay[kind.index()].insert(id.to_string(), None);
+    }
+
+    /// Keeps the customer-credit index ([`keys::customer_credit`]) in step with
+    /// a payment's new version: listed while it has unapplied money. A stale
+    /// entry only costs a look at a customer without credit; a missing one
+    /// would hide credit, so entries are removed only when known to be stale.
+    fn index_credit(&mut self, id: &str, new: Option<&crate::model::Payment>) {
+        let credit_of = |p: &crate::model::Payment| {
+            (p.is_settled() && p.unapplied > rust_decimal::Decimal::ZERO)
+                .then(|| p.customer_id.clone())
+                .flatten()
+        };
+        let k = EntityKind::Payment.index();
+        let known = self.st.overlay[k]
+            .get(id)
+            .or_else(|| self.st.cache[k].get(id));
+        let before = match known {
+            Some(Some(Entity::Payment(old))) => credit_of(old),
+            _ => None,
+        };
+        let after = new.and_then(credit_of);
+        if before == after {
+            return;
+        }
+        if let Some(c) = before {
+            self.push_alias(keys::customer_credit(&c), id, false);
+        }
+        if let Some(c) = after {
+            self.push_alias(keys::customer_credit(&c), id, true);
+        }
     }
 
     /// Plans an alias.

@@ -186,8 +186,11 @@ pub fn settle(
         }
     }
 
-    // Every invoice a claimant names is part of the component, so its
-    // source-driven allocations are recomputed, not dropped.
+    // Close the component: every invoice a member payment claims, and every
+    // payment claiming a member invoice, until nothing new joins (bounded), so
+    // source-driven allocations are recomputed together, whatever the order
+    // the records arrived in.
+    let mut frontier: Vec<Id> = Vec::new();
     let named: BTreeSet<Id> = claim_map
         .values()
         .flat_map(|c| c.0.iter().map(|cl| cl.invoice_id.clone()))
@@ -196,8 +199,39 @@ pub fn settle(
         if !invoices.contains_key(&iid) {
             if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &iid)?) {
                 invoices.insert(i.id.clone(), i);
+                frontier.push(iid);
             }
         }
+    }
+    let mut rounds = 0;
+    while !frontier.is_empty() && rounds < 32 && payments.len() + invoices.len() < 50_000 {
+        rounds += 1;
+        let mut next = Vec::new();
+        for iid in std::mem::take(&mut frontier) {
+            let Some(inv) = invoices.get(&iid).cloned() else {
+                continue;
+            };
+            for pid in claimant_ids(ws, &inv)? {
+                if payments.contains_key(&pid) {
+                    continue;
+                }
+                let Some(p) = as_payment(ws.get(EntityKind::Payment, &pid)?) else {
+                    continue;
+                };
+                let c = claims(ws, &p, &rules.policy)?;
+                for cl in &c.0 {
+                    if !invoices.contains_key(&cl.invoice_id) {
+                        if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &cl.invoice_id)?) {
+                            invoices.insert(i.id.clone(), i);
+                            next.push(cl.invoice_id.clone());
+                        }
+                    }
+                }
+                claim_map.insert(pid.clone(), c);
+                payments.insert(pid, p);
+            }
+        }
+        frontier = next;
     }
 
     // Current allocations around the component.
