@@ -229,42 +229,18 @@ impl<'p> Planner<'p> {
                 payments::plan_payment(ws, p, cid, tp)
             }
             Record::Refund(mut r) => {
-                let key = r.source.key();
-                r.id = existing_or_new(ws, &key, EntityKind::Refund)?;
-                let mut extra = vec![key];
-                for (obj, ext) in r.payment_refs.pairs() {
-                    if obj == "charge" || obj == "payment_intent" {
-                        extra.push(keys::refund_for(&r.source, ext));
-                        if let Some(pid) = ws
-                            .resolve_kind(&r.source.sibling(obj, ext), EntityKind::Payment)?
-                            .into_iter()
-                            .next()
-                        {
-                            r.payment_id = Some(pid.clone());
-                            tp.insert(pid);
-                        }
-                    }
-                }
+                r.id = existing_or_new(ws, &r.source.key(), EntityKind::Refund)?;
+                let (pid, extra) =
+                    reversal_links(ws, &r.source, &r.payment_refs, keys::refund_for, tp)?;
+                r.payment_id = pid.or(r.payment_id);
                 let amt = Some((r.currency, r.amount));
                 upsert(ws, Entity::Refund(r), &extra, amt)
             }
             Record::Dispute(mut d) => {
-                let key = d.source.key();
-                d.id = existing_or_new(ws, &key, EntityKind::Dispute)?;
-                let mut extra = vec![key];
-                for (obj, ext) in d.payment_refs.pairs() {
-                    if obj == "charge" || obj == "payment_intent" {
-                        extra.push(keys::dispute_for(&d.source, ext));
-                        if let Some(pid) = ws
-                            .resolve_kind(&d.source.sibling(obj, ext), EntityKind::Payment)?
-                            .into_iter()
-                            .next()
-                        {
-                            d.payment_id = Some(pid.clone());
-                            tp.insert(pid);
-                        }
-                    }
-                }
+                d.id = existing_or_new(ws, &d.source.key(), EntityKind::Dispute)?;
+                let (pid, extra) =
+                    reversal_links(ws, &d.source, &d.payment_refs, keys::dispute_for, tp)?;
+                d.payment_id = pid.or(d.payment_id);
                 let amt = Some((d.currency, d.amount));
                 upsert(ws, Entity::Dispute(d), &extra, amt)
             }
@@ -583,6 +559,34 @@ pub fn upsert(
         }
     }
     Ok((action, id, amount))
+}
+
+/// A refund's or dispute's alias keys (its own, and one per charge or payment
+/// intent it reverses, built by `key_for`) and the payment it reverses, if the
+/// books have it (marked touched so settling applies the reversal).
+fn reversal_links(
+    ws: &mut Workspace<'_>,
+    src: &SourceRef,
+    refs: &PaymentRefs,
+    key_for: fn(&SourceRef, &str) -> ExternalKey,
+    touched: &mut BTreeSet<Id>,
+) -> Result<(Option<Id>, Vec<ExternalKey>)> {
+    let mut aliases = vec![src.key()];
+    let mut payment = None;
+    for (obj, ext) in refs.pairs() {
+        if obj == "charge" || obj == "payment_intent" {
+            aliases.push(key_for(src, ext));
+            if let Some(pid) = ws
+                .resolve_kind(&src.sibling(obj, ext), EntityKind::Payment)?
+                .into_iter()
+                .next()
+            {
+                touched.insert(pid.clone());
+                payment = Some(pid);
+            }
+        }
+    }
+    Ok((payment, aliases))
 }
 
 /// Fills a reference on records that arrived before what they reference.
