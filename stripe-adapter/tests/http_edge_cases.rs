@@ -984,3 +984,65 @@ async fn events_tail_from_cursor_and_backfill_when_expired() {
     assert!(c1.notes.iter().any(|n| n.contains("30-day retention")));
     assert!(Source::stream(&ev).ends_with(":events"));
 }
+
+#[tokio::test]
+async fn paid_payouts_bring_their_balance_transactions() {
+    let server = Server::start(|req| match req.path.as_str() {
+        "/v1/account" => account(),
+        "/v1/payouts" => list(
+            &[json!({"id": "po_1", "object": "payout", "amount": 19400, "currency": "usd", "status": "paid",
+                     "arrival_date": 1_745_280_000, "created": 1_745_100_000, "automatic": true,
+                     "balance_transaction": "txn_po1", "livemode": false})],
+            req,
+        ),
+        "/v1/balance_transactions" if req.q("payout") == Some("po_1") => list(
+            &[
+                json!({"id": "txn_a", "object": "balance_transaction", "amount": 10000, "fee": 320, "net": 9680,
+                       "currency": "usd", "type": "charge", "reporting_category": "charge", "status": "available",
+                       "created": 1_745_000_000, "available_on": 1_745_100_000, "source": "ch_a", "fee_details": []}),
+                json!({"id": "txn_b", "object": "balance_transaction", "amount": 10000, "fee": 280, "net": 9720,
+                       "currency": "usd", "type": "charge", "reporting_category": "charge", "status": "available",
+                       "created": 1_745_000_100, "available_on": 1_745_100_000, "source": "ch_b", "fee_details": []}),
+                json!({"id": "txn_po1", "object": "balance_transaction", "amount": -19400, "fee": 0, "net": -19400,
+                       "currency": "usd", "type": "payout", "reporting_category": "payout", "status": "available",
+                       "created": 1_745_100_000, "available_on": 1_745_100_000, "source": "po_1", "fee_details": []}),
+            ],
+            req,
+        ),
+        _ => empty_list(),
+    })
+    .await;
+    let s = src(&server.url);
+    let page = s
+        .mapped_page(&scope(&[ObjectScope::Payouts]), None)
+        .await
+        .unwrap();
+    let payout = page
+        .items
+        .iter()
+        .find_map(|i| match i {
+            SourceItem::Record(Record::Payout(p)) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("payout");
+    assert_eq!(
+        payout.balance_transaction_ids,
+        vec!["txn_a".to_string(), "txn_b".to_string()]
+    );
+    let bts: Vec<_> = page
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            SourceItem::Record(Record::BalanceTransaction(b)) => Some(b.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bts.len(), 3);
+    assert!(bts.iter().all(|b| b.payout_ref.as_deref() == Some("po_1")));
+    let net: rust_decimal::Decimal = bts
+        .iter()
+        .filter(|b| b.kind == "charge")
+        .map(|b| b.net)
+        .sum();
+    assert_eq!(net, payout.amount, "the payout equals the net it settled");
+}

@@ -7,6 +7,7 @@ mod http;
 mod key;
 mod limiter;
 mod paginate;
+mod payouts;
 mod shards;
 mod source;
 

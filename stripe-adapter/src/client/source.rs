@@ -579,16 +579,18 @@ impl StripeSource {
     pub async fn mapped_page(&self, scope: &FetchScope, checkpoint: Option<&str>) -> Result<Page> {
         let ctx = self.map_context().await?;
         let raw = self.next_raw_page(scope, checkpoint).await?;
-        let items = raw
+        let mut items: Vec<_> = raw
             .objects
             .iter()
             .flat_map(|o| map_object(o, &ctx))
             .collect();
+        let mut notes = raw.notes;
+        super::payouts::complete_payouts(&self.http, &ctx, &mut items, &mut notes).await?;
         Ok(Page {
             items,
             checkpoint: raw.checkpoint,
             done: raw.done,
-            notes: raw.notes,
+            notes,
             total_hint: None,
         })
     }
