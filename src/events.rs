@@ -63,6 +63,24 @@ impl Books {
         self.apply_event_with(event, &ImportPlan::default())
     }
 
+    /// Applies an event after re-reading its object from the API, so an event
+    /// delivered late or out of order applies the object's current state (as of
+    /// now) rather than its snapshot. Falls back to the snapshot when the object
+    /// is gone (deleted) or its type is not imported.
+    pub async fn apply_event_refetched(
+        &self,
+        event: &StripeEvent,
+        source: &tieout_stripe::StripeSource,
+        plan: &ImportPlan,
+    ) -> Result<EventOutcome> {
+        let mut fresh = event.clone();
+        if let Some(obj) = source.refetch(&event.object).await? {
+            fresh.object = obj;
+            fresh.created = chrono::Utc::now().timestamp().max(event.created);
+        }
+        self.apply_event_with(&fresh, plan)
+    }
+
     /// Applies an event under `plan`: deduplicated by event id, older snapshots
     /// never overwrite newer ones, unsupported types are acknowledged and ignored.
     pub fn apply_event_with(&self, event: &StripeEvent, plan: &ImportPlan) -> Result<EventOutcome> {

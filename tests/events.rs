@@ -151,3 +151,56 @@ fn live_events_need_a_plan_that_allows_live() {
     assert_eq!(o.status, EventStatus::Applied);
     assert_eq!(books.invoices(&InvoiceFilter::default()).unwrap().len(), 1);
 }
+
+/// Serves `body` for every GET (a stand-in for `GET /v1/invoices/{id}`).
+async fn serve_once(body: String) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = sock.read(&mut buf).await;
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    (url, task)
+}
+
+#[test]
+fn a_late_event_can_apply_the_objects_current_state() {
+    common::run(async {
+        let books = Books::in_memory();
+        books.set_default_account("acct_E").unwrap();
+        // The API says the invoice is paid now; the (late) event carries the open snapshot.
+        let paid: serde_json::Value =
+            serde_json::from_slice(&invoice_event("evt_p", 1_740_000_900, "paid", 5000)).unwrap();
+        let (url, server) = serve_once(paid["data"]["object"].to_string()).await;
+        let source = StripeSource::new("sk_test_refetch_key")
+            .unwrap()
+            .base_url(url);
+        let open = invoice_event("evt_o", 1_740_000_200, "open", 0);
+        let header = sign_webhook(&open, SECRET, 1_740_000_200);
+        let event = verify_webhook(&open, &header, SECRET, None, None).unwrap();
+        let o = books
+            .apply_event_refetched(&event, &source, &ImportPlan::default())
+            .await
+            .unwrap();
+        assert_eq!(o.status, EventStatus::Applied);
+        let inv = &books.invoices(&InvoiceFilter::default()).unwrap()[0];
+        assert_eq!(
+            inv.status,
+            InvoiceStatus::Paid,
+            "the refetched state wins over the stale snapshot"
+        );
+        assert_eq!(inv.amount_paid, common::d("50.00"));
+        server.abort();
+    });
+}

@@ -194,8 +194,8 @@ impl Source for Flaky {
 
 #[test]
 fn interrupted_imports_resume_to_identical_books() {
-    let items = dataset(600); // ~1,800 records
-    let page = 150;
+    let items = dataset(900); // ~3,500 records
+    let page = 300;
     let src = RecordsSource::new(ACCT, items.clone()).page_size(page);
     let pages = items.len().div_ceil(page);
     let reference = {
