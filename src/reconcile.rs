@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use tieout_core::entity::{Entity, EntityKind};
-use tieout_core::import::{PageOutcome, WorkState, Workspace, keys, kind_of_id};
+use tieout_core::import::{PageOutcome, WorkState, Workspace, keys};
 use tieout_core::model::*;
 use tieout_core::reconcile::ReconcilePolicy;
 use tieout_core::reconcile::bank::{self, CsvMapping};
@@ -209,7 +209,7 @@ impl Books {
 /// The payments and invoices an import touched, for policy matching at its end.
 #[derive(Debug, Default)]
 pub(crate) struct Touched {
-    ids: BTreeSet<Id>,
+    customers: BTreeSet<Id>,
     resumed: bool,
 }
 
@@ -218,29 +218,18 @@ impl Touched {
     /// are unknown here, so every customer with unapplied money is matched.
     pub(crate) fn new(resumed: bool) -> Self {
         Touched {
-            ids: BTreeSet::new(),
+            customers: BTreeSet::new(),
             resumed,
         }
     }
 
-    /// Notes a page's payments and invoices.
+    /// Notes the customers of a page's settled payments and invoices.
     pub(crate) fn note(&mut self, o: &PageOutcome) {
-        for e in &o.entries {
-            if matches!(
-                kind_of_id(&e.books_id),
-                Some(EntityKind::Payment | EntityKind::Invoice)
-            ) {
-                self.ids.insert(e.books_id.clone());
-            }
-        }
-        for a in &o.settle.upserted {
-            self.ids.insert(a.payment_id.clone());
-            self.ids.insert(a.invoice_id.clone());
-        }
+        self.customers.extend(o.settle.customers.iter().cloned());
     }
 
-    /// Policy matching for the touched customers when the plan asks for it;
-    /// the changes are planned in `ws`.
+    /// Policy matching for the touched customers that hold credit, when the
+    /// plan asks for it; the changes are planned in `ws`.
     pub(crate) fn match_unapplied(
         &self,
         store: &dyn Store,
@@ -255,15 +244,7 @@ impl Touched {
         } else {
             BTreeSet::new()
         };
-        for id in &self.ids {
-            let Some(kind) = kind_of_id(id) else { continue };
-            let cid = match ws.get(kind, id)? {
-                Some(Entity::Payment(p)) => p.customer_id,
-                Some(Entity::Invoice(i)) => i.customer_id,
-                _ => None,
-            };
-            customers.extend(cid);
-        }
+        customers.extend(self.customers.iter().cloned());
         // Only customers holding credit have anything to match (one batched lookup).
         let credit_keys: Vec<_> = customers.iter().map(|c| keys::customer_credit(c)).collect();
         ws.prefetch(&credit_keys)?;
@@ -273,11 +254,10 @@ impl Touched {
                 with_credit.insert(c);
             }
         }
-        let customers = with_credit;
         Ok(Some(policy_match::match_unapplied(
             ws,
             &plan.policy,
-            &customers,
+            &with_credit,
         )?))
     }
 }

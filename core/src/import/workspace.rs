@@ -325,24 +325,34 @@ impl<'s> Workspace<'s> {
         Ok(v)
     }
 
-    /// The planned changes as a change set (the overlay stays until
-    /// [`WorkState::committed`] folds it into the cache after the commit).
+    /// Moves the planned changes into a change set for a commit (no copies).
+    /// Committed records leave the cache (a later read loads them again);
+    /// aliases the cache knows are updated in place. After a failed commit,
+    /// call [`WorkState::discard`].
     pub fn take_changes(&mut self) -> ChangeSet {
         let mut cs = ChangeSet::default();
-        for (kind, table) in EntityKind::ALL.into_iter().zip(self.st.overlay.iter()) {
-            for (id, e) in table {
+        for (kind, (overlay, cache)) in EntityKind::ALL
+            .into_iter()
+            .zip(self.st.overlay.iter_mut().zip(self.st.cache.iter_mut()))
+        {
+            for (id, e) in overlay.drain() {
+                cache.remove(&id);
                 match e {
-                    Some(e) => cs.upserts.push(e.clone()),
-                    None => cs.deletes.push((kind, id.clone())),
+                    Some(e) => cs.upserts.push(e),
+                    None => cs.deletes.push((kind, id)),
                 }
             }
         }
-        for (key, changes) in &self.st.alias_overlay {
+        for (key, changes) in self.st.alias_overlay.drain() {
+            let mut known = self.st.alias_cache.get_mut(&key);
             for (id, add) in changes {
-                if *add {
-                    cs.aliases_add.push((key.clone(), id.clone()));
+                if let Some(ids) = known.as_deref_mut() {
+                    apply_alias(ids, id.clone(), add);
+                }
+                if add {
+                    cs.aliases_add.push((key.clone(), id));
                 } else {
-                    cs.aliases_remove.push((key.clone(), id.clone()));
+                    cs.aliases_remove.push((key.clone(), id));
                 }
             }
         }

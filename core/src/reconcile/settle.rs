@@ -39,6 +39,8 @@ pub struct SettleOutcome {
     pub upserted: Vec<Allocation>,
     /// Allocations removed (books ids).
     pub removed: Vec<Id>,
+    /// Books customers of the payments and invoices settled (for policy matching).
+    pub customers: BTreeSet<Id>,
 }
 
 fn as_payment(e: Option<Entity>) -> Option<Payment> {
@@ -474,6 +476,10 @@ pub fn settle(
             }
         }
     }
+    out.customers
+        .extend(payments.values().filter_map(|p| p.customer_id.clone()));
+    out.customers
+        .extend(invoices.values().filter_map(|i| i.customer_id.clone()));
     for p in payments.values_mut() {
         let allocated = pay_sum.get(p.id.as_str()).copied().unwrap_or_default();
         ledger::set_payment_totals(p, allocated);
