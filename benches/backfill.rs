@@ -166,7 +166,7 @@ async fn main() {
         "backfill of {n} customers; server: 250 ms latency, {LIMIT_PER_SEC} req/s; bound {bound:.0} objects/s"
     );
     let mut seq_rate = 0.0;
-    for shards in [1usize, 4, 16] {
+    for shards in [1usize, 4, 16, 32] {
         let (count, took, throttled) = run(n, shards).await;
         assert_eq!(count, n, "every object fetched exactly once");
         let rate = count as f64 / took.as_secs_f64();
