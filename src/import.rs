@@ -197,10 +197,11 @@ impl Books {
             if let Some(saved) = self.store()?.checkpoint(&stream)? {
                 if let Ok(r) = serde_json::from_str::<Resume>(&saved) {
                     if !r.position.is_empty() {
-                        run.notes.push(format!(
-                            "resumed run {} from its last committed page",
-                            r.run
-                        ));
+                        run.notes.push(if source.tails() {
+                            format!("continued from the cursor run {} left", r.run)
+                        } else {
+                            format!("resumed run {} from its last committed page", r.run)
+                        });
                         position = Some(r.position);
                     }
                 }
@@ -252,7 +253,7 @@ impl Books {
                     fold(&mut run, &outcome, &notes);
                     let resume = Resume {
                         run: run.id.clone(),
-                        position: if finished {
+                        position: if finished && !source.tails() {
                             String::new()
                         } else {
                             page.checkpoint.clone()

@@ -295,3 +295,56 @@ proptest! {
         assert_same(&fingerprint(&books), &reference, "shuffled");
     }
 }
+
+/// An event-stream-like source: each import continues after the last page it served.
+struct Tail {
+    inner: RecordsSource,
+    seen: std::sync::Mutex<Vec<Option<String>>>,
+}
+
+#[async_trait]
+impl Source for Tail {
+    async fn verify(&self) -> tieout::core::Result<AccountInfo> {
+        self.inner.verify().await
+    }
+    async fn next_page(&self, scope: &FetchScope, cp: Option<&str>) -> tieout::core::Result<Page> {
+        self.seen.lock().unwrap().push(cp.map(str::to_string));
+        self.inner.next_page(scope, cp).await
+    }
+    fn stream(&self) -> String {
+        self.inner.stream()
+    }
+    fn tails(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_tailing_source_continues_from_its_cursor() {
+    let books = Books::in_memory();
+    let items = dataset(3);
+    let n = items.len();
+    let src = Tail {
+        inner: RecordsSource::new(ACCT, items).page_size(4),
+        seen: Default::default(),
+    };
+    let first = run(books.import(&src, &ImportPlan::default(), None)).unwrap();
+    assert!(first.totals.created > 0);
+    src.seen.lock().unwrap().clear();
+    let second = run(books.import(&src, &ImportPlan::default(), None)).unwrap();
+    let seen = src.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        vec![Some(n.to_string())],
+        "the second import starts where the first ended"
+    );
+    assert_eq!(second.totals.created + second.totals.updated, 0);
+    assert!(
+        second
+            .notes
+            .iter()
+            .any(|x| x.contains("continued from the cursor")),
+        "{:?}",
+        second.notes
+    );
+}

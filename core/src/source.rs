@@ -62,4 +62,11 @@ pub trait Source: Send + Sync {
 
     /// A stable name for this source's checkpoint stream (e.g. `stripe:acct_1:api`).
     fn stream(&self) -> String;
+
+    /// Whether the last page's checkpoint is a cursor to continue from on the
+    /// next import (an event stream), rather than a position inside one import
+    /// that is cleared once the import finishes. Default: false.
+    fn tails(&self) -> bool {
+        false
+    }
 }

@@ -315,4 +315,8 @@ impl Source for StripeEvents {
     fn stream(&self) -> String {
         format!("stripe:{}:events", self.source.label())
     }
+
+    fn tails(&self) -> bool {
+        true
+    }
 }
