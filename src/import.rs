@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use tieout_core::import::{Action, PageOutcome, Planner, Review, WorkState, Workspace};
+use tieout_core::import::{PageOutcome, Planner, Review, WorkState, Workspace};
 use tieout_core::model::{Counts, ImportRun, RunStatus, derive_id};
 use tieout_core::plan::Approval;
 use tieout_core::{AccountInfo, CoreError, FetchScope, ImportPlan, Source};
@@ -219,6 +219,9 @@ impl Books {
             failures: Vec::new(),
             notes: Vec::new(),
         };
+        // Allocation changes of the review, by id (pages may change one twice).
+        let mut review_allocs: BTreeMap<String, Option<tieout_core::model::Allocation>> =
+            BTreeMap::new();
         let mut done: u64 = 0;
         let mut pages: u64 = 0;
         let mut touched = crate::reconcile::Touched::new(position.is_some()); // reconcile: match on import
@@ -278,7 +281,7 @@ impl Books {
             position = Some(page.checkpoint);
             touched.note(&outcome); // reconcile: match on import
             if !apply {
-                collect(&mut review, outcome, notes);
+                collect(&mut review, &mut review_allocs, outcome, notes);
             }
             if let Some(p) = progress {
                 if !p(done, page.total_hint) && !finished {
@@ -315,8 +318,7 @@ impl Books {
                 }
                 Ok(Some(m)) => {
                     for a in m.upserted {
-                        review.allocations.retain(|x| x.id != a.id);
-                        review.allocations.push(a);
+                        review_allocs.insert(a.id.clone(), Some(a));
                     }
                 }
                 Ok(None) => {}
@@ -331,6 +333,12 @@ impl Books {
         }
         // ---- end reconcile block ----
         if !apply {
+            for (id, a) in review_allocs {
+                match a {
+                    Some(a) => review.allocations.push(a),
+                    None => review.allocations_removed.push(id),
+                }
+            }
             return Ok(Outcome::Review(Box::new(review)));
         }
         run.finished_at = Some(Utc::now());
@@ -397,7 +405,12 @@ fn fold(run: &mut ImportRun, o: &PageOutcome, notes: &[String]) {
     }
 }
 
-fn collect(review: &mut Review, o: PageOutcome, notes: Vec<String>) {
+fn collect(
+    review: &mut Review,
+    allocs: &mut BTreeMap<String, Option<tieout_core::model::Allocation>>,
+    o: PageOutcome,
+    notes: Vec<String>,
+) {
     merge_counts(&mut review.counts, &o.counts);
     for (obj, per) in o.totals {
         let slot = review.totals.entry(obj).or_default();
@@ -408,17 +421,12 @@ fn collect(review: &mut Review, o: PageOutcome, notes: Vec<String>) {
         }
     }
     review.failures.extend(o.failures);
-    for e in o.entries {
-        let _ = matches!(e.action, Action::Create);
-        review.entries.push(e);
-    }
+    review.entries.extend(o.entries);
     for a in o.settle.upserted {
-        review.allocations.retain(|x| x.id != a.id);
-        review.allocations.push(a);
+        allocs.insert(a.id.clone(), Some(a));
     }
     for id in o.settle.removed {
-        review.allocations.retain(|x| x.id != id);
-        review.allocations_removed.push(id);
+        allocs.insert(id, None);
     }
     for n in notes {
         if !review.notes.contains(&n) {
