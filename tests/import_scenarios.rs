@@ -537,3 +537,79 @@ fn excluding_a_customer_by_email_excludes_its_records_without_email() {
         assert!(books.payments().unwrap().is_empty());
     }
 }
+
+#[test]
+fn post_import_actions_run_after_a_successful_apply() {
+    let books = Books::in_memory();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    books.register_action("notify", move |b, run| {
+        s.lock().unwrap().push((
+            run.totals.created,
+            b.invoices(&InvoiceFilter::default()).unwrap().len(),
+        ));
+        Ok(())
+    });
+    let items = vec![invoice("in_1", "cus_1", "open", d("10.00"), d("0"), 1)];
+    let src = RecordsSource::new(ACCT, items);
+    // An action nobody registered is refused before anything is written.
+    let err =
+        run(books.import(&src, &ImportPlan::default().post_action("missing"), None)).unwrap_err();
+    assert_eq!(err.code(), "INVALID_ARGUMENT");
+    assert!(
+        books
+            .invoices(&InvoiceFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+    // A review never runs actions; an import does, once, after its commits.
+    let plan = ImportPlan::default().post_action("notify");
+    run(books.review(&src, &plan)).unwrap();
+    assert!(seen.lock().unwrap().is_empty());
+    let r = run(books.import(&src, &plan, None)).unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![(2, 1)],
+        "customer + invoice created, invoice visible to the action"
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("notify ran")),
+        "{:?}",
+        r.notes
+    );
+    // A failing action is reported; the import itself stays committed.
+    books.register_action("fails", |_, _| Err("mailer down".into()));
+    let err =
+        run(books.import(&src, &ImportPlan::default().post_action("fails"), None)).unwrap_err();
+    assert_eq!(err.code(), "ACTION_FAILED");
+    assert!(err.to_string().contains("mailer down"));
+    assert_eq!(books.invoices(&InvoiceFilter::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn match_by_email_links_source_customers_to_existing_books_customers() {
+    for (name, books, _dir) in all_books() {
+        let existing = books
+            .create_customer(
+                "ACME (books)",
+                Some("cus_1@example.com"),
+                CustomerKind::Company,
+            )
+            .unwrap();
+        let items = vec![invoice("in_1", "cus_1", "open", d("10.00"), d("0"), 1)];
+        let plan = ImportPlan {
+            match_by_email: true,
+            ..ImportPlan::default()
+        };
+        run(books.import(&RecordsSource::new(ACCT, items), &plan, None)).unwrap();
+        let custs = books.customers().unwrap();
+        assert_eq!(custs.len(), 1, "{name}: matched by email, not created");
+        let inv = &books.invoices(&InvoiceFilter::default()).unwrap()[0];
+        assert_eq!(inv.customer_id.as_deref(), Some(existing.id.as_str()));
+        assert_eq!(
+            custs[0].name.as_deref(),
+            Some("ACME (books)"),
+            "the books' own details are kept"
+        );
+    }
+}
