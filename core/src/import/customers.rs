@@ -85,9 +85,9 @@ pub fn resolve(
         metadata: Default::default(),
     };
     ws.put(Entity::Customer(customer.clone()));
-    ws.alias(key, &id)?;
+    ws.alias_new(key, &id);
     if let Some(e) = &c.email {
-        ws.alias(keys::email(e), &id)?;
+        ws.alias_new(keys::email(e), &id);
     }
     Ok((Some(id), Some(customer)))
 }

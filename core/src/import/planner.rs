@@ -108,7 +108,12 @@ impl<'p> Planner<'p> {
     /// store errors abort the page.
     pub fn plan_page(&self, ws: &mut Workspace<'_>, items: Vec<SourceItem>) -> Result<PageOutcome> {
         let mut out = PageOutcome::default();
-        let prefetch: Vec<ExternalKey> = items.iter().flat_map(prefetch_keys).collect();
+        let by_email = self.plan.match_by_email
+            || self.plan.customer_filter != crate::plan::CustomerFilter::All;
+        let prefetch: Vec<ExternalKey> = items
+            .iter()
+            .flat_map(|i| prefetch_keys(i, by_email))
+            .collect();
         ws.prefetch(&prefetch)?;
         let mut tp: BTreeSet<Id> = BTreeSet::new();
         let mut ti: BTreeSet<Id> = BTreeSet::new();
@@ -546,16 +551,21 @@ pub fn upsert(
             }
         }
     };
-    let created = matches!(action, Action::Create);
-    if !matches!(action, Action::Unchanged) {
-        ws.put(new);
-    }
-    for k in aliases {
-        if created {
-            // A new record's id has no aliases yet: no need to look them up.
-            ws.alias_new(k.clone(), &id);
-        } else {
-            ws.alias(k.clone(), &id)?;
+    match action {
+        // The same record names the same keys: they were added when it was written.
+        Action::Unchanged => {}
+        // A new record's id has no aliases yet: no need to look them up.
+        Action::Create => {
+            ws.put(new);
+            for k in aliases {
+                ws.alias_new(k.clone(), &id);
+            }
+        }
+        _ => {
+            ws.put(new);
+            for k in aliases {
+                ws.alias(k.clone(), &id)?;
+            }
         }
     }
     Ok((action, id, amount))
@@ -608,7 +618,7 @@ fn backfill(
 
 /// Every alias key planning and settling a record will read, so a page needs
 /// one batched store read instead of one query per lookup.
-fn prefetch_keys(item: &SourceItem) -> Vec<ExternalKey> {
+fn prefetch_keys(item: &SourceItem, by_email: bool) -> Vec<ExternalKey> {
     let SourceItem::Record(rec) = item else {
         return Vec::new();
     };
@@ -624,7 +634,7 @@ fn prefetch_keys(item: &SourceItem) -> Vec<ExternalKey> {
     };
     if let Some(c) = cref {
         v.push(src.sibling("customer", &c.external_id));
-        if let Some(e) = &c.email {
+        if let (true, Some(e)) = (by_email, &c.email) {
             v.push(keys::email(e));
         }
     }
@@ -675,7 +685,6 @@ fn prefetch_keys(item: &SourceItem) -> Vec<ExternalKey> {
             v.push(keys::payment_for_invoice(src, &src.external_id));
             v.push(src.sibling("invoice_paid", &src.external_id));
             if let Some(n) = &i.number {
-                v.push(keys::invoice_number(src, n));
                 v.push(keys::payment_for_invoice(src, n));
             }
             if let Some(s) = &i.subscription_ref {
