@@ -8,10 +8,13 @@ mod diff;
 pub mod keys;
 pub mod payments;
 mod planner;
+mod prefetch;
 mod review;
+mod upsert;
 mod workspace;
 
 pub use diff::diff;
-pub use planner::{PageOutcome, Planner, existing_or_new, upsert};
+pub use planner::{PageOutcome, Planner};
 pub use review::{Action, FieldChange, Review, ReviewEntry, Total};
+pub use upsert::{existing_or_new, upsert};
 pub use workspace::{WorkState, Workspace, kind_of_id};

@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::planner::{Planned, upsert};
+use super::planner::Planned;
 use super::review::Action;
+use super::upsert::upsert;
 use super::{Workspace, keys};
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
