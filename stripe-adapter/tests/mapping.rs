@@ -11,7 +11,7 @@ use tieout_core::{Currency, Record, SourceItem};
 use tieout_stripe::map::{MapContext, map_invoice_line, map_object, stripe_amount};
 use tieout_stripe::{StripeEvent, event_items};
 
-const FIXTURES: &str = "/work/shared/stripe-fixtures/openapi";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openapi");
 
 fn ctx() -> MapContext {
     MapContext::new("acct_test")
