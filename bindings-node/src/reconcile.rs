@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use napi::Env;
-use napi::bindgen_prelude::{Either, Null, PromiseRaw};
+use napi::bindgen_prelude::{Either, Null, PromiseRaw, ToNapiValue};
 use napi_derive::napi;
 use tieout::core::reconcile::payouts::{
     PayoutCheck, PayoutDeposit, UnmatchedDeposit, UnmatchedPayout,
@@ -19,6 +19,28 @@ use crate::plan::ReconcilePolicyOptions;
 use crate::records::{Allocation, BankLine, FeeDetail, InvoiceStatus, MatchStrategy};
 use crate::task::{blocking, rejected};
 use crate::values::{amount, amount_opt, count, date, decimal, instant_opt, parse_decimal};
+
+impl Books {
+    /// Runs `work` on the blocking pool with the parsed policy; a bad policy
+    /// rejects the Promise before any work starts.
+    fn with_policy<'env, V, F>(
+        &self,
+        env: &'env Env,
+        policy: Option<ReconcilePolicyOptions>,
+        work: F,
+    ) -> napi::Result<PromiseRaw<'env, V>>
+    where
+        V: ToNapiValue + Send + 'static,
+        F: FnOnce(&tieout::Books, &tieout::ReconcilePolicy) -> tieout::Result<V> + Send + 'static,
+    {
+        let policy = match policy_of(policy.as_ref()) {
+            Ok(p) => p,
+            Err(e) => return rejected(env, e),
+        };
+        let books = self.inner.clone();
+        blocking(env, move || work(&books, &policy))
+    }
+}
 
 fn policy_of(p: Option<&ReconcilePolicyOptions>) -> tieout::Result<tieout::ReconcilePolicy> {
     p.map_or_else(
@@ -650,13 +672,8 @@ impl Books {
         env: &'env Env,
         policy: Option<ReconcilePolicyOptions>,
     ) -> napi::Result<PromiseRaw<'env, ReconcileReport>> {
-        let policy = match policy_of(policy.as_ref()) {
-            Ok(p) => p,
-            Err(e) => return rejected(env, e),
-        };
-        let books = self.inner.clone();
-        blocking(env, move || {
-            Ok(ReconcileReport::from(&books.reconcile(&policy)?))
+        self.with_policy(env, policy, |b, p| {
+            Ok(ReconcileReport::from(&b.reconcile(p)?))
         })
     }
 
@@ -667,14 +684,7 @@ impl Books {
         env: &'env Env,
         policy: Option<ReconcilePolicyOptions>,
     ) -> napi::Result<PromiseRaw<'env, ReconcileReport>> {
-        let policy = match policy_of(policy.as_ref()) {
-            Ok(p) => p,
-            Err(e) => return rejected(env, e),
-        };
-        let books = self.inner.clone();
-        blocking(env, move || {
-            Ok(ReconcileReport::from(&books.report(&policy)?))
-        })
+        self.with_policy(env, policy, |b, p| Ok(ReconcileReport::from(&b.report(p)?)))
     }
 
     /// Matches payouts to bank deposits (one-to-one, exact amount, business-day
@@ -685,13 +695,8 @@ impl Books {
         env: &'env Env,
         policy: Option<ReconcilePolicyOptions>,
     ) -> napi::Result<PromiseRaw<'env, PayoutMatchReport>> {
-        let policy = match policy_of(policy.as_ref()) {
-            Ok(p) => p,
-            Err(e) => return rejected(env, e),
-        };
-        let books = self.inner.clone();
-        blocking(env, move || {
-            Ok(PayoutMatchReport::from(&books.match_payouts(&policy)?))
+        self.with_policy(env, policy, |b, p| {
+            Ok(PayoutMatchReport::from(&b.match_payouts(p)?))
         })
     }
 
