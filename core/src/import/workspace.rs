@@ -45,19 +45,12 @@ impl WorkState {
         Self::default()
     }
 
-    /// After a successful commit: folds the planned changes into the cache, and
-    /// drops the cache when it grows past a bound, so memory stays bounded by
-    /// a page (plus that bound) however large the import.
+    /// After a successful commit of [`Workspace::take_changes`] (which already
+    /// moved the planned changes out): drops the cache when it grows past a
+    /// bound, so memory stays bounded by a page (plus that bound) however
+    /// large the import.
     pub fn committed(&mut self) {
-        for (cache, overlay) in self.cache.iter_mut().zip(self.overlay.iter_mut()) {
-            cache.extend(overlay.drain());
-        }
-        for (key, changes) in self.alias_overlay.drain() {
-            let ids = self.alias_cache.entry(key).or_default();
-            for (id, add) in changes {
-                apply_alias(ids, id, add);
-            }
-        }
+        debug_assert!(self.overlay.iter().all(|t| t.is_empty()) && self.alias_overlay.is_empty());
         let cached: usize = self.cache.iter().map(|t| t.len()).sum();
         if cached > 50_000 || self.alias_cache.len() > 200_000 {
             self.cache.iter_mut().for_each(|t| t.clear());
