@@ -157,7 +157,9 @@ impl Books {
                 .into());
             }
         }
-        let planner = Planner::new(plan);
+        let apply = matches!(mode, Mode::Apply(_));
+        // An import keeps counts and failures in its run; only a review lists entries.
+        let planner = Planner::new(plan).with_entries(!apply);
         let mut state = WorkState::new();
         {
             let store = self.store()?;
@@ -166,7 +168,6 @@ impl Books {
         }
         let stream = checkpoint_stream(source, plan);
         let scope = fetch_scope(plan);
-        let apply = matches!(mode, Mode::Apply(_));
         let now = Utc::now();
         let mut run = ImportRun {
             id: derive_id(

@@ -107,6 +107,22 @@ impl SqliteStore {
         self.fail_next_commit = Some(reason.to_string());
     }
 
+    /// Runs `f` inside one read transaction (unless a transaction is already
+    /// open), so a batch of lookups takes SQLite's file and WAL locks once
+    /// instead of once per statement, and reads one consistent snapshot.
+    fn snapshot<T>(&self, f: impl FnOnce() -> Result<T, SqliteError>) -> Result<T, SqliteError> {
+        if !self.conn.is_autocommit() {
+            return f();
+        }
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        let out = f();
+        // A read transaction has nothing to keep: end it whatever `f` returned.
+        let end = self.conn.execute_batch("COMMIT");
+        let out = out?;
+        end?;
+        Ok(out)
+    }
+
     fn read_records(
         &self,
         kind: EntityKind,
@@ -169,13 +185,13 @@ impl SqliteStore {
             if !c.aliases_remove.is_empty() {
                 let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
                 for (k, id) in &c.aliases_remove {
-                    stmt.execute((&k.system, &k.account, &k.object, &k.external_id, id))?;
+                    stmt.execute((k.system(), k.account(), k.object(), k.external_id(), id))?;
                 }
             }
             if !c.aliases_add.is_empty() {
                 let mut stmt = tx.prepare_cached(ALIAS_ADD)?;
                 for (k, id) in &c.aliases_add {
-                    stmt.execute((&k.system, &k.account, &k.object, &k.external_id, id))?;
+                    stmt.execute((k.system(), k.account(), k.object(), k.external_id(), id))?;
                 }
             }
             if let Some(reason) = fail {
@@ -194,32 +210,30 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
-        let mut out: HashMap<ExternalKey, Vec<Id>> = HashMap::new();
         if keys.is_empty() {
-            return Ok(out);
+            return Ok(HashMap::new());
         }
-        // One cached statement probing the alias primary key per key: cheaper
-        // than unpacking a JSON array of keys inside SQLite.
-        let mut stmt = self
-            .conn
-            .prepare_cached(RESOLVE_ONE)
-            .map_err(SqliteError::from)?;
-        for key in keys {
-            if out.contains_key(key) {
-                continue;
+        Ok(self.snapshot(|| {
+            let mut out: HashMap<ExternalKey, Vec<Id>> = HashMap::new();
+            // One cached statement probing the alias primary key per key:
+            // cheaper than unpacking a JSON array of keys inside SQLite.
+            let mut stmt = self.conn.prepare_cached(RESOLVE_ONE)?;
+            for key in keys {
+                if out.contains_key(key) {
+                    continue;
+                }
+                let mut rows =
+                    stmt.query([key.system(), key.account(), key.object(), key.external_id()])?;
+                let mut ids: Vec<Id> = Vec::new();
+                while let Some(row) = rows.next()? {
+                    ids.push(row.get(0)?);
+                }
+                if !ids.is_empty() {
+                    out.insert(key.clone(), ids);
+                }
             }
-            let mut rows = stmt
-                .query([&*key.system, &*key.account, &*key.object, &*key.external_id])
-                .map_err(SqliteError::from)?;
-            let mut ids: Vec<Id> = Vec::new();
-            while let Some(row) = rows.next().map_err(SqliteError::from)? {
-                ids.push(row.get(0).map_err(SqliteError::from)?);
-            }
-            if !ids.is_empty() {
-                out.insert(key.clone(), ids);
-            }
-        }
-        Ok(out)
+            Ok(out)
+        })?)
     }
 
     fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>> {

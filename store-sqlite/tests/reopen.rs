@@ -25,7 +25,7 @@ fn invoice() -> Invoice {
     let key = invoice_key();
     Invoice {
         id: "inv_reopen1".to_string(),
-        source: SourceRef::new(&key.system, &key.account, &key.object, &key.external_id),
+        source: SourceRef::new(key.system(), key.account(), key.object(), key.external_id()),
         customer_id: Some("cust_reopen".to_string()),
         customer_ref: None,
         subscription_id: None,

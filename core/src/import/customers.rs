@@ -72,7 +72,7 @@ pub fn resolve(
     }
     let mut source = SourceRef::new(&src.system, &src.account, "customer", &c.external_id);
     source.livemode = src.livemode;
-    let id = derive_id(EntityKind::Customer.id_prefix(), &key.joined());
+    let id = derive_id(EntityKind::Customer.id_prefix(), key.joined());
     let customer = Customer {
         id: id.clone(),
         source: Some(source),

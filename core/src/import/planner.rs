@@ -29,6 +29,9 @@ pub struct PageOutcome {
     pub totals: BTreeMap<String, BTreeMap<Currency, Total>>,
     /// Failed records.
     pub failures: Vec<Failure>,
+    /// Whether `entries` is filled (a review shows them; an import only
+    /// needs the counts, totals and failures).
+    keep_entries: bool,
 }
 
 impl PageOutcome {
@@ -40,7 +43,12 @@ impl PageOutcome {
         action: Action,
         amount: Option<(Currency, Decimal)>,
     ) {
-        let c = self.counts.entry(object.to_string()).or_default();
+        if !self.counts.contains_key(object) {
+            self.counts.insert(object.to_string(), Counts::default());
+        }
+        let Some(c) = self.counts.get_mut(object) else {
+            return;
+        };
         match &action {
             Action::Create => c.created += 1,
             Action::Update { .. } => c.updated += 1,
@@ -56,14 +64,17 @@ impl PageOutcome {
             }
         }
         if let (Action::Create | Action::Update { .. }, Some((cur, amt))) = (&action, amount) {
-            let t = self
-                .totals
-                .entry(object.to_string())
-                .or_default()
-                .entry(cur)
-                .or_default();
-            t.count += 1;
-            t.amount += amt;
+            if !self.totals.contains_key(object) {
+                self.totals.insert(object.to_string(), BTreeMap::new());
+            }
+            if let Some(per) = self.totals.get_mut(object) {
+                let t = per.entry(cur).or_default();
+                t.count += 1;
+                t.amount += amt;
+            }
+        }
+        if !self.keep_entries {
+            return;
         }
         self.entries.push(ReviewEntry {
             object: object.to_string(),
@@ -81,6 +92,8 @@ pub struct Planner<'p> {
     /// Source customers this run's filter excluded, so their other records are
     /// excluded too when they carry no email of their own.
     excluded: std::sync::Mutex<BTreeSet<String>>,
+    /// Whether page outcomes list one entry per record.
+    entries: bool,
 }
 
 /// A record-level outcome: the action, the books id, an amount for totals.
@@ -97,7 +110,15 @@ impl<'p> Planner<'p> {
                 unpaid: plan.unpaid_invoices,
             },
             excluded: std::sync::Mutex::new(BTreeSet::new()),
+            entries: true,
         }
+    }
+
+    /// Whether page outcomes list one [`ReviewEntry`] per record (the
+    /// default); an import that only keeps counts and failures turns it off.
+    pub fn with_entries(mut self, keep: bool) -> Self {
+        self.entries = keep;
+        self
     }
 
     /// Settle rules derived from the plan.
@@ -108,14 +129,17 @@ impl<'p> Planner<'p> {
     /// Plans one page of source items. Bad records become failed entries; only
     /// store errors abort the page.
     pub fn plan_page(&self, ws: &mut Workspace<'_>, items: Vec<SourceItem>) -> Result<PageOutcome> {
-        let mut out = PageOutcome::default();
+        let mut out = PageOutcome {
+            keep_entries: self.entries,
+            ..PageOutcome::default()
+        };
         let by_email = self.plan.match_by_email
             || self.plan.customer_filter != crate::plan::CustomerFilter::All;
         let prefetch: Vec<ExternalKey> = items
             .iter()
             .flat_map(|i| prefetch_keys(i, by_email))
             .collect();
-        ws.prefetch(&prefetch)?;
+        ws.prefetch_owned(prefetch)?;
         let mut tp: BTreeSet<Id> = BTreeSet::new();
         let mut ti: BTreeSet<Id> = BTreeSet::new();
         for item in items {
@@ -425,7 +449,7 @@ impl<'p> Planner<'p> {
                 }
             }
         }
-        c.id = id.unwrap_or_else(|| derive_id(EntityKind::Customer.id_prefix(), &key.joined()));
+        c.id = id.unwrap_or_else(|| derive_id(EntityKind::Customer.id_prefix(), key.joined()));
         let mut extra = vec![key];
         if let Some(e) = &c.email {
             extra.push(keys::email(e));

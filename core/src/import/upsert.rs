@@ -21,7 +21,7 @@ pub fn existing_or_new(ws: &mut Workspace<'_>, key: &ExternalKey, kind: EntityKi
     match ws.resolve_kind(key, kind)?.into_iter().next() {
         Some(id) => Ok(id),
         None => {
-            let id = derive_id(kind.id_prefix(), &key.joined());
+            let id = derive_id(kind.id_prefix(), key.joined());
             ws.assume_absent(kind, &id);
             Ok(id)
         }

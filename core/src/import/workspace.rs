@@ -93,18 +93,20 @@ impl<'s> Workspace<'s> {
 
     /// Loads the aliases of `keys` and the records they name, in two batched reads.
     pub fn prefetch(&mut self, keys: &[ExternalKey]) -> Result<()> {
-        let mut seen: FxHashSet<&ExternalKey> = FxHashSet::default();
-        let missing: Vec<ExternalKey> = keys
-            .iter()
-            .filter(|k| !self.st.alias_cache.contains_key(*k) && seen.insert(*k))
-            .cloned()
-            .collect();
-        if missing.is_empty() {
+        self.prefetch_owned(keys.to_vec())
+    }
+
+    /// [`Workspace::prefetch`] taking the keys by value (no copies).
+    pub fn prefetch_owned(&mut self, mut keys: Vec<ExternalKey>) -> Result<()> {
+        keys.retain(|k| !self.st.alias_cache.contains_key(k));
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() {
             return Ok(());
         }
-        let mut found = self.store.resolve(&missing)?;
+        let mut found = self.store.resolve(&keys)?;
         let mut by_kind: [Vec<Id>; KINDS] = std::array::from_fn(|_| Vec::new());
-        for k in missing {
+        for k in keys {
             let ids = found.remove(&k).unwrap_or_default();
             for id in &ids {
                 if let Some(kind) = kind_of_id(id) {
@@ -149,7 +151,7 @@ impl<'s> Workspace<'s> {
     /// Ids an alias key names, committed and planned.
     pub fn resolve(&mut self, key: &ExternalKey) -> Result<Vec<Id>> {
         if !self.st.alias_cache.contains_key(key) {
-            self.prefetch(std::slice::from_ref(key))?;
+            self.prefetch_owned(vec![key.clone()])?;
         }
         let mut ids = self.st.alias_cache.get(key).cloned().unwrap_or_default();
         if let Some(changes) = self.st.alias_overlay.get(key) {
@@ -174,6 +176,27 @@ impl<'s> Workspace<'s> {
             return Ok(e.clone());
         }
         self.committed(kind, id)
+    }
+
+    /// Whether the current version of a record (planned or committed) is
+    /// `e`, compared in place (no copy).
+    pub fn is_current(&mut self, e: &Entity) -> Result<bool> {
+        let (kind, id) = (e.kind(), e.id());
+        if let Some(planned) = self.st.overlay[kind.index()].get(id) {
+            return Ok(planned.as_ref() == Some(e));
+        }
+        if !self.st.cache[kind.index()].contains_key(id) {
+            self.load(kind, &[id.to_string()])?;
+        }
+        Ok(matches!(self.st.cache[kind.index()].get(id), Some(Some(c)) if c == e))
+    }
+
+    /// Plans `e` unless it is already the current version.
+    pub fn put_if_changed(&mut self, e: Entity) -> Result<()> {
+        if !self.is_current(&e)? {
+            self.put(e);
+        }
+        Ok(())
     }
 
     /// The committed version of a record, ignoring planned changes.
@@ -338,14 +361,19 @@ impl<'s> Workspace<'s> {
         }
         for (key, changes) in self.st.alias_overlay.drain() {
             let mut known = self.st.alias_cache.get_mut(&key);
-            for (id, add) in changes {
+            let last = changes.len().saturating_sub(1);
+            let mut key = Some(key);
+            for (i, (id, add)) in changes.into_iter().enumerate() {
                 if let Some(ids) = known.as_deref_mut() {
                     apply_alias(ids, id.clone(), add);
                 }
+                // The key moves into the last change; earlier ones copy it.
+                let k = if i == last { key.take() } else { key.clone() };
+                let Some(k) = k else { continue };
                 if add {
-                    cs.aliases_add.push((key.clone(), id));
+                    cs.aliases_add.push((k, id));
                 } else {
-                    cs.aliases_remove.push((key.clone(), id));
+                    cs.aliases_remove.push((k, id));
                 }
             }
         }

@@ -102,5 +102,6 @@ pub struct Allocation {
     /// Payment or write-off.
     pub kind: AllocationKind,
     /// When the allocation was made (the payment's receipt time for source-driven allocations).
+    #[serde(serialize_with = "super::time::opt")]
     pub allocated_at: Option<DateTime<Utc>>,
 }

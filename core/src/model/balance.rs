@@ -33,6 +33,7 @@ pub struct BalanceTransaction {
     /// `pending` or `available`.
     pub status: Option<String>,
     /// When the funds become available.
+    #[serde(serialize_with = "super::time::opt")]
     pub available_on: Option<DateTime<Utc>>,
     /// The originating object id (`ch_...`, `re_...`, `po_...`).
     pub source_object: Option<String>,

@@ -82,8 +82,10 @@ pub struct ImportRun {
     /// `live` or `test`.
     pub mode: String,
     /// Start time.
+    #[serde(serialize_with = "super::time::one")]
     pub started_at: DateTime<Utc>,
     /// End time.
+    #[serde(serialize_with = "super::time::opt")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Status.
     pub status: RunStatus,

@@ -81,8 +81,10 @@ pub struct InvoiceLine {
     /// Tax on the line.
     pub tax: Decimal,
     /// Service period start.
+    #[serde(serialize_with = "super::time::opt")]
     pub period_start: Option<DateTime<Utc>>,
     /// Service period end.
+    #[serde(serialize_with = "super::time::opt")]
     pub period_end: Option<DateTime<Utc>>,
     /// Source id of the price (or plan).
     pub price_ref: Option<String>,
@@ -137,10 +139,13 @@ pub struct Invoice {
     /// What the source says was paid (for paid-only imports and audit).
     pub source_amount_paid: Decimal,
     /// Issue (finalization) time.
+    #[serde(serialize_with = "super::time::opt")]
     pub issued_at: Option<DateTime<Utc>>,
     /// Due date.
+    #[serde(serialize_with = "super::time::opt")]
     pub due_date: Option<DateTime<Utc>>,
     /// When the source marked it paid.
+    #[serde(serialize_with = "super::time::opt")]
     pub paid_at: Option<DateTime<Utc>>,
     /// Lines.
     pub lines: Vec<InvoiceLine>,

@@ -12,6 +12,7 @@ mod product;
 mod refund;
 mod source_ref;
 mod subscription;
+mod time;
 
 pub use allocation::{Allocation, AllocationKind, AllocationReason, MatchStrategy};
 pub use balance::BalanceTransaction;

@@ -196,6 +196,7 @@ pub struct Payment {
     /// Payment method type (`card`, `us_bank_account`, ...).
     pub method: Option<String>,
     /// When the money was received.
+    #[serde(serialize_with = "super::time::opt")]
     pub received_at: Option<DateTime<Utc>>,
     /// Refunded so far, presentment currency.
     pub refunded: Decimal,

@@ -27,6 +27,7 @@ pub struct Refund {
     /// Reason given.
     pub reason: Option<String>,
     /// When it was created.
+    #[serde(serialize_with = "super::time::opt")]
     pub created_at: Option<DateTime<Utc>>,
     /// Balance transaction id.
     pub balance_transaction: Option<String>,
@@ -108,5 +109,6 @@ pub struct Dispute {
     /// Reason given.
     pub reason: Option<String>,
     /// When it was opened.
+    #[serde(serialize_with = "super::time::opt")]
     pub created_at: Option<DateTime<Utc>>,
 }

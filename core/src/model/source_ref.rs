@@ -6,36 +6,108 @@ use serde::{Deserialize, Serialize};
 /// The identity of a source object: `(system, account, object, external_id)`.
 ///
 /// Every imported record is keyed by this; importing the same key twice updates
-/// one record instead of creating two.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// one record instead of creating two. Held as one string
+/// (`system/account/object/external_id`) with the part boundaries, so building,
+/// cloning, hashing and comparing a key costs one allocation and one pass:
+/// the planner handles several keys per record.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExternalKey {
-    /// Source system, e.g. `"stripe"`.
-    pub system: String,
-    /// Account within the system, e.g. a Stripe `acct_...` id.
-    pub account: String,
-    /// Object type in the source, e.g. `"invoice"`, `"charge"`.
-    pub object: String,
-    /// The source's id of the object, e.g. `"in_123"`.
-    pub external_id: String,
+    /// The four parts joined with `/`.
+    joined: Box<str>,
+    /// Where `account`, `object` and `external_id` start in `joined`.
+    starts: [u32; 3],
 }
 
 impl ExternalKey {
     /// Builds a key.
     pub fn new(system: &str, account: &str, object: &str, external_id: &str) -> Self {
+        let mut joined = String::with_capacity(
+            system.len() + account.len() + object.len() + external_id.len() + 3,
+        );
+        let mut starts = [0u32; 3];
+        joined.push_str(system);
+        for (slot, part) in starts.iter_mut().zip([account, object, external_id]) {
+            joined.push('/');
+            *slot = joined.len() as u32;
+            joined.push_str(part);
+        }
         ExternalKey {
-            system: system.to_string(),
-            account: account.to_string(),
-            object: object.to_string(),
-            external_id: external_id.to_string(),
+            joined: joined.into_boxed_str(),
+            starts,
         }
     }
 
+    /// Source system, e.g. `"stripe"`.
+    pub fn system(&self) -> &str {
+        &self.joined[..self.starts[0] as usize - 1]
+    }
+
+    /// Account within the system, e.g. a Stripe `acct_...` id.
+    pub fn account(&self) -> &str {
+        &self.joined[self.starts[0] as usize..self.starts[1] as usize - 1]
+    }
+
+    /// Object type in the source, e.g. `"invoice"`, `"charge"`.
+    pub fn object(&self) -> &str {
+        &self.joined[self.starts[1] as usize..self.starts[2] as usize - 1]
+    }
+
+    /// The source's id of the object, e.g. `"in_123"`.
+    pub fn external_id(&self) -> &str {
+        &self.joined[self.starts[2] as usize..]
+    }
+
     /// A single-string form, `system/account/object/external_id`, used as a map key in stores.
-    pub fn joined(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.system, self.account, self.object, self.external_id
-        )
+    pub fn joined(&self) -> &str {
+        &self.joined
+    }
+}
+
+impl std::fmt::Debug for ExternalKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExternalKey")
+            .field("system", &self.system())
+            .field("account", &self.account())
+            .field("object", &self.object())
+            .field("external_id", &self.external_id())
+            .finish()
+    }
+}
+
+/// The serialized form: the four parts as named fields.
+#[derive(Serialize, Deserialize)]
+struct KeyParts<'a> {
+    #[serde(borrow)]
+    system: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    account: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    object: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    external_id: std::borrow::Cow<'a, str>,
+}
+
+impl Serialize for ExternalKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        KeyParts {
+            system: self.system().into(),
+            account: self.account().into(),
+            object: self.object().into(),
+            external_id: self.external_id().into(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExternalKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = KeyParts::deserialize(d)?;
+        Ok(ExternalKey::new(
+            &p.system,
+            &p.account,
+            &p.object,
+            &p.external_id,
+        ))
     }
 }
 
@@ -67,8 +139,10 @@ pub struct SourceRef {
     /// A link a person can open (hosted invoice page, dashboard URL).
     pub url: Option<String>,
     /// Source timestamp of this snapshot; older snapshots never overwrite newer ones.
+    #[serde(serialize_with = "super::time::opt")]
     pub updated_at: Option<DateTime<Utc>>,
     /// When the object was created in the source.
+    #[serde(serialize_with = "super::time::opt")]
     pub created_at: Option<DateTime<Utc>>,
     /// Live (true) or test data.
     pub livemode: bool,

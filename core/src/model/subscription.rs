@@ -121,8 +121,10 @@ pub struct SubscriptionItem {
     /// Units per billing period.
     pub interval_count: u32,
     /// Current period start (basil+: per item).
+    #[serde(serialize_with = "super::time::opt")]
     pub current_period_start: Option<DateTime<Utc>>,
     /// Current period end.
+    #[serde(serialize_with = "super::time::opt")]
     pub current_period_end: Option<DateTime<Utc>>,
 }
 
@@ -148,20 +150,27 @@ pub struct Subscription {
     /// Intervals per billing period.
     pub interval_count: u32,
     /// Start date.
+    #[serde(serialize_with = "super::time::opt")]
     pub start_date: Option<DateTime<Utc>>,
     /// Current period start.
+    #[serde(serialize_with = "super::time::opt")]
     pub current_period_start: Option<DateTime<Utc>>,
     /// Current period end.
+    #[serde(serialize_with = "super::time::opt")]
     pub current_period_end: Option<DateTime<Utc>>,
     /// Next billing date (end of the current period unless cancelling).
+    #[serde(serialize_with = "super::time::opt")]
     pub next_billing_date: Option<DateTime<Utc>>,
     /// Cancels at the end of the period.
     pub cancel_at_period_end: bool,
     /// When it was cancelled.
+    #[serde(serialize_with = "super::time::opt")]
     pub canceled_at: Option<DateTime<Utc>>,
     /// When it ended.
+    #[serde(serialize_with = "super::time::opt")]
     pub ended_at: Option<DateTime<Utc>>,
     /// Trial end.
+    #[serde(serialize_with = "super::time::opt")]
     pub trial_end: Option<DateTime<Utc>>,
     /// Items.
     pub items: Vec<SubscriptionItem>,

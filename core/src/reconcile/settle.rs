@@ -106,8 +106,8 @@ pub fn settle(
     let mut synth_removed: Vec<Id> = Vec::new();
     let invoice_ids: Vec<Id> = invoices.keys().cloned().collect();
     for iid in &invoice_ids {
-        let inv = invoices[iid].clone();
-        let claimants = claimant_ids(ws, &inv)?;
+        let inv = &invoices[iid];
+        let claimants = claimant_ids(ws, inv)?;
         let mut real = false;
         for pid in &claimants {
             if !payments.contains_key(pid) {
@@ -134,7 +134,7 @@ pub fn settle(
             && !real;
         let existing_synth: Vec<Id> = ws.resolve_kind(&synth_key, EntityKind::Payment)?;
         if wants_synth {
-            let p = synthetic_payment(&inv, existing_synth.first().cloned());
+            let p = synthetic_payment(inv, existing_synth.first().cloned());
             if existing_synth.is_empty() {
                 ws.assume_absent(EntityKind::Payment, &p.id);
             }
@@ -155,9 +155,8 @@ pub fn settle(
                     ws.alias(k, &p.id)?;
                 }
             }
-            let prev = as_payment(ws.get(EntityKind::Payment, &p.id)?);
-            let unchanged_prev = prev.clone();
-            let merged = match prev {
+            // Planned with the final totals at the end, like every settled payment.
+            let merged = match as_payment(ws.get(EntityKind::Payment, &p.id)?) {
                 Some(mut old) if is_synthetic(&old) => {
                     old.amount = p.amount;
                     old.currency = p.currency;
@@ -169,9 +168,6 @@ pub fn settle(
                 Some(old) => old,
                 None => p,
             };
-            if unchanged_prev.as_ref() != Some(&merged) {
-                ws.put(Entity::Payment(merged.clone()));
-            }
             let c = claims(ws, &merged, &rules.policy)?;
             claim_map.insert(merged.id.clone(), c);
             payments.insert(merged.id.clone(), merged);
@@ -480,32 +476,26 @@ pub fn settle(
         .extend(payments.values().filter_map(|p| p.customer_id.clone()));
     out.customers
         .extend(invoices.values().filter_map(|i| i.customer_id.clone()));
-    for p in payments.values_mut() {
+    for mut p in payments.into_values() {
         let allocated = pay_sum.get(p.id.as_str()).copied().unwrap_or_default();
-        ledger::set_payment_totals(p, allocated);
+        ledger::set_payment_totals(&mut p, allocated);
         p.unapplied_reasons = if p.unapplied > Decimal::ZERO {
             reasons
                 .remove(&p.id)
-                .unwrap_or_else(|| p.unapplied_reasons.clone())
+                .unwrap_or_else(|| std::mem::take(&mut p.unapplied_reasons))
         } else {
             Vec::new()
         };
-        let before = as_payment(ws.get(EntityKind::Payment, &p.id)?);
-        if before.as_ref() != Some(p) {
-            ws.put(Entity::Payment(p.clone()));
-        }
+        ws.put_if_changed(Entity::Payment(p))?;
     }
-    for inv in invoices.values_mut() {
+    for mut inv in invoices.into_values() {
         let paid = inv_paid.get(inv.id.as_str()).copied().unwrap_or_default();
         let written = inv_written
             .get(inv.id.as_str())
             .copied()
             .unwrap_or_default();
-        derive_invoice_totals(inv, paid, written, rules);
-        let before = as_invoice(ws.get(EntityKind::Invoice, &inv.id)?);
-        if before.as_ref() != Some(inv) {
-            ws.put(Entity::Invoice(inv.clone()));
-        }
+        derive_invoice_totals(&mut inv, paid, written, rules);
+        ws.put_if_changed(Entity::Invoice(inv))?;
     }
     Ok(out)
 }
@@ -584,7 +574,7 @@ fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
     source.status = Some("succeeded".into());
     source.url = None;
     let id =
-        id.unwrap_or_else(|| derive_id(EntityKind::Payment.id_prefix(), &source.key().joined()));
+        id.unwrap_or_else(|| derive_id(EntityKind::Payment.id_prefix(), source.key().joined()));
     let mut refs = inv.payment_refs.clone();
     refs.paid_invoice = Some(inv.source.external_id.clone());
     Payment {
