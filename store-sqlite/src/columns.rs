@@ -43,7 +43,7 @@ impl Column {
     /// Whether the column gets a secondary index: the ones the `Store` queries
     /// filter on. Every index costs on bulk commits, so low-cardinality columns
     /// (status, currency) are stored for ad-hoc SQL but not indexed; lookups by
-    /// external id go through the `aliases` key.
+    /// external id go through the `alias` key.
     pub(crate) fn indexed(self) -> bool {
         matches!(
             self,

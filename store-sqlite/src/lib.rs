@@ -7,7 +7,7 @@
 //! record as JSON (amounts as decimal strings) plus indexed columns extracted at
 //! write time (customer, payment and invoice ids, status, currency, source
 //! account and id). Every external id a record is known by lives in the
-//! `aliases` table; source checkpoints in `checkpoints`; the schema version in
+//! `alias` table (keyed by the joined key text); source checkpoints in `checkpoints`; the schema version in
 //! `schema_version`.
 //!
 //! ```

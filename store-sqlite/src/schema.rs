@@ -18,14 +18,21 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Append only: never edit an applied step.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "record tables, aliases, checkpoints",
-    sql: v1_initial,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "record tables, aliases, checkpoints",
+        sql: v1_initial,
+    },
+    Migration {
+        version: 2,
+        description: "aliases keyed by one joined key column",
+        sql: v2_joined_alias_key,
+    },
+];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version     INTEGER PRIMARY KEY NOT NULL,
@@ -72,6 +79,25 @@ CREATE TABLE checkpoints (
 ",
     );
     sql
+}
+
+/// Version 2: the alias index keyed by the joined key text
+/// (`system/account/object/external_id`, [`ExternalKey::joined`]) instead of
+/// four columns, so every probe and insert compares one string per b-tree
+/// step. Existing aliases are carried over.
+///
+/// [`ExternalKey::joined`]: tieout_core::model::ExternalKey::joined
+fn v2_joined_alias_key() -> String {
+    "CREATE TABLE alias (
+    key TEXT NOT NULL,
+    id  TEXT NOT NULL,
+    PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO alias (key, id)
+    SELECT system || '/' || account || '/' || object || '/' || external_id, id FROM aliases;
+DROP TABLE aliases;
+"
+    .to_string()
 }
 
 /// Brings the database to [`SCHEMA_VERSION`], applying the missing steps in one
@@ -129,5 +155,26 @@ mod tests {
         assert!(sql.contains("CREATE INDEX invoice_customer_id ON invoice (customer_id)"));
         assert!(sql.contains("CREATE INDEX allocation_payment_id ON allocation (payment_id)"));
         assert!(sql.contains("CREATE INDEX allocation_invoice_id ON allocation (invoice_id)"));
+    }
+
+    #[test]
+    fn v2_carries_v1_aliases_over_to_the_joined_key() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&v1_initial()).unwrap();
+        conn.execute(
+            "INSERT INTO aliases VALUES ('stripe', 'acct_1', 'invoice', 'in_1', 'inv_a')",
+            [],
+        )
+        .unwrap();
+        conn.execute_batch(&v2_joined_alias_key()).unwrap();
+        let (key, id): (String, String) = conn
+            .query_row("SELECT key, id FROM alias", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(key, "stripe/acct_1/invoice/in_1");
+        assert_eq!(id, "inv_a");
+        let key = tieout_core::model::ExternalKey::new("stripe", "acct_1", "invoice", "in_1");
+        assert_eq!(key.joined(), "stripe/acct_1/invoice/in_1");
     }
 }

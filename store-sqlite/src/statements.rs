@@ -77,17 +77,14 @@ impl Statements {
     }
 }
 
-/// Adds an alias; adding an existing one is a no-op.
-pub(crate) const ALIAS_ADD: &str = "INSERT OR IGNORE INTO aliases \
-     (system, account, object, external_id, id) VALUES (?1, ?2, ?3, ?4, ?5)";
+/// Adds an alias (`?1` the joined key, `?2` the id); adding an existing one is a no-op.
+pub(crate) const ALIAS_ADD: &str = "INSERT OR IGNORE INTO alias (key, id) VALUES (?1, ?2)";
 
 /// Removes one `(key, id)` alias.
-pub(crate) const ALIAS_REMOVE: &str = "DELETE FROM aliases WHERE system = ?1 AND account = ?2 \
-     AND object = ?3 AND external_id = ?4 AND id = ?5";
+pub(crate) const ALIAS_REMOVE: &str = "DELETE FROM alias WHERE key = ?1 AND id = ?2";
 
-/// The ids one alias key names, probing the alias primary key (ordered by id).
-pub(crate) const RESOLVE_ONE: &str = "SELECT id FROM aliases WHERE system = ?1 AND account = ?2 \
-     AND object = ?3 AND external_id = ?4 ORDER BY id";
+/// The ids one joined alias key names, probing the alias primary key (ordered by id).
+pub(crate) const RESOLVE_ONE: &str = "SELECT id FROM alias WHERE key = ?1 ORDER BY id";
 
 /// Allocations whose payment is in the JSON array `?1` or whose invoice is in `?2`.
 pub(crate) const ALLOCATIONS_FOR: &str = "SELECT data FROM allocation \

@@ -185,13 +185,13 @@ impl SqliteStore {
             if !c.aliases_remove.is_empty() {
                 let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
                 for (k, id) in &c.aliases_remove {
-                    stmt.execute((k.system(), k.account(), k.object(), k.external_id(), id))?;
+                    stmt.execute((k.joined(), id))?;
                 }
             }
             if !c.aliases_add.is_empty() {
                 let mut stmt = tx.prepare_cached(ALIAS_ADD)?;
                 for (k, id) in &c.aliases_add {
-                    stmt.execute((k.system(), k.account(), k.object(), k.external_id(), id))?;
+                    stmt.execute((k.joined(), id))?;
                 }
             }
             if let Some(reason) = fail {
@@ -222,8 +222,7 @@ impl Store for SqliteStore {
                 if out.contains_key(key) {
                     continue;
                 }
-                let mut rows =
-                    stmt.query([key.system(), key.account(), key.object(), key.external_id()])?;
+                let mut rows = stmt.query([key.joined()])?;
                 let mut ids: Vec<Id> = Vec::new();
                 while let Some(row) = rows.next()? {
                     ids.push(row.get(0)?);

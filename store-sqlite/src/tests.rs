@@ -151,11 +151,9 @@ fn lookups_use_indexes_not_table_scans() {
     let c = &store.conn;
     let sql = Statements::new();
 
-    let p = plan(c, RESOLVE_ONE, ["s", "a", "o", "e"]);
+    let p = plan(c, RESOLVE_ONE, ["s/a/o/e"]);
     assert!(
-        p.contains(
-            "SEARCH aliases USING PRIMARY KEY (system=? AND account=? AND object=? AND external_id=?)"
-        ),
+        p.contains("SEARCH alias USING PRIMARY KEY (key=?)"),
         "resolve plan: {p}"
     );
     let p = plan(c, &sql.of(EntityKind::Invoice).get, ["[]"]);

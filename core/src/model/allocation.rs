@@ -103,5 +103,6 @@ pub struct Allocation {
     pub kind: AllocationKind,
     /// When the allocation was made (the payment's receipt time for source-driven allocations).
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocated_at: Option<DateTime<Utc>>,
 }

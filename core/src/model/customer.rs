@@ -21,16 +21,22 @@ pub enum CustomerKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     /// Street line 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line1: Option<String>,
     /// Street line 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State or region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// ISO country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 
@@ -40,20 +46,26 @@ pub struct Customer {
     /// The books' own id.
     pub id: Id,
     /// Source details; `None` for customers created in the books.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceRef>,
     /// Company or contact.
     pub kind: CustomerKind,
     /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Billing address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Deleted in the source.
     pub deleted: bool,
     /// Source metadata.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
 }
 

@@ -86,17 +86,22 @@ pub struct ImportRun {
     pub started_at: DateTime<Utc>,
     /// End time.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Status.
     pub status: RunStatus,
     /// Totals.
     pub totals: Counts,
     /// Counts per object type.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_object: BTreeMap<String, Counts>,
     /// Failed records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
     /// Notes (resumed from a checkpoint, fallback to backfill, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Error that stopped the run, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

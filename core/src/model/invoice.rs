@@ -69,12 +69,15 @@ impl InvoiceStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceLine {
     /// Source id of the line (`il_...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Quantity.
     pub quantity: Decimal,
     /// Unit amount in major units, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_amount: Option<Decimal>,
     /// Line amount in major units (before invoice-level discounts and tax).
     pub amount: Decimal,
@@ -82,15 +85,20 @@ pub struct InvoiceLine {
     pub tax: Decimal,
     /// Service period start.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_start: Option<DateTime<Utc>>,
     /// Service period end.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_end: Option<DateTime<Utc>>,
     /// Source id of the price (or plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ref: Option<String>,
     /// Source id of the product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_ref: Option<String>,
     /// Source id of the subscription item, for subscription lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_item_ref: Option<String>,
     /// A proration line.
     pub proration: bool,
@@ -107,14 +115,19 @@ pub struct Invoice {
     /// Source details.
     pub source: SourceRef,
     /// Books id of the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<Id>,
     /// The customer as the source named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_ref: Option<OriginalCustomer>,
     /// Books id of the subscription that billed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<Id>,
     /// Source id of that subscription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_ref: Option<String>,
     /// Invoice number (null until finalized).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Books status.
     pub status: InvoiceStatus,
@@ -140,18 +153,23 @@ pub struct Invoice {
     pub source_amount_paid: Decimal,
     /// Issue (finalization) time.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<DateTime<Utc>>,
     /// Due date.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<DateTime<Utc>>,
     /// When the source marked it paid.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<DateTime<Utc>>,
     /// Lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<InvoiceLine>,
     /// Payment objects the source names for this invoice (charge, payment intent, ...).
     pub payment_refs: PaymentRefs,
     /// Source metadata.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
 }
 

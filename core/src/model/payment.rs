@@ -13,16 +13,22 @@ use crate::money::Currency;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRefs {
     /// Charge id (`ch_...` / `py_...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge: Option<String>,
     /// Payment intent id (`pi_...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_intent: Option<String>,
     /// Invoice payment ids (`inpay_...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invoice_payments: Vec<String>,
     /// Balance transaction id (`txn_...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_transaction: Option<String>,
     /// Checkout session id (`cs_...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout_session: Option<String>,
     /// Invoice id, for a payment only known from a paid invoice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_invoice: Option<String>,
 }
 
@@ -83,13 +89,17 @@ impl PaymentRefs {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentLinks {
     /// Invoices named explicitly (invoice payment, `invoice` on charge / payment intent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invoices: Vec<String>,
     /// Invoice named by a checkout session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout_invoice: Option<String>,
     /// Checkout session `client_reference_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_reference_id: Option<String>,
     /// Amount each explicitly linked invoice receives, when the source says
     /// (an invoice payment's `amount_paid`), keyed by invoice source id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub invoice_amounts: BTreeMap<String, Decimal>,
 }
 
@@ -154,6 +164,7 @@ pub struct FeeDetail {
     /// Kind: `stripe_fee`, `application_fee`, `tax`, ...
     pub kind: String,
     /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -168,8 +179,10 @@ pub struct Payment {
     /// Source details of the most authoritative object seen (charge > payment intent > ...).
     pub source: SourceRef,
     /// Books id of the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<Id>,
     /// The customer as the source named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_ref: Option<OriginalCustomer>,
     /// Every source id naming this payment.
     pub refs: PaymentRefs,
@@ -182,21 +195,28 @@ pub struct Payment {
     /// Presentment currency.
     pub currency: Currency,
     /// Amount settled into the account, in `settlement_currency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement_amount: Option<Decimal>,
     /// Settlement currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement_currency: Option<Currency>,
     /// Presentment to settlement rate (`amount * fx_rate ~= settlement_amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fx_rate: Option<Decimal>,
     /// Processing fee, in the settlement currency.
     pub fee: Decimal,
     /// Fee breakdown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fee_details: Vec<FeeDetail>,
     /// Settlement amount less fee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub net: Option<Decimal>,
     /// Payment method type (`card`, `us_bank_account`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// When the money was received.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<DateTime<Utc>>,
     /// Refunded so far, presentment currency.
     pub refunded: Decimal,
@@ -207,10 +227,13 @@ pub struct Payment {
     /// Not allocated: customer credit awaiting a match.
     pub unapplied: Decimal,
     /// Why the matcher left it unapplied, one reason per strategy tried.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unapplied_reasons: Vec<String>,
     /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Source metadata (read by the metadata matching strategy).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
 }
 

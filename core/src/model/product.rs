@@ -16,6 +16,7 @@ pub struct Product {
     /// Name.
     pub name: String,
     /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Still sold.
     pub active: bool,
@@ -38,17 +39,22 @@ pub struct Price {
     /// Source details (`object` is `price` or `plan`).
     pub source: SourceRef,
     /// Books id of the product, once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<Id>,
     /// Source id of the product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_ref: Option<String>,
     /// Currency.
     pub currency: Currency,
     /// Unit amount in major units (exact, may have sub-minor digits for `unit_amount_decimal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_amount: Option<Decimal>,
     /// Recurrence; `None` for one-off prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// Still usable.
     pub active: bool,
     /// Nickname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
 }

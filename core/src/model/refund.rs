@@ -15,6 +15,7 @@ pub struct Refund {
     /// Source details.
     pub source: SourceRef,
     /// Books id of the refunded payment, once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<Id>,
     /// Source ids of the refunded payment (charge, payment intent).
     pub payment_refs: PaymentRefs,
@@ -25,11 +26,14 @@ pub struct Refund {
     /// Source status (`succeeded`, `pending`, `failed`, `canceled`).
     pub status: String,
     /// Reason given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When it was created.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     /// Balance transaction id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_transaction: Option<String>,
 }
 
@@ -97,6 +101,7 @@ pub struct Dispute {
     /// Source details.
     pub source: SourceRef,
     /// Books id of the disputed payment, once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<Id>,
     /// Source ids of the disputed payment.
     pub payment_refs: PaymentRefs,
@@ -107,8 +112,10 @@ pub struct Dispute {
     /// Status.
     pub status: DisputeStatus,
     /// Reason given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When it was opened.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
 }

@@ -118,8 +118,10 @@ pub struct OriginalCustomer {
     /// Source customer id (`cus_...`).
     pub external_id: String,
     /// Name as the source had it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Email as the source had it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -135,18 +137,23 @@ pub struct SourceRef {
     /// Source id of the object.
     pub external_id: String,
     /// Status as the source reports it (e.g. Stripe's invoice status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// A link a person can open (hosted invoice page, dashboard URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Source timestamp of this snapshot; older snapshots never overwrite newer ones.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
     /// When the object was created in the source.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     /// Live (true) or test data.
     pub livemode: bool,
     /// The original source customer when imported under a fixed customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_customer: Option<OriginalCustomer>,
 }
 

@@ -107,14 +107,18 @@ impl SubscriptionStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionItem {
     /// Source id (`si_...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Source id of the price or plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ref: Option<String>,
     /// Source id of the product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_ref: Option<String>,
     /// Quantity.
     pub quantity: Decimal,
     /// Unit amount in major units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_amount: Option<Decimal>,
     /// Billing interval.
     pub interval: Interval,
@@ -122,9 +126,11 @@ pub struct SubscriptionItem {
     pub interval_count: u32,
     /// Current period start (basil+: per item).
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_period_start: Option<DateTime<Utc>>,
     /// Current period end.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_period_end: Option<DateTime<Utc>>,
 }
 
@@ -136,8 +142,10 @@ pub struct Subscription {
     /// Source details.
     pub source: SourceRef,
     /// Books id of the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<Id>,
     /// The customer as the source named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_ref: Option<OriginalCustomer>,
     /// Status.
     pub status: SubscriptionStatus,
@@ -151,27 +159,35 @@ pub struct Subscription {
     pub interval_count: u32,
     /// Start date.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<DateTime<Utc>>,
     /// Current period start.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_period_start: Option<DateTime<Utc>>,
     /// Current period end.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_period_end: Option<DateTime<Utc>>,
     /// Next billing date (end of the current period unless cancelling).
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_billing_date: Option<DateTime<Utc>>,
     /// Cancels at the end of the period.
     pub cancel_at_period_end: bool,
     /// When it was cancelled.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<DateTime<Utc>>,
     /// When it ended.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTime<Utc>>,
     /// Trial end.
     #[serde(serialize_with = "super::time::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<DateTime<Utc>>,
     /// Items.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<SubscriptionItem>,
 }
