@@ -1,4 +1,5 @@
-//! Record JSON: the same text [`Entity::to_json`] produces and
+//! Record JSON: the same text [`Entity::to_json`] produces (written by
+//! [`crate::json`]) and
 //! [`Entity::from_json`] reads, serialized straight from the typed record
 //! (no intermediate `serde_json::Value`, which matters for bulk commits).
 //! Amounts are decimal strings, never floats.
@@ -6,7 +7,17 @@
 use tieout_core::{Entity, EntityKind};
 
 /// Serializes the record alone (no kind tag) as JSON text.
-pub(crate) fn encode(e: &Entity) -> serde_json::Result<String> {
+#[cfg(test)]
+pub(crate) fn encode(e: &Entity) -> Result<String, crate::json::Error> {
+    let mut buf = Vec::new();
+    encode_into(e, &mut buf)?;
+    Ok(String::from_utf8(buf).unwrap_or_default())
+}
+
+/// What `serde_json` itself writes for the record: the reference the
+/// writer is held to.
+#[cfg(test)]
+pub(crate) fn encode_with_serde_json(e: &Entity) -> serde_json::Result<String> {
     match e {
         Entity::Customer(r) => serde_json::to_string(r),
         Entity::Product(r) => serde_json::to_string(r),
@@ -21,6 +32,27 @@ pub(crate) fn encode(e: &Entity) -> serde_json::Result<String> {
         Entity::Payout(r) => serde_json::to_string(r),
         Entity::BankLine(r) => serde_json::to_string(r),
         Entity::ImportRun(r) => serde_json::to_string(r),
+    }
+}
+
+/// Serializes the record alone into `buf` (cleared first), so a commit
+/// reuses one buffer for all its records. The text is UTF-8 JSON.
+pub(crate) fn encode_into(e: &Entity, buf: &mut Vec<u8>) -> Result<(), crate::json::Error> {
+    buf.clear();
+    match e {
+        Entity::Customer(r) => crate::json::write(buf, r),
+        Entity::Product(r) => crate::json::write(buf, r),
+        Entity::Price(r) => crate::json::write(buf, r),
+        Entity::Invoice(r) => crate::json::write(buf, r),
+        Entity::Subscription(r) => crate::json::write(buf, r),
+        Entity::Payment(r) => crate::json::write(buf, r),
+        Entity::Refund(r) => crate::json::write(buf, r),
+        Entity::Dispute(r) => crate::json::write(buf, r),
+        Entity::Allocation(r) => crate::json::write(buf, r),
+        Entity::BalanceTransaction(r) => crate::json::write(buf, r),
+        Entity::Payout(r) => crate::json::write(buf, r),
+        Entity::BankLine(r) => crate::json::write(buf, r),
+        Entity::ImportRun(r) => crate::json::write(buf, r),
     }
 }
 

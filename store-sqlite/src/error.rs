@@ -11,6 +11,9 @@ pub enum SqliteError {
     /// JSON that does not serialize (a record, or a batch of lookup keys).
     #[error("record json: {0}")]
     Json(#[from] serde_json::Error),
+    /// A record that does not serialize as JSON.
+    #[error("record json: {0}")]
+    Encode(String),
     /// A stored record that does not parse as its kind.
     #[error("corrupt {table} record: {source}")]
     Decode {
@@ -28,6 +31,12 @@ pub enum SqliteError {
     /// A commit failed on purpose through the fault-injection hook.
     #[error("{0}")]
     Injected(String),
+}
+
+impl From<crate::json::Error> for SqliteError {
+    fn from(e: crate::json::Error) -> Self {
+        SqliteError::Encode(e.to_string())
+    }
 }
 
 impl From<SqliteError> for CoreError {

@@ -25,6 +25,7 @@
 mod codec;
 mod columns;
 mod error;
+mod json;
 mod schema;
 mod statements;
 mod store;

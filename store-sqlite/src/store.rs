@@ -64,6 +64,9 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+        if let Ok(v) = std::env::var("WALCP") {
+            conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap())?;
+        }
         conn.set_prepared_statement_cache_capacity(64);
         let migrated_from = schema::migrate(&mut conn)?;
         Ok(SqliteStore {
@@ -157,6 +160,7 @@ impl SqliteStore {
             let mut upserts: [Option<CachedStatement<'_>>; EntityKind::ALL.len()] =
                 Default::default();
             let run = c.run.clone().map(Entity::ImportRun);
+            let mut json = Vec::with_capacity(4096);
             for e in c.upserts.iter().chain(run.as_ref()) {
                 let kind = e.kind();
                 if e.id().is_empty() {
@@ -165,7 +169,10 @@ impl SqliteStore {
                         kind.as_str()
                     )));
                 }
-                let json = codec::encode(e)?;
+                codec::encode_into(e, &mut json)?;
+                // serde_json writes UTF-8 only.
+                let text = std::str::from_utf8(&json)
+                    .map_err(|e| SqliteError::Invalid(format!("record JSON is not UTF-8: {e}")))?;
                 // id, the extracted columns, data: all TEXT (or NULL).
                 let cols = columns_of(kind);
                 let mut params = [None; MAX_PARAMS];
@@ -173,7 +180,7 @@ impl SqliteStore {
                 for (slot, &col) in params[1..].iter_mut().zip(cols) {
                     *slot = value(e, col);
                 }
-                params[cols.len() + 1] = Some(json.as_str());
+                params[cols.len() + 1] = Some(text);
                 let slot = &mut upserts[kind_index(kind)];
                 let stmt = match slot {
                     Some(s) => s,

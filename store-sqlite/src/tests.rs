@@ -117,8 +117,14 @@ fn codec_matches_entity_to_json_and_from_json_for_every_kind() {
         let records = store.list(kind).expect("list");
         assert_eq!(records.len(), 1, "{}", kind.as_str());
         let e = &records[0];
-        let ours: serde_json::Value =
-            serde_json::from_str(&codec::encode(e).expect("encode")).expect("valid json");
+        let text = codec::encode(e).expect("encode");
+        assert_eq!(
+            text,
+            codec::encode_with_serde_json(e).expect("serde_json"),
+            "{} is not written byte for byte as serde_json writes it",
+            kind.as_str()
+        );
+        let ours: serde_json::Value = serde_json::from_str(&text).expect("valid json");
         assert_eq!(ours, e.to_json(), "{} encodes differently", kind.as_str());
         let theirs = e.to_json().to_string();
         assert_eq!(&codec::decode(kind, &theirs).expect("decode"), e);

@@ -360,6 +360,8 @@ impl<'p> Planner<'p> {
             }
         }
         let admitted = match &cust {
+            // Admitting everyone needs no email lookup.
+            Some(_) if self.plan.customer_filter == crate::plan::CustomerFilter::All => true,
             Some(c) => {
                 let email = customers::known_email(ws, src, c)?;
                 let already_out = self

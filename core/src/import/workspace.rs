@@ -191,12 +191,24 @@ impl<'s> Workspace<'s> {
         Ok(matches!(self.st.cache[kind.index()].get(id), Some(Some(c)) if c == e))
     }
 
-    /// Plans `e` unless it is already the current version.
+    /// Plans `e` unless it is already the committed version (a record already
+    /// planned is simply replaced: it is written either way).
     pub fn put_if_changed(&mut self, e: Entity) -> Result<()> {
-        if !self.is_current(&e)? {
+        let planned = self.st.overlay[e.kind().index()].contains_key(e.id());
+        if planned || !self.is_current(&e)? {
             self.put(e);
         }
         Ok(())
+    }
+
+    /// A record planned in this workspace (created or changed), by reference.
+    pub fn planned(&self, kind: EntityKind, id: &str) -> Option<&Entity> {
+        self.st.overlay[kind.index()].get(id)?.as_ref()
+    }
+
+    /// Whether the store is known not to hold this record (it is new here).
+    pub fn known_absent(&self, kind: EntityKind, id: &str) -> bool {
+        matches!(self.st.cache[kind.index()].get(id), Some(None))
     }
 
     /// The committed version of a record, ignoring planned changes.
@@ -291,7 +303,19 @@ impl<'s> Workspace<'s> {
 
     /// Allocations touching these payments or invoices, committed and planned.
     pub fn allocations_for(&mut self, payments: &[Id], invoices: &[Id]) -> Result<Vec<Entity>> {
-        let committed = self.store.allocations_for(payments, invoices)?;
+        // A record the store is known not to hold has no committed allocations.
+        let stored = |kind: EntityKind, ids: &[Id]| -> Vec<Id> {
+            let cache = &self.st.cache[kind.index()];
+            ids.iter()
+                .filter(|id| !matches!(cache.get(*id), Some(None)))
+                .cloned()
+                .collect()
+        };
+        let (sp, si) = (
+            stored(EntityKind::Payment, payments),
+            stored(EntityKind::Invoice, invoices),
+        );
+        let committed = self.store.allocations_for(&sp, &si)?;
         let kind = EntityKind::Allocation.index();
         let mut out: FxHashMap<Id, Entity> = FxHashMap::default();
         for e in committed {

@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 /// `YYYY-MM-DDTHH:MM:SSZ` for whole seconds in years 0..=9999; `None` for
 /// anything else (fractions, leap seconds, far years), which chrono formats.
 fn whole_seconds<'b>(t: &DateTime<Utc>, buf: &'b mut [u8; 20]) -> Option<&'b str> {
+    let t = t.naive_utc();
     let year = t.year();
     if t.nanosecond() != 0 || !(0..=9999).contains(&year) {
         return None;

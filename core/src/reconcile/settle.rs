@@ -76,7 +76,12 @@ pub fn settle(
             payments.insert(id.clone(), p);
         }
     }
+    let mut quiet_customers: Vec<Id> = Vec::new();
     for id in touched_invoices {
+        if let Some(customer) = quiet_new_invoice(ws, rules, id)? {
+            quiet_customers.extend(customer);
+            continue;
+        }
         if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, id)?) {
             invoices.insert(id.clone(), i);
         }
@@ -128,10 +133,7 @@ pub fn settle(
             }
         }
         let synth_key = inv.source.sibling("invoice_paid", &inv.source.external_id);
-        let wants_synth = rules.paid == PaidInvoices::RecordPayment
-            && inv.source.status.as_deref() == Some("paid")
-            && inv.source_amount_paid > Decimal::ZERO
-            && !real;
+        let wants_synth = paid_in_source(inv, rules) && !real;
         let existing_synth: Vec<Id> = ws.resolve_kind(&synth_key, EntityKind::Payment)?;
         if wants_synth {
             let p = synthetic_payment(inv, existing_synth.first().cloned());
@@ -428,6 +430,7 @@ pub fn settle(
     // Allocation changes.
     let mut out = SettleOutcome {
         removed: synth_removed,
+        customers: quiet_customers.into_iter().collect(),
         ..SettleOutcome::default()
     };
     for a in fresh.values() {
@@ -547,8 +550,54 @@ fn displace_policy(
     freed
 }
 
+/// Whether a paid invoice gets a payment recorded for it (the plan records
+/// payments of paid invoices, and the source says it was paid).
+fn paid_in_source(inv: &Invoice, rules: &SettleRules) -> bool {
+    rules.paid == PaidInvoices::RecordPayment
+        && inv.source.status.as_deref() == Some("paid")
+        && inv.source_amount_paid > Decimal::ZERO
+}
+
+/// A touched invoice settling would leave as planning left it: new to the
+/// books (so no allocation or synthetic payment can name it), not paid in the
+/// source, and claimed by no payment. Its totals are the ones planning derived
+/// (nothing paid, nothing written off), so it is not loaded at all. (A payment
+/// of this page claiming it by another route still loads it.) Returns its
+/// customer, for policy matching, when it is such an invoice.
+fn quiet_new_invoice(
+    ws: &mut Workspace<'_>,
+    rules: &SettleRules,
+    id: &str,
+) -> Result<Option<Option<Id>>> {
+    if !ws.known_absent(EntityKind::Invoice, id) {
+        return Ok(None);
+    }
+    let Some(Entity::Invoice(inv)) = ws.planned(EntityKind::Invoice, id) else {
+        return Ok(None);
+    };
+    if paid_in_source(inv, rules) {
+        return Ok(None);
+    }
+    let customer = inv.customer_id.clone();
+    for k in claimant_keys(inv) {
+        if !ws.resolve_kind(&k, EntityKind::Payment)?.is_empty() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(customer))
+}
+
 /// Books ids of every payment that may claim this invoice.
 fn claimant_ids(ws: &mut Workspace<'_>, inv: &Invoice) -> Result<BTreeSet<Id>> {
+    let mut out = BTreeSet::new();
+    for k in claimant_keys(inv) {
+        out.extend(ws.resolve_kind(&k, EntityKind::Payment)?);
+    }
+    Ok(out)
+}
+
+/// The alias keys under which payments that may claim this invoice are listed.
+fn claimant_keys(inv: &Invoice) -> Vec<ExternalKey> {
     let s = &inv.source;
     let mut lookups = vec![keys::payment_for_invoice(s, &s.external_id)];
     if let Some(n) = &inv.number {
@@ -560,11 +609,7 @@ fn claimant_ids(ws: &mut Workspace<'_>, inv: &Invoice) -> Result<BTreeSet<Id>> {
     if let Some(pi) = &inv.payment_refs.payment_intent {
         lookups.push(s.sibling("payment_intent", pi));
     }
-    let mut out = BTreeSet::new();
-    for k in lookups {
-        out.extend(ws.resolve_kind(&k, EntityKind::Payment)?);
-    }
-    Ok(out)
+    lookups
 }
 
 /// The payment a paid invoice implies when its real payment is not (yet) known.
