@@ -32,6 +32,42 @@ pub struct InvoiceFilter {
 pub struct Books {
     store: Mutex<Box<dyn Store>>,
     actions: Mutex<BTreeMap<String, PostAction>>,
+    batch: CommitBatch,
+}
+
+/// How an import groups source pages into store commits. Every commit holds
+/// whole pages and the checkpoint after the last of them, so an interrupted
+/// import resumes after the last commit either way; bigger commits write far
+/// less (each commit rewrites the index pages it touches), smaller ones redo
+/// less after a crash. A commit happens once `records` records are pending,
+/// or `interval` after the previous commit, and always at the end, before
+/// a progress callback's stop, and on a live tail's last page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitBatch {
+    /// Pending source records that trigger a commit.
+    pub records: usize,
+    /// Longest time planned pages wait for a commit.
+    pub interval: std::time::Duration,
+}
+
+impl Default for CommitBatch {
+    /// 5,000 records or one second, whichever comes first.
+    fn default() -> Self {
+        CommitBatch {
+            records: 5_000,
+            interval: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
+impl CommitBatch {
+    /// One commit per source page.
+    pub fn every_page() -> Self {
+        CommitBatch {
+            records: 0,
+            interval: std::time::Duration::ZERO,
+        }
+    }
 }
 
 impl std::fmt::Debug for Books {
@@ -76,7 +112,19 @@ impl Books {
         Books {
             store: Mutex::new(store),
             actions: Mutex::new(BTreeMap::new()),
+            batch: CommitBatch::default(),
         }
+    }
+
+    /// These books with imports committing per `batch` (see [`CommitBatch`]).
+    pub fn with_commit_batch(mut self, batch: CommitBatch) -> Books {
+        self.batch = batch;
+        self
+    }
+
+    /// How imports group pages into commits.
+    pub fn commit_batch(&self) -> CommitBatch {
+        self.batch
     }
 
     /// Locks the store.

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Instant;
+
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tieout_core::import::{PageOutcome, Planner, Review, WorkState, Workspace};
@@ -226,23 +228,37 @@ impl Books {
         let mut done: u64 = 0;
         let mut pages: u64 = 0;
         let mut touched = crate::reconcile::Touched::new(position.is_some()); // reconcile: match on import
+        // Planned pages not committed yet (see `CommitBatch`).
+        let batch = self.commit_batch();
+        let mut pending: usize = 0;
+        let mut last_commit = Instant::now();
         loop {
             let page = match source.next_page(&scope, position.as_deref()).await {
                 Ok(p) => p,
                 Err(e) => {
                     if apply {
-                        self.fail_run(&mut run, &e.to_string());
+                        // Keep what was planned: the pages before the failure commit.
+                        let mut failure = e.to_string();
+                        if pending > 0 {
+                            let at = position.clone().unwrap_or_default();
+                            if let Err(c) = self.commit_pending(&mut state, &run, &stream, at) {
+                                failure =
+                                    format!("{failure}; and the pending pages did not commit: {c}");
+                            }
+                        }
+                        self.fail_run(&mut run, &failure);
                     }
                     return Err(e.into());
                 }
             };
             done += page.items.len() as u64;
+            let records = page.items.len();
             let finished = page.done;
             let notes = page.notes.clone();
             let outcome = {
-                let mut store = self.store()?;
+                let store = self.store()?;
                 let mut ws = Workspace::new(store.as_ref(), &mut state);
-                let outcome = match planner.plan_page(&mut ws, page.items) {
+                match planner.plan_page(&mut ws, page.items) {
                     Ok(o) => o,
                     Err(e) => {
                         drop(store);
@@ -251,46 +267,43 @@ impl Books {
                         }
                         return Err(e.into());
                     }
-                };
-                if apply {
-                    let mut cs = ws.take_changes();
-                    fold(&mut run, &outcome, &notes);
-                    let resume = Resume {
-                        run: run.id.clone(),
-                        position: if finished && !source.tails() {
-                            String::new()
-                        } else {
-                            page.checkpoint.clone()
-                        },
-                    };
-                    cs.checkpoint = Some((
-                        stream.clone(),
-                        serde_json::to_string(&resume).unwrap_or_default(),
-                    ));
-                    cs.run = Some(run.clone());
-                    if let Err(e) = store.commit(&cs) {
-                        state.discard();
-                        drop(store);
-                        self.fail_run(&mut run, &e.to_string());
-                        return Err(e.into());
-                    }
-                    state.committed();
                 }
-                outcome
             };
             pages += 1;
             position = Some(page.checkpoint);
             touched.note(&outcome); // reconcile: match on import
-            if !apply {
+            if apply {
+                fold(&mut run, &outcome, &notes);
+                pending += records;
+            } else {
                 collect(&mut review, &mut review_allocs, outcome, notes);
             }
-            if let Some(p) = progress {
-                if !p(done, page.total_hint) && !finished {
-                    if apply {
-                        self.fail_run(&mut run, "interrupted");
-                    }
-                    return Err(Error::Interrupted { pages });
+            let keep_going = match progress {
+                Some(p) => p(done, page.total_hint) || finished,
+                None => true,
+            };
+            let due = finished
+                || !keep_going
+                || pending >= batch.records
+                || last_commit.elapsed() >= batch.interval;
+            if apply && due {
+                let at = if finished && !source.tails() {
+                    String::new()
+                } else {
+                    position.clone().unwrap_or_default()
+                };
+                if let Err(e) = self.commit_pending(&mut state, &run, &stream, at) {
+                    self.fail_run(&mut run, &e.to_string());
+                    return Err(e);
                 }
+                pending = 0;
+                last_commit = Instant::now();
+            }
+            if !keep_going {
+                if apply {
+                    self.fail_run(&mut run, "interrupted");
+                }
+                return Err(Error::Interrupted { pages });
             }
             if finished {
                 break;
@@ -367,6 +380,35 @@ impl Books {
             self.save_run(&run)?;
         }
         Ok(Outcome::Run(Box::new(run)))
+    }
+
+    /// Commits the planned changes of the pending pages with the checkpoint
+    /// after the last of them and the run so far, in one transaction. After
+    /// a failure nothing of them is written and the planned state is dropped.
+    fn commit_pending(
+        &self,
+        state: &mut WorkState,
+        run: &ImportRun,
+        stream: &str,
+        position: String,
+    ) -> Result<()> {
+        let mut store = self.store()?;
+        let mut cs = Workspace::new(store.as_ref(), state).take_changes();
+        let resume = Resume {
+            run: run.id.clone(),
+            position,
+        };
+        cs.checkpoint = Some((
+            stream.to_string(),
+            serde_json::to_string(&resume).unwrap_or_default(),
+        ));
+        cs.run = Some(run.clone());
+        if let Err(e) = store.commit(&cs) {
+            state.discard();
+            return Err(e.into());
+        }
+        state.committed();
+        Ok(())
     }
 
     /// Writes a run entry to the history on its own.

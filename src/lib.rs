@@ -22,7 +22,7 @@ mod events;
 mod import;
 mod reconcile;
 
-pub use books::{Books, InvoiceFilter, PostAction};
+pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
 pub use error::{Error, Result};
 pub use events::{EventOutcome, EventStatus};
 pub use import::Progress;

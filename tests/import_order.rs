@@ -194,6 +194,53 @@ impl Source for Flaky {
 
 #[test]
 fn interrupted_imports_resume_to_identical_books() {
+    // One commit per page: every page boundary is a commit boundary.
+    interrupted_imports_resume(CommitBatch::every_page());
+}
+
+#[test]
+fn interrupted_batched_imports_resume_to_identical_books() {
+    // Several pages per commit: aborts fall between and inside commits.
+    interrupted_imports_resume(CommitBatch {
+        records: 700,
+        interval: std::time::Duration::from_secs(3600),
+    });
+}
+
+#[test]
+fn a_batched_import_commits_whole_pages_with_their_checkpoint() {
+    let items = dataset(200);
+    let src = RecordsSource::new(ACCT, items.clone()).page_size(100);
+    let plan = ImportPlan::default();
+    let stream = format!("{}#plan:{}", src.stream(), &plan.hash()[..16]);
+    let books = Books::in_memory().with_commit_batch(CommitBatch {
+        records: 250,
+        interval: std::time::Duration::from_secs(3600),
+    });
+    // Before each page's commit decision: the checkpoint committed so far.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |done: u64, _: Option<u64>| {
+        let cp = books
+            .with_store_mut(|s| s.checkpoint(&stream).unwrap())
+            .unwrap();
+        seen.lock().unwrap().push((done, cp));
+        true
+    };
+    run(books.import_with(&src, &plan, None, Some(&progress))).unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.len() >= 6, "{} pages", seen.len());
+    // Pages 1-3 plan 300 records before the first commit: no checkpoint yet.
+    assert!(seen[..3].iter().all(|(_, cp)| cp.is_none()), "{seen:?}");
+    // The first commit (after page 3) names the position after page 3.
+    let after_third = seen[3].1.as_deref().expect("committed after page 3");
+    assert!(
+        after_third.contains("\"position\":\"300\""),
+        "{after_third}"
+    );
+    assert_eq!(seen[4].1, seen[3].1, "no commit after page 4 alone");
+}
+
+fn interrupted_imports_resume(batch: CommitBatch) {
     let items = dataset(900); // ~3,500 records
     let page = 300;
     let src = RecordsSource::new(ACCT, items.clone()).page_size(page);
@@ -206,7 +253,9 @@ fn interrupted_imports_resume_to_identical_books() {
     // Abort at every page boundary (source failure), then resume.
     for fail_at in 0..pages {
         let dir = tempfile::tempdir().unwrap();
-        let books = Books::open(dir.path().join("b.db")).unwrap();
+        let books = Books::open(dir.path().join("b.db"))
+            .unwrap()
+            .with_commit_batch(batch);
         let flaky = Flaky {
             inner: src.clone(),
             fail_at,
@@ -238,7 +287,9 @@ fn interrupted_imports_resume_to_identical_books() {
     // Abort inside a commit (injected store failure), for each page.
     for fail_page in 0..pages {
         let dir = tempfile::tempdir().unwrap();
-        let books = Books::open(dir.path().join("b.db")).unwrap();
+        let books = Books::open(dir.path().join("b.db"))
+            .unwrap()
+            .with_commit_batch(batch);
         let arm = |b: &Books| {
             let armed = b
                 .with_store_mut(|s| s.inject_commit_failure("disk full (injected)"))

@@ -64,9 +64,6 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", CACHE_KIB)?;
-        if let Ok(v) = std::env::var("WALCP") {
-            conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap())?;
-        }
         conn.set_prepared_statement_cache_capacity(64);
         let migrated_from = schema::migrate(&mut conn)?;
         Ok(SqliteStore {
