@@ -7,10 +7,14 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tieout::*;
 
-/// Stripe JSON for invoice `i` (basil shape, two lines, paid or open).
+/// Stripe JSON for invoice `i` (basil shape, two lines; every other one paid).
 pub fn invoice_json(i: usize) -> Value {
+    invoice_json_paid(i, i % 2 == 0)
+}
+
+/// Stripe JSON for invoice `i` (basil shape, two lines), paid or open.
+pub fn invoice_json_paid(i: usize, paid: bool) -> Value {
     let amount = 1_000 + (i as i64 * 37) % 90_000;
-    let paid = i % 2 == 0;
     let created = 1_700_000_000 + i as i64 * 60;
     json!({
         "id": format!("in_{i:08}"), "object": "invoice", "customer": format!("cus_{:06}", i % 5_000),
@@ -31,8 +35,14 @@ pub fn invoice_json(i: usize) -> Value {
     })
 }
 
-/// Core invoice records (as the mapper produces them), `n` of them, two lines each.
+/// Core invoice records (as the mapper produces them), `n` of them, two lines
+/// each, every other one paid.
 pub fn invoice_records(n: usize) -> Vec<SourceItem> {
+    invoice_records_where(n, |i| i % 2 == 0)
+}
+
+/// Core invoice records, `n` of them, two lines each, paid where `paid` says.
+pub fn invoice_records_where(n: usize, paid: impl Fn(usize) -> bool) -> Vec<SourceItem> {
     let ctx = tieout::stripe::MapContext {
         system: "stripe".into(),
         account: "acct_bench".into(),
@@ -40,7 +50,7 @@ pub fn invoice_records(n: usize) -> Vec<SourceItem> {
         observed_at: None,
     };
     (0..n)
-        .flat_map(|i| tieout::stripe::map_object(&invoice_json(i), &ctx))
+        .flat_map(|i| tieout::stripe::map_object(&invoice_json_paid(i, paid(i)), &ctx))
         .collect()
 }
 

@@ -35,10 +35,9 @@ pub(crate) fn encode_with_serde_json(e: &Entity) -> serde_json::Result<String> {
     }
 }
 
-/// Serializes the record alone into `buf` (cleared first), so a commit
-/// reuses one buffer for all its records. The text is UTF-8 JSON.
+/// Appends the record alone (UTF-8 JSON text) to `buf`, so a commit reuses
+/// one buffer for all its records.
 pub(crate) fn encode_into(e: &Entity, buf: &mut Vec<u8>) -> Result<(), crate::json::Error> {
-    buf.clear();
     match e {
         Entity::Customer(r) => crate::json::write(buf, r),
         Entity::Product(r) => crate::json::write(buf, r),

@@ -26,6 +26,7 @@ mod codec;
 mod columns;
 mod error;
 mod json;
+mod rows;
 mod schema;
 mod statements;
 mod store;

@@ -10,6 +10,8 @@ use crate::columns::{columns_of, has_customer};
 pub(crate) struct KindSql {
     /// `INSERT ... ON CONFLICT(id) DO UPDATE`; binds id, the extracted columns, data.
     pub(crate) upsert: String,
+    /// [`KindSql::upsert`] for [`UPSERT_ROWS`] rows at once.
+    pub(crate) upsert_many: String,
     /// Delete by id.
     pub(crate) delete: String,
     /// Records for a JSON array of ids, in the array's order.
@@ -24,6 +26,8 @@ pub(crate) struct KindSql {
 #[derive(Debug)]
 pub(crate) struct Statements {
     kinds: Vec<KindSql>,
+    /// [`alias_add_many`], built once.
+    pub(crate) alias_add_many: String,
 }
 
 /// Position of `kind` in [`EntityKind::ALL`].
@@ -45,17 +49,20 @@ impl Statements {
                 let mut names = vec!["id"];
                 names.extend(&cols);
                 names.push("data");
-                let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
                 let mut updates: Vec<String> =
                     cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
                 updates.push("data = excluded.data".to_string());
-                KindSql {
-                    upsert: format!(
-                        "INSERT INTO {t} ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}",
+                let upsert = |rows: usize| {
+                    format!(
+                        "INSERT INTO {t} ({}) VALUES {} ON CONFLICT(id) DO UPDATE SET {}",
                         names.join(", "),
-                        marks.join(", "),
+                        value_rows(rows, names.len()),
                         updates.join(", ")
-                    ),
+                    )
+                };
+                KindSql {
+                    upsert: upsert(1),
+                    upsert_many: upsert(UPSERT_ROWS),
                     delete: format!("DELETE FROM {t} WHERE id = ?1"),
                     get: format!(
                         "SELECT r.data FROM json_each(?1) AS k CROSS JOIN {t} AS r \
@@ -68,7 +75,10 @@ impl Statements {
                 }
             })
             .collect();
-        Statements { kinds }
+        Statements {
+            kinds,
+            alias_add_many: alias_add_many(),
+        }
     }
 
     /// The statements of `kind`.
@@ -77,8 +87,34 @@ impl Statements {
     }
 }
 
+/// Records per multi-row upsert: one statement run writes this many rows,
+/// so the per-statement work (bind, step, reset) is paid once per batch.
+pub(crate) const UPSERT_ROWS: usize = 16;
+
+/// Aliases per multi-row alias insert.
+pub(crate) const ALIAS_ROWS: usize = 32;
+
+/// `(?1, ?2, ...), (...)`: `rows` rows of `width` numbered parameters.
+fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (1..=width).map(|c| format!("?{}", r * width + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Adds an alias (`?1` the joined key, `?2` the id); adding an existing one is a no-op.
 pub(crate) const ALIAS_ADD: &str = "INSERT OR IGNORE INTO alias (key, id) VALUES (?1, ?2)";
+
+/// [`ALIAS_ADD`] for [`ALIAS_ROWS`] aliases at once.
+pub(crate) fn alias_add_many() -> String {
+    format!(
+        "INSERT OR IGNORE INTO alias (key, id) VALUES {}",
+        value_rows(ALIAS_ROWS, 2)
+    )
+}
 
 /// Removes one `(key, id)` alias.
 pub(crate) const ALIAS_REMOVE: &str = "DELETE FROM alias WHERE key = ?1 AND id = ?2";

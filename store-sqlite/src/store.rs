@@ -4,20 +4,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{CachedStatement, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tieout_core::model::{ExternalKey, Id};
 use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 
-use crate::columns::{columns_of, value};
 use crate::error::SqliteError;
+use crate::rows::RowBuffer;
 use crate::statements::{
-    ALIAS_ADD, ALIAS_REMOVE, ALLOCATIONS_FOR, CHECKPOINT_GET, CHECKPOINT_SET, RESOLVE_ONE,
-    Statements, kind_index,
+    ALIAS_ADD, ALIAS_REMOVE, ALIAS_ROWS, ALLOCATIONS_FOR, CHECKPOINT_GET, CHECKPOINT_SET,
+    RESOLVE_ONE, Statements, UPSERT_ROWS, kind_index,
 };
 use crate::{codec, schema};
-
-/// Bound parameters of the widest upsert: id, up to six columns, data.
-pub(crate) const MAX_PARAMS: usize = 8;
 
 /// Page size of new databases, in bytes.
 const PAGE_SIZE: i64 = 16_384;
@@ -154,38 +151,39 @@ impl SqliteStore {
             for (kind, id) in &c.deletes {
                 tx.prepare_cached(&sql.of(*kind).delete)?.execute([id])?;
             }
-            let mut upserts: [Option<CachedStatement<'_>>; EntityKind::ALL.len()] =
-                Default::default();
+            // Records grouped by kind, each group in id order (index inserts
+            // in key order), written UPSERT_ROWS to a statement.
             let run = c.run.clone().map(Entity::ImportRun);
-            let mut json = Vec::with_capacity(4096);
+            let mut by_kind: [Vec<&Entity>; EntityKind::ALL.len()] = Default::default();
             for e in c.upserts.iter().chain(run.as_ref()) {
-                let kind = e.kind();
                 if e.id().is_empty() {
                     return Err(SqliteError::Invalid(format!(
                         "{} without id",
-                        kind.as_str()
+                        e.kind().as_str()
                     )));
                 }
-                codec::encode_into(e, &mut json)?;
-                // serde_json writes UTF-8 only.
-                let text = std::str::from_utf8(&json)
-                    .map_err(|e| SqliteError::Invalid(format!("record JSON is not UTF-8: {e}")))?;
-                // id, the extracted columns, data: all TEXT (or NULL).
-                let cols = columns_of(kind);
-                let mut params = [None; MAX_PARAMS];
-                params[0] = Some(e.id());
-                for (slot, &col) in params[1..].iter_mut().zip(cols) {
-                    *slot = value(e, col);
-                }
-                params[cols.len() + 1] = Some(text);
-                let slot = &mut upserts[kind_index(kind)];
-                let stmt = match slot {
-                    Some(s) => s,
-                    None => slot.insert(tx.prepare_cached(&sql.of(kind).upsert)?),
-                };
-                stmt.execute(rusqlite::params_from_iter(&params[..cols.len() + 2]))?;
+                by_kind[kind_index(e.kind())].push(e);
             }
-            drop(upserts);
+            let mut rows = RowBuffer::default();
+            for (kind, records) in EntityKind::ALL.into_iter().zip(by_kind.iter_mut()) {
+                if records.is_empty() {
+                    continue;
+                }
+                records.sort_unstable_by(|a, b| a.id().cmp(b.id()));
+                let mut chunks = records.chunks_exact(UPSERT_ROWS);
+                if chunks.len() > 0 {
+                    let mut many = tx.prepare_cached(&sql.of(kind).upsert_many)?;
+                    for chunk in &mut chunks {
+                        rows.write(&mut many, kind, chunk)?;
+                    }
+                }
+                if !chunks.remainder().is_empty() {
+                    let mut one = tx.prepare_cached(&sql.of(kind).upsert)?;
+                    for e in chunks.remainder() {
+                        rows.write(&mut one, kind, std::slice::from_ref(e))?;
+                    }
+                }
+            }
             if !c.aliases_remove.is_empty() {
                 let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
                 for (k, id) in &c.aliases_remove {
@@ -193,9 +191,27 @@ impl SqliteStore {
                 }
             }
             if !c.aliases_add.is_empty() {
-                let mut stmt = tx.prepare_cached(ALIAS_ADD)?;
-                for (k, id) in &c.aliases_add {
-                    stmt.execute((k.joined(), id))?;
+                // In key order, ALIAS_ROWS to a statement.
+                let mut adds: Vec<(&str, &str)> = c
+                    .aliases_add
+                    .iter()
+                    .map(|(k, id)| (k.joined(), id.as_str()))
+                    .collect();
+                adds.sort_unstable();
+                let mut chunks = adds.chunks_exact(ALIAS_ROWS);
+                if chunks.len() > 0 {
+                    let mut many = tx.prepare_cached(&sql.alias_add_many)?;
+                    for chunk in &mut chunks {
+                        many.execute(rusqlite::params_from_iter(
+                            chunk.iter().flat_map(|(k, id)| [*k, *id]),
+                        ))?;
+                    }
+                }
+                if !chunks.remainder().is_empty() {
+                    let mut one = tx.prepare_cached(ALIAS_ADD)?;
+                    for (k, id) in chunks.remainder() {
+                        one.execute((k, id))?;
+                    }
                 }
             }
             if let Some(reason) = fail {

@@ -133,10 +133,17 @@ fn codec_matches_entity_to_json_and_from_json_for_every_kind() {
 }
 
 #[test]
-fn every_upsert_fits_the_parameter_array() {
+fn multi_row_statements_stay_within_sqlites_parameter_limit() {
+    // SQLite's default SQLITE_MAX_VARIABLE_NUMBER.
+    const LIMIT: usize = 32_766;
+    let statements = Statements::new();
     for kind in EntityKind::ALL {
-        assert!(columns_of(kind).len() + 2 <= crate::store::MAX_PARAMS);
+        let width = columns_of(kind).len() + 2;
+        assert!(crate::statements::UPSERT_ROWS * width <= LIMIT);
+        let sql = &statements.of(kind).upsert_many;
+        assert!(sql.contains(&format!("?{}", crate::statements::UPSERT_ROWS * width)));
     }
+    assert!(crate::statements::ALIAS_ROWS * 2 <= LIMIT);
 }
 
 fn plan(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> String {
@@ -228,4 +235,46 @@ fn injected_failure_fires_inside_the_transaction_after_writes() {
     assert_eq!(store.checkpoint("s").expect("checkpoint"), None);
     store.commit(&changes).expect("the hook fires once");
     assert_eq!(store.list(EntityKind::ImportRun).expect("list").len(), 1);
+}
+
+#[test]
+fn multi_row_commits_insert_and_update_every_record_and_alias() {
+    use tieout_core::model::{Customer, CustomerKind, ExternalKey};
+    // 37 records and 75 aliases: full multi-row statements plus remainders.
+    let mut store = SqliteStore::open_in_memory().expect("open");
+    let customers = |suffix: &str| -> Vec<Entity> {
+        (0..37)
+            .map(|i| {
+                Entity::Customer(Customer::new(
+                    format!("cust_{i:03}"),
+                    &format!("Customer {i} {suffix}"),
+                    CustomerKind::Company,
+                ))
+            })
+            .collect()
+    };
+    let key = |i: usize| ExternalKey::new("stripe", "acct_1", "customer", &format!("cus_{i}"));
+    let cs = ChangeSet {
+        upserts: customers("v1"),
+        aliases_add: (0..75)
+            .map(|i| (key(i), format!("cust_{:03}", i % 37)))
+            .collect(),
+        ..ChangeSet::default()
+    };
+    store.commit(&cs).expect("commit");
+    // Updates go through the same multi-row upsert (the conflict path).
+    let cs = ChangeSet {
+        upserts: customers("v2"),
+        aliases_add: vec![(key(0), "cust_000".into())],
+        ..ChangeSet::default()
+    };
+    store.commit(&cs).expect("commit again");
+    let stored = store.list(EntityKind::Customer).expect("list");
+    assert_eq!(stored, customers("v2"));
+    let keys: Vec<ExternalKey> = (0..76).map(key).collect();
+    let found = store.resolve(&keys).expect("resolve");
+    assert_eq!(found.len(), 75, "every alias written once, the 76th absent");
+    for i in 0..75 {
+        assert_eq!(found[&key(i)], vec![format!("cust_{:03}", i % 37)]);
+    }
 }

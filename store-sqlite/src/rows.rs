@@ -1,0 +1,49 @@
+//! Records written as rows: the JSON and the extracted columns of several
+//! records bound to one (multi-row) upsert statement.
+
+use rusqlite::Statement;
+use tieout_core::{Entity, EntityKind};
+
+use crate::codec;
+use crate::columns::{columns_of, value};
+use crate::error::SqliteError;
+
+/// Reused buffers for writing rows: the records' JSON, back to back, and
+/// where each record's text ends.
+#[derive(Default)]
+pub(crate) struct RowBuffer {
+    json: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl RowBuffer {
+    /// Runs `stmt` (an upsert of `kind` for exactly `records.len()` rows)
+    /// with every record's id, extracted columns and JSON.
+    pub(crate) fn write(
+        &mut self,
+        stmt: &mut Statement<'_>,
+        kind: EntityKind,
+        records: &[&Entity],
+    ) -> Result<(), SqliteError> {
+        self.json.clear();
+        self.ends.clear();
+        for e in records {
+            codec::encode_into(e, &mut self.json)?;
+            self.ends.push(self.json.len());
+        }
+        let text = std::str::from_utf8(&self.json)
+            .map_err(|e| SqliteError::Invalid(format!("record JSON is not UTF-8: {e}")))?;
+        let cols = columns_of(kind);
+        let mut params: Vec<Option<&str>> = Vec::with_capacity(records.len() * (cols.len() + 2));
+        let mut start = 0;
+        for (e, &end) in records.iter().zip(&self.ends) {
+            params.push(Some(e.id()));
+            params.extend(cols.iter().map(|&c| value(e, c)));
+            // Each record's JSON ends with an ASCII `}`: a character boundary.
+            params.push(text.get(start..end));
+            start = end;
+        }
+        stmt.execute(rusqlite::params_from_iter(params))?;
+        Ok(())
+    }
+}
