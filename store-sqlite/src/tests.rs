@@ -143,7 +143,9 @@ fn multi_row_statements_stay_within_sqlites_parameter_limit() {
         let sql = &statements.of(kind).upsert_many;
         assert!(sql.contains(&format!("?{}", crate::statements::UPSERT_ROWS * width)));
     }
-    assert!(crate::statements::ALIAS_ROWS * 2 <= LIMIT);
+    let aliases = crate::statements::ALIAS_ROWS * 2;
+    assert!(aliases <= LIMIT);
+    assert!(statements.alias_add_many.contains(&format!("?{aliases})")));
 }
 
 fn plan(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> String {
