@@ -35,6 +35,28 @@ pub type Id = String;
 /// records arrive in.
 pub fn derive_id(prefix: &str, key: &str) -> Id {
     use sha2::{Digest, Sha256};
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let h = Sha256::digest(key.as_bytes());
-    format!("{prefix}_{}", hex::encode(&h[..10]))
+    let mut id = String::with_capacity(prefix.len() + 21);
+    id.push_str(prefix);
+    id.push('_');
+    for b in &h[..10] {
+        id.push(HEX[usize::from(b >> 4)] as char);
+        id.push(HEX[usize::from(b & 15)] as char);
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::derive_id;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn derived_ids_are_the_prefix_and_the_first_ten_sha256_bytes_in_hex() {
+        let key = "stripe/acct_1/invoice/in_1";
+        let expected = format!("inv_{}", hex::encode(&Sha256::digest(key.as_bytes())[..10]));
+        assert_eq!(derive_id("inv", key), expected);
+        assert_eq!(derive_id("inv", key).len(), 24);
+    }
 }

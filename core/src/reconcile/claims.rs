@@ -84,6 +84,17 @@ impl Misses {
     }
 }
 
+/// [`claims`] without the reasons (empty): settling formats them only for
+/// the payments it leaves with unapplied money.
+pub fn claims_quiet(
+    ws: &mut Workspace<'_>,
+    p: &Payment,
+    policy: &ReconcilePolicy,
+) -> Result<(Vec<Claim>, Vec<String>)> {
+    let out = claims_with(&mut WorkspaceLookup(ws), p, policy, &mut Misses::ignore())?;
+    Ok((out, Vec::new()))
+}
+
 /// [`InvoiceLookup`] over a [`Workspace`]: alias keys, committed and planned.
 pub struct WorkspaceLookup<'w, 's>(pub &'w mut Workspace<'s>);
 

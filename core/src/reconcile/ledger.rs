@@ -10,10 +10,12 @@ use crate::plan::{PaidInvoices, UnpaidInvoices};
 
 /// Books id of the allocation of `payment_id` to `invoice_id` decided by `strategy`.
 pub fn allocation_id(payment_id: &str, invoice_id: &str, strategy: MatchStrategy) -> Id {
-    derive_id(
-        EntityKind::Allocation.id_prefix(),
-        &format!("{payment_id}|{invoice_id}|{}", strategy.as_str()),
-    )
+    let strategy = strategy.as_str();
+    let mut key = String::with_capacity(payment_id.len() + invoice_id.len() + strategy.len() + 2);
+    for part in [payment_id, "|", invoice_id, "|", strategy] {
+        key.push_str(part);
+    }
+    derive_id(EntityKind::Allocation.id_prefix(), &key)
 }
 
 /// Books id of an invoice's write-off allocation.

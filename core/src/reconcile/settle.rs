@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::ReconcilePolicy;
-use super::claims::{Claim, claims};
+use super::claims::{Claim, claims, claims_quiet};
 use super::ledger::{self, derive_invoice_totals};
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
@@ -97,7 +97,7 @@ pub fn settle(
         for n in names {
             ws.alias(keys::payment_for_invoice(&p.source, &n), &p.id)?;
         }
-        let c = claims(ws, p, &rules.policy)?;
+        let c = claims_quiet(ws, p, &rules.policy)?;
         for cl in &c.0 {
             if !invoices.contains_key(&cl.invoice_id) {
                 if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &cl.invoice_id)?) {
@@ -117,7 +117,7 @@ pub fn settle(
         for pid in &claimants {
             if !payments.contains_key(pid) {
                 if let Some(p) = as_payment(ws.get(EntityKind::Payment, pid)?) {
-                    let c = claims(ws, &p, &rules.policy)?;
+                    let c = claims_quiet(ws, &p, &rules.policy)?;
                     claim_map.insert(p.id.clone(), c);
                     payments.insert(p.id.clone(), p);
                 }
@@ -170,7 +170,7 @@ pub fn settle(
                 Some(old) => old,
                 None => p,
             };
-            let c = claims(ws, &merged, &rules.policy)?;
+            let c = claims_quiet(ws, &merged, &rules.policy)?;
             claim_map.insert(merged.id.clone(), c);
             payments.insert(merged.id.clone(), merged);
         } else {
@@ -218,7 +218,7 @@ pub fn settle(
                 let Some(p) = as_payment(ws.get(EntityKind::Payment, &pid)?) else {
                     continue;
                 };
-                let c = claims(ws, &p, &rules.policy)?;
+                let c = claims_quiet(ws, &p, &rules.policy)?;
                 for cl in &c.0 {
                     if !invoices.contains_key(&cl.invoice_id) {
                         if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &cl.invoice_id)?) {
@@ -483,9 +483,16 @@ pub fn settle(
         let allocated = pay_sum.get(p.id.as_str()).copied().unwrap_or_default();
         ledger::set_payment_totals(&mut p, allocated);
         p.unapplied_reasons = if p.unapplied > Decimal::ZERO {
-            reasons
-                .remove(&p.id)
-                .unwrap_or_else(|| std::mem::take(&mut p.unapplied_reasons))
+            match reasons.remove(&p.id) {
+                // Why the cascade named nothing (formatted only for payments
+                // left with money), then what settling found.
+                Some(found) => {
+                    let mut why = claims(ws, &p, &rules.policy)?.1;
+                    why.extend(found);
+                    why
+                }
+                None => std::mem::take(&mut p.unapplied_reasons),
+            }
         } else {
             Vec::new()
         };
