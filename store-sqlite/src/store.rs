@@ -239,7 +239,7 @@ impl Store for SqliteStore {
             // cheaper than unpacking a JSON array of keys inside SQLite.
             let mut stmt = self.conn.prepare_cached(RESOLVE_ONE)?;
             for key in keys {
-                if out.contains_key(key) {
+                if !out.is_empty() && out.contains_key(key) {
                     continue;
                 }
                 let mut rows = stmt.query([key.joined()])?;

@@ -107,7 +107,12 @@ impl<'s> Workspace<'s> {
         let mut found = self.store.resolve(&keys)?;
         let mut by_kind: [Vec<Id>; KINDS] = std::array::from_fn(|_| Vec::new());
         for k in keys {
-            let ids = found.remove(&k).unwrap_or_default();
+            // A new account's page finds nothing: no need to hash each key again.
+            let ids = if found.is_empty() {
+                Vec::new()
+            } else {
+                found.remove(&k).unwrap_or_default()
+            };
             for id in &ids {
                 if let Some(kind) = kind_of_id(id) {
                     if !self.st.cache[kind.index()].contains_key(id) {
