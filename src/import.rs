@@ -255,7 +255,7 @@ impl Books {
             let records = page.items.len();
             let finished = page.done;
             let notes = page.notes.clone();
-            let outcome = {
+            let mut outcome = {
                 let store = self.store()?;
                 let mut ws = Workspace::new(store.as_ref(), &mut state);
                 match planner.plan_page(&mut ws, page.items) {
@@ -271,7 +271,7 @@ impl Books {
             };
             pages += 1;
             position = Some(page.checkpoint);
-            touched.note(&outcome); // reconcile: match on import
+            touched.note(&mut outcome); // reconcile: match on import
             if apply {
                 fold(&mut run, &outcome, &notes);
                 pending += records;

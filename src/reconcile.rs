@@ -224,8 +224,9 @@ impl Touched {
     }
 
     /// Notes the customers of a page's settled payments and invoices.
-    pub(crate) fn note(&mut self, o: &PageOutcome) {
-        self.customers.extend(o.settle.customers.iter().cloned());
+    pub(crate) fn note(&mut self, o: &mut PageOutcome) {
+        self.customers
+            .extend(std::mem::take(&mut o.settle.customers));
     }
 
     /// Policy matching for the touched customers that hold credit, when the

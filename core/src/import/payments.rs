@@ -114,7 +114,7 @@ pub fn plan_payment(
         ws.assume_absent(EntityKind::Payment, &incoming.id);
         let id = incoming.id.clone();
         let aliases = all_alias_keys(&incoming);
-        let r = upsert(ws, Entity::Payment(incoming), &aliases, amount)?;
+        let r = upsert(ws, Entity::Payment(incoming), aliases, amount)?;
         touched.insert(id);
         return Ok(r);
     };
@@ -158,7 +158,7 @@ pub fn plan_payment(
     merged.id.clone_from(&survivor_id);
     let result = merge(&merged, &incoming);
     let aliases = all_alias_keys(&result);
-    let r = upsert(ws, Entity::Payment(result), &aliases, amount)?;
+    let r = upsert(ws, Entity::Payment(result), aliases, amount)?;
     touched.insert(survivor_id);
     Ok(r)
 }

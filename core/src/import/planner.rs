@@ -135,10 +135,10 @@ impl<'p> Planner<'p> {
         };
         let by_email = self.plan.match_by_email
             || self.plan.customer_filter != crate::plan::CustomerFilter::All;
-        let prefetch: Vec<ExternalKey> = items
-            .iter()
-            .flat_map(|i| prefetch_keys(i, by_email))
-            .collect();
+        let mut prefetch: Vec<ExternalKey> = Vec::with_capacity(items.len() * 5);
+        for i in &items {
+            prefetch_keys(i, by_email, &mut prefetch);
+        }
         ws.prefetch_owned(prefetch)?;
         let mut tp: BTreeSet<Id> = BTreeSet::new();
         let mut ti: BTreeSet<Id> = BTreeSet::new();
@@ -198,7 +198,7 @@ impl<'p> Planner<'p> {
                 let key = p.source.key();
                 p.id = existing_or_new(ws, &key, EntityKind::Product)?;
                 let (id, src) = (p.id.clone(), p.source.clone());
-                let r = upsert(ws, Entity::Product(p), &[key], None)?;
+                let r = upsert(ws, Entity::Product(p), vec![key], None)?;
                 backfill(
                     ws,
                     &keys::awaiting(&src, "product", &src.external_id),
@@ -227,7 +227,7 @@ impl<'p> Planner<'p> {
                     }
                 }
                 let amt = p.unit_amount.map(|a| (p.currency, a));
-                upsert(ws, Entity::Price(p), &extra, amt)
+                upsert(ws, Entity::Price(p), extra, amt)
             }
             Record::Invoice(inv) => self.invoice(ws, inv, out, ti),
             Record::Subscription(mut s) => {
@@ -237,7 +237,7 @@ impl<'p> Planner<'p> {
                 self.keep_original(&mut s.source, s.customer_ref.as_ref());
                 let amt = Some((s.currency, s.amount));
                 let (id, src) = (s.id.clone(), s.source.clone());
-                let r = upsert(ws, Entity::Subscription(s), &[key], amt)?;
+                let r = upsert(ws, Entity::Subscription(s), vec![key], amt)?;
                 backfill(
                     ws,
                     &keys::awaiting(&src, "subscription", &src.external_id),
@@ -264,7 +264,7 @@ impl<'p> Planner<'p> {
                     reversal_links(ws, &r.source, &r.payment_refs, keys::refund_for, tp)?;
                 r.payment_id = pid.or(r.payment_id);
                 let amt = Some((r.currency, r.amount));
-                upsert(ws, Entity::Refund(r), &extra, amt)
+                upsert(ws, Entity::Refund(r), extra, amt)
             }
             Record::Dispute(mut d) => {
                 d.id = existing_or_new(ws, &d.source.key(), EntityKind::Dispute)?;
@@ -272,7 +272,7 @@ impl<'p> Planner<'p> {
                     reversal_links(ws, &d.source, &d.payment_refs, keys::dispute_for, tp)?;
                 d.payment_id = pid.or(d.payment_id);
                 let amt = Some((d.currency, d.amount));
-                upsert(ws, Entity::Dispute(d), &extra, amt)
+                upsert(ws, Entity::Dispute(d), extra, amt)
             }
             Record::BalanceTransaction(mut b) => {
                 let key = b.source.key();
@@ -294,7 +294,7 @@ impl<'p> Planner<'p> {
                     extra.push(keys::bt_by_payout(&b.source, po));
                 }
                 let amt = Some((b.currency, b.amount));
-                upsert(ws, Entity::BalanceTransaction(b), &extra, amt)
+                upsert(ws, Entity::BalanceTransaction(b), extra, amt)
             }
             Record::Payout(mut p) => {
                 let key = p.source.key();
@@ -308,7 +308,7 @@ impl<'p> Planner<'p> {
                     }
                 }
                 let amt = Some((p.currency, p.amount));
-                upsert(ws, Entity::Payout(p), &[key], amt)
+                upsert(ws, Entity::Payout(p), vec![key], amt)
             }
         }
     }
@@ -456,7 +456,7 @@ impl<'p> Planner<'p> {
         if let Some(e) = &c.email {
             extra.push(keys::email(e));
         }
-        upsert(ws, Entity::Customer(c), &extra, None)
+        upsert(ws, Entity::Customer(c), extra, None)
     }
 
     fn invoice(
@@ -515,7 +515,7 @@ impl<'p> Planner<'p> {
         }
         let amt = Some((inv.currency, inv.total));
         let id = inv.id.clone();
-        let r = upsert(ws, Entity::Invoice(inv), &extra, amt)?;
+        let r = upsert(ws, Entity::Invoice(inv), extra, amt)?;
         if !matches!(r.0, Action::Skipped { .. }) {
             ti.insert(id);
         }

@@ -6,14 +6,14 @@ use crate::record::{Record, SourceItem};
 
 /// Every alias key planning and settling a record will read, so a page needs
 /// one batched store read instead of one query per lookup.
-pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool) -> Vec<ExternalKey> {
+pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool, v: &mut Vec<ExternalKey>) {
     let SourceItem::Record(rec) = item else {
-        return Vec::new();
+        return;
     };
     let Some(src) = rec.source() else {
-        return Vec::new();
+        return;
     };
-    let mut v = vec![src.key()];
+    v.push(src.key());
     let cref = match rec {
         Record::Invoice(i) => i.customer_ref.as_ref(),
         Record::Subscription(s) => s.customer_ref.as_ref(),
@@ -56,7 +56,7 @@ pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool) -> Vec<ExternalKe
         }
         Record::Subscription(_) => v.push(keys::awaiting(src, "subscription", &src.external_id)),
         Record::Payment(p) => {
-            payment_ref_keys(&mut v, &p.refs);
+            payment_ref_keys(v, &p.refs);
             for i in p
                 .links
                 .invoices
@@ -83,7 +83,7 @@ pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool) -> Vec<ExternalKe
                 v.push(src.sibling("subscription", s));
                 v.push(keys::awaiting(src, "subscription", s));
             }
-            payment_ref_keys(&mut v, &i.payment_refs);
+            payment_ref_keys(v, &i.payment_refs);
         }
         Record::Refund(_) | Record::Dispute(_) => {}
         Record::BalanceTransaction(b) => {
@@ -106,5 +106,4 @@ pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool) -> Vec<ExternalKe
             v.push(keys::dispute_for(src, e));
         }
     }
-    v
 }

@@ -33,7 +33,7 @@ pub fn existing_or_new(ws: &mut Workspace<'_>, key: &ExternalKey, kind: EntityKi
 pub fn upsert(
     ws: &mut Workspace<'_>,
     new: Entity,
-    aliases: &[ExternalKey],
+    aliases: Vec<ExternalKey>,
     amount: Option<(Currency, Decimal)>,
 ) -> Result<Planned> {
     let id = new.id().to_string();
@@ -75,13 +75,13 @@ pub fn upsert(
         Action::Create => {
             ws.put(new);
             for k in aliases {
-                ws.alias_new(k.clone(), &id);
+                ws.alias_new(k, &id);
             }
         }
         _ => {
             ws.put(new);
             for k in aliases {
-                ws.alias(k.clone(), &id)?;
+                ws.alias(k, &id)?;
             }
         }
     }

@@ -376,6 +376,12 @@ impl<'s> Workspace<'s> {
     /// call [`WorkState::discard`].
     pub fn take_changes(&mut self) -> ChangeSet {
         let mut cs = ChangeSet::default();
+        // Sized up front: a commit can hold thousands of records, and growing
+        // a vector of records copies all of them each time.
+        cs.upserts
+            .reserve(self.st.overlay.iter().map(|t| t.len()).sum::<usize>());
+        let aliases: usize = self.st.alias_overlay.values().map(Vec::len).sum();
+        cs.aliases_add.reserve(aliases);
         for (kind, (overlay, cache)) in EntityKind::ALL
             .into_iter()
             .zip(self.st.overlay.iter_mut().zip(self.st.cache.iter_mut()))
