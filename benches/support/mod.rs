@@ -2,3 +2,4 @@
 #![allow(dead_code)]
 
 pub mod datagen;
+pub mod owned_pages;
