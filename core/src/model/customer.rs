@@ -63,6 +63,7 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Deleted in the source.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
     /// Source metadata.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

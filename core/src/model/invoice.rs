@@ -101,6 +101,7 @@ pub struct InvoiceLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_item_ref: Option<String>,
     /// A proration line.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub proration: bool,
 }
 

@@ -24,6 +24,7 @@ pub struct Payout {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrival_date: Option<NaiveDate>,
     /// Automatic (scheduled) payout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub automatic: bool,
     /// `standard` or `instant`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

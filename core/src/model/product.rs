@@ -19,6 +19,7 @@ pub struct Product {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Still sold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub active: bool,
 }
 
@@ -53,6 +54,7 @@ pub struct Price {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// Still usable.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub active: bool,
     /// Nickname.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -151,6 +151,7 @@ pub struct SourceRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     /// Live (true) or test data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub livemode: bool,
     /// The original source customer when imported under a fixed customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]

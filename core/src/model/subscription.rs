@@ -174,6 +174,7 @@ pub struct Subscription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_billing_date: Option<DateTime<Utc>>,
     /// Cancels at the end of the period.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cancel_at_period_end: bool,
     /// When it was cancelled.
     #[serde(serialize_with = "super::time::opt")]
