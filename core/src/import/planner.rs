@@ -108,6 +108,7 @@ impl<'p> Planner<'p> {
                 policy: plan.policy.clone(),
                 paid: plan.paid_invoices,
                 unpaid: plan.unpaid_invoices,
+                general_only: false,
             },
             excluded: std::sync::Mutex::new(BTreeSet::new()),
             entries: true,
@@ -118,6 +119,13 @@ impl<'p> Planner<'p> {
     /// default); an import that only keeps counts and failures turns it off.
     pub fn with_entries(mut self, keep: bool) -> Self {
         self.entries = keep;
+        self
+    }
+
+    /// Settles every invoice through the general path, without the shortcuts
+    /// for new invoices (slower; for cross-checking the shortcuts).
+    pub fn general_settling(mut self) -> Self {
+        self.rules.general_only = true;
         self
     }
 

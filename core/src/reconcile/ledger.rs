@@ -105,20 +105,42 @@ pub fn derive_invoice_totals(
     written_off: Decimal,
     rules: &SettleRules,
 ) {
-    let source = inv.source.status.as_deref().unwrap_or("open");
+    let (amount_paid, remaining, status) = invoice_totals(inv, paid, written_off, rules);
     inv.amount_written_off = written_off;
+    inv.amount_paid = amount_paid;
+    inv.amount_remaining = remaining;
+    inv.status = status;
+}
+
+/// Whether the invoice's books view is the one [`derive_invoice_totals`]
+/// gives with nothing paid and nothing written off.
+pub fn unsettled_view(inv: &Invoice, rules: &SettleRules) -> bool {
+    let (paid, remaining, status) = invoice_totals(inv, Decimal::ZERO, Decimal::ZERO, rules);
+    inv.amount_written_off.is_zero()
+        && inv.amount_paid == paid
+        && inv.amount_remaining == remaining
+        && inv.status == status
+}
+
+/// `(amount_paid, amount_remaining, status)` of an invoice given what
+/// allocations paid and wrote off (see [`derive_invoice_totals`]).
+fn invoice_totals(
+    inv: &Invoice,
+    paid: Decimal,
+    written_off: Decimal,
+    rules: &SettleRules,
+) -> (Decimal, Decimal, InvoiceStatus) {
+    let source = inv.source.status.as_deref().unwrap_or("open");
     if rules.paid == PaidInvoices::MarkPaidOnly && source == "paid" {
-        inv.amount_paid = paid.max(inv.source_amount_paid);
-        inv.amount_remaining = (inv.amount_due - inv.amount_paid - written_off).max(Decimal::ZERO);
-        inv.status = InvoiceStatus::Paid;
-        return;
+        let amount_paid = paid.max(inv.source_amount_paid);
+        let remaining = (inv.amount_due - amount_paid - written_off).max(Decimal::ZERO);
+        return (amount_paid, remaining, InvoiceStatus::Paid);
     }
-    inv.amount_paid = paid;
-    inv.amount_remaining = (inv.amount_due - paid - written_off).max(Decimal::ZERO);
-    inv.status = match source {
+    let remaining = (inv.amount_due - paid - written_off).max(Decimal::ZERO);
+    let status = match source {
         "draft" => InvoiceStatus::Draft,
         "void" => InvoiceStatus::Void,
-        _ if inv.amount_remaining.is_zero()
+        _ if remaining.is_zero()
             && (paid > Decimal::ZERO
                 || inv.amount_due.is_zero()
                 || written_off > Decimal::ZERO) =>
@@ -131,7 +153,8 @@ pub fn derive_invoice_totals(
         }
         "uncollectible" => InvoiceStatus::Uncollectible,
         _ => InvoiceStatus::Open,
-    }
+    };
+    (paid, remaining, status)
 }
 
 /// Settle rules for recomputing invoices outside an import (policy matching,
@@ -143,5 +166,6 @@ pub fn rules_outside_import(policy: &ReconcilePolicy) -> SettleRules {
         policy: policy.clone(),
         paid: PaidInvoices::RecordPayment,
         unpaid: UnpaidInvoices::KeepStatus,
+        general_only: false,
     }
 }

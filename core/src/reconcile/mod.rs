@@ -10,6 +10,7 @@ mod policy;
 pub mod policy_match;
 pub mod report;
 mod settle;
+mod shortcuts;
 
 pub use claims::{
     Claim, ClaimOf, InvoiceLookup, Misses, WorkspaceLookup, claims, claims_with,

@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use super::ReconcilePolicy;
 use super::claims::{Claim, claims, claims_quiet};
 use super::ledger::{self, derive_invoice_totals};
+use super::shortcuts;
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
 use crate::import::{Workspace, keys};
@@ -30,6 +31,9 @@ pub struct SettleRules {
     pub paid: PaidInvoices,
     /// Unpaid invoice behaviour.
     pub unpaid: UnpaidInvoices,
+    /// Settle every touched invoice through the general path, without the
+    /// shortcuts for new invoices (tests hold the shortcuts to it).
+    pub general_only: bool,
 }
 
 /// Allocation changes settling made.
@@ -77,10 +81,18 @@ pub fn settle(
         }
     }
     let mut quiet_customers: Vec<Id> = Vec::new();
+    let mut new_paid: Vec<&Id> = Vec::new();
     for id in touched_invoices {
-        if let Some(customer) = quiet_new_invoice(ws, rules, id)? {
-            quiet_customers.extend(customer);
-            continue;
+        if !rules.general_only {
+            if let Some(customer) = shortcuts::quiet_new_invoice(ws, rules, id)? {
+                quiet_customers.extend(customer);
+                continue;
+            }
+            if shortcuts::new_paid_candidate(ws, rules, id) {
+                // Decided after the page's payments named what they claim.
+                new_paid.push(id);
+                continue;
+            }
         }
         if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, id)?) {
             invoices.insert(id.clone(), i);
@@ -107,6 +119,19 @@ pub fn settle(
         }
         claim_map.insert(p.id.clone(), c);
     }
+    // New paid invoices no payment claims: their payment and allocation directly.
+    let mut direct: Vec<Allocation> = Vec::new();
+    for id in new_paid {
+        if !invoices.contains_key(id) {
+            if let Some((a, customer)) = shortcuts::settle_new_paid(ws, rules, id)? {
+                direct.push(a);
+                quiet_customers.extend(customer);
+            } else if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, id)?) {
+                invoices.insert(id.clone(), i);
+            }
+        }
+    }
+
     // Invoices -> every payment claiming them; synthetic payments for paid invoices.
     let mut synth_removed: Vec<Id> = Vec::new();
     let invoice_ids: Vec<Id> = invoices.keys().cloned().collect();
@@ -429,9 +454,9 @@ pub fn settle(
 
     // Allocation changes.
     let mut out = SettleOutcome {
+        upserted: direct,
         removed: synth_removed,
         customers: quiet_customers.into_iter().collect(),
-        ..SettleOutcome::default()
     };
     for a in fresh.values() {
         if recompute.get(&a.id) != Some(a) {
@@ -559,39 +584,10 @@ fn displace_policy(
 
 /// Whether a paid invoice gets a payment recorded for it (the plan records
 /// payments of paid invoices, and the source says it was paid).
-fn paid_in_source(inv: &Invoice, rules: &SettleRules) -> bool {
+pub(super) fn paid_in_source(inv: &Invoice, rules: &SettleRules) -> bool {
     rules.paid == PaidInvoices::RecordPayment
         && inv.source.status.as_deref() == Some("paid")
         && inv.source_amount_paid > Decimal::ZERO
-}
-
-/// A touched invoice settling would leave as planning left it: new to the
-/// books (so no allocation or synthetic payment can name it), not paid in the
-/// source, and claimed by no payment. Its totals are the ones planning derived
-/// (nothing paid, nothing written off), so it is not loaded at all. (A payment
-/// of this page claiming it by another route still loads it.) Returns its
-/// customer, for policy matching, when it is such an invoice.
-fn quiet_new_invoice(
-    ws: &mut Workspace<'_>,
-    rules: &SettleRules,
-    id: &str,
-) -> Result<Option<Option<Id>>> {
-    if !ws.known_absent(EntityKind::Invoice, id) {
-        return Ok(None);
-    }
-    let Some(Entity::Invoice(inv)) = ws.planned(EntityKind::Invoice, id) else {
-        return Ok(None);
-    };
-    if paid_in_source(inv, rules) {
-        return Ok(None);
-    }
-    let customer = inv.customer_id.clone();
-    for k in claimant_keys(inv) {
-        if !ws.resolve_kind(&k, EntityKind::Payment)?.is_empty() {
-            return Ok(None);
-        }
-    }
-    Ok(Some(customer))
 }
 
 /// Books ids of every payment that may claim this invoice.
@@ -604,7 +600,7 @@ fn claimant_ids(ws: &mut Workspace<'_>, inv: &Invoice) -> Result<BTreeSet<Id>> {
 }
 
 /// The alias keys under which payments that may claim this invoice are listed.
-fn claimant_keys(inv: &Invoice) -> Vec<ExternalKey> {
+pub(super) fn claimant_keys(inv: &Invoice) -> Vec<ExternalKey> {
     let s = &inv.source;
     let mut lookups = vec![keys::payment_for_invoice(s, &s.external_id)];
     if let Some(n) = &inv.number {
@@ -620,7 +616,7 @@ fn claimant_keys(inv: &Invoice) -> Vec<ExternalKey> {
 }
 
 /// The payment a paid invoice implies when its real payment is not (yet) known.
-fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
+pub(super) fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
     let mut source = inv.source.clone();
     source.object = "invoice_paid".into();
     source.status = Some("succeeded".into());
