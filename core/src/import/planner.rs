@@ -349,6 +349,21 @@ impl<'p> Planner<'p> {
                 }
             }
         }
+        let has_customer = match rec {
+            Record::Customer(_) => true,
+            Record::Invoice(i) => i.customer_ref.is_some(),
+            Record::Subscription(s) => s.customer_ref.is_some(),
+            Record::Payment(p) => p.customer_ref.is_some(),
+            _ => return Ok(None),
+        };
+        let fixed = matches!(self.plan.customer_resolution, CustomerResolution::Fixed(_));
+        // Admitting everyone needs neither the customer nor an email lookup.
+        if self.plan.customer_filter == crate::plan::CustomerFilter::All
+            && has_customer
+            && !(fixed && matches!(rec, Record::Customer(_)))
+        {
+            return Ok(None);
+        }
         let cust: Option<OriginalCustomer> = match rec {
             Record::Customer(c) => Some(OriginalCustomer {
                 external_id: src.external_id.clone(),
@@ -368,7 +383,6 @@ impl<'p> Planner<'p> {
             }
         }
         let admitted = match &cust {
-            // Admitting everyone needs no email lookup.
             Some(_) if self.plan.customer_filter == crate::plan::CustomerFilter::All => true,
             Some(c) => {
                 let email = customers::known_email(ws, src, c)?;

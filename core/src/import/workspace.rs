@@ -97,10 +97,14 @@ impl<'s> Workspace<'s> {
     }
 
     /// [`Workspace::prefetch`] taking the keys by value (no copies).
-    pub fn prefetch_owned(&mut self, mut keys: Vec<ExternalKey>) -> Result<()> {
-        keys.retain(|k| !self.st.alias_cache.contains_key(k));
-        keys.sort_unstable();
-        keys.dedup();
+    pub fn prefetch_owned(&mut self, keys: Vec<ExternalKey>) -> Result<()> {
+        // Unknown keys, each once (a set: no sorting of long keys).
+        let cache = &self.st.alias_cache;
+        let unknown: FxHashSet<ExternalKey> = keys
+            .into_iter()
+            .filter(|k| !cache.contains_key(k))
+            .collect();
+        let keys: Vec<ExternalKey> = unknown.into_iter().collect();
         if keys.is_empty() {
             return Ok(());
         }
