@@ -146,8 +146,19 @@ macro_rules! entity_accessors {
                 match self { $(Entity::$variant(r) => r.id = id,)* }
             }
         }
+
+        impl Serialize for RecordView<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.0 { $(Entity::$variant(r) => r.serialize(s),)* }
+            }
+        }
     };
 }
+
+/// A record alone, without its kind tag, for any serde serializer (see
+/// [`Entity::record`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RecordView<'a>(pub &'a Entity);
 entity_accessors!(
     Customer,
     Product,
@@ -182,10 +193,15 @@ impl Entity {
         }
     }
 
+    /// The record alone, without the kind tag, as something serde serializes
+    /// (the text [`Entity::to_json`] holds, in any format).
+    pub fn record(&self) -> RecordView<'_> {
+        RecordView(self)
+    }
+
     /// Serializes the record alone (without the kind tag) as JSON.
     pub fn to_json(&self) -> serde_json::Value {
-        let v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
-        v.get("record").cloned().unwrap_or(serde_json::Value::Null)
+        serde_json::to_value(self.record()).unwrap_or(serde_json::Value::Null)
     }
 
     /// Parses a record of `kind` from its JSON (as written by [`Entity::to_json`]).

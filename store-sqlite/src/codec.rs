@@ -18,41 +18,13 @@ pub(crate) fn encode(e: &Entity) -> Result<String, crate::json::Error> {
 /// writer is held to.
 #[cfg(test)]
 pub(crate) fn encode_with_serde_json(e: &Entity) -> serde_json::Result<String> {
-    match e {
-        Entity::Customer(r) => serde_json::to_string(r),
-        Entity::Product(r) => serde_json::to_string(r),
-        Entity::Price(r) => serde_json::to_string(r),
-        Entity::Invoice(r) => serde_json::to_string(r),
-        Entity::Subscription(r) => serde_json::to_string(r),
-        Entity::Payment(r) => serde_json::to_string(r),
-        Entity::Refund(r) => serde_json::to_string(r),
-        Entity::Dispute(r) => serde_json::to_string(r),
-        Entity::Allocation(r) => serde_json::to_string(r),
-        Entity::BalanceTransaction(r) => serde_json::to_string(r),
-        Entity::Payout(r) => serde_json::to_string(r),
-        Entity::BankLine(r) => serde_json::to_string(r),
-        Entity::ImportRun(r) => serde_json::to_string(r),
-    }
+    serde_json::to_string(&e.record())
 }
 
 /// Appends the record alone (UTF-8 JSON text) to `buf`, so a commit reuses
 /// one buffer for all its records.
 pub(crate) fn encode_into(e: &Entity, buf: &mut Vec<u8>) -> Result<(), crate::json::Error> {
-    match e {
-        Entity::Customer(r) => crate::json::write(buf, r),
-        Entity::Product(r) => crate::json::write(buf, r),
-        Entity::Price(r) => crate::json::write(buf, r),
-        Entity::Invoice(r) => crate::json::write(buf, r),
-        Entity::Subscription(r) => crate::json::write(buf, r),
-        Entity::Payment(r) => crate::json::write(buf, r),
-        Entity::Refund(r) => crate::json::write(buf, r),
-        Entity::Dispute(r) => crate::json::write(buf, r),
-        Entity::Allocation(r) => crate::json::write(buf, r),
-        Entity::BalanceTransaction(r) => crate::json::write(buf, r),
-        Entity::Payout(r) => crate::json::write(buf, r),
-        Entity::BankLine(r) => crate::json::write(buf, r),
-        Entity::ImportRun(r) => crate::json::write(buf, r),
-    }
+    crate::json::write(buf, &e.record())
 }
 
 /// Parses a record of `kind` from JSON text written by [`encode`].

@@ -8,7 +8,7 @@ pub enum SqliteError {
     /// An SQLite failure (I/O, locking, constraint, corruption).
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// JSON that does not serialize (a record, or a batch of lookup keys).
+    /// A batch of lookup ids that does not serialize as JSON.
     #[error("record json: {0}")]
     Json(#[from] serde_json::Error),
     /// A record that does not serialize as JSON.

@@ -170,19 +170,14 @@ impl SqliteStore {
                     continue;
                 }
                 records.sort_unstable_by(|a, b| a.id().cmp(b.id()));
-                let mut chunks = records.chunks_exact(UPSERT_ROWS);
-                if chunks.len() > 0 {
-                    let mut many = tx.prepare_cached(&sql.of(kind).upsert_many)?;
-                    for chunk in &mut chunks {
-                        rows.write(&mut many, kind, chunk)?;
-                    }
-                }
-                if !chunks.remainder().is_empty() {
-                    let mut one = tx.prepare_cached(&sql.of(kind).upsert)?;
-                    for e in chunks.remainder() {
-                        rows.write(&mut one, kind, std::slice::from_ref(e))?;
-                    }
-                }
+                let kind_sql = sql.of(kind);
+                in_chunks(
+                    &tx,
+                    (&kind_sql.upsert_many, UPSERT_ROWS),
+                    &kind_sql.upsert,
+                    records,
+                    |stmt, chunk| rows.write(stmt, kind, chunk),
+                )?;
             }
             if !c.aliases_remove.is_empty() {
                 let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
@@ -198,21 +193,18 @@ impl SqliteStore {
                     .map(|(k, id)| (k.joined(), id.as_str()))
                     .collect();
                 adds.sort_unstable();
-                let mut chunks = adds.chunks_exact(ALIAS_ROWS);
-                if chunks.len() > 0 {
-                    let mut many = tx.prepare_cached(&sql.alias_add_many)?;
-                    for chunk in &mut chunks {
-                        many.execute(rusqlite::params_from_iter(
+                in_chunks(
+                    &tx,
+                    (&sql.alias_add_many, ALIAS_ROWS),
+                    ALIAS_ADD,
+                    &adds,
+                    |stmt, chunk| {
+                        stmt.execute(rusqlite::params_from_iter(
                             chunk.iter().flat_map(|(k, id)| [*k, *id]),
                         ))?;
-                    }
-                }
-                if !chunks.remainder().is_empty() {
-                    let mut one = tx.prepare_cached(ALIAS_ADD)?;
-                    for (k, id) in chunks.remainder() {
-                        one.execute((k, id))?;
-                    }
-                }
+                        Ok(())
+                    },
+                )?;
             }
             if let Some(reason) = fail {
                 // Dropping `tx` on this early return rolls every write above back.
@@ -226,6 +218,33 @@ impl SqliteStore {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Runs `write` over `items` in chunks of `many.1` with the multi-row
+/// statement `many.0`, then over the remainder one at a time with `one`
+/// (the same statement for a single row).
+fn in_chunks<T>(
+    tx: &rusqlite::Transaction<'_>,
+    many: (&str, usize),
+    one: &str,
+    items: &[T],
+    mut write: impl FnMut(&mut rusqlite::Statement<'_>, &[T]) -> Result<(), SqliteError>,
+) -> Result<(), SqliteError> {
+    let mut chunks = items.chunks_exact(many.1);
+    if chunks.len() > 0 {
+        let mut stmt = tx.prepare_cached(many.0)?;
+        for chunk in &mut chunks {
+            write(&mut stmt, chunk)?;
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut stmt = tx.prepare_cached(one)?;
+        for row in rest.chunks(1) {
+            write(&mut stmt, row)?;
+        }
+    }
+    Ok(())
 }
 
 impl Store for SqliteStore {

@@ -43,12 +43,7 @@ impl PageOutcome {
         action: Action,
         amount: Option<(Currency, Decimal)>,
     ) {
-        if !self.counts.contains_key(object) {
-            self.counts.insert(object.to_string(), Counts::default());
-        }
-        let Some(c) = self.counts.get_mut(object) else {
-            return;
-        };
+        let c = slot(&mut self.counts, object);
         match &action {
             Action::Create => c.created += 1,
             Action::Update { .. } => c.updated += 1,
@@ -64,14 +59,9 @@ impl PageOutcome {
             }
         }
         if let (Action::Create | Action::Update { .. }, Some((cur, amt))) = (&action, amount) {
-            if !self.totals.contains_key(object) {
-                self.totals.insert(object.to_string(), BTreeMap::new());
-            }
-            if let Some(per) = self.totals.get_mut(object) {
-                let t = per.entry(cur).or_default();
-                t.count += 1;
-                t.amount += amt;
-            }
+            let t = slot(&mut self.totals, object).entry(cur).or_default();
+            t.count += 1;
+            t.amount += amt;
         }
         if !self.keep_entries {
             return;
@@ -83,6 +73,15 @@ impl PageOutcome {
             action,
         });
     }
+}
+
+/// The entry for `key`, inserted empty if missing; the key is copied only
+/// when it is new (once per object type and page, not per record).
+fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 /// Plans records under one import plan.
@@ -383,7 +382,6 @@ impl<'p> Planner<'p> {
             }
         }
         let admitted = match &cust {
-            Some(_) if self.plan.customer_filter == crate::plan::CustomerFilter::All => true,
             Some(c) => {
                 let email = customers::known_email(ws, src, c)?;
                 let already_out = self

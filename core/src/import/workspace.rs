@@ -187,26 +187,20 @@ impl<'s> Workspace<'s> {
         self.committed(kind, id)
     }
 
-    /// Whether the current version of a record (planned or committed) is
-    /// `e`, compared in place (no copy).
-    pub fn is_current(&mut self, e: &Entity) -> Result<bool> {
-        let (kind, id) = (e.kind(), e.id());
-        if let Some(planned) = self.st.overlay[kind.index()].get(id) {
-            return Ok(planned.as_ref() == Some(e));
-        }
-        if !self.st.cache[kind.index()].contains_key(id) {
-            self.load(kind, &[id.to_string()])?;
-        }
-        Ok(matches!(self.st.cache[kind.index()].get(id), Some(Some(c)) if c == e))
-    }
-
-    /// Plans `e` unless it is already the committed version (a record already
-    /// planned is simply replaced: it is written either way).
+    /// Plans `e` unless it is already the committed version, compared in
+    /// place (a record already planned is simply replaced: it is written
+    /// either way).
     pub fn put_if_changed(&mut self, e: Entity) -> Result<()> {
-        let planned = self.st.overlay[e.kind().index()].contains_key(e.id());
-        if planned || !self.is_current(&e)? {
-            self.put(e);
+        let (k, id) = (e.kind().index(), e.id());
+        if !self.st.overlay[k].contains_key(id) {
+            if !self.st.cache[k].contains_key(id) {
+                self.load(e.kind(), &[id.to_string()])?;
+            }
+            if matches!(self.st.cache[k].get(id), Some(Some(c)) if *c == e) {
+                return Ok(());
+            }
         }
+        self.put(e);
         Ok(())
     }
 
@@ -314,9 +308,8 @@ impl<'s> Workspace<'s> {
     pub fn allocations_for(&mut self, payments: &[Id], invoices: &[Id]) -> Result<Vec<Entity>> {
         // A record the store is known not to hold has no committed allocations.
         let stored = |kind: EntityKind, ids: &[Id]| -> Vec<Id> {
-            let cache = &self.st.cache[kind.index()];
             ids.iter()
-                .filter(|id| !matches!(cache.get(*id), Some(None)))
+                .filter(|id| !self.known_absent(kind, id))
                 .cloned()
                 .collect()
         };
