@@ -74,6 +74,21 @@ impl Hook {
     }
 }
 
+impl PyBooks {
+    /// Runs `f` on the books with `policy` (the default when none), the GIL
+    /// released.
+    fn with_policy<T: Send>(
+        &self,
+        py: Python<'_>,
+        policy: Option<PyReconcilePolicy>,
+        f: impl FnOnce(&Books, &ReconcilePolicy) -> tieout::Result<T> + Send,
+    ) -> PyResult<T> {
+        let policy: ReconcilePolicy = policy.map(|p| p.inner).unwrap_or_default();
+        let b = self.inner.clone();
+        py.detach(move || f(&b, &policy)).py_err(py)
+    }
+}
+
 fn approval_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approval>> {
     let Some(obj) = obj else { return Ok(None) };
     if obj.is_none() {
@@ -354,9 +369,7 @@ impl PyBooks {
         py: Python<'py>,
         policy: Option<PyReconcilePolicy>,
     ) -> PyResult<Obj<'py>> {
-        let policy: ReconcilePolicy = policy.map(|p| p.inner).unwrap_or_default();
-        let b = self.inner.clone();
-        let r = py.detach(move || b.reconcile(&policy)).py_err(py)?;
+        let r = self.with_policy(py, policy, |b, p| b.reconcile(p))?;
         report_to_py(py, &r)
     }
 
@@ -367,9 +380,7 @@ impl PyBooks {
         py: Python<'py>,
         policy: Option<PyReconcilePolicy>,
     ) -> PyResult<Obj<'py>> {
-        let policy: ReconcilePolicy = policy.map(|p| p.inner).unwrap_or_default();
-        let b = self.inner.clone();
-        let r = py.detach(move || b.report(&policy)).py_err(py)?;
+        let r = self.with_policy(py, policy, |b, p| b.report(p))?;
         report_to_py(py, &r)
     }
 
@@ -380,9 +391,7 @@ impl PyBooks {
         py: Python<'py>,
         policy: Option<PyReconcilePolicy>,
     ) -> PyResult<Obj<'py>> {
-        let policy: ReconcilePolicy = policy.map(|p| p.inner).unwrap_or_default();
-        let b = self.inner.clone();
-        let r = py.detach(move || b.match_payouts(&policy)).py_err(py)?;
+        let r = self.with_policy(py, policy, |b, p| b.match_payouts(p))?;
         Records::new(py)?.build_from_serde("PayoutMatchReport", &r, &[])
     }
 
