@@ -40,7 +40,11 @@ impl RowBuffer {
             params.push(Some(e.id()));
             params.extend(cols.iter().map(|&c| value(e, c)));
             // Each record's JSON ends with an ASCII `}`: a character boundary.
-            params.push(text.get(start..end));
+            // The `data` column takes NULL (schema v3); never write one.
+            let data = text.get(start..end).filter(|d| !d.is_empty());
+            params.push(Some(data.ok_or_else(|| {
+                SqliteError::Invalid(format!("{} {} has no JSON", kind.as_str(), e.id()))
+            })?));
             start = end;
         }
         stmt.execute(rusqlite::params_from_iter(params))?;

@@ -8,7 +8,12 @@ use crate::columns::{columns_of, has_customer};
 /// Statements of one kind's table.
 #[derive(Debug)]
 pub(crate) struct KindSql {
-    /// `INSERT ... ON CONFLICT(id) DO UPDATE`; binds id, the extracted columns, data.
+    /// `INSERT OR FAIL ... ON CONFLICT(id) DO UPDATE`; binds id, the extracted
+    /// columns, data. `OR FAIL` (a failing row ends the statement and keeps the
+    /// rows before it) instead of the default ABORT, with no NOT NULL column
+    /// that the update sets (schema v3), spares SQLite a statement journal per
+    /// multi-row statement: every commit is one transaction that is rolled
+    /// back whole on any error, so half a statement is never kept.
     pub(crate) upsert: String,
     /// [`KindSql::upsert`] for [`UPSERT_ROWS`] rows at once.
     pub(crate) upsert_many: String,
@@ -54,7 +59,7 @@ impl Statements {
                 updates.push("data = excluded.data".to_string());
                 let upsert = |rows: usize| {
                     format!(
-                        "INSERT INTO {t} ({}) VALUES {} ON CONFLICT(id) DO UPDATE SET {}",
+                        "INSERT OR FAIL INTO {t} ({}) VALUES {} ON CONFLICT(id) DO UPDATE SET {}",
                         names.join(", "),
                         value_rows(rows, names.len()),
                         updates.join(", ")
