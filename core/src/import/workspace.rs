@@ -12,7 +12,9 @@ use crate::store::{ChangeSet, Store, customer_of};
 const KINDS: usize = EntityKind::ALL.len();
 
 /// Records of one kind by id (`None`: known absent, or a planned deletion).
-type Table = FxHashMap<Id, Option<Entity>>;
+/// Boxed: a record is near a kilobyte inline, and most entries of a bulk
+/// import are `None` (known absent), which then take a pointer, not a record.
+type Table = FxHashMap<Id, Option<Box<Entity>>>;
 
 /// The planner's state between pages: records and aliases read so far and the
 /// changes planned. Owned, so an import can drop the store lock between pages
@@ -152,7 +154,7 @@ impl<'s> Workspace<'s> {
             table.insert(id, None);
         }
         for e in got {
-            table.insert(e.id().to_string(), Some(e));
+            table.insert(e.id().to_string(), Some(Box::new(e)));
         }
         Ok(())
     }
@@ -182,7 +184,7 @@ impl<'s> Workspace<'s> {
     /// The current version of a record (planned or committed).
     pub fn get(&mut self, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
         if let Some(e) = self.st.overlay[kind.index()].get(id) {
-            return Ok(e.clone());
+            return Ok(e.as_deref().cloned());
         }
         self.committed(kind, id)
     }
@@ -196,7 +198,7 @@ impl<'s> Workspace<'s> {
             if !self.st.cache[k].contains_key(id) {
                 self.load(e.kind(), &[id.to_string()])?;
             }
-            if matches!(self.st.cache[k].get(id), Some(Some(c)) if *c == e) {
+            if matches!(self.st.cache[k].get(id), Some(Some(c)) if **c == e) {
                 return Ok(());
             }
         }
@@ -206,7 +208,7 @@ impl<'s> Workspace<'s> {
 
     /// A record planned in this workspace (created or changed), by reference.
     pub fn planned(&self, kind: EntityKind, id: &str) -> Option<&Entity> {
-        self.st.overlay[kind.index()].get(id)?.as_ref()
+        self.st.overlay[kind.index()].get(id)?.as_deref()
     }
 
     /// Whether the store is known not to hold this record (it is new here).
@@ -219,7 +221,10 @@ impl<'s> Workspace<'s> {
         if !self.st.cache[kind.index()].contains_key(id) {
             self.load(kind, &[id.to_string()])?;
         }
-        Ok(self.st.cache[kind.index()].get(id).cloned().flatten())
+        Ok(self.st.cache[kind.index()]
+            .get(id)
+            .and_then(|e| e.as_deref())
+            .cloned())
     }
 
     /// Records that no committed record of `kind` has this id (known from its
@@ -237,7 +242,7 @@ impl<'s> Workspace<'s> {
         if let Entity::Payment(p) = &e {
             self.index_credit(&p.id, Some(p));
         }
-        self.st.overlay[kind.index()].insert(e.id().to_string(), Some(e));
+        self.st.overlay[kind.index()].insert(e.id().to_string(), Some(Box::new(e)));
     }
 
     /// Plans a deletion.
@@ -262,7 +267,7 @@ impl<'s> Workspace<'s> {
         let known = self.st.overlay[k]
             .get(id)
             .or_else(|| self.st.cache[k].get(id));
-        let before = match known {
+        let before = match known.map(Option::as_deref) {
             Some(Some(Entity::Payment(old))) => credit_of(old),
             _ => None,
         };
@@ -324,13 +329,13 @@ impl<'s> Workspace<'s> {
             let id = e.id().to_string();
             self.st.cache[kind]
                 .entry(id.clone())
-                .or_insert_with(|| Some(e.clone()));
+                .or_insert_with(|| Some(Box::new(e.clone())));
             out.insert(id, e);
         }
         let p: FxHashSet<&str> = payments.iter().map(String::as_str).collect();
         let i: FxHashSet<&str> = invoices.iter().map(String::as_str).collect();
         for (id, e) in &self.st.overlay[kind] {
-            match e {
+            match e.as_deref() {
                 Some(Entity::Allocation(a))
                     if p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str()) =>
                 {
@@ -355,7 +360,7 @@ impl<'s> Workspace<'s> {
         for (id, e) in &self.st.overlay[kind.index()] {
             match e {
                 Some(e) if customer_of(e) == Some(customer_id) => {
-                    out.insert(id.clone(), e.clone());
+                    out.insert(id.clone(), Entity::clone(e));
                 }
                 _ => {
                     out.remove(id);
@@ -386,7 +391,7 @@ impl<'s> Workspace<'s> {
             for (id, e) in overlay.drain() {
                 cache.remove(&id);
                 match e {
-                    Some(e) => cs.upserts.push(e),
+                    Some(e) => cs.upserts.push(*e),
                     None => cs.deletes.push((kind, id)),
                 }
             }
