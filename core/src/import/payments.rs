@@ -110,7 +110,11 @@ pub fn plan_payment(
     let amount = Some((incoming.currency, incoming.amount));
     let Some((survivor_id, first)) = found.iter().next().map(|(k, v)| (k.clone(), v.clone()))
     else {
-        incoming.id = derive_id(EntityKind::Payment.id_prefix(), own.joined());
+        incoming.id = derive_id_at(
+            EntityKind::Payment.id_prefix(),
+            own.joined(),
+            incoming.source.created_at,
+        );
         ws.assume_absent(EntityKind::Payment, &incoming.id);
         let id = incoming.id.clone();
         let aliases = all_alias_keys(&incoming);

@@ -203,7 +203,7 @@ impl<'p> Planner<'p> {
             Record::Customer(c) => self.customer(ws, c),
             Record::Product(mut p) => {
                 let key = p.source.key();
-                p.id = existing_or_new(ws, &key, EntityKind::Product)?;
+                p.id = existing_or_new(ws, &key, EntityKind::Product, p.source.created_at)?;
                 let (id, src) = (p.id.clone(), p.source.clone());
                 let r = upsert(ws, Entity::Product(p), vec![key], None)?;
                 backfill(
@@ -222,7 +222,7 @@ impl<'p> Planner<'p> {
             }
             Record::Price(mut p) => {
                 let key = p.source.key();
-                p.id = existing_or_new(ws, &key, EntityKind::Price)?;
+                p.id = existing_or_new(ws, &key, EntityKind::Price, p.source.created_at)?;
                 let mut extra = vec![key];
                 if let Some(prod) = &p.product_ref {
                     p.product_id = ws
@@ -239,7 +239,7 @@ impl<'p> Planner<'p> {
             Record::Invoice(inv) => self.invoice(ws, inv, out, ti),
             Record::Subscription(mut s) => {
                 let key = s.source.key();
-                s.id = existing_or_new(ws, &key, EntityKind::Subscription)?;
+                s.id = existing_or_new(ws, &key, EntityKind::Subscription, s.source.created_at)?;
                 s.customer_id = self.customer_for(ws, &s.source, s.customer_ref.as_ref(), out)?;
                 self.keep_original(&mut s.source, s.customer_ref.as_ref());
                 let amt = Some((s.currency, s.amount));
@@ -266,7 +266,8 @@ impl<'p> Planner<'p> {
                 payments::plan_payment(ws, p, cid, tp)
             }
             Record::Refund(mut r) => {
-                r.id = existing_or_new(ws, &r.source.key(), EntityKind::Refund)?;
+                r.id =
+                    existing_or_new(ws, &r.source.key(), EntityKind::Refund, r.source.created_at)?;
                 let (pid, extra) =
                     reversal_links(ws, &r.source, &r.payment_refs, keys::refund_for, tp)?;
                 r.payment_id = pid.or(r.payment_id);
@@ -274,7 +275,12 @@ impl<'p> Planner<'p> {
                 upsert(ws, Entity::Refund(r), extra, amt)
             }
             Record::Dispute(mut d) => {
-                d.id = existing_or_new(ws, &d.source.key(), EntityKind::Dispute)?;
+                d.id = existing_or_new(
+                    ws,
+                    &d.source.key(),
+                    EntityKind::Dispute,
+                    d.source.created_at,
+                )?;
                 let (pid, extra) =
                     reversal_links(ws, &d.source, &d.payment_refs, keys::dispute_for, tp)?;
                 d.payment_id = pid.or(d.payment_id);
@@ -283,7 +289,12 @@ impl<'p> Planner<'p> {
             }
             Record::BalanceTransaction(mut b) => {
                 let key = b.source.key();
-                b.id = existing_or_new(ws, &key, EntityKind::BalanceTransaction)?;
+                b.id = existing_or_new(
+                    ws,
+                    &key,
+                    EntityKind::BalanceTransaction,
+                    b.source.created_at,
+                )?;
                 let mut extra = vec![key];
                 if let Some(src) = b.source_object.clone() {
                     extra.push(keys::bt_by_source(&b.source, &src));
@@ -305,7 +316,7 @@ impl<'p> Planner<'p> {
             }
             Record::Payout(mut p) => {
                 let key = p.source.key();
-                p.id = existing_or_new(ws, &key, EntityKind::Payout)?;
+                p.id = existing_or_new(ws, &key, EntityKind::Payout, p.source.created_at)?;
                 if let Some(Entity::Payout(old)) = ws.get(EntityKind::Payout, &p.id)? {
                     p.deposit_id = old.deposit_id;
                     for t in old.balance_transaction_ids {
@@ -487,7 +498,7 @@ impl<'p> Planner<'p> {
         ti: &mut BTreeSet<Id>,
     ) -> Result<Planned> {
         let key = inv.source.key();
-        inv.id = existing_or_new(ws, &key, EntityKind::Invoice)?;
+        inv.id = existing_or_new(ws, &key, EntityKind::Invoice, inv.source.created_at)?;
         inv.customer_id = self.customer_for(ws, &inv.source, inv.customer_ref.as_ref(), out)?;
         self.keep_original(&mut inv.source, inv.customer_ref.as_ref());
         let mut awaiting = None;

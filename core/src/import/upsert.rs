@@ -11,17 +11,24 @@ use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
 use crate::model::*;
 use crate::money::Currency;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-/// The books id for a source key: existing, or derived from the key.
+/// The books id for a source key: existing, or derived from the key and the
+/// source's creation time ([`derive_id_at`]).
 ///
 /// Every record is aliased by its own key, so a key naming nothing means the
 /// derived id is free: the workspace learns that without asking the store.
-pub fn existing_or_new(ws: &mut Workspace<'_>, key: &ExternalKey, kind: EntityKind) -> Result<Id> {
+pub fn existing_or_new(
+    ws: &mut Workspace<'_>,
+    key: &ExternalKey,
+    kind: EntityKind,
+    created: Option<DateTime<Utc>>,
+) -> Result<Id> {
     match ws.resolve_kind(key, kind)?.into_iter().next() {
         Some(id) => Ok(id),
         None => {
-            let id = derive_id(kind.id_prefix(), key.joined());
+            let id = derive_id_at(kind.id_prefix(), key.joined(), created);
             ws.assume_absent(kind, &id);
             Ok(id)
         }

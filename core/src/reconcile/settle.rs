@@ -621,8 +621,13 @@ pub(super) fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
     source.object = "invoice_paid".into();
     source.status = Some("succeeded".into());
     source.url = None;
-    let id =
-        id.unwrap_or_else(|| derive_id(EntityKind::Payment.id_prefix(), source.key().joined()));
+    let id = id.unwrap_or_else(|| {
+        derive_id_at(
+            EntityKind::Payment.id_prefix(),
+            source.key().joined(),
+            source.created_at,
+        )
+    });
     let mut refs = inv.payment_refs.clone();
     refs.paid_invoice = Some(inv.source.external_id.clone());
     Payment {
