@@ -388,7 +388,13 @@ impl<'s> Workspace<'s> {
             .into_iter()
             .zip(self.st.overlay.iter_mut().zip(self.st.cache.iter_mut()))
         {
-            for (id, e) in overlay.drain() {
+            let mut planned: Vec<(Id, Option<Box<Entity>>)> = overlay.drain().collect();
+            // In id order (cheap: boxes move, not records): stores write in key
+            // order, and records created one after another (ids lead with the
+            // creation time) are then read and freed in the order they were
+            // built in memory, rather than all over it.
+            planned.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (id, e) in planned {
                 cache.remove(&id);
                 match e {
                     Some(e) => cs.upserts.push(*e),
