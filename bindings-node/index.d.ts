@@ -41,7 +41,9 @@ export declare class Books {
   /** Import history, newest first. */
   history(): Promise<Array<ImportRun>>
   /** Opens (or creates) books in a SQLite file. */
-  static open(path: string): Promise<Books>
+  static open(path: string, options?: OpenOptions | undefined | null): Promise<Books>
+  /** How imports group pages into commits. */
+  get commitBatch(): CommitBatch
   /** Books in memory: nothing is written to disk (for tests and previews). */
   static inMemory(): Books
   /**
@@ -279,6 +281,14 @@ export interface BankLine {
   reference: string | null
   /** Books id of the payout it was matched to. */
   payoutId: string | null
+}
+
+/** How imports group pages into commits (`Books#commitBatch`). */
+export interface CommitBatch {
+  /** Pending source records that trigger a commit. */
+  records: number
+  /** Longest time, in seconds, planned pages wait for a commit. */
+  seconds: number
 }
 
 /** Counters for one object type (or a whole run). */
@@ -635,6 +645,17 @@ export type MatchStrategy = 'explicit_link' | 'payment_intent' | 'charge' | 'che
 
 /** Kinds of Stripe objects a plan imports. */
 export type ObjectScope = 'customers' | 'products' | 'invoices' | 'subscriptions' | 'payments' | 'refunds' | 'disputes' | 'balance_transactions' | 'payouts'
+
+/**
+ * Options of `Books.open`: how imports group source pages into commits
+ * (each commit holds whole pages and the checkpoint after them).
+ */
+export interface OpenOptions {
+  /** Commit once this many source records are pending (default 5000; 0: every page). */
+  commitRecords?: number
+  /** Or this many seconds after the previous commit (default 1; 0: every page). */
+  commitSeconds?: number
+}
 
 /** The customer a record had in the source (kept for fixed-customer imports). */
 export interface OriginalCustomer {

@@ -61,6 +61,24 @@ impl Default for CommitBatch {
 }
 
 impl CommitBatch {
+    /// A batch from the plain numbers the Python and Node packages take:
+    /// commit once `records` source records are pending, or `seconds` after
+    /// the previous commit (0 for either: every page). Refuses a negative
+    /// count and a negative, NaN or infinite number of seconds.
+    pub fn from_parts(records: i64, seconds: f64) -> Result<CommitBatch> {
+        let records = usize::try_from(records).map_err(|_| {
+            Error::Core(CoreError::Invalid(format!(
+                "commit batch records must be 0 or more, got {records}"
+            )))
+        })?;
+        let interval = std::time::Duration::try_from_secs_f64(seconds).map_err(|_| {
+            Error::Core(CoreError::Invalid(format!(
+                "commit batch seconds must be a finite number, 0 or more, got {seconds}"
+            )))
+        })?;
+        Ok(CommitBatch { records, interval })
+    }
+
     /// One commit per source page.
     pub fn every_page() -> Self {
         CommitBatch {
@@ -248,5 +266,30 @@ impl Books {
             .collect();
         runs.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
         Ok(runs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CommitBatch;
+    use std::time::Duration;
+
+    #[test]
+    fn commit_batch_from_parts_checks_the_numbers() {
+        assert_eq!(
+            CommitBatch::from_parts(250, 0.5).unwrap(),
+            CommitBatch {
+                records: 250,
+                interval: Duration::from_millis(500)
+            }
+        );
+        assert_eq!(
+            CommitBatch::from_parts(0, 0.0).unwrap(),
+            CommitBatch::every_page()
+        );
+        for (records, seconds) in [(-1, 1.0), (10, -0.1), (10, f64::NAN), (10, f64::INFINITY)] {
+            let err = CommitBatch::from_parts(records, seconds).unwrap_err();
+            assert!(err.to_string().contains("commit batch"), "{err}");
+        }
     }
 }

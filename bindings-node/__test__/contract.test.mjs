@@ -19,6 +19,22 @@ test('Books.inMemory is sync, Books.open is a Promise of Books backed by a SQLit
   assert.deepEqual(await books.customers(), [])
 })
 
+test('Books.open takes how imports group pages into commits; commitBatch reads it back', async () => {
+  const byDefault = await Books.open(path.join(tmpdir(), 'books.db'))
+  assert.deepEqual(byDefault.commitBatch, { records: 5000, seconds: 1 })
+  const everyPage = await Books.open(path.join(tmpdir(), 'books.db'), { commitRecords: 0, commitSeconds: 0 })
+  assert.deepEqual(everyPage.commitBatch, { records: 0, seconds: 0 })
+  const files = new StripeFiles(SAMPLE)
+  await byDefault.import(files)
+  await everyPage.import(files)
+  assert.deepEqual(await everyPage.invoices(), await byDefault.invoices())
+  assert.deepEqual(await everyPage.allocations(), await byDefault.allocations())
+  const bad = [{ commitRecords: -1 }, { commitSeconds: -0.5 }, { commitSeconds: Number.NaN }]
+  for (const options of bad) {
+    await rejectsWithCode(Books.open(path.join(tmpdir(), 'bad.db'), options), 'INVALID_ARGUMENT', /commit batch/)
+  }
+})
+
 test('StripeSource takes the key and every client option; nothing is sent until verify()', () => {
   const src = new StripeSource('sk_test_abc123', {
     baseUrl: 'http://127.0.0.1:9',

@@ -16,6 +16,25 @@ use crate::records::{
 use crate::sources::{StripeFiles, StripeSource, source_of};
 use crate::task::{blocking, rejected, spawn};
 
+/// Options of `Books.open`: how imports group source pages into commits
+/// (each commit holds whole pages and the checkpoint after them).
+#[napi(object, object_to_js = false)]
+pub struct OpenOptions {
+    /// Commit once this many source records are pending (default 5000; 0: every page).
+    pub commit_records: Option<i64>,
+    /// Or this many seconds after the previous commit (default 1; 0: every page).
+    pub commit_seconds: Option<f64>,
+}
+
+/// How imports group pages into commits (`Books#commitBatch`).
+#[napi(object, object_from_js = false)]
+pub struct CommitBatch {
+    /// Pending source records that trigger a commit.
+    pub records: i64,
+    /// Longest time, in seconds, planned pages wait for a commit.
+    pub seconds: f64,
+}
+
 /// Options of `Books#review`.
 #[napi(object, object_to_js = false)]
 pub struct ReviewOptions {
@@ -160,12 +179,40 @@ list_queries! {
 impl Books {
     /// Opens (or creates) books in a SQLite file.
     #[napi(ts_return_type = "Promise<Books>")]
-    pub fn open(env: &Env, path: String) -> napi::Result<PromiseRaw<'_, Books>> {
+    pub fn open(
+        env: &Env,
+        path: String,
+        options: Option<OpenOptions>,
+    ) -> napi::Result<PromiseRaw<'_, Books>> {
+        let default = tieout::CommitBatch::default();
+        let batch = match tieout::CommitBatch::from_parts(
+            options
+                .as_ref()
+                .and_then(|o| o.commit_records)
+                .unwrap_or(default.records as i64),
+            options
+                .as_ref()
+                .and_then(|o| o.commit_seconds)
+                .unwrap_or(default.interval.as_secs_f64()),
+        ) {
+            Ok(b) => b,
+            Err(e) => return rejected(env, e),
+        };
         blocking(env, move || {
             Ok(Books {
-                inner: Arc::new(tieout::Books::open(&path)?),
+                inner: Arc::new(tieout::Books::open(&path)?.with_commit_batch(batch)),
             })
         })
+    }
+
+    /// How imports group pages into commits.
+    #[napi(getter)]
+    pub fn commit_batch(&self) -> CommitBatch {
+        let b = self.inner.commit_batch();
+        CommitBatch {
+            records: i64::try_from(b.records).unwrap_or(i64::MAX),
+            seconds: b.interval.as_secs_f64(),
+        }
     }
 
     /// Books in memory: nothing is written to disk (for tests and previews).

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString};
 use tieout::{
-    Approval, Books, CsvMapping, CustomerKind, ImportPlan, InvoiceFilter, InvoiceStatus,
-    ReconcilePolicy, ReconcileReport, StripeEvent,
+    Approval, Books, CommitBatch, CsvMapping, CustomerKind, ImportPlan, InvoiceFilter,
+    InvoiceStatus, ReconcilePolicy, ReconcileReport, StripeEvent,
 };
 
 use crate::convert::{Obj, Records, py_to_json};
@@ -111,13 +111,34 @@ fn approval_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approval>> {
 
 #[pymethods]
 impl PyBooks {
-    /// Opens (or creates) books in a SQLite file.
+    /// Opens (or creates) books in a SQLite file. Imports commit once
+    /// `commit_records` source records are pending or `commit_seconds` after
+    /// the previous commit (0: every page), each commit with its checkpoint.
     #[staticmethod]
-    fn open(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (path, *, commit_records=None, commit_seconds=None))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        commit_records: Option<i64>,
+        commit_seconds: Option<f64>,
+    ) -> PyResult<Self> {
+        let default = CommitBatch::default();
+        let batch = CommitBatch::from_parts(
+            commit_records.unwrap_or(default.records as i64),
+            commit_seconds.unwrap_or(default.interval.as_secs_f64()),
+        )
+        .py_err(py)?;
         let books = py.detach(move || Books::open(path)).py_err(py)?;
         Ok(PyBooks {
-            inner: Arc::new(books),
+            inner: Arc::new(books.with_commit_batch(batch)),
         })
+    }
+
+    /// How imports group pages into commits: `(records, seconds)`.
+    #[getter]
+    fn commit_batch(&self) -> (usize, f64) {
+        let b = self.inner.commit_batch();
+        (b.records, b.interval.as_secs_f64())
     }
 
     /// Books in memory (nothing written to disk; for tests and dry runs).

@@ -123,6 +123,26 @@ def test_progress_false_interrupts_and_next_import_resumes(stripe_dir: Any) -> N
     assert sum(p.amount for p in books.payments()) == sum(Decimal(100 + i) / 100 for i in range(1200))
 
 
+def test_commit_batch_sets_how_often_an_import_commits(tmp_path: Path, stripe_dir: Any) -> None:
+    src = _many_charges(stripe_dir, 1200)
+    assert tieout.Books.open(tmp_path / "default.db").commit_batch == (5000, 1.0)
+    for records, seconds in [(0, 0.0), (100_000, 3600.0)]:
+        db = tmp_path / f"every-{records}.db"
+        books = tieout.Books.open(db, commit_records=records, commit_seconds=seconds)
+        assert books.commit_batch == (records, seconds)
+        # What another connection sees at each page (called before that page commits).
+        seen: List[int] = []
+        books.import_(src, progress=lambda d, t: seen.append(len(tieout.Books.open(db).payments())))
+        assert len(seen) >= 3 and len(books.payments()) == 1200
+        if records == 0:  # every page: earlier pages are already in the file
+            assert seen[0] == 0 and 0 < seen[1] < seen[2] < 1200
+        else:  # one commit at the end
+            assert seen == [0] * len(seen)
+    for bad in [{"commit_records": -1}, {"commit_seconds": -1.0}, {"commit_seconds": float("nan")}]:
+        with pytest.raises(tieout.InvalidArgument, match="commit batch"):
+            tieout.Books.open(tmp_path / "bad.db", **bad)
+
+
 def test_exception_in_progress_callback_propagates(stripe_dir: Any) -> None:
     src = _many_charges(stripe_dir, 600)
     books = tieout.Books.in_memory()

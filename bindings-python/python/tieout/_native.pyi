@@ -3,7 +3,7 @@
 import datetime
 import os
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union, final
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, final
 
 from tieout._records import (
     AccountInfo,
@@ -200,9 +200,16 @@ class Event:
 @final
 class Books:
     @staticmethod
-    def open(path: Union[str, os.PathLike[str]]) -> Books: ...
+    def open(
+        path: Union[str, os.PathLike[str]],
+        *,
+        commit_records: Optional[int] = None,
+        commit_seconds: Optional[float] = None,
+    ) -> Books: ...
     @staticmethod
     def in_memory() -> Books: ...
+    @property
+    def commit_batch(self) -> Tuple[int, float]: ...
     def review(
         self,
         source: _Source,
