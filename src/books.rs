@@ -200,7 +200,7 @@ impl Books {
             cs.aliases_add
                 .push((tieout_core::import::keys::email(e), c.id.clone()));
         }
-        self.store()?.commit(&cs)?;
+        self.store()?.commit(cs)?;
         Ok(c)
     }
 

@@ -52,7 +52,7 @@ impl Books {
             checkpoint: Some((DEFAULT_ACCOUNT_STREAM.to_string(), account.to_string())),
             ..ChangeSet::default()
         };
-        self.store()?.commit(&cs)?;
+        self.store()?.commit(cs)?;
         Ok(())
     }
 
@@ -117,7 +117,7 @@ impl Books {
         let planned = Planner::new(plan).plan_page(&mut ws, items)?;
         ws.alias(seen_key, &format!("event_{}", event.id))?;
         let cs = ws.take_changes();
-        store.commit(&cs)?;
+        store.commit(cs)?;
         outcome.entries = planned.entries;
         Ok(outcome)
     }

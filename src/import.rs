@@ -317,7 +317,7 @@ impl Books {
             match matched {
                 Ok(Some(m)) if apply => {
                     let cs = ws.take_changes();
-                    if let Err(e) = crate::reconcile::commit_if_any(store.as_mut(), &cs) {
+                    if let Err(e) = crate::reconcile::commit_if_any(store.as_mut(), cs) {
                         drop(store);
                         self.fail_run(&mut run, &e.to_string());
                         return Err(e);
@@ -403,7 +403,7 @@ impl Books {
             serde_json::to_string(&resume).unwrap_or_default(),
         ));
         cs.run = Some(run.clone());
-        if let Err(e) = store.commit(&cs) {
+        if let Err(e) = store.commit(cs) {
             state.discard();
             return Err(e.into());
         }
@@ -417,7 +417,7 @@ impl Books {
             run: Some(run.clone()),
             ..tieout_core::ChangeSet::default()
         };
-        self.store()?.commit(&cs)?;
+        self.store()?.commit(cs)?;
         Ok(())
     }
 

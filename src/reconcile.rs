@@ -77,7 +77,7 @@ impl Books {
             ws.take_changes()
         };
         if !cs.is_empty() {
-            store.commit(&cs)?;
+            store.commit(cs)?;
         }
         report_from(store.as_ref(), policy)
     }
@@ -100,7 +100,7 @@ impl Books {
             (r, ws.take_changes())
         };
         if !cs.is_empty() {
-            store.commit(&cs)?;
+            store.commit(cs)?;
         }
         Ok(report)
     }
@@ -139,7 +139,7 @@ impl Books {
             (out, ws.take_changes())
         };
         cs.run = Some(out.audit.clone());
-        store.commit(&cs)?;
+        store.commit(cs)?;
         Ok(out.allocation.expect("allocate returns the allocation"))
     }
 
@@ -159,7 +159,7 @@ impl Books {
             (out, ws.take_changes())
         };
         cs.run = Some(out.audit);
-        store.commit(&cs)?;
+        store.commit(cs)?;
         Ok(())
     }
 
@@ -200,7 +200,7 @@ impl Books {
             ws.take_changes()
         };
         if !cs.is_empty() {
-            store.commit(&cs)?;
+            store.commit(cs)?;
         }
         Ok(out)
     }
@@ -264,7 +264,7 @@ impl Touched {
 }
 
 /// Commits a change set if it has anything in it.
-pub(crate) fn commit_if_any(store: &mut dyn Store, cs: &ChangeSet) -> Result<()> {
+pub(crate) fn commit_if_any(store: &mut dyn Store, cs: ChangeSet) -> Result<()> {
     if !cs.is_empty() {
         store.commit(cs)?;
     }

@@ -133,7 +133,7 @@ fn books(pages: &[Vec<Record>], plan: &ImportPlan, general: bool) -> Vec<tieout_
         let mut ws = Workspace::new(&store, &mut state);
         planner.plan_page(&mut ws, items).expect("plan");
         let cs = ws.take_changes();
-        store.commit(&cs).expect("commit");
+        store.commit(cs).expect("commit");
         state.committed();
     }
     EntityKind::ALL

@@ -17,7 +17,7 @@
 //! let mut books = SqliteStore::open_in_memory()?;
 //! let mut changes = ChangeSet::default();
 //! changes.checkpoint = Some(("stripe/acct_1/invoice".into(), "in_42".into()));
-//! books.commit(&changes)?;
+//! books.commit(changes)?;
 //! assert_eq!(books.checkpoint("stripe/acct_1/invoice")?.as_deref(), Some("in_42"));
 //! # Ok::<(), tieout_core::CoreError>(())
 //! ```

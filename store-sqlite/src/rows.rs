@@ -23,7 +23,7 @@ impl RowBuffer {
         &mut self,
         stmt: &mut Statement<'_>,
         kind: EntityKind,
-        records: &[&Entity],
+        records: &[Entity],
     ) -> Result<(), SqliteError> {
         self.json.clear();
         self.ends.clear();

@@ -141,54 +141,50 @@ impl SqliteStore {
         Ok(out)
     }
 
-    fn commit_inner(&mut self, c: &ChangeSet) -> Result<(), SqliteError> {
+    fn commit_inner(&mut self, c: ChangeSet) -> Result<(), SqliteError> {
         let fail = self.fail_next_commit.take();
+        let ChangeSet {
+            mut upserts,
+            deletes,
+            aliases_add,
+            aliases_remove,
+            checkpoint,
+            run,
+        } = c;
+        if let Some(e) = upserts.iter().find(|e| e.id().is_empty()) {
+            return Err(SqliteError::Invalid(format!(
+                "{} without id",
+                e.kind().as_str()
+            )));
+        }
+        // Grouped by kind, each group in id order: index inserts in key order.
+        // The import hands records over that way; anything else is sorted
+        // here, stably, so a later upsert of one id still wins.
+        if !upserts.is_sorted_by(|a, b| write_order(a) <= write_order(b)) {
+            upserts.sort_by(|a, b| write_order(a).cmp(&write_order(b)));
+        }
         let sql = &self.sql;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
-            for (kind, id) in &c.deletes {
+            for (kind, id) in &deletes {
                 tx.prepare_cached(&sql.of(*kind).delete)?.execute([id])?;
             }
-            // Records grouped by kind, each group in id order (index inserts
-            // in key order), written UPSERT_ROWS to a statement.
-            let run = c.run.clone().map(Entity::ImportRun);
-            let mut by_kind: [Vec<&Entity>; EntityKind::ALL.len()] = Default::default();
-            for e in c.upserts.iter().chain(run.as_ref()) {
-                if e.id().is_empty() {
-                    return Err(SqliteError::Invalid(format!(
-                        "{} without id",
-                        e.kind().as_str()
-                    )));
-                }
-                by_kind[kind_index(e.kind())].push(e);
-            }
             let mut rows = RowBuffer::default();
-            for (kind, records) in EntityKind::ALL.into_iter().zip(by_kind.iter_mut()) {
-                if records.is_empty() {
-                    continue;
-                }
-                records.sort_unstable_by(|a, b| a.id().cmp(b.id()));
-                let kind_sql = sql.of(kind);
-                in_chunks(
-                    &tx,
-                    (&kind_sql.upsert_many, UPSERT_ROWS),
-                    &kind_sql.upsert,
-                    records,
-                    |stmt, chunk| rows.write(stmt, kind, chunk),
-                )?;
+            write_records(&tx, sql, &mut rows, upserts)?;
+            if let Some(run) = run {
+                write_records(&tx, sql, &mut rows, vec![Entity::ImportRun(run)])?;
             }
-            if !c.aliases_remove.is_empty() {
+            if !aliases_remove.is_empty() {
                 let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
-                for (k, id) in &c.aliases_remove {
+                for (k, id) in &aliases_remove {
                     stmt.execute((k.joined(), id))?;
                 }
             }
-            if !c.aliases_add.is_empty() {
+            if !aliases_add.is_empty() {
                 // In key order, ALIAS_ROWS to a statement.
-                let mut adds: Vec<(&str, &str)> = c
-                    .aliases_add
+                let mut adds: Vec<(&str, &str)> = aliases_add
                     .iter()
                     .map(|(k, id)| (k.joined(), id.as_str()))
                     .collect();
@@ -210,7 +206,7 @@ impl SqliteStore {
                 // Dropping `tx` on this early return rolls every write above back.
                 return Err(SqliteError::Injected(reason));
             }
-            if let Some((stream, position)) = &c.checkpoint {
+            if let Some((stream, position)) = &checkpoint {
                 tx.prepare_cached(CHECKPOINT_SET)?
                     .execute((stream, position))?;
             }
@@ -218,6 +214,47 @@ impl SqliteStore {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Where a record goes in a commit's writes: by kind, then id.
+fn write_order(e: &Entity) -> (usize, &str) {
+    (kind_index(e.kind()), e.id())
+}
+
+/// Writes `records` (grouped by kind, in the order to write them): each run of
+/// one kind [`UPSERT_ROWS`] to a multi-row upsert, its remainder one by one.
+/// Each record is freed as soon as its row is written, while it is still in
+/// the CPU cache from being encoded.
+fn write_records(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &Statements,
+    rows: &mut RowBuffer,
+    records: Vec<Entity>,
+) -> Result<(), SqliteError> {
+    let mut records = records.into_iter().peekable();
+    let mut chunk: Vec<Entity> = Vec::with_capacity(UPSERT_ROWS);
+    while let Some(first) = records.next() {
+        let kind = first.kind();
+        chunk.push(first);
+        while chunk.len() < UPSERT_ROWS {
+            match records.next_if(|e| e.kind() == kind) {
+                Some(e) => chunk.push(e),
+                None => break,
+            }
+        }
+        let kind_sql = sql.of(kind);
+        if chunk.len() == UPSERT_ROWS {
+            let mut stmt = tx.prepare_cached(&kind_sql.upsert_many)?;
+            rows.write(&mut stmt, kind, &chunk)?;
+        } else {
+            let mut stmt = tx.prepare_cached(&kind_sql.upsert)?;
+            for one in chunk.chunks(1) {
+                rows.write(&mut stmt, kind, one)?;
+            }
+        }
+        chunk.clear();
+    }
+    Ok(())
 }
 
 /// Runs `write` over `items` in chunks of `many.1` with the multi-row
@@ -311,7 +348,7 @@ impl Store for SqliteStore {
         Ok(pos)
     }
 
-    fn commit(&mut self, changes: &ChangeSet) -> Result<()> {
+    fn commit(&mut self, changes: ChangeSet) -> Result<()> {
         Ok(self.commit_inner(changes)?)
     }
 

@@ -223,7 +223,7 @@ fn injected_failure_fires_inside_the_transaction_after_writes() {
         checkpoint: Some(("s".to_string(), "p".to_string())),
         ..ChangeSet::default()
     };
-    let err = store.commit(&changes).expect_err("injected failure");
+    let err = store.commit(changes.clone()).expect_err("injected failure");
     assert_eq!(err, tieout_core::CoreError::Store("boom".to_string()));
     assert!(
         store.conn.total_changes() > before,
@@ -235,7 +235,7 @@ fn injected_failure_fires_inside_the_transaction_after_writes() {
         "rolled back"
     );
     assert_eq!(store.checkpoint("s").expect("checkpoint"), None);
-    store.commit(&changes).expect("the hook fires once");
+    store.commit(changes).expect("the hook fires once");
     assert_eq!(store.list(EntityKind::ImportRun).expect("list").len(), 1);
 }
 
@@ -263,14 +263,14 @@ fn multi_row_commits_insert_and_update_every_record_and_alias() {
             .collect(),
         ..ChangeSet::default()
     };
-    store.commit(&cs).expect("commit");
+    store.commit(cs.clone()).expect("commit");
     // Updates go through the same multi-row upsert (the conflict path).
     let cs = ChangeSet {
         upserts: customers("v2"),
         aliases_add: vec![(key(0), "cust_000".into())],
         ..ChangeSet::default()
     };
-    store.commit(&cs).expect("commit again");
+    store.commit(cs).expect("commit again");
     let stored = store.list(EntityKind::Customer).expect("list");
     assert_eq!(stored, customers("v2"));
     let keys: Vec<ExternalKey> = (0..76).map(key).collect();

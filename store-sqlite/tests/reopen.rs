@@ -59,7 +59,7 @@ fn write_books(path: &Path) {
         checkpoint: Some((STREAM.to_string(), "in_1OqY3cHkR3mN5sLd0001".to_string())),
         ..ChangeSet::default()
     };
-    store.commit(&changes).expect("commit");
+    store.commit(changes).expect("commit");
 }
 
 /// Runs in the child process only (spawned by `data_survives_a_new_process`):
@@ -101,7 +101,7 @@ fn reopen_child() {
         checkpoint: Some((STREAM.to_string(), "written-by-child".to_string())),
         ..ChangeSet::default()
     };
-    store.commit(&written_by_child).expect("child commit");
+    store.commit(written_by_child).expect("child commit");
 }
 
 #[test]

@@ -531,7 +531,7 @@ fn create(records: Vec<Entity>) -> ChangeSet {
 }
 
 fn commit(store: &mut dyn Store, changes: &ChangeSet, what: &str) {
-    if let Err(e) = store.commit(changes) {
+    if let Err(e) = store.commit(changes.clone()) {
         panic!("commit of {what} failed: {e}");
     }
 }
@@ -823,6 +823,51 @@ pub fn check_update_replaces_same_id(store: &mut dyn Store) {
         get(store, EntityKind::Invoice, &["inv_u1"]),
         vec![Entity::Invoice(void)],
         "the later upsert of one change set must win"
+    );
+
+    // The same across many records, versions far apart and out of id order
+    // (a store that sorts its writes must keep the order of equal ids).
+    let n = 200;
+    let first: Vec<Entity> = (0..n)
+        .rev()
+        .map(|i| {
+            let id = format!("inv_w{i:03}");
+            Entity::Invoice(invoice(
+                &id,
+                &format!("in_W{i:03}"),
+                None,
+                InvoiceStatus::Open,
+            ))
+        })
+        .collect();
+    let second: Vec<Entity> = first
+        .iter()
+        .map(|e| match e {
+            Entity::Invoice(i) => Entity::Invoice(Invoice {
+                status: InvoiceStatus::Void,
+                ..i.clone()
+            }),
+            other => other.clone(),
+        })
+        .collect();
+    // First versions in descending id order, then second ones ascending.
+    let mut upserts = first;
+    upserts.extend(second.into_iter().rev());
+    commit(
+        store,
+        &ChangeSet {
+            upserts,
+            ..ChangeSet::default()
+        },
+        "two versions of 200 invoices",
+    );
+    let voided = list(store, EntityKind::Invoice)
+        .into_iter()
+        .filter(|e| matches!(e, Entity::Invoice(i) if i.id.starts_with("inv_w") && i.status == InvoiceStatus::Void))
+        .count();
+    assert_eq!(
+        voided, n,
+        "the later of two upserts of one id must win, for every id"
     );
 }
 
@@ -1300,7 +1345,7 @@ pub fn check_failed_commit_leaves_nothing(store: &mut dyn Store) {
         "this store has no fault hook: override Store::inject_commit_failure so \
          the atomicity check can run"
     );
-    match store.commit(&changes) {
+    match store.commit(changes.clone()) {
         Err(CoreError::Store(msg)) => assert!(
             msg.contains(reason),
             "failed commit should report the injected reason, got {msg:?}"
@@ -1362,7 +1407,7 @@ pub fn check_invalid_commit_leaves_nothing(store: &mut dyn Store) {
     changes.deletes = vec![(EntityKind::Invoice, "inv_v1".to_string())];
     changes.checkpoint = Some((stream.to_string(), "ch_v2".to_string()));
     assert!(
-        store.commit(&changes).is_err(),
+        store.commit(changes.clone()).is_err(),
         "a record without an id must be rejected"
     );
     assert_eq!(

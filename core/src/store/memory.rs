@@ -105,7 +105,7 @@ impl Store for MemoryStore {
         Ok(self.checkpoints.get(stream).cloned())
     }
 
-    fn commit(&mut self, c: &ChangeSet) -> Result<()> {
+    fn commit(&mut self, c: ChangeSet) -> Result<()> {
         if let Some(reason) = self.fail_next_commit.take() {
             return Err(CoreError::Store(reason));
         }
@@ -117,17 +117,16 @@ impl Store for MemoryStore {
                 )));
             }
         }
-        for (kind, id) in &c.deletes {
-            self.records.remove(&(*kind, id.clone()));
+        for (kind, id) in c.deletes {
+            self.records.remove(&(kind, id));
         }
-        for e in &c.upserts {
-            self.records
-                .insert((e.kind(), e.id().to_string()), e.clone());
+        for e in c.upserts {
+            self.records.insert((e.kind(), e.id().to_string()), e);
         }
-        if let Some(run) = &c.run {
+        if let Some(run) = c.run {
             self.records.insert(
                 (EntityKind::ImportRun, run.id.clone()),
-                Entity::ImportRun(run.clone()),
+                Entity::ImportRun(run),
             );
         }
         for (k, id) in &c.aliases_remove {
@@ -135,14 +134,11 @@ impl Store for MemoryStore {
                 set.remove(id);
             }
         }
-        for (k, id) in &c.aliases_add {
-            self.aliases
-                .entry(k.clone())
-                .or_default()
-                .insert(id.clone());
+        for (k, id) in c.aliases_add {
+            self.aliases.entry(k).or_default().insert(id);
         }
-        if let Some((stream, pos)) = &c.checkpoint {
-            self.checkpoints.insert(stream.clone(), pos.clone());
+        if let Some((stream, pos)) = c.checkpoint {
+            self.checkpoints.insert(stream, pos);
         }
         Ok(())
     }

@@ -40,8 +40,10 @@ pub trait Store: Send {
     /// The committed checkpoint of a stream.
     fn checkpoint(&self, stream: &str) -> Result<Option<String>>;
 
-    /// Applies a change set atomically.
-    fn commit(&mut self, changes: &ChangeSet) -> Result<()>;
+    /// Applies a change set atomically. Takes it by value: a store keeps or
+    /// frees each record as it writes it (a bulk commit holds thousands).
+    /// Records of one kind and id later in `upserts` win over earlier ones.
+    fn commit(&mut self, changes: ChangeSet) -> Result<()>;
 
     /// Arms a test fault hook: the next `commit` fails (and must leave nothing
     /// behind). Returns `false` when the store has no such hook (the default).
