@@ -223,8 +223,7 @@ fn write_order(e: &Entity) -> (usize, &str) {
 
 /// Writes `records` (grouped by kind, in the order to write them): each run of
 /// one kind [`UPSERT_ROWS`] to a multi-row upsert, its remainder one by one.
-/// Each record is freed as soon as its row is written, while it is still in
-/// the CPU cache from being encoded.
+/// Each record is freed as soon as its row is written.
 fn write_records(
     tx: &rusqlite::Transaction<'_>,
     sql: &Statements,
