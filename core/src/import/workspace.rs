@@ -28,7 +28,12 @@ pub struct WorkState {
     overlay: [Table; KINDS],
     /// Planned alias changes: `(id, true)` add, `(id, false)` remove.
     alias_overlay: FxHashMap<ExternalKey, Vec<(Id, bool)>>,
+    /// Cached records and aliases past which a commit drops the cache.
+    bound: (usize, usize),
 }
+
+/// Default cache bound: records, aliases.
+const CACHE_BOUND: (usize, usize) = (50_000, 200_000);
 
 impl Default for WorkState {
     fn default() -> Self {
@@ -37,6 +42,7 @@ impl Default for WorkState {
             alias_cache: FxHashMap::default(),
             overlay: std::array::from_fn(|_| Table::default()),
             alias_overlay: FxHashMap::default(),
+            bound: CACHE_BOUND,
         }
     }
 }
@@ -47,6 +53,16 @@ impl WorkState {
         Self::default()
     }
 
+    /// Empty state whose cache is dropped after a commit once it holds more
+    /// than `records` records or `aliases` alias keys (default 50,000 and
+    /// 200,000): what an import keeps between commits besides the batch.
+    pub fn with_cache_bound(records: usize, aliases: usize) -> Self {
+        WorkState {
+            bound: (records, aliases),
+            ..Self::default()
+        }
+    }
+
     /// After a successful commit of [`Workspace::take_changes`] (which already
     /// moved the planned changes out): drops the cache when it grows past a
     /// bound, so memory stays bounded by a page (plus that bound) however
@@ -54,7 +70,7 @@ impl WorkState {
     pub fn committed(&mut self) {
         debug_assert!(self.overlay.iter().all(|t| t.is_empty()) && self.alias_overlay.is_empty());
         let cached: usize = self.cache.iter().map(|t| t.len()).sum();
-        if cached > 50_000 || self.alias_cache.len() > 200_000 {
+        if cached > self.bound.0 || self.alias_cache.len() > self.bound.1 {
             self.cache.iter_mut().for_each(|t| t.clear());
             self.alias_cache.clear();
         }
@@ -62,7 +78,7 @@ impl WorkState {
 
     /// After a failed commit: forgets the planned changes and everything read.
     pub fn discard(&mut self) {
-        *self = WorkState::default();
+        *self = WorkState::with_cache_bound(self.bound.0, self.bound.1);
     }
 }
 
