@@ -53,8 +53,9 @@ impl SqliteStore {
     fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, SqliteError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Only takes effect on a new database (before the first table exists):
-        // 16 KiB pages hold several ~2 KB record rows each, which roughly doubles
-        // bulk-commit throughput on disk compared with 4 KiB pages.
+        // 16 KiB pages hold a dozen ~1.2 KB record rows each: importing 100k
+        // invoices runs about a quarter faster than with 4 KiB pages (and 10%
+        // faster at 1M, though 4 KiB pages write fewer bytes there).
         conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         // In-memory databases answer "memory"; files switch to write-ahead logging.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
