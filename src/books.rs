@@ -63,19 +63,27 @@ impl Default for CommitBatch {
 impl CommitBatch {
     /// A batch from the plain numbers the Python and Node packages take:
     /// commit once `records` source records are pending, or `seconds` after
-    /// the previous commit (0 for either: every page). Refuses a negative
-    /// count and a negative, NaN or infinite number of seconds.
-    pub fn from_parts(records: i64, seconds: f64) -> Result<CommitBatch> {
-        let records = usize::try_from(records).map_err(|_| {
-            Error::Core(CoreError::Invalid(format!(
-                "commit batch records must be 0 or more, got {records}"
-            )))
-        })?;
-        let interval = std::time::Duration::try_from_secs_f64(seconds).map_err(|_| {
-            Error::Core(CoreError::Invalid(format!(
-                "commit batch seconds must be a finite number, 0 or more, got {seconds}"
-            )))
-        })?;
+    /// the previous commit (0 for either: every page; `None`: the default's).
+    /// Refuses a negative count and a negative, NaN or infinite number of
+    /// seconds.
+    pub fn from_parts(records: Option<i64>, seconds: Option<f64>) -> Result<CommitBatch> {
+        let default = CommitBatch::default();
+        let records = match records {
+            None => default.records,
+            Some(n) => usize::try_from(n).map_err(|_| {
+                Error::Core(CoreError::Invalid(format!(
+                    "commit batch records must be 0 or more, got {n}"
+                )))
+            })?,
+        };
+        let interval = match seconds {
+            None => default.interval,
+            Some(s) => std::time::Duration::try_from_secs_f64(s).map_err(|_| {
+                Error::Core(CoreError::Invalid(format!(
+                    "commit batch seconds must be a finite number, 0 or more, got {s}"
+                )))
+            })?,
+        };
         Ok(CommitBatch { records, interval })
     }
 
@@ -277,18 +285,29 @@ mod tests {
     #[test]
     fn commit_batch_from_parts_checks_the_numbers() {
         assert_eq!(
-            CommitBatch::from_parts(250, 0.5).unwrap(),
+            CommitBatch::from_parts(Some(250), Some(0.5)).unwrap(),
             CommitBatch {
                 records: 250,
                 interval: Duration::from_millis(500)
             }
         );
         assert_eq!(
-            CommitBatch::from_parts(0, 0.0).unwrap(),
+            CommitBatch::from_parts(Some(0), Some(0.0)).unwrap(),
             CommitBatch::every_page()
         );
+        assert_eq!(
+            CommitBatch::from_parts(None, None).unwrap(),
+            CommitBatch::default()
+        );
+        assert_eq!(
+            CommitBatch::from_parts(None, Some(2.0)).unwrap(),
+            CommitBatch {
+                interval: Duration::from_secs(2),
+                ..CommitBatch::default()
+            }
+        );
         for (records, seconds) in [(-1, 1.0), (10, -0.1), (10, f64::NAN), (10, f64::INFINITY)] {
-            let err = CommitBatch::from_parts(records, seconds).unwrap_err();
+            let err = CommitBatch::from_parts(Some(records), Some(seconds)).unwrap_err();
             assert!(err.to_string().contains("commit batch"), "{err}");
         }
     }

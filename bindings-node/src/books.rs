@@ -184,17 +184,9 @@ impl Books {
         path: String,
         options: Option<OpenOptions>,
     ) -> napi::Result<PromiseRaw<'_, Books>> {
-        let default = tieout::CommitBatch::default();
-        let batch = match tieout::CommitBatch::from_parts(
-            options
-                .as_ref()
-                .and_then(|o| o.commit_records)
-                .unwrap_or(default.records as i64),
-            options
-                .as_ref()
-                .and_then(|o| o.commit_seconds)
-                .unwrap_or(default.interval.as_secs_f64()),
-        ) {
+        let (records, seconds) =
+            options.map_or((None, None), |o| (o.commit_records, o.commit_seconds));
+        let batch = match tieout::CommitBatch::from_parts(records, seconds) {
             Ok(b) => b,
             Err(e) => return rejected(env, e),
         };

@@ -122,12 +122,7 @@ impl PyBooks {
         commit_records: Option<i64>,
         commit_seconds: Option<f64>,
     ) -> PyResult<Self> {
-        let default = CommitBatch::default();
-        let batch = CommitBatch::from_parts(
-            commit_records.unwrap_or(default.records as i64),
-            commit_seconds.unwrap_or(default.interval.as_secs_f64()),
-        )
-        .py_err(py)?;
+        let batch = CommitBatch::from_parts(commit_records, commit_seconds).py_err(py)?;
         let books = py.detach(move || Books::open(path)).py_err(py)?;
         Ok(PyBooks {
             inner: Arc::new(books.with_commit_batch(batch)),
