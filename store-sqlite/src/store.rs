@@ -172,10 +172,22 @@ impl SqliteStore {
             for (kind, id) in &deletes {
                 tx.prepare_cached(&sql.of(*kind).delete)?.execute([id])?;
             }
+            // Each run of one kind through its upsert statements; each record
+            // is freed as soon as its row is written.
             let mut rows = RowBuffer::default();
-            write_records(&tx, sql, &mut rows, upserts)?;
-            if let Some(run) = run {
-                write_records(&tx, sql, &mut rows, vec![Entity::ImportRun(run)])?;
+            let mut records = upserts
+                .into_iter()
+                .chain(run.map(Entity::ImportRun))
+                .peekable();
+            while let Some(kind) = records.peek().map(Entity::kind) {
+                let kind_sql = sql.of(kind);
+                in_chunks(
+                    &tx,
+                    (&kind_sql.upsert_many, UPSERT_ROWS),
+                    &kind_sql.upsert,
+                    std::iter::from_fn(|| records.next_if(|e| e.kind() == kind)),
+                    |stmt, chunk| rows.write(stmt, kind, chunk),
+                )?;
             }
             if !aliases_remove.is_empty() {
                 let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
@@ -194,7 +206,7 @@ impl SqliteStore {
                     &tx,
                     (&sql.alias_add_many, ALIAS_ROWS),
                     ALIAS_ADD,
-                    &adds,
+                    adds.into_iter(),
                     |stmt, chunk| {
                         stmt.execute(rusqlite::params_from_iter(
                             chunk.iter().flat_map(|(k, id)| [*k, *id]),
@@ -222,62 +234,34 @@ fn write_order(e: &Entity) -> (usize, &str) {
     (kind_index(e.kind()), e.id())
 }
 
-/// Writes `records` (grouped by kind, in the order to write them): each run of
-/// one kind [`UPSERT_ROWS`] to a multi-row upsert, its remainder one by one.
-/// Each record is freed as soon as its row is written.
-fn write_records(
-    tx: &rusqlite::Transaction<'_>,
-    sql: &Statements,
-    rows: &mut RowBuffer,
-    records: Vec<Entity>,
-) -> Result<(), SqliteError> {
-    let mut records = records.into_iter().peekable();
-    let mut chunk: Vec<Entity> = Vec::with_capacity(UPSERT_ROWS);
-    while let Some(first) = records.next() {
-        let kind = first.kind();
-        chunk.push(first);
-        while chunk.len() < UPSERT_ROWS {
-            match records.next_if(|e| e.kind() == kind) {
-                Some(e) => chunk.push(e),
-                None => break,
-            }
-        }
-        let kind_sql = sql.of(kind);
-        if chunk.len() == UPSERT_ROWS {
-            let mut stmt = tx.prepare_cached(&kind_sql.upsert_many)?;
-            rows.write(&mut stmt, kind, &chunk)?;
-        } else {
-            let mut stmt = tx.prepare_cached(&kind_sql.upsert)?;
-            for one in chunk.chunks(1) {
-                rows.write(&mut stmt, kind, one)?;
-            }
-        }
-        chunk.clear();
-    }
-    Ok(())
-}
-
-/// Runs `write` over `items` in chunks of `many.1` with the multi-row
-/// statement `many.0`, then over the remainder one at a time with `one`
-/// (the same statement for a single row).
+/// Runs `write` over `items`, taken in order, in chunks of `many.1` with the
+/// multi-row statement `many.0`, then over the remainder one at a time with
+/// `one` (the same statement for a single row). Each chunk is dropped once
+/// written.
 fn in_chunks<T>(
     tx: &rusqlite::Transaction<'_>,
     many: (&str, usize),
     one: &str,
-    items: &[T],
+    items: impl Iterator<Item = T>,
     mut write: impl FnMut(&mut rusqlite::Statement<'_>, &[T]) -> Result<(), SqliteError>,
 ) -> Result<(), SqliteError> {
-    let mut chunks = items.chunks_exact(many.1);
-    if chunks.len() > 0 {
-        let mut stmt = tx.prepare_cached(many.0)?;
-        for chunk in &mut chunks {
-            write(&mut stmt, chunk)?;
+    let mut chunk: Vec<T> = Vec::with_capacity(many.1);
+    let mut stmt = None;
+    for item in items {
+        chunk.push(item);
+        if chunk.len() == many.1 {
+            let stmt = match &mut stmt {
+                Some(s) => s,
+                None => stmt.insert(tx.prepare_cached(many.0)?),
+            };
+            write(stmt, &chunk)?;
+            chunk.clear();
         }
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
+    drop(stmt);
+    if !chunk.is_empty() {
         let mut stmt = tx.prepare_cached(one)?;
-        for row in rest.chunks(1) {
+        for row in chunk.chunks(1) {
             write(&mut stmt, row)?;
         }
     }

@@ -40,8 +40,9 @@ pub trait Store: Send {
     /// The committed checkpoint of a stream.
     fn checkpoint(&self, stream: &str) -> Result<Option<String>>;
 
-    /// Applies a change set atomically. Takes it by value: a store keeps or
-    /// frees each record as it writes it (a bulk commit holds thousands).
+    /// Applies a change set atomically. Takes it by value, so a store can
+    /// keep the records it writes without copying them (a bulk commit holds
+    /// thousands).
     /// Records of one kind and id later in `upserts` win over earlier ones.
     fn commit(&mut self, changes: ChangeSet) -> Result<()>;
 
