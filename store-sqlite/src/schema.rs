@@ -50,19 +50,8 @@ const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
 fn v1_initial() -> String {
     let mut sql = String::new();
     for kind in EntityKind::ALL {
-        let t = kind.as_str();
-        let cols = columns_of(kind);
-        sql.push_str(&format!(
-            "CREATE TABLE {t} (\n    id TEXT PRIMARY KEY NOT NULL,\n"
-        ));
-        for c in cols {
-            sql.push_str(&format!("    {} TEXT,\n", c.name()));
-        }
-        sql.push_str("    data TEXT NOT NULL\n);\n");
-        for c in cols.iter().filter(|c| c.indexed()) {
-            let c = c.name();
-            sql.push_str(&format!("CREATE INDEX {t}_{c} ON {t} ({c});\n"));
-        }
+        sql.push_str(&record_table(kind, kind.as_str(), "TEXT NOT NULL"));
+        sql.push_str(&record_indexes(kind));
     }
     // The primary key's leading four columns are the index on every external
     // id: `resolve` searches it by (system, account, object, external_id).
@@ -120,28 +109,40 @@ fn v3_nullable_data() -> String {
     let mut sql = String::new();
     for kind in EntityKind::ALL {
         let t = kind.as_str();
-        let cols = columns_of(kind);
-        sql.push_str(&format!(
-            "CREATE TABLE {t}_v3 (\n    id TEXT PRIMARY KEY NOT NULL,\n"
-        ));
         let mut names = vec!["id"];
-        for c in cols {
-            sql.push_str(&format!("    {} TEXT,\n", c.name()));
-            names.push(c.name());
-        }
+        names.extend(columns_of(kind).iter().map(|c| c.name()));
         names.push("data");
         let names = names.join(", ");
-        sql.push_str("    data TEXT\n);\n");
+        sql.push_str(&record_table(kind, &format!("{t}_v3"), "TEXT"));
         sql.push_str(&format!(
             "INSERT INTO {t}_v3 ({names}) SELECT {names} FROM {t};\nDROP TABLE {t};\n\
              ALTER TABLE {t}_v3 RENAME TO {t};\n"
         ));
-        for c in cols.iter().filter(|c| c.indexed()) {
-            let c = c.name();
-            sql.push_str(&format!("CREATE INDEX {t}_{c} ON {t} ({c});\n"));
-        }
+        sql.push_str(&record_indexes(kind));
     }
     sql
+}
+
+/// `CREATE TABLE` of a record table named `table` for `kind`: the id, the
+/// kind's extracted columns, and `data` of SQL type `data`. Applied migrations
+/// are built from it: never change what it returns.
+fn record_table(kind: EntityKind, table: &str, data: &str) -> String {
+    let mut sql = format!("CREATE TABLE {table} (\n    id TEXT PRIMARY KEY NOT NULL,\n");
+    for c in columns_of(kind) {
+        sql.push_str(&format!("    {} TEXT,\n", c.name()));
+    }
+    sql.push_str(&format!("    data {data}\n);\n"));
+    sql
+}
+
+/// The secondary indexes of `kind`'s table (see [`record_table`]).
+fn record_indexes(kind: EntityKind) -> String {
+    let t = kind.as_str();
+    columns_of(kind)
+        .iter()
+        .filter(|c| c.indexed())
+        .map(|c| format!("CREATE INDEX {t}_{c} ON {t} ({c});\n", c = c.name()))
+        .collect()
 }
 
 /// Brings the database to [`SCHEMA_VERSION`], applying the missing steps in one
