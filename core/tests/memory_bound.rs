@@ -6,8 +6,10 @@
 //! the heap the test counts is the planner's own. One test per binary: the
 //! counting allocator sees every thread of the process.
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use chrono::{TimeZone, Utc};
@@ -102,34 +104,16 @@ fn invoice(n: usize) -> SourceItem {
     let setup = Decimal::new(500, 2);
     let amount_paid = if paid { total } else { Decimal::ZERO };
     SourceItem::Record(Record::Invoice(Invoice {
-        id: String::new(),
         lines: vec![line("a", total - setup), line("b", setup)],
-        source: source.clone(),
-        customer_id: None,
-        customer_ref: Some(OriginalCustomer {
-            external_id: format!("cus_{:06}", n / 20),
-            name: None,
-            email: None,
-        }),
-        subscription_id: None,
-        subscription_ref: None,
-        number: Some(format!("INV-{n:08}")),
-        status: InvoiceStatus::Open,
-        currency: Currency::USD,
-        subtotal: total,
-        discount: Decimal::ZERO,
-        tax: Decimal::ZERO,
-        total,
-        amount_due: total,
-        amount_paid,
-        amount_remaining: total - amount_paid,
-        amount_written_off: Decimal::ZERO,
-        source_amount_paid: amount_paid,
-        issued_at: source.created_at,
-        due_date: None,
         paid_at: paid.then_some(source.created_at).flatten(),
-        payment_refs: PaymentRefs::default(),
-        metadata: BTreeMap::new(),
+        ..support::invoice(
+            source.clone(),
+            format!("cus_{:06}", n / 20),
+            format!("INV-{n:08}"),
+            Currency::USD,
+            total,
+            amount_paid,
+        )
     }))
 }
 

@@ -1,6 +1,8 @@
 //! The settling shortcuts for new invoices against the general path: the same
 //! pages planned and committed with and without them give the same books.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
@@ -29,42 +31,23 @@ fn invoice(
     charge: bool,
 ) -> Record {
     let at = 1_700_000_000 + i64::from(n) * 60;
-    let total = Decimal::new(total, 2);
-    let paid = Decimal::new(paid, 2);
+    let paid_at = (status == "paid")
+        .then(|| Utc.timestamp_opt(at + 30, 0).single())
+        .flatten();
     Record::Invoice(Invoice {
-        id: String::new(),
-        source: source("invoice", &format!("in_{n}"), status, at),
-        customer_id: None,
-        customer_ref: Some(OriginalCustomer {
-            external_id: format!("cus_{}", n % 3),
-            name: None,
-            email: None,
-        }),
-        subscription_id: None,
-        subscription_ref: None,
-        number: Some(format!("INV-{n}")),
-        status: InvoiceStatus::Open,
-        currency,
-        subtotal: total,
-        discount: Decimal::ZERO,
-        tax: Decimal::ZERO,
-        total,
-        amount_due: total,
-        amount_paid: paid,
-        amount_remaining: total - paid,
-        amount_written_off: Decimal::ZERO,
-        source_amount_paid: paid,
-        issued_at: Utc.timestamp_opt(at, 0).single(),
-        due_date: None,
-        paid_at: (status == "paid")
-            .then(|| Utc.timestamp_opt(at + 30, 0).single())
-            .flatten(),
-        lines: Vec::new(),
+        paid_at,
         payment_refs: PaymentRefs {
             charge: charge.then(|| format!("ch_{n}")),
             ..PaymentRefs::default()
         },
-        metadata: BTreeMap::new(),
+        ..support::invoice(
+            source("invoice", &format!("in_{n}"), status, at),
+            format!("cus_{}", n % 3),
+            format!("INV-{n}"),
+            currency,
+            Decimal::new(total, 2),
+            Decimal::new(paid, 2),
+        )
     })
 }
 

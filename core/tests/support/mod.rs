@@ -1,0 +1,51 @@
+//! Record builders shared by the core's integration tests.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use tieout_core::Currency;
+use tieout_core::model::*;
+
+/// An invoice as the mapper hands it over (no books ids): `total` with `paid`
+/// of it paid, for source customer `customer`, issued when the source created
+/// it; no lines, no payment references, still in the books' open status (the
+/// planner sets it from the source's).
+pub fn invoice(
+    source: SourceRef,
+    customer: String,
+    number: String,
+    currency: Currency,
+    total: Decimal,
+    paid: Decimal,
+) -> Invoice {
+    Invoice {
+        id: String::new(),
+        issued_at: source.created_at,
+        source,
+        customer_id: None,
+        customer_ref: Some(OriginalCustomer {
+            external_id: customer,
+            name: None,
+            email: None,
+        }),
+        subscription_id: None,
+        subscription_ref: None,
+        number: Some(number),
+        status: InvoiceStatus::Open,
+        currency,
+        subtotal: total,
+        discount: Decimal::ZERO,
+        tax: Decimal::ZERO,
+        total,
+        amount_due: total,
+        amount_paid: paid,
+        amount_remaining: total - paid,
+        amount_written_off: Decimal::ZERO,
+        source_amount_paid: paid,
+        due_date: None,
+        paid_at: None,
+        lines: Vec::new(),
+        payment_refs: PaymentRefs::default(),
+        metadata: BTreeMap::new(),
+    }
+}
