@@ -1,7 +1,6 @@
 //! Review and import: one code path; an import only adds the commits.
 
 use std::collections::BTreeMap;
-
 use std::time::Instant;
 
 use chrono::Utc;
