@@ -3,9 +3,11 @@
 //! The same code serves a review (nothing is committed) and an import (each
 //! page's changes are committed with the source checkpoint).
 
+mod alias_changes;
 pub mod customers;
 mod diff;
 pub mod keys;
+mod overlay_index;
 pub mod payments;
 mod planner;
 mod prefetch;

@@ -5,7 +5,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
+use crate::import::alias_changes::AliasChanges;
 use crate::import::keys;
+use crate::import::overlay_index::OverlayIndex;
 use crate::model::{ExternalKey, Id};
 use crate::store::{ChangeSet, Store, customer_of};
 
@@ -26,8 +28,10 @@ pub struct WorkState {
     alias_cache: FxHashMap<ExternalKey, Vec<Id>>,
     /// Planned records, per kind; every entry is uncommitted.
     overlay: [Table; KINDS],
-    /// Planned alias changes: `(id, true)` add, `(id, false)` remove.
-    alias_overlay: FxHashMap<ExternalKey, Vec<(Id, bool)>>,
+    /// Planned alias changes per key.
+    alias_overlay: FxHashMap<ExternalKey, AliasChanges>,
+    /// Planned records by customer, planned allocations by payment and invoice.
+    index: OverlayIndex,
     /// Cached records and aliases past which a commit drops the cache.
     bound: (usize, usize),
 }
@@ -42,6 +46,7 @@ impl Default for WorkState {
             alias_cache: FxHashMap::default(),
             overlay: std::array::from_fn(|_| Table::default()),
             alias_overlay: FxHashMap::default(),
+            index: OverlayIndex::default(),
             bound: CACHE_BOUND,
         }
     }
@@ -79,17 +84,6 @@ impl WorkState {
     /// After a failed commit: forgets the planned changes and everything read.
     pub fn discard(&mut self) {
         *self = WorkState::with_cache_bound(self.bound.0, self.bound.1);
-    }
-}
-
-fn apply_alias(ids: &mut Vec<Id>, id: Id, add: bool) {
-    let pos = ids.iter().position(|x| *x == id);
-    match (add, pos) {
-        (true, None) => ids.push(id),
-        (false, Some(i)) => {
-            ids.remove(i);
-        }
-        _ => {}
     }
 }
 
@@ -182,9 +176,7 @@ impl<'s> Workspace<'s> {
         }
         let mut ids = self.st.alias_cache.get(key).cloned().unwrap_or_default();
         if let Some(changes) = self.st.alias_overlay.get(key) {
-            for (id, add) in changes {
-                apply_alias(&mut ids, id.clone(), *add);
-            }
+            changes.apply_to(&mut ids);
         }
         ids.sort();
         Ok(ids)
@@ -258,7 +250,10 @@ impl<'s> Workspace<'s> {
         if let Entity::Payment(p) = &e {
             self.index_credit(&p.id, Some(p));
         }
-        self.st.overlay[kind.index()].insert(e.id().to_string(), Some(Box::new(e)));
+        let table = &mut self.st.overlay[kind.index()];
+        let old = table.get(e.id()).and_then(|o| o.as_deref());
+        self.st.index.note(old, &e);
+        table.insert(e.id().to_string(), Some(Box::new(e)));
     }
 
     /// Plans a deletion.
@@ -320,9 +315,7 @@ impl<'s> Workspace<'s> {
     }
 
     fn push_alias(&mut self, key: ExternalKey, id: &str, add: bool) {
-        let changes = self.st.alias_overlay.entry(key).or_default();
-        changes.retain(|(x, _)| x != id);
-        changes.push((id.to_string(), add));
+        self.st.alias_overlay.entry(key).or_default().set(id, add);
     }
 
     /// Allocations touching these payments or invoices, committed and planned.
@@ -348,17 +341,21 @@ impl<'s> Workspace<'s> {
                 .or_insert_with(|| Some(Box::new(e.clone())));
             out.insert(id, e);
         }
-        let p: FxHashSet<&str> = payments.iter().map(String::as_str).collect();
-        let i: FxHashSet<&str> = invoices.iter().map(String::as_str).collect();
-        for (id, e) in &self.st.overlay[kind] {
-            match e.as_deref() {
-                Some(Entity::Allocation(a))
-                    if p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str()) =>
-                {
-                    out.insert(id.clone(), Entity::Allocation(a.clone()));
-                }
-                _ => {
-                    out.remove(id);
+        // A planned version replaces the committed one; planned allocations
+        // of these payments and invoices come from the index (entries there
+        // may be stale: the planned version decides).
+        let overlay = &self.st.overlay[kind];
+        if !overlay.is_empty() {
+            out.retain(|id, _| !overlay.contains_key(id));
+            let p: FxHashSet<&str> = payments.iter().map(String::as_str).collect();
+            let i: FxHashSet<&str> = invoices.iter().map(String::as_str).collect();
+            for id in self.st.index.allocations(payments, invoices) {
+                if let Some(Some(e)) = overlay.get(id) {
+                    if let Entity::Allocation(a) = &**e {
+                        if p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str()) {
+                            out.insert(id.clone(), Entity::Allocation(a.clone()));
+                        }
+                    }
                 }
             }
         }
@@ -373,13 +370,15 @@ impl<'s> Workspace<'s> {
         for e in self.store.list_by_customer(kind, customer_id)? {
             out.insert(e.id().to_string(), e);
         }
-        for (id, e) in &self.st.overlay[kind.index()] {
-            match e {
-                Some(e) if customer_of(e) == Some(customer_id) => {
-                    out.insert(id.clone(), Entity::clone(e));
-                }
-                _ => {
-                    out.remove(id);
+        // As in `allocations_for`: the planned version decides.
+        let overlay = &self.st.overlay[kind.index()];
+        if !overlay.is_empty() {
+            out.retain(|id, _| !overlay.contains_key(id));
+            for id in self.st.index.of_customer(kind, customer_id) {
+                if let Some(Some(e)) = overlay.get(id) {
+                    if customer_of(e) == Some(customer_id) {
+                        out.insert(id.clone(), Entity::clone(e));
+                    }
                 }
             }
         }
@@ -398,7 +397,8 @@ impl<'s> Workspace<'s> {
         // a vector of records copies all of them each time.
         cs.upserts
             .reserve(self.st.overlay.iter().map(|t| t.len()).sum::<usize>());
-        let aliases: usize = self.st.alias_overlay.values().map(Vec::len).sum();
+        self.st.index.clear();
+        let aliases: usize = self.st.alias_overlay.values().map(AliasChanges::len).sum();
         cs.aliases_add.reserve(aliases);
         for (kind, (overlay, cache)) in EntityKind::ALL
             .into_iter()
@@ -419,13 +419,13 @@ impl<'s> Workspace<'s> {
             }
         }
         for (key, changes) in self.st.alias_overlay.drain() {
-            let mut known = self.st.alias_cache.get_mut(&key);
+            if let Some(ids) = self.st.alias_cache.get_mut(&key) {
+                changes.apply_to(ids);
+            }
+            let changes = changes.into_vec();
             let last = changes.len().saturating_sub(1);
             let mut key = Some(key);
             for (i, (id, add)) in changes.into_iter().enumerate() {
-                if let Some(ids) = known.as_deref_mut() {
-                    apply_alias(ids, id.clone(), add);
-                }
                 // The key moves into the last change; earlier ones copy it.
                 let k = if i == last { key.take() } else { key.clone() };
                 let Some(k) = k else { continue };

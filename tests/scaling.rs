@@ -1,0 +1,93 @@
+//! Scaling: the same import (and the same review) at n and 4n invoices, from a
+//! generated Stripe export through `StripeFiles`, must cost no more than about
+//! 6x (linear work gives ~4x; the quadratic path this guards against gave ~9x
+//! per doubling of 2, ~16x here). Measured as a ratio in one process, in CPU
+//! time of the test's thread where the system reports it (so other processes
+//! on a busy machine do not count), else in wall time.
+
+#[path = "scaling/export.rs"]
+mod export;
+
+use std::time::{Duration, Instant};
+
+use tieout::{Books, CommitBatch, ImportPlan, RunStatus, StripeFiles};
+
+const SMALL: usize = 1_000;
+const RATIO: f64 = 6.0;
+
+/// CPU time of the calling thread (user + system), from `/proc/thread-self/stat`.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux configuration Rust targets.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Measures `f` in thread CPU time where available, else wall time.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let (cpu, wall) = (thread_cpu(), Instant::now());
+    let out = f();
+    let spent = match (cpu, thread_cpu()) {
+        (Some(a), Some(b)) => b - a,
+        _ => wall.elapsed(),
+    };
+    (out, spent)
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+/// Times a review, then an import with its approval, into fresh SQLite books.
+fn review_and_import(invoices: usize) -> (Duration, Duration) {
+    let data = tempfile::tempdir().expect("tempdir");
+    export::write_export(data.path(), invoices);
+    let books_dir = tempfile::tempdir().expect("tempdir");
+    // Commits by record count only: the default also commits every second,
+    // which in a slow debug build would make the number of commits depend on
+    // the machine's speed rather than on the work.
+    let books = Books::open(books_dir.path().join("books.db"))
+        .expect("books")
+        .with_commit_batch(CommitBatch {
+            records: 1_000,
+            interval: Duration::from_secs(3_600),
+        });
+    let source = StripeFiles::new(data.path()).expect("files");
+    let plan = ImportPlan::default();
+    let (review, review_time) = timed(|| block(books.review(&source, &plan)).expect("review"));
+    assert_eq!(review.counts["invoice"].created, invoices as u64);
+    assert_eq!(review.failures.len(), 0, "{:?}", &review.failures[..1]);
+    let (run, import_time) =
+        timed(|| block(books.import(&source, &plan, Some(&review.approval))).expect("import"));
+    assert_eq!(run.status, RunStatus::Succeeded);
+    assert_eq!(run.by_object["invoice"].created, invoices as u64);
+    (review_time, import_time)
+}
+
+#[test]
+fn review_and_import_scale_linearly() {
+    // Warm-up: the first run pays one-off costs (page cache, allocator growth).
+    review_and_import(SMALL / 4);
+    let (r1, i1) = review_and_import(SMALL);
+    let (r4, i4) = review_and_import(4 * SMALL);
+    let ratio = |a: Duration, b: Duration| b.as_secs_f64() / a.as_secs_f64().max(1e-6);
+    let (rr, ir) = (ratio(r1, r4), ratio(i1, i4));
+    eprintln!(
+        "review {r1:?} -> {r4:?} (x{rr:.2}), import {i1:?} -> {i4:?} (x{ir:.2}) for {SMALL} -> {} invoices",
+        4 * SMALL
+    );
+    assert!(
+        rr <= RATIO,
+        "review at 4n took x{rr:.2} the time at n (budget x{RATIO})"
+    );
+    assert!(
+        ir <= RATIO,
+        "import at 4n took x{ir:.2} the time at n (budget x{RATIO})"
+    );
+}
