@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -33,21 +33,40 @@ const PAGE_SIZE: usize = 500;
 const DEFAULT_ACCOUNT: &str = "acct_files";
 
 /// An offline Stripe source over a directory of JSON exports.
+///
+/// Streams: a first pass reads each file once to learn its object kind (for
+/// the dependency order), its item counts (for `total_hint`), the account, and
+/// which payout each listed balance transaction belongs to, keeping only those
+/// facts; pages are then read file by file, holding one file's items at a time.
 #[derive(Debug)]
 pub struct StripeFiles {
     dir: PathBuf,
     label: Option<String>,
-    loaded: OnceLock<Loaded>,
+    index: OnceLock<Index>,
+    /// The file whose items are being paged: (position, items).
+    current: Mutex<Option<(usize, Arc<Vec<SourceItem>>)>>,
     total_cache: Mutex<Option<(FetchScope, u64)>>,
 }
 
-/// The directory, read and mapped once.
+/// What the first pass keeps of the directory.
 #[derive(Debug)]
-struct Loaded {
+struct Index {
     account: String,
     livemode: bool,
-    /// Items of each file, in sorted path order.
-    files: Vec<Vec<SourceItem>>,
+    /// The files in dependency order, then path order.
+    files: Vec<FileEntry>,
+    /// Balance transactions listed under a payout, by payout id.
+    payout_bts: BTreeMap<String, Vec<String>>,
+}
+
+/// One file of the directory (or the directory's own read errors).
+#[derive(Debug)]
+struct FileEntry {
+    /// `None`: the failures met while walking the directory, kept as items.
+    path: Option<PathBuf>,
+    walk_errors: Vec<SourceItem>,
+    /// Items per object kind (`None`: items whose kind is unknown).
+    kinds: Vec<(Option<ObjectScope>, u64)>,
 }
 
 impl StripeFiles {
@@ -63,7 +82,8 @@ impl StripeFiles {
         Ok(StripeFiles {
             dir,
             label: None,
-            loaded: OnceLock::new(),
+            index: OnceLock::new(),
+            current: Mutex::new(None),
             total_cache: Mutex::new(None),
         })
     }
@@ -72,7 +92,8 @@ impl StripeFiles {
     /// first event found, else `acct_files`).
     pub fn account(mut self, label: &str) -> Self {
         self.label = Some(label.to_string());
-        self.loaded = OnceLock::new();
+        self.index = OnceLock::new();
+        self.current = Mutex::new(None);
         self
     }
 
@@ -81,20 +102,49 @@ impl StripeFiles {
         &self.dir
     }
 
-    /// Every item, in page order, without filtering (reads the directory on first use).
-    pub fn items(&self) -> impl Iterator<Item = &SourceItem> {
-        self.load().files.iter().flatten()
+    /// Every item, in page order, without filtering (read file by file).
+    pub fn items(&self) -> impl Iterator<Item = SourceItem> + '_ {
+        (0..self.index().files.len()).flat_map(move |f| {
+            let items = self.file_items(f);
+            (0..items.len()).map(move |k| items[k].clone())
+        })
     }
 
-    fn load(&self) -> &Loaded {
-        self.loaded
-            .get_or_init(|| load(&self.dir, self.label.as_deref()))
+    fn index(&self) -> &Index {
+        self.index
+            .get_or_init(|| index(&self.dir, self.label.as_deref()))
+    }
+
+    /// The items of file `f` (in the order of [`Index::files`]), read and
+    /// mapped on first use; the previous file's items are dropped.
+    fn file_items(&self, f: usize) -> Arc<Vec<SourceItem>> {
+        let mut cur = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, items)) = cur.as_ref() {
+            if *at == f {
+                return Arc::clone(items);
+            }
+        }
+        *cur = None;
+        let idx = self.index();
+        let entry = &idx.files[f];
+        let items = match &entry.path {
+            None => entry.walk_errors.clone(),
+            Some(path) => {
+                let mut reader = Reader::new(self.label.as_deref());
+                let mut items = reader.read_file(path);
+                finish(&mut items, idx);
+                items
+            }
+        };
+        let items = Arc::new(items);
+        *cur = Some((f, Arc::clone(&items)));
+        items
     }
 
     fn account_id(&self) -> String {
         match &self.label {
             Some(l) => l.clone(),
-            None => self.load().account.clone(),
+            None => self.index().account.clone(),
         }
     }
 
@@ -105,7 +155,32 @@ impl StripeFiles {
                 return *n;
             }
         }
-        let n = self.items().filter(|i| in_scope(i, scope)).count() as u64;
+        let by_kind = scope.created_gte.is_none()
+            && scope.created_lte.is_none()
+            && scope.invoice_statuses.is_empty();
+        let n = if by_kind {
+            // Known from the first pass.
+            let kind_ok = |k: &Option<ObjectScope>| {
+                scope.objects.is_empty() || k.is_none_or(|k| scope.objects.contains(&k))
+            };
+            self.index()
+                .files
+                .iter()
+                .flat_map(|f| &f.kinds)
+                .filter(|(k, _)| kind_ok(k))
+                .map(|(_, n)| n)
+                .sum()
+        } else {
+            // A created range or statuses: one counting pass, file by file.
+            (0..self.index().files.len())
+                .map(|f| {
+                    self.file_items(f)
+                        .iter()
+                        .filter(|i| in_scope(i, scope))
+                        .count() as u64
+                })
+                .sum()
+        };
         *cache = Some((scope.clone(), n));
         n
     }
@@ -114,7 +189,7 @@ impl StripeFiles {
 #[async_trait]
 impl Source for StripeFiles {
     async fn verify(&self) -> tieout_core::Result<AccountInfo> {
-        let l = self.load();
+        let l = self.index();
         Ok(AccountInfo {
             system: "stripe".to_string(),
             account: self.label.clone().unwrap_or_else(|| l.account.clone()),
@@ -128,15 +203,16 @@ impl Source for StripeFiles {
         scope: &FetchScope,
         checkpoint: Option<&str>,
     ) -> tieout_core::Result<Page> {
-        let files = &self.load().files;
+        let files = self.index().files.len();
         let (mut f, mut i) = match checkpoint {
             None | Some("") => (0, 0),
             Some(c) => parse_checkpoint(c)?,
         };
+        let total_hint = Some(self.total(scope));
         let mut items = Vec::new();
         let mut done = true;
-        while f < files.len() {
-            let file = &files[f];
+        while f < files {
+            let file = self.file_items(f);
             while i < file.len() {
                 let item = &file[i];
                 if in_scope(item, scope) {
@@ -159,7 +235,7 @@ impl Source for StripeFiles {
             checkpoint: format!("{f}:{i}"),
             done,
             notes: Vec::new(),
-            total_hint: Some(self.total(scope)),
+            total_hint,
         })
     }
 
@@ -204,79 +280,119 @@ fn in_scope(item: &SourceItem, scope: &FetchScope) -> bool {
     }
 }
 
-/// Reads, parses and maps every file under `dir`.
-fn load(dir: &Path, label: Option<&str>) -> Loaded {
+/// The kind of an item, as the fetch scope filters it.
+fn kind_of(item: &SourceItem) -> Option<ObjectScope> {
+    match item {
+        SourceItem::Record(r) => Some(r.scope()),
+        SourceItem::Failed(f) => ObjectScope::parse(&f.object),
+    }
+}
+
+/// The first pass: reads and maps every file once, keeping only what paging needs.
+fn index(dir: &Path, label: Option<&str>) -> Index {
     let mut paths = Vec::new();
     let mut errors = Vec::new();
     walk(dir, &mut paths, &mut errors);
     paths.sort();
-    let mut reader = Reader {
-        ctx: MapContext::new(label.unwrap_or("")),
-        first_event_account: None,
-    };
-    let mut files = Vec::with_capacity(paths.len() + 1);
-    if !errors.is_empty() {
-        files.push(errors);
-    }
-    for path in &paths {
-        files.push(reader.read_file(path));
-    }
-    let account = label
-        .map(str::to_string)
-        .or(reader.first_event_account)
-        .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
+    let mut reader = Reader::new(label);
     let mut livemode = false;
     let mut payout_bts: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for item in files.iter_mut().flatten() {
-        if let SourceItem::Record(r) = item {
-            if let Some(s) = source_mut(r) {
-                // One source, one account: Connect events' accounts are folded in too.
-                if s.account != account {
-                    s.account.clone_from(&account);
-                }
-                livemode |= s.livemode;
+    let mut keyed: Vec<(usize, FileEntry)> = Vec::with_capacity(paths.len() + 1);
+    let count = |items: &[SourceItem]| {
+        let mut kinds: Vec<(Option<ObjectScope>, u64)> = Vec::new();
+        for i in items {
+            let k = kind_of(i);
+            match kinds.iter_mut().find(|(x, _)| *x == k) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((k, 1)),
             }
-            if let Record::BalanceTransaction(b) = r {
-                if let Some(po) = &b.payout_ref {
-                    if !b.kind.starts_with("payout") {
-                        payout_bts
-                            .entry(po.clone())
-                            .or_default()
-                            .push(b.source.external_id.clone());
+        }
+        kinds
+    };
+    if !errors.is_empty() {
+        let kinds = count(&errors);
+        keyed.push((
+            0,
+            FileEntry {
+                path: None,
+                walk_errors: errors,
+                kinds,
+            },
+        ));
+    }
+    for path in paths {
+        let items = reader.read_file(&path);
+        for item in &items {
+            if let SourceItem::Record(r) = item {
+                livemode |= r.source().is_some_and(|s| s.livemode);
+                if let Record::BalanceTransaction(b) = r {
+                    if let Some(po) = &b.payout_ref {
+                        if !b.kind.starts_with("payout") {
+                            payout_bts
+                                .entry(po.clone())
+                                .or_default()
+                                .push(b.source.external_id.clone());
+                        }
                     }
                 }
             }
         }
-    }
-    if !payout_bts.is_empty() {
-        for item in files.iter_mut().flatten() {
-            if let SourceItem::Record(Record::Payout(p)) = item {
-                if let Some(ids) = payout_bts.get(&p.source.external_id) {
-                    if p.balance_transaction_ids.is_empty() {
-                        p.balance_transaction_ids = ids.clone();
-                        p.balance_transaction_ids.sort();
-                        p.balance_transaction_ids.dedup();
-                    }
-                }
-            }
-        }
-    }
-    // Dependency order (customers, products, subscriptions, invoices, payments,
-    // ...) so filters and references see what they need first; path order
-    // within the same kind (a stable sort keeps it deterministic).
-    files.sort_by_key(|items| {
-        items
+        // Dependency order (customers, products, subscriptions, invoices,
+        // payments, ...) so filters and references see what they need first.
+        let key = items
             .iter()
             .find_map(|i| match i {
                 SourceItem::Record(r) => ObjectScope::ALL.iter().position(|s| *s == r.scope()),
                 SourceItem::Failed(_) => None,
             })
-            .unwrap_or(0)
-    });
-    Loaded {
+            .unwrap_or(0);
+        let kinds = count(&items);
+        keyed.push((
+            key,
+            FileEntry {
+                path: Some(path),
+                walk_errors: Vec::new(),
+                kinds,
+            },
+        ));
+    }
+    for ids in payout_bts.values_mut() {
+        ids.sort();
+        ids.dedup();
+    }
+    // Path order within the same kind (a stable sort keeps it deterministic).
+    keyed.sort_by_key(|(k, _)| *k);
+    let account = label
+        .map(str::to_string)
+        .or(reader.first_event_account)
+        .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
+    Index {
         account,
         livemode,
-        files,
+        files: keyed.into_iter().map(|(_, f)| f).collect(),
+        payout_bts,
+    }
+}
+
+/// What the first pass learned, applied to one file's items: the source's
+/// account (Connect events' accounts are folded in too) and payouts'
+/// balance transactions.
+fn finish(items: &mut [SourceItem], idx: &Index) {
+    for item in items {
+        if let SourceItem::Record(r) = item {
+            if let Some(s) = source_mut(r) {
+                if s.account != idx.account {
+                    s.account.clone_from(&idx.account);
+                }
+            }
+            if let Record::Payout(p) = r {
+                if let Some(ids) = idx.payout_bts.get(&p.source.external_id) {
+                    if p.balance_transaction_ids.is_empty() {
+                        p.balance_transaction_ids = ids.clone();
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -338,6 +454,13 @@ struct Reader {
 }
 
 impl Reader {
+    fn new(label: Option<&str>) -> Self {
+        Reader {
+            ctx: MapContext::new(label.unwrap_or("")),
+            first_event_account: None,
+        }
+    }
+
     fn read_file(&mut self, path: &Path) -> Vec<SourceItem> {
         let name = path.display().to_string();
         let mut out = Vec::new();

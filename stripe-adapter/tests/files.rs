@@ -227,7 +227,7 @@ async fn missing_directory_is_an_error() {
     assert_eq!(src.verify().await.unwrap().account, "acct_files");
 }
 
-fn records(src: &StripeFiles) -> Vec<&Record> {
+fn records(src: &StripeFiles) -> Vec<Record> {
     src.items()
         .filter_map(|i| {
             if let SourceItem::Record(r) = i {
