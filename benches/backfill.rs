@@ -1,7 +1,10 @@
 //! Backfill speed against a local Stripe-like server with 250 ms latency and a
 //! 25 requests/s limit (429 above it). Reports objects/s against the bound
 //! (25 req/s × 100 objects = 2,500 objects/s) for one sequential cursor (the
-//! peer) and for the sharded, concurrent backfill.
+//! peer) and for the backfill with its default settings, on two shapes of
+//! account: customers spread evenly since 2011, and a young and growing account
+//! (opened three years ago, sign-ups growing linearly). Both are full imports
+//! (no created range), as a first sync is.
 //!
 //! `cargo bench --bench backfill` (set `TIEOUT_BACKFILL_N`, default 20000 customers).
 
@@ -10,20 +13,44 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use tieout::stripe::client::DEFAULT_BACKFILL_START;
 use tieout::{FetchScope, ObjectScope, StripeSource};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 const LATENCY: Duration = Duration::from_millis(250);
 const LIMIT_PER_SEC: usize = 25;
-const START: i64 = 1_600_000_000;
-const SPAN: i64 = 100_000_000;
+const YEAR: i64 = 365 * 86_400;
+
+/// How the account's customers are spread over time.
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    /// Evenly from 2011-01-01 to now.
+    Even,
+    /// Opened three years ago; sign-ups grow linearly, so the newest year holds
+    /// more than half of them.
+    YoungAndGrowing,
+}
+
+impl Shape {
+    fn created(self, i: usize, n: usize, now: i64) -> i64 {
+        let u = (i as f64 + 0.5) / n as f64;
+        match self {
+            Shape::Even => {
+                let start = DEFAULT_BACKFILL_START;
+                start + ((now - start) as f64 * u) as i64
+            }
+            Shape::YoungAndGrowing => now - 3 * YEAR + (3.0 * YEAR as f64 * u.sqrt()) as i64,
+        }
+    }
+}
 
 struct Server {
     /// Customers, newest first (Stripe's list order).
     customers: Vec<(String, i64)>,
     recent: Mutex<VecDeque<Instant>>,
     throttled: Mutex<u64>,
+    requests: Mutex<u64>,
 }
 
 fn query_param<'a>(q: &'a str, key: &str) -> Option<&'a str> {
@@ -35,6 +62,7 @@ fn query_param<'a>(q: &'a str, key: &str) -> Option<&'a str> {
 
 impl Server {
     fn admit(&self) -> bool {
+        *self.requests.lock().expect("lock") += 1;
         let mut r = self.recent.lock().expect("lock");
         let now = Instant::now();
         while r
@@ -123,36 +151,38 @@ async fn serve(listener: TcpListener, server: Arc<Server>) {
     }
 }
 
-async fn run(n: usize, shards: usize) -> (usize, Duration, u64) {
+async fn run(n: usize, shape: Shape, one_cursor: bool) -> (usize, Duration, u64, u64) {
+    let now = chrono::Utc::now().timestamp() - 60;
     let customers: Vec<(String, i64)> = (0..n)
         .rev()
-        .map(|i| (format!("cus_{i:07}"), START + (i as i64 * SPAN) / n as i64))
+        .map(|i| (format!("cus_{i:07}"), shape.created(i, n, now)))
         .collect();
     let server = Arc::new(Server {
         customers,
         recent: Mutex::new(VecDeque::new()),
         throttled: Mutex::new(0),
+        requests: Mutex::new(0),
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(serve(listener, server.clone()));
-    let source = StripeSource::new("sk_test_bench_backfill_key")
+    // The default settings of a test key; the peer is one cursor.
+    let mut source = StripeSource::new("sk_test_bench_backfill_key")
         .expect("key")
-        .base_url(format!("http://{addr}"))
-        .max_requests_per_second(24)
-        .max_concurrency(16)
-        .shards(shards)
-        .retry_base_delay(Duration::from_millis(200));
+        .base_url(format!("http://{addr}"));
+    if one_cursor {
+        source = source.shards(1);
+    }
     let scope = FetchScope {
         objects: vec![ObjectScope::Customers],
-        created_gte: Some(START),
-        created_lte: Some(START + SPAN),
-        invoice_statuses: Vec::new(),
+        ..FetchScope::default()
     };
     let t = Instant::now();
     let count = source.fetch_all(&scope).await.expect("backfill");
+    let took = t.elapsed();
     let throttled = *server.throttled.lock().expect("lock");
-    (count, t.elapsed(), throttled)
+    let requests = *server.requests.lock().expect("lock");
+    (count, took, throttled, requests)
 }
 
 #[tokio::main]
@@ -163,21 +193,23 @@ async fn main() {
         .unwrap_or(20_000);
     let bound = (LIMIT_PER_SEC * 100) as f64;
     println!(
-        "backfill of {n} customers; server: 250 ms latency, {LIMIT_PER_SEC} req/s; bound {bound:.0} objects/s"
+        "backfill of {n} customers, full import; server: 250 ms latency, {LIMIT_PER_SEC} req/s; bound {bound:.0} objects/s"
     );
-    let mut seq_rate = 0.0;
-    for shards in [1usize, 4, 16, 32] {
-        let (count, took, throttled) = run(n, shards).await;
-        assert_eq!(count, n, "every object fetched exactly once");
-        let rate = count as f64 / took.as_secs_f64();
-        if shards == 1 {
-            seq_rate = rate;
+    for shape in [Shape::Even, Shape::YoungAndGrowing] {
+        let mut seq_rate = 0.0;
+        for (label, one_cursor) in [("one cursor", true), ("default settings", false)] {
+            let (count, took, throttled, requests) = run(n, shape, one_cursor).await;
+            assert_eq!(count, n, "every object fetched exactly once");
+            let rate = count as f64 / took.as_secs_f64();
+            if one_cursor {
+                seq_rate = rate;
+            }
+            println!(
+                "{shape:?}, {label}: {count} objects in {:.2} s = {rate:.0} objects/s ({:.0}% of bound, {:.1}x one cursor), {requests} requests, {throttled} throttled",
+                took.as_secs_f64(),
+                100.0 * rate / bound,
+                rate / seq_rate
+            );
         }
-        println!(
-            "shards {shards}: {count} objects in {:.2} s = {rate:.0} objects/s ({:.0}% of bound, {:.1}x one cursor), {throttled} throttled",
-            took.as_secs_f64(),
-            100.0 * rate / bound,
-            rate / seq_rate
-        );
     }
 }

@@ -1269,7 +1269,7 @@ export interface StripeSourceOptions {
   apiVersion?: string
   /** Acts on a connected account (`Stripe-Account` header). */
   stripeAccount?: string
-  /** Client-side request rate (default 20/s for test keys, 80/s for live keys). */
+  /** Client-side request rate (default 24/s for test keys, 80/s for live keys). */
   maxRequestsPerSecond?: number
   /** Requests in flight at once (default 8). */
   maxConcurrency?: number
@@ -1283,7 +1283,7 @@ export interface StripeSourceOptions {
   retryMaxDelayMs?: number
   /** Objects per list page, 1 to 100 (default 100). */
   pageLimit?: number
-  /** Concurrent created-date shards per backfilled endpoint (default 4). */
+  /** Most created-date shards open at once per backfilled endpoint (default 32; the backfill starts with one and splits dense ones). */
   shards?: number
   /** Where a backfill without a created range starts (ISO-8601, default 2011-01-01). */
   backfillStart?: string

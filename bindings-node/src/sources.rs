@@ -22,7 +22,7 @@ pub struct StripeSourceOptions {
     pub api_version: Option<String>,
     /// Acts on a connected account (`Stripe-Account` header).
     pub stripe_account: Option<String>,
-    /// Client-side request rate (default 20/s for test keys, 80/s for live keys).
+    /// Client-side request rate (default 24/s for test keys, 80/s for live keys).
     pub max_requests_per_second: Option<u32>,
     /// Requests in flight at once (default 8).
     pub max_concurrency: Option<u32>,
@@ -36,7 +36,7 @@ pub struct StripeSourceOptions {
     pub retry_max_delay_ms: Option<u32>,
     /// Objects per list page, 1 to 100 (default 100).
     pub page_limit: Option<u32>,
-    /// Concurrent created-date shards per backfilled endpoint (default 4).
+    /// Most created-date shards open at once per backfilled endpoint (default 32; the backfill starts with one and splits dense ones).
     pub shards: Option<u32>,
     /// Where a backfill without a created range starts (ISO-8601, default 2011-01-01).
     pub backfill_start: Option<String>,

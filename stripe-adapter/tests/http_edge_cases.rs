@@ -278,39 +278,53 @@ async fn sharded_backfill_reads_disjoint_ranges_concurrently() {
         created_lte: Some(hi),
         ..FetchScope::default()
     };
-    let first = s.next_raw_page(&sc, None).await.unwrap();
-    assert_eq!(
-        first.objects.len(),
-        200,
-        "one page of 50 from each of 4 shards"
-    );
+    // The backfill starts with one shard over the whole range; its first page
+    // shows 350 more objects below, so it is split.
+    let mut seen = Vec::new();
+    let mut checkpoint: Option<String> = None;
+    loop {
+        let p = s.next_raw_page(&sc, checkpoint.as_deref()).await.unwrap();
+        seen.extend(ids(&p.objects));
+        let cp: Value = serde_json::from_str(&p.checkpoint).unwrap();
+        let open = cp["shards"].as_array().map_or(0, |a| a.len());
+        assert!(open <= 4, "at most 4 shards open: {cp}");
+        if p.done {
+            break;
+        }
+        checkpoint = Some(p.checkpoint);
+    }
+    seen.sort();
+    let before = seen.len();
+    seen.dedup();
+    assert_eq!((before, seen.len()), (400, 400), "each object once");
     assert!(server.max_in_flight() >= 2, "shards fetched concurrently");
     let reqs = server.requests_to("/v1/customers");
+    assert_eq!(
+        (reqs[0].qi("created[gte]"), reqs[0].qi("created[lte]")),
+        (Some(lo), Some(hi))
+    );
+    // The shards split off (first pages after the first) cover disjoint ranges.
     let mut ranges: Vec<(i64, i64)> = reqs
         .iter()
+        .skip(1)
+        .filter(|r| r.q("starting_after").is_none())
         .map(|r| (r.qi("created[gte]").unwrap(), r.qi("created[lte]").unwrap()))
         .collect();
     ranges.sort();
-    assert_eq!(ranges.len(), 4);
+    assert!(ranges.len() >= 2, "split: {ranges:?}");
     assert_eq!(ranges[0].0, lo);
-    assert_eq!(ranges[3].1, hi);
     for w in ranges.windows(2) {
-        assert_eq!(w[0].1 + 1, w[1].0, "contiguous, non-overlapping");
+        assert!(w[0].1 < w[1].0, "non-overlapping: {ranges:?}");
     }
-    // The checkpoint carries one cursor per shard.
-    let cp: Value = serde_json::from_str(&first.checkpoint).unwrap();
-    assert_eq!(cp["shards"].as_array().unwrap().len(), 4);
     assert!(
-        cp["shards"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["after"].is_string())
+        reqs.len() <= 400 / 50 + ranges.len(),
+        "one partial page per shard at most: {} requests",
+        reqs.len()
     );
 
     let total = s.fetch_all(&sc).await.unwrap();
     assert_eq!(total, 400);
-    // A full import (no range) is sharded from 2011 to now.
+    // A full import (no range) starts with one shard from 2011 to now.
     let full = src(&server.url)
         .shards(4)
         .fetch_all(&scope(&[ObjectScope::Customers]))
@@ -959,18 +973,23 @@ async fn events_tail_from_cursor_and_backfill_when_expired() {
         b1.notes
     );
     assert!(!b1.done);
-    // Pages of 2: the backfill takes two pages, then tailing resumes at evt_005.
-    let b2 = Source::next_page(&ev, &sc, Some(&b1.checkpoint))
-        .await
-        .unwrap();
-    assert!(!b2.done && b2.notes.is_empty());
+    // Pages of 2: the backfill reads the rest (its shards hand pages over as
+    // they complete, so how many calls that takes is not fixed), then tailing
+    // resumes at evt_005 with nothing new.
     let mut backfilled = names(&b1);
-    backfilled.extend(names(&b2));
+    let mut b3 = b1;
+    for _ in 0..20 {
+        b3 = Source::next_page(&ev, &sc, Some(&b3.checkpoint))
+            .await
+            .unwrap();
+        assert!(b3.notes.is_empty());
+        backfilled.extend(names(&b3));
+        if b3.done {
+            break;
+        }
+    }
     backfilled.sort();
     assert_eq!(backfilled, vec!["cus_00100", "cus_00101", "cus_00102"]);
-    let b3 = Source::next_page(&ev, &sc, Some(&b2.checkpoint))
-        .await
-        .unwrap();
     assert!(
         b3.done && b3.items.is_empty(),
         "resumes at the newest event: {}",

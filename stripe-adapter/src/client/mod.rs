@@ -8,6 +8,7 @@ mod key;
 mod limiter;
 mod paginate;
 mod payouts;
+mod pool;
 mod refetch;
 mod shards;
 mod source;

@@ -1,4 +1,13 @@
-//! Created-date shards for concurrent backfills.
+//! Created-date shards for concurrent backfills, and where to split them.
+//!
+//! A backfill starts as one shard over the whole range (a small account costs
+//! one request). Stripe lists newest first, so after a page the part of a shard
+//! still to read is `[gte, created of the last item]`; the page also tells the
+//! density there. A shard known to hold several pages more is split in two at
+//! the middle of that remaining range: the old shard keeps the upper half and
+//! its cursor, a new shard takes the lower half. Splitting the newest shard
+//! again and again cuts the range geometrically towards the present, which is
+//! where a growing account keeps its data.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,40 +45,80 @@ impl Shard {
     }
 }
 
-/// Splits `[gte, lte]` into `n` contiguous, non-overlapping shards.
+/// What the backfill learnt about one shard from its pages (not checkpointed).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Density {
+    /// Objects per second of `created`, from the shard's last full page.
+    pub per_second: f64,
+    /// `created` of the last object read: the top of the remaining range.
+    pub top: i64,
+}
+
+impl Density {
+    /// The density of a page whose first and last objects were created at
+    /// `newest` and `oldest` (Stripe's order: newest first).
+    pub fn of_page(len: usize, newest: i64, oldest: i64) -> Self {
+        let span = (newest - oldest).max(0) + 1;
+        Density {
+            per_second: len as f64 / span as f64,
+            top: oldest,
+        }
+    }
+}
+
+/// Where to cut `shard` so that a new shard can take the lower part of what it
+/// still has to read, or `None` when it is not worth a request of its own.
 ///
-/// With `n <= 1`, one shard with the range exactly as given (open ends stay
-/// open, so an unbounded import sends no `created` filter at all). Otherwise open
-/// ends are closed at `start` (before Stripe existed) and `now`, so each shard
-/// sends both `created[gte]` and `created[lte]`; objects created after `now`
-/// are left to the next sync. A range too short to split gives one shard.
-pub(crate) fn split(
+/// `busy` says a page of the shard is in flight (it will read about one page
+/// below the top); `page` is the page size. The shard must hold an estimated
+/// `min_pages` pages or more below that, and the range must be 2 s or wider.
+/// Returns the estimated objects left and the first second of the upper part.
+pub(crate) fn split_point(
+    shard: &Shard,
+    density: Density,
+    busy: bool,
+    page: u32,
+    min_pages: u32,
+) -> Option<(f64, i64)> {
+    if shard.done || density.per_second <= 0.0 {
+        return None;
+    }
+    let lo = shard.gte?;
+    let mut hi = density.top.min(shard.lte.unwrap_or(i64::MAX));
+    if busy {
+        hi -= (f64::from(page) / density.per_second).ceil() as i64;
+    }
+    if hi - lo < 2 {
+        return None;
+    }
+    let estimate = density.per_second * (hi - lo + 1) as f64;
+    if estimate < f64::from(page) * f64::from(min_pages) {
+        return None;
+    }
+    Some((estimate, lo + (hi - lo + 1) / 2))
+}
+
+/// The shards a backfill starts with: the range as given (open ends stay
+/// open, so an unbounded import sends no `created` filter) for one cursor
+/// (`shards <= 1`), else one shard closed at `start` (before Stripe existed)
+/// and `now`, which the pool splits once its first page shows there is more
+/// (a small account costs one request). Objects created after `now` are left
+/// to the next sync.
+pub(crate) fn initial(
     gte: Option<i64>,
     lte: Option<i64>,
-    n: usize,
+    shards: usize,
     start: i64,
     now: i64,
 ) -> Vec<Shard> {
-    if n <= 1 {
-        return vec![Shard::new(gte, lte)];
+    if shards <= 1 {
+        vec![Shard::new(gte, lte)]
+    } else {
+        vec![Shard::new(
+            Some(gte.unwrap_or(start)),
+            Some(lte.unwrap_or(now)),
+        )]
     }
-    let lo = gte.unwrap_or(start);
-    let hi = lte.unwrap_or(now);
-    let n = n as i64;
-    if hi - lo + 1 < n * 2 {
-        return vec![Shard::new(Some(lo), Some(hi))];
-    }
-    let width = (hi - lo + 1) / n;
-    (0..n)
-        .map(|i| {
-            let l = if i == n - 1 {
-                hi
-            } else {
-                lo + (i + 1) * width - 1
-            };
-            Shard::new(Some(lo + i * width), Some(l))
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -77,26 +126,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shards_cover_the_range_without_overlap() {
-        let s = split(Some(100), Some(199), 4, 0, 1000);
-        assert_eq!(s.len(), 4);
-        assert_eq!(s[0].gte, Some(100));
-        assert_eq!(s[3].lte, Some(199));
-        for w in s.windows(2) {
-            assert_eq!(w[0].lte.unwrap() + 1, w[1].gte.unwrap());
-        }
-        for t in 100..=199 {
-            assert_eq!(s.iter().filter(|x| x.contains(t)).count(), 1);
-        }
+    fn a_dense_shard_splits_in_the_middle_of_what_is_left() {
+        let mut s = Shard::new(Some(0), Some(10_000));
+        s.after = Some("cus_x".into());
+        // 100 objects over the newest 1,000 s (0.1/s), 9,001 s left below the top.
+        let d = Density::of_page(100, 9_999, 9_000);
+        assert_eq!(d.top, 9_000);
+        let (estimate, mid) = split_point(&s, d, false, 100, 2).unwrap();
+        assert!((estimate - 900.0).abs() < 1.0, "{estimate}");
+        assert_eq!(mid, 4_500);
+        // A page in flight reads ~1,000 s more first.
+        let (_, busy_mid) = split_point(&s, d, true, 100, 2).unwrap();
+        assert_eq!(busy_mid, 4_000);
+        // Too little left, or a range too narrow: no split.
+        assert!(split_point(&s, d, false, 100, 10).is_none());
+        let sparse = Density::of_page(100, 9_999, 0);
+        assert!(split_point(&s, sparse, false, 100, 2).is_none());
+        let mut narrow = Shard::new(Some(8_999), Some(9_000));
+        narrow.after = Some("cus_y".into());
+        assert!(split_point(&narrow, Density::of_page(100, 9_000, 9_000), false, 100, 2).is_none());
+        // An open lower end (unfiltered walk) is never split.
+        assert!(split_point(&Shard::new(None, Some(10_000)), d, false, 100, 2).is_none());
     }
 
     #[test]
-    fn open_ends_close_at_start_and_now() {
-        let s = split(None, None, 3, 1000, 3999);
-        assert_eq!(s.len(), 3);
-        assert_eq!(s[0].gte, Some(1000));
-        assert_eq!(s[2].lte, Some(3999));
-        assert_eq!(split(None, None, 1, 0, 10), vec![Shard::new(None, None)]);
-        assert_eq!(split(Some(5), Some(6), 4, 0, 10).len(), 1);
+    fn one_shard_to_start_with_open_ends_closed_when_it_may_split() {
+        assert_eq!(
+            initial(None, None, 1, 1000, 3999),
+            vec![Shard::new(None, None)]
+        );
+        assert_eq!(
+            initial(None, None, 32, 1000, 3999),
+            vec![Shard::new(Some(1000), Some(3999))]
+        );
+        assert_eq!(
+            initial(Some(5), None, 4, 0, 10),
+            vec![Shard::new(Some(5), Some(10))]
+        );
     }
 }

@@ -10,13 +10,14 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tieout_core::{AccountInfo, FetchScope, ObjectScope, Page, Source};
-use tokio::sync::OnceCell;
+use tokio::sync::{Mutex, OnceCell};
 
 use super::config::Config;
 use super::http::{Http, Params};
 use super::key::ApiKey;
-use super::paginate::{ListPage, complete_embedded, id_of, needs_completion, shard_page};
-use super::shards::{Shard, split};
+use super::paginate::{complete_embedded, needs_completion};
+use super::pool::{Listing, Pool};
+use super::shards::{Shard, initial};
 use crate::error::{Result, StripeError};
 use crate::map::{MapContext, map_object};
 
@@ -146,6 +147,8 @@ pub struct RawPage {
 pub struct StripeSource {
     http: Arc<Http>,
     account: Arc<OnceCell<AccountInfo>>,
+    /// The running backfill, continued by the next call from its last checkpoint.
+    pool: Arc<Mutex<Option<Pool>>>,
 }
 
 impl fmt::Debug for StripeSource {
@@ -182,6 +185,7 @@ impl StripeSource {
         Ok(StripeSource {
             http: Arc::new(Http::new(client, key, config)),
             account: Arc::new(OnceCell::new()),
+            pool: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -194,6 +198,7 @@ impl StripeSource {
             config,
         ));
         self.account = Arc::new(OnceCell::new());
+        self.pool = Arc::new(Mutex::new(None));
         self
     }
 
@@ -220,7 +225,7 @@ impl StripeSource {
         self.reconfigure(|c| c.stripe_account = Some(a))
     }
 
-    /// Client-side request rate (default 20/s for test keys, 80/s for live keys).
+    /// Client-side request rate (default 24/s for test keys, 80/s for live keys).
     pub fn max_requests_per_second(self, n: u32) -> Self {
         self.reconfigure(|c| c.max_rps = n.max(1))
     }
@@ -250,7 +255,11 @@ impl StripeSource {
         self.reconfigure(|c| c.page_limit = n.clamp(1, 100))
     }
 
-    /// Concurrent created-date shards per backfilled endpoint (default 4).
+    /// Most created-date shards open at once per backfilled endpoint (default
+    /// 32; 1 reads with one cursor). A backfill starts with one shard over the
+    /// whole range, so a small account costs one request; a shard whose pages
+    /// show more to read is split where its data is, to keep every request
+    /// slot busy.
     pub fn shards(self, n: usize) -> Self {
         self.reconfigure(|c| c.shards = n.max(1))
     }
@@ -448,7 +457,9 @@ impl StripeSource {
                     cur.shards = vec![Shard::new(None, None)];
                 } else {
                     cur.filtered = true;
-                    cur.shards = split(
+                    // One shard over the whole range; the pool splits it once
+                    // its first page shows there is more (small accounts: one request).
+                    cur.shards = initial(
                         scope.created_gte,
                         scope.created_lte,
                         self.http.config.shards,
@@ -471,28 +482,17 @@ impl StripeSource {
                 .shards
                 .iter()
                 .any(|s| s.gte.is_some() || s.lte.is_some());
-
-            let fetches = cur
-                .shards
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| !s.done)
-                .map(|(i, s)| {
-                    let (path, params, filtered) = (&path, &params, cur.filtered);
-                    async move { (i, shard_page(&self.http, path, params, s, filtered).await) }
-                });
-            let results = futures::future::join_all(fetches).await;
-            let mut pages: Vec<(usize, ListPage)> = Vec::with_capacity(results.len());
-            let mut error = None;
-            for (i, r) in results {
-                match r {
-                    Ok(p) => pages.push((i, p)),
-                    Err(e) if error.is_none() => error = Some(e),
-                    Err(_) => {}
+            let listing = Listing {
+                path: path.clone(),
+                params,
+                filtered: cur.filtered,
+            };
+            let mut objects = match self.pool_pages(listing, &cur.shards).await {
+                Ok((objects, shards)) => {
+                    cur.shards = shards;
+                    objects
                 }
-            }
-            if let Some(e) = error {
-                match e {
+                Err(e) => match e {
                     StripeError::Api { status: 404, .. }
                         if first_page && ep.fallback.is_some_and(|f| f != path) =>
                     {
@@ -527,19 +527,8 @@ impl StripeSource {
                         continue;
                     }
                     e => return Err(e),
-                }
-            }
-
-            let mut objects = Vec::new();
-            for (i, page) in pages {
-                let shard = &mut cur.shards[i];
-                let last = page.data.last().and_then(id_of).map(str::to_string);
-                shard.done = !page.has_more || last.is_none() || last == shard.after;
-                if last.is_some() {
-                    shard.after = last;
-                }
-                objects.extend(page.data);
-            }
+                },
+            };
             if !cur.filtered {
                 let range = Shard::new(scope.created_gte, scope.created_lte);
                 objects.retain(|o| {
@@ -634,6 +623,28 @@ impl StripeSource {
             .filter(|a| a != "acct_unknown")
             .or_else(|| self.http.config.stripe_account.clone())
             .unwrap_or_else(|| self.http.key.mode().to_string())
+    }
+}
+
+impl StripeSource {
+    /// The next pages of `listing` from `shards`, from the running pool when it
+    /// continues from there, else from a new one.
+    async fn pool_pages(
+        &self,
+        listing: Listing,
+        shards: &[Shard],
+    ) -> Result<(Vec<Value>, Vec<Shard>)> {
+        let mut slot = self.pool.lock().await;
+        let running = slot.as_ref().is_some_and(|p| p.follows(&listing, shards));
+        if !running {
+            *slot = Some(Pool::start(self.http.clone(), listing, shards.to_vec()));
+        }
+        let pool = slot.as_mut().expect("pool just started");
+        let result = pool.next(self.http.config.max_concurrency.max(1)).await;
+        if result.is_err() || result.as_ref().is_ok_and(|(_, s)| s.iter().all(|s| s.done)) {
+            *slot = None;
+        }
+        result
     }
 }
 
