@@ -3,6 +3,7 @@
 //! The same code serves a review (nothing is committed) and an import (each
 //! page's changes are committed with the source checkpoint).
 
+mod credit_notes;
 pub mod customers;
 mod diff;
 pub mod keys;
