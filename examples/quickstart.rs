@@ -80,15 +80,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nPayments:");
     for p in books.payments()? {
+        // Fee and net are in the settlement currency, which may differ.
+        let sc = p.settlement_currency.unwrap_or(p.currency);
         println!(
-            "  {:<28} {} {:>10} fee {:>6} net {:>10} refunded {:>8} unapplied {:>8}",
+            "  {:<28} {} {:>10} fee {:>6} {sc} net {:>10} {sc} refunded {:>8} {} unapplied {:>8} {}",
             p.source.external_id,
             p.currency,
             p.amount,
             p.fee,
             p.net.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
             p.refunded,
-            p.unapplied
+            p.currency,
+            p.unapplied,
+            p.currency
         );
     }
     println!("\nAllocations:");

@@ -257,6 +257,8 @@ impl Books {
         balance_transactions => BalanceTransaction: BalanceTransaction,
         /// Every payout.
         payouts => Payout: Payout,
+        /// Every credit note.
+        credit_notes => CreditNote: CreditNote,
         /// Every bank statement line.
         bank_lines => BankLine: BankLine,
     }

@@ -93,6 +93,7 @@ pub fn payment_record(i: usize, linked: bool) -> Payment {
         allocated: Decimal::ZERO,
         unapplied: amount,
         unapplied_reasons: Vec::new(),
+        refunded_reported: None,
         description: None,
         metadata: BTreeMap::new(),
     }
@@ -122,6 +123,8 @@ pub fn open_invoice(i: usize) -> Invoice {
         amount_remaining: amount,
         amount_written_off: Decimal::ZERO,
         source_amount_paid: Decimal::ZERO,
+        amount_credited: Default::default(),
+        source_credited: Default::default(),
         issued_at: Utc.timestamp_opt(1_700_000_000 + i as i64 * 60, 0).single(),
         due_date: Utc.timestamp_opt(1_702_592_000 + i as i64 * 60, 0).single(),
         paid_at: None,

@@ -18,6 +18,10 @@ test('examples/node/quickstart.mjs imports the sample and a re-run changes nothi
   assert.equal(out.status, 0, out.stderr)
   assert.match(out.stdout, /Import succeeded: \d+ created/)
   assert.match(out.stdout, /ACME-0001 +partially_paid +USD +374\.10/)
+  // A void invoice is not receivable: nothing open on it (issue 13, item 5).
+  assert.match(out.stdout, /BLUE-0001 +void +USD +[\d.]+ paid +0\.00 open +0\.00\n/)
+  // Every amount a view prints says its currency: the JPY charge's fee and net are in USD.
+  assert.match(out.stdout, / JPY +5000 fee +[\d.]+ USD net +[\d.]+ USD refunded +\d+ JPY unapplied +\d+ JPY/)
   assert.match(out.stdout, /Re-review: 0 change\(s\)/)
   assert.ok(fs.existsSync(db))
   const again = spawnSync(process.execPath, [path.join(EXAMPLES, 'quickstart.mjs'), db], { encoding: 'utf8', env, timeout: 60_000 })

@@ -48,9 +48,11 @@ test('verifyWebhook refuses tampering, wrong secrets, stale and malformed header
   // Secret rotation: any v1 may match.
   const rotated = `${header},v1=${'0'.repeat(64)}`
   assert.equal(verifyWebhook(invoicePaid, rotated, SECRET, { now: t }).id, 'evt_SInvoicePaid0001')
-  // A signed body that is not an event.
-  const notEvent = Buffer.from('{"hello": "world"}')
-  throwsWithCode(() => verifyWebhook(notEvent, stripeSignature(notEvent, SECRET, t), SECRET, { now: t }), 'WEBHOOK_SIGNATURE', /not an event/)
+  // A correctly signed body that is not an event is a payload error, not a signature error.
+  for (const text of ['{"hello": "world"}', 'not json', '{"id": "evt_1", "object": "event"}']) {
+    const notEvent = Buffer.from(text)
+    throwsWithCode(() => verifyWebhook(notEvent, stripeSignature(notEvent, SECRET, t), SECRET, { now: t }), 'WEBHOOK_PAYLOAD')
+  }
 })
 
 test('a verified event is applied to the books, once', async () => {

@@ -10,8 +10,9 @@ use crate::callbacks::{self, ActionFn, ProgressFn};
 use crate::error::invalid;
 use crate::plan::{ImportPlanOptions, plan_of};
 use crate::records::{
-    Allocation, BalanceTransaction, BankLine, Customer, CustomerKind, Dispute, ImportRun, Invoice,
-    InvoiceStatus, Payment, Payout, Price, Product, Refund, Review, ReviewEntry, Subscription,
+    Allocation, BalanceTransaction, BankLine, CreditNote, Customer, CustomerKind, Dispute,
+    ImportRun, Invoice, InvoiceStatus, Payment, Payout, Price, Product, Refund, Review,
+    ReviewEntry, Subscription,
 };
 use crate::sources::{StripeFiles, StripeSource, source_of};
 use crate::task::{blocking, rejected, spawn};
@@ -161,6 +162,8 @@ list_queries! {
     payouts => "Promise<Array<Payout>>", Payout;
     "Every refund."
     refunds => "Promise<Array<Refund>>", Refund;
+    "Every credit note."
+    credit_notes => "Promise<Array<CreditNote>>", CreditNote;
     "Every dispute."
     disputes => "Promise<Array<Dispute>>", Dispute;
     "Every balance transaction."

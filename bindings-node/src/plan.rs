@@ -29,6 +29,8 @@ pub enum ObjectScope {
     BalanceTransactions,
     /// Payouts.
     Payouts,
+    /// Credit notes.
+    CreditNotes,
 }
 
 impl From<ObjectScope> for tieout::ObjectScope {
@@ -44,6 +46,7 @@ impl From<ObjectScope> for tieout::ObjectScope {
             S::Disputes => Self::Disputes,
             S::BalanceTransactions => Self::BalanceTransactions,
             S::Payouts => Self::Payouts,
+            S::CreditNotes => Self::CreditNotes,
         }
     }
 }

@@ -336,7 +336,9 @@ pub struct ReportTotals {
     pub written_off: String,
     /// Open.
     pub open: String,
-    /// `invoiced - (paid + writtenOff + open)`.
+    /// Credited before payment by credit notes.
+    pub credited: String,
+    /// `invoiced - (paid + writtenOff + open + credited)`.
     pub invoices_balance: String,
     /// Both balances are zero.
     pub adds_up: bool,
@@ -355,6 +357,7 @@ fn totals(c: tieout::Currency, t: &CurrencyTotals) -> ReportTotals {
         paid: amount(t.paid, c),
         written_off: amount(t.written_off, c),
         open: amount(t.open, c),
+        credited: amount(t.credited, c),
         invoices_balance: amount(t.invoices_balance, c),
         adds_up: t.adds_up,
     }

@@ -363,6 +363,8 @@ pub struct Invoice {
     pub amount_written_off: String,
     /// What Stripe says was paid.
     pub source_amount_paid: String,
+    /// Credited before payment by credit notes: never receivable.
+    pub amount_credited: String,
     /// Issue (finalization) time.
     pub issued_at: Option<String>,
     /// Due date.
@@ -396,6 +398,7 @@ impl From<&tieout::Invoice> for Invoice {
             amount_remaining: amount(i.amount_remaining, c),
             amount_written_off: amount(i.amount_written_off, c),
             source_amount_paid: amount(i.source_amount_paid, c),
+            amount_credited: amount(i.amount_credited, c),
             issued_at: instant_opt(i.issued_at),
             due_date: instant_opt(i.due_date),
             paid_at: instant_opt(i.paid_at),
@@ -841,6 +844,112 @@ impl From<&tieout::Refund> for Refund {
             reason: r.reason.clone(),
             created_at: instant_opt(r.created_at),
             balance_transaction: r.balance_transaction.clone(),
+        }
+    }
+}
+
+/// One line of a credit note.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct CreditNoteLine {
+    /// Stripe id of the line (`cnli_...`).
+    pub external_id: Option<String>,
+    /// `invoice_line_item` or `custom_line_item`.
+    pub kind: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Quantity (decimal string).
+    pub quantity: String,
+    /// Amount credited by the line.
+    pub amount: String,
+    /// Stripe id of the invoice line it credits.
+    pub invoice_line_ref: Option<String>,
+}
+
+/// A credit note against an invoice: before payment it reduces what is due
+/// (`prePaymentAmount`), after payment it refunds, credits the customer balance or
+/// is settled out of band (`postPaymentAmount`).
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct CreditNote {
+    /// The books' own id.
+    pub id: String,
+    /// Source details (status `issued` or `void`).
+    pub source: SourceRef,
+    /// Books id of the credited invoice, once resolved.
+    pub invoice_id: Option<String>,
+    /// Stripe id of the credited invoice.
+    pub invoice_ref: String,
+    /// Books id of the customer.
+    pub customer_id: Option<String>,
+    /// The customer as Stripe named it.
+    pub customer_ref: Option<OriginalCustomer>,
+    /// Credit note number.
+    pub number: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// Total credited.
+    pub amount: String,
+    /// Part that reduced the invoice's amount due.
+    pub pre_payment_amount: String,
+    /// Part issued after payment.
+    pub post_payment_amount: String,
+    /// Refunded.
+    pub refund_amount: String,
+    /// Credited to the customer balance.
+    pub credit_amount: String,
+    /// Settled out of band.
+    pub out_of_band_amount: String,
+    /// Stripe ids of its refunds.
+    pub refund_refs: Vec<String>,
+    /// Stripe id of its customer balance transaction.
+    pub customer_balance_transaction: Option<String>,
+    /// Reason.
+    pub reason: Option<String>,
+    /// Memo.
+    pub memo: Option<String>,
+    /// When it took effect.
+    pub effective_at: Option<String>,
+    /// When it was voided.
+    pub voided_at: Option<String>,
+    /// Lines.
+    pub lines: Vec<CreditNoteLine>,
+}
+
+impl From<&tieout::CreditNote> for CreditNote {
+    fn from(n: &tieout::CreditNote) -> Self {
+        let c = n.currency;
+        CreditNote {
+            id: n.id.clone(),
+            source: (&n.source).into(),
+            invoice_id: n.invoice_id.clone(),
+            invoice_ref: n.invoice_ref.clone(),
+            customer_id: n.customer_id.clone(),
+            customer_ref: n.customer_ref.as_ref().map(Into::into),
+            number: n.number.clone(),
+            currency: c.code().to_string(),
+            amount: amount(n.amount, c),
+            pre_payment_amount: amount(n.pre_payment_amount, c),
+            post_payment_amount: amount(n.post_payment_amount, c),
+            refund_amount: amount(n.refund_amount, c),
+            credit_amount: amount(n.credit_amount, c),
+            out_of_band_amount: amount(n.out_of_band_amount, c),
+            refund_refs: n.refund_refs.clone(),
+            customer_balance_transaction: n.customer_balance_transaction.clone(),
+            reason: n.reason.clone(),
+            memo: n.memo.clone(),
+            effective_at: instant_opt(n.effective_at),
+            voided_at: instant_opt(n.voided_at),
+            lines: n
+                .lines
+                .iter()
+                .map(|l| CreditNoteLine {
+                    external_id: l.external_id.clone(),
+                    kind: l.kind.clone(),
+                    description: l.description.clone(),
+                    quantity: decimal(l.quantity),
+                    amount: amount(l.amount, c),
+                    invoice_line_ref: l.invoice_line_ref.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -57,7 +57,8 @@ pub struct StripeEvent {
 /// endpoint secret over `"<t>." + raw body`) and returns the event as Stripe
 /// sent it. Pass the raw body bytes, as Express's `raw()` gives them, before
 /// any JSON parsing. Fails with `WEBHOOK_SIGNATURE` on a missing or wrong
-/// signature, a stale timestamp, or a body that is not an event.
+/// signature or a stale timestamp, and with `WEBHOOK_PAYLOAD` on a correctly
+/// signed body that is not an event (not a reason to rotate secrets).
 #[napi(
     ts_args_type = "rawBody: Buffer | Uint8Array | string, signatureHeader: string, secret: string, options?: VerifyWebhookOptions | undefined | null",
     ts_return_type = "StripeEvent"
@@ -91,8 +92,8 @@ pub fn verify_webhook(
     serde_json::from_slice(bytes).map_err(|e| {
         to_napi(
             &env,
-            &tieout::Error::Stripe(tieout::StripeError::WebhookSignature(format!(
-                "payload not JSON: {e}"
+            &tieout::Error::Stripe(tieout::StripeError::WebhookPayload(format!(
+                "signed payload not JSON: {e}"
             ))),
         )
     })

@@ -349,6 +349,13 @@ impl PyBooks {
         Records::new(py)?.records(&items, Records::refund)
     }
 
+    /// Every credit note.
+    fn credit_notes<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let items = py.detach(move || b.credit_notes()).py_err(py)?;
+        Records::new(py)?.records(&items, Records::credit_note)
+    }
+
     /// Every dispute.
     fn disputes<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
         let b = self.inner.clone();

@@ -3,10 +3,10 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyModule};
 use tieout::{
-    AccountInfo, Allocation, BalanceTransaction, BankLine, Counts, Currency, Customer, Dispute,
-    EventOutcome, Failure, FeeDetail, ImportRun, Invoice, InvoiceLine, OriginalCustomer, Payment,
-    PaymentRefs, Payout, Price, Product, Refund, Review, ReviewEntry, SourceRef, Subscription,
-    SubscriptionItem,
+    AccountInfo, Allocation, BalanceTransaction, BankLine, Counts, CreditNote, CreditNoteLine,
+    Currency, Customer, Dispute, EventOutcome, Failure, FeeDetail, ImportRun, Invoice, InvoiceLine,
+    OriginalCustomer, Payment, PaymentRefs, Payout, Price, Product, Refund, Review, ReviewEntry,
+    SourceRef, Subscription, SubscriptionItem,
 };
 
 /// A converted Python object.
@@ -194,7 +194,8 @@ impl<'py> Records<'py> {
                 tax = i.tax, total = i.total, amount_due = i.amount_due,
                 amount_paid = i.amount_paid, amount_remaining = i.amount_remaining,
                 amount_written_off = i.amount_written_off,
-                source_amount_paid = i.source_amount_paid, issued_at = i.issued_at,
+                source_amount_paid = i.source_amount_paid,
+                amount_credited = i.amount_credited, issued_at = i.issued_at,
                 due_date = i.due_date, paid_at = i.paid_at,
                 lines = self.list(&i.lines, Self::line)?,
                 payment_refs = self.refs(&i.payment_refs)?, metadata = &i.metadata,
@@ -308,6 +309,38 @@ impl<'py> Records<'py> {
                 payment_refs = self.refs(&r.payment_refs)?, amount = r.amount,
                 currency = code(&r.currency), status = &r.status, reason = &r.reason,
                 created_at = r.created_at, balance_transaction = &r.balance_transaction,
+            ),
+        )
+    }
+
+    fn credit_note_line(&self, l: &CreditNoteLine) -> PyResult<Obj<'py>> {
+        let py = self.py;
+        self.make(
+            "CreditNoteLine",
+            kw!(py;
+                external_id = &l.external_id, kind = &l.kind, description = &l.description,
+                quantity = l.quantity, amount = l.amount, invoice_line_ref = &l.invoice_line_ref,
+            ),
+        )
+    }
+
+    /// `CreditNote`.
+    pub(crate) fn credit_note(&self, c: &CreditNote) -> PyResult<Obj<'py>> {
+        let py = self.py;
+        self.make(
+            "CreditNote",
+            kw!(py;
+                id = &c.id, source = self.source(&c.source)?, invoice_id = &c.invoice_id,
+                invoice_ref = &c.invoice_ref, customer_id = &c.customer_id,
+                customer_ref = self.opt(c.customer_ref.as_ref(), Self::original_customer)?,
+                number = &c.number, currency = code(&c.currency), amount = c.amount,
+                pre_payment_amount = c.pre_payment_amount,
+                post_payment_amount = c.post_payment_amount, refund_amount = c.refund_amount,
+                credit_amount = c.credit_amount, out_of_band_amount = c.out_of_band_amount,
+                refund_refs = &c.refund_refs,
+                customer_balance_transaction = &c.customer_balance_transaction,
+                reason = &c.reason, memo = &c.memo, effective_at = c.effective_at,
+                voided_at = c.voided_at, lines = self.list(&c.lines, Self::credit_note_line)?,
             ),
         )
     }

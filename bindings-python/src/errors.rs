@@ -13,6 +13,7 @@ fn class_for(code: &str) -> &'static str {
         "NETWORK_ERROR" => "NetworkError",
         "FILE_ERROR" => "FileError",
         "WEBHOOK_SIGNATURE" => "WebhookSignatureError",
+        "WEBHOOK_PAYLOAD" => "WebhookPayloadError",
         "INVALID_RECORD" => "InvalidRecord",
         "INVALID_ARGUMENT" => "InvalidArgument",
         "INVALID_AMOUNT" => "InvalidAmount",

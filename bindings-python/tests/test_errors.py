@@ -103,6 +103,17 @@ def test_bad_webhook_signature() -> None:
         tieout.verify_webhook(payload + b" ", header, "whsec_right", now=1_700_000_000)
 
 
+def test_signed_body_that_is_not_an_event_is_a_payload_error() -> None:
+    assert tieout.WebhookPayloadError.code == "WEBHOOK_PAYLOAD"
+    for body in (b"not json", b'{"hello": "world"}', b'{"id": "evt_1", "object": "event"}'):
+        header = tieout.sign_webhook(body, "whsec_right", timestamp=1_700_000_000)
+        with pytest.raises(tieout.WebhookPayloadError) as e:
+            tieout.verify_webhook(body, header, "whsec_right", now=1_700_000_000)
+        assert e.value.code == "WEBHOOK_PAYLOAD"
+        # Not a signature failure: a receiver must not rotate secrets for it.
+        assert not isinstance(e.value, tieout.WebhookSignatureError)
+
+
 def test_missing_fixed_customer_is_not_found(stripe_dir) -> None:  # type: ignore[no-untyped-def]
     src = tieout.StripeFiles(stripe_dir([customer("cus_A", "A"), charge("ch_A", 100, "usd", "cus_A")]))
     plan = tieout.ImportPlan(customer_resolution="fixed", fixed_customer="cust_does_not_exist")

@@ -34,11 +34,13 @@ pub enum EntityKind {
     BankLine,
     /// [`ImportRun`]
     ImportRun,
+    /// [`CreditNote`]
+    CreditNote,
 }
 
 impl EntityKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [EntityKind; 13] = [
+    pub const ALL: [EntityKind; 14] = [
         EntityKind::Customer,
         EntityKind::Product,
         EntityKind::Price,
@@ -52,6 +54,7 @@ impl EntityKind {
         EntityKind::Payout,
         EntityKind::BankLine,
         EntityKind::ImportRun,
+        EntityKind::CreditNote,
     ];
 
     /// Position in [`EntityKind::ALL`], for per-kind tables.
@@ -75,6 +78,7 @@ impl EntityKind {
             Self::Payout => "payout",
             Self::BankLine => "bank_line",
             Self::ImportRun => "import_run",
+            Self::CreditNote => "credit_note",
         }
     }
 
@@ -94,6 +98,7 @@ impl EntityKind {
             Self::Payout => "pout",
             Self::BankLine => "bank",
             Self::ImportRun => "run",
+            Self::CreditNote => "cn",
         }
     }
 }
@@ -128,6 +133,8 @@ pub enum Entity {
     BankLine(BankLine),
     /// An import run.
     ImportRun(ImportRun),
+    /// A credit note.
+    CreditNote(CreditNote),
 }
 
 macro_rules! entity_accessors {
@@ -172,7 +179,8 @@ entity_accessors!(
     BalanceTransaction,
     Payout,
     BankLine,
-    ImportRun
+    ImportRun,
+    CreditNote
 );
 
 impl Entity {
@@ -189,6 +197,7 @@ impl Entity {
             Entity::Dispute(r) => Some(&r.source),
             Entity::BalanceTransaction(r) => Some(&r.source),
             Entity::Payout(r) => Some(&r.source),
+            Entity::CreditNote(r) => Some(&r.source),
             Entity::Allocation(_) | Entity::BankLine(_) | Entity::ImportRun(_) => None,
         }
     }

@@ -32,6 +32,8 @@ pub enum Record {
     BalanceTransaction(BalanceTransaction),
     /// A payout.
     Payout(Payout),
+    /// A credit note against an invoice.
+    CreditNote(CreditNote),
 }
 
 impl Record {
@@ -48,6 +50,7 @@ impl Record {
             Record::Dispute(r) => Some(&r.source),
             Record::BalanceTransaction(r) => Some(&r.source),
             Record::Payout(r) => Some(&r.source),
+            Record::CreditNote(r) => Some(&r.source),
         }
     }
 
@@ -63,6 +66,7 @@ impl Record {
             Record::Dispute(_) => ObjectScope::Disputes,
             Record::BalanceTransaction(_) => ObjectScope::BalanceTransactions,
             Record::Payout(_) => ObjectScope::Payouts,
+            Record::CreditNote(_) => ObjectScope::CreditNotes,
         }
     }
 
@@ -101,17 +105,20 @@ pub enum ObjectScope {
     BalanceTransactions,
     /// Payouts.
     Payouts,
+    /// Credit notes.
+    CreditNotes,
 }
 
 impl ObjectScope {
     /// Every scope, in dependency order (customers before invoices before payments ...).
-    pub const ALL: [ObjectScope; 9] = [
+    pub const ALL: [ObjectScope; 10] = [
         ObjectScope::Customers,
         ObjectScope::Products,
         ObjectScope::Subscriptions,
         ObjectScope::Invoices,
         ObjectScope::Payments,
         ObjectScope::Refunds,
+        ObjectScope::CreditNotes,
         ObjectScope::Disputes,
         ObjectScope::BalanceTransactions,
         ObjectScope::Payouts,
@@ -129,6 +136,7 @@ impl ObjectScope {
             Self::Disputes => "disputes",
             Self::BalanceTransactions => "balance_transactions",
             Self::Payouts => "payouts",
+            Self::CreditNotes => "credit_notes",
         }
     }
 
@@ -144,6 +152,7 @@ impl ObjectScope {
             "dispute" => Self::Disputes,
             "balance_transaction" => Self::BalanceTransactions,
             "payout" => Self::Payouts,
+            "credit_note" => Self::CreditNotes,
             _ => return None,
         })
     }

@@ -93,6 +93,7 @@ fn charge(n: u32, amount: i64, by_metadata: bool) -> Record {
         allocated: Decimal::ZERO,
         unapplied: amount,
         unapplied_reasons: Vec::new(),
+        refunded_reported: None,
         description: None,
         metadata: if by_metadata {
             BTreeMap::from([("invoice".to_string(), name)])

@@ -54,7 +54,9 @@ for (const inv of await books.invoices()) {
 }
 console.log('\nPayments:')
 for (const p of await books.payments()) {
-  console.log(`  ${p.source.externalId.padEnd(28)} ${p.currency} ${pad(p.amount, 10)} fee ${pad(p.fee, 6)} net ${pad(p.net ?? '-', 10)} refunded ${pad(p.refunded, 8)} unapplied ${pad(p.unapplied, 8)}`)
+  // Fee and net are in the settlement currency, which may differ from the charge's.
+  const sc = p.settlementCurrency ?? p.currency
+  console.log(`  ${p.source.externalId.padEnd(28)} ${p.currency} ${pad(p.amount, 10)} fee ${pad(p.fee, 6)} ${sc} net ${pad(p.net ?? '-', 10)} ${sc} refunded ${pad(p.refunded, 8)} ${p.currency} unapplied ${pad(p.unapplied, 8)} ${p.currency}`)
 }
 console.log('\nAllocations:')
 for (const a of await books.allocations()) {

@@ -44,11 +44,13 @@ def main(argv: list[str]) -> int:
     print("\nInvoices")
     for inv in books.invoices():
         print(f"  {inv.number or inv.source.external_id:<12} {inv.status.value:<15} "
-              f"{inv.total:>10} {inv.currency}  open {inv.amount_remaining}")
+              f"{inv.total:>10} {inv.currency}  open {inv.amount_remaining} {inv.currency}")
     print("\nPayments")
     for p in books.payments():
-        print(f"  {p.source.external_id:<20} {p.amount:>10} {p.currency}  fee {p.fee}  "
-              f"allocated {p.allocated}  unapplied {p.unapplied}  refunded {p.refunded}")
+        sc = p.settlement_currency or p.currency  # fee and net are in the settlement currency
+        print(f"  {p.source.external_id:<20} {p.amount:>10} {p.currency}  fee {p.fee} {sc}  "
+              f"allocated {p.allocated} {p.currency}  unapplied {p.unapplied} {p.currency}  "
+              f"refunded {p.refunded} {p.currency}")
     print("\nAllocations")
     invoices = {i.id: i for i in books.invoices()}
     for a in books.allocations():

@@ -43,5 +43,6 @@ pub(crate) fn decode(kind: EntityKind, json: &str) -> serde_json::Result<Entity>
         EntityKind::Payout => Entity::Payout(serde_json::from_str(json)?),
         EntityKind::BankLine => Entity::BankLine(serde_json::from_str(json)?),
         EntityKind::ImportRun => Entity::ImportRun(serde_json::from_str(json)?),
+        EntityKind::CreditNote => Entity::CreditNote(serde_json::from_str(json)?),
     })
 }

@@ -42,6 +42,8 @@ fn invoice() -> Invoice {
         amount_remaining: dec!(105.131),
         amount_written_off: dec!(0.000),
         source_amount_paid: dec!(0.000),
+        amount_credited: Default::default(),
+        source_credited: Default::default(),
         issued_at: None,
         due_date: None,
         paid_at: None,

@@ -52,6 +52,11 @@ pub enum StripeError {
     /// A webhook signature that does not verify.
     #[error("webhook signature error: {0}")]
     WebhookSignature(String),
+    /// A correctly signed webhook body that is not a complete event (not JSON, not an
+    /// `event` object, or missing its id, type or data). The signature was fine: this
+    /// is not a reason to rotate secrets.
+    #[error("webhook payload error: {0}")]
+    WebhookPayload(String),
     /// A file could not be read.
     #[error("file error: {path}: {reason}")]
     File {
@@ -84,6 +89,7 @@ impl StripeError {
             StripeError::Network(_) => "NETWORK_ERROR",
             StripeError::Decode(_) => "INVALID_RECORD",
             StripeError::WebhookSignature(_) => "WEBHOOK_SIGNATURE",
+            StripeError::WebhookPayload(_) => "WEBHOOK_PAYLOAD",
             StripeError::File { .. } => "FILE_ERROR",
             StripeError::Core(_) => "CORE_ERROR",
         }

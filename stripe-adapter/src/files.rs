@@ -406,6 +406,7 @@ fn source_mut(r: &mut Record) -> Option<&mut tieout_core::model::SourceRef> {
         Record::Subscription(x) => &mut x.source,
         Record::Payment(x) => &mut x.source,
         Record::Refund(x) => &mut x.source,
+        Record::CreditNote(x) => &mut x.source,
         Record::Dispute(x) => &mut x.source,
         Record::BalanceTransaction(x) => &mut x.source,
         Record::Payout(x) => &mut x.source,

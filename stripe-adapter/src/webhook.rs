@@ -86,6 +86,11 @@ pub fn sign_webhook(payload: &[u8], secret: &str, t: i64) -> String {
 /// disables the age check (callers pass `Some(DEFAULT_TOLERANCE)` by default).
 /// `now` fixes the clock (unix seconds) for tests. The raw bytes are verified
 /// before any JSON parsing.
+///
+/// Errors: [`StripeError::WebhookSignature`] (`WEBHOOK_SIGNATURE`) for every
+/// signature failure (missing or malformed header, mismatch, too old);
+/// [`StripeError::WebhookPayload`] (`WEBHOOK_PAYLOAD`) for a correctly signed body
+/// that is not a complete event.
 pub fn verify_webhook(
     payload: &[u8],
     header: &str,
@@ -114,5 +119,5 @@ pub fn verify_webhook(
         }
     }
     StripeEvent::parse(payload)
-        .map_err(|e| StripeError::WebhookSignature(format!("payload not an event: {e}")))
+        .map_err(|e| StripeError::WebhookPayload(format!("signed payload not an event: {e}")))
 }

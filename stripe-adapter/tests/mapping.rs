@@ -135,6 +135,7 @@ const MAPPED: &[(&str, &str, &str)] = &[
         "balance_transaction",
     ),
     ("payout.json", "payout", "payout"),
+    ("credit_note.json", "credit_note", "credit_note"),
 ];
 
 fn kind(r: &Record) -> &'static str {
@@ -149,6 +150,7 @@ fn kind(r: &Record) -> &'static str {
         Record::Dispute(_) => "dispute",
         Record::BalanceTransaction(_) => "balance_transaction",
         Record::Payout(_) => "payout",
+        Record::CreditNote(_) => "credit_note",
     }
 }
 

@@ -124,16 +124,26 @@ fn header_errors_are_distinct() {
     );
 }
 
+fn payload_msg(r: Result<tieout_stripe::StripeEvent, StripeError>) -> String {
+    match r {
+        Err(StripeError::WebhookPayload(m)) => m,
+        other => panic!("expected a webhook payload error, got {other:?}"),
+    }
+}
+
+/// A correctly signed body that is not an event is a payload error (issue 13: it
+/// used to be reported as a signature error, which tells receivers to rotate secrets).
 #[test]
 fn signed_non_event_payload_is_rejected_after_verification() {
     let body = br#"{"object":"invoice","id":"in_1"}"#;
     let header = sign_webhook(body, SECRET, T);
-    let m = msg(verify_webhook(body, &header, SECRET, None, None));
+    let m = payload_msg(verify_webhook(body, &header, SECRET, None, None));
     assert!(m.contains("payload not an event"), "{m}");
     let body = b"not json";
     let header = sign_webhook(body, SECRET, T);
     assert!(
-        msg(verify_webhook(body, &header, SECRET, None, None)).contains("payload not an event")
+        payload_msg(verify_webhook(body, &header, SECRET, None, None))
+            .contains("payload not an event")
     );
 }
 
@@ -151,7 +161,7 @@ proptest! {
         // The signature always verifies; only the event parsing may fail.
         match r {
             Ok(_) => {}
-            Err(StripeError::WebhookSignature(m)) => prop_assert!(m.contains("payload not an event"), "{}", m),
+            Err(StripeError::WebhookPayload(m)) => prop_assert!(m.contains("payload not an event"), "{}", m),
             Err(e) => prop_assert!(false, "unexpected error {e}"),
         }
     }

@@ -66,6 +66,8 @@ pub fn invoice_rec(
         amount_remaining: total - paid,
         amount_written_off: Decimal::ZERO,
         source_amount_paid: paid,
+        amount_credited: Default::default(),
+        source_credited: Default::default(),
         issued_at: Some(ts(day)),
         due_date: Some(ts(day + 30)),
         paid_at: if status == "paid" {
@@ -157,6 +159,7 @@ pub fn payment_rec(
         allocated: Decimal::ZERO,
         unapplied: Decimal::ZERO,
         unapplied_reasons: Vec::new(),
+        refunded_reported: None,
         description: None,
         metadata: BTreeMap::new(),
     }

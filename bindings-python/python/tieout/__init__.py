@@ -36,6 +36,7 @@ from ._errors import (
     StripeApiError,
     TieoutError,
     UnknownCurrency,
+    WebhookPayloadError,
     WebhookSignatureError,
 )
 from ._native import (
@@ -97,6 +98,8 @@ from ._records import (
     Price,
     Product,
     Refund,
+    CreditNote,
+    CreditNoteLine,
     Review,
     ReviewEntry,
     RunStatus,

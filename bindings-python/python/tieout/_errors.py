@@ -74,6 +74,13 @@ class WebhookSignatureError(TieoutError, ValueError):
     code = "WEBHOOK_SIGNATURE"
 
 
+class WebhookPayloadError(TieoutError, ValueError):
+    """A correctly signed webhook body that is not a complete event (not JSON, not an
+    event). The signature was fine: not a reason to rotate secrets."""
+
+    code = "WEBHOOK_PAYLOAD"
+
+
 class InvalidRecord(TieoutError, ValueError):
     """A record or payload that is not what Stripe sends."""
 
@@ -161,4 +168,5 @@ __all__ = [
     "TieoutError",
     "UnknownCurrency",
     "WebhookSignatureError",
+    "WebhookPayloadError",
 ]

@@ -391,6 +391,7 @@ class Invoice(_Record):
     amount_remaining: Decimal
     amount_written_off: Decimal
     source_amount_paid: Decimal
+    amount_credited: Decimal
     issued_at: Optional[_dt.datetime]
     due_date: Optional[_dt.datetime]
     paid_at: Optional[_dt.datetime]
@@ -530,6 +531,51 @@ class Refund(_Record):
     reason: Optional[str]
     created_at: Optional[_dt.datetime]
     balance_transaction: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class CreditNoteLine(_Record):
+    """One line of a credit note."""
+
+    _repr_fields = ("external_id", "kind", "amount")
+
+    external_id: Optional[str]
+    kind: str
+    description: Optional[str]
+    quantity: Decimal
+    amount: Decimal
+    invoice_line_ref: Optional[str]
+
+
+@dataclass(frozen=True, repr=False)
+class CreditNote(_Record):
+    """A credit note against an invoice: before payment it reduces what is due
+    (``pre_payment_amount``), after payment it refunds, credits the customer balance
+    or is settled out of band (``post_payment_amount``)."""
+
+    _repr_fields = ("id", "invoice_ref", "amount", "currency", "pre_payment_amount")
+
+    id: str
+    source: SourceRef
+    invoice_id: Optional[str]
+    invoice_ref: str
+    customer_id: Optional[str]
+    customer_ref: Optional[OriginalCustomer]
+    number: Optional[str]
+    currency: str
+    amount: Decimal
+    pre_payment_amount: Decimal
+    post_payment_amount: Decimal
+    refund_amount: Decimal
+    credit_amount: Decimal
+    out_of_band_amount: Decimal
+    refund_refs: List[str]
+    customer_balance_transaction: Optional[str]
+    reason: Optional[str]
+    memo: Optional[str]
+    effective_at: Optional[_dt.datetime]
+    voided_at: Optional[_dt.datetime]
+    lines: List[CreditNoteLine]
 
 
 @dataclass(frozen=True, repr=False)
@@ -868,6 +914,7 @@ class CurrencyTotals(_Record):
     paid: Decimal
     written_off: Decimal
     open: Decimal
+    credited: Decimal
     invoices_balance: Decimal
     adds_up: bool
 
@@ -1057,6 +1104,8 @@ __all__ = [
     "Price",
     "Product",
     "Refund",
+    "CreditNote",
+    "CreditNoteLine",
     "Review",
     "ReviewEntry",
     "RunStatus",

@@ -35,6 +35,11 @@ pub fn refund_for(s: &SourceRef, payment_ref: &str) -> ExternalKey {
     s.sibling("refund_for", payment_ref)
 }
 
+/// Credit notes against an invoice (by the invoice's source id).
+pub fn credit_note_for(s: &SourceRef, invoice: &str) -> ExternalKey {
+    s.sibling("credit_note_for", invoice)
+}
+
 /// Disputes of a charge or payment intent.
 pub fn dispute_for(s: &SourceRef, payment_ref: &str) -> ExternalKey {
     s.sibling("dispute_for", payment_ref)

@@ -4,6 +4,7 @@
 //! page's changes are committed with the source checkpoint).
 
 mod alias_changes;
+mod credit_notes;
 pub mod customers;
 mod diff;
 pub mod keys;

@@ -57,6 +57,9 @@ pub fn merge(existing: &Payment, incoming: &Payment) -> Payment {
         out.fee = other.fee;
         out.fee_details.clone_from(&other.fee_details);
     }
+    if out.refunded_reported.is_none() {
+        out.refunded_reported = other.refunded_reported;
+    }
     // Derived by settling; carry the stored values so the diff shows source changes.
     out.refunded = existing.refunded;
     out.disputed = existing.disputed;

@@ -237,6 +237,7 @@ impl<'p> Planner<'p> {
                 upsert(ws, Entity::Price(p), extra, amt)
             }
             Record::Invoice(inv) => self.invoice(ws, inv, out, ti),
+            Record::CreditNote(c) => self.credit_note(ws, c, out, ti),
             Record::Subscription(mut s) => {
                 let key = s.source.key();
                 s.id = existing_or_new(ws, &key, EntityKind::Subscription, s.source.created_at)?;
@@ -501,6 +502,7 @@ impl<'p> Planner<'p> {
         inv.id = existing_or_new(ws, &key, EntityKind::Invoice, inv.source.created_at)?;
         inv.customer_id = self.customer_for(ws, &inv.source, inv.customer_ref.as_ref(), out)?;
         self.keep_original(&mut inv.source, inv.customer_ref.as_ref());
+        inv.amount_credited = super::credit_notes::credited(ws, &inv, true)?;
         let mut awaiting = None;
         if let Some(s) = &inv.subscription_ref {
             inv.subscription_id = ws
@@ -551,5 +553,19 @@ impl<'p> Planner<'p> {
             ti.insert(id);
         }
         Ok(r)
+    }
+
+    fn credit_note(
+        &self,
+        ws: &mut Workspace<'_>,
+        mut c: CreditNote,
+        out: &mut PageOutcome,
+        ti: &mut BTreeSet<Id>,
+    ) -> Result<Planned> {
+        let key = c.source.key();
+        c.id = existing_or_new(ws, &key, EntityKind::CreditNote, c.source.created_at)?;
+        c.customer_id = self.customer_for(ws, &c.source, c.customer_ref.as_ref(), out)?;
+        self.keep_original(&mut c.source, c.customer_ref.as_ref());
+        super::credit_notes::plan(ws, c, key, ti)
     }
 }

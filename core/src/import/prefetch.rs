@@ -71,6 +71,7 @@ pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool, v: &mut Vec<Exter
         }
         Record::Invoice(i) => {
             v.push(keys::payment_for_invoice(src, &src.external_id));
+            v.push(keys::credit_note_for(src, &src.external_id));
             // Its synthetic payment: read when it is paid, or (rarely, one
             // lookup then) when a stored one may have to go.
             if src.status.as_deref() == Some("paid") {
@@ -96,6 +97,10 @@ pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool, v: &mut Vec<Exter
             }
         }
         Record::Payout(_) => {}
+        Record::CreditNote(c) => {
+            v.push(src.sibling("invoice", &c.invoice_ref));
+            v.push(keys::credit_note_for(src, &c.invoice_ref));
+        }
     }
     if let Record::Refund(Refund { payment_refs, .. })
     | Record::Dispute(Dispute { payment_refs, .. }) = rec

@@ -152,6 +152,15 @@ pub struct Invoice {
     pub amount_written_off: Decimal,
     /// What the source says was paid (for paid-only imports and audit).
     pub source_amount_paid: Decimal,
+    /// Credited before payment by credit notes (the books' view: the larger of the
+    /// source's own figure and the effective credit notes in the books). Never
+    /// receivable, never allocated to.
+    #[serde(default)]
+    pub amount_credited: Decimal,
+    /// Credited before payment as the invoice snapshot states it
+    /// (`pre_payment_credit_notes_amount`); Stripe's `amount_due` already excludes it.
+    #[serde(default)]
+    pub source_credited: Decimal,
     /// Issue (finalization) time.
     #[serde(serialize_with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,8 +184,9 @@ pub struct Invoice {
 }
 
 impl Invoice {
-    /// The amount allocations may fill: `amount_due`.
+    /// The amount allocations may fill: `amount_due` less what credit notes took
+    /// off it that the source's `amount_due` does not already exclude.
     pub fn collectible(&self) -> Decimal {
-        self.amount_due
+        (self.amount_due + self.source_credited - self.amount_credited).max(Decimal::ZERO)
     }
 }

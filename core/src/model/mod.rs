@@ -3,6 +3,7 @@
 
 mod allocation;
 mod balance;
+mod credit_note;
 mod customer;
 mod import_run;
 mod invoice;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 
 pub use allocation::{Allocation, AllocationKind, AllocationReason, MatchStrategy};
 pub use balance::BalanceTransaction;
+pub use credit_note::{CreditNote, CreditNoteLine};
 pub use customer::{Address, Customer, CustomerKind};
 pub use import_run::{Counts, Failure, ImportRun, RunStatus};
 pub use invoice::{Invoice, InvoiceLine, InvoiceStatus};

@@ -218,8 +218,14 @@ pub struct Payment {
     #[serde(serialize_with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<DateTime<Utc>>,
-    /// Refunded so far, presentment currency.
+    /// Refunded so far, presentment currency: the larger of the source's own total
+    /// (`refunded_reported`) and the sum of the effective refund records.
     pub refunded: Decimal,
+    /// Total refunded as the charge itself states it (Stripe's `amount_refunded`),
+    /// presentment currency. Authoritative for the total even when the refund objects
+    /// are not in the books; refund records add detail without adding to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_reported: Option<Decimal>,
     /// Withdrawn by open or lost disputes, presentment currency.
     pub disputed: Decimal,
     /// Allocated to invoices.

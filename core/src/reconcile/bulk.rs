@@ -410,6 +410,8 @@ mod tests {
             amount_remaining: total,
             amount_written_off: Decimal::ZERO,
             source_amount_paid: Decimal::ZERO,
+            amount_credited: Default::default(),
+            source_credited: Default::default(),
             issued_at: t,
             due_date: t,
             paid_at: None,
@@ -443,6 +445,7 @@ mod tests {
             allocated: Decimal::ZERO,
             unapplied: amount,
             unapplied_reasons: Vec::new(),
+            refunded_reported: None,
             description: None,
             metadata: Default::default(),
         }

@@ -131,19 +131,25 @@ fn invoice_totals(
     rules: &SettleRules,
 ) -> (Decimal, Decimal, InvoiceStatus) {
     let source = inv.source.status.as_deref().unwrap_or("open");
+    // Credit notes issued before payment are not receivable.
+    let due = inv.collectible();
     if rules.paid == PaidInvoices::MarkPaidOnly && source == "paid" {
         let amount_paid = paid.max(inv.source_amount_paid);
-        let remaining = (inv.amount_due - amount_paid - written_off).max(Decimal::ZERO);
+        let remaining = (due - amount_paid - written_off).max(Decimal::ZERO);
         return (amount_paid, remaining, InvoiceStatus::Paid);
     }
-    let remaining = (inv.amount_due - paid - written_off).max(Decimal::ZERO);
+    // A void invoice is not receivable: nothing is open on it (Stripe's own
+    // figures stay in `amount_due`, `total` and the source status).
+    let remaining = if source == "void" {
+        Decimal::ZERO
+    } else {
+        (due - paid - written_off).max(Decimal::ZERO)
+    };
     let status = match source {
         "draft" => InvoiceStatus::Draft,
         "void" => InvoiceStatus::Void,
         _ if remaining.is_zero()
-            && (paid > Decimal::ZERO
-                || inv.amount_due.is_zero()
-                || written_off > Decimal::ZERO) =>
+            && (paid > Decimal::ZERO || due.is_zero() || written_off > Decimal::ZERO) =>
         {
             InvoiceStatus::Paid
         }

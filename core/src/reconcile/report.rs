@@ -178,15 +178,18 @@ pub struct CurrencyTotals {
     pub disputed: Decimal,
     /// `received - (allocated + unapplied + refunded + disputed)`.
     pub payments_balance: Decimal,
-    /// Issued invoices' amount due.
+    /// Issued invoices' amount due before credit notes.
     pub invoiced: Decimal,
+    /// Credited before payment by credit notes.
+    #[serde(default)]
+    pub credited: Decimal,
     /// Paid.
     pub paid: Decimal,
     /// Written off.
     pub written_off: Decimal,
     /// Open.
     pub open: Decimal,
-    /// `invoiced - (paid + written_off + open)`.
+    /// `invoiced - (paid + written_off + open + credited)`.
     pub invoices_balance: Decimal,
     /// Both balances are zero.
     pub adds_up: bool,
@@ -369,7 +372,8 @@ pub fn build_report(
             continue;
         }
         let t = r.totals.entry(i.currency).or_default();
-        t.invoiced += i.amount_due;
+        t.invoiced += i.amount_due + i.source_credited;
+        t.credited += i.amount_credited;
         t.paid += i.amount_paid;
         t.written_off += i.amount_written_off;
         t.open += i.amount_remaining;
@@ -392,7 +396,7 @@ pub fn build_report(
     for t in r.totals.values_mut() {
         t.payments_balance =
             t.payments_received - (t.allocated + t.unapplied + t.refunded + t.disputed);
-        t.invoices_balance = t.invoiced - (t.paid + t.written_off + t.open);
+        t.invoices_balance = t.invoiced - (t.paid + t.written_off + t.open + t.credited);
         t.adds_up = t.payments_balance.is_zero() && t.invoices_balance.is_zero();
     }
     r
@@ -594,6 +598,7 @@ impl ReconcileReport {
                     ("paid", t.paid.to_string()),
                     ("written_off", t.written_off.to_string()),
                     ("open", t.open.to_string()),
+                    ("credited", t.credited.to_string()),
                     ("invoices_balance", t.invoices_balance.to_string()),
                     ("adds_up", t.adds_up.to_string()),
                 ],

@@ -656,6 +656,7 @@ pub(super) fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
         allocated: Decimal::ZERO,
         unapplied: Decimal::ZERO,
         unapplied_reasons: Vec::new(),
+        refunded_reported: None,
         description: Some(format!(
             "payment of paid invoice {}",
             inv.source.external_id
@@ -726,6 +727,9 @@ fn apply_reversals(ws: &mut Workspace<'_>, p: &mut Payment) -> Result<()> {
             }
         }
     }
+    // The charge's own total is authoritative; refund records only add what a stale
+    // charge snapshot does not know yet. Never both.
+    let refunded = refunded.max(p.refunded_reported.unwrap_or_default());
     p.refunded = refunded.min(p.amount);
     p.disputed = disputed.min(p.amount - p.refunded);
     Ok(())

@@ -42,6 +42,8 @@ pub fn invoice(
         amount_remaining: total - paid,
         amount_written_off: Decimal::ZERO,
         source_amount_paid: paid,
+        amount_credited: Default::default(),
+        source_credited: Default::default(),
         due_date: None,
         paid_at: None,
         lines: Vec::new(),

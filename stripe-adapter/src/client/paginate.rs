@@ -107,6 +107,7 @@ fn embedded(object: &str, id: &str) -> Vec<(&'static str, String, Params)> {
             "/v1/subscription_items".to_string(),
             vec![("subscription".into(), id.to_string())],
         )],
+        "credit_note" => vec![("lines", format!("/v1/credit_notes/{id}/lines"), vec![])],
         "charge" => vec![(
             "refunds",
             "/v1/refunds".to_string(),

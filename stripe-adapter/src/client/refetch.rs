@@ -19,6 +19,7 @@ pub fn object_path(object: &str, id: &str) -> Option<String> {
         "charge" => "charges",
         "payment_intent" => "payment_intents",
         "refund" => "refunds",
+        "credit_note" => "credit_notes",
         "dispute" => "disputes",
         "balance_transaction" => "balance_transactions",
         "payout" => "payouts",

@@ -75,6 +75,10 @@ static PAYMENTS: [Endpoint; 4] = [
     },
 ];
 static REFUNDS: [Endpoint; 1] = [ep("refunds", "/v1/refunds")];
+static CREDIT_NOTES: [Endpoint; 1] = [Endpoint {
+    optional: true,
+    ..ep("credit_notes", "/v1/credit_notes")
+}];
 static DISPUTES: [Endpoint; 1] = [Endpoint {
     optional: true,
     ..ep("disputes", "/v1/disputes")
@@ -92,6 +96,7 @@ pub(crate) fn endpoints(scope: ObjectScope) -> &'static [Endpoint] {
         ObjectScope::Invoices => &INVOICES,
         ObjectScope::Payments => &PAYMENTS,
         ObjectScope::Refunds => &REFUNDS,
+        ObjectScope::CreditNotes => &CREDIT_NOTES,
         ObjectScope::Disputes => &DISPUTES,
         ObjectScope::BalanceTransactions => &BALANCE_TRANSACTIONS,
         ObjectScope::Payouts => &PAYOUTS,

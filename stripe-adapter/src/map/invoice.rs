@@ -44,6 +44,8 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
 
     let amount_due = o.amount("amount_due", currency)?.unwrap_or(total);
     let amount_paid = o.amount_or_zero("amount_paid", currency)?;
+    // Credit notes issued before payment: Stripe's `amount_due` already excludes them.
+    let source_credited = o.amount_or_zero("pre_payment_credit_notes_amount", currency)?;
     let amount_remaining = o
         .amount("amount_remaining", currency)?
         .unwrap_or(amount_due - amount_paid);
@@ -131,6 +133,8 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
         amount_remaining,
         amount_written_off: Decimal::ZERO,
         source_amount_paid: amount_paid,
+        amount_credited: source_credited,
+        source_credited,
         issued_at,
         due_date: o.ts("due_date")?,
         paid_at,

@@ -10,6 +10,7 @@
 
 mod access;
 mod balance;
+mod credit_note;
 mod customer;
 mod dispute;
 pub(crate) mod event;
@@ -144,6 +145,7 @@ pub fn is_supported(object: &str) -> bool {
             | "dispute"
             | "balance_transaction"
             | "payout"
+            | "credit_note"
     )
 }
 
@@ -220,6 +222,7 @@ pub(crate) fn map_into(value: &Value, cx: &Cx<'_>, out: &mut Vec<SourceItem>) {
         "dispute" => dispute::map(o, id, cx, out),
         "balance_transaction" => balance::map(o, id, cx, out),
         "payout" => payout::map(o, id, cx, out),
+        "credit_note" => credit_note::map(o, id, cx, out),
         _ => Ok(()),
     };
     if let Err(e) = r {

@@ -10,7 +10,7 @@ use tieout_core::model::{
 use tieout_core::{Currency, Record, SourceItem};
 
 use super::access::{MResult, Obj};
-use super::{Cx, balance, customer_ref, failed, map_expanded, source_ref};
+use super::{ApiShape, Cx, balance, customer_ref, failed, map_expanded, source_ref};
 
 /// A payment with the given identity and amount, everything else empty.
 pub(crate) fn blank_payment(
@@ -42,6 +42,7 @@ pub(crate) fn blank_payment(
         allocated: Decimal::ZERO,
         unapplied: Decimal::ZERO,
         unapplied_reasons: Vec::new(),
+        refunded_reported: None,
         description: None,
         metadata: BTreeMap::new(),
     }
@@ -76,10 +77,12 @@ fn charge<'a>(o: Obj<'a>, id: &str, cx: &Cx<'_>) -> MResult<MappedCharge<'a>> {
         Some(s) => PaymentStatus::Other(s.to_string()),
     };
     let mut amount = o.req_amount("amount", currency)?;
+    let mut released = Decimal::ZERO;
     if status == PaymentStatus::Succeeded {
         // A partial capture releases the rest: only the captured part was received.
         if let Some(c) = o.amount("amount_captured", currency)? {
             if c > Decimal::ZERO && c < amount {
+                released = amount - c;
                 amount = c;
             }
         }
@@ -94,7 +97,16 @@ fn charge<'a>(o: Obj<'a>, id: &str, cx: &Cx<'_>) -> MResult<MappedCharge<'a>> {
     p.customer_ref = customer_ref(o, "customer", None, None)?;
     p.refs.charge = Some(id.to_string());
     p.refs.payment_intent = o.id_string("payment_intent")?;
-    p.refunded = o.amount_or_zero("amount_refunded", currency)?;
+    // Before basil a partial capture refunded the released part, and `amount_refunded`
+    // counts it; only what was refunded of the captured amount is a refund here.
+    let released = match cx.shape_or(|| ApiShape::PreBasil) {
+        ApiShape::PreBasil => released,
+        ApiShape::Basil => Decimal::ZERO,
+    };
+    p.refunded_reported = o
+        .amount("amount_refunded", currency)?
+        .map(|r| (r - released).max(Decimal::ZERO));
+    p.refunded = p.refunded_reported.unwrap_or_default();
     p.description = o.string("description")?;
     p.metadata = o.metadata();
     p.method = match o.obj("payment_method_details")? {
@@ -203,6 +215,7 @@ pub(crate) fn map_payment_intent(
                         p.method.clone_from(&c.method);
                     }
                     p.refunded = c.refunded;
+                    p.refunded_reported = c.refunded_reported;
                     if status == PaymentStatus::Succeeded {
                         p.received_at = c.received_at;
                     }

@@ -5,13 +5,13 @@ use rust_decimal::Decimal;
 use tieout_core::model::{Interval, Recurring, Subscription, SubscriptionItem, SubscriptionStatus};
 use tieout_core::{Currency, Record, SourceItem};
 
-use super::access::{MResult, Obj};
+use super::access::{MResult, MapError, Obj};
 use super::product::recurring;
 use super::{ApiShape, Cx, customer_ref, source_ref};
 
 /// Maps a `subscription`.
 pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) -> MResult<()> {
-    let currency = o.currency("currency")?;
+    let currency = currency(o)?;
     let raw_status = o.str("status")?;
     let status = SubscriptionStatus::parse(raw_status.unwrap_or("active"));
     let mut items = Vec::new();
@@ -20,6 +20,14 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
             .and_then(|it| item(it, currency))
             .map_err(|e| e.within(format_args!("items.data[{i}]")))?;
         items.push(item);
+    }
+    if items.is_empty() && o.has("plan") {
+        // Very old shape: one `plan` and `quantity` on the subscription itself.
+        let mut only = item(o, currency)?;
+        only.external_id = None;
+        only.current_period_start = None;
+        only.current_period_end = None;
+        items.push(only);
     }
     let amount: Decimal = items
         .iter()
@@ -82,6 +90,36 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
         items,
     })));
     Ok(())
+}
+
+/// The subscription's currency: its own `currency` (newer API versions), else the first
+/// item's `price.currency` or legacy `plan.currency`, else the old top-level `plan.currency`.
+/// Fails only when none of these names one.
+fn currency(o: Obj<'_>) -> MResult<Currency> {
+    if let Some(c) = o.opt_currency("currency")? {
+        return Ok(c);
+    }
+    for (i, v) in o.list("items")?.iter().enumerate() {
+        let it = Obj::of(v, "item").map_err(|e| e.within(format_args!("items.data[{i}]")))?;
+        for key in ["price", "plan"] {
+            if let Some(p) = it.expandable(key)?.and_then(|e| e.obj)
+                && let Some(c) = p
+                    .opt_currency("currency")
+                    .map_err(|e| e.within(format_args!("items.data[{i}].{key}")))?
+            {
+                return Ok(c);
+            }
+        }
+    }
+    if let Some(p) = o.expandable("plan")?.and_then(|e| e.obj)
+        && let Some(c) = p.opt_currency("currency").map_err(|e| e.within("plan"))?
+    {
+        return Ok(c);
+    }
+    Err(MapError::field(
+        "currency",
+        "missing (not on the subscription, its items' price or plan, nor its plan)",
+    ))
 }
 
 fn latest(ts: &[Option<DateTime<Utc>>]) -> Option<DateTime<Utc>> {
