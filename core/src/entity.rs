@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::collect::CollectionCase;
 use crate::model::*;
+use crate::writes::WriteRecord;
 
 /// The type of a stored record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -34,11 +36,15 @@ pub enum EntityKind {
     BankLine,
     /// [`ImportRun`]
     ImportRun,
+    /// [`WriteRecord`]: a write to the outside and its outcome.
+    WriteRecord,
+    /// [`CollectionCase`]: an unpaid invoice in collection.
+    CollectionCase,
 }
 
 impl EntityKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [EntityKind; 13] = [
+    pub const ALL: [EntityKind; 15] = [
         EntityKind::Customer,
         EntityKind::Product,
         EntityKind::Price,
@@ -52,6 +58,8 @@ impl EntityKind {
         EntityKind::Payout,
         EntityKind::BankLine,
         EntityKind::ImportRun,
+        EntityKind::WriteRecord,
+        EntityKind::CollectionCase,
     ];
 
     /// Position in [`EntityKind::ALL`], for per-kind tables.
@@ -75,6 +83,8 @@ impl EntityKind {
             Self::Payout => "payout",
             Self::BankLine => "bank_line",
             Self::ImportRun => "import_run",
+            Self::WriteRecord => "write_record",
+            Self::CollectionCase => "collection_case",
         }
     }
 
@@ -94,6 +104,8 @@ impl EntityKind {
             Self::Payout => "pout",
             Self::BankLine => "bank",
             Self::ImportRun => "run",
+            Self::WriteRecord => "wr",
+            Self::CollectionCase => "case",
         }
     }
 }
@@ -128,6 +140,10 @@ pub enum Entity {
     BankLine(BankLine),
     /// An import run.
     ImportRun(ImportRun),
+    /// A write to the outside.
+    WriteRecord(WriteRecord),
+    /// A collection case.
+    CollectionCase(CollectionCase),
 }
 
 macro_rules! entity_accessors {
@@ -172,7 +188,9 @@ entity_accessors!(
     BalanceTransaction,
     Payout,
     BankLine,
-    ImportRun
+    ImportRun,
+    WriteRecord,
+    CollectionCase
 );
 
 impl Entity {
@@ -189,7 +207,11 @@ impl Entity {
             Entity::Dispute(r) => Some(&r.source),
             Entity::BalanceTransaction(r) => Some(&r.source),
             Entity::Payout(r) => Some(&r.source),
-            Entity::Allocation(_) | Entity::BankLine(_) | Entity::ImportRun(_) => None,
+            Entity::Allocation(_)
+            | Entity::BankLine(_)
+            | Entity::ImportRun(_)
+            | Entity::WriteRecord(_)
+            | Entity::CollectionCase(_) => None,
         }
     }
 

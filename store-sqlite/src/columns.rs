@@ -69,6 +69,8 @@ pub(crate) fn columns_of(kind: EntityKind) -> &'static [Column] {
         EntityKind::Allocation => &[PaymentId, InvoiceId, Currency],
         EntityKind::BankLine => &[Currency],
         EntityKind::ImportRun => &[Status],
+        EntityKind::WriteRecord => &[Status],
+        EntityKind::CollectionCase => &[CustomerId, InvoiceId, Status, Currency],
     }
 }
 
@@ -98,6 +100,7 @@ pub(crate) fn value(e: &Entity, col: Column) -> Option<&str> {
             Entity::Invoice(r) => r.customer_id.as_deref(),
             Entity::Payment(r) => r.customer_id.as_deref(),
             Entity::Subscription(r) => r.customer_id.as_deref(),
+            Entity::CollectionCase(r) => Some(r.debtor.customer_id.as_str()),
             _ => None,
         },
         PaymentId => match e {
@@ -109,6 +112,7 @@ pub(crate) fn value(e: &Entity, col: Column) -> Option<&str> {
         },
         InvoiceId => match e {
             Entity::Allocation(r) => Some(r.invoice_id.as_str()),
+            Entity::CollectionCase(r) => Some(r.invoice_id.as_str()),
             _ => None,
         },
         Status => match e {
@@ -120,6 +124,8 @@ pub(crate) fn value(e: &Entity, col: Column) -> Option<&str> {
             Entity::BalanceTransaction(r) => r.status.as_deref(),
             Entity::Payout(r) => Some(r.status.as_str()),
             Entity::ImportRun(r) => Some(r.status.as_str()),
+            Entity::WriteRecord(r) => Some(r.status.as_str()),
+            Entity::CollectionCase(r) => Some(r.status.as_str()),
             _ => None,
         },
         Currency => match e {
@@ -133,6 +139,7 @@ pub(crate) fn value(e: &Entity, col: Column) -> Option<&str> {
             Entity::BalanceTransaction(r) => Some(r.currency.code()),
             Entity::Payout(r) => Some(r.currency.code()),
             Entity::BankLine(r) => Some(r.currency.code()),
+            Entity::CollectionCase(r) => Some(r.currency.code()),
             _ => None,
         },
         Account => e.source().map(|s| s.account.as_str()),
