@@ -16,6 +16,7 @@ PINS=(
     "mypy==2.4.1"
     "localstripe==1.15.10"
     "stripe==16.1.0"
+    "aiosmtpd==1.4.6"
 )
 # Skip pip entirely when every pin is already installed (fast, works offline).
 if "$VENV/bin/python" - "${PINS[@]}" <<'PY'

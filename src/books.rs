@@ -178,8 +178,11 @@ impl Books {
     }
 
     /// The registered action of this name.
+    /// A registered action wins over a built-in one of the same name
+    /// (built in: [`crate::collect::CASES_ACTION`]).
     pub(crate) fn action(&self, name: &str) -> Option<PostAction> {
-        self.actions.lock().ok().and_then(|a| a.get(name).cloned())
+        let registered = self.actions.lock().ok().and_then(|a| a.get(name).cloned());
+        registered.or_else(|| crate::collect::builtin_action(name))
     }
 
     /// Creates a customer in the books (e.g. the fixed "Stripe Customer").

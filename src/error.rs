@@ -25,6 +25,15 @@ pub enum Error {
         /// Pages committed before the stop.
         pages: u64,
     },
+    /// A run of writes stopped at a fault point (tests simulate a crash
+    /// there); the books hold what was committed and the next run resolves it.
+    #[error("write run aborted at {point} for {key}")]
+    Aborted {
+        /// The write's key.
+        key: String,
+        /// `recorded` or `performed`.
+        point: &'static str,
+    },
     /// A post-import action failed (the import itself committed).
     #[error("post-import action {name} failed: {reason}")]
     Action {
@@ -46,6 +55,7 @@ impl Error {
             Error::Stripe(s) => s.code(),
             Error::Interrupted { .. } => "INTERRUPTED",
             Error::Action { .. } => "ACTION_FAILED",
+            Error::Aborted { .. } => "ABORTED",
         }
     }
 }

@@ -118,6 +118,8 @@ impl Books {
         ws.alias(seen_key, &format!("event_{}", event.id))?;
         let cs = ws.take_changes();
         store.commit(cs)?;
+        drop(store);
+        self.sync_collection_cases(chrono::Utc::now())?;
         outcome.entries = planned.entries;
         Ok(outcome)
     }

@@ -361,6 +361,7 @@ impl Books {
             RunStatus::Succeeded
         };
         self.save_run(&run)?;
+        self.sync_collection_cases(Utc::now())?;
         for name in &plan.post_actions {
             if let Some(action) = self.action(name) {
                 if let Err(reason) = action(self, &run) {

@@ -17,10 +17,13 @@
 //! ```
 
 mod books;
+pub mod channels;
+pub mod collect;
 mod error;
 mod events;
 mod import;
 mod reconcile;
+pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
 pub use error::{Error, Result};

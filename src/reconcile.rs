@@ -79,7 +79,10 @@ impl Books {
         if !cs.is_empty() {
             store.commit(cs)?;
         }
-        report_from(store.as_ref(), policy)
+        let report = report_from(store.as_ref(), policy)?;
+        drop(store);
+        self.sync_collection_cases(Utc::now())?;
+        Ok(report)
     }
 
     /// The reconcile report of the books as they are (nothing changes).

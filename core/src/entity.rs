@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::collect::CollectionCase;
 use crate::model::*;
+use crate::writes::WriteRecord;
 
 /// The type of a stored record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -36,11 +38,15 @@ pub enum EntityKind {
     ImportRun,
     /// [`CreditNote`]
     CreditNote,
+    /// [`WriteRecord`]: a write to the outside and its outcome.
+    WriteRecord,
+    /// [`CollectionCase`]: an unpaid invoice in collection.
+    CollectionCase,
 }
 
 impl EntityKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [EntityKind; 14] = [
+    pub const ALL: [EntityKind; 16] = [
         EntityKind::Customer,
         EntityKind::Product,
         EntityKind::Price,
@@ -55,6 +61,8 @@ impl EntityKind {
         EntityKind::BankLine,
         EntityKind::ImportRun,
         EntityKind::CreditNote,
+        EntityKind::WriteRecord,
+        EntityKind::CollectionCase,
     ];
 
     /// Position in [`EntityKind::ALL`], for per-kind tables.
@@ -79,6 +87,8 @@ impl EntityKind {
             Self::BankLine => "bank_line",
             Self::ImportRun => "import_run",
             Self::CreditNote => "credit_note",
+            Self::WriteRecord => "write_record",
+            Self::CollectionCase => "collection_case",
         }
     }
 
@@ -99,6 +109,8 @@ impl EntityKind {
             Self::BankLine => "bank",
             Self::ImportRun => "run",
             Self::CreditNote => "cn",
+            Self::WriteRecord => "wr",
+            Self::CollectionCase => "case",
         }
     }
 }
@@ -135,6 +147,10 @@ pub enum Entity {
     ImportRun(ImportRun),
     /// A credit note.
     CreditNote(CreditNote),
+    /// A write to the outside.
+    WriteRecord(WriteRecord),
+    /// A collection case.
+    CollectionCase(CollectionCase),
 }
 
 macro_rules! entity_accessors {
@@ -180,7 +196,9 @@ entity_accessors!(
     Payout,
     BankLine,
     ImportRun,
-    CreditNote
+    CreditNote,
+    WriteRecord,
+    CollectionCase
 );
 
 impl Entity {
@@ -198,7 +216,11 @@ impl Entity {
             Entity::BalanceTransaction(r) => Some(&r.source),
             Entity::Payout(r) => Some(&r.source),
             Entity::CreditNote(r) => Some(&r.source),
-            Entity::Allocation(_) | Entity::BankLine(_) | Entity::ImportRun(_) => None,
+            Entity::Allocation(_)
+            | Entity::BankLine(_)
+            | Entity::ImportRun(_)
+            | Entity::WriteRecord(_)
+            | Entity::CollectionCase(_) => None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! the core takes records and the current books and returns the changes; adapters
 //! and stores do the reading and writing.
 
+pub mod collect;
 pub mod entity;
 pub mod error;
 pub mod import;
@@ -16,6 +17,7 @@ pub mod record;
 pub mod records_source;
 pub mod source;
 pub mod store;
+pub mod writes;
 
 pub use entity::{Entity, EntityKind};
 pub use error::{CoreError, Result};

@@ -44,5 +44,7 @@ pub(crate) fn decode(kind: EntityKind, json: &str) -> serde_json::Result<Entity>
         EntityKind::BankLine => Entity::BankLine(serde_json::from_str(json)?),
         EntityKind::ImportRun => Entity::ImportRun(serde_json::from_str(json)?),
         EntityKind::CreditNote => Entity::CreditNote(serde_json::from_str(json)?),
+        EntityKind::WriteRecord => Entity::WriteRecord(serde_json::from_str(json)?),
+        EntityKind::CollectionCase => Entity::CollectionCase(serde_json::from_str(json)?),
     })
 }

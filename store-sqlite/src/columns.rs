@@ -72,6 +72,8 @@ pub(crate) fn columns_of(kind: EntityKind) -> &'static [Column] {
         EntityKind::CreditNote => &[
             CustomerId, InvoiceId, Status, Currency, Account, Object, ExternalId,
         ],
+        EntityKind::WriteRecord => &[Status],
+        EntityKind::CollectionCase => &[CustomerId, InvoiceId, Status, Currency],
     }
 }
 
@@ -102,6 +104,7 @@ pub(crate) fn value(e: &Entity, col: Column) -> Option<&str> {
             Entity::Payment(r) => r.customer_id.as_deref(),
             Entity::Subscription(r) => r.customer_id.as_deref(),
             Entity::CreditNote(r) => r.customer_id.as_deref(),
+            Entity::CollectionCase(r) => Some(r.debtor.customer_id.as_str()),
             _ => None,
         },
         PaymentId => match e {
@@ -114,6 +117,7 @@ pub(crate) fn value(e: &Entity, col: Column) -> Option<&str> {
         InvoiceId => match e {
             Entity::Allocation(r) => Some(r.invoice_id.as_str()),
             Entity::CreditNote(r) => r.invoice_id.as_deref(),
+            Entity::CollectionCase(r) => Some(r.invoice_id.as_str()),
             _ => None,
         },
         Status => match e {
@@ -126,6 +130,8 @@ pub(crate) fn value(e: &Entity, col: Column) -> Option<&str> {
             Entity::Payout(r) => Some(r.status.as_str()),
             Entity::ImportRun(r) => Some(r.status.as_str()),
             Entity::CreditNote(r) => r.source.status.as_deref(),
+            Entity::WriteRecord(r) => Some(r.status.as_str()),
+            Entity::CollectionCase(r) => Some(r.status.as_str()),
             _ => None,
         },
         Currency => match e {
@@ -140,6 +146,7 @@ pub(crate) fn value(e: &Entity, col: Column) -> Option<&str> {
             Entity::Payout(r) => Some(r.currency.code()),
             Entity::BankLine(r) => Some(r.currency.code()),
             Entity::CreditNote(r) => Some(r.currency.code()),
+            Entity::CollectionCase(r) => Some(r.currency.code()),
             _ => None,
         },
         Account => e.source().map(|s| s.account.as_str()),

@@ -36,17 +36,22 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 4,
+        description: "write records and collection cases",
+        sql: v4_writes_and_cases,
+    },
+    Migration {
+        version: 5,
         description: "credit_note record table",
-        sql: v4_credit_notes,
+        sql: v5_credit_notes,
     },
 ];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
-/// The kinds versions 1 to 3 created tables for; later kinds come with their own
-/// migration. Never change this list.
-const V1_KINDS: [EntityKind; 13] = [
+/// The kinds versions 1 to 3 created tables for (later kinds come with the
+/// migration that added them).
+const V1_KINDS: &[EntityKind] = &[
     EntityKind::Customer,
     EntityKind::Product,
     EntityKind::Price,
@@ -62,6 +67,12 @@ const V1_KINDS: [EntityKind; 13] = [
     EntityKind::ImportRun,
 ];
 
+/// The kinds version 4 added.
+const V4_KINDS: &[EntityKind] = &[EntityKind::WriteRecord, EntityKind::CollectionCase];
+
+/// The kinds version 5 added.
+const V5_KINDS: &[EntityKind] = &[EntityKind::CreditNote];
+
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version     INTEGER PRIMARY KEY NOT NULL,
     description TEXT NOT NULL,
@@ -72,7 +83,7 @@ const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
 /// the alias index and the checkpoints.
 fn v1_initial() -> String {
     let mut sql = String::new();
-    for kind in V1_KINDS {
+    for &kind in V1_KINDS {
         sql.push_str(&record_table(kind, kind.as_str(), "TEXT NOT NULL"));
         sql.push_str(&record_indexes(kind));
     }
@@ -130,7 +141,7 @@ DROP TABLE aliases;
 /// reading one is an error.
 fn v3_nullable_data() -> String {
     let mut sql = String::new();
-    for kind in V1_KINDS {
+    for &kind in V1_KINDS {
         let t = kind.as_str();
         let mut names = vec!["id"];
         names.extend(columns_of(kind).iter().map(|c| c.name()));
@@ -146,12 +157,26 @@ fn v3_nullable_data() -> String {
     sql
 }
 
-/// Version 4: the credit note table (customer, invoice, status, currency, source
-/// columns; indexed by customer and invoice).
-fn v4_credit_notes() -> String {
-    let kind = EntityKind::CreditNote;
-    let mut sql = record_table(kind, kind.as_str(), "TEXT");
-    sql.push_str(&record_indexes(kind));
+/// Version 4: the tables of [`EntityKind::WriteRecord`] (writes to the
+/// outside, recorded before they are made) and [`EntityKind::CollectionCase`].
+fn v4_writes_and_cases() -> String {
+    new_record_tables(V4_KINDS)
+}
+
+/// Version 5: the credit note table (customer, invoice, status, currency and
+/// source columns; indexed by customer and invoice).
+fn v5_credit_notes() -> String {
+    new_record_tables(V5_KINDS)
+}
+
+/// The tables and indexes of kinds a migration adds (nullable `data`, as v3
+/// left every table).
+fn new_record_tables(kinds: &[EntityKind]) -> String {
+    let mut sql = String::new();
+    for &kind in kinds {
+        sql.push_str(&record_table(kind, kind.as_str(), "TEXT"));
+        sql.push_str(&record_indexes(kind));
+    }
     sql
 }
 
@@ -218,7 +243,7 @@ mod tests {
     #[test]
     fn v1_creates_a_table_per_kind_and_no_float_columns() {
         let sql = v1_initial();
-        for kind in V1_KINDS {
+        for &kind in V1_KINDS {
             assert!(
                 sql.contains(&format!("CREATE TABLE {} (", kind.as_str())),
                 "no table for {}",
@@ -325,7 +350,7 @@ mod tests {
             row,
             ("cust_a".into(), "in_1".into(), "{\"id\":\"inv_a\"}".into())
         );
-        for kind in V1_KINDS {
+        for &kind in V1_KINDS {
             let not_null: Vec<(String, bool)> = conn
                 .prepare("SELECT name, \"notnull\" FROM pragma_table_info(?1) ORDER BY cid")
                 .unwrap()
@@ -370,7 +395,7 @@ mod tests {
                 .unwrap();
             conn.execute("ATTACH ?1 AS cur", [dump.to_str().unwrap()])
                 .unwrap();
-            for kind in V1_KINDS {
+            for &kind in V1_KINDS {
                 let t = kind.as_str();
                 conn.execute_batch(&format!("INSERT INTO {t} SELECT * FROM cur.{t}"))
                     .unwrap();
@@ -381,7 +406,11 @@ mod tests {
         let migrated = crate::SqliteStore::open(&old).unwrap();
         assert_eq!(migrated.migrated_from(), 2);
         assert_eq!(migrated.schema_version().unwrap(), SCHEMA_VERSION);
-        for kind in V1_KINDS {
+        for &kind in V4_KINDS.iter().chain(V5_KINDS) {
+            use tieout_core::Store;
+            assert!(migrated.list(kind).unwrap().is_empty(), "{}", kind.as_str());
+        }
+        for &kind in V1_KINDS {
             use tieout_core::Store;
             let want = current.list(kind).unwrap();
             assert!(!want.is_empty(), "no {} written", kind.as_str());

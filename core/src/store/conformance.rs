@@ -536,7 +536,71 @@ fn one_of_every_kind() -> Vec<Entity> {
                 invoice_line_ref: Some("il_1OqY5dHkR3mN5sLd0001".to_string()),
             }],
         }),
+        Entity::WriteRecord(write_record()),
+        Entity::CollectionCase(collection_case()),
     ]
+}
+
+/// A write that failed once (retryable) and then succeeded.
+fn write_record() -> crate::writes::WriteRecord {
+    use crate::writes::{WriteIntent, WriteRecord};
+    let t = ts(T0 + 8 * DAY);
+    let mut intent = WriteIntent::new(
+        "email",
+        "follow_up",
+        "followup/in_1OqY5eHkR3mN5sLd0001/reminder/v1",
+        serde_json::json!({ "to": "ap@example.com", "text": "Open: 1234.56 EUR" }),
+        t,
+    );
+    intent.subject = Some("inv_5c0ffee000000000001".to_string());
+    intent.amount = Some(crate::Money::new(dec("1234.56"), Currency::EUR));
+    let mut r = WriteRecord::planned(intent, t);
+    r.begin_attempt(t);
+    r.fail("451 try later", Some(ts(T0 + 9 * DAY)), t);
+    r.begin_attempt(ts(T0 + 9 * DAY));
+    r.succeed(
+        Some("<wk_1@tieout>".to_string()),
+        serde_json::json!({ "smtp": "250 OK" }),
+        ts(T0 + 9 * DAY),
+    );
+    r
+}
+
+/// An open case whose invoice was partly paid.
+fn collection_case() -> crate::collect::CollectionCase {
+    use crate::collect::{AgeBasis, CaseEvent, CaseStatus, CollectionCase, Debtor};
+    CollectionCase {
+        id: "case_5c0ffee000000000001".to_string(),
+        invoice_id: "inv_5c0ffee000000000001".to_string(),
+        invoice_external_id: "in_1OqY5eHkR3mN5sLd0001".to_string(),
+        invoice_number: Some("A1B2-0001".to_string()),
+        invoice_url: Some("https://invoice.stripe.com/i/acct_1/in_1".to_string()),
+        debtor: Debtor {
+            customer_id: "cust_5c0ffee000000000001".to_string(),
+            name: "Muster GmbH".to_string(),
+            email: "ap@example.com".to_string(),
+            address: crate::model::Address {
+                line1: Some("Hauptstr. 1".to_string()),
+                city: Some("Berlin".to_string()),
+                postal_code: Some("10115".to_string()),
+                country: Some("DE".to_string()),
+                ..Default::default()
+            },
+        },
+        currency: Currency::EUR,
+        original_amount: dec("1234.56"),
+        open_amount: dec("234.56"),
+        age_from: ts(T0 - 29 * DAY),
+        age_basis: AgeBasis::DueDate,
+        status: CaseStatus::Open,
+        close_reason: None,
+        history: vec![CaseEvent {
+            at: ts(T0 + 8 * DAY),
+            status: CaseStatus::Open,
+            open_amount: dec("234.56"),
+            reason: "opened".to_string(),
+        }],
+    }
 }
 
 /// Every alias of an imported record: its own key, plus every payment source id.

@@ -1,0 +1,112 @@
+//! Planning follow-ups and aging over 1M open invoices (not part of the test
+//! run): `cargo bench -p tieout-core --bench receivables`. Prints the time of
+//! each step; the target is under 2 s for both together.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use chrono::{Duration, TimeZone, Utc};
+use rust_decimal::Decimal;
+use tieout_core::Currency;
+use tieout_core::collect::{FollowUpPolicy, FollowUpStep, MessageTemplate, aging, plan_follow_ups};
+use tieout_core::model::*;
+
+fn main() {
+    let n: u32 = std::env::var("N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let customers: Vec<Customer> = (0..10_000u32)
+        .map(|c| {
+            let mut k = Customer::new(
+                format!("cust_{c:06}"),
+                &format!("Debtor {c}"),
+                CustomerKind::Company,
+            );
+            k.email = Some(format!("ap{c}@x.test"));
+            k
+        })
+        .collect();
+    let invoices: Vec<Invoice> = (0..n)
+        .map(|i| {
+            let total = Decimal::new(1_000 + i64::from(i % 100_000), 2);
+            let due = t0 - Duration::days(i64::from(i % 150) - 20);
+            Invoice {
+                id: format!("inv_{i:08}"),
+                source: SourceRef::new("stripe", "acct_1", "invoice", &format!("in_{i:08}")),
+                customer_id: Some(format!("cust_{:06}", i % 10_000)),
+                customer_ref: None,
+                subscription_id: None,
+                subscription_ref: None,
+                number: Some(format!("N-{i}")),
+                status: InvoiceStatus::Open,
+                currency: if i % 3 == 0 {
+                    Currency::USD
+                } else {
+                    Currency::EUR
+                },
+                subtotal: total,
+                discount: Decimal::ZERO,
+                tax: Decimal::ZERO,
+                total,
+                amount_due: total,
+                amount_paid: Decimal::ZERO,
+                amount_remaining: total,
+                amount_written_off: Decimal::ZERO,
+                source_amount_paid: Decimal::ZERO,
+                amount_credited: Decimal::ZERO,
+                source_credited: Decimal::ZERO,
+                issued_at: Some(due - Duration::days(30)),
+                due_date: Some(due),
+                paid_at: None,
+                lines: Vec::new(),
+                payment_refs: PaymentRefs::default(),
+                metadata: BTreeMap::new(),
+            }
+        })
+        .collect();
+    let by_id: HashMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
+    let names: HashMap<&str, &str> = customers
+        .iter()
+        .map(|c| (c.id.as_str(), c.name.as_deref().unwrap_or("")))
+        .collect();
+    let template = MessageTemplate {
+        subject: "s".into(),
+        text: "t".into(),
+        html: None,
+    };
+    let step = |name: &str, days| FollowUpStep {
+        name: name.into(),
+        days,
+        channel: "email".into(),
+        template: template.clone(),
+        min_open_amount: None,
+        skip_if_average_days_late_at_least: None,
+    };
+    let policy = FollowUpPolicy::new(
+        "v1",
+        vec![
+            step("before", -3),
+            step("due", 0),
+            step("late7", 7),
+            step("late21", 21),
+            step("final", 45),
+        ],
+    )
+    .unwrap();
+    let start = Instant::now();
+    let planned = plan_follow_ups(&invoices, &by_id, &HashMap::new(), &policy, t0);
+    let plan_time = start.elapsed();
+    let start = Instant::now();
+    let report = aging(&invoices, &names, t0);
+    let aging_time = start.elapsed();
+    println!(
+        "{n} open invoices: plan_follow_ups {:.3} s ({} due), aging {:.3} s ({} rows), together {:.3} s",
+        plan_time.as_secs_f64(),
+        planned.len(),
+        aging_time.as_secs_f64(),
+        report.rows.len(),
+        (plan_time + aging_time).as_secs_f64()
+    );
+}
