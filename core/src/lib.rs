@@ -8,6 +8,7 @@
 pub mod entity;
 pub mod error;
 pub mod import;
+pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod plan;
