@@ -129,8 +129,10 @@ pub fn entry(
     }
     if let Some(pay) = payment {
         links.push(pay.source.external_id.clone());
+        links.extend(pay.links.invoices.iter().cloned());
     }
-    links.dedup();
+    let mut seen = std::collections::HashSet::new();
+    links.retain(|l| seen.insert(l.clone()));
     Some(
         JournalEntry {
             id: format!("txn:{ext}"),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{JournalEntry, Posting};
@@ -74,6 +74,9 @@ impl Target {
 pub struct ExportMark {
     /// When it was exported.
     pub at: DateTime<Utc>,
+    /// The entry's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
     /// The postings the target holds for this id so far.
     pub postings: Vec<Posting>,
     /// Adjusting entries emitted for it.
@@ -97,6 +100,11 @@ impl ExportLog {
                 serde_json::from_str(t).map_err(|e| CoreError::Invalid(format!("export log: {e}")))
             }
         }
+    }
+
+    /// The latest date of an exported entry.
+    pub fn last_date(&self) -> Option<NaiveDate> {
+        self.entries.values().filter_map(|m| m.date).max()
     }
 
     /// The log as JSON text.
@@ -141,6 +149,7 @@ impl ExportLog {
                         e.id.clone(),
                         ExportMark {
                             at: now,
+                            date: Some(e.date),
                             postings: e.postings.clone(),
                             adjustments: n,
                         },
@@ -154,6 +163,7 @@ impl ExportLog {
                         e.id.clone(),
                         ExportMark {
                             at: now,
+                            date: Some(e.date),
                             postings: e.postings.clone(),
                             adjustments: 0,
                         },

@@ -219,7 +219,10 @@ pub fn book(sales: &[Sale]) -> Book {
                 balance_transaction: Some(format!("txn_ch_{i}")),
                 ..PaymentRefs::default()
             },
-            links: PaymentLinks::default(),
+            links: PaymentLinks {
+                invoices: vec![inv_id.clone()],
+                ..PaymentLinks::default()
+            },
             status: PaymentStatus::Succeeded,
             amount: total,
             currency: c,

@@ -39,6 +39,8 @@ pub struct RenderOptions {
     /// Balances of those accounts before the first rendered entry (for an
     /// export that continues an earlier one).
     pub opening: BTreeMap<String, BTreeMap<Currency, Decimal>>,
+    /// The last date of those earlier entries: assertions go after it too.
+    pub opening_date: Option<NaiveDate>,
     /// The organisation's base currency (Xero; QuickBooks home currency).
     pub base_currency: Option<Currency>,
     /// Rates to the base currency, per currency (Xero): base = amount * rate.
@@ -84,7 +86,11 @@ pub(crate) fn closing_balances(
             bal.insert((a.clone(), *c), *v);
         }
     }
-    let mut last = None;
+    let mut last = if entries.is_empty() {
+        None
+    } else {
+        opts.opening_date
+    };
     for e in entries {
         last = last.max(Some(e.date));
         for p in &e.postings {
