@@ -87,6 +87,23 @@ export declare class Books {
    */
   registerAction(name: string, action: (run: ImportRun) => boolean | string | void): void
   /**
+   * Journal entries: the accrual layer (invoices issued, voided, written
+   * off; disputes lost) and the cash layer (one entry per balance transaction).
+   */
+  journalEntries(options?: LedgerOptions | undefined | null): Promise<Journal>
+  /**
+   * The Stripe balance in `currency` over `[from, to)` (ISO times) as a
+   * bank statement, tied to the last reported balance.
+   */
+  stripeBalance(currencyCode: string, from: string, to: string): Promise<StripeBalance>
+  /** Keeps the balance Stripe reported (decimal strings, ISO time). */
+  recordReportedBalance(currencyCode: string, available: string, pending: string, at: string): Promise<void>
+  /**
+   * Exports journal entries to `target` (beancount, hledger, qbo,
+   * netsuite, xero, csv) and records what was exported there.
+   */
+  export(target: string, options?: LedgerOptions | undefined | null): Promise<Export>
+  /**
    * Re-runs policy matching for every customer with unapplied payments,
    * matches payouts to bank deposits, commits, and returns the report.
    */
@@ -416,6 +433,18 @@ export interface EventOutcome {
 /** What applying one event did. */
 export type EventStatus = 'applied' | 'duplicate' | 'ignored'
 
+/** An export: the rendered text and the entries it holds. */
+export interface Export {
+  /** Target name. */
+  target: string
+  /** The rendered file. */
+  text: string
+  /** The entries. */
+  entries: Array<JournalEntry>
+  /** When it was recorded (ISO). */
+  exportedAt: string
+}
+
 /** A record that could not be imported. */
 export interface Failure {
   /** Stripe object type (or `"file"` for unreadable input). */
@@ -640,6 +669,59 @@ export interface InvoiceLine {
 /** Status of an invoice in the books. */
 export type InvoiceStatus = 'draft' | 'open' | 'partially_paid' | 'paid' | 'void' | 'uncollectible'
 
+/** Journal entries and what needs review. */
+export interface Journal {
+  /** The entries, by date then id. */
+  entries: Array<JournalEntry>
+  /** Ids of entries posted to suspense. */
+  suspense: Array<string>
+  /** Source ids that gave no entry, with why. */
+  skipped: Array<Array<string>>
+}
+
+/** A balanced journal entry with a stable id derived from its source. */
+export interface JournalEntry {
+  /** Stable id (`txn:<txn id>`, `inv:<invoice>:issued`, ...). */
+  id: string
+  /** `accrual` or `cash`. */
+  layer: string
+  /** Booking date, `YYYY-MM-DD`. */
+  date: string
+  /** Description. */
+  narration: string
+  /** Source ids it belongs to. */
+  links: Array<string>
+  /** The Stripe object it comes from. */
+  sourceId: string
+  /** `reporting_category` or accrual event. */
+  category: string
+  /** Books id of the customer. */
+  customerId?: string
+  /** The exported entry this one adjusts. */
+  adjusts?: string
+  /** Postings. */
+  postings: Array<Posting>
+}
+
+/** Options of `Books#journalEntries` and `Books#export`. */
+export interface LedgerOptions {
+  /**
+   * Account names over the default mapping, by snake_case field
+   * (`accounts_receivable`, `revenue`, `stripe_balance`, ...).
+   */
+  mapping?: Record<string, string>
+  /** Layers to include (`["accrual", "cash"]`; default both). */
+  layers?: Array<string>
+  /** Export only what this target has not received (default false). */
+  sinceLast?: boolean
+  /** The organisation's base currency (Xero, QuickBooks). */
+  baseCurrency?: string
+  /** Rates to the base currency per currency, as decimal strings (Xero). */
+  rates?: Record<string, string>
+  /** The export time (ISO); default now. */
+  now?: string
+}
+
 /** The matching strategy that decided an allocation. */
 export type MatchStrategy = 'explicit_link' | 'payment_intent' | 'charge' | 'checkout_session' | 'metadata' | 'exact_amount' | 'oldest_first' | 'newest_first' | 'manual' | 'source_paid'
 
@@ -822,6 +904,20 @@ export interface PayoutPair {
   bankDate: string
   /** Why they match. */
   reason: string
+}
+
+/** One line of a journal entry: debit positive, credit negative. */
+export interface Posting {
+  /** Account. */
+  account: string
+  /** Signed amount, decimal string. */
+  amount: string
+  /** Currency. */
+  currency: string
+  /** Books id of the customer, on receivable lines. */
+  customerId?: string
+  /** What the line is. */
+  memo?: string
 }
 
 /** A price of a product (one-off or recurring). */
@@ -1219,6 +1315,56 @@ export interface SourceRef {
   livemode: boolean
   /** The original Stripe customer when imported under a fixed customer. */
   originalCustomer: OriginalCustomer | null
+}
+
+/** A statement line: the gross or the fee of a balance transaction. */
+export interface StatementLine {
+  /** Stripe balance transaction id. */
+  transactionId: string
+  /** `gross` or `fee`. */
+  part: string
+  /** Created (ISO). */
+  date: string
+  /** Available on (ISO). */
+  availableOn?: string
+  /** Category. */
+  category: string
+  /** Description. */
+  description: string
+  /** Signed amount. */
+  amount: string
+  /** Running balance after the line. */
+  balance: string
+}
+
+/** The Stripe balance in one currency as a bank statement. */
+export interface StripeBalance {
+  /** Currency. */
+  currency: string
+  /** Period start (ISO, inclusive). */
+  from: string
+  /** Period end (ISO, exclusive). */
+  to: string
+  /** Available at `from`. */
+  openingAvailable: string
+  /** Pending at `from`. */
+  openingPending: string
+  /** Lines. */
+  lines: Array<StatementLine>
+  /** Available at `to`. */
+  closingAvailable: string
+  /** Pending at `to`. */
+  closingPending: string
+  /** Opening total. */
+  opening: string
+  /** Closing total. */
+  closing: string
+  /** Whether it ties to what Stripe reported (true when nothing was reported). */
+  ties: boolean
+  /** Reported minus computed available funds. */
+  unexplainedAvailable?: string
+  /** Reported minus computed pending funds. */
+  unexplainedPending?: string
 }
 
 /**

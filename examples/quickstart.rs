@@ -160,6 +160,58 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\nRe-review: {changed} change(s); books at {}",
         db.display()
     );
+
+    // 6. Into the general ledger: the sample's journal entries ...
+    let mapping = tieout::LedgerMapping::default();
+    let journal = books.journal_entries(&mapping, tieout::Layers::default())?;
+    println!("\nJournal entries ({}):", journal.entries.len());
+    for e in &journal.entries {
+        println!("  {} {:<34} {}", e.date, e.id, e.narration);
+        for p in &e.postings {
+            println!("      {:<32} {:>12} {}", p.account, p.amount, p.currency);
+        }
+    }
+    if !journal.suspense.is_empty() {
+        println!("  in suspense, to review: {:?}", journal.suspense);
+    }
+    // ... and its Stripe balance as a bank statement, per settlement currency.
+    let mut currencies: Vec<_> = books
+        .balance_transactions()?
+        .iter()
+        .map(|t| t.currency)
+        .collect();
+    currencies.sort();
+    currencies.dedup();
+    let (from, to) = (
+        chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        chrono::DateTime::<chrono::Utc>::MAX_UTC,
+    );
+    for c in currencies {
+        let s = books.stripe_balance(c, from, to)?;
+        println!(
+            "\nStripe balance {c}: opening {} (available {}, pending {})",
+            s.opening(),
+            s.opening_available,
+            s.opening_pending
+        );
+        for l in &s.lines {
+            println!(
+                "  {} {:<28} {:<5} {:<10} {:>12} {:>12}",
+                l.date.date_naive(),
+                l.transaction_id,
+                l.part,
+                l.category,
+                l.amount,
+                l.balance
+            );
+        }
+        println!(
+            "  closing {} (available {}, pending {})",
+            s.closing(),
+            s.closing_available,
+            s.closing_pending
+        );
+    }
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 # Creates (if missing) the project virtualenv at .venv and installs, quietly and
 # only from PyPI, the pinned tools the Python tests need: maturin (builds the
 # native module), pytest, mypy (stubtest checks _native.pyi), localstripe and the
-# official stripe SDK (the localstripe test peer). Idempotent: a second run only
+# official stripe SDK (the localstripe test peer) and beancount (bean-check, for
+# the ledger export tests). Idempotent: a second run only
 # checks the pins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ PINS=(
     "localstripe==1.15.10"
     "stripe==16.1.0"
     "aiosmtpd==1.4.6"
+    "beancount==3.2.3"
 )
 # Skip pip entirely when every pin is already installed (fast, works offline).
 if "$VENV/bin/python" - "${PINS[@]}" <<'PY'

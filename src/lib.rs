@@ -22,6 +22,7 @@ pub mod collect;
 mod error;
 mod events;
 mod import;
+mod ledger;
 mod reconcile;
 pub mod writes;
 
@@ -29,6 +30,11 @@ pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
 pub use error::{Error, Result};
 pub use events::{EventOutcome, EventStatus};
 pub use import::Progress;
+pub use ledger::{Export, ExportOptions};
+pub use tieout_core::ledger::{
+    Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance, StatementLine,
+    StripeBalance, Target,
+};
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, Total};

@@ -396,6 +396,69 @@ impl PyBooks {
         report_to_py(py, &r)
     }
 
+    /// Journal entries (accrual and cash layers) over a chart of accounts
+    /// (a dict of account names; missing keys keep the default mapping).
+    #[pyo3(signature = (mapping=None, layers=None))]
+    fn journal_entries<'py>(
+        &self,
+        py: Python<'py>,
+        mapping: Option<&Bound<'py, PyAny>>,
+        layers: Option<Vec<String>>,
+    ) -> PyResult<Obj<'py>> {
+        crate::ledger::journal_entries(py, &self.inner, mapping, layers)
+    }
+
+    /// The Stripe balance in `currency` over `[from_, to)` as a bank statement.
+    fn stripe_balance<'py>(
+        &self,
+        py: Python<'py>,
+        currency: &str,
+        from_: &Bound<'py, PyAny>,
+        to: &Bound<'py, PyAny>,
+    ) -> PyResult<Obj<'py>> {
+        crate::ledger::stripe_balance(py, &self.inner, currency, from_, to)
+    }
+
+    /// Keeps the balance Stripe reported, for `stripe_balance` to tie to.
+    fn record_reported_balance(
+        &self,
+        py: Python<'_>,
+        currency: &str,
+        available: &Bound<'_, PyAny>,
+        pending: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        crate::ledger::record_reported_balance(py, &self.inner, currency, available, pending, at)
+    }
+
+    /// Exports journal entries to `target` (beancount, hledger, qbo,
+    /// netsuite, xero, csv) and records what was exported there.
+    #[pyo3(signature = (target, since_last=false, mapping=None, layers=None, base_currency=None, rates=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn export<'py>(
+        &self,
+        py: Python<'py>,
+        target: &str,
+        since_last: bool,
+        mapping: Option<&Bound<'py, PyAny>>,
+        layers: Option<Vec<String>>,
+        base_currency: Option<&str>,
+        rates: Option<std::collections::BTreeMap<String, Bound<'py, PyAny>>>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        crate::ledger::export(
+            py,
+            &self.inner,
+            target,
+            since_last,
+            mapping,
+            layers,
+            base_currency,
+            rates,
+            now,
+        )
+    }
+
     /// The reconcile report of the books as they are (nothing changes).
     #[pyo3(signature = (policy=None))]
     fn report<'py>(

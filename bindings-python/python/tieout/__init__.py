@@ -52,6 +52,13 @@ from ._native import (
     verify_webhook,
 )
 from ._records import (
+    Export,
+    Journal,
+    JournalEntry,
+    Posting,
+    ReportedBalance,
+    StatementLine,
+    StripeBalance,
     AllocationLine,
     CurrencyTotals,
     FeeLine,

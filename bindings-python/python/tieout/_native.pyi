@@ -6,6 +6,9 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, final
 
 from tieout._records import (
+    Export,
+    Journal,
+    StripeBalance,
     AccountInfo,
     Allocation,
     Approval,
@@ -249,6 +252,32 @@ class Books:
     def register_action(self, name: str, action: Callable[[ImportRun], Any]) -> None: ...
     def reconcile(self, policy: Optional[ReconcilePolicy] = None) -> ReconcileReport: ...
     def report(self, policy: Optional[ReconcilePolicy] = None) -> ReconcileReport: ...
+    def journal_entries(
+        self, mapping: Optional[Dict[str, Any]] = None, layers: Optional[List[str]] = None
+    ) -> Journal: ...
+    def stripe_balance(
+        self,
+        currency: str,
+        from_: Union[datetime.datetime, datetime.date, int],
+        to: Union[datetime.datetime, datetime.date, int],
+    ) -> StripeBalance: ...
+    def record_reported_balance(
+        self,
+        currency: str,
+        available: _Amount,
+        pending: _Amount,
+        at: Union[datetime.datetime, datetime.date, int],
+    ) -> None: ...
+    def export(
+        self,
+        target: str,
+        since_last: bool = False,
+        mapping: Optional[Dict[str, Any]] = None,
+        layers: Optional[List[str]] = None,
+        base_currency: Optional[str] = None,
+        rates: Optional[Dict[str, _Amount]] = None,
+        now: Optional[Union[datetime.datetime, int]] = None,
+    ) -> Export: ...
     def match_payouts(self, policy: Optional[ReconcilePolicy] = None) -> PayoutMatchReport: ...
     def allocate(
         self, payment_id: str, invoice_id: str, amount: _Amount, note: Optional[str] = None

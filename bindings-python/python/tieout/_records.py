@@ -1021,6 +1021,123 @@ class ReconcileReport(_Record):
         return [{k: row.get(k, "") for k in keys} for row in self.csv_rows]
 
 
+# --- ledger -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Posting(_Record):
+    """One line of a journal entry: debit positive, credit negative."""
+
+    _repr_fields = ("account", "amount", "currency")
+
+    account: str
+    amount: Decimal
+    currency: str
+    customer_id: Optional[str] = None
+    memo: Optional[str] = None
+
+
+@dataclass(frozen=True, repr=False)
+class JournalEntry(_Record):
+    """A balanced journal entry with a stable id derived from its source."""
+
+    _repr_fields = ("id", "date", "narration")
+
+    id: str
+    layer: str
+    date: _dt.date
+    narration: str
+    links: List[str]
+    source_id: str
+    category: str
+    postings: List[Posting]
+    customer_id: Optional[str] = None
+    adjusts: Optional[str] = None
+
+
+@dataclass(frozen=True, repr=False)
+class Journal(_Record):
+    """Journal entries, and those posted to suspense (listed for review)."""
+
+    _repr_fields = ("suspense",)
+
+    entries: List[JournalEntry]
+    suspense: List[str]
+    skipped: List[List[str]]
+
+
+@dataclass(frozen=True, repr=False)
+class ReportedBalance(_Record):
+    """The balance Stripe reported at a moment."""
+
+    at: _dt.datetime
+    currency: str
+    available: Decimal
+    pending: Decimal
+
+
+@dataclass(frozen=True, repr=False)
+class StatementLine(_Record):
+    """A Stripe balance statement line: the gross or the fee of a transaction."""
+
+    _repr_fields = ("transaction_id", "part", "amount", "balance")
+
+    transaction_id: str
+    part: str
+    date: _dt.datetime
+    category: str
+    description: str
+    amount: Decimal
+    balance: Decimal
+    available_on: Optional[_dt.datetime] = None
+
+
+@dataclass(frozen=True, repr=False)
+class StripeBalance(_Record):
+    """The Stripe balance in one currency as a bank statement."""
+
+    _repr_fields = ("currency", "opening_available", "opening_pending", "closing_available", "closing_pending")
+
+    currency: str
+    start: _dt.datetime
+    end: _dt.datetime
+    opening_available: Decimal
+    opening_pending: Decimal
+    lines: List[StatementLine]
+    closing_available: Decimal
+    closing_pending: Decimal
+    reported: Optional[ReportedBalance] = None
+    unexplained_available: Optional[Decimal] = None
+    unexplained_pending: Optional[Decimal] = None
+
+    @property
+    def opening(self) -> Decimal:
+        """Opening total (available + pending)."""
+        return self.opening_available + self.opening_pending
+
+    @property
+    def closing(self) -> Decimal:
+        """Closing total (available + pending)."""
+        return self.closing_available + self.closing_pending
+
+    @property
+    def ties(self) -> bool:
+        """False when a reported balance differs from the computed one."""
+        return not (self.unexplained_available or self.unexplained_pending)
+
+
+@dataclass(frozen=True, repr=False)
+class Export(_Record):
+    """An export: the rendered text and the entries it holds."""
+
+    _repr_fields = ("target", "exported_at")
+
+    target: str
+    text: str
+    entries: List[JournalEntry]
+    exported_at: _dt.datetime
+
+
 def _convert(tp: Any, value: Any) -> Any:
     """``value`` (decoded engine JSON) as type ``tp``: the declared types drive it."""
     if value is None:
@@ -1058,6 +1175,13 @@ def _build(cls: Any, data: Dict[str, Any]) -> Any:
 
 
 __all__ = [
+    "Export",
+    "Journal",
+    "JournalEntry",
+    "Posting",
+    "ReportedBalance",
+    "StatementLine",
+    "StripeBalance",
     "AllocationLine",
     "CurrencyTotals",
     "FeeLine",

@@ -1,0 +1,62 @@
+// The ledger from Node: journal entries of the shipped sample, its Stripe
+// balance statement, and exports that never double-post.
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { test } from 'node:test'
+
+import { SAMPLE, assertDecEq, decSum, tieout, tmpdir } from './helpers.mjs'
+
+const { Books, StripeFiles } = tieout
+
+async function sampleBooks () {
+  const books = await Books.open(path.join(tmpdir(), 'books.db'))
+  const source = new StripeFiles(SAMPLE)
+  const review = await books.review(source, {})
+  await books.import(source, {}, { approval: review.approval })
+  return books
+}
+
+test('journalEntries balance per currency; stripeBalance moves with the cash layer', async () => {
+  const books = await sampleBooks()
+  const journal = await books.journalEntries()
+  assert.ok(journal.entries.length > 0)
+  for (const e of journal.entries) {
+    const byCur = {}
+    for (const p of e.postings) {
+      assert.equal(typeof p.amount, 'string')
+      ;(byCur[p.currency] ??= []).push(p.amount)
+    }
+    for (const amounts of Object.values(byCur)) assertDecEq(decSum(amounts), '0')
+  }
+  assert.deepEqual([...new Set(journal.entries.map(e => e.layer))].sort(), ['accrual', 'cash'])
+  const cash = await books.journalEntries({ layers: ['cash'] })
+  assert.ok(cash.entries.every(e => e.layer === 'cash'))
+  const txns = await books.balanceTransactions()
+  const cur = txns[0].currency
+  const s = await books.stripeBalance(cur, '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z')
+  const moved = journal.entries.flatMap(e => e.postings)
+    .filter(p => p.account === 'Assets:Stripe:Balance' && p.currency === cur)
+    .map(p => p.amount)
+  assertDecEq(decSum([s.closing, '-' + s.opening]), decSum(moved))
+  assert.equal(s.ties, true)
+  assert.ok(s.lines.every(l => l.transactionId.startsWith('txn_')))
+  await books.recordReportedBalance(cur, decSum([s.closingAvailable, '1']), s.closingPending, '2100-01-01T00:00:00Z')
+  const off = await books.stripeBalance(cur, '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z')
+  assert.equal(off.ties, false)
+  assertDecEq(off.unexplainedAvailable, '1')
+  await assert.rejects(books.journalEntries({ layers: ['bogus'] }), e => e.code === 'INVALID_ARGUMENT')
+})
+
+test('export: since_last emits only what is new, each target has its own log', async () => {
+  const books = await sampleBooks()
+  const first = await books.export('hledger', { sinceLast: true, now: '2026-11-30T00:00:00Z' })
+  assert.ok(first.entries.length > 0)
+  assert.match(first.text, /\(txn:txn_/)
+  assert.equal(first.exportedAt, '2026-11-30T00:00:00.000Z')
+  assert.equal((await books.export('hledger', { sinceLast: true })).entries.length, 0)
+  const csv = await books.export('csv', { sinceLast: true })
+  assert.equal(csv.entries.length, first.entries.length)
+  const full = await books.export('hledger')
+  assert.deepEqual(full.entries.map(e => e.id), first.entries.map(e => e.id))
+  await assert.rejects(books.export('gnucash'), e => e.code === 'INVALID_ARGUMENT')
+})

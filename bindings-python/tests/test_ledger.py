@@ -1,0 +1,87 @@
+"""The ledger from Python: journal entries of the shipped sample, its Stripe
+balance statement, and exports (bean-check accepts the Beancount one; a
+second since_last export emits nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+import tieout
+from conftest import EXAMPLES
+
+UTC = dt.timezone.utc
+
+
+def _books(tmp_path: Path) -> tieout.Books:
+    books = tieout.Books.open(tmp_path / "books.db")
+    src = tieout.StripeFiles(EXAMPLES)
+    plan = tieout.ImportPlan()
+    review = books.review(src, plan)
+    books.import_(src, plan, approval=review.approval)
+    return books
+
+
+def test_journal_entries_balance_and_the_statement_ties_to_the_cash_layer(tmp_path: Path) -> None:
+    books = _books(tmp_path)
+    journal = books.journal_entries()
+    assert journal.entries, "the sample gives entries"
+    for e in journal.entries:
+        totals: Dict[str, Decimal] = defaultdict(Decimal)
+        for p in e.postings:
+            assert isinstance(p.amount, Decimal)
+            totals[p.currency] += p.amount
+        assert all(v == 0 for v in totals.values()), e
+    assert {e.layer for e in journal.entries} == {"accrual", "cash"}
+    txns = books.balance_transactions()
+    assert {f"txn:{t.source.external_id}" for t in txns} <= {e.id for e in journal.entries}
+    cash_only = books.journal_entries(layers=["cash"])
+    assert {e.layer for e in cash_only.entries} == {"cash"}
+    for cur in {t.currency for t in txns}:
+        s = books.stripe_balance(cur, dt.datetime(2000, 1, 1, tzinfo=UTC), dt.datetime(2100, 1, 1, tzinfo=UTC))
+        moved = sum(
+            (p.amount for e in journal.entries for p in e.postings
+             if p.account == "Assets:Stripe:Balance" and p.currency == cur),
+            Decimal(0),
+        )
+        assert s.closing - s.opening == moved
+        assert s.start.tzinfo is not None and s.ties
+        assert all(line.transaction_id.startswith("txn_") for line in s.lines)
+    # A reported balance that differs is reported with the unexplained amount.
+    cur = txns[0].currency
+    at = dt.datetime(2100, 1, 1, tzinfo=UTC)
+    s = books.stripe_balance(cur, dt.datetime(2000, 1, 1, tzinfo=UTC), at)
+    books.record_reported_balance(cur, s.closing_available + Decimal("1.00"), s.closing_pending, at)
+    s2 = books.stripe_balance(cur, dt.datetime(2000, 1, 1, tzinfo=UTC), at)
+    assert not s2.ties and s2.unexplained_available == Decimal("1.00")
+    mapping = {"revenue": "Income:Subscriptions"}
+    custom = books.journal_entries(mapping=mapping)
+    assert any(p.account == "Income:Subscriptions" for e in custom.entries for p in e.postings)
+    with pytest.raises(tieout.TieoutError):
+        books.journal_entries(layers=["accrual", "bogus"])
+
+
+def test_exports_check_and_never_double_post(tmp_path: Path) -> None:
+    books = _books(tmp_path)
+    now = dt.datetime(2026, 11, 30, tzinfo=UTC)
+    bc = books.export("beancount", since_last=True, now=now)
+    assert bc.target == "beancount" and bc.entries and bc.exported_at == now
+    f = tmp_path / "books.beancount"
+    f.write_text(bc.text)
+    bean_check = Path(sys.executable).parent / "bean-check"
+    done = subprocess.run([str(bean_check), str(f)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert books.export("beancount", since_last=True, now=now).entries == []
+    # Each target keeps its own log; a full re-export repeats the same ids.
+    assert len(books.export("csv", since_last=True, now=now).entries) == len(bc.entries)
+    again = books.export("beancount", now=now)
+    assert [e.id for e in again.entries] == [e.id for e in bc.entries]
+    with pytest.raises(tieout.TieoutError):
+        books.export("gnucash")

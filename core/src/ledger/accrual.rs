@@ -1,0 +1,219 @@
+//! The accrual layer: invoices issued, voided, written off or uncollectible,
+//! and disputes lost.
+//!
+//! Credit notes slot in as one more event per invoice: [`credit_note`] takes
+//! the slices a credit note reverses (lines, tax) and books them against AR.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use super::{JournalEntry, Layer, LedgerMapping, Posting};
+use crate::model::{BalanceTransaction, Dispute, DisputeStatus, Invoice, InvoiceStatus};
+
+fn day(t: Option<DateTime<Utc>>) -> Option<NaiveDate> {
+    t.map(|t| t.date_naive())
+}
+
+/// Tax rate of a line in percent, as text without trailing zeros (`"20"`).
+fn rate_key(amount: Decimal, tax: Decimal) -> Option<String> {
+    if amount.is_zero() || tax.is_zero() {
+        return None;
+    }
+    Some(
+        (tax / amount * Decimal::ONE_HUNDRED)
+            .round_dp(2)
+            .normalize()
+            .to_string(),
+    )
+}
+
+/// The entry of an issued invoice: Dr AR (total) / Cr revenue per line /
+/// Dr discounts / Cr tax payable per rate. Any difference between the total
+/// and its parts (unitemized lines, invoice-level tax) is placed explicitly on
+/// a posting named for it, never spread over the lines. `None` for drafts,
+/// invoices never issued and zero totals.
+pub fn issued(inv: &Invoice, m: &LedgerMapping) -> Option<JournalEntry> {
+    if inv.status == InvoiceStatus::Draft || inv.total.is_zero() {
+        return None;
+    }
+    let date = day(inv.issued_at.or(inv.source.created_at))?;
+    let c = inv.currency;
+    let cust = inv.customer_id.as_deref();
+    let mut p = vec![Posting::new(&m.accounts_receivable, inv.total, c).customer(cust)];
+    let mut lines_total = Decimal::ZERO;
+    let mut tax_by_rate: BTreeMap<Option<String>, Decimal> = BTreeMap::new();
+    for l in &inv.lines {
+        lines_total += l.amount;
+        let acct = m.revenue_account(l.product_ref.as_deref(), l.price_ref.as_deref());
+        let mut q = Posting::new(acct, -l.amount, c);
+        if let Some(d) = &l.description {
+            q = q.memo(d.clone());
+        }
+        p.push(q);
+        *tax_by_rate
+            .entry(rate_key(l.amount, l.tax))
+            .or_insert(Decimal::ZERO) += l.tax;
+    }
+    if !inv.discount.is_zero() {
+        p.push(Posting::new(&m.discounts, inv.discount, c).memo("discount"));
+    }
+    let line_tax: Decimal = tax_by_rate.values().sum();
+    for (rate, t) in &tax_by_rate {
+        let memo = match rate {
+            Some(r) => format!("tax {r}%"),
+            None => "tax".to_string(),
+        };
+        p.push(Posting::new(m.tax_account(rate.as_deref()), -*t, c).memo(memo));
+    }
+    if inv.tax != line_tax {
+        p.push(Posting::new(&m.tax_payable, line_tax - inv.tax, c).memo("invoice-level tax"));
+    }
+    let residual = inv.total - (lines_total - inv.discount + inv.tax);
+    if !residual.is_zero() {
+        p.push(Posting::new(&m.revenue, -residual, c).memo("not itemized in the lines"));
+    }
+    Some(
+        JournalEntry {
+            id: format!("inv:{}:issued", inv.source.external_id),
+            layer: Layer::Accrual,
+            date,
+            narration: format!(
+                "Invoice {} issued",
+                inv.number.as_deref().unwrap_or(&inv.source.external_id)
+            ),
+            links: vec![inv.source.external_id.clone()],
+            source_id: inv.source.external_id.clone(),
+            category: "issued".into(),
+            customer_id: inv.customer_id.clone(),
+            adjusts: None,
+            postings: p,
+        }
+        .tidy(),
+    )
+}
+
+/// Every accrual entry of one invoice: issued, then void (the exact reversal),
+/// write-off and uncollectible (to bad debt).
+pub fn invoice_entries(inv: &Invoice, m: &LedgerMapping) -> Vec<JournalEntry> {
+    let Some(issue) = issued(inv, m) else {
+        return Vec::new();
+    };
+    let later = day(inv.source.updated_at)
+        .unwrap_or(issue.date)
+        .max(issue.date);
+    let ext = &inv.source.external_id;
+    let mut out = Vec::new();
+    if inv.status == InvoiceStatus::Void {
+        out.push(issue.reversed(format!("inv:{ext}:void"), later, "void"));
+    }
+    let c = inv.currency;
+    let cust = inv.customer_id.as_deref();
+    let bad_debt = |what: &str, amount: Decimal, out: &mut Vec<JournalEntry>| {
+        if amount.is_zero() {
+            return;
+        }
+        out.push(JournalEntry {
+            id: format!("inv:{ext}:{what}"),
+            layer: Layer::Accrual,
+            date: later,
+            narration: format!("Invoice {ext}: {} to bad debt", what.replace('_', " ")),
+            links: vec![ext.clone()],
+            source_id: ext.clone(),
+            category: what.into(),
+            customer_id: inv.customer_id.clone(),
+            adjusts: None,
+            postings: vec![
+                Posting::new(&m.bad_debt, amount, c),
+                Posting::new(&m.accounts_receivable, -amount, c).customer(cust),
+            ],
+        });
+    };
+    bad_debt("write_off", inv.amount_written_off, &mut out);
+    if inv.status == InvoiceStatus::Uncollectible {
+        bad_debt("uncollectible", inv.amount_remaining, &mut out);
+    }
+    out.insert(0, issue);
+    out
+}
+
+/// A credit note against an issued invoice: reverses the given revenue slices
+/// (account, amount) and tax slices (rate, amount) against AR. The id is the
+/// credit note's source id.
+pub fn credit_note(
+    inv: &Invoice,
+    credit_note_id: &str,
+    date: NaiveDate,
+    revenue: &[(String, Decimal)],
+    tax: &[(Option<String>, Decimal)],
+    m: &LedgerMapping,
+) -> JournalEntry {
+    let c = inv.currency;
+    let mut p = Vec::new();
+    let mut total = Decimal::ZERO;
+    for (acct, a) in revenue {
+        p.push(Posting::new(acct, *a, c).memo("credit note"));
+        total += a;
+    }
+    for (rate, a) in tax {
+        p.push(Posting::new(m.tax_account(rate.as_deref()), *a, c).memo("credit note tax"));
+        total += a;
+    }
+    p.push(Posting::new(&m.accounts_receivable, -total, c).customer(inv.customer_id.as_deref()));
+    JournalEntry {
+        id: format!("cn:{credit_note_id}"),
+        layer: Layer::Accrual,
+        date,
+        narration: format!("Credit note {credit_note_id} on {}", inv.source.external_id),
+        links: vec![inv.source.external_id.clone(), credit_note_id.to_string()],
+        source_id: credit_note_id.to_string(),
+        category: "credit_note".into(),
+        customer_id: inv.customer_id.clone(),
+        adjusts: None,
+        postings: p,
+    }
+    .tidy()
+}
+
+/// A lost dispute: the withdrawn funds move from disputes receivable to
+/// chargeback losses, in the currency and amount the balance transactions
+/// withdrew (the dispute's own amount when none are known).
+pub fn dispute_lost(
+    d: &Dispute,
+    withdrawals: &[&BalanceTransaction],
+    m: &LedgerMapping,
+) -> Option<JournalEntry> {
+    if d.status != DisputeStatus::Lost {
+        return None;
+    }
+    let date = day(d.source.updated_at.or(d.created_at).or(d.source.created_at))?;
+    let mut amounts: BTreeMap<crate::money::Currency, Decimal> = BTreeMap::new();
+    for b in withdrawals {
+        *amounts.entry(b.currency).or_insert(Decimal::ZERO) -= b.amount;
+    }
+    if amounts.is_empty() {
+        amounts.insert(d.currency, d.amount);
+    }
+    let mut p = Vec::new();
+    for (c, a) in amounts {
+        p.push(Posting::new(&m.chargeback_losses, a, c));
+        p.push(Posting::new(&m.disputes_receivable, -a, c));
+    }
+    let ext = &d.source.external_id;
+    Some(
+        JournalEntry {
+            id: format!("dp:{ext}:lost"),
+            layer: Layer::Accrual,
+            date,
+            narration: format!("Dispute {ext} lost"),
+            links: vec![ext.clone()],
+            source_id: ext.clone(),
+            category: "dispute_lost".into(),
+            customer_id: None,
+            adjusts: None,
+            postings: p,
+        }
+        .tidy(),
+    )
+}

@@ -1,0 +1,178 @@
+//! The cash layer: one entry per Stripe balance transaction, classified by its
+//! `reporting_category`, and one per payout matched to a bank deposit.
+//!
+//! Every entry posts the transaction's net to the Stripe balance, its fee to
+//! fees (the fee's tax part to input tax) and the gross to the account its
+//! category names, so the Stripe balance account moves by exactly what Stripe
+//! reports. A charge in another presentment currency settles AR at the
+//! payment's presentment amount and carries the conversion on the FX account,
+//! one posting per currency, so every currency balances.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{JournalEntry, Layer, LedgerMapping, Posting};
+use crate::model::{BalanceTransaction, Payment, Payout};
+
+/// Where the gross of a balance transaction goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counter {
+    /// Accounts receivable (charges, partial-capture reversals).
+    Receivable,
+    /// Refunds (refunds, refund failures).
+    Refunds,
+    /// Disputes receivable (disputes withdrawn, reinstated).
+    Disputes,
+    /// Stripe's own fees and taxes.
+    Fees,
+    /// Reserves held and released.
+    Reserve,
+    /// Payouts and payout reversals: in transit until the deposit is matched.
+    InTransit,
+    /// Unknown or `other_adjustment`: suspense, and listed.
+    Suspense,
+}
+
+/// Classifies a `reporting_category` (or, when missing, the `type`).
+pub fn classify(category: &str) -> Counter {
+    match category {
+        "charge" | "payment" | "partial_capture_reversal" | "charge_failure" => Counter::Receivable,
+        "refund" | "refund_failure" | "payment_refund" | "payment_failure_refund" => {
+            Counter::Refunds
+        }
+        "dispute" | "dispute_reversal" | "adjustment_dispute" => Counter::Disputes,
+        "fee" | "stripe_fee" | "network_cost" | "tax" | "application_fee" => Counter::Fees,
+        "risk_reserved_funds" | "risk_reserve" | "reserve_transaction" | "reserved_funds" => {
+            Counter::Reserve
+        }
+        "payout" | "payout_reversal" | "payout_cancel" | "payout_failure" => Counter::InTransit,
+        _ => Counter::Suspense,
+    }
+}
+
+/// The category of a balance transaction: `reporting_category`, else `type`.
+pub fn category(b: &BalanceTransaction) -> &str {
+    b.reporting_category.as_deref().unwrap_or(&b.kind)
+}
+
+/// Booking date of a balance transaction: created, else available-on.
+pub fn date(b: &BalanceTransaction) -> Option<NaiveDate> {
+    b.source
+        .created_at
+        .or(b.available_on)
+        .map(|t| t.date_naive())
+}
+
+/// The cash entry of one balance transaction (`payment`: the payment it
+/// belongs to, for the customer and the presentment amount). `None` without
+/// a date.
+pub fn entry(
+    b: &BalanceTransaction,
+    payment: Option<&Payment>,
+    m: &LedgerMapping,
+) -> Option<JournalEntry> {
+    let date = date(b)?;
+    let cat = category(b);
+    let counter = classify(cat);
+    let c = b.currency;
+    let cust = payment.and_then(|p| p.customer_id.as_deref());
+    let fee_tax: Decimal = b
+        .fee_details
+        .iter()
+        .filter(|f| f.kind == "tax" && f.currency == c)
+        .map(|f| f.amount)
+        .sum();
+    let fee_account = if counter == Counter::Disputes {
+        &m.dispute_fees
+    } else {
+        &m.stripe_fees
+    };
+    let mut p = vec![
+        Posting::new(m.balance_account(c), b.net, c).memo("net"),
+        Posting::new(fee_account, b.fee - fee_tax, c).memo("fee"),
+        Posting::new(&m.fee_input_tax, fee_tax, c).memo("tax on fee"),
+    ];
+    match counter {
+        Counter::Receivable => match payment {
+            Some(pay) if pay.currency != c && !pay.amount.is_zero() => {
+                // Settles AR at what the customer paid; the conversion sits on FX.
+                let sign = if b.amount.is_sign_negative() {
+                    -Decimal::ONE
+                } else {
+                    Decimal::ONE
+                };
+                let presented = pay.amount * sign;
+                p.push(Posting::new(&m.fx_gain_loss, -b.amount, c).memo("conversion"));
+                p.push(Posting::new(&m.fx_gain_loss, presented, pay.currency).memo("conversion"));
+                p.push(
+                    Posting::new(&m.accounts_receivable, -presented, pay.currency).customer(cust),
+                );
+            }
+            _ => p.push(Posting::new(&m.accounts_receivable, -b.amount, c).customer(cust)),
+        },
+        other => {
+            let acct = match other {
+                Counter::Refunds => &m.refunds,
+                Counter::Disputes => &m.disputes_receivable,
+                Counter::Fees => &m.stripe_fees,
+                Counter::Reserve => &m.stripe_reserve,
+                Counter::InTransit => &m.payouts_in_transit,
+                _ => &m.suspense,
+            };
+            p.push(Posting::new(acct, -b.amount, c).memo(cat.to_string()));
+        }
+    }
+    let ext = &b.source.external_id;
+    let mut links = vec![ext.clone()];
+    if let Some(s) = &b.source_object {
+        links.push(s.clone());
+    }
+    if let Some(pay) = payment {
+        links.push(pay.source.external_id.clone());
+        links.extend(pay.links.invoices.iter().cloned());
+    }
+    let mut seen = std::collections::HashSet::new();
+    links.retain(|l| seen.insert(l.clone()));
+    Some(
+        JournalEntry {
+            id: format!("txn:{ext}"),
+            layer: Layer::Cash,
+            date,
+            narration: format!("Stripe {cat} {}", b.source_object.as_deref().unwrap_or(ext)),
+            links,
+            source_id: ext.clone(),
+            category: cat.to_string(),
+            customer_id: cust.map(str::to_string),
+            adjusts: None,
+            postings: p,
+        }
+        .tidy(),
+    )
+}
+
+/// A payout matched to a bank deposit: Dr bank / Cr payouts in transit.
+pub fn deposit(p: &Payout, m: &LedgerMapping) -> Option<JournalEntry> {
+    let deposit = p.deposit_id.as_ref()?;
+    if p.status != "paid" {
+        return None;
+    }
+    let date = p
+        .arrival_date
+        .or(p.source.created_at.map(|t| t.date_naive()))?;
+    let ext = &p.source.external_id;
+    Some(JournalEntry {
+        id: format!("po:{ext}:deposit"),
+        layer: Layer::Cash,
+        date,
+        narration: format!("Payout {ext} deposited"),
+        links: vec![ext.clone(), deposit.clone()],
+        source_id: ext.clone(),
+        category: "deposit".into(),
+        customer_id: None,
+        adjusts: None,
+        postings: vec![
+            Posting::new(&m.bank, p.amount, p.currency),
+            Posting::new(&m.payouts_in_transit, -p.amount, p.currency),
+        ],
+    })
+}

@@ -1,0 +1,139 @@
+//! Into the general ledger: journal entries from the books (accrual and cash
+//! layers over a [`LedgerMapping`]), the Stripe balance as a bank statement,
+//! and renderers for plain-text ledgers and accounting systems. Pure: the
+//! caller passes the records and the time.
+
+pub mod accrual;
+pub mod cash;
+mod entry;
+pub mod export;
+mod mapping;
+pub mod render;
+pub mod statement;
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use entry::{JournalEntry, Layer, Posting};
+pub use export::{ExportLog, Target};
+pub use mapping::LedgerMapping;
+pub use statement::{ReportedBalance, StatementLine, StripeBalance};
+
+use crate::error::Result;
+use crate::model::{BalanceTransaction, Dispute, Invoice, Payment, Payout};
+
+/// The records journal entries are built from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LedgerInput<'a> {
+    /// Invoices (accrual layer).
+    pub invoices: &'a [Invoice],
+    /// Payments (customer and presentment amount of charges).
+    pub payments: &'a [Payment],
+    /// Disputes (lost disputes).
+    pub disputes: &'a [Dispute],
+    /// Balance transactions (cash layer).
+    pub balance_transactions: &'a [BalanceTransaction],
+    /// Payouts (deposits matched).
+    pub payouts: &'a [Payout],
+}
+
+/// Which layers to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layers {
+    /// Invoices issued, voided, written off; disputes lost.
+    pub accrual: bool,
+    /// Balance transactions and deposits.
+    pub cash: bool,
+}
+
+impl Default for Layers {
+    fn default() -> Self {
+        Layers {
+            accrual: true,
+            cash: true,
+        }
+    }
+}
+
+/// Journal entries, sorted by date then id, and what needs a person's eye.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    /// The entries.
+    pub entries: Vec<JournalEntry>,
+    /// Ids of entries posted to suspense (unknown or `other_adjustment` categories).
+    pub suspense: Vec<String>,
+    /// Source ids that gave no entry, with why (e.g. no date).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Builds the journal entries of the books. Deterministic: the same records
+/// give the same entries with the same ids, whatever order they come in.
+pub fn journal_entries(
+    input: &LedgerInput<'_>,
+    mapping: &LedgerMapping,
+    layers: Layers,
+) -> Result<Journal> {
+    let mut j = Journal::default();
+    if layers.accrual {
+        for inv in input.invoices {
+            j.entries.extend(accrual::invoice_entries(inv, mapping));
+        }
+        let mut withdrawals: HashMap<&str, Vec<&BalanceTransaction>> = HashMap::new();
+        for b in input.balance_transactions {
+            if let (Some(src), "dispute") = (b.source_object.as_deref(), cash::category(b)) {
+                withdrawals.entry(src).or_default().push(b);
+            }
+        }
+        for d in input.disputes {
+            let w = withdrawals
+                .get(d.source.external_id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            j.entries.extend(accrual::dispute_lost(d, w, mapping));
+        }
+    }
+    if layers.cash {
+        let mut by_id: HashMap<&str, &Payment> = HashMap::new();
+        let mut by_ref: HashMap<&str, &Payment> = HashMap::new();
+        for p in input.payments {
+            by_id.insert(p.id.as_str(), p);
+            by_ref.insert(p.source.external_id.as_str(), p);
+            for (_, r) in p.refs.pairs() {
+                by_ref.insert(r, p);
+            }
+        }
+        for b in input.balance_transactions {
+            let payment = b
+                .payment_id
+                .as_deref()
+                .and_then(|i| by_id.get(i))
+                .or_else(|| b.source_object.as_deref().and_then(|s| by_ref.get(s)))
+                .or_else(|| by_ref.get(b.source.external_id.as_str()))
+                .copied()
+                .filter(|_| cash::classify(cash::category(b)) == cash::Counter::Receivable);
+            match cash::entry(b, payment, mapping) {
+                Some(e) => {
+                    if cash::classify(&e.category) == cash::Counter::Suspense {
+                        j.suspense.push(e.id.clone());
+                    }
+                    j.entries.push(e);
+                }
+                None => j.skipped.push((
+                    b.source.external_id.clone(),
+                    "balance transaction without a date".into(),
+                )),
+            }
+        }
+        for p in input.payouts {
+            j.entries.extend(cash::deposit(p, mapping));
+        }
+    }
+    for e in &j.entries {
+        e.check()?;
+    }
+    j.entries
+        .sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.id.cmp(&b.id)));
+    j.suspense.sort();
+    Ok(j)
+}

@@ -1,0 +1,432 @@
+//! A generated book for the ledger tests: invoices in several currencies paid
+//! by charges settled in USD or EUR, Stripe fees with tax on them, partial
+//! refunds, disputes won and lost, a reserve, payouts matched to deposits and
+//! balance transactions of unknown categories.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+use tieout_core::model::*;
+use tieout_core::{Currency, Money};
+
+/// What happens after a sale is paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dispute {
+    /// Nothing.
+    None,
+    /// Disputed and won.
+    Won,
+    /// Disputed and lost.
+    Lost,
+}
+
+/// One invoice and its payment.
+#[derive(Clone, Debug)]
+pub struct Sale {
+    /// Invoice (presentment) currency.
+    pub currency: Currency,
+    /// Settlement currency.
+    pub settle: Currency,
+    /// Line amounts in minor units (each line taxed at `tax_pct`).
+    pub lines: Vec<i64>,
+    /// Tax rate in percent.
+    pub tax_pct: i64,
+    /// Stripe fee in settlement minor units, and its tax part.
+    pub fee: (i64, i64),
+    /// Partial refund in presentment minor units (0: none).
+    pub refund: i64,
+    /// Dispute outcome.
+    pub dispute: Dispute,
+    /// Void the invoice instead of paying it.
+    pub void: bool,
+}
+
+/// The records of a generated book.
+#[derive(Clone, Debug, Default)]
+pub struct Book {
+    pub invoices: Vec<Invoice>,
+    pub payments: Vec<Payment>,
+    pub disputes: Vec<tieout_core::model::Dispute>,
+    pub txns: Vec<BalanceTransaction>,
+    pub payouts: Vec<Payout>,
+}
+
+pub fn at(day: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap() + Duration::days(day)
+}
+
+fn src(object: &str, id: &str, day: i64) -> SourceRef {
+    let mut s = SourceRef::new("stripe", "acct_test", object, id);
+    s.created_at = Some(at(day));
+    s.updated_at = Some(at(day));
+    s
+}
+
+fn minor(m: i64, c: Currency) -> Decimal {
+    Money::from_minor(m, c).amount
+}
+
+/// Presentment to settlement rate.
+pub fn rate(from: Currency, to: Currency) -> Decimal {
+    if from == to {
+        return Decimal::ONE;
+    }
+    match (from.code(), to.code()) {
+        ("EUR", "USD") => Decimal::new(108, 2),
+        ("GBP", "USD") => Decimal::new(127, 2),
+        ("JPY", "USD") => Decimal::new(67, 4),
+        ("USD", "EUR") => Decimal::new(92, 2),
+        _ => Decimal::new(11, 1),
+    }
+}
+
+fn convert(amount: Decimal, from: Currency, to: Currency) -> Decimal {
+    (amount * rate(from, to))
+        .round_dp_with_strategy(to.exponent(), RoundingStrategy::MidpointNearestEven)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn txn(
+    id: String,
+    day: i64,
+    amount: Decimal,
+    fee: Decimal,
+    fee_tax: Decimal,
+    c: Currency,
+    category: &str,
+    source_object: &str,
+) -> BalanceTransaction {
+    let mut fee_details = Vec::new();
+    if !fee.is_zero() {
+        fee_details.push(FeeDetail {
+            amount: fee - fee_tax,
+            currency: c,
+            kind: "stripe_fee".into(),
+            description: None,
+        });
+    }
+    if !fee_tax.is_zero() {
+        fee_details.push(FeeDetail {
+            amount: fee_tax,
+            currency: c,
+            kind: "tax".into(),
+            description: Some("VAT".into()),
+        });
+    }
+    BalanceTransaction {
+        id: format!("btx_{id}"),
+        source: src("balance_transaction", &id, day),
+        amount,
+        currency: c,
+        fee,
+        fee_details,
+        net: amount - fee,
+        exchange_rate: None,
+        kind: category.to_string(),
+        reporting_category: Some(category.to_string()),
+        status: Some("available".into()),
+        available_on: Some(at(day + 2)),
+        source_object: Some(source_object.to_string()),
+        payout_ref: None,
+        payment_id: None,
+    }
+}
+
+/// Builds the book of `sales`, then pays out every settlement currency's
+/// balance (deposits matched) and adds two unknown-category transactions.
+pub fn book(sales: &[Sale]) -> Book {
+    let mut b = Book::default();
+    let mut day = 0;
+    for (i, s) in sales.iter().enumerate() {
+        day += 1;
+        let c = s.currency;
+        let lines: Vec<InvoiceLine> = s
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(j, m)| {
+                let amount = minor(*m, c);
+                let tax = (amount * Decimal::new(s.tax_pct, 2))
+                    .round_dp_with_strategy(c.exponent(), RoundingStrategy::MidpointNearestEven);
+                InvoiceLine {
+                    external_id: Some(format!("il_{i}_{j}")),
+                    description: Some(format!("Plan {j}")),
+                    quantity: Decimal::ONE,
+                    unit_amount: Some(amount),
+                    amount,
+                    tax,
+                    period_start: None,
+                    period_end: None,
+                    price_ref: Some(format!("price_{j}")),
+                    product_ref: Some(format!("prod_{j}")),
+                    subscription_item_ref: None,
+                    proration: false,
+                }
+            })
+            .collect();
+        let subtotal: Decimal = lines.iter().map(|l| l.amount).sum();
+        let tax: Decimal = lines.iter().map(|l| l.tax).sum();
+        let total = subtotal + tax;
+        let cust = format!("cust_{}", i % 3);
+        let inv_id = format!("in_{i}");
+        b.invoices.push(Invoice {
+            id: format!("inv_{i}"),
+            source: src("invoice", &inv_id, day),
+            customer_id: Some(cust.clone()),
+            customer_ref: None,
+            subscription_id: None,
+            subscription_ref: None,
+            number: Some(format!("INV-{i:04}")),
+            status: if s.void {
+                InvoiceStatus::Void
+            } else {
+                InvoiceStatus::Paid
+            },
+            currency: c,
+            subtotal,
+            discount: Decimal::ZERO,
+            tax,
+            total,
+            amount_due: total,
+            amount_paid: if s.void { Decimal::ZERO } else { total },
+            amount_remaining: if s.void { total } else { Decimal::ZERO },
+            amount_written_off: Decimal::ZERO,
+            source_amount_paid: Decimal::ZERO,
+            amount_credited: Decimal::ZERO,
+            source_credited: Decimal::ZERO,
+            issued_at: Some(at(day)),
+            due_date: None,
+            paid_at: None,
+            lines,
+            payment_refs: PaymentRefs::default(),
+            metadata: BTreeMap::new(),
+        });
+        if s.void || total.is_zero() {
+            continue;
+        }
+        let ch = format!("ch_{i}");
+        let settled = convert(total, c, s.settle);
+        let fee = minor(s.fee.0, s.settle);
+        let fee_tax = minor(s.fee.1.min(s.fee.0), s.settle);
+        b.payments.push(Payment {
+            id: format!("pay_{i}"),
+            source: src("charge", &ch, day),
+            customer_id: Some(cust.clone()),
+            customer_ref: None,
+            refs: PaymentRefs {
+                charge: Some(ch.clone()),
+                balance_transaction: Some(format!("txn_ch_{i}")),
+                ..PaymentRefs::default()
+            },
+            links: PaymentLinks {
+                invoices: vec![inv_id.clone()],
+                ..PaymentLinks::default()
+            },
+            status: PaymentStatus::Succeeded,
+            amount: total,
+            currency: c,
+            settlement_amount: Some(settled),
+            settlement_currency: Some(s.settle),
+            fx_rate: Some(rate(c, s.settle)),
+            fee,
+            fee_details: Vec::new(),
+            net: Some(settled - fee),
+            method: Some("card".into()),
+            received_at: Some(at(day)),
+            refunded: Decimal::ZERO,
+            refunded_reported: None,
+            disputed: Decimal::ZERO,
+            allocated: total,
+            unapplied: Decimal::ZERO,
+            unapplied_reasons: Vec::new(),
+            description: None,
+            metadata: BTreeMap::new(),
+        });
+        b.txns.push(txn(
+            format!("txn_ch_{i}"),
+            day,
+            settled,
+            fee,
+            fee_tax,
+            s.settle,
+            "charge",
+            &ch,
+        ));
+        if s.refund > 0 {
+            let r = minor(s.refund, c).min(total);
+            b.txns.push(txn(
+                format!("txn_re_{i}"),
+                day + 1,
+                -convert(r, c, s.settle),
+                Decimal::ZERO,
+                Decimal::ZERO,
+                s.settle,
+                "refund",
+                &format!("re_{i}"),
+            ));
+        }
+        if s.dispute != Dispute::None {
+            let dp = format!("dp_{i}");
+            let withdrawn = convert(total, c, s.settle);
+            let dfee = minor(1500, s.settle);
+            b.txns.push(txn(
+                format!("txn_dp_{i}"),
+                day + 2,
+                -withdrawn,
+                dfee,
+                Decimal::ZERO,
+                s.settle,
+                "dispute",
+                &dp,
+            ));
+            let status = if s.dispute == Dispute::Won {
+                b.txns.push(txn(
+                    format!("txn_dr_{i}"),
+                    day + 3,
+                    withdrawn,
+                    -dfee,
+                    Decimal::ZERO,
+                    s.settle,
+                    "dispute_reversal",
+                    &dp,
+                ));
+                DisputeStatus::Won
+            } else {
+                DisputeStatus::Lost
+            };
+            b.disputes.push(tieout_core::model::Dispute {
+                id: format!("disp_{i}"),
+                source: src("dispute", &dp, day + 3),
+                payment_id: Some(format!("pay_{i}")),
+                payment_refs: PaymentRefs::default(),
+                amount: total,
+                currency: c,
+                status,
+                reason: None,
+                created_at: Some(at(day + 2)),
+            });
+        }
+    }
+    day += 4;
+    b.txns.push(txn(
+        "txn_other".into(),
+        day,
+        minor(-250, Currency::USD),
+        Decimal::ZERO,
+        Decimal::ZERO,
+        Currency::USD,
+        "other_adjustment",
+        "adj_1",
+    ));
+    b.txns.push(txn(
+        "txn_climate".into(),
+        day,
+        minor(-125, Currency::USD),
+        Decimal::ZERO,
+        Decimal::ZERO,
+        Currency::USD,
+        "climate_order_purchase",
+        "climorder_1",
+    ));
+    b.txns.push(txn(
+        "txn_fee_bill".into(),
+        day,
+        minor(-300, Currency::USD),
+        Decimal::ZERO,
+        Decimal::ZERO,
+        Currency::USD,
+        "fee",
+        "billing_fee_1",
+    ));
+    day += 1;
+    let mut per: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    for t in &b.txns {
+        *per.entry(t.currency).or_insert(Decimal::ZERO) += t.net;
+    }
+    for (k, (c, net)) in per.into_iter().enumerate() {
+        if net <= Decimal::ZERO {
+            continue;
+        }
+        let po = format!("po_{k}");
+        b.txns.push(txn(
+            format!("txn_po_{k}"),
+            day,
+            -net,
+            Decimal::ZERO,
+            Decimal::ZERO,
+            c,
+            "payout",
+            &po,
+        ));
+        b.payouts.push(Payout {
+            id: format!("pout_{k}"),
+            source: src("payout", &po, day),
+            amount: net,
+            currency: c,
+            status: "paid".into(),
+            arrival_date: Some((at(day) + Duration::days(2)).date_naive()),
+            automatic: true,
+            method: Some("standard".into()),
+            statement_descriptor: None,
+            balance_transaction_ids: Vec::new(),
+            deposit_id: Some(format!("bank_{k}")),
+        });
+    }
+    b
+}
+
+/// A fixed book with every case the issue names.
+pub fn sample() -> Book {
+    let usd = Currency::USD;
+    let eur = Currency::EUR;
+    let sale = |currency, settle, lines: Vec<i64>, tax_pct, fee, refund, dispute| Sale {
+        currency,
+        settle,
+        lines,
+        tax_pct,
+        fee,
+        refund,
+        dispute,
+        void: false,
+    };
+    let mut sales = vec![
+        sale(usd, usd, vec![10_000, 2_550], 8, (394, 0), 0, Dispute::None),
+        sale(eur, usd, vec![5_000], 20, (250, 42), 1_000, Dispute::None),
+        sale(eur, eur, vec![7_777, 333], 19, (150, 25), 0, Dispute::Won),
+        sale(
+            Currency::GBP,
+            usd,
+            vec![1_999],
+            20,
+            (88, 15),
+            0,
+            Dispute::Lost,
+        ),
+        sale(
+            Currency::JPY,
+            usd,
+            vec![12_000],
+            10,
+            (500, 0),
+            3_000,
+            Dispute::None,
+        ),
+        sale(
+            usd,
+            usd,
+            vec![333, 333, 334],
+            7,
+            (59, 10),
+            100,
+            Dispute::None,
+        ),
+    ];
+    sales.push(Sale {
+        void: true,
+        ..sale(usd, usd, vec![4_200], 0, (0, 0), 0, Dispute::None)
+    });
+    book(&sales)
+}

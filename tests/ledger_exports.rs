@@ -1,0 +1,211 @@
+//! The ledger exports checked by the real tools: `bean-check` (beancount from
+//! the project's venv) and `hledger check` accept every Beancount and hledger
+//! export of a generated book (multi-currency invoices, fees with tax, partial
+//! refunds, won and lost disputes, payouts, unknown categories), including the
+//! balance assertions; and exports recorded in SQLite books emit nothing new.
+
+#[path = "../core/tests/support/ledger_book.rs"]
+mod ledger_book;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ledger_book::{Book, at, sample};
+use tieout::core::ChangeSet;
+use tieout::{Books, Currency, Entity, ExportOptions, Layers, Target};
+
+fn load(books: &Books, b: &Book) {
+    let mut cs = ChangeSet::default();
+    cs.upserts
+        .extend(b.invoices.iter().cloned().map(Entity::Invoice));
+    cs.upserts
+        .extend(b.payments.iter().cloned().map(Entity::Payment));
+    cs.upserts
+        .extend(b.disputes.iter().cloned().map(Entity::Dispute));
+    cs.upserts
+        .extend(b.txns.iter().cloned().map(Entity::BalanceTransaction));
+    cs.upserts
+        .extend(b.payouts.iter().cloned().map(Entity::Payout));
+    books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
+}
+
+/// `bean-check` next to `TIEOUT_PYTHON`, else in the worktree's `.venv`.
+fn bean_check() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let from_env = std::env::var("TIEOUT_PYTHON")
+        .ok()
+        .and_then(|p| Path::new(&p).parent().map(|d| d.join("bean-check")));
+    let found = from_env
+        .into_iter()
+        .chain([root.join(".venv/bin/bean-check")])
+        .find(|p| p.exists());
+    found.expect("bean-check not found: run scripts/setup-python.sh (installs beancount in .venv)")
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd
+        .output()
+        .expect("start checker (is it installed? see scripts/test)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
+    let books = Books::in_memory();
+    let b = sample();
+    load(&books, &b);
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ExportOptions::default();
+    for layers in [
+        Layers::default(),
+        Layers {
+            accrual: false,
+            cash: true,
+        },
+        Layers {
+            accrual: true,
+            cash: false,
+        },
+    ] {
+        let o = ExportOptions {
+            layers,
+            ..opts.clone()
+        };
+        let bc = books.export(Target::Beancount, &o, at(100)).unwrap();
+        assert!(bc.text.contains("^in_0"));
+        assert_eq!(bc.text.contains("tieout_id: \"txn:txn_ch_0\""), layers.cash);
+        assert_eq!(
+            bc.text.contains("tieout_id: \"inv:in_0:issued\""),
+            layers.accrual
+        );
+        if layers.cash {
+            assert!(
+                bc.text.contains(" balance Assets:Stripe:Balance"),
+                "{}",
+                bc.text
+            );
+        }
+        let f = dir.path().join("books.beancount");
+        std::fs::write(&f, &bc.text).unwrap();
+        let (ok, msg) = run(Command::new(bean_check()).arg(&f));
+        assert!(ok, "bean-check rejected the export: {msg}\n{}", bc.text);
+
+        let hl = books.export(Target::Hledger, &o, at(100)).unwrap();
+        assert_eq!(hl.text.contains("(txn:txn_ch_0)"), layers.cash);
+        let f = dir.path().join("books.journal");
+        std::fs::write(&f, &hl.text).unwrap();
+        let (ok, msg) = run(Command::new("hledger").arg("-f").arg(&f).arg("check"));
+        assert!(ok, "hledger check rejected the export: {msg}\n{}", hl.text);
+    }
+    // The checkers can fail: a wrong balance assertion is refused by both.
+    let bc = books.export(Target::Beancount, &opts, at(100)).unwrap();
+    let bad = bc.text.replacen(
+        " balance Assets:Stripe:Balance  ",
+        " balance Assets:Stripe:Balance  1",
+        1,
+    );
+    let f = dir.path().join("bad.beancount");
+    std::fs::write(&f, bad).unwrap();
+    assert!(
+        !run(Command::new(bean_check()).arg(&f)).0,
+        "bean-check accepted a wrong assertion"
+    );
+    let hl = books.export(Target::Hledger, &opts, at(100)).unwrap();
+    let bad = hl.text.replacen(" = ", " = 1", 1);
+    let f = dir.path().join("bad.journal");
+    std::fs::write(&f, bad).unwrap();
+    assert!(!run(Command::new("hledger").arg("-f").arg(&f).arg("check")).0);
+}
+
+#[test]
+fn since_last_exports_in_sqlite_books_emit_only_what_is_new_across_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("books.db");
+    let mut b = sample();
+    let late = b
+        .txns
+        .iter()
+        .position(|t| t.source.external_id == "txn_re_4")
+        .unwrap();
+    let refund = b.txns.remove(late);
+    let opts = ExportOptions {
+        since_last: true,
+        ..ExportOptions::default()
+    };
+    let (first_hl, first_bc);
+    {
+        let books = Books::open(&path).unwrap();
+        load(&books, &b);
+        first_bc = books.export(Target::Beancount, &opts, at(100)).unwrap();
+        first_hl = books.export(Target::Hledger, &opts, at(100)).unwrap();
+        assert!(!first_bc.entries.is_empty());
+        assert_eq!(
+            first_bc.entries.len(),
+            first_hl.entries.len(),
+            "each target keeps its own log"
+        );
+        assert!(
+            books
+                .export(Target::Beancount, &opts, at(101))
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+    }
+    let books = Books::open(&path).unwrap();
+    assert!(
+        books
+            .export(Target::Beancount, &opts, at(102))
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    // A late refund: one new entry, and the balance assertion continues from
+    // what was exported before, so the two files together still check.
+    load(
+        &books,
+        &Book {
+            txns: vec![refund],
+            ..Book::default()
+        },
+    );
+    let next = books.export(Target::Beancount, &opts, at(103)).unwrap();
+    assert_eq!(
+        next.entries
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>(),
+        ["txn:txn_re_4"]
+    );
+    let both: String = first_bc
+        .text
+        .lines()
+        .filter(|l| !l.contains(" balance "))
+        .chain(next.text.lines().filter(|l| !l.contains(" open ")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let f = dir.path().join("both.beancount");
+    std::fs::write(&f, both).unwrap();
+    let (ok, msg) = run(Command::new(bean_check()).arg(&f));
+    assert!(ok, "{msg}");
+    // The statement of the Stripe balance matches the books' cash entries.
+    let s = books
+        .stripe_balance(Currency::USD, at(-1), at(200))
+        .unwrap();
+    let j = books
+        .journal_entries(&Default::default(), Layers::default())
+        .unwrap();
+    let cash: rust_decimal::Decimal = j
+        .entries
+        .iter()
+        .flat_map(|e| &e.postings)
+        .filter(|p| p.account == "Assets:Stripe:Balance" && p.currency == Currency::USD)
+        .map(|p| p.amount)
+        .sum();
+    assert_eq!(s.closing() - s.opening(), cash);
+}
