@@ -20,6 +20,7 @@ mod books;
 mod error;
 mod events;
 mod import;
+mod location;
 mod reconcile;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
@@ -41,6 +42,8 @@ pub use tieout_core::{
     FetchScope, ImportPlan, MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record,
     RecordsSource, Source, SourceItem, Store, UnpaidInvoices,
 };
+#[cfg(feature = "postgres")]
+pub use tieout_postgres::PostgresStore;
 pub use tieout_sqlite::SqliteStore;
 pub use tieout_stripe::{
     ApiKey, KeyKind, StripeError, StripeEvent, StripeEvents, StripeFiles, StripeSource,

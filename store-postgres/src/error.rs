@@ -52,7 +52,12 @@ impl PostgresError {
 }
 
 impl From<PostgresError> for CoreError {
+    /// A refused argument is [`CoreError::Invalid`]; everything else a store
+    /// failure.
     fn from(e: PostgresError) -> Self {
-        CoreError::Store(e.to_string())
+        match e {
+            PostgresError::Invalid(m) => CoreError::Invalid(m),
+            e => CoreError::Store(e.to_string()),
+        }
     }
 }
