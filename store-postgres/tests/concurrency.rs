@@ -76,21 +76,23 @@ fn overlapping_bulk_commits_from_several_connections_all_land() {
                     if w % 2 == 1 {
                         ids.reverse();
                     }
-                    let mut cs = ChangeSet::default();
-                    cs.upserts = ids.iter().map(|&i| customer(i, w)).collect();
-                    cs.aliases_add = ids
-                        .iter()
-                        .map(|&i| {
-                            let k = ExternalKey::new(
-                                "books",
-                                &format!("w{w}"),
-                                "customer",
-                                &format!("{i}"),
-                            );
-                            (k, format!("cust_{i:04}"))
-                        })
-                        .collect();
-                    cs.checkpoint = Some((format!("stream/{w}"), format!("{round}")));
+                    let cs = ChangeSet {
+                        upserts: ids.iter().map(|&i| customer(i, w)).collect(),
+                        aliases_add: ids
+                            .iter()
+                            .map(|&i| {
+                                let k = ExternalKey::new(
+                                    "books",
+                                    &format!("w{w}"),
+                                    "customer",
+                                    &format!("{i}"),
+                                );
+                                (k, format!("cust_{i:04}"))
+                            })
+                            .collect(),
+                        checkpoint: Some((format!("stream/{w}"), format!("{round}"))),
+                        ..ChangeSet::default()
+                    };
                     store
                         .commit(cs)
                         .expect("a concurrent commit (retried if needed)");
