@@ -51,6 +51,7 @@ pg_ensure() {
   TIEOUT_PG_DIR=$(mktemp -d /tmp/tieout-pg.XXXXXX)
   chmod 755 "$TIEOUT_PG_DIR"
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$TIEOUT_PG_DIR"; fi
+  trap pg_stop EXIT
   local port
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   pg_as_server_user "$bin/initdb" -D "$TIEOUT_PG_DIR/data" -A trust -U postgres \
@@ -60,7 +61,6 @@ pg_ensure() {
   pg_as_server_user "$bin/pg_ctl" -D "$TIEOUT_PG_DIR/data" -l "$TIEOUT_PG_DIR/server.log" \
     -o "-p $port -k $TIEOUT_PG_DIR -h 127.0.0.1 -c max_connections=200 -c fsync=off" -w start >/dev/null || {
     cat "$TIEOUT_PG_DIR/server.log" >&2; return 1; }
-  trap pg_stop EXIT
   export TIEOUT_TEST_PG_URL="postgresql://postgres@127.0.0.1:$port/postgres"
   echo "postgres: throwaway server $("$bin/postgres" --version | awk '{print $3}') at $TIEOUT_TEST_PG_URL"
 }
@@ -68,7 +68,9 @@ pg_ensure() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   pg_ensure
+  # Ctrl-C or kill: exit through the EXIT trap, which stops the server.
+  trap 'exit 0' INT TERM
   echo "export TIEOUT_TEST_PG_URL=$TIEOUT_TEST_PG_URL"
   echo "(Ctrl-C stops the server)"
-  while true; do sleep 3600; done
+  while true; do sleep 3600 & wait $!; done
 fi
