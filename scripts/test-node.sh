@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# PostgreSQL for the store tests (reuses TIEOUT_TEST_PG_URL when set).
+source "$ROOT/scripts/pg.sh"
+pg_ensure
 cd bindings-node
 
 export TIEOUT_PYTHON=${TIEOUT_PYTHON:-$ROOT/.venv/bin/python}
@@ -33,7 +36,7 @@ if [ ${#tests[@]} -eq 0 ]; then
 fi
 
 tap=$(mktemp)
-trap 'rm -f "$tap"' EXIT
+trap 'rm -f "$tap"; pg_stop' EXIT
 status=0
 node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" "${tests[@]}" || status=$?

@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# PostgreSQL for the store tests (reuses TIEOUT_TEST_PG_URL when set).
+source "$ROOT/scripts/pg.sh"
+pg_ensure
 PY="$ROOT/.venv/bin/python"
 if [ ! -x "$PY" ]; then
     echo "no .venv: run scripts/setup-python.sh first" >&2

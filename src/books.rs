@@ -122,9 +122,29 @@ macro_rules! list_query {
 }
 
 impl Books {
-    /// Opens (or creates) books in a SQLite file.
-    pub fn open(path: impl AsRef<Path>) -> Result<Books> {
-        let store = SqliteStore::open(path.as_ref())?;
+    /// Opens (or creates) books: a `postgres://` or `postgresql://` URL opens
+    /// shared books in PostgreSQL (schema `tieout`, see
+    /// [`Books::open_in_schema`]); anything else is a SQLite file path.
+    pub fn open(location: impl AsRef<Path>) -> Result<Books> {
+        Books::open_in_schema(location, None)
+    }
+
+    /// [`Books::open`] with the PostgreSQL schema the books live in (`None`:
+    /// `tieout`), so they can sit in the host application's database. A
+    /// schema with a SQLite path is refused.
+    pub fn open_in_schema(location: impl AsRef<Path>, schema: Option<&str>) -> Result<Books> {
+        let location = location.as_ref();
+        if let Some(url) = crate::location::postgres_url(location) {
+            return crate::location::open_postgres(url, schema);
+        }
+        if let Some(s) = schema {
+            return Err(CoreError::Invalid(format!(
+                "schema {s:?} given for SQLite books at {}: schemas are for PostgreSQL URLs",
+                location.display()
+            ))
+            .into());
+        }
+        let store = SqliteStore::open(location)?;
         Ok(Books::with_store(Box::new(store)))
     }
 

@@ -23,6 +23,7 @@ mod error;
 mod events;
 mod import;
 mod ledger;
+mod location;
 mod reconcile;
 pub mod writes;
 
@@ -50,6 +51,8 @@ pub use tieout_core::{
     FetchScope, ImportPlan, MemoryStore, Money, ObjectScope, Page, PaidInvoices, Record,
     RecordsSource, Source, SourceItem, Store, UnpaidInvoices,
 };
+#[cfg(feature = "postgres")]
+pub use tieout_postgres::PostgresStore;
 pub use tieout_sqlite::SqliteStore;
 pub use tieout_stripe::{
     ApiKey, KeyKind, StripeError, StripeEvent, StripeEvents, StripeFiles, StripeSource,

@@ -25,6 +25,9 @@ pub struct OpenOptions {
     pub commit_records: Option<i64>,
     /// Or this many seconds after the previous commit (default 1; 0: every page).
     pub commit_seconds: Option<f64>,
+    /// PostgreSQL schema holding the books (default `tieout`); only with a
+    /// `postgres://` / `postgresql://` URL.
+    pub schema: Option<String>,
 }
 
 /// How imports group pages into commits (`Books#commitBatch`).
@@ -180,22 +183,28 @@ list_queries! {
 
 #[napi]
 impl Books {
-    /// Opens (or creates) books in a SQLite file.
+    /// Opens (or creates) books: a `postgres://` or `postgresql://` URL opens
+    /// shared books in PostgreSQL (schema `options.schema`, default `tieout`);
+    /// anything else is a SQLite file path.
     #[napi(ts_return_type = "Promise<Books>")]
     pub fn open(
         env: &Env,
         path: String,
         options: Option<OpenOptions>,
     ) -> napi::Result<PromiseRaw<'_, Books>> {
-        let (records, seconds) =
-            options.map_or((None, None), |o| (o.commit_records, o.commit_seconds));
+        let (records, seconds, schema) = options.map_or((None, None, None), |o| {
+            (o.commit_records, o.commit_seconds, o.schema)
+        });
         let batch = match tieout::CommitBatch::from_parts(records, seconds) {
             Ok(b) => b,
             Err(e) => return rejected(env, e),
         };
         blocking(env, move || {
             Ok(Books {
-                inner: Arc::new(tieout::Books::open(&path)?.with_commit_batch(batch)),
+                inner: Arc::new(
+                    tieout::Books::open_in_schema(&path, schema.as_deref())?
+                        .with_commit_batch(batch),
+                ),
             })
         })
     }

@@ -111,19 +111,24 @@ fn approval_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approval>> {
 
 #[pymethods]
 impl PyBooks {
-    /// Opens (or creates) books in a SQLite file. Imports commit once
-    /// `commit_records` source records are pending or `commit_seconds` after
-    /// the previous commit (0: every page), each commit with its checkpoint.
+    /// Opens (or creates) books: a `postgres://` or `postgresql://` URL opens
+    /// shared books in PostgreSQL (in `schema`, default `tieout`); anything
+    /// else is a SQLite file path. Imports commit once `commit_records` source
+    /// records are pending or `commit_seconds` after the previous commit (0:
+    /// every page), each commit with its checkpoint.
     #[staticmethod]
-    #[pyo3(signature = (path, *, commit_records=None, commit_seconds=None))]
+    #[pyo3(signature = (path, *, commit_records=None, commit_seconds=None, schema=None))]
     fn open(
         py: Python<'_>,
         path: PathBuf,
         commit_records: Option<i64>,
         commit_seconds: Option<f64>,
+        schema: Option<String>,
     ) -> PyResult<Self> {
         let batch = CommitBatch::from_parts(commit_records, commit_seconds).py_err(py)?;
-        let books = py.detach(move || Books::open(path)).py_err(py)?;
+        let books = py
+            .detach(move || Books::open_in_schema(path, schema.as_deref()))
+            .py_err(py)?;
         Ok(PyBooks {
             inner: Arc::new(books.with_commit_batch(batch)),
         })

@@ -277,14 +277,80 @@ pub fn d(s: &str) -> Decimal {
     s.parse().expect("decimal literal")
 }
 
-/// Both default stores: memory and a SQLite file in a temp dir.
-pub fn all_books() -> Vec<(&'static str, Books, Option<tempfile::TempDir>)> {
+/// What keeps a test's books alive: a temp dir or a PostgreSQL schema.
+pub type Keep = Option<Box<dyn std::any::Any>>;
+
+/// Every store: memory, a SQLite file in a temp dir and, when
+/// `TIEOUT_TEST_PG_URL` is set (always in CI), PostgreSQL in a fresh schema.
+pub fn all_books() -> Vec<(&'static str, Books, Keep)> {
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = Books::open(dir.path().join("books.db")).expect("open sqlite");
-    vec![
+    let mut all: Vec<(&'static str, Books, Keep)> = vec![
         ("memory", Books::in_memory(), None),
-        ("sqlite", sqlite, Some(dir)),
-    ]
+        ("sqlite", sqlite, Some(Box::new(dir))),
+    ];
+    if let Some((books, schema)) = postgres_books() {
+        all.push(("postgres", books, Some(Box::new(schema))));
+    }
+    all
+}
+
+/// The test PostgreSQL's URL; `None` outside CI when it is not set, a
+/// failure under `CI=true` (CI runs every PostgreSQL test).
+pub fn pg_url() -> Option<String> {
+    match std::env::var("TIEOUT_TEST_PG_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but TIEOUT_TEST_PG_URL is not set: run the tests through scripts/test"
+            );
+            None
+        }
+    }
+}
+
+/// A PostgreSQL schema no other test uses, dropped with the value.
+pub struct PgSchema {
+    url: String,
+    /// The schema's name.
+    pub name: String,
+}
+
+impl PgSchema {
+    /// A fresh schema name on the test server.
+    pub fn fresh(url: &str) -> PgSchema {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let s = PgSchema {
+            url: url.to_string(),
+            name: format!("t_facade_{}_{n}", std::process::id()),
+        };
+        s.drop_schema();
+        s
+    }
+
+    fn drop_schema(&self) {
+        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
+        c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name))
+            .expect("drop schema");
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.drop_schema();
+        }
+    }
+}
+
+/// Books in a fresh PostgreSQL schema, when a test server is configured.
+pub fn postgres_books() -> Option<(Books, PgSchema)> {
+    let url = pg_url()?;
+    let schema = PgSchema::fresh(&url);
+    let books = Books::open_in_schema(&url, Some(&schema.name)).expect("open postgres");
+    Some((books, schema))
 }
 
 /// A canonical dump of the books that does not depend on internal ids of

@@ -209,6 +209,7 @@ class Books:
         *,
         commit_records: Optional[int] = None,
         commit_seconds: Optional[float] = None,
+        schema: Optional[str] = None,
     ) -> Books: ...
     @staticmethod
     def in_memory() -> Books: ...

@@ -1,6 +1,7 @@
 //! The `Store` trait: where the books live, and the in-memory implementation.
 
 mod changeset;
+pub mod columns;
 pub mod conformance;
 mod memory;
 

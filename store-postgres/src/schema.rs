@@ -1,0 +1,174 @@
+//! Schema migrations, applied in order inside one transaction (serialized
+//! between processes by a transaction-scoped advisory lock) and recorded in
+//! the schema's `schema_version` table.
+
+use postgres::Client;
+use tieout_core::EntityKind;
+use tieout_core::store::columns::columns_of;
+
+use crate::error::PostgresError;
+
+/// One schema step.
+struct Migration {
+    /// Version the schema is at once this step is applied.
+    version: u32,
+    /// What the step does, stored with the version row.
+    description: &'static str,
+    /// The step's SQL for the (quoted) schema name.
+    sql: fn(&str) -> String,
+}
+
+/// Every migration, oldest first. Append only: never edit an applied step.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "record tables, aliases, checkpoints",
+    sql: v1_initial,
+}];
+
+/// The schema version this build creates and expects.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Checks a schema name: a plain lower-case SQL identifier, so it needs no
+/// escaping and names the same schema quoted or not.
+pub(crate) fn check_name(name: &str) -> Result<(), PostgresError> {
+    let mut chars = name.chars();
+    let ok = name.len() <= 63
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(PostgresError::Invalid(format!(
+            "schema name {name:?} must be a lower-case identifier \
+             ([a-z_][a-z0-9_]*, at most 63 characters)"
+        )))
+    }
+}
+
+/// Version 1: one table per [`EntityKind`] (id, the extracted columns of the
+/// SQLite store, the record JSON, a row version and the time of the last
+/// write), the alias index and the checkpoints. Every key column sorts
+/// bytewise (`COLLATE "C"`), as the other stores order ids.
+fn v1_initial(s: &str) -> String {
+    let mut sql = String::new();
+    for kind in EntityKind::ALL {
+        let t = kind.as_str();
+        sql.push_str(&format!(
+            "CREATE TABLE {s}.{t} (\n    id text COLLATE \"C\" PRIMARY KEY,\n"
+        ));
+        for c in columns_of(kind) {
+            sql.push_str(&format!("    {} text COLLATE \"C\",\n", c.name()));
+        }
+        sql.push_str(
+            "    data text NOT NULL,\n    row_version bigint NOT NULL DEFAULT 1,\n    \
+             written_at timestamptz NOT NULL DEFAULT now()\n);\n",
+        );
+        for c in columns_of(kind).iter().filter(|c| c.indexed()) {
+            sql.push_str(&format!(
+                "CREATE INDEX {t}_{c} ON {s}.{t} ({c}, id);\n",
+                c = c.name()
+            ));
+        }
+    }
+    sql.push_str(&format!(
+        "CREATE TABLE {s}.alias (
+    key text COLLATE \"C\" NOT NULL,
+    id  text COLLATE \"C\" NOT NULL,
+    PRIMARY KEY (key, id)
+);
+CREATE TABLE {s}.checkpoints (
+    stream     text COLLATE \"C\" PRIMARY KEY,
+    position   text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+"
+    ));
+    sql
+}
+
+/// Brings the schema `name` to [`SCHEMA_VERSION`], creating it if needed, in
+/// one transaction. Concurrent openers wait for each other on a
+/// transaction-scoped advisory lock (nothing is left on the session, so this
+/// works through a transaction-pooling PgBouncer). Returns the version found
+/// before migrating; refuses a schema written by a newer version.
+pub(crate) fn migrate(client: &mut Client, name: &str) -> Result<u32, PostgresError> {
+    let s = name;
+    let mut tx = client.transaction()?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('tieout migrate ' || $1, 0))",
+        &[&name],
+    )?;
+    tx.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {s};
+         CREATE TABLE IF NOT EXISTS {s}.schema_version (
+             version     integer PRIMARY KEY,
+             description text NOT NULL,
+             applied_at  timestamptz NOT NULL DEFAULT now()
+         );"
+    ))?;
+    let current: i32 = tx
+        .query_one(
+            &format!("SELECT COALESCE(MAX(version), 0) FROM {s}.schema_version"),
+            &[],
+        )?
+        .get(0);
+    let current = u32::try_from(current).unwrap_or(0);
+    if current > SCHEMA_VERSION {
+        return Err(PostgresError::Schema(format!(
+            "schema {s} is at version {current}, newer than this build's {SCHEMA_VERSION}"
+        )));
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.batch_execute(&(m.sql)(s))?;
+        tx.execute(
+            &format!("INSERT INTO {s}.schema_version (version, description) VALUES ($1, $2)"),
+            &[&(m.version as i32), &m.description],
+        )?;
+    }
+    tx.commit()?;
+    Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_up_to_the_current_version() {
+        let versions: Vec<u32> = MIGRATIONS.iter().map(|m| m.version).collect();
+        let expected: Vec<u32> = (1..=SCHEMA_VERSION).collect();
+        assert_eq!(versions, expected);
+    }
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        for ok in ["tieout", "_books", "t1_books"] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "Tieout",
+            "1x",
+            "a-b",
+            "a;drop",
+            "\"x\"",
+            &"a".repeat(64),
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn v1_has_a_table_per_kind_and_no_float_columns() {
+        let sql = v1_initial("tieout");
+        for kind in EntityKind::ALL {
+            assert!(sql.contains(&format!("CREATE TABLE tieout.{} (", kind.as_str())));
+        }
+        assert!(!sql.contains("real") && !sql.contains("double"));
+        assert!(
+            sql.contains("CREATE INDEX invoice_customer_id ON tieout.invoice (customer_id, id)")
+        );
+    }
+}

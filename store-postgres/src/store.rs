@@ -1,0 +1,219 @@
+//! `PostgresStore`: the books in one schema of a PostgreSQL database.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use postgres::Row;
+use tieout_core::model::{ExternalKey, Id};
+use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
+
+use crate::error::PostgresError;
+use crate::schema;
+use crate::statements::Statements;
+use crate::worker::Worker;
+use crate::writes::Writes;
+
+/// Schema the books live in unless told otherwise.
+pub const DEFAULT_SCHEMA: &str = "tieout";
+
+/// How often a commit that hit a serialization failure or a deadlock is
+/// retried (the whole transaction, transparently) before the error is
+/// reported.
+pub const COMMIT_RETRIES: u32 = 5;
+
+/// Durable books shared by any number of processes through PostgreSQL.
+/// Every commit is one transaction: all or nothing. Every table lives in one
+/// schema ([`DEFAULT_SCHEMA`] unless [`PostgresStore::open_in_schema`] names
+/// another), so the books can sit in the host application's database.
+#[derive(Debug)]
+pub struct PostgresStore {
+    worker: Worker,
+    sql: Arc<Statements>,
+    schema: String,
+    migrated_from: u32,
+    fail_next_commit: Option<String>,
+}
+
+impl PostgresStore {
+    /// Opens the books at `url` (`postgres://` or `postgresql://`, any
+    /// libpq-style connection string) in schema [`DEFAULT_SCHEMA`], creating
+    /// and migrating the schema as needed.
+    pub fn open(url: &str) -> Result<Self> {
+        Self::open_in_schema(url, DEFAULT_SCHEMA)
+    }
+
+    /// Opens the books at `url` in schema `schema` (a lower-case SQL
+    /// identifier), creating and migrating it as needed.
+    pub fn open_in_schema(url: &str, schema: &str) -> Result<Self> {
+        Ok(Self::init(url, schema)?)
+    }
+
+    fn init(url: &str, name: &str) -> Result<Self, PostgresError> {
+        schema::check_name(name)?;
+        let worker = Worker::connect(url)?;
+        let owned = name.to_string();
+        let migrated_from = worker.run(move |c| schema::migrate(c, &owned))?;
+        Ok(PostgresStore {
+            worker,
+            sql: Arc::new(Statements::new(name)),
+            schema: name.to_string(),
+            migrated_from,
+            fail_next_commit: None,
+        })
+    }
+
+    /// The schema holding the books.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The schema version recorded in the schema's `schema_version` table.
+    pub fn schema_version(&self) -> Result<u32> {
+        let sql = format!(
+            "SELECT COALESCE(MAX(version), 0) FROM {}.schema_version",
+            self.schema
+        );
+        let v: i32 = self
+            .worker
+            .run(move |c| Ok(c.query_one(&sql, &[])?.get(0)))?;
+        Ok(u32::try_from(v).unwrap_or(0))
+    }
+
+    /// The schema version found when this store was opened (0 for a new
+    /// schema); equal to [`SCHEMA_VERSION`](crate::SCHEMA_VERSION) when no
+    /// migration ran.
+    pub fn migrated_from(&self) -> u32 {
+        self.migrated_from
+    }
+
+    /// Makes the next commit fail with `reason` inside its transaction, after
+    /// the records and aliases were written and before the checkpoint, so the
+    /// rollback is what keeps the books unchanged (for interruption tests).
+    pub fn fail_next_commit(&mut self, reason: &str) {
+        self.fail_next_commit = Some(reason.to_string());
+    }
+
+    /// Runs `f` with the statements and the connection, on the connection
+    /// thread.
+    fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client, &Statements) -> Result<R, PostgresError> + Send + 'static,
+    ) -> Result<R, PostgresError> {
+        let sql = Arc::clone(&self.sql);
+        self.worker.run(move |c| f(c, &sql))
+    }
+}
+
+/// Decodes `(id, data)` rows of `kind`.
+fn decode(kind: EntityKind, rows: Vec<Row>) -> Result<Vec<Entity>, PostgresError> {
+    rows.into_iter()
+        .map(|row| {
+            let data: &str = row.get(1);
+            serde_json::from_str(data)
+                .and_then(|v| Entity::from_json(kind, v))
+                .map_err(|source| PostgresError::Decode {
+                    table: kind.as_str(),
+                    id: row.get(0),
+                    source,
+                })
+        })
+        .collect()
+}
+
+/// Runs `write` in a transaction and commits it, retrying the whole
+/// transaction on a serialization failure or deadlock up to
+/// [`COMMIT_RETRIES`] times with a short, growing pause.
+pub(crate) fn in_transaction<R>(
+    client: &mut postgres::Client,
+    mut write: impl FnMut(&mut postgres::Transaction<'_>) -> Result<R, PostgresError>,
+) -> Result<R, PostgresError> {
+    let mut attempt = 0;
+    loop {
+        let result = client
+            .transaction()
+            .map_err(PostgresError::from)
+            .and_then(|mut tx| {
+                let out = write(&mut tx)?;
+                tx.commit()?;
+                Ok(out)
+            });
+        match result {
+            Err(e) if e.is_retryable() && attempt < COMMIT_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(5 << attempt));
+            }
+            other => return other,
+        }
+    }
+}
+
+impl Store for PostgresStore {
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let joined: Vec<String> = keys.iter().map(|k| k.joined().to_string()).collect();
+        let rows = self.run(move |c, sql| Ok(c.query(&sql.resolve, &[&joined])?))?;
+        let by_text: HashMap<&str, &ExternalKey> = keys.iter().map(|k| (k.joined(), k)).collect();
+        let mut out: HashMap<ExternalKey, Vec<Id>> = HashMap::new();
+        for row in rows {
+            let key: &str = row.get(0);
+            if let Some(k) = by_text.get(key) {
+                out.entry((*k).clone()).or_default().push(row.get(1));
+            }
+        }
+        Ok(out)
+    }
+
+    fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = ids.to_vec();
+        let rows = self.run(move |c, sql| Ok(c.query(&sql.of(kind).get, &[&ids])?))?;
+        Ok(decode(kind, rows)?)
+    }
+
+    fn list(&self, kind: EntityKind) -> Result<Vec<Entity>> {
+        let rows = self.run(move |c, sql| Ok(c.query(&sql.of(kind).list, &[])?))?;
+        Ok(decode(kind, rows)?)
+    }
+
+    fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
+        let customer = customer_id.to_string();
+        let rows = self.run(move |c, sql| match &sql.of(kind).by_customer {
+            Some(q) => Ok(c.query(q, &[&customer])?),
+            None => Ok(Vec::new()),
+        })?;
+        Ok(decode(kind, rows)?)
+    }
+
+    fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {
+        if payment_ids.is_empty() && invoice_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (p, i) = (payment_ids.to_vec(), invoice_ids.to_vec());
+        let rows = self.run(move |c, sql| Ok(c.query(&sql.allocations_for, &[&p, &i])?))?;
+        Ok(decode(EntityKind::Allocation, rows)?)
+    }
+
+    fn checkpoint(&self, stream: &str) -> Result<Option<String>> {
+        let stream = stream.to_string();
+        let row = self.run(move |c, sql| Ok(c.query_opt(&sql.checkpoint_get, &[&stream])?))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn commit(&mut self, changes: ChangeSet) -> Result<()> {
+        let fail = self.fail_next_commit.take();
+        let mut writes = Writes::from_changes(changes)?;
+        writes.fail = fail;
+        self.run(move |c, sql| in_transaction(c, |tx| writes.write(tx, sql)))?;
+        Ok(())
+    }
+
+    fn inject_commit_failure(&mut self, reason: &str) -> bool {
+        self.fail_next_commit(reason);
+        true
+    }
+}

@@ -1,0 +1,151 @@
+//! A change set turned into the rows one commit writes: per kind, parallel
+//! column arrays bound to one `INSERT ... SELECT FROM unnest(...)` per chunk.
+
+use postgres::Transaction;
+use postgres::types::ToSql;
+use tieout_core::store::columns::{columns_of, value};
+use tieout_core::{ChangeSet, Entity, EntityKind};
+
+use crate::error::PostgresError;
+use crate::statements::Statements;
+
+/// Rows per upsert statement: bounds the size of one statement's arrays.
+pub(crate) const UPSERT_ROWS: usize = 5_000;
+
+/// The rows of one upsert statement, all of one kind, as column arrays.
+#[derive(Debug)]
+struct KindRows {
+    kind: EntityKind,
+    ids: Vec<String>,
+    columns: Vec<Vec<Option<String>>>,
+    data: Vec<String>,
+}
+
+/// Everything one commit writes, ready to bind (owned, so a retried
+/// transaction writes it again without re-encoding).
+#[derive(Debug, Default)]
+pub(crate) struct Writes {
+    deletes: Vec<(EntityKind, Vec<String>)>,
+    upserts: Vec<KindRows>,
+    alias_remove: (Vec<String>, Vec<String>),
+    alias_add: (Vec<String>, Vec<String>),
+    checkpoint: Option<(String, String)>,
+    /// The fault hook's reason: fail after the records, before the checkpoint.
+    pub(crate) fail: Option<String>,
+}
+
+impl Writes {
+    /// Encodes a change set. Refuses a record without an id. Records of one
+    /// kind and id later in `upserts` win over earlier ones; rows are written
+    /// grouped by kind in id order, so concurrent commits lock rows in one
+    /// order (no deadlock between two bulk upserts).
+    pub(crate) fn from_changes(c: ChangeSet) -> Result<Writes, PostgresError> {
+        let ChangeSet {
+            upserts,
+            deletes,
+            aliases_add,
+            aliases_remove,
+            checkpoint,
+            run,
+        } = c;
+        let mut records: Vec<Entity> = upserts
+            .into_iter()
+            .chain(run.map(Entity::ImportRun))
+            .collect();
+        if let Some(e) = records.iter().find(|e| e.id().is_empty()) {
+            return Err(PostgresError::Invalid(format!(
+                "{} without id",
+                e.kind().as_str()
+            )));
+        }
+        // Stable: of equal (kind, id) the later upsert stays last.
+        records.sort_by(|a, b| (a.kind().index(), a.id()).cmp(&(b.kind().index(), b.id())));
+        let mut last: Vec<Entity> = Vec::with_capacity(records.len());
+        for e in records {
+            match last.last_mut() {
+                Some(prev) if prev.kind() == e.kind() && prev.id() == e.id() => *prev = e,
+                _ => last.push(e),
+            }
+        }
+        let mut upserts: Vec<KindRows> = Vec::new();
+        for e in &last {
+            let kind = e.kind();
+            let open = upserts
+                .last()
+                .is_some_and(|r| r.kind == kind && r.ids.len() < UPSERT_ROWS);
+            if !open {
+                upserts.push(KindRows {
+                    kind,
+                    ids: Vec::new(),
+                    columns: vec![Vec::new(); columns_of(kind).len()],
+                    data: Vec::new(),
+                });
+            }
+            let rows = upserts.last_mut().expect("pushed above");
+            rows.ids.push(e.id().to_string());
+            for (i, &c) in columns_of(kind).iter().enumerate() {
+                rows.columns[i].push(value(e, c).map(str::to_string));
+            }
+            rows.data.push(serde_json::to_string(&e.record())?);
+        }
+        let mut by_kind: Vec<(EntityKind, Vec<String>)> = Vec::new();
+        for (kind, id) in deletes {
+            match by_kind.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, ids)) => ids.push(id),
+                None => by_kind.push((kind, vec![id])),
+            }
+        }
+        let split = |pairs: Vec<(tieout_core::model::ExternalKey, String)>| {
+            let mut pairs: Vec<(String, String)> = pairs
+                .into_iter()
+                .map(|(k, id)| (k.joined().to_string(), id))
+                .collect();
+            pairs.sort_unstable();
+            pairs.into_iter().unzip()
+        };
+        Ok(Writes {
+            deletes: by_kind,
+            upserts,
+            alias_remove: split(aliases_remove),
+            alias_add: split(aliases_add),
+            checkpoint,
+            fail: None,
+        })
+    }
+
+    /// Writes everything inside `tx` (the caller commits).
+    pub(crate) fn write(
+        &self,
+        tx: &mut Transaction<'_>,
+        sql: &Statements,
+    ) -> Result<(), PostgresError> {
+        for (kind, ids) in &self.deletes {
+            tx.execute(&sql.of(*kind).delete, &[ids])?;
+        }
+        for rows in &self.upserts {
+            let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(rows.columns.len() + 2);
+            params.push(&rows.ids);
+            for c in &rows.columns {
+                params.push(c);
+            }
+            params.push(&rows.data);
+            tx.execute(&sql.of(rows.kind).upsert, &params)?;
+        }
+        if !self.alias_remove.0.is_empty() {
+            tx.execute(
+                &sql.alias_remove,
+                &[&self.alias_remove.0, &self.alias_remove.1],
+            )?;
+        }
+        if !self.alias_add.0.is_empty() {
+            tx.execute(&sql.alias_add, &[&self.alias_add.0, &self.alias_add.1])?;
+        }
+        if let Some(reason) = &self.fail {
+            return Err(PostgresError::Injected(reason.clone()));
+        }
+        if let Some((stream, position)) = &self.checkpoint {
+            tx.execute(&sql.checkpoint_set, &[stream, position])?;
+        }
+        Ok(())
+    }
+}
