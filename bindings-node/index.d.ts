@@ -40,7 +40,11 @@ export declare class Books {
   prices(): Promise<Array<Price>>
   /** Import history, newest first. */
   history(): Promise<Array<ImportRun>>
-  /** Opens (or creates) books in a SQLite file. */
+  /**
+   * Opens (or creates) books: a `postgres://` or `postgresql://` URL opens
+   * shared books in PostgreSQL (schema `options.schema`, default `tieout`);
+   * anything else is a SQLite file path.
+   */
   static open(path: string, options?: OpenOptions | undefined | null): Promise<Books>
   /** How imports group pages into commits. */
   get commitBatch(): CommitBatch
@@ -737,6 +741,11 @@ export interface OpenOptions {
   commitRecords?: number
   /** Or this many seconds after the previous commit (default 1; 0: every page). */
   commitSeconds?: number
+  /**
+   * PostgreSQL schema holding the books (default `tieout`); only with a
+   * `postgres://` / `postgresql://` URL.
+   */
+  schema?: string
 }
 
 /** The customer a record had in the source (kept for fixed-customer imports). */
