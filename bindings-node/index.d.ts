@@ -28,6 +28,8 @@ export declare class Books {
   payouts(): Promise<Array<Payout>>
   /** Every refund. */
   refunds(): Promise<Array<Refund>>
+  /** Every credit note. */
+  creditNotes(): Promise<Array<CreditNote>>
   /** Every dispute. */
   disputes(): Promise<Array<Dispute>>
   /** Every balance transaction. */
@@ -335,6 +337,72 @@ export interface CreateCustomerOptions {
 }
 
 /**
+ * A credit note against an invoice: before payment it reduces what is due
+ * (`prePaymentAmount`), after payment it refunds, credits the customer balance or
+ * is settled out of band (`postPaymentAmount`).
+ */
+export interface CreditNote {
+  /** The books' own id. */
+  id: string
+  /** Source details (status `issued` or `void`). */
+  source: SourceRef
+  /** Books id of the credited invoice, once resolved. */
+  invoiceId: string | null
+  /** Stripe id of the credited invoice. */
+  invoiceRef: string
+  /** Books id of the customer. */
+  customerId: string | null
+  /** The customer as Stripe named it. */
+  customerRef: OriginalCustomer | null
+  /** Credit note number. */
+  number: string | null
+  /** Currency. */
+  currency: string
+  /** Total credited. */
+  amount: string
+  /** Part that reduced the invoice's amount due. */
+  prePaymentAmount: string
+  /** Part issued after payment. */
+  postPaymentAmount: string
+  /** Refunded. */
+  refundAmount: string
+  /** Credited to the customer balance. */
+  creditAmount: string
+  /** Settled out of band. */
+  outOfBandAmount: string
+  /** Stripe ids of its refunds. */
+  refundRefs: Array<string>
+  /** Stripe id of its customer balance transaction. */
+  customerBalanceTransaction: string | null
+  /** Reason. */
+  reason: string | null
+  /** Memo. */
+  memo: string | null
+  /** When it took effect. */
+  effectiveAt: string | null
+  /** When it was voided. */
+  voidedAt: string | null
+  /** Lines. */
+  lines: Array<CreditNoteLine>
+}
+
+/** One line of a credit note. */
+export interface CreditNoteLine {
+  /** Stripe id of the line (`cnli_...`). */
+  externalId: string | null
+  /** `invoice_line_item` or `custom_line_item`. */
+  kind: string
+  /** Description. */
+  description: string | null
+  /** Quantity (decimal string). */
+  quantity: string
+  /** Amount credited by the line. */
+  amount: string
+  /** Stripe id of the invoice line it credits. */
+  invoiceLineRef: string | null
+}
+
+/**
  * How a bank statement CSV is laid out. Every field is optional; the
  * defaults read `Date,Amount,Currency,Description,Reference` with ISO dates.
  */
@@ -622,6 +690,8 @@ export interface Invoice {
   amountWrittenOff: string
   /** What Stripe says was paid. */
   sourceAmountPaid: string
+  /** Credited before payment by credit notes: never receivable. */
+  amountCredited: string
   /** Issue (finalization) time. */
   issuedAt: string | null
   /** Due date. */
@@ -730,7 +800,7 @@ export interface LedgerOptions {
 export type MatchStrategy = 'explicit_link' | 'payment_intent' | 'charge' | 'checkout_session' | 'metadata' | 'exact_amount' | 'oldest_first' | 'newest_first' | 'manual' | 'source_paid'
 
 /** Kinds of Stripe objects a plan imports. */
-export type ObjectScope = 'customers' | 'products' | 'invoices' | 'subscriptions' | 'payments' | 'refunds' | 'disputes' | 'balance_transactions' | 'payouts'
+export type ObjectScope = 'customers' | 'products' | 'invoices' | 'subscriptions' | 'payments' | 'refunds' | 'disputes' | 'balance_transactions' | 'payouts' | 'credit_notes'
 
 /**
  * Options of `Books.open`: how imports group source pages into commits
@@ -1200,7 +1270,9 @@ export interface ReportTotals {
   writtenOff: string
   /** Open. */
   open: string
-  /** `invoiced - (paid + writtenOff + open)`. */
+  /** Credited before payment by credit notes. */
+  credited: string
+  /** `invoiced - (paid + writtenOff + open + credited)`. */
   invoicesBalance: string
   /** Both balances are zero. */
   addsUp: boolean
@@ -1548,7 +1620,8 @@ export type UnpaidInvoices = 'keep_status' | 'as_drafts'
  * endpoint secret over `"<t>." + raw body`) and returns the event as Stripe
  * sent it. Pass the raw body bytes, as Express's `raw()` gives them, before
  * any JSON parsing. Fails with `WEBHOOK_SIGNATURE` on a missing or wrong
- * signature, a stale timestamp, or a body that is not an event.
+ * signature or a stale timestamp, and with `WEBHOOK_PAYLOAD` on a correctly
+ * signed body that is not an event (not a reason to rotate secrets).
  */
 export declare function verifyWebhook(rawBody: Buffer | Uint8Array | string, signatureHeader: string, secret: string, options?: VerifyWebhookOptions | undefined | null): StripeEvent
 

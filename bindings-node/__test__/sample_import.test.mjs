@@ -44,7 +44,12 @@ test('examples/data: review, import with approval, re-import changes nothing, hi
   assertDecEq(invoices.in_SMuellerEUR006.total, '142.80')
   assert.equal(invoices.in_SCoraPart00003.status, 'partially_paid')
   for (const i of Object.values(invoices)) {
-    assertDecEq(i.amountDue, decSum(i.amountPaid, i.amountRemaining, i.amountWrittenOff), `invoice ${i.source.externalId} adds up`)
+    // A void invoice is not receivable (issue 13): nothing open, Stripe's amount due kept.
+    if (i.status === 'void') {
+      assertDecEq(i.amountRemaining, '0', `void invoice ${i.source.externalId} has nothing open`)
+      continue
+    }
+    assertDecEq(i.amountDue, decSum(i.amountPaid, i.amountRemaining, i.amountWrittenOff, i.amountCredited), `invoice ${i.source.externalId} adds up`)
   }
   const payments = await books.payments()
   assert.equal(payments.length, 4, 'one payment per real payment, however many Stripe objects name it')
