@@ -16,6 +16,9 @@ PINS=(
     "mypy==2.4.1"
     "localstripe==1.15.10"
     "stripe==16.1.0"
+    "flask==3.1.2"
+    "pyarrow==22.0.0"
+    "pandas==2.3.3"
 )
 # Skip pip entirely when every pin is already installed (fast, works offline).
 if "$VENV/bin/python" - "${PINS[@]}" <<'PY'

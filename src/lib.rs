@@ -19,6 +19,7 @@
 mod books;
 mod error;
 mod events;
+pub mod html;
 mod import;
 mod reconcile;
 
@@ -28,7 +29,7 @@ pub use events::{EventOutcome, EventStatus};
 pub use import::Progress;
 
 pub use tieout_core::entity::{Entity, EntityKind};
-pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, Total};
+pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, ReviewSummary, Total};
 pub use tieout_core::model::*;
 pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};
