@@ -35,7 +35,8 @@ PY
 echo "-- node: npm pack (with the native module), install into a fresh project, run the quickstart"
 ls bindings-node/*.node >/dev/null
 (cd bindings-node && npm pack --silent --pack-destination "$WORK" >/dev/null)
-tar -tzf "$WORK"/tieout-*.tgz | grep -q 'package/tieout\..*\.node$'
+tar -tzf "$WORK"/tieout-*.tgz > "$WORK/tarball.txt"
+grep -q '^package/tieout\..*\.node$' "$WORK/tarball.txt" || { echo "no native module in the tarball" >&2; exit 1; }
 mkdir -p "$WORK/node"
 (cd "$WORK/node" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund "$WORK"/tieout-*.tgz)
 app "$WORK/node" node
