@@ -117,6 +117,11 @@ export declare class Books {
   /** The reconcile report of the books as they are (nothing changes). */
   report(policy?: ReconcilePolicyOptions | undefined | null): Promise<ReconcileReport>
   /**
+   * The tie-out report as one self-contained HTML page (inline SVG charts);
+   * open invoices age as of `asOf` (`YYYY-MM-DD`, default: today, UTC).
+   */
+  reportHtml(asOf?: string | undefined | null, policy?: ReconcilePolicyOptions | undefined | null): Promise<string>
+  /**
    * Matches payouts to bank deposits (one-to-one, exact amount, business-day
    * window, payout id or descriptor preferred) and commits the pairs.
    */
@@ -635,6 +640,8 @@ export interface ImportRun {
   skipped: number
   /** Records failed. */
   failed: number
+  /** The same counts as one object. */
+  totals: Counts
   /** Failed records. */
   failures: Array<Failure>
   /** Counts per Stripe object type. */
@@ -649,6 +656,8 @@ export interface ImportRun {
   notes: Array<string>
   /** Error that stopped the run, if any. */
   error: string | null
+  /** The plan it ran, as the checklist its review showed (imports only). */
+  summary: ReviewSummary | null
 }
 
 /**
@@ -666,6 +675,10 @@ export interface Invoice {
   customerRef: OriginalCustomer | null
   /** Books id of the subscription that billed it. */
   subscriptionId: string | null
+  /** Stripe id of that subscription. */
+  subscriptionRef: string | null
+  /** Stripe ids of the payments Stripe names for it (charges, payment intents, ...). */
+  paymentRefs: PaymentRefs
   /** Invoice number (null until finalized). */
   number: string | null
   /** Books status. */
@@ -1304,6 +1317,10 @@ export interface Review {
   account: AccountInfo
   /** Hash of the plan reviewed. */
   planHash: string
+  /** The plan as a checklist. */
+  summary: ReviewSummary
+  /** The checklist, counts and totals as text for a person to read before approving. */
+  summaryText: string
   /** Approval token for exactly this plan and account: pass it to `import`. */
   approval: string
   /** One entry per source record. */
@@ -1351,6 +1368,56 @@ export interface ReviewOptions {
    * to stop (the Promise rejects with `INTERRUPTED`).
    */
   onProgress?: (done: number, total: number | null) => boolean | void
+}
+
+/** The import plan as the checklist a person approves (stable snake_case values). */
+export interface ReviewSummary {
+  /** Source system (`stripe`). */
+  system: string
+  /** Account id. */
+  account: string
+  /** Live data (true) or test data. */
+  livemode: boolean
+  /** Key kind: `secret`, `restricted`, or `files`. */
+  keyKind: string
+  /** Object kinds in scope. */
+  objects: Array<string>
+  /** `from_source` or `fixed`. */
+  customerResolution: string
+  /** The books customer everything is filed under (`fixed` only). */
+  fixedCustomer?: string
+  /** Match source customers to books customers by email first. */
+  matchByEmail: boolean
+  /** `all`, `allow` or `exclude`. */
+  customerFilter: string
+  /** The customers the filter lists (ids or emails). */
+  filterCustomers: Array<string>
+  /** Only records created at or after this time (ISO-8601). */
+  createdFrom?: string
+  /** Only records created at or before this time (ISO-8601). */
+  createdTo?: string
+  /** Invoice statuses imported (empty: all). */
+  invoiceStatuses: Array<string>
+  /** `record_payment` or `mark_paid_only`. */
+  paidInvoices: string
+  /** `keep_status` or `as_drafts`. */
+  unpaidInvoices: string
+  /** `oldest_first`, `newest_first` or `leave_unapplied`. */
+  allocationOrder: string
+  /** Policy matching runs at the end of the import. */
+  matchOnImport: boolean
+  /** Write-off tolerance, absolute (decimal string). */
+  writeOffAbs: string
+  /** Write-off tolerance, percent (decimal string). */
+  writeOffPct: string
+  /** `separate_expense` or `net`. */
+  fees: string
+  /** `report_difference` or `ignore`. */
+  fx: string
+  /** Actions run after the import. */
+  postActions: Array<string>
+  /** The plan allows a live-mode source. */
+  allowLive: boolean
 }
 
 /** Amount totals of one object type in one currency (created and updated records). */

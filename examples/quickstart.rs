@@ -97,8 +97,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nAllocations:");
     for a in books.allocations()? {
+        // The kind tells payment money from a write-off: both name the payment.
         println!(
-            "  {} {:>10} -> {}  ({}: {})",
+            "  {:<9} {} {:>10} -> {}  ({}: {})",
+            a.kind.as_str(),
             a.currency,
             a.amount,
             a.invoice_id,

@@ -1,6 +1,8 @@
-//! A minimal Stripe webhook receiver on 127.0.0.1: verifies each delivery's
-//! `Stripe-Signature` over the raw body, applies the event to the books, and
-//! answers 200 (applied, duplicate or ignored) or 400 (bad signature or body).
+//! A Stripe webhook receiver on `axum`, bound to 127.0.0.1: verifies each
+//! delivery's `Stripe-Signature` over the raw body bytes, applies the event to
+//! the books, and answers 200 (`applied`, `duplicate` or `ignored`), 400 (bad
+//! signature or body, or a live event the books' plan does not allow) or 500
+//! (a books failure, so Stripe retries).
 //!
 //! ```text
 //! STRIPE_WEBHOOK_SECRET=whsec_... cargo run --example webhook_receiver -- books.db 8787
@@ -8,11 +10,78 @@
 
 use std::sync::Arc;
 
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Json;
+use axum::routing::post;
+use serde_json::{Value, json};
 use tieout::{Books, verify_webhook};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 
+/// Stripe events are small; refuse anything larger.
 const MAX_BODY: usize = 1 << 20;
+
+/// What every request handler shares.
+pub struct Receiver {
+    /// The books events are applied to.
+    pub books: Books,
+    /// The endpoint's signing secret (`whsec_...`).
+    pub secret: String,
+}
+
+/// The app: `POST /stripe/webhook`.
+pub fn router(receiver: Arc<Receiver>) -> Router {
+    Router::new()
+        .route("/stripe/webhook", post(receive))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(receiver)
+}
+
+async fn receive(
+    State(app): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes, // the exact bytes Stripe signed: never parse before verifying
+) -> (StatusCode, Json<Value>) {
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let event = match verify_webhook(&body, signature, &app.secret, Some(300), None) {
+        Ok(event) => event,
+        Err(e) => {
+            eprintln!("rejected delivery: {e}");
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": e.code() })));
+        }
+    };
+    // Applying writes to SQLite: keep it off the async workers.
+    let worker = app.clone();
+    let applied = tokio::task::spawn_blocking(move || worker.books.apply_event(&event)).await;
+    match applied {
+        Ok(Ok(outcome)) => {
+            let status = serde_json::to_value(outcome.status).unwrap_or(Value::Null);
+            println!("{} {} {}", status, outcome.event_type, outcome.event_id);
+            (
+                StatusCode::OK,
+                Json(json!({ "received": true, "status": status })),
+            )
+        }
+        Ok(Err(e)) if e.code() == "APPROVAL_REQUIRED" => {
+            (StatusCode::BAD_REQUEST, Json(json!({ "error": e.code() })))
+        }
+        Ok(Err(e)) => {
+            eprintln!("could not apply: {e}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "error": e.code() })),
+            )
+        }
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "error": "PANIC" })),
+        ),
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,68 +90,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let db = args.next().unwrap_or_else(|| "books.db".into());
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8787);
-    let books = Arc::new(Books::open(&db)?);
-    let secret = Arc::new(secret);
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("listening on http://{}/webhook", listener.local_addr()?);
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let (books, secret) = (books.clone(), secret.clone());
-        tokio::spawn(async move {
-            if let Err(e) = serve(stream, &books, &secret).await {
-                eprintln!("connection error: {e}");
-            }
-        });
-    }
-}
-
-async fn serve(stream: TcpStream, books: &Books, secret: &str) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line).await?;
-    let mut length = 0usize;
-    let mut signature = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await? == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => length = value.trim().parse().unwrap_or(0),
-                "stripe-signature" => signature = value.trim().to_string(),
-                _ => {}
-            }
-        }
-    }
-    let (status, body) = if !request_line.starts_with("POST ") {
-        (405, "POST only".to_string())
-    } else if length > MAX_BODY {
-        (413, "body too large".to_string())
-    } else {
-        let mut raw = vec![0u8; length];
-        reader.read_exact(&mut raw).await?;
-        // Verify the raw bytes before any parsing.
-        match verify_webhook(&raw, &signature, secret, Some(300), None) {
-            Err(e) => (400, e.to_string()),
-            Ok(event) => match books.apply_event(&event) {
-                Ok(outcome) => (
-                    200,
-                    format!(
-                        "{:?} {} {}",
-                        outcome.status, outcome.event_type, outcome.event_id
-                    ),
-                ),
-                Err(e) if e.code() == "APPROVAL_REQUIRED" => (400, e.to_string()),
-                Err(e) => (500, e.to_string()),
-            },
-        }
-    };
-    println!("{status} {body}");
-    let response = format!(
-        "HTTP/1.1 {status} {}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        if status == 200 { "OK" } else { "Error" },
-        body.len()
+    let receiver = Arc::new(Receiver {
+        books: Books::open(&db)?,
+        secret,
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!(
+        "listening on http://{}/stripe/webhook",
+        listener.local_addr()?
     );
-    reader.get_mut().write_all(response.as_bytes()).await
+    axum::serve(listener, router(receiver)).await?;
+    Ok(())
 }

@@ -19,6 +19,9 @@ PINS=(
     "stripe==16.1.0"
     "aiosmtpd==1.4.6"
     "beancount==3.2.3"
+    "flask==3.1.2"
+    "pyarrow==22.0.0"
+    "pandas==2.3.3"
 )
 # Skip pip entirely when every pin is already installed (fast, works offline).
 if "$VENV/bin/python" - "${PINS[@]}" <<'PY'

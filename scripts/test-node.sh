@@ -2,6 +2,7 @@
 # The Node package's tests: installs the npm dev dependencies (npm ci, from the
 # committed lock), builds the addon with napi (dev build; this also regenerates
 # index.js and index.d.ts), then runs `node --test` over bindings-node/__test__.
+# Installs Debian's chromium when missing (the HTML report test drives it).
 # Exits non-zero when a test fails or when no test ran. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,14 @@ else
 fi
 
 npx napi build --platform
+
+# The HTML report test drives Debian's chromium (headless) with playwright-core.
+if [ -z "${TIEOUT_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "-- installing Debian's chromium for the HTML report test"
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 
 shopt -s nullglob
 tests=(__test__/*.test.mjs)

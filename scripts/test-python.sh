@@ -26,7 +26,7 @@ echo "-- stub check (mypy.stubtest tieout._native)"
 
 echo "-- mypy --strict (package and example)"
 "$PY" -m mypy --config-file bindings-python/mypy.ini \
-    bindings-python/python/tieout examples/python/quickstart.py
+    bindings-python/python/tieout examples/python/quickstart.py examples/python/webhook_flask.py
 
 echo "-- pytest"
 set +e

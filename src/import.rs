@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use tieout_core::import::{PageOutcome, Planner, Review, WorkState, Workspace};
+use tieout_core::import::{PageOutcome, Planner, Review, ReviewSummary, WorkState, Workspace};
 use tieout_core::model::{Counts, ImportRun, RunStatus, derive_id};
 use tieout_core::plan::Approval;
 use tieout_core::{AccountInfo, CoreError, FetchScope, ImportPlan, Source};
@@ -186,6 +186,7 @@ impl Books {
             failures: Vec::new(),
             notes: Vec::new(),
             error: None,
+            summary: Some(ReviewSummary::new(plan, &account)),
         };
         let mut position: Option<String> = None;
         if apply
@@ -212,6 +213,7 @@ impl Books {
         let mut review = Review {
             account: account.clone(),
             plan_hash: plan.hash(),
+            summary: ReviewSummary::new(plan, &account),
             approval: Approval::for_plan(plan, &account),
             entries: Vec::new(),
             allocations: Vec::new(),

@@ -21,6 +21,7 @@ pub mod channels;
 pub mod collect;
 mod error;
 mod events;
+pub mod html;
 mod import;
 mod ledger;
 mod location;
@@ -38,7 +39,7 @@ pub use tieout_core::ledger::{
 };
 
 pub use tieout_core::entity::{Entity, EntityKind};
-pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, Total};
+pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, ReviewSummary, Total};
 pub use tieout_core::model::*;
 pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};

@@ -203,6 +203,12 @@ test('createCustomer, then a fixed-customer import files everything under it and
   const files = new StripeFiles(SAMPLE)
   const plan = { customerResolution: 'fixed', fixedCustomer: c.id }
   const review = await books.review(files, plan)
+  assert.equal(review.summary.customerResolution, 'fixed')
+  assert.equal(review.summary.fixedCustomer, c.id)
+  assert.equal(review.summary.writeOffAbs, '0')
+  assert.ok(review.summary.objects.includes('invoices'))
+  assert.match(review.summaryText, /^Import plan\n/)
+  assert.ok(review.summaryText.includes(c.id), review.summaryText)
   await books.import(files, plan, { approval: review.approval })
   const invoices = await books.invoices()
   assert.ok(invoices.length > 0)

@@ -690,6 +690,30 @@ impl Books {
         self.with_policy(env, policy, |b, p| Ok(ReconcileReport::from(&b.report(p)?)))
     }
 
+    /// The tie-out report as one self-contained HTML page (inline SVG charts);
+    /// open invoices age as of `asOf` (`YYYY-MM-DD`, default: today, UTC).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn report_html<'env>(
+        &self,
+        env: &'env Env,
+        as_of: Option<String>,
+        policy: Option<ReconcilePolicyOptions>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let as_of = match as_of {
+            None => chrono::Utc::now().date_naive(),
+            Some(s) => match chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+                Ok(d) => d,
+                Err(_) => {
+                    let e = tieout::Error::Core(tieout::CoreError::Invalid(format!(
+                        "asOf must be YYYY-MM-DD, got {s:?}"
+                    )));
+                    return rejected(env, e);
+                }
+            },
+        };
+        self.with_policy(env, policy, move |b, p| b.report_html(p, as_of))
+    }
+
     /// Matches payouts to bank deposits (one-to-one, exact amount, business-day
     /// window, payout id or descriptor preferred) and commits the pairs.
     #[napi(ts_return_type = "Promise<PayoutMatchReport>")]

@@ -339,6 +339,10 @@ pub struct Invoice {
     pub customer_ref: Option<OriginalCustomer>,
     /// Books id of the subscription that billed it.
     pub subscription_id: Option<String>,
+    /// Stripe id of that subscription.
+    pub subscription_ref: Option<String>,
+    /// Stripe ids of the payments Stripe names for it (charges, payment intents, ...).
+    pub payment_refs: PaymentRefs,
     /// Invoice number (null until finalized).
     pub number: Option<String>,
     /// Books status.
@@ -386,6 +390,8 @@ impl From<&tieout::Invoice> for Invoice {
             customer_id: i.customer_id.clone(),
             customer_ref: i.customer_ref.as_ref().map(Into::into),
             subscription_id: i.subscription_id.clone(),
+            subscription_ref: i.subscription_ref.clone(),
+            payment_refs: (&i.payment_refs).into(),
             number: i.number.clone(),
             status: i.status.into(),
             currency: c.code().to_string(),
@@ -1211,6 +1217,8 @@ pub struct ImportRun {
     pub skipped: i64,
     /// Records failed.
     pub failed: i64,
+    /// The same counts as one object.
+    pub totals: Counts,
     /// Failed records.
     pub failures: Vec<Failure>,
     /// Counts per Stripe object type.
@@ -1225,6 +1233,8 @@ pub struct ImportRun {
     pub notes: Vec<String>,
     /// Error that stopped the run, if any.
     pub error: Option<String>,
+    /// The plan it ran, as the checklist its review showed (imports only).
+    pub summary: Option<ReviewSummary>,
 }
 
 impl From<&tieout::ImportRun> for ImportRun {
@@ -1239,6 +1249,7 @@ impl From<&tieout::ImportRun> for ImportRun {
             unchanged: count(r.totals.unchanged),
             skipped: count(r.totals.skipped),
             failed: count(r.totals.failed),
+            totals: (&r.totals).into(),
             failures: failures(&r.failures),
             by_object: r
                 .by_object
@@ -1250,6 +1261,7 @@ impl From<&tieout::ImportRun> for ImportRun {
             mode: r.mode.clone(),
             notes: r.notes.clone(),
             error: r.error.clone(),
+            summary: r.summary.as_ref().map(Into::into),
         }
     }
 }
@@ -1370,6 +1382,87 @@ pub struct ReviewTotal {
     pub amount: String,
 }
 
+/// The import plan as the checklist a person approves (stable snake_case values).
+#[napi(object, object_from_js = false)]
+pub struct ReviewSummary {
+    /// Source system (`stripe`).
+    pub system: String,
+    /// Account id.
+    pub account: String,
+    /// Live data (true) or test data.
+    pub livemode: bool,
+    /// Key kind: `secret`, `restricted`, or `files`.
+    pub key_kind: String,
+    /// Object kinds in scope.
+    pub objects: Vec<String>,
+    /// `from_source` or `fixed`.
+    pub customer_resolution: String,
+    /// The books customer everything is filed under (`fixed` only).
+    pub fixed_customer: Option<String>,
+    /// Match source customers to books customers by email first.
+    pub match_by_email: bool,
+    /// `all`, `allow` or `exclude`.
+    pub customer_filter: String,
+    /// The customers the filter lists (ids or emails).
+    pub filter_customers: Vec<String>,
+    /// Only records created at or after this time (ISO-8601).
+    pub created_from: Option<String>,
+    /// Only records created at or before this time (ISO-8601).
+    pub created_to: Option<String>,
+    /// Invoice statuses imported (empty: all).
+    pub invoice_statuses: Vec<String>,
+    /// `record_payment` or `mark_paid_only`.
+    pub paid_invoices: String,
+    /// `keep_status` or `as_drafts`.
+    pub unpaid_invoices: String,
+    /// `oldest_first`, `newest_first` or `leave_unapplied`.
+    pub allocation_order: String,
+    /// Policy matching runs at the end of the import.
+    pub match_on_import: bool,
+    /// Write-off tolerance, absolute (decimal string).
+    pub write_off_abs: String,
+    /// Write-off tolerance, percent (decimal string).
+    pub write_off_pct: String,
+    /// `separate_expense` or `net`.
+    pub fees: String,
+    /// `report_difference` or `ignore`.
+    pub fx: String,
+    /// Actions run after the import.
+    pub post_actions: Vec<String>,
+    /// The plan allows a live-mode source.
+    pub allow_live: bool,
+}
+
+impl From<&tieout::ReviewSummary> for ReviewSummary {
+    fn from(s: &tieout::ReviewSummary) -> Self {
+        ReviewSummary {
+            system: s.system.clone(),
+            account: s.account.clone(),
+            livemode: s.livemode,
+            key_kind: s.key_kind.clone(),
+            objects: s.objects.clone(),
+            customer_resolution: s.customer_resolution.clone(),
+            fixed_customer: s.fixed_customer.clone(),
+            match_by_email: s.match_by_email,
+            customer_filter: s.customer_filter.clone(),
+            filter_customers: s.filter_customers.clone(),
+            created_from: instant_opt(s.created_from),
+            created_to: instant_opt(s.created_to),
+            invoice_statuses: s.invoice_statuses.clone(),
+            paid_invoices: s.paid_invoices.clone(),
+            unpaid_invoices: s.unpaid_invoices.clone(),
+            allocation_order: s.allocation_order.clone(),
+            match_on_import: s.match_on_import,
+            write_off_abs: s.write_off_abs.normalize().to_string(),
+            write_off_pct: s.write_off_pct.normalize().to_string(),
+            fees: s.fees.clone(),
+            fx: s.fx.clone(),
+            post_actions: s.post_actions.clone(),
+            allow_live: s.allow_live,
+        }
+    }
+}
+
 /// Everything an import would do, shown before it is approved. Nothing was written.
 #[napi(object, object_from_js = false)]
 pub struct Review {
@@ -1377,6 +1470,10 @@ pub struct Review {
     pub account: AccountInfo,
     /// Hash of the plan reviewed.
     pub plan_hash: String,
+    /// The plan as a checklist.
+    pub summary: ReviewSummary,
+    /// The checklist, counts and totals as text for a person to read before approving.
+    pub summary_text: String,
     /// Approval token for exactly this plan and account: pass it to `import`.
     pub approval: String,
     /// One entry per source record.
@@ -1413,6 +1510,8 @@ impl From<&tieout::Review> for Review {
         Review {
             account: (&r.account).into(),
             plan_hash: r.plan_hash.clone(),
+            summary: (&r.summary).into(),
+            summary_text: r.summary_text(),
             approval: r.approval.token.clone(),
             entries: r.entries.iter().map(Into::into).collect(),
             allocations: r.allocations.iter().map(Into::into).collect(),

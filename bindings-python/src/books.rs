@@ -475,6 +475,31 @@ impl PyBooks {
         report_to_py(py, &r)
     }
 
+    /// One kind of record (`invoices`, `invoice_lines`, `payments`, `allocations`,
+    /// `subscriptions`, `subscription_items`) as a `pyarrow.Table`, filtered by
+    /// field values; needs the `pyarrow` package.
+    #[pyo3(signature = (name, **filters))]
+    fn table<'py>(
+        slf: &Bound<'py, Self>,
+        name: &str,
+        filters: Option<&Bound<'py, pyo3::types::PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::tables::table(slf, name, filters)
+    }
+
+    /// The tie-out report as one self-contained HTML page (inline SVG charts);
+    /// open invoices age as of `as_of` (default: today, UTC).
+    #[pyo3(signature = (as_of=None, policy=None))]
+    fn report_html(
+        &self,
+        py: Python<'_>,
+        as_of: Option<chrono::NaiveDate>,
+        policy: Option<PyReconcilePolicy>,
+    ) -> PyResult<String> {
+        let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        self.with_policy(py, policy, move |b, p| b.report_html(p, as_of))
+    }
+
     /// Matches payouts to bank deposits (exact amount, date window) and commits the pairs.
     #[pyo3(signature = (policy=None))]
     fn match_payouts<'py>(

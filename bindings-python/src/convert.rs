@@ -6,7 +6,7 @@ use tieout::{
     AccountInfo, Allocation, BalanceTransaction, BankLine, Counts, CreditNote, CreditNoteLine,
     Currency, Customer, Dispute, EventOutcome, Failure, FeeDetail, ImportRun, Invoice, InvoiceLine,
     OriginalCustomer, Payment, PaymentRefs, Payout, Price, Product, Refund, Review, ReviewEntry,
-    SourceRef, Subscription, SubscriptionItem,
+    ReviewSummary, SourceRef, Subscription, SubscriptionItem,
 };
 
 /// A converted Python object.
@@ -453,6 +453,7 @@ impl<'py> Records<'py> {
                 totals = self.counts(&r.totals)?, by_object = self.counts_map(&r.by_object)?,
                 failures = self.list(&r.failures, Self::failure)?, notes = &r.notes,
                 error = &r.error,
+                summary = r.summary.as_ref().map(|s| self.summary(s)).transpose()?,
             ),
         )
     }
@@ -484,6 +485,27 @@ impl<'py> Records<'py> {
         )
     }
 
+    /// `ReviewSummary`.
+    fn summary(&self, s: &ReviewSummary) -> PyResult<Obj<'py>> {
+        let py = self.py;
+        self.make(
+            "ReviewSummary",
+            kw!(py;
+                system = &s.system, account = &s.account, livemode = s.livemode,
+                key_kind = &s.key_kind, objects = &s.objects,
+                customer_resolution = &s.customer_resolution,
+                fixed_customer = &s.fixed_customer, match_by_email = s.match_by_email,
+                customer_filter = &s.customer_filter, filter_customers = &s.filter_customers,
+                created_from = s.created_from, created_to = s.created_to,
+                invoice_statuses = &s.invoice_statuses, paid_invoices = &s.paid_invoices,
+                unpaid_invoices = &s.unpaid_invoices, allocation_order = &s.allocation_order,
+                match_on_import = s.match_on_import, write_off_abs = s.write_off_abs,
+                write_off_pct = s.write_off_pct, fees = &s.fees, fx = &s.fx,
+                post_actions = &s.post_actions, allow_live = s.allow_live,
+            ),
+        )
+    }
+
     /// `Review`.
     pub(crate) fn review(&self, r: &Review) -> PyResult<Obj<'py>> {
         let py = self.py;
@@ -502,6 +524,7 @@ impl<'py> Records<'py> {
             "Review",
             kw!(py;
                 account = self.account(&r.account)?, plan_hash = &r.plan_hash,
+                summary = self.summary(&r.summary)?, summary_text = r.summary_text(),
                 approval = self.make("Approval", kw!(py; token = &r.approval.token))?,
                 entries = self.list(&r.entries, Self::entry)?,
                 allocations = self.list(&r.allocations, Self::allocation)?,

@@ -13,6 +13,7 @@ mod errors;
 mod ledger;
 mod plan;
 mod sources;
+mod tables;
 
 pub use books::PyBooks;
 pub use plan::{PyImportPlan, PyReconcilePolicy};
@@ -44,6 +45,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEvent>()?;
     m.add_function(wrap_pyfunction!(verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::currency_exponent, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -162,6 +162,14 @@ def test_review_writes_nothing_and_import_applies(stripe_dir) -> None:  # type: 
     assert len(review.allocations) == 1 and review.allocations[0].amount == Decimal("7.50")
     assert review.failures == []
     assert books.invoices() == [] and books.history() == []
+    summary = review.summary
+    assert isinstance(summary, tieout.ReviewSummary)
+    assert summary.account == review.account.account and summary.livemode is False
+    assert summary.customer_resolution == "from_source" and summary.fixed_customer is None
+    assert summary.paid_invoices == "record_payment" and summary.write_off_abs == Decimal("0")
+    assert "invoices" in summary.objects
+    assert review.summary_text.startswith("Import plan\n")
+    assert "Paid invoices" in review.summary_text and "USD 7.50" in review.summary_text
     rows = review.to_rows()
     assert rows and set(rows[0]) == {"object", "external_id", "books_id", "action", "detail"}
     run = books.import_(src, plan, approval=review.approval)

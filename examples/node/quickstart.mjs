@@ -15,8 +15,15 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
-// In an application: `import { Books, StripeFiles, StripeSource } from 'tieout'`.
-const { Books, StripeFiles, StripeSource } = require('../../bindings-node')
+// The installed package (`npm install tieout-0.1.0.tgz`), else the repository's build.
+const tieout = (() => {
+  try {
+    return require('tieout')
+  } catch {
+    return require('../../bindings-node')
+  }
+})()
+const { Books, StripeFiles, StripeSource } = tieout
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const db = process.argv[2] ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tieout-quickstart-')), 'books.db')
@@ -60,7 +67,8 @@ for (const p of await books.payments()) {
 }
 console.log('\nAllocations:')
 for (const a of await books.allocations()) {
-  console.log(`  ${a.currency} ${pad(a.amount, 10)} -> ${a.invoiceId}  (${a.reason.strategy}: ${a.reason.detail})`)
+  // kind: 'payment' (money of the payment) or 'write_off' (forgiven; both name the payment)
+  console.log(`  ${a.kind.padEnd(9)} ${a.currency} ${pad(a.amount, 10)} -> ${a.invoiceId}  (${a.reason.strategy}: ${a.reason.detail})`)
 }
 
 // 4. Re-running the same import changes nothing.

@@ -55,7 +55,9 @@ def main(argv: list[str]) -> int:
     invoices = {i.id: i for i in books.invoices()}
     for a in books.allocations():
         inv = invoices[a.invoice_id]
-        print(f"  {a.amount:>10} {a.currency} -> {inv.number}  ({a.strategy.value}: {a.reason.detail})")
+        # kind: payment (money of the payment) or write_off (forgiven; both name the payment)
+        print(f"  {a.kind.value:<9} {a.amount:>10} {a.currency} -> {inv.number}  "
+              f"({a.strategy.value}: {a.reason.detail})")
     print("\nHistory")
     for h in books.history():
         print(f"  {h.started_at:%Y-%m-%d %H:%M:%S} {h.id} {h.status.value} "

@@ -217,6 +217,7 @@ fn injected_failure_fires_inside_the_transaction_after_writes() {
         failures: Vec::new(),
         notes: Vec::new(),
         error: None,
+        summary: None,
     };
     let changes = ChangeSet {
         run: Some(run),

@@ -42,6 +42,7 @@ __all__ = [
     "StripeFiles",
     "StripeSource",
     "__version__",
+    "currency_exponent",
     "sign_webhook",
     "verify_webhook",
 ]
@@ -279,6 +280,10 @@ class Books:
         rates: Optional[Dict[str, _Amount]] = None,
         now: Optional[Union[datetime.datetime, int]] = None,
     ) -> Export: ...
+    def table(self, name: str, **filters: Any) -> Any: ...
+    def report_html(
+        self, as_of: Optional[datetime.date] = None, policy: Optional[ReconcilePolicy] = None
+    ) -> str: ...
     def match_payouts(self, policy: Optional[ReconcilePolicy] = None) -> PayoutMatchReport: ...
     def allocate(
         self, payment_id: str, invoice_id: str, amount: _Amount, note: Optional[str] = None
@@ -294,4 +299,5 @@ def verify_webhook(
     tolerance: Optional[int] = 300,
     now: Optional[int] = None,
 ) -> Event: ...
+def currency_exponent(code: str) -> int: ...
 def sign_webhook(payload: _Payload, secret: str, timestamp: Optional[int] = None) -> str: ...

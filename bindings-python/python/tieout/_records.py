@@ -699,6 +699,8 @@ class ImportRun(_Record):
     failures: List[Failure]
     notes: List[str]
     error: Optional[str]
+    #: The plan it ran, as the checklist its review showed (imports only).
+    summary: Optional[ReviewSummary] = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -744,13 +746,50 @@ class Approval(_Record):
 
 
 @dataclass(frozen=True, repr=False)
+class ReviewSummary(_Record):
+    """The import plan as the checklist a person approves (stable snake_case values)."""
+
+    _repr_fields = ("account", "livemode", "objects")
+
+    system: str
+    account: str
+    livemode: bool
+    key_kind: str
+    objects: List[str]
+    customer_resolution: str
+    fixed_customer: Optional[str]
+    match_by_email: bool
+    customer_filter: str
+    filter_customers: List[str]
+    created_from: Optional[_dt.datetime]
+    created_to: Optional[_dt.datetime]
+    invoice_statuses: List[str]
+    paid_invoices: str
+    unpaid_invoices: str
+    allocation_order: str
+    match_on_import: bool
+    write_off_abs: Decimal
+    write_off_pct: Decimal
+    fees: str
+    fx: str
+    post_actions: List[str]
+    allow_live: bool
+
+
+@dataclass(frozen=True, repr=False)
 class Review(_Record):
-    """Everything an import would do, shown before it is approved. Nothing was written."""
+    """Everything an import would do, shown before it is approved. Nothing was written.
+
+    ``summary`` is the plan as a checklist; ``summary_text`` renders it with
+    the counts and totals for a person to read before approving.
+    """
 
     _repr_fields = ("account", "plan_hash", "total_counts")
 
     account: AccountInfo
     plan_hash: str
+    summary: ReviewSummary
+    summary_text: str
     approval: Approval
     entries: List[ReviewEntry]
     allocations: List[Allocation]
@@ -1232,6 +1271,7 @@ __all__ = [
     "CreditNoteLine",
     "Review",
     "ReviewEntry",
+    "ReviewSummary",
     "RunStatus",
     "SourceRef",
     "Subscription",

@@ -13,11 +13,13 @@ pub mod payments;
 mod planner;
 mod prefetch;
 mod review;
+mod summary;
 mod upsert;
 mod workspace;
 
 pub use diff::diff;
 pub use planner::{PageOutcome, Planner};
 pub use review::{Action, FieldChange, Review, ReviewEntry, Total};
+pub use summary::ReviewSummary;
 pub use upsert::{existing_or_new, upsert};
 pub use workspace::{WorkState, Workspace, kind_of_id};

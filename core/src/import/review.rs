@@ -10,6 +10,8 @@ use crate::money::Currency;
 use crate::plan::Approval;
 use crate::source::AccountInfo;
 
+use super::ReviewSummary;
+
 /// One field that changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
@@ -88,6 +90,8 @@ pub struct Review {
     pub account: AccountInfo,
     /// Hash of the plan reviewed.
     pub plan_hash: String,
+    /// The plan as the checklist a person approves.
+    pub summary: ReviewSummary,
     /// Approval token for exactly this plan and account.
     pub approval: Approval,
     /// One entry per source record.

@@ -84,6 +84,16 @@ pub enum AllocationKind {
     WriteOff,
 }
 
+impl AllocationKind {
+    /// `payment` or `write_off`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AllocationKind::Payment => "payment",
+            AllocationKind::WriteOff => "write_off",
+        }
+    }
+}
+
 /// Part of a payment applied to an invoice.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Allocation {

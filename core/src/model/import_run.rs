@@ -104,4 +104,7 @@ pub struct ImportRun {
     /// Error that stopped the run, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The plan it ran, as the checklist its review showed (imports only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<crate::import::ReviewSummary>,
 }

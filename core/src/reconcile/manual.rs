@@ -120,6 +120,7 @@ fn audit(at: DateTime<Utc>, note: &str, key: &str) -> ImportRun {
         failures: Vec::new(),
         notes: vec![note.to_string()],
         error: None,
+        summary: None,
     }
 }
 

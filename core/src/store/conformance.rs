@@ -375,6 +375,7 @@ fn import_run(id: &str, status: RunStatus) -> ImportRun {
         },
         notes: vec!["resumed from checkpoint in_1OqY3cHkR3mN5sLd0001".to_string()],
         error: None,
+        summary: None,
     }
 }
 

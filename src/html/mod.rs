@@ -1,0 +1,44 @@
+//! The tie-out report as one self-contained HTML page: per currency, aging,
+//! payments, invoices and payouts as inline SVG charts and tables, then the
+//! last import runs and the last import's plan checklist. No scripts, fonts or
+//! external resources; every figure is the JSON report's, marked with a
+//! `data-figure` attribute (`USD.totals.allocated`, `USD.aging.1-30`, ...).
+
+mod aging;
+mod page;
+mod svg;
+
+pub use aging::{Aging, BUCKETS, aging};
+pub use page::render;
+
+use chrono::NaiveDate;
+use tieout_core::reconcile::ReconcilePolicy;
+
+use crate::books::Books;
+use crate::error::Result;
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Books {
+    /// The tie-out report (as [`Books::report`] computes it with `policy`) as one
+    /// self-contained HTML page; invoices age as of `as_of`.
+    pub fn report_html(&self, policy: &ReconcilePolicy, as_of: NaiveDate) -> Result<String> {
+        let report = self.report(policy)?;
+        let runs = self.history()?;
+        Ok(render(&report, &runs, as_of))
+    }
+}

@@ -1,0 +1,218 @@
+//! One test that catches drift between the languages: for every record type the
+//! books hold (and the records nested in them), the field names Rust serializes
+//! must be fields of the Python dataclass (which the `.pyi` stub re-exports and
+//! stubtest checks) and of the TypeScript interface (`index.d.ts`, camelCase).
+//! Every record kind of `EntityKind::ALL` is checked, so new records are too.
+//! Known, deliberate differences are listed with the reason.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::run;
+use serde_json::Value;
+use tieout::*;
+
+/// Nested records: (field name) -> type name, in every language.
+const NESTED: &[(&str, &str)] = &[
+    ("source", "SourceRef"),
+    ("original_customer", "OriginalCustomer"),
+    ("lines", "InvoiceLine"),
+    ("items", "SubscriptionItem"),
+    ("refs", "PaymentRefs"),
+    ("fee_details", "FeeDetail"),
+    ("reason", "AllocationReason"),
+    ("failures", "Failure"),
+    ("totals", "Counts"),
+    ("summary", "ReviewSummary"),
+    ("address", "Address"),
+];
+
+/// Rust fields deliberately shaped differently (type, field, why).
+const NOT_EXPOSED: &[(&str, &str, &str)] = &[
+    (
+        "Price",
+        "recurring",
+        "flattened into interval and interval_count in Python and TypeScript",
+    ),
+    (
+        "Payment",
+        "links",
+        "the matching cascade's input signals; what they decide is the allocations",
+    ),
+];
+
+fn type_name(kind: EntityKind) -> String {
+    let snake = serde_json::to_value(kind).unwrap();
+    snake
+        .as_str()
+        .unwrap()
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn collect(ty: &str, v: &Value, out: &mut BTreeMap<String, BTreeSet<String>>) {
+    let Value::Object(map) = v else { return };
+    let fields = out.entry(ty.to_string()).or_default();
+    fields.extend(map.keys().cloned());
+    for (k, child) in map {
+        let Some((_, nested)) = NESTED.iter().find(|(f, _)| f == k) else {
+            continue;
+        };
+        match child {
+            Value::Array(items) => items.iter().for_each(|i| collect(nested, i, out)),
+            Value::Object(_) => collect(nested, child, out),
+            _ => {}
+        }
+    }
+}
+
+/// `class Name(_Record):` blocks of `_records.py`: annotated field names.
+fn python_fields(text: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("class ") {
+            current = rest
+                .strip_suffix("(_Record):")
+                .map(|n| n.trim().to_string());
+            if let Some(n) = &current {
+                out.entry(n.clone()).or_insert_with(BTreeSet::new);
+            }
+            continue;
+        }
+        if !line.starts_with(' ') && !line.trim().is_empty() {
+            current = None;
+        }
+        let (Some(name), Some(body)) = (&current, line.strip_prefix("    ")) else {
+            continue;
+        };
+        if body.starts_with(' ') || body.starts_with('_') || body.starts_with('#') {
+            continue;
+        }
+        if let Some((field, _)) = body.split_once(':') {
+            if field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !field.is_empty() {
+                out.get_mut(name).unwrap().insert(field.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// `export interface Name { field?: T }` of `index.d.ts`, field names in snake_case.
+fn typescript_fields(text: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("export interface ") {
+            let name = rest.trim_end_matches('{').trim().to_string();
+            out.insert(name.clone(), BTreeSet::new());
+            current = Some(name);
+            continue;
+        }
+        if line.starts_with('}') {
+            current = None;
+            continue;
+        }
+        let (Some(name), Some(body)) = (&current, line.strip_prefix("  ")) else {
+            continue;
+        };
+        if let Some((field, _)) = body.split_once(':') {
+            let field = field.trim_end_matches('?');
+            if field.chars().all(|c| c.is_ascii_alphanumeric()) && !field.is_empty() {
+                let snake: String = field
+                    .chars()
+                    .flat_map(|c| {
+                        if c.is_ascii_uppercase() {
+                            vec!['_', c.to_ascii_lowercase()]
+                        } else {
+                            vec![c]
+                        }
+                    })
+                    .collect();
+                out.get_mut(name).unwrap().insert(snake);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_record_field_exists_in_python_and_typescript() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let books = Books::in_memory();
+    let src = StripeFiles::new(format!("{root}/examples/data")).unwrap();
+    let review = run(books.review(&src, &ImportPlan::default())).unwrap();
+    run(books.import(&src, &ImportPlan::default(), Some(&review.approval))).unwrap();
+    books
+        .import_bank_csv(
+            &std::fs::read_to_string(format!("{root}/examples/data/bank_statement.csv")).unwrap(),
+            &CsvMapping::default(),
+        )
+        .unwrap();
+    // The sample has no dispute: one more, on one of its charges.
+    common::import_items(
+        &books,
+        vec![common::dispute(
+            "dp_drift",
+            "ch_drift",
+            common::d("5.00"),
+            "needs_response",
+            3,
+        )],
+        &ImportPlan::default(),
+    );
+    let mut rust: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for kind in EntityKind::ALL {
+        let name = type_name(kind);
+        let records = books.with_store_mut(|s| s.list(kind)).unwrap().unwrap();
+        assert!(
+            !records.is_empty(),
+            "the sample holds no {name}: extend it so the check covers it"
+        );
+        for e in records {
+            let v = serde_json::to_value(&e).unwrap();
+            collect(&name, &v["record"], &mut rust);
+        }
+    }
+    collect(
+        "ReviewSummary",
+        &serde_json::to_value(&review.summary).unwrap(),
+        &mut rust,
+    );
+
+    let py = python_fields(
+        &std::fs::read_to_string(format!("{root}/bindings-python/python/tieout/_records.py"))
+            .unwrap(),
+    );
+    let ts = typescript_fields(
+        &std::fs::read_to_string(format!("{root}/bindings-node/index.d.ts")).unwrap(),
+    );
+    let mut drift = Vec::new();
+    for (ty, fields) in &rust {
+        for (lang, types) in [("Python", &py), ("TypeScript", &ts)] {
+            let Some(theirs) = types.get(ty) else {
+                drift.push(format!("{lang} has no type {ty}"));
+                continue;
+            };
+            for f in fields {
+                let excused = NOT_EXPOSED.iter().any(|(t, x, _)| t == ty && x == f);
+                if !excused && !theirs.contains(f) {
+                    drift.push(format!("{lang} {ty} lacks {f}"));
+                }
+            }
+        }
+    }
+    assert!(rust.len() >= 15, "record types checked: {:?}", rust.keys());
+    assert!(
+        drift.is_empty(),
+        "field drift between languages:\n{}",
+        drift.join("\n")
+    );
+}
