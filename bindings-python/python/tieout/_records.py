@@ -392,6 +392,7 @@ class Invoice(_Record):
     amount_written_off: Decimal
     source_amount_paid: Decimal
     amount_credited: Decimal
+    source_credited: Decimal
     issued_at: Optional[_dt.datetime]
     due_date: Optional[_dt.datetime]
     paid_at: Optional[_dt.datetime]
@@ -437,6 +438,7 @@ class Payment(_Record):
     method: Optional[str]
     received_at: Optional[_dt.datetime]
     refunded: Decimal
+    refunded_reported: Optional[Decimal]
     disputed: Decimal
     allocated: Decimal
     unapplied: Decimal
