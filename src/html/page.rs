@@ -106,6 +106,7 @@ pub fn render(report: &ReconcileReport, runs: &[ImportRun], as_of: NaiveDate) ->
             ("paid", t.paid),
             ("open", t.open),
             ("written_off", t.written_off),
+            ("credited", t.credited),
         ];
         let _ = write!(
             h,
