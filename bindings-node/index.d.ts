@@ -186,8 +186,12 @@ export declare class Channels {
   constructor()
   /** Adds an SMTP email channel called `name`. */
   smtp(name: string, options: SmtpOptions): void
-  /** Adds a Slack incoming webhook called `name` (timeout in ms, default 10000). */
-  slack(name: string, url: string, timeoutMs?: number | undefined | null): void
+  /**
+   * Adds a Slack incoming webhook called `name`; `options.digest` sends
+   * one message per day listing the day's follow-ups instead of one per
+   * invoice (key `digest/<name>/<date>`).
+   */
+  slack(name: string, url: string, options?: SlackOptions | undefined | null): void
   /**
    * Adds a host channel: `send(message, key)` returns `true`/nothing (sent)
    * or `false`/`'failed'` (failed); a throw is a failure.
@@ -1780,6 +1784,14 @@ export type RunStatus = 'running' | 'succeeded' | 'partially_failed' | 'failed'
  * `payload`: for tests, examples and local webhook replays.
  */
 export declare function signWebhook(payload: Buffer | Uint8Array | string, secret: string, timestamp: number): string
+
+/** Options of `Channels#slack`. */
+export interface SlackOptions {
+  /** Request timeout in milliseconds (default 10000). */
+  timeoutMs?: number
+  /** One message per day listing the day's follow-ups (default false). */
+  digest?: boolean
+}
 
 /** SMTP settings of `Channels#smtp`. */
 export interface SmtpOptions {

@@ -292,3 +292,29 @@ test('live books need the review approval; a throwing host channel is a failure'
   assert.equal(run.failures.length, 3)
   assert.match(run.failures[0].error, /host down/)
 })
+
+test('a Slack digest channel sends one message per day listing each follow-up once', async () => {
+  const slack = await slackReceiver()
+  try {
+    const book = new Book()
+    const books = tieout.Books.inMemory()
+    await book.load(books)
+    const policy = new tieout.FollowUpPolicy({ version: 'v1', steps: [step('late7', 7, 'slack')], quietDays: [] })
+    const channels = new tieout.Channels()
+    channels.slack('slack', slack.url, { digest: true })
+    for (let day = 7; day < 14; day++) {
+      await books.runFollowUps(policy, channels, iso(DUE + day * DAY))
+      await books.runFollowUps(policy, channels, iso(DUE + day * DAY + 2 * 3_600_000))
+    }
+    assert.equal(slack.posts.length, 2)
+    const [first, second] = slack.posts
+    for (const n of ['IN_A', 'IN_B', 'IN_C']) assert.ok(first.text.includes(n))
+    assert.ok(second.text.includes('IN_D') && !second.text.includes('IN_A'))
+    const followUps = (await books.writes()).filter((w) => w.intent.kind === 'follow_up')
+    assert.equal(followUps.length, 4)
+    assert.ok(followUps.every((w) => w.status === 'succeeded' && w.attempts.length === 1))
+    assert.deepEqual(new Set(followUps.map((w) => w.attempts[0].requestId)), new Set([first.tieout_key, second.tieout_key]))
+  } finally {
+    slack.close()
+  }
+})

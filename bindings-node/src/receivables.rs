@@ -682,6 +682,15 @@ pub struct SmtpOptions {
     pub timeout_ms: Option<u32>,
 }
 
+/// Options of `Channels#slack`.
+#[napi(object, object_to_js = false)]
+pub struct SlackOptions {
+    /// Request timeout in milliseconds (default 10000).
+    pub timeout_ms: Option<u32>,
+    /// One message per day listing the day's follow-ups (default false).
+    pub digest: Option<bool>,
+}
+
 /// Channels by name for `Books#runFollowUps`: SMTP email, Slack webhooks and
 /// JS functions `(message, key) => boolean | string | void` (`false`,
 /// `'failed'` or a throw: failed and retried with backoff).
@@ -763,18 +772,26 @@ impl Channels {
         Ok(())
     }
 
-    /// Adds a Slack incoming webhook called `name` (timeout in ms, default 10000).
+    /// Adds a Slack incoming webhook called `name`; `options.digest` sends
+    /// one message per day listing the day's follow-ups instead of one per
+    /// invoice (key `digest/<name>/<date>`).
     #[napi]
     pub fn slack(
         &mut self,
         env: Env,
         name: String,
         url: String,
-        timeout_ms: Option<u32>,
+        options: Option<SlackOptions>,
     ) -> napi::Result<()> {
-        let t = Duration::from_millis(u64::from(timeout_ms.unwrap_or(10_000)));
+        let (timeout, digest) = options.map_or((None, None), |o| (o.timeout_ms, o.digest));
+        let t = Duration::from_millis(u64::from(timeout.unwrap_or(10_000)));
         let ch = SlackWebhook::new(&url, t).map_err(|e| to_napi(&env, &e))?;
-        self.inner = std::mem::take(&mut self.inner).with(&name, ch);
+        let all = std::mem::take(&mut self.inner);
+        self.inner = if digest.unwrap_or(false) {
+            all.with_digest(&name, ch)
+        } else {
+            all.with(&name, ch)
+        };
         Ok(())
     }
 

@@ -284,24 +284,36 @@ impl PySmtpChannel {
     }
 }
 
-/// A Slack incoming webhook: one JSON POST per follow-up, `tieout_key` in it.
+/// A Slack incoming webhook: one JSON POST per follow-up, `tieout_key` in
+/// it; with `digest=True` one message per day listing the day's follow-ups
+/// (key `digest/<channel>/<date>`).
 #[pyclass(module = "tieout._native", name = "SlackWebhook", frozen)]
 pub struct PySlackWebhook {
     inner: Arc<SlackWebhook>,
+    digest: bool,
 }
 
 #[pymethods]
 impl PySlackWebhook {
     /// Posts to `url`; `timeout` in seconds.
     #[new]
-    #[pyo3(signature = (url, *, timeout=10.0))]
-    fn new(py: Python<'_>, url: String, timeout: f64) -> PyResult<Self> {
+    #[pyo3(signature = (url, *, timeout=10.0, digest=false))]
+    fn new(py: Python<'_>, url: String, timeout: f64, digest: bool) -> PyResult<Self> {
         let w = SlackWebhook::new(&url, Duration::from_secs_f64(timeout.max(0.001))).py_err(py)?;
-        Ok(PySlackWebhook { inner: Arc::new(w) })
+        Ok(PySlackWebhook {
+            inner: Arc::new(w),
+            digest,
+        })
+    }
+
+    /// Whether this webhook gets a daily digest.
+    #[getter]
+    fn digest(&self) -> bool {
+        self.digest
     }
 
     fn __repr__(&self) -> String {
-        "SlackWebhook(...)".to_string()
+        format!("SlackWebhook(digest={})", self.digest)
     }
 }
 
@@ -362,9 +374,16 @@ fn channels_arg(d: &Bound<'_, PyDict>) -> PyResult<Channels> {
     let mut out = Channels::new();
     for (k, v) in d.iter() {
         let name: String = k.extract()?;
+        if let Ok(s) = v.cast::<PySlackWebhook>() {
+            let w = s.get();
+            out = if w.digest {
+                out.with_digest_arc(&name, w.inner.clone())
+            } else {
+                out.with_arc(&name, w.inner.clone())
+            };
+            continue;
+        }
         let ch: Arc<dyn Channel> = if let Ok(s) = v.cast::<PySmtpChannel>() {
-            s.get().inner.clone()
-        } else if let Ok(s) = v.cast::<PySlackWebhook>() {
             s.get().inner.clone()
         } else if v.is_callable() {
             Arc::new(callback_channel(v.unbind()))

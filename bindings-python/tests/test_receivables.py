@@ -454,3 +454,28 @@ def test_collection_cases_post_import_action(tmp_path: Path) -> None:
     assert sorted(c.invoice_external_id for c in cases) == ["in_a", "in_b", "in_d"]
     books.import_(src, plan, approval=books.review(src, plan).approval)
     assert len(books.collection_cases()) == 3
+
+
+def test_slack_daily_digest_lists_each_follow_up_once(tmp_path: Path, slack: SlackReceiver) -> None:
+    book = Book(tmp_path)
+    books = tieout.Books.in_memory()
+    book.load(books)
+    pol = tieout.FollowUpPolicy("v1", [step("late7", 7, "slack")], quiet_days=[])
+    hook = tieout.SlackWebhook(slack.url, digest=True)
+    assert hook.digest
+    channels: Dict[str, Any] = {"slack": hook}
+    for day in range(7, 14):
+        books.run_follow_ups(pol, channels, DUE + dt.timedelta(days=day))
+        books.run_follow_ups(pol, channels, DUE + dt.timedelta(days=day, hours=2))
+    assert len(slack.posts) == 2, "one message per day with something due"
+    first, second = slack.posts
+    assert all(n in first["text"] for n in ("IN_A", "IN_B", "IN_C")) and "IN_D" not in first["text"]
+    assert "IN_D" in second["text"] and "IN_A" not in second["text"]
+    assert first["tieout_key"] != second["tieout_key"]
+    writes = books.writes()
+    follow_ups = [w for w in writes if w.intent.kind == "follow_up"]
+    assert len(follow_ups) == 4
+    assert all(w.status is tieout.WriteStatus.SUCCEEDED and len(w.attempts) == 1
+               for w in follow_ups)
+    assert {w.attempts[0].request_id for w in follow_ups} == {first["tieout_key"],
+                                                               second["tieout_key"]}

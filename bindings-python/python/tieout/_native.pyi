@@ -248,7 +248,9 @@ class SmtpChannel:
 
 @final
 class SlackWebhook:
-    def __new__(cls, url: str, *, timeout: float = 10.0) -> SlackWebhook: ...
+    def __new__(cls, url: str, *, timeout: float = 10.0, digest: bool = False) -> SlackWebhook: ...
+    @property
+    def digest(self) -> bool: ...
 
 @final
 class Books:
