@@ -26,6 +26,7 @@ mod import;
 mod ledger;
 mod location;
 mod reconcile;
+mod reported_balance;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};

@@ -187,6 +187,7 @@ fn the_balance_statement_ties_to_what_stripe_reports_or_says_by_how_much_not() {
         currency: usd,
         available: a,
         pending: p,
+        run_id: None,
     };
     assert!(statement::stripe_balance(&b.txns, usd, from, to, Some(&ok)).ties());
     // ... and reports the unexplained amount when it does not.
