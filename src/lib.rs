@@ -24,6 +24,7 @@ mod events;
 pub mod html;
 mod import;
 mod ledger;
+pub mod ledger_push;
 mod location;
 mod reconcile;
 mod reported_balance;

@@ -10,6 +10,7 @@ mod entry;
 pub mod export;
 mod mapping;
 pub mod origin;
+pub mod push;
 pub mod render;
 pub mod statement;
 
@@ -19,7 +20,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use entry::{JournalEntry, Layer, Posting};
-pub use export::{ExportLog, Target};
+pub use export::{ExportLog, ExportMark, Target};
 pub use mapping::LedgerMapping;
 pub use statement::{ReportedBalance, StatementLine, StripeBalance};
 
