@@ -243,3 +243,103 @@ fn slack_webhook_retries_500s_and_resolves_timeouts_under_the_same_key() {
     let w = &books.writes().unwrap()[0];
     assert_eq!((w.status, w.attempts.len()), (WriteStatus::Succeeded, 3));
 }
+
+#[test]
+fn slack_daily_digest_goes_once_per_day_and_lists_each_follow_up_once() {
+    let (url, got) = slack_server(vec![]);
+    let books = Books::in_memory();
+    let due = t0() - Duration::days(7);
+    let mut paid = invoice(2, "cust_00002", dec!(80), due, false);
+    pay(&mut paid, dec!(80), t0() - Duration::days(1));
+    put(
+        &books,
+        vec![
+            Entity::Customer(customer(1, true)),
+            Entity::Customer(customer(2, true)),
+            Entity::Customer(customer(3, true)),
+            Entity::Invoice(invoice(1, "cust_00001", dec!(100), due, false)),
+            Entity::Invoice(paid),
+            // Tuesday: its "due" step is due today, its late7 step tomorrow.
+            Entity::Invoice(invoice(
+                3,
+                "cust_00003",
+                dec!(30),
+                t0() - Duration::days(6),
+                false,
+            )),
+        ],
+    );
+    let policy = policy("slack");
+    let channels = Channels::new().with_digest(
+        "slack",
+        SlackWebhook::new(&url, StdDuration::from_secs(5)).unwrap(),
+    );
+    let opts = WriteOptions::default();
+    let r = books
+        .run_follow_ups(&policy, &channels, t0(), None, &opts)
+        .unwrap();
+    assert_eq!(
+        r.delivered.len(),
+        3,
+        "the digest and its two follow-ups: {r:?}"
+    );
+    let again = books
+        .run_follow_ups(&policy, &channels, t0() + Duration::hours(3), None, &opts)
+        .unwrap();
+    assert!(again.delivered.is_empty(), "{again:?}");
+    {
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), 1, "one message per channel per day");
+        let text = got[0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("R-00001") && text.contains("R-00003"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("R-00002"),
+            "paid invoices are not listed: {text}"
+        );
+        assert_eq!(
+            got[0]["tieout_key"],
+            tieout::core::writes::write_key("digest/slack/2026-03-02")
+        );
+    }
+    // Tomorrow: invoice 3's late7 step. The process dies after Slack took the
+    // digest; the re-run redelivers it under the same key and marks it once.
+    let tomorrow = t0() + Duration::days(1);
+    let crash = WriteOptions {
+        fault: Some(Box::new(|i, p| {
+            i.kind == "digest" && p == FaultPoint::Performed
+        })),
+        ..WriteOptions::default()
+    };
+    let e = books
+        .run_follow_ups(&policy, &channels, tomorrow, None, &crash)
+        .unwrap_err();
+    assert_eq!(e.code(), "ABORTED");
+    books
+        .run_follow_ups(&policy, &channels, tomorrow, None, &opts)
+        .unwrap();
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1]["tieout_key"], got[2]["tieout_key"], "same key");
+    assert!(
+        got[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("[late7] Invoice R-00003")
+    );
+    let writes = books.writes().unwrap();
+    let follow_ups: Vec<_> = writes
+        .iter()
+        .filter(|w| w.intent.kind == "follow_up")
+        .collect();
+    assert_eq!(follow_ups.len(), 3, "two today, one tomorrow");
+    assert!(follow_ups.iter().all(|w| {
+        w.status == WriteStatus::Succeeded
+            && w.attempts.len() == 1
+            && w.request_id().is_some_and(|k| k.starts_with("wk_"))
+    }));
+    let digests = writes.iter().filter(|w| w.intent.kind == "digest").count();
+    assert_eq!(digests, 2);
+}

@@ -94,8 +94,10 @@ pub fn aging<'a>(
     names: &HashMap<&str, &str>,
     as_of: DateTime<Utc>,
 ) -> AgingReport {
-    let mut rows: HashMap<(Option<&'a str>, Currency), AgingRow> = HashMap::new();
-    let mut open: HashMap<Currency, Decimal> = HashMap::new();
+    // Fx hashing: the keys are ours (customer ids), a million lookups.
+    let mut rows: rustc_hash::FxHashMap<(Option<&'a str>, Currency), AgingRow> =
+        rustc_hash::FxHashMap::default();
+    let mut open: rustc_hash::FxHashMap<Currency, Decimal> = rustc_hash::FxHashMap::default();
     for inv in invoices {
         if !is_collectible(inv) {
             continue;

@@ -99,9 +99,29 @@ pub fn plan_follow_ups<'a>(
     now: DateTime<Utc>,
 ) -> Vec<PlannedFollowUp> {
     let mut out = Vec::new();
-    if policy.quiet_days.contains(&now.weekday()) {
+    let mut quiet = [false; 7];
+    for d in &policy.quiet_days {
+        quiet[d.num_days_from_monday() as usize] = true;
+    }
+    if quiet[now.weekday().num_days_from_monday() as usize] {
         return out;
     }
+    // The date a step falls on, moved past quiet days (a table, not a scan).
+    let step_at = |due: DateTime<Utc>, days: i64| {
+        let mut at = due + Duration::days(days);
+        for _ in 0..7 {
+            if !quiet[at.weekday().num_days_from_monday() as usize] {
+                break;
+            }
+            at += Duration::days(1);
+        }
+        at
+    };
+    let latest_first: Vec<(usize, &FollowUpStep)> = policy.steps.iter().enumerate().rev().collect();
+    let any_tone = policy
+        .steps
+        .iter()
+        .any(|s| s.skip_if_average_days_late_at_least.is_some());
     for inv in invoices {
         if !is_collectible(inv) {
             continue;
@@ -115,18 +135,21 @@ pub fn plan_follow_ups<'a>(
         let Some((due, _)) = age_from(inv) else {
             continue;
         };
-        let avg_late = histories.get(cust).and_then(|h| h.average_days_late);
-        let due_step = policy
-            .steps
+        let avg_late = if any_tone {
+            histories.get(cust).and_then(|h| h.average_days_late)
+        } else {
+            None
+        };
+        // Steps are ordered by days and quiet days only move a date forward,
+        // so the first step (from the last) whose date has come is the latest.
+        let due_step = latest_first
             .iter()
-            .enumerate()
-            .rev()
             .filter(|(_, s)| s.min_open_amount.is_none_or(|m| inv.amount_remaining >= m))
             .filter(|(_, s)| {
                 s.skip_if_average_days_late_at_least
                     .is_none_or(|n| avg_late.is_none_or(|a| a < n))
             })
-            .map(|(i, s)| (i, s, step_date(policy, s, due)))
+            .map(|(i, s)| (*i, *s, step_at(due, s.days)))
             .find(|(_, _, at)| *at <= now);
         let Some((index, step, at)) = due_step else {
             continue;
@@ -153,6 +176,9 @@ pub fn plan_follow_ups<'a>(
             currency: inv.currency,
         });
     }
-    out.sort_by(|a, b| a.invoice_id.cmp(&b.invoice_id));
+    // Books list invoices by id already: sorting is then one check.
+    if !out.is_sorted_by(|a, b| a.invoice_id <= b.invoice_id) {
+        out.sort_by(|a, b| a.invoice_id.cmp(&b.invoice_id));
+    }
     out
 }

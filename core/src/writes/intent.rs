@@ -12,7 +12,15 @@ use crate::money::Money;
 /// plan finds the write it already recorded.
 pub fn write_key(purpose: &str) -> String {
     use sha2::{Digest, Sha256};
-    format!("wk_{}", hex::encode(Sha256::digest(purpose.as_bytes())))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(purpose.as_bytes());
+    let mut key = String::with_capacity(3 + 64);
+    key.push_str("wk_");
+    for b in digest {
+        key.push(char::from(HEX[usize::from(b >> 4)]));
+        key.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    key
 }
 
 /// One write to the outside, planned but not yet made.
