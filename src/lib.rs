@@ -25,14 +25,15 @@ pub mod html;
 mod import;
 mod ledger;
 mod location;
+mod progress;
 mod reconcile;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
 pub use error::{Error, Result};
 pub use events::{EventOutcome, EventStatus};
-pub use import::Progress;
 pub use ledger::{Export, ExportOptions};
+pub use progress::{ImportProgress, Progress};
 pub use tieout_core::ledger::{
     Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance, StatementLine,
     StripeBalance, Target,

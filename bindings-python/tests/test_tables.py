@@ -88,3 +88,36 @@ def test_clear_error_without_pyarrow(tmp_path: Path) -> None:
 def test_no_rows_still_typed() -> None:
     t = tieout.Books.in_memory().table("payments", received_at=datetime.datetime(2020, 1, 1))
     assert t.num_rows == 0 and t.schema.field("amount").type == pa.decimal128(38, 2)
+
+
+def test_journal_tables_balance_and_equal_the_ledger(books: tieout.Books) -> None:
+    journal = books.journal_entries()
+    entries = books.table("journal_entries")
+    assert entries.num_rows == len(journal.entries) > 0
+    assert entries.schema.field("date").type == pa.date32()
+    assert "postings" not in entries.column_names
+    assert books.table("journal_entries", layer="cash").num_rows == len(
+        [e for e in journal.entries if e.layer == "cash"])
+    postings = books.table("journal_postings")
+    assert postings.schema.field("amount").type == pa.decimal128(38, 2)
+    df = postings.to_pandas()
+    assert len(df) == sum(len(e.postings) for e in journal.entries)
+    assert set(df["entry_id"]) == {e.id for e in journal.entries}
+    # Every entry balances per currency, in pandas.
+    per_entry = df.groupby(["entry_id", "currency"])["amount"].apply(lambda s: sum(s, Decimal(0)))
+    assert all(v == 0 for v in per_entry)
+    # Account totals equal the Rust journal's.
+    totals = df.groupby(["account", "currency"])["amount"].apply(lambda s: sum(s, Decimal(0)))
+    want: dict = {}
+    for e in journal.entries:
+        for p in e.postings:
+            want[(p.account, p.currency)] = want.get((p.account, p.currency), Decimal(0)) + p.amount
+    assert {k: v for k, v in totals.items()} == want
+    # The Stripe balance account in the cash layer ends at the balance statement's closing.
+    cash = df[df["entry_id"].isin({e.id for e in journal.entries if e.layer == "cash"})]
+    stripe = cash[cash["account"] == "Assets:Stripe:Balance"]
+    end = datetime.datetime(2100, 1, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    assert len(stripe) > 0
+    for cur, amounts in stripe.groupby("currency")["amount"]:
+        assert sum(amounts, Decimal(0)) == books.stripe_balance(cur, start, end).closing, cur
