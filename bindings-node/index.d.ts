@@ -110,6 +110,36 @@ export declare class Books {
    */
   export(target: string, options?: LedgerOptions | undefined | null): Promise<Export>
   /**
+   * Opens one collection case per collectible invoice matching the filter
+   * that has none yet (keyed by the Stripe invoice id); debtors without a
+   * name, email or postal address are refused per invoice.
+   */
+  createCollectionCases(options?: CreateCasesOptions | undefined | null): Promise<CaseOpening>
+  /** Every collection case, with its debt age at `now` (ISO; default now). */
+  collectionCases(now?: string | undefined | null): Promise<Array<CollectionCase>>
+  /** One collection case by id, or null. */
+  collectionCase(caseId: string, now?: string | undefined | null): Promise<CollectionCase | null>
+  /** Every collection case as CSV (for an agency). */
+  casesCsv(now?: string | undefined | null): Promise<string>
+  /** Every collection case as JSON text (amounts as strings). */
+  casesJson(now?: string | undefined | null): Promise<string>
+  /** AR aging at `asOf` (ISO; default now), with its CSV and JSON. */
+  aging(asOf?: string | undefined | null): Promise<AgingReport>
+  /** The follow-ups due at `now` (ISO; default now) under `policy`. */
+  planFollowUps(policy: FollowUpPolicy, now?: string | undefined | null): Promise<Array<PlannedFollowUp>>
+  /**
+   * What a follow-up run at `now` would send, to whom, with the rendered
+   * text, and the approval token live-mode books need. Nothing is sent.
+   */
+  reviewFollowUps(policy: FollowUpPolicy, now?: string | undefined | null): Promise<FollowUpReview>
+  /**
+   * Sends the follow-ups due at `now` (ISO; default now), each exactly
+   * once, through `channels`; live-mode books need `options.approval`.
+   */
+  runFollowUps(policy: FollowUpPolicy, channels: Channels, now?: string | undefined | null, options?: RunFollowUpsOptions | undefined | null): Promise<WriteReport>
+  /** Every recorded write to the outside: key, status, attempts, outcome. */
+  writes(): Promise<Array<WriteRecord>>
+  /**
    * Re-runs policy matching for every customer with unapplied payments,
    * matches payouts to bank deposits, commits, and returns the report.
    */
@@ -144,6 +174,38 @@ export declare class Books {
   importBankCsv(csv: string, mapping?: CsvMappingOptions | undefined | null): Promise<Array<BankLine>>
   /** Imports bank statement lines from an ISO 20022 camt.053 XML document. */
   importBankCamt053(xml: string): Promise<Array<BankLine>>
+}
+
+/**
+ * Channels by name for `Books#runFollowUps`: SMTP email, Slack webhooks and
+ * JS functions `(message, key) => boolean | string | void` (`false`,
+ * `'failed'` or a throw: failed and retried with backoff).
+ */
+export declare class Channels {
+  /** No channels. */
+  constructor()
+  /** Adds an SMTP email channel called `name`. */
+  smtp(name: string, options: SmtpOptions): void
+  /** Adds a Slack incoming webhook called `name` (timeout in ms, default 10000). */
+  slack(name: string, url: string, timeoutMs?: number | undefined | null): void
+  /**
+   * Adds a host channel: `send(message, key)` returns `true`/nothing (sent)
+   * or `false`/`'failed'` (failed); a throw is a failure.
+   */
+  callback(name: string, send: (message: Record<string, any>, key: string) => boolean | string | void): void
+}
+
+/**
+ * A follow-up policy with its templates compiled: a bad template throws
+ * `TEMPLATE_ERROR` here, never at send time.
+ */
+export declare class FollowUpPolicy {
+  /** Validates the policy and compiles its templates. */
+  constructor(options: FollowUpPolicyOptions)
+  /** The version. */
+  get version(): string
+  /** Step names, in order. */
+  get steps(): Array<string>
 }
 
 /**
@@ -209,6 +271,44 @@ export interface Address {
   postalCode: string | null
   /** ISO country code. */
   country: string | null
+}
+
+/** AR aging as of one time. */
+export interface AgingReport {
+  /** The time ages count to (ISO). */
+  asOf: string
+  /** One row per customer and currency. */
+  rows: Array<AgingRow>
+  /** One row per currency. */
+  totals: Array<AgingRow>
+  /** Open total per currency (equals the totals' `total`). */
+  openTotal: Record<string, string>
+  /** The report as CSV. */
+  csv: string
+  /** The report as JSON text. */
+  json: string
+}
+
+/** One customer's (or, in `totals`, every customer's) open amounts in one currency. */
+export interface AgingRow {
+  /** Books id of the customer (null in totals). */
+  customerId: string | null
+  /** Customer name. */
+  customerName: string | null
+  /** Currency. */
+  currency: string
+  /** Not yet due. */
+  current: string
+  /** 1-30 days past due. */
+  days1To30: string
+  /** 31-60 days past due. */
+  days31To60: string
+  /** 61-90 days past due. */
+  days61To90: string
+  /** More than 90 days past due. */
+  daysOver90: string
+  /** Sum of the buckets. */
+  total: string
 }
 
 /** Options of `Books#allocate`. */
@@ -311,6 +411,97 @@ export interface BankLine {
   payoutId: string | null
 }
 
+/** One change of a case's status or open amount. */
+export interface CaseEvent {
+  /** When (ISO). */
+  at: string
+  /** Status after it. */
+  status: CaseStatus
+  /** Open amount after it. */
+  openAmount: string
+  /** Why (`opened`, `paid`, `void`, ...). */
+  reason: string
+}
+
+/** Which open invoices `createCollectionCases` considers. */
+export interface CaseFilter {
+  /** Only this books customer. */
+  customerId?: string
+  /** Only this currency. */
+  currency?: string
+  /** Created at or after (ISO). */
+  createdFrom?: string
+  /** Created before (ISO). */
+  createdTo?: string
+  /** At least this many days past due. */
+  minDaysOverdue?: number
+  /** At least this much open (decimal string). */
+  minOpenAmount?: string
+}
+
+/** What `createCollectionCases` did. */
+export interface CaseOpening {
+  /** New cases. */
+  opened: Array<CollectionCase>
+  /** Ids of cases that already existed. */
+  existing: Array<string>
+  /** Invoices refused for missing debtor details. */
+  refused: Array<CaseRefusal>
+}
+
+/** An invoice no case was opened for. */
+export interface CaseRefusal {
+  /** Books id of the invoice. */
+  invoiceId: string
+  /** Stripe invoice id. */
+  invoiceExternalId: string
+  /** Books id of its customer. */
+  customerId: string | null
+  /** Missing debtor fields: `name`, `email`, `postal_address`, `customer`. */
+  missing: Array<string>
+  /** Always `DEBTOR_INCOMPLETE`. */
+  code: string
+  /** One line naming the missing fields. */
+  message: string
+}
+
+/** Where a collection case stands. */
+export type CaseStatus = 'open' | 'submitted' | 'paid' | 'closed'
+
+/** One unpaid invoice handed to collection, keyed by the invoice's source id. */
+export interface CollectionCase {
+  /** The books' own id. */
+  id: string
+  /** Books id of the invoice. */
+  invoiceId: string
+  /** Stripe invoice id. */
+  invoiceExternalId: string
+  /** Invoice number. */
+  invoiceNumber: string | null
+  /** Hosted invoice URL. */
+  invoiceUrl: string | null
+  /** Who owes it. */
+  debtor: Debtor
+  /** Currency. */
+  currency: string
+  /** Amount due when opened. */
+  originalAmount: string
+  /** Still open per the books. */
+  openAmount: string
+  /** What the age counts from (ISO). */
+  ageFrom: string
+  /** `due_date`, or `finalized` when Stripe gave no due date. */
+  ageBasis: string
+  /** Whole days from `ageFrom` to the time the cases were read. */
+  debtAgeDays: number
+  /** Status. */
+  status: CaseStatus
+  /** Why a closed case was closed. */
+  closeReason: string | null
+  /** Every change, oldest first. */
+  history: Array<CaseEvent>
+}
+
 /** How imports group pages into commits (`Books#commitBatch`). */
 export interface CommitBatch {
   /** Pending source records that trigger a commit. */
@@ -331,6 +522,16 @@ export interface Counts {
   skipped: number
   /** Records that failed. */
   failed: number
+}
+
+/** Options of `Books#createCollectionCases`. */
+export interface CreateCasesOptions {
+  /** Which invoices. */
+  filter?: CaseFilter
+  /** Refuse debtors without a postal address (default true). */
+  requirePostalAddress?: boolean
+  /** The opening time (ISO; default now). */
+  now?: string
 }
 
 /** Options of `Books#createCustomer`. */
@@ -473,6 +674,18 @@ export type CustomerKind = 'company' | 'contact'
 /** Where imported invoices, payments and subscriptions are filed. */
 export type CustomerResolution = 'stripe' | 'fixed'
 
+/** The debtor of a case, taken from the customer. */
+export interface Debtor {
+  /** Books id of the customer. */
+  customerId: string
+  /** Name. */
+  name: string
+  /** Email. */
+  email: string
+  /** Postal address. */
+  address: Address
+}
+
 /** A dispute (chargeback) against a payment. */
 export interface Dispute {
   /** The books' own id. */
@@ -555,6 +768,62 @@ export interface FieldChange {
   before: any
   /** Value after (JSON), null when removed. */
   after: any
+}
+
+/** One follow-up as a person reviews it. */
+export interface FollowUpItem {
+  /** What was planned. */
+  planned: PlannedFollowUp
+  /** The write with the rendered message. */
+  intent: WriteIntent
+  /** Already sent under this key. */
+  alreadySent: boolean
+  /** Already sent or cancelled. */
+  alreadyDone: boolean
+}
+
+/** Options of `new FollowUpPolicy`. */
+export interface FollowUpPolicyOptions {
+  /** Version (part of each message's key). */
+  version: string
+  /** Steps. */
+  steps: Array<FollowUpStepInput>
+  /** Paused customers (books ids). */
+  paused?: Array<string>
+  /** Opted-out customers (books ids). */
+  optedOut?: Array<string>
+  /** Days nothing is sent (`sat`, `sun`, ...; default the weekend). */
+  quietDays?: Array<string>
+}
+
+/** What a follow-up run would send. */
+export interface FollowUpReview {
+  /** The messages, by invoice. */
+  items: Array<FollowUpItem>
+  /** The plan the approval covers. */
+  plan: WritePlan
+  /** Approval token for `runFollowUps`. */
+  approval: string
+}
+
+/** One step of a follow-up policy. */
+export interface FollowUpStepInput {
+  /** Unique name (part of each message's key). */
+  name: string
+  /** Days relative to the due date (negative: before). */
+  days: number
+  /** `email`, `slack` or a host channel name. */
+  channel: string
+  /** Subject template (minijinja). */
+  subject: string
+  /** Plain-text template. */
+  text: string
+  /** HTML template (email). */
+  html?: string
+  /** Only with at least this much open (decimal string). */
+  minOpenAmount?: string
+  /** Skip for customers on average at least this many days late. */
+  skipIfAverageDaysLateAtLeast?: number
 }
 
 /** How FX differences are booked. */
@@ -817,6 +1086,14 @@ export interface LedgerOptions {
 /** The matching strategy that decided an allocation. */
 export type MatchStrategy = 'explicit_link' | 'payment_intent' | 'charge' | 'checkout_session' | 'metadata' | 'exact_amount' | 'oldest_first' | 'newest_first' | 'manual' | 'source_paid'
 
+/** An exact amount in one currency. */
+export interface Money {
+  /** Decimal string. */
+  amount: string
+  /** Currency. */
+  currency: string
+}
+
 /** Kinds of Stripe objects a plan imports. */
 export type ObjectScope = 'customers' | 'products' | 'invoices' | 'subscriptions' | 'payments' | 'refunds' | 'disputes' | 'balance_transactions' | 'payouts' | 'credit_notes'
 
@@ -1006,6 +1283,44 @@ export interface PayoutPair {
   bankDate: string
   /** Why they match. */
   reason: string
+}
+
+/** One follow-up that is due: the latest due step of one invoice. */
+export interface PlannedFollowUp {
+  /** Idempotency key. */
+  key: string
+  /** `followup/<invoice>/<step>/<version>`. */
+  purpose: string
+  /** Books id of the invoice. */
+  invoiceId: string
+  /** Stripe invoice id. */
+  invoiceExternalId: string
+  /** Invoice number. */
+  invoiceNumber: string | null
+  /** Hosted invoice URL. */
+  invoiceUrl: string | null
+  /** Books id of the customer. */
+  customerId: string
+  /** Customer name. */
+  customerName: string | null
+  /** Customer email. */
+  customerEmail: string | null
+  /** Position of the step. */
+  stepIndex: number
+  /** Step name. */
+  step: string
+  /** Channel name. */
+  channel: string
+  /** When the step was due (ISO). */
+  plannedAt: string
+  /** Due date the steps count from (ISO). */
+  dueAt: string
+  /** Open amount when planned. */
+  openAmount: string
+  /** Amount due. */
+  amountDue: string
+  /** Currency. */
+  currency: string
 }
 
 /** One line of a journal entry: debit positive, credit negative. */
@@ -1443,6 +1758,21 @@ export interface ReviewTotal {
   amount: string
 }
 
+/** Options of `Books#runFollowUps`. */
+export interface RunFollowUpsOptions {
+  /** The approval token of `reviewFollowUps` (live-mode books). */
+  approval?: string
+  /** Attempts before a failure is final (default 4). */
+  maxAttempts?: number
+  /** First retry wait in seconds, doubling (default 300). */
+  retryBaseSeconds?: number
+  /**
+   * Tests: `(key, point) => true` stops the run at `recorded` or
+   * `performed` as a crash would (the Promise rejects with `ABORTED`).
+   */
+  fault?: (key: string, point: string) => boolean
+}
+
 /** Outcome of an import run. */
 export type RunStatus = 'running' | 'succeeded' | 'partially_failed' | 'failed'
 
@@ -1451,6 +1781,26 @@ export type RunStatus = 'running' | 'succeeded' | 'partially_failed' | 'failed'
  * `payload`: for tests, examples and local webhook replays.
  */
 export declare function signWebhook(payload: Buffer | Uint8Array | string, secret: string, timestamp: number): string
+
+/** SMTP settings of `Channels#smtp`. */
+export interface SmtpOptions {
+  /** Server host. */
+  host: string
+  /** Server port. */
+  port: number
+  /** Sender, e.g. `AR <ar@example.com>`. */
+  from: string
+  /** `plain` (local servers), `starttls` (default) or `tls`. */
+  security?: string
+  /** Login. */
+  username?: string
+  /** Password. */
+  password?: string
+  /** Reply-To. */
+  replyTo?: string
+  /** Timeout in milliseconds (default 30000). */
+  timeoutMs?: number
+}
 
 /** Where an imported record came from. */
 export interface SourceRef {
@@ -1713,3 +2063,90 @@ export interface VerifyWebhookOptions {
   /** The current time in unix seconds (fixes the clock in tests). */
   now?: number
 }
+
+/** One attempt at a write. */
+export interface WriteAttempt {
+  /** 1 for the first. */
+  number: number
+  /** Recorded at (ISO), before the send. */
+  startedAt: string
+  /** Outcome committed at (ISO). */
+  finishedAt: string | null
+  /** The receiver's id (Message-ID, ...). */
+  requestId: string | null
+  /** The error of a failed or unknown attempt. */
+  error: string | null
+  /** Whether the failure may be retried. */
+  retryable: boolean
+  /** Earliest next attempt (ISO). */
+  nextRetryAt: string | null
+}
+
+/** One write to the outside: its key (derived from its purpose), target and payload. */
+export interface WriteIntent {
+  /** Idempotency key. */
+  key: string
+  /** Channel name. */
+  target: string
+  /** `follow_up`, `digest`, ... */
+  kind: string
+  /** The purpose the key derives from. */
+  purpose: string
+  /** Books id of the record it concerns. */
+  subject: string | null
+  /** Amount it concerns. */
+  amount: Money | null
+  /** What the channel needs (`to_email`, `subject`, `text`, `html`, ...). */
+  payload: any
+  /** When it was planned (ISO). */
+  plannedAt: string
+}
+
+/** The writes a review covers. */
+export interface WritePlan {
+  /** Account. */
+  account: string
+  /** Live mode: a run needs the approval. */
+  livemode: boolean
+  /** The writes, in order. */
+  intents: Array<WriteIntent>
+}
+
+/** A write as the books record it. */
+export interface WriteRecord {
+  /** The books' own id. */
+  id: string
+  /** Idempotency key. */
+  key: string
+  /** What is written. */
+  intent: WriteIntent
+  /** Where it stands. */
+  status: WriteStatus
+  /** Every attempt, oldest first. */
+  attempts: Array<WriteAttempt>
+  /** What the receiver answered (or why it was cancelled). */
+  outcome: any | null
+  /** Last change (ISO). */
+  updatedAt: string
+}
+
+/** What a run of writes did, by key. */
+export interface WriteReport {
+  /** Made in this run. */
+  delivered: Array<string>
+  /** Found made by a lookup. */
+  resolved: Array<string>
+  /** Made before this run. */
+  alreadyDone: Array<string>
+  /** Not made: the invoice was paid, ... */
+  cancelled: Array<string>
+  /** Failed, retried later. */
+  retrying: Array<string>
+  /** Failed for good. */
+  failed: Array<string>
+  /** Outcome unknown, for a person. */
+  unknown: Array<string>
+}
+
+/** Where a write to the outside stands. */
+export type WriteStatus = 'planned' | 'in_flight' | 'succeeded' | 'failed' | 'unknown' | 'cancelled'

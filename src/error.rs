@@ -34,6 +34,17 @@ pub enum Error {
         /// `recorded` or `performed`.
         point: &'static str,
     },
+    /// A follow-up template does not compile or render against the sample
+    /// context (found when the policy loads, never at send time).
+    #[error("template {part} of step {step}: {message}")]
+    Template {
+        /// The step's name.
+        step: String,
+        /// `subject`, `text` or `html`.
+        part: String,
+        /// What minijinja reported.
+        message: String,
+    },
     /// A post-import action failed (the import itself committed).
     #[error("post-import action {name} failed: {reason}")]
     Action {
@@ -56,6 +67,7 @@ impl Error {
             Error::Interrupted { .. } => "INTERRUPTED",
             Error::Action { .. } => "ACTION_FAILED",
             Error::Aborted { .. } => "ABORTED",
+            Error::Template { .. } => "TEMPLATE_ERROR",
         }
     }
 }

@@ -26,20 +26,16 @@ const NESTED: &[(&str, &str)] = &[
     ("totals", "Counts"),
     ("summary", "ReviewSummary"),
     ("address", "Address"),
+    ("debtor", "Debtor"),
+    ("history", "CaseEvent"),
+    ("intent", "WriteIntent"),
+    ("attempts", "WriteAttempt"),
+    ("amount", "Money"),
 ];
 
 /// Record kinds the Python and Node packages do not expose yet (kind, why).
 /// Each one is a known gap, printed by the test; remove it once exposed.
-const NOT_YET_IN_BINDINGS: &[(EntityKind, &str)] = &[
-    (
-        EntityKind::WriteRecord,
-        "receivables (issue 14) exist in Rust only so far",
-    ),
-    (
-        EntityKind::CollectionCase,
-        "receivables (issue 14) exist in Rust only so far",
-    ),
-];
+const NOT_YET_IN_BINDINGS: &[(EntityKind, &str)] = &[];
 
 /// Rust fields deliberately shaped differently (type, field, why).
 const NOT_EXPOSED: &[(&str, &str, &str)] = &[
@@ -198,6 +194,9 @@ fn every_record_field_exists_in_python_and_typescript() {
         &tieout::stripe::map::MapContext::new("acct_drift"),
     );
     common::import_items(&books, items, &ImportPlan::default());
+    // Receivables: a collection case (the sample's customers have addresses
+    // where Stripe gave one) and a write record with an attempt.
+    receivables_sample(&books);
     let mut rust: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for kind in EntityKind::ALL {
         if let Some((_, why)) = NOT_YET_IN_BINDINGS.iter().find(|(k, _)| *k == kind) {
@@ -248,5 +247,63 @@ fn every_record_field_exists_in_python_and_typescript() {
         drift.is_empty(),
         "field drift between languages:\n{}",
         drift.join("\n")
+    );
+}
+
+/// One collection case and one sent follow-up in the sample books, every
+/// optional field set.
+fn receivables_sample(books: &Books) {
+    use tieout::collect::CompiledPolicy;
+    use tieout::core::collect::{
+        CaseFilter, CasePolicy, FollowUpPolicy, FollowUpStep, MessageTemplate,
+    };
+    use tieout::writes::{CallbackChannel, Channels, Outcome, WriteOptions};
+    let later = chrono::Utc::now() + chrono::Duration::days(400);
+    let lenient = CasePolicy {
+        require_postal_address: false,
+    };
+    let opening = books
+        .create_collection_cases(&CaseFilter::default(), &lenient, later)
+        .unwrap();
+    assert!(
+        !opening.opened.is_empty(),
+        "the sample has no open invoice with a full debtor"
+    );
+    // A partial change so a case has a close reason and history beyond opening.
+    let step = FollowUpStep {
+        name: "due".into(),
+        days: 0,
+        channel: "host".into(),
+        template: MessageTemplate {
+            subject: "{{ invoice.number }}".into(),
+            text: "{{ invoice.open_amount }}".into(),
+            html: Some("<p>{{ invoice.open_amount }}</p>".into()),
+        },
+        min_open_amount: None,
+        skip_if_average_days_late_at_least: None,
+    };
+    let mut policy = FollowUpPolicy::new("v1", vec![step]).unwrap();
+    policy.quiet_days = Vec::new();
+    let policy = CompiledPolicy::new(policy).unwrap();
+    let channels = Channels::new().with(
+        "host",
+        CallbackChannel::new(|intent, _| Outcome::Delivered {
+            request_id: Some(format!("req_{}", intent.key)),
+            detail: serde_json::json!({ "ok": true }),
+        }),
+    );
+    let review = books.review_follow_ups(&policy, later).unwrap();
+    let report = books
+        .run_follow_ups(
+            &policy,
+            &channels,
+            later,
+            Some(&review.approval),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+    assert!(
+        !report.delivered.is_empty(),
+        "no follow-up was sent in the sample"
     );
 }

@@ -141,8 +141,8 @@ fn template_errors_fail_at_policy_load() {
     let mut unknown = step("s", 0, "email");
     unknown.template.subject = "{{ invoice.nope }}".into();
     let e = CompiledPolicy::new(FollowUpPolicy::new("v1", vec![unknown]).unwrap()).unwrap_err();
-    assert!(e.to_string().contains("subject of step s"), "{e}");
-    assert_eq!(e.code(), "INVALID_ARGUMENT");
+    assert!(e.to_string().contains("template subject of step s"), "{e}");
+    assert_eq!(e.code(), "TEMPLATE_ERROR");
 }
 
 type Log = Arc<Mutex<Vec<(String, serde_json::Value)>>>;

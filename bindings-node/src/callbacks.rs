@@ -26,9 +26,11 @@ pub type ProgressFn = ThreadsafeFunction<
 pub type ActionFn = ThreadsafeFunction<ImportRun, Unknown<'static>, ImportRun, Status, false>;
 
 /// What a JS callback gave back.
-enum Returned {
-    /// `undefined`, `null`, `true` or anything else that is not a refusal.
+pub(crate) enum Returned {
+    /// `undefined`, `null` or anything else that is not a refusal.
     Ok,
+    /// `true`.
+    True,
     /// `false`.
     False,
     /// A string (an action's failure reason).
@@ -43,6 +45,7 @@ fn read(ret: napi::Result<Unknown<'static>>) -> Returned {
         Ok(v) => match v.get_type() {
             Ok(ValueType::Boolean) => match bool::from_unknown(v) {
                 Ok(false) => Returned::False,
+                Ok(true) => Returned::True,
                 _ => Returned::Ok,
             },
             Ok(ValueType::String) => match String::from_unknown(v) {
@@ -56,7 +59,10 @@ fn read(ret: napi::Result<Unknown<'static>>) -> Returned {
 
 /// Calls `f` on the JS thread and waits for what it returns. `None` when the
 /// call could not be queued (the environment is shutting down).
-fn call_and_wait<T: 'static, A: 'static + napi::bindgen_prelude::JsValuesTupleIntoVec>(
+pub(crate) fn call_and_wait<
+    T: 'static,
+    A: 'static + napi::bindgen_prelude::JsValuesTupleIntoVec,
+>(
     f: &ThreadsafeFunction<T, Unknown<'static>, A, Status, false>,
     value: T,
 ) -> Option<Returned> {
@@ -96,7 +102,7 @@ pub(crate) fn action(
     f: Arc<ActionFn>,
 ) -> impl Fn(&tieout::Books, &tieout::ImportRun) -> Result<(), String> + Send + Sync + 'static {
     move |_books, run| match call_and_wait(&f, ImportRun::from(run)) {
-        Some(Returned::Ok) => Ok(()),
+        Some(Returned::Ok | Returned::True) => Ok(()),
         Some(Returned::False) => Err(format!("{name} returned false")),
         Some(Returned::Text(reason)) => Err(reason),
         Some(Returned::Threw(message)) => Err(format!("{name} threw: {message}")),

@@ -17,6 +17,7 @@ mod callbacks;
 mod error;
 mod ledger;
 mod plan;
+mod receivables;
 mod reconcile;
 mod records;
 mod sources;
@@ -26,6 +27,7 @@ mod webhook;
 
 pub use books::*;
 pub use plan::*;
+pub use receivables::*;
 pub use reconcile::*;
 pub use records::*;
 pub use sources::*;

@@ -569,6 +569,129 @@ impl PyBooks {
         Records::new(py)?.records(&lines, Records::bank_line)
     }
 
+    /// Opens one collection case per collectible invoice matching `filter`
+    /// (a dict: customer_id, currency, created_from, created_to,
+    /// min_days_overdue, min_open_amount) that has none yet; `policy`
+    /// (`{"require_postal_address": bool}`). Refused invoices are listed with
+    /// the debtor fields they lack.
+    #[pyo3(signature = (filter=None, policy=None, now=None))]
+    fn create_collection_cases<'py>(
+        &self,
+        py: Python<'py>,
+        filter: Option<&Bound<'py, PyDict>>,
+        policy: Option<&Bound<'py, PyDict>>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        crate::receivables::create_collection_cases(py, &self.inner, filter, policy, now)
+    }
+
+    /// Every collection case, with its debt age at `now`.
+    #[pyo3(signature = (now=None))]
+    fn collection_cases<'py>(
+        &self,
+        py: Python<'py>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        crate::receivables::collection_cases(py, &self.inner, now)
+    }
+
+    /// One collection case by id, or None.
+    #[pyo3(signature = (case_id, now=None))]
+    fn collection_case<'py>(
+        &self,
+        py: Python<'py>,
+        case_id: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Obj<'py>>> {
+        crate::receivables::collection_case(py, &self.inner, case_id, now)
+    }
+
+    /// Every collection case as CSV (for an agency).
+    #[pyo3(signature = (now=None))]
+    fn cases_csv(&self, py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        crate::receivables::cases_export(py, &self.inner, now, false)
+    }
+
+    /// Every collection case as a JSON array (amounts as strings).
+    #[pyo3(signature = (now=None))]
+    fn cases_json(&self, py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        crate::receivables::cases_export(py, &self.inner, now, true)
+    }
+
+    /// AR aging at `as_of`: open amounts per customer and currency in buckets.
+    #[pyo3(signature = (as_of=None))]
+    fn aging<'py>(&self, py: Python<'py>, as_of: Option<&Bound<'py, PyAny>>) -> PyResult<Obj<'py>> {
+        crate::receivables::aging(py, &self.inner, as_of)
+    }
+
+    /// The aging report as CSV (one TOTAL line per currency).
+    #[pyo3(signature = (as_of=None))]
+    fn aging_csv(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        crate::receivables::aging_export(py, &self.inner, as_of, false)
+    }
+
+    /// The aging report as JSON (amounts as strings).
+    #[pyo3(signature = (as_of=None))]
+    fn aging_json(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        crate::receivables::aging_export(py, &self.inner, as_of, true)
+    }
+
+    /// The follow-ups due at `now` under `policy` (pure planning).
+    #[pyo3(signature = (policy, now=None))]
+    fn plan_follow_ups<'py>(
+        &self,
+        py: Python<'py>,
+        policy: PyRef<'py, crate::receivables::PyFollowUpPolicy>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        crate::receivables::plan_follow_ups(py, &self.inner, &policy, now)
+    }
+
+    /// What a follow-up run at `now` would send, to whom, with the rendered
+    /// text, and the approval live-mode books need. Nothing is sent.
+    #[pyo3(signature = (policy, now=None))]
+    fn review_follow_ups<'py>(
+        &self,
+        py: Python<'py>,
+        policy: PyRef<'py, crate::receivables::PyFollowUpPolicy>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        crate::receivables::review_follow_ups(py, &self.inner, &policy, now)
+    }
+
+    /// Sends the follow-ups due at `now`, each exactly once, through
+    /// `channels` (name -> `SmtpChannel`, `SlackWebhook` or a callable
+    /// `send(message, key)`). Live-mode books need `approval` from
+    /// `review_follow_ups`. `fault(key, point)` (tests) stops the run as a
+    /// crash at `"recorded"` or `"performed"` when it returns True.
+    #[pyo3(signature = (policy, channels, now=None, approval=None, *, fault=None, max_attempts=None, retry_base_seconds=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn run_follow_ups<'py>(
+        &self,
+        py: Python<'py>,
+        policy: PyRef<'py, crate::receivables::PyFollowUpPolicy>,
+        channels: &Bound<'py, PyDict>,
+        now: Option<&Bound<'py, PyAny>>,
+        approval: Option<&Bound<'py, PyAny>>,
+        fault: Option<Py<PyAny>>,
+        max_attempts: Option<u32>,
+        retry_base_seconds: Option<i64>,
+    ) -> PyResult<Obj<'py>> {
+        let args = crate::receivables::RunArgs {
+            approval,
+            fault,
+            max_attempts,
+            retry_base_seconds,
+        };
+        crate::receivables::run_follow_ups(py, &self.inner, &policy, channels, now, args)
+    }
+
+    /// Every recorded write to the outside (emails, Slack messages): key,
+    /// status, attempts and outcome.
+    fn writes<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        crate::receivables::writes(py, &self.inner)
+    }
+
     fn __repr__(&self) -> String {
         "Books(...)".to_string()
     }

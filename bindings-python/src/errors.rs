@@ -25,6 +25,8 @@ fn class_for(code: &str) -> &'static str {
         "ALLOCATION_REJECTED" => "AllocationRejected",
         "INTERRUPTED" => "Interrupted",
         "ACTION_FAILED" => "ActionFailed",
+        "ABORTED" => "Aborted",
+        "TEMPLATE_ERROR" => "TemplateError",
         // Codes a newer engine adds fall back to the base class, code kept.
         _ => "TieoutError",
     }

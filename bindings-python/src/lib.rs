@@ -12,6 +12,7 @@ mod convert;
 mod errors;
 mod ledger;
 mod plan;
+mod receivables;
 mod sources;
 mod tables;
 
@@ -43,6 +44,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStripeFiles>()?;
     m.add_class::<PyStripeEvents>()?;
     m.add_class::<PyEvent>()?;
+    m.add_class::<receivables::PyFollowUpPolicy>()?;
+    m.add_class::<receivables::PySmtpChannel>()?;
+    m.add_class::<receivables::PySlackWebhook>()?;
     m.add_function(wrap_pyfunction!(verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(tables::currency_exponent, m)?)?;

@@ -276,6 +276,27 @@ impl Books {
                 h.as_ref(),
             )?))
         };
-        self.perform_writes(&review.plan.intents, channels, &prepare, now, options)
+        // Digest channels get one message per day; the rest one per invoice.
+        let (direct, digested): (Vec<WriteIntent>, Vec<WriteIntent>) = review
+            .plan
+            .intents
+            .iter()
+            .cloned()
+            .partition(|i| !channels.is_digest(&i.target));
+        let mut report = self.perform_writes(&direct, channels, &prepare, now, options)?;
+        let mut by_channel: std::collections::BTreeMap<&str, Vec<WriteIntent>> =
+            std::collections::BTreeMap::new();
+        for i in &digested {
+            by_channel
+                .entry(i.target.as_str())
+                .or_default()
+                .push(i.clone());
+        }
+        for (name, items) in by_channel {
+            let r = self.run_digest(name, &items, channels, &prepare, now, options)?;
+            super::digest::merge(&mut report, r);
+        }
+        self.record_write_run(&review.plan, now)?;
+        Ok(report)
     }
 }

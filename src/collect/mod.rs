@@ -3,6 +3,7 @@
 
 mod aging;
 mod cases;
+mod digest;
 mod followups;
 mod templates;
 

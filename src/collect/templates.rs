@@ -40,8 +40,10 @@ impl CompiledPolicy {
             }
             for (part, src) in parts {
                 env.add_template_owned(name(&s.name, part), src)
-                    .map_err(|e| {
-                        CoreError::Invalid(format!("template {} of step {}: {e}", part, s.name))
+                    .map_err(|e| crate::error::Error::Template {
+                        step: s.name.clone(),
+                        part: part.to_string(),
+                        message: e.to_string(),
                     })?;
             }
         }
@@ -51,7 +53,15 @@ impl CompiledPolicy {
         let sample = sample_context();
         for s in &compiled.policy.steps {
             for part in ["subject", "text", "html"] {
-                compiled.render(&s.name, part, &sample)?;
+                let Ok(t) = compiled.env.get_template(&name(&s.name, part)) else {
+                    continue;
+                };
+                t.render(&sample)
+                    .map_err(|e| crate::error::Error::Template {
+                        step: s.name.clone(),
+                        part: part.to_string(),
+                        message: e.to_string(),
+                    })?;
             }
         }
         Ok(compiled)

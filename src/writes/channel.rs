@@ -1,6 +1,6 @@
 //! The `Channel` trait: where a write goes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use tieout_core::writes::{WriteIntent, WriteRecord};
@@ -107,6 +107,7 @@ impl Channel for CallbackChannel {
 #[derive(Clone, Default)]
 pub struct Channels {
     by_name: BTreeMap<String, Arc<dyn Channel>>,
+    digests: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Channels {
@@ -131,6 +132,27 @@ impl Channels {
     pub fn with_arc(mut self, name: &str, channel: Arc<dyn Channel>) -> Self {
         self.by_name.insert(name.to_string(), channel);
         self
+    }
+
+    /// Adds (or replaces) `name` as a daily digest channel: a follow-up run
+    /// gathers the messages for it into one message per day (key
+    /// `digest/<name>/<date>`) instead of one per invoice.
+    pub fn with_digest(mut self, name: &str, channel: impl Channel + 'static) -> Self {
+        self.by_name.insert(name.to_string(), Arc::new(channel));
+        self.digests.insert(name.to_string());
+        self
+    }
+
+    /// Adds a shared digest channel (see [`Channels::with_digest`]).
+    pub fn with_digest_arc(mut self, name: &str, channel: Arc<dyn Channel>) -> Self {
+        self.by_name.insert(name.to_string(), channel);
+        self.digests.insert(name.to_string());
+        self
+    }
+
+    /// Whether `name` is a daily digest channel.
+    pub fn is_digest(&self, name: &str) -> bool {
+        self.digests.contains(name)
     }
 
     /// The channel called `name`.

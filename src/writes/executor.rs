@@ -28,6 +28,9 @@ pub enum FaultPoint {
     Performed,
 }
 
+/// A test hook: returning `true` at a point stops the run there.
+pub type FaultHook = Box<dyn Fn(&WriteIntent, FaultPoint) -> bool + Send + Sync>;
+
 /// How a run of writes behaves.
 #[derive(Default)]
 pub struct WriteOptions {
@@ -35,8 +38,7 @@ pub struct WriteOptions {
     pub retry: RetryPolicy,
     /// Test hook: returning `true` at a point stops the run there with
     /// [`Error::Aborted`], leaving the books as a crash would.
-    #[allow(clippy::type_complexity)]
-    pub fault: Option<Box<dyn Fn(&WriteIntent, FaultPoint) -> bool + Send + Sync>>,
+    pub fault: Option<FaultHook>,
 }
 
 impl std::fmt::Debug for WriteOptions {
@@ -68,7 +70,7 @@ pub struct WriteReport {
 }
 
 impl Books {
-    fn save_write(&self, record: &WriteRecord) -> Result<()> {
+    pub(crate) fn save_write(&self, record: &WriteRecord) -> Result<()> {
         let mut cs = ChangeSet::default();
         cs.upserts.push(Entity::WriteRecord(record.clone()));
         self.store()?.commit(cs)?;
@@ -83,6 +85,29 @@ impl Books {
                 _ => None,
             },
         )
+    }
+
+    /// Records a run of `plan`'s writes at `now` in the history (one entry
+    /// listing each write's status; nothing for an empty plan).
+    pub(crate) fn record_write_run(
+        &self,
+        plan: &tieout_core::writes::WritePlan,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if plan.intents.is_empty() {
+            return Ok(());
+        }
+        let mut records = Vec::with_capacity(plan.intents.len());
+        for i in &plan.intents {
+            if let Some(r) = self.write_record(i)? {
+                records.push(r);
+            }
+        }
+        let run = tieout_core::writes::write_run(&records, now, plan.livemode);
+        let mut cs = ChangeSet::default();
+        cs.upserts.push(Entity::ImportRun(run));
+        self.store()?.commit(cs)?;
+        Ok(())
     }
 
     /// Every recorded write (its key, attempts with request ids, outcome), by id.

@@ -22,4 +22,4 @@ mod channel;
 mod executor;
 
 pub use channel::{CallbackChannel, Channel, Channels, Outcome, Resolution};
-pub use executor::{FaultPoint, Prepared, WriteOptions, WriteReport};
+pub use executor::{FaultHook, FaultPoint, Prepared, WriteOptions, WriteReport};

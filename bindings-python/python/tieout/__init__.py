@@ -19,6 +19,8 @@ from . import _errors, _records
 # `X as X`: re-exported for type checkers too (mypy --strict does not follow
 # `__all__ += _errors.__all__`).
 from ._errors import (
+    Aborted as Aborted,
+    TemplateError as TemplateError,
     ActionFailed as ActionFailed,
     AllocationRejected as AllocationRejected,
     ApprovalRequired as ApprovalRequired,
@@ -44,8 +46,11 @@ from ._errors import (
 from ._native import (
     Books,
     Event,
+    FollowUpPolicy,
     ImportPlan,
     ReconcilePolicy,
+    SlackWebhook,
+    SmtpChannel,
     StripeEvents,
     StripeFiles,
     StripeSource,
@@ -118,6 +123,25 @@ from ._records import (
     SubscriptionItem,
     SubscriptionStatus,
     Total,
+    AgeBasis,
+    AgingReport,
+    AgingRow,
+    CaseEvent,
+    CaseOpening,
+    CaseRefusal,
+    CaseStatus,
+    CollectionCase,
+    Debtor,
+    FollowUpItem,
+    FollowUpReview,
+    Money,
+    PlannedFollowUp,
+    WriteAttempt,
+    WriteIntent,
+    WritePlan,
+    WriteRecord,
+    WriteReport,
+    WriteStatus,
     to_rows,
 )
 
@@ -125,8 +149,11 @@ __all__ = [
     # native
     "Books",
     "Event",
+    "FollowUpPolicy",
     "ImportPlan",
     "ReconcilePolicy",
+    "SlackWebhook",
+    "SmtpChannel",
     "StripeEvents",
     "StripeFiles",
     "StripeSource",

@@ -147,7 +147,21 @@ class ActionFailed(TieoutError):
     code = "ACTION_FAILED"
 
 
+class TemplateError(InvalidArgument):
+    """A follow-up template does not compile or render (raised when the policy loads)."""
+
+    code = "TEMPLATE_ERROR"
+
+
+class Aborted(TieoutError):
+    """A run of writes stopped at a fault point (a simulated crash); the next run resolves it."""
+
+    code = "ABORTED"
+
+
 __all__ = [
+    "Aborted",
+    "TemplateError",
     "ActionFailed",
     "AllocationRejected",
     "ApprovalRequired",

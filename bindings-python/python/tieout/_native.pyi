@@ -29,6 +29,13 @@ from tieout._records import (
     CreditNote,
     Review,
     Subscription,
+    AgingReport,
+    CaseOpening,
+    CollectionCase,
+    FollowUpReview,
+    PlannedFollowUp,
+    WriteRecord,
+    WriteReport,
 )
 
 __version__: str
@@ -36,8 +43,11 @@ __version__: str
 __all__ = [
     "Books",
     "Event",
+    "FollowUpPolicy",
     "ImportPlan",
     "ReconcilePolicy",
+    "SlackWebhook",
+    "SmtpChannel",
     "StripeEvents",
     "StripeFiles",
     "StripeSource",
@@ -202,6 +212,44 @@ class Event:
     def previous_attributes(self) -> Optional[Dict[str, Any]]: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
+_Channel = Union["SmtpChannel", "SlackWebhook", Callable[[Dict[str, Any], str], Any]]
+
+@final
+class FollowUpPolicy:
+    def __new__(
+        cls,
+        version: str,
+        steps: List[Dict[str, Any]],
+        *,
+        paused: Optional[List[str]] = None,
+        opted_out: Optional[List[str]] = None,
+        quiet_days: Optional[List[str]] = None,
+    ) -> FollowUpPolicy: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def steps(self) -> List[str]: ...
+    def to_dict(self) -> Any: ...
+
+@final
+class SmtpChannel:
+    def __new__(
+        cls,
+        host: str,
+        port: int,
+        from_: str,
+        *,
+        security: str = "starttls",
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        reply_to: Optional[str] = None,
+        timeout: float = 30.0,
+    ) -> SmtpChannel: ...
+
+@final
+class SlackWebhook:
+    def __new__(cls, url: str, *, timeout: float = 10.0) -> SlackWebhook: ...
+
 @final
 class Books:
     @staticmethod
@@ -291,6 +339,33 @@ class Books:
     def unallocate(self, allocation_id: str) -> None: ...
     def import_bank_csv(self, csv: str, mapping: Optional[Dict[str, Any]] = None) -> List[BankLine]: ...
     def import_bank_camt053(self, xml: str) -> List[BankLine]: ...
+    def create_collection_cases(
+        self,
+        filter: Optional[Dict[str, Any]] = None,
+        policy: Optional[Dict[str, Any]] = None,
+        now: Optional[_Time] = None,
+    ) -> CaseOpening: ...
+    def collection_cases(self, now: Optional[_Time] = None) -> List[CollectionCase]: ...
+    def collection_case(self, case_id: str, now: Optional[_Time] = None) -> Optional[CollectionCase]: ...
+    def cases_csv(self, now: Optional[_Time] = None) -> str: ...
+    def cases_json(self, now: Optional[_Time] = None) -> str: ...
+    def aging(self, as_of: Optional[_Time] = None) -> AgingReport: ...
+    def aging_csv(self, as_of: Optional[_Time] = None) -> str: ...
+    def aging_json(self, as_of: Optional[_Time] = None) -> str: ...
+    def plan_follow_ups(self, policy: FollowUpPolicy, now: Optional[_Time] = None) -> List[PlannedFollowUp]: ...
+    def review_follow_ups(self, policy: FollowUpPolicy, now: Optional[_Time] = None) -> FollowUpReview: ...
+    def run_follow_ups(
+        self,
+        policy: FollowUpPolicy,
+        channels: Dict[str, _Channel],
+        now: Optional[_Time] = None,
+        approval: Optional[Union[Approval, str]] = None,
+        *,
+        fault: Optional[Callable[[str, str], bool]] = None,
+        max_attempts: Optional[int] = None,
+        retry_base_seconds: Optional[int] = None,
+    ) -> WriteReport: ...
+    def writes(self) -> List[WriteRecord]: ...
 
 def verify_webhook(
     payload: _Payload,

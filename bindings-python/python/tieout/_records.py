@@ -1179,6 +1179,271 @@ class Export(_Record):
     exported_at: _dt.datetime
 
 
+# --- receivables: collection cases, aging, follow-ups, writes -------------------
+
+
+class CaseStatus(_StrEnum):
+    """Where a collection case stands."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    PAID = "paid"
+    CLOSED = "closed"
+
+
+class AgeBasis(_StrEnum):
+    """What a debt's age counts from."""
+
+    DUE_DATE = "due_date"
+    FINALIZED = "finalized"
+
+
+class WriteStatus(_StrEnum):
+    """Where a write to the outside (an email, a Slack message) stands."""
+
+    PLANNED = "planned"
+    IN_FLIGHT = "in_flight"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, repr=False)
+class Debtor(_Record):
+    """The debtor of a collection case, taken from the customer."""
+
+    _repr_fields = ("customer_id", "name", "email")
+
+    customer_id: str
+    name: str
+    email: str
+    address: Address
+
+
+@dataclass(frozen=True, repr=False)
+class CaseEvent(_Record):
+    """One change of a case's status or open amount."""
+
+    at: _dt.datetime
+    status: CaseStatus
+    open_amount: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, repr=False)
+class CollectionCase(_Record):
+    """One unpaid invoice handed to collection, keyed by the invoice's source id.
+
+    ``debt_age_days`` is the engine's count of whole days from ``age_from``
+    to the time the cases were read (0 when not yet due).
+    """
+
+    _repr_fields = ("id", "invoice_external_id", "status", "open_amount", "currency")
+
+    id: str
+    invoice_id: str
+    invoice_external_id: str
+    debtor: Debtor
+    currency: str
+    original_amount: Decimal
+    open_amount: Decimal
+    age_from: _dt.datetime
+    age_basis: AgeBasis
+    status: CaseStatus
+    history: List[CaseEvent]
+    debt_age_days: int
+    invoice_number: Optional[str] = None
+    invoice_url: Optional[str] = None
+    close_reason: Optional[str] = None
+
+
+@dataclass(frozen=True, repr=False)
+class CaseRefusal(_Record):
+    """An invoice no case was opened for: its debtor lacks ``missing``
+    (``name``, ``email``, ``postal_address`` or ``customer``).
+    ``code`` is always ``DEBTOR_INCOMPLETE``."""
+
+    _repr_fields = ("invoice_external_id", "missing")
+
+    invoice_id: str
+    invoice_external_id: str
+    missing: List[str]
+    code: str
+    message: str
+    customer_id: Optional[str] = None
+
+
+@dataclass(frozen=True, repr=False)
+class CaseOpening(_Record):
+    """What ``create_collection_cases`` did: cases opened, ids that existed, refusals."""
+
+    _repr_fields = ("opened", "existing", "refused")
+
+    opened: List[CollectionCase]
+    existing: List[str]
+    refused: List[CaseRefusal]
+
+
+@dataclass(frozen=True, repr=False)
+class AgingRow(_Record):
+    """One customer's (or, in ``totals``, every customer's) open amounts in one currency."""
+
+    _repr_fields = ("customer_id", "currency", "total")
+
+    currency: str
+    current: Decimal
+    days_1_30: Decimal
+    days_31_60: Decimal
+    days_61_90: Decimal
+    days_over_90: Decimal
+    total: Decimal
+    customer_id: Optional[str] = None
+    customer_name: Optional[str] = None
+
+
+@dataclass(frozen=True, repr=False)
+class AgingReport(_Record):
+    """AR aging as of one time; each currency's total equals its ``open_total``."""
+
+    _repr_fields = ("as_of", "open_total")
+
+    as_of: _dt.datetime
+    rows: List[AgingRow]
+    totals: List[AgingRow]
+    open_total: Dict[str, Decimal]
+
+
+@dataclass(frozen=True, repr=False)
+class Money(_Record):
+    """An exact amount in one currency."""
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, repr=False)
+class WriteIntent(_Record):
+    """One write to the outside: its key (derived from its purpose), target and payload.
+
+    For a follow-up the payload holds ``to_email``, ``to_name``, ``subject``,
+    ``text``, ``html``, ``invoice_id``, ``step``, ``open_amount``, ``currency``.
+    """
+
+    _repr_fields = ("key", "target", "kind", "purpose")
+
+    key: str
+    target: str
+    kind: str
+    purpose: str
+    payload: Dict[str, Any]
+    planned_at: _dt.datetime
+    subject: Optional[str] = None
+    amount: Optional[Money] = None
+
+
+@dataclass(frozen=True, repr=False)
+class WriteAttempt(_Record):
+    """One attempt at a write, recorded before it was made."""
+
+    number: int
+    started_at: _dt.datetime
+    retryable: bool = False
+    finished_at: Optional[_dt.datetime] = None
+    request_id: Optional[str] = None
+    error: Optional[str] = None
+    next_retry_at: Optional[_dt.datetime] = None
+
+
+@dataclass(frozen=True, repr=False)
+class WriteRecord(_Record):
+    """A write as the books record it: intent, status, attempts, outcome."""
+
+    _repr_fields = ("key", "status", "updated_at")
+
+    id: str
+    key: str
+    intent: WriteIntent
+    status: WriteStatus
+    attempts: List[WriteAttempt]
+    updated_at: _dt.datetime
+    outcome: Optional[Dict[str, Any]] = None
+
+
+@dataclass(frozen=True, repr=False)
+class PlannedFollowUp(_Record):
+    """One follow-up due: the latest due step of one invoice."""
+
+    _repr_fields = ("invoice_external_id", "step", "channel", "planned_at")
+
+    key: str
+    purpose: str
+    invoice_id: str
+    invoice_external_id: str
+    customer_id: str
+    step_index: int
+    step: str
+    channel: str
+    planned_at: _dt.datetime
+    due_at: _dt.datetime
+    open_amount: Decimal
+    amount_due: Decimal
+    currency: str
+    invoice_number: Optional[str] = None
+    invoice_url: Optional[str] = None
+    customer_name: Optional[str] = None
+    customer_email: Optional[str] = None
+
+
+@dataclass(frozen=True, repr=False)
+class FollowUpItem(_Record):
+    """One follow-up as a person reviews it: the plan and the rendered message."""
+
+    _repr_fields = ("planned", "already_sent")
+
+    planned: PlannedFollowUp
+    intent: WriteIntent
+    already_sent: bool
+    already_done: bool
+
+
+@dataclass(frozen=True, repr=False)
+class WritePlan(_Record):
+    """The writes one review covers, for one account and mode."""
+
+    _repr_fields = ("account", "livemode")
+
+    account: str
+    livemode: bool
+    intents: List[WriteIntent]
+
+
+@dataclass(frozen=True, repr=False)
+class FollowUpReview(_Record):
+    """What a follow-up run would send, and the approval live-mode books need."""
+
+    _repr_fields = ("plan", "approval")
+
+    items: List[FollowUpItem]
+    plan: WritePlan
+    approval: Approval
+
+
+@dataclass(frozen=True, repr=False)
+class WriteReport(_Record):
+    """What a run of writes did, by idempotency key."""
+
+    _repr_fields = ("delivered", "cancelled", "failed", "unknown")
+
+    delivered: List[str]
+    resolved: List[str]
+    already_done: List[str]
+    cancelled: List[str]
+    retrying: List[str]
+    failed: List[str]
+    unknown: List[str]
+
+
 def _convert(tp: Any, value: Any) -> Any:
     """``value`` (decoded engine JSON) as type ``tp``: the declared types drive it."""
     if value is None:
@@ -1212,10 +1477,32 @@ def _build(cls: Any, data: Dict[str, Any]) -> Any:
     for f in dataclasses.fields(cls):
         if f.name in data:
             kwargs[f.name] = _convert(hints[f.name], data[f.name])
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            # The engine leaves out empty optional fields (`skip_serializing_if`).
+            kwargs[f.name] = None
     return cls(**kwargs)
 
 
 __all__ = [
+    "AgeBasis",
+    "AgingReport",
+    "AgingRow",
+    "CaseEvent",
+    "CaseOpening",
+    "CaseRefusal",
+    "CaseStatus",
+    "CollectionCase",
+    "Debtor",
+    "FollowUpItem",
+    "FollowUpReview",
+    "Money",
+    "PlannedFollowUp",
+    "WriteAttempt",
+    "WriteIntent",
+    "WritePlan",
+    "WriteRecord",
+    "WriteReport",
+    "WriteStatus",
     "Export",
     "Journal",
     "JournalEntry",

@@ -7,10 +7,12 @@
 //! store about it (status, attempts, outcome); a [`WritePlan`] is the list a
 //! person reviews and a [`WriteApproval`] binds that list to an account and mode.
 
+mod history;
 mod intent;
 mod plan;
 mod record;
 
+pub use history::{WRITES_SOURCE, write_run};
 pub use intent::{WriteIntent, write_key};
 pub use plan::{RetryPolicy, WriteApproval, WritePlan};
 pub use record::{WriteAttempt, WriteRecord, WriteStatus};
