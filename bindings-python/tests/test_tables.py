@@ -121,3 +121,31 @@ def test_journal_tables_balance_and_equal_the_ledger(books: tieout.Books) -> Non
     assert len(stripe) > 0
     for cur, amounts in stripe.groupby("currency")["amount"]:
         assert sum(amounts, Decimal(0)) == books.stripe_balance(cur, start, end).closing, cur
+
+
+def test_case_tables_equal_the_cases_and_the_aging() -> None:
+    books = tieout.Books.in_memory()
+    books.import_(tieout.StripeFiles(str(SAMPLE)), tieout.ImportPlan())
+    as_of = datetime.datetime(2025, 7, 1, tzinfo=datetime.timezone.utc)
+    opening = books.create_collection_cases(policy={"require_postal_address": False}, now=as_of)
+    cases = books.collection_cases()
+    assert len(cases) == len(opening.opened) == 3
+    t = books.table("cases")
+    assert t.num_rows == 3
+    assert t.schema.field("open_amount").type == pa.decimal128(38, 2)
+    assert t.schema.field("age_from").type == pa.timestamp("us", tz="UTC")
+    assert {"debtor_name", "debtor_email", "status"} <= set(t.column_names)
+    assert "history" not in t.column_names
+    df = t.to_pandas()
+    assert df["age_from"].dt.tz is not None
+    # Every collectible invoice has a case: the open totals are the aging's, per currency.
+    aging = books.aging(as_of)
+    for row in aging.totals:
+        mine = df[df["currency"] == row.currency]
+        assert sum(mine["open_amount"], Decimal(0)) == row.total, row.currency
+        assert sum(mine["open_amount"], Decimal(0)) == sum(
+            (c.open_amount for c in cases if c.currency == row.currency), Decimal(0))
+    events = books.table("case_events").to_pandas()
+    assert len(events) == sum(len(c.history) for c in cases) >= 3
+    assert set(events["case_id"]) == {c.id for c in cases}
+    assert books.table("cases", status="open").num_rows == 3

@@ -5,8 +5,9 @@ One column per record field: amounts as ``decimal128`` at the currency's scale
 exact at 2 places; rates and quantities keep every digit they have), times as UTC ``timestamp``, dates as ``date32``, enums as
 strings, nested records flattened with a prefix (``source_external_id``),
 metadata as a string map. Lines and items are their own tables
-(``invoice_lines``, ``subscription_items``, ``journal_postings``) keyed by the
-parent's books id. ``journal_entries`` are those of ``books.journal_entries()``
+(``invoice_lines``, ``subscription_items``, ``case_events``,
+``journal_postings``) keyed by the parent's books id. ``cases`` are the
+collection cases (debtor and address flattened). ``journal_entries`` are those of ``books.journal_entries()``
 (the default mapping, both layers); their postings carry their own currency.
 ``.to_pandas()`` then works as usual.
 """
@@ -39,12 +40,14 @@ _TABLES: Dict[str, Tuple[Any, type, Optional[str]]] = {
     "subscription_items": ("subscriptions", _records.Subscription, "items"),
     "customers": ("customers", _records.Customer, None),
     "payouts": ("payouts", _records.Payout, None),
+    "cases": ("collection_cases", _records.CollectionCase, None),
+    "case_events": ("collection_cases", _records.CollectionCase, "history"),
     "journal_entries": (_journal, _records.JournalEntry, None),
     "journal_postings": (_journal, _records.JournalEntry, "postings"),
 }
 
 #: The key column of a child table, when not ``<parent class>_id``.
-_PARENT_KEYS = {"JournalEntry": "entry_id"}
+_PARENT_KEYS = {"JournalEntry": "entry_id", "CollectionCase": "case_id"}
 
 
 def _pyarrow() -> Any:
