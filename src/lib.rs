@@ -24,9 +24,11 @@ mod events;
 pub mod html;
 mod import;
 mod ledger;
+pub mod ledger_push;
 mod location;
 mod progress;
 mod reconcile;
+mod reported_balance;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
