@@ -857,7 +857,7 @@ export interface ImportOptions {
    * current page: the Promise rejects with `INTERRUPTED` and the next import
    * resumes from the last committed page.
    */
-  onProgress?: (done: number, total: number | null) => boolean | void
+  onProgress?: (done: number, total: number | null, failures: number) => boolean | void
 }
 
 /**
@@ -1692,11 +1692,12 @@ export interface ReviewEntry {
 /** Options of `Books#review`. */
 export interface ReviewOptions {
   /**
-   * Called after each page with the records read so far and the total when
-   * the source knows it (files do, the API does not: `null`). Return `false`
-   * to stop (the Promise rejects with `INTERRUPTED`).
+   * Called after each page with the records read so far, the total when
+   * the source knows it (files do, the API does not: `null`), and the
+   * records that failed so far. Return `false` to stop (the Promise rejects
+   * with `INTERRUPTED`).
    */
-  onProgress?: (done: number, total: number | null) => boolean | void
+  onProgress?: (done: number, total: number | null, failures: number) => boolean | void
 }
 
 /** The import plan as the checklist a person approves (stable snake_case values). */

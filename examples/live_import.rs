@@ -29,8 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .review_with(
             &source,
             &plan,
-            Some(&|done: u64, _| {
-                eprint!("\rreviewed {done} records");
+            Some(&|p: &tieout::ImportProgress| {
+                eprint!("\rreviewed {} records, {} failed", p.records, p.failures);
                 true
             }),
         )

@@ -13,9 +13,7 @@ use tieout_core::{AccountInfo, CoreError, FetchScope, ImportPlan, Source};
 use crate::books::Books;
 use crate::error::{Error, Result};
 
-/// Called after each page with (records done, total when known); return
-/// `false` to stop after the current page (the next import resumes).
-pub type Progress<'a> = &'a (dyn Fn(u64, Option<u64>) -> bool + Send + Sync);
+use crate::progress::{ImportProgress, Progress};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode<'a> {
@@ -240,6 +238,7 @@ impl Books {
             BTreeMap::new();
         let mut done: u64 = 0;
         let mut pages: u64 = 0;
+        let mut failures: u64 = 0;
         let mut touched = crate::reconcile::Touched::new(position.is_some()); // reconcile: match on import
         // Planned pages not committed yet (see `CommitBatch`).
         let batch = self.commit_batch();
@@ -283,6 +282,7 @@ impl Books {
                 }
             };
             pages += 1;
+            failures += outcome.failures.len() as u64;
             position = Some(page.checkpoint);
             touched.note(&mut outcome); // reconcile: match on import
             if apply {
@@ -292,7 +292,15 @@ impl Books {
                 collect(&mut review, &mut review_allocs, outcome, notes);
             }
             let keep_going = match progress {
-                Some(p) => p(done, page.total_hint) || finished,
+                Some(p) => {
+                    let now = ImportProgress {
+                        records: done,
+                        total: page.total_hint,
+                        pages,
+                        failures,
+                    };
+                    p(&now) || finished
+                }
                 None => true,
             };
             let due = finished

@@ -26,6 +26,7 @@ mod import;
 mod ledger;
 pub mod ledger_push;
 mod location;
+mod progress;
 mod reconcile;
 mod reported_balance;
 pub mod writes;
@@ -33,8 +34,8 @@ pub mod writes;
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
 pub use error::{Error, Result};
 pub use events::{EventOutcome, EventStatus};
-pub use import::Progress;
 pub use ledger::{Export, ExportOptions};
+pub use progress::{ImportProgress, Progress};
 pub use tieout_core::ledger::{
     Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance, StatementLine,
     StripeBalance, Target,

@@ -219,7 +219,8 @@ fn a_batched_import_commits_whole_pages_with_their_checkpoint() {
     });
     // Before each page's commit decision: the checkpoint committed so far.
     let seen = std::sync::Mutex::new(Vec::new());
-    let progress = |done: u64, _: Option<u64>| {
+    let progress = |p: &tieout::ImportProgress| {
+        let done = p.records;
         let cp = books
             .with_store_mut(|s| s.checkpoint(&stream).unwrap())
             .unwrap();
@@ -300,7 +301,7 @@ fn interrupted_imports_resume(batch: CommitBatch) {
             arm(&books);
         }
         let committed = AtomicUsize::new(0);
-        let progress = |_: u64, _: Option<u64>| {
+        let progress = |_: &tieout::ImportProgress| {
             if committed.fetch_add(1, Ordering::SeqCst) + 1 == fail_page {
                 arm(&books);
             }

@@ -37,6 +37,10 @@ fn html_report_figures_equal_the_json_report() {
         "self-contained"
     );
     let figs = figures(&html);
+    let start = as_of.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let aging = books.aging(start).unwrap();
+    let end = start + chrono::Duration::days(1);
+    let mut balances = 0;
     let json = serde_json::to_value(books.report(&policy).unwrap()).unwrap();
     let totals = json["totals"].as_object().unwrap();
     assert!(totals.contains_key("USD") && totals.contains_key("EUR"));
@@ -49,16 +53,70 @@ fn html_report_figures_equal_the_json_report() {
             let got = figs.get(&key).unwrap_or_else(|| panic!("missing {key}"));
             assert_eq!(dec(got), dec(v.as_str().unwrap()), "{key}");
         }
-        // Aging buckets add up to the open amount.
-        let aged: Decimal = html::BUCKETS
+        // Aging buckets are the aging API's, and add up to its open total.
+        let row = aging
+            .totals
             .iter()
-            .map(|b| dec(&figs[&format!("{cur}.aging.{b}")]))
-            .sum();
-        assert_eq!(aged, dec(t["open"].as_str().unwrap()), "{cur} aging");
+            .find(|r| r.currency.code() == cur)
+            .cloned();
+        let want = row.as_ref().map(html::amounts).unwrap_or_default();
+        for (b, amount) in html::BUCKETS.iter().zip(want) {
+            assert_eq!(dec(&figs[&format!("{cur}.aging.{b}")]), amount, "{cur} {b}");
+        }
+        let aged: Decimal = want.iter().sum();
+        assert_eq!(
+            dec(&figs[&format!("{cur}.aging.total")]),
+            aged,
+            "{cur} aging"
+        );
+        assert_eq!(aged, row.map(|r| r.total).unwrap_or_default());
+        // What the aging leaves out (uncollectible) is shown; the table adds up to the report.
+        let not_aged = dec(&figs[&format!("{cur}.aging.not_aged")]);
+        assert_eq!(aged + not_aged, dec(t["open"].as_str().unwrap()), "{cur}");
         assert_eq!(html.matches(&format!("id=\"aging-{cur}\"")).count(), 1);
+        // The balance statement summary is the balance API's.
+        let currency = Currency::parse(cur).unwrap();
+        let s = books.stripe_balance(currency, chrono::DateTime::UNIX_EPOCH, end);
+        let s = s.unwrap();
+        if s.lines.is_empty() {
+            assert!(!figs.contains_key(&format!("{cur}.balance.closing")));
+            continue;
+        }
+        balances += 1;
+        let gross: Decimal = s
+            .lines
+            .iter()
+            .filter(|l| l.part == "gross")
+            .map(|l| l.amount)
+            .sum();
+        let fees: Decimal = s
+            .lines
+            .iter()
+            .filter(|l| l.part == "fee")
+            .map(|l| l.amount)
+            .sum();
+        for (k, v) in [
+            ("opening", s.opening()),
+            ("gross", gross),
+            ("fees", fees),
+            ("closing", s.closing()),
+            ("closing_available", s.closing_available),
+            ("closing_pending", s.closing_pending),
+            ("lines", Decimal::from(s.lines.len())),
+        ] {
+            assert_eq!(
+                dec(&figs[&format!("{cur}.balance.{k}")]),
+                v,
+                "{cur} balance {k}"
+            );
+        }
     }
+    assert!(balances > 0, "the sample has balance transactions");
     // The sample's open USD invoices are all past due by June 2025.
     assert!(dec(&figs["USD.aging.current"]).is_zero());
+    assert!(!dec(&figs["USD.aging.total"]).is_zero());
+    // The sample's uncollectible invoice (49.00 open) is the one not aged.
+    assert_eq!(dec(&figs["USD.aging.not_aged"]), dec("49.00"));
     let runs = books.history().unwrap();
     assert_eq!(
         figs[&format!("run.{}.created", runs[0].id)],

@@ -319,6 +319,36 @@ test('post-import actions registered from JS run with the run; a refusal is ACTI
   await rejectsWithCode(books.import(files, { postActions: ['refuse'] }), 'ACTION_FAILED', /ledger closed/)
 })
 
+test('onProgress carries the failures so far', async () => {
+  const customers = Array.from({ length: 900 }, (_, i) => ({
+    id: `cus_F${String(i).padStart(6, '0')}`,
+    object: 'customer',
+    name: `Customer ${i}`,
+    created: 1700000000 + i,
+  }))
+  const invoices = [{
+    id: 'in_bad', object: 'invoice', customer: null, currency: 'zzz', status: 'open', total: 500,
+    subtotal: 500, amount_due: 500, amount_paid: 0, created: 1700000001,
+    lines: { object: 'list', data: [], has_more: false },
+  }]
+  const dir = stripeDir({
+    'customers.json': { object: 'list', data: customers, has_more: false },
+    'invoices.json': { object: 'list', data: invoices, has_more: false },
+  })
+  const files = new StripeFiles(dir)
+  const books = Books.inMemory()
+  const calls = []
+  const review = await books.review(files, {}, { onProgress: (done, total, failures) => { calls.push([done, failures]) } })
+  assert.equal(review.failures.length, 1)
+  assert.ok(calls.length >= 2, JSON.stringify(calls))
+  assert.deepEqual(calls.at(-1), [901, 1])
+  assert.ok(calls.every(([, f], i) => Number.isInteger(f) && (i === 0 || f >= calls[i - 1][1])), 'a running count')
+  calls.length = 0
+  const run = await books.import(files, {}, { onProgress: (done, total, failures) => { calls.push([done, failures]) } })
+  assert.equal(run.failed, 1)
+  assert.deepEqual(calls.at(-1), [901, 1])
+})
+
 test('onProgress is called from the native side; returning false interrupts, the next import resumes', async () => {
   const customers = Array.from({ length: 1200 }, (_, i) => ({
     id: `cus_P${String(i).padStart(6, '0')}`,

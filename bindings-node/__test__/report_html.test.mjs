@@ -13,18 +13,8 @@ import { ROOT, SAMPLE, assertDecEq, decSum, tieout, tmpdir } from './helpers.mjs
 
 const { Books, StripeFiles } = tieout
 const CHROMIUM = process.env.TIEOUT_CHROMIUM || '/usr/bin/chromium'
-const BUCKETS = ['current', '1-30', '31-60', '61-90', '90+', 'no due date']
+const BUCKETS = ['current', '1-30', '31-60', '61-90', '90+']
 const AS_OF = '2025-06-30'
-
-function bucketOf(due) {
-  if (!due) return 'no due date'
-  const late = Math.floor((Date.parse(`${AS_OF}T00:00:00Z`) - Date.parse(`${due.slice(0, 10)}T00:00:00Z`)) / 86400000)
-  if (late <= 0) return 'current'
-  if (late <= 30) return '1-30'
-  if (late <= 60) return '31-60'
-  if (late <= 90) return '61-90'
-  return '90+'
-}
 
 const snake = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
@@ -46,6 +36,8 @@ test('the HTML report renders in headless Chromium and its figures equal the JSO
   fs.writeFileSync(file, html)
   const report = await books.report()
   const history = await books.history()
+  const aging = await books.aging(`${AS_OF}T00:00:00Z`)
+  assert.ok(aging.totals.length > 0)
 
   const context = await chromium.launchPersistentContext(tmpdir('tieout-chromium-'), {
     executablePath: CHROMIUM,
@@ -77,6 +69,7 @@ test('the HTML report renders in headless Chromium and its figures equal the JSO
       assert.ok(box && box.width > 100 && box.height > 50, `chart ${cur} is drawn: ${JSON.stringify(box)}`)
     }
     let checked = 0
+    let balances = 0
     for (const t of report.totals) {
       for (const [k, v] of Object.entries(t)) {
         if (k === 'currency' || k === 'addsUp') continue
@@ -85,12 +78,33 @@ test('the HTML report renders in headless Chromium and its figures equal the JSO
         assertDecEq(figures[key], v, key)
         checked++
       }
-      const open = report.openInvoices.filter((i) => i.currency === t.currency && i.open !== '0' && Number(i.open) !== 0)
-      for (const b of BUCKETS) {
-        const mine = open.filter((i) => bucketOf(i.dueDate) === b)
-        assertDecEq(figures[`${t.currency}.aging.${b}`], decSum('0', ...mine.map((i) => i.open)), `${t.currency} aging ${b}`)
-        assert.equal(Number(figures[`${t.currency}.aging_count.${b}`]), mine.length)
-        checked += 2
+      // The aging is books.aging()'s at the start of AS_OF, and with what it
+      // leaves out (uncollectible) adds up to the report's open.
+      const row = aging.totals.find((r) => r.currency === t.currency)
+      const want = row ? [row.current, row.days1To30, row.days31To60, row.days61To90, row.daysOver90] : BUCKETS.map(() => '0')
+      BUCKETS.forEach((b, i) => assertDecEq(figures[`${t.currency}.aging.${b}`], want[i], `${t.currency} aging ${b}`))
+      checked += BUCKETS.length
+      const aged = decSum('0', ...BUCKETS.map((b) => figures[`${t.currency}.aging.${b}`]))
+      assertDecEq(figures[`${t.currency}.aging.total`], row ? row.total : '0', `${t.currency} aging total`)
+      assertDecEq(aged, row ? row.total : '0')
+      assertDecEq(decSum(aged, figures[`${t.currency}.aging.not_aged`]), t.open, `${t.currency} aging and not aged`)
+      checked += 2
+      // The Stripe balance statement summary is stripeBalance's, through the end of AS_OF.
+      const s = await books.stripeBalance(t.currency, '1970-01-01T00:00:00Z', '2025-07-01T00:00:00Z')
+      if (s.lines.length === 0) {
+        assert.ok(!(`${t.currency}.balance.closing` in figures))
+      } else {
+        balances++
+        const part = (p) => decSum('0', ...s.lines.filter((l) => l.part === p).map((l) => l.amount))
+        assertDecEq(figures[`${t.currency}.balance.opening`], decSum(s.openingAvailable, s.openingPending))
+        assertDecEq(figures[`${t.currency}.balance.gross`], part('gross'))
+        assertDecEq(figures[`${t.currency}.balance.fees`], part('fee'))
+        assertDecEq(figures[`${t.currency}.balance.closing_available`], s.closingAvailable)
+        assertDecEq(figures[`${t.currency}.balance.closing_pending`], s.closingPending)
+        assertDecEq(figures[`${t.currency}.balance.closing`], decSum(s.closingAvailable, s.closingPending))
+        assert.equal(Number(figures[`${t.currency}.balance.lines`]), s.lines.length)
+        assert.equal(await page.locator(`section[data-currency="${t.currency}"] .balance table`).count(), 1)
+        checked += 7
       }
       const pairs = report.payouts.pairs.filter((p) => p.currency === t.currency)
       const unmatched = report.payouts.unmatchedPayouts.filter((p) => p.currency === t.currency)
@@ -100,6 +114,7 @@ test('the HTML report renders in headless Chromium and its figures equal the JSO
       assertDecEq(figures[`${t.currency}.payouts.unmatched`], decSum('0', ...unmatched.map((p) => p.amount)))
       checked += 4
     }
+    assert.ok(balances > 0, 'the sample has balance transactions')
     assert.equal(Number(figures['USD.payouts.matched_count']), 1, 'the sample payout matches its deposit')
     const run = history[0]
     assert.equal(Number(figures[`run.${run.id}.created`]), run.created)

@@ -42,10 +42,11 @@ pub struct CommitBatch {
 /// Options of `Books#review`.
 #[napi(object, object_to_js = false)]
 pub struct ReviewOptions {
-    /// Called after each page with the records read so far and the total when
-    /// the source knows it (files do, the API does not: `null`). Return `false`
-    /// to stop (the Promise rejects with `INTERRUPTED`).
-    #[napi(ts_type = "(done: number, total: number | null) => boolean | void")]
+    /// Called after each page with the records read so far, the total when
+    /// the source knows it (files do, the API does not: `null`), and the
+    /// records that failed so far. Return `false` to stop (the Promise rejects
+    /// with `INTERRUPTED`).
+    #[napi(ts_type = "(done: number, total: number | null, failures: number) => boolean | void")]
     pub on_progress: Option<ProgressFn>,
 }
 
@@ -58,7 +59,7 @@ pub struct ImportOptions {
     /// Progress callback, as for `review`. Returning `false` stops after the
     /// current page: the Promise rejects with `INTERRUPTED` and the next import
     /// resumes from the last committed page.
-    #[napi(ts_type = "(done: number, total: number | null) => boolean | void")]
+    #[napi(ts_type = "(done: number, total: number | null, failures: number) => boolean | void")]
     pub on_progress: Option<ProgressFn>,
 }
 

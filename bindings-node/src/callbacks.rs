@@ -13,11 +13,11 @@ use napi::{Status, ValueType};
 use crate::records::ImportRun;
 use crate::values::count;
 
-/// `onProgress(done, total | null)`: return `false` to stop after the current page.
+/// `onProgress(done, total | null, failures)`: return `false` to stop after the current page.
 pub type ProgressFn = ThreadsafeFunction<
-    FnArgs<(i64, Option<i64>)>,
+    FnArgs<(i64, Option<i64>, i64)>,
     Unknown<'static>,
-    FnArgs<(i64, Option<i64>)>,
+    FnArgs<(i64, Option<i64>, i64)>,
     Status,
     false,
 >;
@@ -83,9 +83,11 @@ pub(crate) fn call_and_wait<
 
 /// The facade's progress callback over a JS `onProgress`. Returning `false` (or
 /// throwing) stops the import after the current page (`INTERRUPTED`).
-pub(crate) fn progress(f: Arc<ProgressFn>) -> impl Fn(u64, Option<u64>) -> bool + Send + Sync {
-    move |done, total| {
-        let args = FnArgs::from((count(done), total.map(count)));
+pub(crate) fn progress(
+    f: Arc<ProgressFn>,
+) -> impl Fn(&tieout::ImportProgress) -> bool + Send + Sync {
+    move |p| {
+        let args = FnArgs::from((count(p.records), p.total.map(count), count(p.failures)));
         match call_and_wait(&f, args) {
             Some(Returned::False | Returned::Threw(_)) => false,
             Some(_) | None => true,

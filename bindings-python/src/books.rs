@@ -37,12 +37,12 @@ impl Hook {
     }
 
     /// `false` stops the import after the current page (already committed).
-    fn call(&self, done: u64, total: Option<u64>) -> bool {
+    fn call(&self, p: &tieout::ImportProgress) -> bool {
         Python::attach(|py| {
             let keep_going = py.check_signals().and_then(|()| match &self.callback {
                 None => Ok(true),
                 Some(cb) => {
-                    let r = cb.bind(py).call1((done, total))?;
+                    let r = cb.bind(py).call1((p.records, p.total, p.failures))?;
                     // Only an explicit `False` stops; `None` (a print, a lambda) goes on.
                     Ok(!r.is_instance_of::<PyBool>() || r.is_truthy()?)
                 }
@@ -151,6 +151,9 @@ impl PyBooks {
 
     /// Runs the whole import without writing anything: every planned change,
     /// the allocations it would make, totals, and the approval for `import_`.
+    /// `progress(done, total, failures)` is called after each page (`total` is
+    /// `None` when the source does not know it; `failures` counts the records
+    /// that failed so far); returning `False` stops.
     #[pyo3(signature = (source, plan=None, progress=None))]
     fn review<'py>(
         &self,
@@ -162,7 +165,7 @@ impl PyBooks {
         let src = AnySource::from_py(source)?;
         let plan = plan.map(|p| p.inner).unwrap_or_default();
         let hook = Hook::new(progress);
-        let cb = |d: u64, t: Option<u64>| hook.call(d, t);
+        let cb = |p: &tieout::ImportProgress| hook.call(p);
         let books = &self.inner;
         let result =
             py.detach(|| runtime().block_on(books.review_with(src.as_dyn(), &plan, Some(&cb))));
@@ -173,6 +176,7 @@ impl PyBooks {
     /// Imports: the same path as `review`, committing each page with its
     /// checkpoint. A live source needs `plan.allow_live` and `approval`
     /// (the review's). Interrupted imports resume on the next call.
+    /// `progress` as for `review`.
     #[pyo3(name = "import_", signature = (source, plan=None, approval=None, progress=None))]
     fn import<'py>(
         &self,
@@ -186,7 +190,7 @@ impl PyBooks {
         let plan = plan.map(|p| p.inner).unwrap_or_default();
         let approval = approval_arg(approval)?;
         let hook = Hook::new(progress);
-        let cb = |d: u64, t: Option<u64>| hook.call(d, t);
+        let cb = |p: &tieout::ImportProgress| hook.call(p);
         let books = &self.inner;
         let result = py.detach(|| {
             runtime().block_on(books.import_with(src.as_dyn(), &plan, approval.as_ref(), Some(&cb)))

@@ -23,13 +23,14 @@ def test_examples_into_sqlite_review_import_reimport_history(tmp_path: Path) -> 
     src = tieout.StripeFiles(EXAMPLES)
     plan = tieout.ImportPlan()
     calls: List[Tuple[int, Optional[int]]] = []
-    review = books.review(src, plan, progress=lambda done, total: calls.append((done, total)))
+    review = books.review(src, plan,
+                          progress=lambda done, total, failures: calls.append((done, total)))
     assert calls and calls[-1][0] == calls[-1][1]  # files know their total
     assert review.failures == [] and review.total_counts.created > 0
     assert books.invoices() == [] and books.history() == []  # review wrote nothing
     calls.clear()
     run = books.import_(src, plan, approval=review.approval,
-                        progress=lambda done, total: calls.append((done, total)))
+                        progress=lambda done, total, failures: calls.append((done, total)))
     assert calls
     assert run.status == tieout.RunStatus.SUCCEEDED and run.failed == 0
     assert run.created == review.total_counts.created
@@ -105,7 +106,7 @@ def test_progress_false_interrupts_and_next_import_resumes(stripe_dir: Any) -> N
     books = tieout.Books.in_memory()
     calls: List[Tuple[int, Optional[int]]] = []
 
-    def stop_after_first(done: int, total: Optional[int]) -> bool:
+    def stop_after_first(done: int, total: Optional[int], failures: int) -> bool:
         calls.append((done, total))
         return False
 
@@ -117,10 +118,24 @@ def test_progress_false_interrupts_and_next_import_resumes(stripe_dir: Any) -> N
     assert 0 < part < 1200
     for p in books.payments():  # consistent after the stop
         assert p.amount == p.allocated + p.unapplied + p.refunded + p.disputed
-    run = books.import_(src, progress=lambda d, t: None)  # None keeps going
+    run = books.import_(src, progress=lambda d, t, f: None)  # None keeps going
     assert run.status == tieout.RunStatus.SUCCEEDED
     assert len(books.payments()) == 1200
     assert sum(p.amount for p in books.payments()) == sum(Decimal(100 + i) / 100 for i in range(1200))
+
+
+def test_progress_carries_the_failures_so_far(stripe_dir: Any) -> None:
+    good = [charge(f"ch_{i:04d}", 100 + i, "usd", created=1_743_850_000 + i) for i in range(900)]
+    bad = charge("ch_bad", 500, "zzz", created=1_743_860_000)  # unknown currency
+    src = tieout.StripeFiles(stripe_dir(good + [bad]))
+    books = tieout.Books.in_memory()
+    seen: List[Tuple[int, int]] = []
+    review = books.review(src, progress=lambda d, t, f: seen.append((d, f)))
+    assert len(review.failures) == 1 and seen[-1] == (901, 1)
+    assert [f for _, f in seen] == sorted(f for _, f in seen)  # a running count
+    seen.clear()
+    run = books.import_(src, progress=lambda d, t, f: seen.append((d, f)))
+    assert run.failed == 1 and seen[-1] == (901, 1) and len(seen) >= 2
 
 
 def test_commit_batch_sets_how_often_an_import_commits(tmp_path: Path, stripe_dir: Any) -> None:
@@ -132,7 +147,7 @@ def test_commit_batch_sets_how_often_an_import_commits(tmp_path: Path, stripe_di
         assert books.commit_batch == (records, seconds)
         # What another connection sees at each page (called before that page commits).
         seen: List[int] = []
-        books.import_(src, progress=lambda d, t: seen.append(len(tieout.Books.open(db).payments())))
+        books.import_(src, progress=lambda d, t, f: seen.append(len(tieout.Books.open(db).payments())))
         assert len(seen) >= 3 and len(books.payments()) == 1200
         if records == 0:  # every page: earlier pages are already in the file
             assert seen[0] == 0 and 0 < seen[1] < seen[2] < 1200
@@ -147,7 +162,7 @@ def test_exception_in_progress_callback_propagates(stripe_dir: Any) -> None:
     src = _many_charges(stripe_dir, 600)
     books = tieout.Books.in_memory()
 
-    def broken(done: int, total: Optional[int]) -> None:
+    def broken(done: int, total: Optional[int], failures: int) -> None:
         raise ValueError("callback bug")
 
     with pytest.raises(ValueError, match="callback bug") as e:
@@ -162,7 +177,7 @@ def test_ctrl_c_stops_after_the_current_page(stripe_dir: Any) -> None:
     books = tieout.Books.in_memory()
     pages: List[int] = []
 
-    def press_ctrl_c(done: int, total: Optional[int]) -> None:
+    def press_ctrl_c(done: int, total: Optional[int], failures: int) -> None:
         pages.append(done)
         signal.raise_signal(signal.SIGINT)
 
@@ -183,7 +198,7 @@ def test_localstripe_import_via_stripe_source(localstripe: LocalStripe) -> None:
     assert acct.livemode is False and acct.key_kind == "secret"
     books = tieout.Books.in_memory()
     pages: List[int] = []
-    review = books.review(src, progress=lambda d, t: pages.append(d))
+    review = books.review(src, progress=lambda d, t, f: pages.append(d))
     assert len(pages) > 1  # page_limit=2 forces several pages
     run = books.import_(src, approval=review.approval)
     # localstripe's subscriptions have no top-level currency (older API shape): it is

@@ -88,3 +88,64 @@ def test_clear_error_without_pyarrow(tmp_path: Path) -> None:
 def test_no_rows_still_typed() -> None:
     t = tieout.Books.in_memory().table("payments", received_at=datetime.datetime(2020, 1, 1))
     assert t.num_rows == 0 and t.schema.field("amount").type == pa.decimal128(38, 2)
+
+
+def test_journal_tables_balance_and_equal_the_ledger(books: tieout.Books) -> None:
+    journal = books.journal_entries()
+    entries = books.table("journal_entries")
+    assert entries.num_rows == len(journal.entries) > 0
+    assert entries.schema.field("date").type == pa.date32()
+    assert "postings" not in entries.column_names
+    assert books.table("journal_entries", layer="cash").num_rows == len(
+        [e for e in journal.entries if e.layer == "cash"])
+    postings = books.table("journal_postings")
+    assert postings.schema.field("amount").type == pa.decimal128(38, 2)
+    df = postings.to_pandas()
+    assert len(df) == sum(len(e.postings) for e in journal.entries)
+    assert set(df["entry_id"]) == {e.id for e in journal.entries}
+    # Every entry balances per currency, in pandas.
+    per_entry = df.groupby(["entry_id", "currency"])["amount"].apply(lambda s: sum(s, Decimal(0)))
+    assert all(v == 0 for v in per_entry)
+    # Account totals equal the Rust journal's.
+    totals = df.groupby(["account", "currency"])["amount"].apply(lambda s: sum(s, Decimal(0)))
+    want: dict = {}
+    for e in journal.entries:
+        for p in e.postings:
+            want[(p.account, p.currency)] = want.get((p.account, p.currency), Decimal(0)) + p.amount
+    assert {k: v for k, v in totals.items()} == want
+    # The Stripe balance account in the cash layer ends at the balance statement's closing.
+    cash = df[df["entry_id"].isin({e.id for e in journal.entries if e.layer == "cash"})]
+    stripe = cash[cash["account"] == "Assets:Stripe:Balance"]
+    end = datetime.datetime(2100, 1, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    assert len(stripe) > 0
+    for cur, amounts in stripe.groupby("currency")["amount"]:
+        assert sum(amounts, Decimal(0)) == books.stripe_balance(cur, start, end).closing, cur
+
+
+def test_case_tables_equal_the_cases_and_the_aging() -> None:
+    books = tieout.Books.in_memory()
+    books.import_(tieout.StripeFiles(str(SAMPLE)), tieout.ImportPlan())
+    as_of = datetime.datetime(2025, 7, 1, tzinfo=datetime.timezone.utc)
+    opening = books.create_collection_cases(policy={"require_postal_address": False}, now=as_of)
+    cases = books.collection_cases()
+    assert len(cases) == len(opening.opened) == 3
+    t = books.table("cases")
+    assert t.num_rows == 3
+    assert t.schema.field("open_amount").type == pa.decimal128(38, 2)
+    assert t.schema.field("age_from").type == pa.timestamp("us", tz="UTC")
+    assert {"debtor_name", "debtor_email", "status"} <= set(t.column_names)
+    assert "history" not in t.column_names
+    df = t.to_pandas()
+    assert df["age_from"].dt.tz is not None
+    # Every collectible invoice has a case: the open totals are the aging's, per currency.
+    aging = books.aging(as_of)
+    for row in aging.totals:
+        mine = df[df["currency"] == row.currency]
+        assert sum(mine["open_amount"], Decimal(0)) == row.total, row.currency
+        assert sum(mine["open_amount"], Decimal(0)) == sum(
+            (c.open_amount for c in cases if c.currency == row.currency), Decimal(0))
+    events = books.table("case_events").to_pandas()
+    assert len(events) == sum(len(c.history) for c in cases) >= 3
+    assert set(events["case_id"]) == {c.id for c in cases}
+    assert books.table("cases", status="open").num_rows == 3

@@ -41,6 +41,17 @@ pub enum Command {
     Allocations(AllocationArgs),
     /// List import runs, newest first.
     History(HistoryArgs),
+    /// Collection cases: open them for overdue invoices, list, export for an agency.
+    Cases(crate::cases_cmd::CasesArgs),
+    /// Payment follow-ups: review what a policy would send, then send it once.
+    #[command(name = "follow-ups")]
+    FollowUps(crate::followups_cmd::FollowUpsArgs),
+    /// Accounts-receivable aging: open amounts by days past due.
+    Aging(crate::cases_cmd::AgingArgs),
+    /// Export journal entries to a ledger (beancount, hledger, quickbooks, netsuite, xero, csv).
+    Export(crate::ledger_cmd::ExportArgs),
+    /// The Stripe balance as a bank statement (table, csv, camt.053, json).
+    Balance(crate::ledger_cmd::BalanceArgs),
 }
 
 /// Where records come from.

@@ -4,12 +4,17 @@
 //! needed; 4 source or store error; 130 interrupted (resume by running again).
 
 mod args;
+mod cases_cmd;
+mod dates;
 mod fail;
+mod followups_cmd;
+mod ledger_cmd;
 mod output;
 mod plan;
 mod progress;
 mod query;
 mod report;
+mod resume;
 mod run;
 
 use std::process::ExitCode;
@@ -32,6 +37,15 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Payments(a) => query::payments(&open()?, a).map(|()| 0),
         Command::Allocations(a) => query::allocations(&open()?, a).map(|()| 0),
         Command::History(a) => query::history(&open()?, a).map(|()| 0),
+        Command::Cases(a) => cases_cmd::cases(&open()?, a).map(|()| 0),
+        Command::Aging(a) => cases_cmd::aging(&open()?, a).map(|()| 0),
+        Command::Export(a) => ledger_cmd::export(&open()?, a).map(|()| 0),
+        Command::Balance(a) => ledger_cmd::balance(&open()?, a).map(|()| 0),
+        Command::FollowUps(a) => {
+            // The channels' clients block: off the async runtime's workers.
+            let books = open()?;
+            tokio::task::block_in_place(|| followups_cmd::follow_ups(&books, a))
+        }
     }
 }
 

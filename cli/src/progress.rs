@@ -7,17 +7,20 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tieout::ImportProgress;
 
 /// Plain lines are written at most this often (and on the first and last page).
 const PLAIN_EVERY: Duration = Duration::from_secs(2);
 
-/// Reports records read, records/s, pages and an ETA when the source knows its total.
+/// Reports records read, records/s, pages, failures so far and an ETA when the
+/// source knows its total.
 pub struct Progress {
     what: &'static str,
     bar: Option<ProgressBar>,
     started: Instant,
     pages: AtomicU64,
     records: AtomicU64,
+    failures: AtomicU64,
     last_line: Mutex<Option<Instant>>,
     stop: Arc<AtomicBool>,
 }
@@ -43,15 +46,18 @@ impl Progress {
             started: Instant::now(),
             pages: AtomicU64::new(0),
             records: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
             last_line: Mutex::new(None),
             stop,
         }
     }
 
     /// The callback the import calls after each page; false asks it to stop.
-    pub fn page(&self, done: u64, total: Option<u64>) -> bool {
+    pub fn page(&self, p: &ImportProgress) -> bool {
+        let (done, total, failures) = (p.records, p.total, p.failures);
         let pages = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
         self.records.store(done, Ordering::Relaxed);
+        self.failures.store(failures, Ordering::Relaxed);
         match &self.bar {
             Some(bar) => {
                 if let Some(t) = total {
@@ -67,24 +73,24 @@ impl Progress {
                     }
                 }
                 bar.set_position(done);
-                bar.set_message(format!("{pages} pages"));
+                bar.set_message(format!("{pages} pages  failures: {failures}"));
             }
             None => {
                 let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
                 if last.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) {
                     *last = Some(Instant::now());
-                    self.line(done, total, pages);
+                    self.line(done, total, pages, failures);
                 }
             }
         }
         !self.stop.load(Ordering::SeqCst)
     }
 
-    fn line(&self, done: u64, total: Option<u64>, pages: u64) {
+    fn line(&self, done: u64, total: Option<u64>, pages: u64, failures: u64) {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let rate = done as f64 / secs;
         let mut line = format!(
-            "{}: {done} records, {pages} pages, {rate:.0} records/s",
+            "{}: {done} records, {pages} pages, failures: {failures}, {rate:.0} records/s",
             self.what
         );
         if let Some(t) = total.filter(|t| *t >= done && rate > 0.0) {
@@ -99,9 +105,10 @@ impl Progress {
     pub fn finish(&self) {
         let pages = self.pages.load(Ordering::Relaxed);
         let done = self.records.load(Ordering::Relaxed);
+        let failures = self.failures.load(Ordering::Relaxed);
         match &self.bar {
-            Some(bar) => bar.finish_and_clear(),
-            None => self.line(done, None, pages),
+            Some(bar) => bar.finish(),
+            None => self.line(done, None, pages, failures),
         }
     }
 

@@ -15,8 +15,7 @@ pub fn run(books: &Books, a: &ReportArgs, reconcile: bool) -> Result<(), Failure
     };
     if let Some(path) = &a.html {
         let as_of = a.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let runs = books.history()?;
-        let page = tieout::html::render(&report, &runs, as_of);
+        let page = books.report_html(&policy, as_of)?;
         std::fs::write(path, page)
             .map_err(|e| Failure::io(&format!("writing {}", path.display()), e))?;
         eprintln!("wrote {}", path.display());

@@ -104,7 +104,7 @@ pub async fn run(books_path: &Path, args: &ImportArgs, kind: Kind) -> Result<u8,
             source.as_ref(),
             &plan,
             approval.as_ref(),
-            Some(&|done, total| progress.page(done, total)),
+            Some(&|p: &tieout::ImportProgress| progress.page(p)),
         )
         .await;
     progress.finish();
@@ -128,7 +128,7 @@ async fn review(
         .review_with(
             source,
             plan,
-            Some(&|done, total| progress.page(done, total)),
+            Some(&|p: &tieout::ImportProgress| progress.page(p)),
         )
         .await;
     progress.finish();
@@ -173,7 +173,8 @@ fn interrupted(e: Error, pages: u64) -> Failure {
             exit: fail::INTERRUPTED,
             code: "INTERRUPTED".into(),
             message: format!(
-                "stopped after {pages} page(s); every committed page is kept. Run the same command again to resume from the last committed page"
+                "stopped after {pages} page(s); every page read is committed. Resume from the last committed page with: {}",
+                crate::resume::command()
             ),
         };
     }

@@ -117,21 +117,16 @@ fn review_then_import_then_list_from_files() {
 #[test]
 fn failed_records_exit_1_and_are_listed() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::write(
-        data.join("invoices.json"),
-        r#"{"object":"list","data":[
-            {"id":"in_ok","object":"invoice","customer":null,"currency":"usd","status":"open","total":500,"subtotal":500,"amount_due":500,"amount_paid":0,"created":1700000000,"lines":{"object":"list","data":[],"has_more":false}},
-            {"id":"in_bad","object":"invoice","customer":null,"currency":"zzz","status":"open","total":500,"subtotal":500,"amount_due":500,"amount_paid":0,"created":1700000001,"lines":{"object":"list","data":[],"has_more":false}}
-        ],"has_more":false}"#,
-    )
-    .unwrap();
+    let data = one_bad_invoice(dir.path());
     let db = dir.path().join("books.db");
     let o = tieout(&db, &["import", "--files", data.to_str().unwrap()], &[]);
     assert_eq!(code(&o), 1, "stdout {} stderr {}", out(&o), err(&o));
     assert!(out(&o).contains("1 failed"), "{}", out(&o));
     assert!(out(&o).contains("failed invoice in_bad"), "{}", out(&o));
+    // The plain progress lines carry the failures so far.
+    assert!(err(&o).contains("failures: 1,"), "{}", err(&o));
+    let clean = tieout(&db, &["import", "--files", sample().to_str().unwrap()], &[]);
+    assert!(err(&clean).contains("failures: 0,"), "{}", err(&clean));
 }
 
 #[test]

@@ -38,7 +38,8 @@ def main(argv: list[str]) -> int:
 
     # 3. Import, with progress.
     run = books.import_(source, plan, approval=approval,
-                        progress=lambda done, total: print(f"  imported {done}/{total}"))
+                        progress=lambda done, total, failures: print(
+                            f"  imported {done}/{total}, {failures} failed"))
     print(f"Import {run.id}: {run.status.value}, {run.created} created, {run.updated} updated")
 
     print("\nInvoices")

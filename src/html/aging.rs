@@ -1,66 +1,53 @@
-//! Receivables aging from the report's open invoices and their due dates.
+//! The receivables aging section: the buckets of [`Books::aging`](crate::Books::aging)'s
+//! per-currency totals, as a chart and a table.
 
-use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use tieout_core::Currency;
-use tieout_core::reconcile::report::OpenInvoice;
+use tieout_core::collect::AgingRow;
 
-/// Bucket names, in order: not yet due, days past due, and no due date.
-pub const BUCKETS: [&str; 6] = ["current", "1-30", "31-60", "61-90", "90+", "no due date"];
+use super::page::fig;
+use super::svg;
 
-/// Open amounts (and invoice counts) per bucket, for one currency.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Aging {
-    /// Open amount per bucket, in [`BUCKETS`] order.
-    pub amounts: [Decimal; 6],
-    /// Invoices per bucket.
-    pub counts: [u64; 6],
+/// Bucket names, in order: not yet due, then days past due (from the due
+/// date, or finalization without one), as the aging report has them.
+pub const BUCKETS: [&str; 5] = ["current", "1-30", "31-60", "61-90", "90+"];
+
+/// The open amounts of `row` in [`BUCKETS`] order.
+pub fn amounts(row: &AgingRow) -> [Decimal; 5] {
+    [
+        row.current,
+        row.days_1_30,
+        row.days_31_60,
+        row.days_61_90,
+        row.days_over_90,
+    ]
 }
 
-/// The bucket of an invoice due on `due` (none: no due date) as of `as_of`.
-pub fn bucket(due: Option<NaiveDate>, as_of: NaiveDate) -> usize {
-    let Some(due) = due else { return 5 };
-    let late = (as_of - due).num_days();
-    match late {
-        i64::MIN..=0 => 0,
-        1..=30 => 1,
-        31..=60 => 2,
-        61..=90 => 3,
-        _ => 4,
+/// Writes the aging chart and table of `code` (`row`: its total row, if
+/// any). `open` is the report's open total: what the aging leaves out
+/// (invoices marked uncollectible) is shown as not aged, so the table adds up
+/// to the report.
+pub fn section(h: &mut String, code: &str, row: Option<&AgingRow>, open: Decimal) {
+    let amounts = row.map(amounts).unwrap_or_default();
+    let rows: Vec<(&str, Decimal)> = BUCKETS.iter().copied().zip(amounts).collect();
+    let _ = write!(
+        h,
+        "<div><h3>Receivables aging</h3>{}<table><tr><th>Days past due</th><th class=\"num\">Open</th></tr>",
+        svg::bars(&format!("aging-{code}"), &format!("{code} aging"), &rows)
+    );
+    for (b, amount) in BUCKETS.iter().zip(amounts) {
+        let _ = write!(
+            h,
+            "<tr><td>{b}</td>{}</tr>",
+            fig(&format!("{code}.aging.{b}"), amount)
+        );
     }
-}
-
-/// Aging per currency of the open amounts.
-pub fn aging(open: &[OpenInvoice], as_of: NaiveDate) -> BTreeMap<Currency, Aging> {
-    let mut out: BTreeMap<Currency, Aging> = BTreeMap::new();
-    for inv in open.iter().filter(|i| !i.open.is_zero()) {
-        let b = bucket(inv.due_date.map(|d| d.date_naive()), as_of);
-        let a = out.entry(inv.currency).or_default();
-        a.amounts[b] += inv.open;
-        a.counts[b] += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn buckets_by_days_past_due() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let as_of = d("2026-03-31");
-        assert_eq!(bucket(Some(d("2026-04-10")), as_of), 0);
-        assert_eq!(bucket(Some(as_of), as_of), 0);
-        assert_eq!(bucket(Some(d("2026-03-30")), as_of), 1);
-        assert_eq!(bucket(Some(d("2026-03-01")), as_of), 1);
-        assert_eq!(bucket(Some(d("2026-02-28")), as_of), 2);
-        assert_eq!(bucket(Some(d("2026-01-30")), as_of), 2);
-        assert_eq!(bucket(Some(d("2026-01-29")), as_of), 3);
-        assert_eq!(bucket(Some(d("2025-12-31")), as_of), 3);
-        assert_eq!(bucket(Some(d("2025-12-30")), as_of), 4);
-        assert_eq!(bucket(None, as_of), 5);
-    }
+    let total = row.map(|r| r.total).unwrap_or_default();
+    let _ = write!(
+        h,
+        "<tr><td>Total aged</td>{}</tr><tr><td>Uncollectible, not aged</td>{}</tr></table></div>",
+        fig(&format!("{code}.aging.total"), total),
+        fig(&format!("{code}.aging.not_aged"), open - total)
+    );
 }

@@ -7,8 +7,10 @@ use rust_decimal::Decimal;
 use tieout_core::model::ImportRun;
 use tieout_core::reconcile::ReconcileReport;
 
-use super::aging::{BUCKETS, aging};
-use super::{escape, svg};
+use tieout_core::collect::AgingReport;
+use tieout_core::ledger::StripeBalance;
+
+use super::{aging, balance, escape, svg};
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#1d2330;max-width:70rem}\
 h1{font-size:1.6rem}h2{border-bottom:2px solid #d0d7e2;padding-bottom:.3rem;margin-top:2.2rem}h3{font-size:1.05rem;margin-bottom:.4rem}\
@@ -18,7 +20,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.grid{display:f
 svg .bar{fill:#3d6fd6}svg .bar-1{fill:#6a9be8}svg .bar-2{fill:#e0a33a}svg .bar-3{fill:#d9622b}svg .bar-4{fill:#b3261e}svg .bar-5{fill:#8a93a3}\
 .muted{color:#5b6475}";
 
-fn fig(key: &str, value: impl std::fmt::Display) -> String {
+/// A table cell holding one figure, keyed by `data-figure`.
+pub(crate) fn fig(key: &str, value: impl std::fmt::Display) -> String {
     format!(
         r#"<td class="num" data-figure="{}">{}</td>"#,
         escape(key),
@@ -26,8 +29,24 @@ fn fig(key: &str, value: impl std::fmt::Display) -> String {
     )
 }
 
-/// Renders the page from the JSON report, the import history (newest first) and `as_of`.
-pub fn render(report: &ReconcileReport, runs: &[ImportRun], as_of: NaiveDate) -> String {
+/// What the page shows next to the report: the receivables aging and the
+/// Stripe balance statements (any currency without one shows none).
+#[derive(Clone, Copy, Debug)]
+pub struct Ledgers<'a> {
+    /// The aging at the page's date ([`Books::aging`](crate::Books::aging)).
+    pub aging: &'a AgingReport,
+    /// Balance statements ([`Books::stripe_balance`](crate::Books::stripe_balance)).
+    pub balances: &'a [StripeBalance],
+}
+
+/// Renders the page from the JSON report, the import history (newest first),
+/// the aging and balance statements, and `as_of`.
+pub fn render(
+    report: &ReconcileReport,
+    runs: &[ImportRun],
+    ledgers: Ledgers<'_>,
+    as_of: NaiveDate,
+) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
@@ -36,7 +55,6 @@ pub fn render(report: &ReconcileReport, runs: &[ImportRun], as_of: NaiveDate) ->
     if report.totals.is_empty() {
         h.push_str("<p>No payments or invoices in the books yet.</p>");
     }
-    let ages = aging(&report.open_invoices, as_of);
     for (cur, t) in &report.totals {
         let code = cur.code();
         let _ = write!(
@@ -50,22 +68,8 @@ pub fn render(report: &ReconcileReport, runs: &[ImportRun], as_of: NaiveDate) ->
             }
         );
         // Aging.
-        let age = ages.get(cur).cloned().unwrap_or_default();
-        let rows: Vec<(&str, Decimal)> = BUCKETS.iter().copied().zip(age.amounts).collect();
-        let _ = write!(
-            h,
-            "<div><h3>Receivables aging</h3>{}<table><tr><th>Bucket</th><th class=\"num\">Invoices</th><th class=\"num\">Open</th></tr>",
-            svg::bars(&format!("aging-{code}"), &format!("{code} aging"), &rows)
-        );
-        for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = write!(
-                h,
-                "<tr><td>{b}</td>{}{}</tr>",
-                fig(&format!("{code}.aging_count.{b}"), age.counts[i]),
-                fig(&format!("{code}.aging.{b}"), age.amounts[i])
-            );
-        }
-        h.push_str("</table></div>");
+        let row = ledgers.aging.totals.iter().find(|r| r.currency == *cur);
+        aging::section(&mut h, code, row, t.open);
         // Payments.
         let pay = [
             ("allocated", t.allocated),
@@ -175,7 +179,15 @@ pub fn render(report: &ReconcileReport, runs: &[ImportRun], as_of: NaiveDate) ->
                 escape(&u.reason)
             );
         }
-        h.push_str("</div></div></section>");
+        h.push_str("</div>");
+        if let Some(b) = ledgers
+            .balances
+            .iter()
+            .find(|b| b.currency == *cur && !b.lines.is_empty())
+        {
+            balance::section(&mut h, code, b);
+        }
+        h.push_str("</div></section>");
     }
     runs_section(&mut h, runs);
     h.push_str("</body></html>\n");

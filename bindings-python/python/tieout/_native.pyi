@@ -60,7 +60,7 @@ __all__ = [
 _Amount = Union[Decimal, int, str]
 _Time = Union[datetime.datetime, datetime.date, int]
 _Payload = Union[bytes, bytearray, str]
-_Progress = Callable[[int, Optional[int]], Any]
+_Progress = Callable[[int, Optional[int], int], Any]
 _Source = Union["StripeSource", "StripeFiles", "StripeEvents"]
 
 @final

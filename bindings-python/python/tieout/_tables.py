@@ -5,7 +5,10 @@ One column per record field: amounts as ``decimal128`` at the currency's scale
 exact at 2 places; rates and quantities keep every digit they have), times as UTC ``timestamp``, dates as ``date32``, enums as
 strings, nested records flattened with a prefix (``source_external_id``),
 metadata as a string map. Lines and items are their own tables
-(``invoice_lines``, ``subscription_items``) keyed by the parent's books id.
+(``invoice_lines``, ``subscription_items``, ``case_events``,
+``journal_postings``) keyed by the parent's books id. ``cases`` are the
+collection cases (debtor and address flattened). ``journal_entries`` are those of ``books.journal_entries()``
+(the default mapping, both layers); their postings carry their own currency.
 ``.to_pandas()`` then works as usual.
 """
 
@@ -22,8 +25,13 @@ from . import _records
 from ._errors import InvalidArgument
 from ._native import currency_exponent
 
-#: Table name -> (books method, record class, child list field or None).
-_TABLES: Dict[str, Tuple[str, type, Optional[str]]] = {
+def _journal(books: Any) -> Sequence[Any]:
+    return list(books.journal_entries().entries)
+
+
+#: Table name -> (books method or a function of the books, record class, child
+#: list field or None).
+_TABLES: Dict[str, Tuple[Any, type, Optional[str]]] = {
     "invoices": ("invoices", _records.Invoice, None),
     "invoice_lines": ("invoices", _records.Invoice, "lines"),
     "payments": ("payments", _records.Payment, None),
@@ -32,7 +40,14 @@ _TABLES: Dict[str, Tuple[str, type, Optional[str]]] = {
     "subscription_items": ("subscriptions", _records.Subscription, "items"),
     "customers": ("customers", _records.Customer, None),
     "payouts": ("payouts", _records.Payout, None),
+    "cases": ("collection_cases", _records.CollectionCase, None),
+    "case_events": ("collection_cases", _records.CollectionCase, "history"),
+    "journal_entries": (_journal, _records.JournalEntry, None),
+    "journal_postings": (_journal, _records.JournalEntry, "postings"),
 }
+
+#: The key column of a child table, when not ``<parent class>_id``.
+_PARENT_KEYS = {"JournalEntry": "entry_id", "CollectionCase": "case_id"}
 
 
 def _pyarrow() -> Any:
@@ -141,7 +156,8 @@ def table(books: Any, name: str, **filters: Any) -> Any:
     unknown = sorted(set(filters) - names)
     if unknown:
         raise InvalidArgument(f"{cls.__name__} has no field {', '.join(unknown)}")
-    records: Sequence[Any] = [r for r in getattr(books, method)() if _matches(r, filters)]
+    listed = method(books) if callable(method) else getattr(books, method)()
+    records: Sequence[Any] = [r for r in listed if _matches(r, filters)]
     if child is None:
         rows: List[Any] = list(records)
         cols = _columns(cls)
@@ -149,12 +165,14 @@ def table(books: Any, name: str, **filters: Any) -> Any:
     else:
         child_cls = typing.get_args(typing.get_type_hints(cls)[child])[0]
         rows = [(parent, c) for parent in records for c in getattr(parent, child)]
-        key = f"{cls.__name__.lower()}_id"
-        cols = [
-            _Column(key, lambda pc: pc[0].id, str),
-            _Column("currency", lambda pc: pc[0].currency, str),
-        ] + _columns(child_cls, "", lambda pc: pc[1])
-        currency_of = lambda pc: pc[0].currency  # noqa: E731
+        key = _PARENT_KEYS.get(cls.__name__, f"{cls.__name__.lower()}_id")
+        cols = [_Column(key, lambda pc: pc[0].id, str)]
+        if "currency" in {f.name for f in dataclasses.fields(child_cls)}:
+            currency_of = lambda pc: pc[1].currency  # noqa: E731
+        else:
+            cols.append(_Column("currency", lambda pc: pc[0].currency, str))
+            currency_of = lambda pc: pc[0].currency  # noqa: E731
+        cols += _columns(child_cls, "", lambda pc: pc[1])
     codes = {c for c in (currency_of(r) for r in rows) if c}
     money_scale = max((currency_exponent(c) for c in codes), default=2)
     arrays = {}
