@@ -21,11 +21,13 @@ pub mod channels;
 pub mod collect;
 mod error;
 mod events;
+mod generation;
 pub mod html;
 mod import;
 mod ledger;
 mod location;
 mod reconcile;
+mod review_spill;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
@@ -39,7 +41,9 @@ pub use tieout_core::ledger::{
 };
 
 pub use tieout_core::entity::{Entity, EntityKind};
-pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, ReviewSummary, Total};
+pub use tieout_core::import::{
+    Action, FieldChange, Review, ReviewEntries, ReviewEntry, ReviewSummary, Total,
+};
 pub use tieout_core::model::*;
 pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};

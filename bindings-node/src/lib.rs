@@ -19,6 +19,7 @@ mod ledger;
 mod plan;
 mod reconcile;
 mod records;
+mod review;
 mod sources;
 mod task;
 mod values;

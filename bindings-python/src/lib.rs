@@ -12,11 +12,13 @@ mod convert;
 mod errors;
 mod ledger;
 mod plan;
+mod review_entries;
 mod sources;
 mod tables;
 
 pub use books::PyBooks;
 pub use plan::{PyImportPlan, PyReconcilePolicy};
+pub use review_entries::PyReviewEntryPages;
 pub use sources::{
     PyEvent, PyStripeEvents, PyStripeFiles, PyStripeSource, sign_webhook, verify_webhook,
 };
@@ -43,6 +45,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStripeFiles>()?;
     m.add_class::<PyStripeEvents>()?;
     m.add_class::<PyEvent>()?;
+    m.add_class::<PyReviewEntryPages>()?;
     m.add_function(wrap_pyfunction!(verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(tables::currency_exponent, m)?)?;

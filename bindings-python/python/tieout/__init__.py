@@ -110,6 +110,7 @@ from ._records import (
     CreditNote,
     CreditNoteLine,
     Review,
+    ReviewEntries,
     ReviewEntry,
     ReviewSummary,
     RunStatus,

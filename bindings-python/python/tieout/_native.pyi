@@ -28,6 +28,7 @@ from tieout._records import (
     Refund,
     CreditNote,
     Review,
+    ReviewEntry,
     Subscription,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "Event",
     "ImportPlan",
     "ReconcilePolicy",
+    "ReviewEntryPages",
     "StripeEvents",
     "StripeFiles",
     "StripeSource",
@@ -201,6 +203,11 @@ class Event:
     @property
     def previous_attributes(self) -> Optional[Dict[str, Any]]: ...
     def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class ReviewEntryPages:
+    def __len__(self) -> int: ...
+    def page(self, offset: int, limit: int) -> List[ReviewEntry]: ...
 
 @final
 class Books:
