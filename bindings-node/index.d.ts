@@ -1573,7 +1573,7 @@ export interface StripeSourceOptions {
   apiVersion?: string
   /** Acts on a connected account (`Stripe-Account` header). */
   stripeAccount?: string
-  /** Client-side request rate (default 24/s for test keys, 80/s for live keys). */
+  /** Client-side request rate: requests started in any second (default 25 for test keys, 80 for live keys). */
   maxRequestsPerSecond?: number
   /** Requests in flight at once (default 8). */
   maxConcurrency?: number
