@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Books = nativeBinding.Books
+module.exports.Review = nativeBinding.Review
 module.exports.StripeFiles = nativeBinding.StripeFiles
 module.exports.StripeSource = nativeBinding.StripeSource
 module.exports.AllocationKind = nativeBinding.AllocationKind

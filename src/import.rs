@@ -315,6 +315,7 @@ impl Books {
                 meta.notes.extend(notes.iter().cloned());
                 meta.records += records as u64;
                 meta.pages += 1;
+                meta.total = page.total_hint;
                 collect(&mut review, &mut review_allocs, outcome, notes);
             }
             let keep_going = match progress {

@@ -18,6 +18,10 @@ pub(crate) struct BatchMeta {
     pub records: u64,
     /// Source pages in the batch.
     pub pages: u64,
+    /// The total the source announced with the batch's last page, if any
+    /// (an apply reports progress as the review saw it).
+    #[serde(default)]
+    pub total: Option<u64>,
     /// Counts per object type.
     pub counts: BTreeMap<String, Counts>,
     /// Failed records.

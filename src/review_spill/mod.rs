@@ -80,8 +80,6 @@ pub(crate) struct Spill {
     entries: u64,
     /// Planned batches.
     pub batches: u64,
-    /// Source records reviewed.
-    pub records: u64,
     /// The last batch an import applied and the books' generation after it.
     applied: Mutex<Option<(u64, Generation)>>,
     // Last: the directory goes after the log is closed.
@@ -148,7 +146,6 @@ pub(crate) struct Builder {
     log: Log,
     entries: u64,
     batches: u64,
-    records: u64,
     pending: BatchMeta,
     dir: SpillDir,
 }
@@ -162,7 +159,6 @@ impl Builder {
             log: Log::create(&dir.0.join("review.db"))?,
             entries: 0,
             batches: 0,
-            records: 0,
             pending: BatchMeta::default(),
             dir,
         })
@@ -201,7 +197,6 @@ impl Builder {
     ) -> Result<()> {
         let mut meta = std::mem::take(&mut self.pending);
         meta.position = position;
-        self.records += meta.records;
         self.log.append_batch(self.batches, &meta, &cs)?;
         self.batches += 1;
         self.layered(base).commit(cs)
@@ -214,7 +209,6 @@ impl Builder {
             log,
             entries,
             batches,
-            records,
             dir,
             ..
         } = self;
@@ -233,7 +227,6 @@ impl Builder {
             identity,
             entries,
             batches,
-            records,
             applied: Mutex::new(None),
             _dir: dir,
         })

@@ -133,7 +133,7 @@ impl Books {
             pages += meta.pages;
             seq += 1;
             if let Some(p) = progress {
-                if !p(done, Some(spill.records)) && seq < spill.batches {
+                if !p(done, meta.total) && seq < spill.batches {
                     self.fail_run(run, "interrupted");
                     return Err(Error::Interrupted { pages });
                 }
