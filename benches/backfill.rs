@@ -51,6 +51,10 @@ struct Server {
     recent: Mutex<VecDeque<Instant>>,
     throttled: Mutex<u64>,
     requests: Mutex<u64>,
+    /// Objects sent in pages (more than the account holds when pages overlap).
+    served: Mutex<u64>,
+    /// Pages with fewer objects than asked for (each shard's last page).
+    partial: Mutex<u64>,
 }
 
 fn query_param<'a>(q: &'a str, key: &str) -> Option<&'a str> {
@@ -108,6 +112,10 @@ impl Server {
         }
         let data: Vec<_> = it.by_ref().take(limit).collect();
         let has_more = it.peek().is_some();
+        *self.served.lock().expect("lock") += data.len() as u64;
+        if data.len() < limit {
+            *self.partial.lock().expect("lock") += 1;
+        }
         let objs: Vec<_> = data
             .iter()
             .map(|(id, c)| json!({"id": id, "object": "customer", "created": c, "name": "Bench Co", "email": format!("{id}@example.com"), "livemode": false}))
@@ -151,7 +159,17 @@ async fn serve(listener: TcpListener, server: Arc<Server>) {
     }
 }
 
-async fn run(n: usize, shape: Shape, one_cursor: bool) -> (usize, Duration, u64, u64) {
+/// What one backfill run measured.
+struct Measured {
+    count: usize,
+    took: Duration,
+    throttled: u64,
+    requests: u64,
+    served: u64,
+    partial: u64,
+}
+
+async fn run(n: usize, shape: Shape, one_cursor: bool) -> Measured {
     let now = chrono::Utc::now().timestamp() - 60;
     let customers: Vec<(String, i64)> = (0..n)
         .rev()
@@ -162,6 +180,8 @@ async fn run(n: usize, shape: Shape, one_cursor: bool) -> (usize, Duration, u64,
         recent: Mutex::new(VecDeque::new()),
         throttled: Mutex::new(0),
         requests: Mutex::new(0),
+        served: Mutex::new(0),
+        partial: Mutex::new(0),
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -180,9 +200,15 @@ async fn run(n: usize, shape: Shape, one_cursor: bool) -> (usize, Duration, u64,
     let t = Instant::now();
     let count = source.fetch_all(&scope).await.expect("backfill");
     let took = t.elapsed();
-    let throttled = *server.throttled.lock().expect("lock");
-    let requests = *server.requests.lock().expect("lock");
-    (count, took, throttled, requests)
+    let read = |m: &Mutex<u64>| *m.lock().expect("lock");
+    Measured {
+        count,
+        took,
+        throttled: read(&server.throttled),
+        requests: read(&server.requests),
+        served: read(&server.served),
+        partial: read(&server.partial),
+    }
 }
 
 #[tokio::main]
@@ -198,17 +224,25 @@ async fn main() {
     for shape in [Shape::Even, Shape::YoungAndGrowing] {
         let mut seq_rate = 0.0;
         for (label, one_cursor) in [("one cursor", true), ("default settings", false)] {
-            let (count, took, throttled, requests) = run(n, shape, one_cursor).await;
+            let Measured {
+                count,
+                took,
+                throttled,
+                requests,
+                served,
+                partial,
+            } = run(n, shape, one_cursor).await;
             assert_eq!(count, n, "every object fetched exactly once");
             let rate = count as f64 / took.as_secs_f64();
             if one_cursor {
                 seq_rate = rate;
             }
             println!(
-                "{shape:?}, {label}: {count} objects in {:.2} s = {rate:.0} objects/s ({:.0}% of bound, {:.1}x one cursor), {requests} requests, {throttled} throttled",
+                "{shape:?}, {label}: {count} objects in {:.2} s = {rate:.0} objects/s ({:.1}% of bound, {:.1}x one cursor), {requests} requests ({partial} partial pages, {} objects read twice), {throttled} throttled",
                 took.as_secs_f64(),
                 100.0 * rate / bound,
-                rate / seq_rate
+                rate / seq_rate,
+                served.saturating_sub(count as u64)
             );
         }
     }

@@ -176,6 +176,43 @@ export declare class Books {
   importBankCamt053(xml: string): Promise<Array<BankLine>>
 }
 
+/** Everything an import would do, shown before it is approved. Nothing was written. */
+export declare class Review {
+  /** The source account reviewed. */
+  get account(): AccountInfo
+  /** Hash of the plan reviewed. */
+  get planHash(): string
+  /** The plan as a checklist. */
+  get summary(): ReviewSummary
+  /** The checklist, counts and totals as text for a person to read before approving. */
+  get summaryText(): string
+  /** Approval token for exactly this plan and account: pass it to `import`. */
+  get approval(): string
+  /**
+   * One entry per source record, all of them (read from the review's
+   * spill on each access; use `entriesPage` to read a large review in pages).
+   */
+  get entries(): Array<ReviewEntry>
+  /** Number of entries. */
+  get entryCount(): number
+  /** Up to `limit` entries from `offset` on (empty past the end). */
+  entriesPage(offset: number, limit: number): Array<ReviewEntry>
+  /** Allocations that would be created or changed. */
+  get allocations(): Array<Allocation>
+  /** Allocations that would be removed (books ids). */
+  get allocationsRemoved(): Array<string>
+  /** Counts per Stripe object type. */
+  get counts(): Record<string, Counts>
+  /** Counts over all object types. */
+  get totalCounts(): Counts
+  /** Amount totals per object type and currency. */
+  get totals(): Array<ReviewTotal>
+  /** Failed records. */
+  get failures(): Array<Failure>
+  /** Source notes. */
+  get notes(): Array<string>
+}
+
 /**
  * Channels by name for `Books#runFollowUps`: SMTP email, Slack webhooks and
  * JS functions `(message, key) => boolean | string | void` (`false`,
@@ -1640,36 +1677,6 @@ export interface ReportUnapplied {
   reasons: Array<string>
 }
 
-/** Everything an import would do, shown before it is approved. Nothing was written. */
-export interface Review {
-  /** The source account reviewed. */
-  account: AccountInfo
-  /** Hash of the plan reviewed. */
-  planHash: string
-  /** The plan as a checklist. */
-  summary: ReviewSummary
-  /** The checklist, counts and totals as text for a person to read before approving. */
-  summaryText: string
-  /** Approval token for exactly this plan and account: pass it to `import`. */
-  approval: string
-  /** One entry per source record. */
-  entries: Array<ReviewEntry>
-  /** Allocations that would be created or changed. */
-  allocations: Array<Allocation>
-  /** Allocations that would be removed (books ids). */
-  allocationsRemoved: Array<string>
-  /** Counts per Stripe object type. */
-  counts: Record<string, Counts>
-  /** Counts over all object types. */
-  totalCounts: Counts
-  /** Amount totals per object type and currency. */
-  totals: Array<ReviewTotal>
-  /** Failed records. */
-  failures: Array<Failure>
-  /** Source notes. */
-  notes: Array<string>
-}
-
 /** What happens to one source record. */
 export type ReviewAction = 'create' | 'update' | 'unchanged' | 'skipped' | 'failed'
 
@@ -1936,7 +1943,7 @@ export interface StripeSourceOptions {
   apiVersion?: string
   /** Acts on a connected account (`Stripe-Account` header). */
   stripeAccount?: string
-  /** Client-side request rate (default 24/s for test keys, 80/s for live keys). */
+  /** Client-side request rate: requests started in any second (default 25 for test keys, 80 for live keys). */
   maxRequestsPerSecond?: number
   /** Requests in flight at once (default 8). */
   maxConcurrency?: number

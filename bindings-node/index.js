@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.Books = nativeBinding.Books
 module.exports.Channels = nativeBinding.Channels
 module.exports.FollowUpPolicy = nativeBinding.FollowUpPolicy
+module.exports.Review = nativeBinding.Review
 module.exports.StripeFiles = nativeBinding.StripeFiles
 module.exports.StripeSource = nativeBinding.StripeSource
 module.exports.AllocationKind = nativeBinding.AllocationKind

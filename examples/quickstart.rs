@@ -153,11 +153,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 5. Re-running the same import changes nothing.
     let again = books.review(&source, &plan).await?;
-    let changed = again
-        .entries
-        .iter()
-        .filter(|e| matches!(e.action, Action::Create | Action::Update { .. }))
-        .count();
+    // Entries are read page by page from the review's spill file.
+    let mut changed = 0;
+    for e in again.entries.iter() {
+        if matches!(e?.action, Action::Create | Action::Update { .. }) {
+            changed += 1;
+        }
+    }
     println!(
         "\nRe-review: {changed} change(s); books at {}",
         db.display()

@@ -10,6 +10,7 @@ use tieout_core::{CoreError, MemoryStore, Store};
 use tieout_sqlite::SqliteStore;
 
 use crate::error::{Error, Result};
+use crate::generation::{CountedStore, Generation};
 
 /// A post-import action: host code run after a successful apply.
 pub type PostAction =
@@ -30,7 +31,11 @@ pub struct InvoiceFilter {
 /// `Books` is `Send + Sync`; every method takes `&self`. Imports lock the store
 /// only while a page is planned and committed, never across network calls.
 pub struct Books {
-    store: Mutex<Box<dyn Store>>,
+    pub(crate) store: Mutex<Box<dyn Store>>,
+    /// Commits through these books that changed records or aliases.
+    commits: Arc<std::sync::atomic::AtomicU64>,
+    /// Reviews whose planned changes an import can apply (see `review_spill`).
+    pub(crate) reviews: crate::review_spill::Registry,
     actions: Mutex<BTreeMap<String, PostAction>>,
     batch: CommitBatch,
 }
@@ -155,8 +160,11 @@ impl Books {
 
     /// Books over any store (e.g. a shared PostgreSQL store).
     pub fn with_store(store: Box<dyn Store>) -> Books {
+        let commits = Arc::new(std::sync::atomic::AtomicU64::new(0));
         Books {
-            store: Mutex::new(store),
+            store: Mutex::new(CountedStore::wrap(store, commits.clone())),
+            commits,
+            reviews: crate::review_spill::Registry::default(),
             actions: Mutex::new(BTreeMap::new()),
             batch: CommitBatch::default(),
         }
@@ -178,6 +186,12 @@ impl Books {
         self.store
             .lock()
             .map_err(|_| Error::Core(CoreError::Store("store lock poisoned by a panic".into())))
+    }
+
+    /// Which state of the books a plan sees now (see [`Generation`]); call
+    /// with the store locked for a value that holds until it is unlocked.
+    pub(crate) fn generation(&self, store: &dyn Store) -> Result<Generation> {
+        Ok(crate::generation::generation(store, &self.commits)?)
     }
 
     /// Runs `f` with exclusive access to the store (for tests and tools).

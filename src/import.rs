@@ -5,13 +5,16 @@ use std::time::Instant;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use tieout_core::import::{PageOutcome, Planner, Review, ReviewSummary, WorkState, Workspace};
+use tieout_core::import::{
+    PageOutcome, Planner, Review, ReviewEntries, ReviewSummary, WorkState, Workspace,
+};
 use tieout_core::model::{Counts, ImportRun, RunStatus, derive_id};
 use tieout_core::plan::Approval;
 use tieout_core::{AccountInfo, CoreError, FetchScope, ImportPlan, Source};
 
 use crate::books::Books;
 use crate::error::{Error, Result};
+use crate::review_spill::{Builder, Identity, Replay, Reviewed};
 
 use crate::progress::{ImportProgress, Progress};
 
@@ -23,9 +26,12 @@ enum Mode<'a> {
 
 /// Where an interrupted import resumes: stored with every page.
 #[derive(Serialize, Deserialize)]
-struct Resume {
-    run: String,
-    position: String,
+pub(crate) struct Resume {
+    pub(crate) run: String,
+    pub(crate) position: String,
+    /// Set when the page was committed by applying a review's batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) reviewed: Option<Reviewed>,
 }
 
 /// Whether `saved` (a stream's checkpoint) is an unfinished run to resume.
@@ -206,26 +212,43 @@ impl Books {
         {
             self.set_default_account(&account.account)?;
         }
-        if apply {
-            if let Some(saved) = self.store()?.checkpoint(&stream)? {
-                if let Ok(r) = serde_json::from_str::<Resume>(&saved) {
-                    if !r.position.is_empty() {
-                        run.notes.push(if source.tails() {
-                            format!("continued from the cursor run {} left", r.run)
-                        } else {
-                            format!("resumed run {} from its last committed page", r.run)
-                        });
-                        position = Some(r.position);
-                    }
+        let mut replayed = false;
+        if let Mode::Apply(Some(approval)) = mode {
+            let saved = self.resume_point(&stream)?.and_then(|r| r.reviewed);
+            match self.apply_reviewed(approval, &stream, saved.as_ref(), &mut run, progress)? {
+                Replay::Done => replayed = true,
+                Replay::Plan => {}
+            }
+        }
+        if apply && !replayed {
+            if let Some(r) = self.resume_point(&stream)? {
+                if !r.position.is_empty() {
+                    run.notes.push(if source.tails() {
+                        format!("continued from the cursor run {} left", r.run)
+                    } else {
+                        format!("resumed run {} from its last committed page", r.run)
+                    });
+                    position = Some(r.position);
                 }
             }
         }
+        // A review commits its batches to a staging store over the books and
+        // logs them and its entries (see `review_spill`).
+        let mut spill = if apply {
+            None
+        } else {
+            Some(Builder::create()?)
+        };
+        let generation = {
+            let store = self.store()?;
+            self.generation(store.as_ref())?
+        };
         let mut review = Review {
             account: account.clone(),
             plan_hash: plan.hash(),
             summary: ReviewSummary::new(plan, &account),
             approval: Approval::for_plan(plan, &account),
-            entries: Vec::new(),
+            entries: ReviewEntries::default(),
             allocations: Vec::new(),
             allocations_removed: Vec::new(),
             counts: BTreeMap::new(),
@@ -245,6 +268,9 @@ impl Books {
         let mut pending: usize = 0;
         let mut last_commit = Instant::now();
         loop {
+            if replayed {
+                break; // the reviewed changes are applied: nothing to fetch
+            }
             let page = match source.next_page(&scope, position.as_deref()).await {
                 Ok(p) => p,
                 Err(e) => {
@@ -267,28 +293,41 @@ impl Books {
             let records = page.items.len();
             let finished = page.done;
             let notes = page.notes.clone();
-            let mut outcome = {
-                let store = self.store()?;
-                let mut ws = Workspace::new(store.as_ref(), &mut state);
-                match planner.plan_page(&mut ws, page.items) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        drop(store);
-                        if apply {
-                            self.fail_run(&mut run, &e.to_string());
-                        }
-                        return Err(e.into());
+            let planned = match spill.as_mut() {
+                Some(b) => {
+                    let layered = b.layered(&self.store);
+                    planner.plan_page(&mut Workspace::new(&layered, &mut state), page.items)
+                }
+                None => {
+                    let store = self.store()?;
+                    planner.plan_page(&mut Workspace::new(store.as_ref(), &mut state), page.items)
+                }
+            };
+            let mut outcome = match planned {
+                Ok(o) => o,
+                Err(e) => {
+                    if apply {
+                        self.fail_run(&mut run, &e.to_string());
                     }
+                    return Err(e.into());
                 }
             };
             pages += 1;
             failures += outcome.failures.len() as u64;
             position = Some(page.checkpoint);
             touched.note(&mut outcome); // reconcile: match on import
+            pending += records;
             if apply {
                 fold(&mut run, &outcome, &notes);
-                pending += records;
-            } else {
+            } else if let Some(b) = spill.as_mut() {
+                b.entries(&std::mem::take(&mut outcome.entries))?;
+                let meta = b.pending();
+                merge_counts(&mut meta.counts, &outcome.counts);
+                meta.failures.extend(outcome.failures.iter().cloned());
+                meta.notes.extend(notes.iter().cloned());
+                meta.records += records as u64;
+                meta.pages += 1;
+                meta.total = page.total_hint;
                 collect(&mut review, &mut review_allocs, outcome, notes);
             }
             let keep_going = match progress {
@@ -307,12 +346,18 @@ impl Books {
                 || !keep_going
                 || pending >= batch.records
                 || last_commit.elapsed() >= batch.interval;
-            if apply && due {
-                let at = if finished && !source.tails() {
-                    String::new()
-                } else {
-                    position.clone().unwrap_or_default()
-                };
+            let at = if finished && !source.tails() {
+                String::new()
+            } else {
+                position.clone().unwrap_or_default()
+            };
+            if let (Some(b), true) = (spill.as_mut(), due) {
+                let cs = Workspace::new(&b.layered(&self.store), &mut state).take_changes();
+                b.cut(&self.store, cs, Some(at))?;
+                state.committed();
+                pending = 0;
+                last_commit = Instant::now();
+            } else if apply && due {
                 if let Err(e) = self.commit_pending(&mut state, &run, &stream, at) {
                     self.fail_run(&mut run, &e.to_string());
                     return Err(e);
@@ -330,8 +375,27 @@ impl Books {
                 break;
             }
         }
+        if let Some(b) = spill.as_mut() {
+            let layered = b.layered(&self.store);
+            let mut ws = Workspace::new(&layered, &mut state);
+            if let Some(m) = touched.match_unapplied(&layered, &mut ws, plan)? {
+                let cs = ws.take_changes();
+                if !cs.is_empty() {
+                    if !m.upserted.is_empty() {
+                        b.pending().notes.push(format!(
+                            "policy matching made or changed {} allocation(s)",
+                            m.upserted.len()
+                        ));
+                    }
+                    b.cut(&self.store, cs, None)?;
+                }
+                for a in m.upserted {
+                    review_allocs.insert(a.id.clone(), Some(a));
+                }
+            }
+        }
         // ---- reconcile: policy matching on import (src/reconcile.rs owns this block) ----
-        {
+        if apply && !replayed {
             let mut store = self.store()?;
             let mut ws = Workspace::new(store.as_ref(), &mut state);
             let matched = touched.match_unapplied(store.as_ref(), &mut ws, plan);
@@ -373,6 +437,15 @@ impl Books {
                     Some(a) => review.allocations.push(a),
                     None => review.allocations_removed.push(id),
                 }
+            }
+            if let Some(b) = spill {
+                let spilled = b.finish(Identity {
+                    token: review.approval.token.clone(),
+                    stream: stream.clone(),
+                    generation,
+                });
+                self.reviews.register(&spilled);
+                review.entries = ReviewEntries::Paged(spilled);
             }
             return Ok(Outcome::Review(Box::new(review)));
         }
@@ -419,6 +492,7 @@ impl Books {
         let resume = Resume {
             run: run.id.clone(),
             position,
+            reviewed: None,
         };
         cs.checkpoint = Some((
             stream.to_string(),
@@ -433,6 +507,14 @@ impl Books {
         Ok(())
     }
 
+    /// The checkpoint of `stream` as an interrupted import left it.
+    fn resume_point(&self, stream: &str) -> Result<Option<Resume>> {
+        Ok(self
+            .store()?
+            .checkpoint(stream)?
+            .and_then(|saved| serde_json::from_str::<Resume>(saved.as_str()).ok()))
+    }
+
     /// Writes a run entry to the history on its own.
     fn save_run(&self, run: &ImportRun) -> Result<()> {
         let cs = tieout_core::ChangeSet {
@@ -444,7 +526,7 @@ impl Books {
     }
 
     /// Records a run's failure in the history (best effort: the store may be the problem).
-    fn fail_run(&self, run: &mut ImportRun, error: &str) {
+    pub(crate) fn fail_run(&self, run: &mut ImportRun, error: &str) {
         run.status = RunStatus::Failed;
         run.error = Some(error.to_string());
         run.finished_at = Some(Utc::now());
@@ -486,7 +568,6 @@ fn collect(
         }
     }
     review.failures.extend(o.failures);
-    review.entries.extend(o.entries);
     for a in o.settle.upserted {
         allocs.insert(a.id.clone(), Some(a));
     }

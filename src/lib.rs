@@ -21,6 +21,7 @@ pub mod channels;
 pub mod collect;
 mod error;
 mod events;
+mod generation;
 pub mod html;
 mod import;
 mod ledger;
@@ -29,6 +30,7 @@ mod location;
 mod progress;
 mod reconcile;
 mod reported_balance;
+mod review_spill;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
@@ -42,7 +44,9 @@ pub use tieout_core::ledger::{
 };
 
 pub use tieout_core::entity::{Entity, EntityKind};
-pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, ReviewSummary, Total};
+pub use tieout_core::import::{
+    Action, FieldChange, Review, ReviewEntries, ReviewEntry, ReviewSummary, Total,
+};
 pub use tieout_core::model::*;
 pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};

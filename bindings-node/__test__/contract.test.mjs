@@ -80,11 +80,27 @@ test('review writes nothing; import with the approval writes; every query answer
   assert.ok(review.allocations.length > 0, 'review shows the allocations it would make')
   assert.deepEqual(await books.invoices(), [], 'review wrote nothing')
   assert.deepEqual(await books.history(), [])
+  // Entries are read page by page from the review's spill file.
+  const all = review.entries
+  assert.equal(review.entryCount, all.length)
+  const t = review.totalCounts
+  assert.equal(all.length, t.created + t.updated + t.unchanged + t.skipped + t.failed)
+  assert.deepEqual(review.entriesPage(2, 5), all.slice(2, 7))
+  assert.deepEqual(review.entriesPage(all.length, 10), [])
+  const paged = []
+  for (let offset = 0; ; ) {
+    const page = review.entriesPage(offset, 3)
+    if (page.length === 0) break
+    paged.push(...page)
+    offset += page.length
+  }
+  assert.deepEqual(paged, all)
 
   const run = await books.import(files, {}, { approval: review.approval })
   assert.equal(run.status, 'succeeded')
   assert.equal(run.created, review.totalCounts.created)
   assert.equal(run.planHash, review.planHash)
+  assert.ok(run.notes.some((n) => n.includes('applied the reviewed changes')), run.notes.join('; '))
 
   const queries = {
     customers: 4,

@@ -11,8 +11,8 @@ use crate::error::invalid;
 use crate::plan::{ImportPlanOptions, plan_of};
 use crate::records::{
     Allocation, BalanceTransaction, BankLine, CreditNote, Customer, CustomerKind, Dispute,
-    ImportRun, Invoice, InvoiceStatus, Payment, Payout, Price, Product, Refund, Review,
-    ReviewEntry, Subscription,
+    ImportRun, Invoice, InvoiceStatus, Payment, Payout, Price, Product, Refund, ReviewEntry,
+    Subscription,
 };
 use crate::sources::{StripeFiles, StripeSource, source_of};
 use crate::task::{blocking, rejected, spawn};
@@ -237,7 +237,7 @@ impl Books {
         source: Either<&StripeSource, &StripeFiles>,
         plan: Option<ImportPlanOptions>,
         options: Option<ReviewOptions>,
-    ) -> napi::Result<PromiseRaw<'env, Review>> {
+    ) -> napi::Result<PromiseRaw<'env, crate::review::Review>> {
         let plan = match plan_of(plan.as_ref()) {
             Ok(p) => p,
             Err(e) => return rejected(env, e),
@@ -253,7 +253,7 @@ impl Books {
                 }
                 None => books.review(source.as_ref(), &plan).await?,
             };
-            Ok(Review::from(&review))
+            Ok(crate::review::Review::new(review))
         })
     }
 

@@ -22,7 +22,7 @@ pub struct StripeSourceOptions {
     pub api_version: Option<String>,
     /// Acts on a connected account (`Stripe-Account` header).
     pub stripe_account: Option<String>,
-    /// Client-side request rate (default 24/s for test keys, 80/s for live keys).
+    /// Client-side request rate: requests started in any second (default 25 for test keys, 80 for live keys).
     pub max_requests_per_second: Option<u32>,
     /// Requests in flight at once (default 8).
     pub max_concurrency: Option<u32>,

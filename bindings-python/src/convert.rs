@@ -460,7 +460,7 @@ impl<'py> Records<'py> {
         )
     }
 
-    fn entry(&self, e: &ReviewEntry) -> PyResult<Obj<'py>> {
+    pub(crate) fn entry(&self, e: &ReviewEntry) -> PyResult<Obj<'py>> {
         let py = self.py;
         let changes = PyList::empty(py);
         let (mut reason, mut error) = (None, None);
@@ -528,7 +528,10 @@ impl<'py> Records<'py> {
                 account = self.account(&r.account)?, plan_hash = &r.plan_hash,
                 summary = self.summary(&r.summary)?, summary_text = r.summary_text(),
                 approval = self.make("Approval", kw!(py; token = &r.approval.token))?,
-                entries = self.list(&r.entries, Self::entry)?,
+                entries = self.make("ReviewEntries", kw!(py; pages = pyo3::Py::new(
+                    py,
+                    crate::review_entries::PyReviewEntryPages { inner: r.entries.clone() },
+                )?))?,
                 allocations = self.list(&r.allocations, Self::allocation)?,
                 allocations_removed = &r.allocations_removed,
                 counts = self.counts_map(&r.counts)?,

@@ -336,6 +336,14 @@ impl Store for SqliteStore {
         Ok(self.commit_inner(changes)?)
     }
 
+    fn external_generation(&self) -> Result<Option<u64>> {
+        let v: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(SqliteError::from)?;
+        Ok(Some(v as u64))
+    }
+
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.fail_next_commit(reason);
         true

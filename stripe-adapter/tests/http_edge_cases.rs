@@ -749,7 +749,9 @@ async fn rate_limiter_keeps_requests_under_the_rate() {
             at[i + 10] - at[i]
         );
     }
-    assert!(at[24] - at[0] >= Duration::from_millis(2300));
+    // Bursts up to the limit are allowed (10 at once, then 10 a second later):
+    // 25 requests span at least two windows.
+    assert!(at[24] - at[0] >= Duration::from_millis(2000));
 }
 
 #[tokio::test]

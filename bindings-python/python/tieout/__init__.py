@@ -115,6 +115,7 @@ from ._records import (
     CreditNote,
     CreditNoteLine,
     Review,
+    ReviewEntries,
     ReviewEntry,
     ReviewSummary,
     RunStatus,

@@ -28,6 +28,7 @@ from tieout._records import (
     Refund,
     CreditNote,
     Review,
+    ReviewEntry,
     Subscription,
     AgingReport,
     CaseOpening,
@@ -48,6 +49,7 @@ __all__ = [
     "ReconcilePolicy",
     "SlackWebhook",
     "SmtpChannel",
+    "ReviewEntryPages",
     "StripeEvents",
     "StripeFiles",
     "StripeSource",
@@ -251,6 +253,11 @@ class SlackWebhook:
     def __new__(cls, url: str, *, timeout: float = 10.0, digest: bool = False) -> SlackWebhook: ...
     @property
     def digest(self) -> bool: ...
+
+@final
+class ReviewEntryPages:
+    def __len__(self) -> int: ...
+    def page(self, offset: int, limit: int) -> List[ReviewEntry]: ...
 
 @final
 class Books:

@@ -15,7 +15,20 @@ import typing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Union
+from typing import (
+    Any,
+    ClassVar,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Union,
+    overload,
+)
 
 
 # --- enums -------------------------------------------------------------------
@@ -159,7 +172,7 @@ def _plain(value: Any) -> Any:
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, ReviewEntries)):
         return [_plain(v) for v in value]
     return value
 
@@ -729,6 +742,70 @@ class ReviewEntry(_Record):
     error: Optional[str]
 
 
+class _EntryPages(Protocol):
+    def __len__(self) -> int: ...
+    def page(self, offset: int, limit: int) -> List[ReviewEntry]: ...
+
+
+class ReviewEntries(Sequence[ReviewEntry]):
+    """A review's entries, one per source record, read page by page from the
+    review's spill file (a review of a million records does not hold a
+    million entries). A read-only sequence: ``len``, indexing, slicing and
+    iteration work as on a list; ``page(offset, limit)`` reads one page.
+    """
+
+    _PAGE = 1000
+
+    def __init__(self, pages: _EntryPages) -> None:
+        self._pages = pages
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def page(self, offset: int, limit: int) -> List[ReviewEntry]:
+        """Up to ``limit`` entries from ``offset`` on (empty past the end)."""
+        if offset < 0 or limit < 0:
+            raise ValueError("offset and limit must be 0 or more")
+        return self._pages.page(offset, limit)
+
+    @overload
+    def __getitem__(self, index: int) -> ReviewEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> List[ReviewEntry]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[ReviewEntry, List[ReviewEntry]]:
+        n = len(self)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(n)
+            if step == 1:
+                return self.page(start, max(0, stop - start))
+            return [self[i] for i in range(start, stop, step)]
+        i = index + n if index < 0 else index
+        if not 0 <= i < n:
+            raise IndexError("review entry index out of range")
+        return self.page(i, 1)[0]
+
+    def __iter__(self) -> Iterator[ReviewEntry]:
+        offset = 0
+        while True:
+            page = self.page(offset, self._PAGE)
+            if not page:
+                return
+            yield from page
+            offset += len(page)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (ReviewEntries, list)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ReviewEntries(len={len(self)})"
+
+
 @dataclass(frozen=True, repr=False)
 class Total(_Record):
     """Count and amount sum of created and updated records of one type and currency."""
@@ -793,7 +870,7 @@ class Review(_Record):
     summary: ReviewSummary
     summary_text: str
     approval: Approval
-    entries: List[ReviewEntry]
+    entries: ReviewEntries
     allocations: List[Allocation]
     allocations_removed: List[str]
     counts: Dict[str, Counts]
@@ -801,6 +878,10 @@ class Review(_Record):
     totals: Dict[str, Dict[str, Total]]
     failures: List[Failure]
     notes: List[str]
+
+    def entries_page(self, offset: int, limit: int) -> List[ReviewEntry]:
+        """Up to ``limit`` entries from ``offset`` on, read from the review's spill."""
+        return self.entries.page(offset, limit)
 
     def to_rows(self) -> List[Dict[str, Any]]:
         """One flat row per entry (object, external_id, books_id, action, detail)."""
@@ -1560,6 +1641,7 @@ __all__ = [
     "CreditNote",
     "CreditNoteLine",
     "Review",
+    "ReviewEntries",
     "ReviewEntry",
     "ReviewSummary",
     "RunStatus",

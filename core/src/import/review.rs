@@ -10,7 +10,7 @@ use crate::money::Currency;
 use crate::plan::Approval;
 use crate::source::AccountInfo;
 
-use super::ReviewSummary;
+use super::{ReviewEntries, ReviewSummary};
 
 /// One field that changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,8 +94,9 @@ pub struct Review {
     pub summary: ReviewSummary,
     /// Approval token for exactly this plan and account.
     pub approval: Approval,
-    /// One entry per source record.
-    pub entries: Vec<ReviewEntry>,
+    /// One entry per source record, in the order planned (read page by page
+    /// when the review spilled them).
+    pub entries: ReviewEntries,
     /// Allocations that would be created or changed.
     pub allocations: Vec<Allocation>,
     /// Allocations that would be removed (books ids).

@@ -47,6 +47,15 @@ pub trait Store: Send {
     /// Records of one kind and id later in `upserts` win over earlier ones.
     fn commit(&mut self, changes: ChangeSet) -> Result<()>;
 
+    /// A number that changes when another connection or process commits to
+    /// these books (SQLite's `data_version`); `None` when the store cannot
+    /// tell (the default). A review compares it, with the commits made
+    /// through its own `Books`, to know the books did not change before it
+    /// applies what it reviewed.
+    fn external_generation(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
     /// Arms a test fault hook: the next `commit` fails (and must leave nothing
     /// behind). Returns `false` when the store has no such hook (the default).
     fn inject_commit_failure(&mut self, _reason: &str) -> bool {

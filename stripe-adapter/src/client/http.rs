@@ -154,12 +154,13 @@ impl Http {
         form: Option<&[(String, String)]>,
         idempotency_key: Option<&str>,
     ) -> std::result::Result<Value, Failure> {
-        self.limiter.acquire().await;
         let _permit = self
             .semaphore
             .acquire()
             .await
             .map_err(|_| Failure::Transport("client closed".into()))?;
+        // Counted when it leaves, after any wait for a concurrency slot.
+        self.limiter.acquire().await;
         let mut req = self
             .client
             .request(method, url)
@@ -180,6 +181,9 @@ impl Http {
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.text().await.map_err(transport)?;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.limiter.throttled();
+        }
         if status.is_success() {
             return serde_json::from_str(&body).map_err(|e| Failure::Status {
                 // A garbled 2xx body is not retried: report it as-is.

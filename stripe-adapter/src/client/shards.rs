@@ -92,10 +92,16 @@ pub(crate) fn split_point(
         return None;
     }
     let estimate = density.per_second * (hi - lo + 1) as f64;
-    if estimate < f64::from(page) * f64::from(min_pages) {
+    let page = f64::from(page);
+    if estimate < page * f64::from(min_pages) {
         return None;
     }
-    Some((estimate, lo + (hi - lo + 1) / 2))
+    // The upper part keeps the cursor: give it about half of what is left,
+    // rounded to whole pages, so that its last page is a full one (every
+    // shard's partial last page is a request that reads less than a page).
+    let pages_up = (estimate / 2.0 / page).round().max(1.0);
+    let span_up = (pages_up * page / density.per_second).round() as i64;
+    Some((estimate, (hi + 1 - span_up).clamp(lo + 1, hi)))
 }
 
 /// The shards a backfill starts with: the range as given (open ends stay
@@ -134,10 +140,15 @@ mod tests {
         assert_eq!(d.top, 9_000);
         let (estimate, mid) = split_point(&s, d, false, 100, 2).unwrap();
         assert!((estimate - 900.0).abs() < 1.0, "{estimate}");
-        assert_eq!(mid, 4_500);
-        // A page in flight reads ~1,000 s more first.
+        // About half of the ~9 pages left, in whole pages: 5 pages (5,000 s) above.
+        assert_eq!(mid, 4_001);
+        // A page in flight reads ~1,000 s more first: 4 of the 8 pages left below it.
         let (_, busy_mid) = split_point(&s, d, true, 100, 2).unwrap();
-        assert_eq!(busy_mid, 4_000);
+        assert_eq!(busy_mid, 4_001);
+        // 0.125/s: ~1,050 left below the page in flight; 5 pages (4,000 s) above.
+        let denser = Density::of_page(100, 9_999, 9_200);
+        let (_, busy_mid) = split_point(&s, denser, true, 100, 2).unwrap();
+        assert_eq!(busy_mid, 4_401);
         // Too little left, or a range too narrow: no split.
         assert!(split_point(&s, d, false, 100, 10).is_none());
         let sparse = Density::of_page(100, 9_999, 0);

@@ -231,7 +231,10 @@ impl StripeSource {
         self.reconfigure(|c| c.stripe_account = Some(a))
     }
 
-    /// Client-side request rate (default 24/s for test keys, 80/s for live keys).
+    /// Client-side request rate: at most `n` requests start within any second
+    /// (plus a guard of 40 ms, widened after a 429). Default 25 for test keys
+    /// (Stripe's limit), 80 for live keys (their limit is shared with the
+    /// company's own traffic).
     pub fn max_requests_per_second(self, n: u32) -> Self {
         self.reconfigure(|c| c.max_rps = n.max(1))
     }

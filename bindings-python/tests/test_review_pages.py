@@ -1,0 +1,59 @@
+"""A review's entries are paged from its spill file, and an import with its
+approval applies what was reviewed (no second read of the source)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import tempfile
+from pathlib import Path
+from typing import List
+
+import tieout
+from conftest import EXAMPLES, customer
+
+
+def _spills() -> List[str]:
+    prefix = f"tieout-review-{os.getpid()}-"
+    return [n for n in os.listdir(tempfile.gettempdir()) if n.startswith(prefix)]
+
+
+def test_entries_are_a_paged_sequence_and_the_import_applies_the_review(tmp_path: Path) -> None:
+    books = tieout.Books.open(str(tmp_path / "books.db"))
+    src = tieout.StripeFiles(str(EXAMPLES))
+    before = len(_spills())
+    review = books.review(src)
+    assert len(_spills()) == before + 1, "the review spilled its entries and changes"
+    entries = review.entries
+    assert isinstance(entries, tieout.ReviewEntries)
+    everything = list(entries)
+    assert len(entries) == len(everything) > 10
+    assert all(isinstance(e, tieout.ReviewEntry) for e in everything)
+    assert entries[0] == everything[0] and entries[-1] == everything[-1]
+    assert entries[2:7] == everything[2:7]
+    assert review.entries_page(3, 4) == everything[3:7]
+    assert review.entries_page(len(everything), 10) == []
+    assert entries == everything
+    c = review.total_counts
+    assert len(entries) == c.created + c.updated + c.unchanged + c.skipped + c.failed
+    assert review.to_dict()["entries"][0]["external_id"] == everything[0].external_id
+
+    run = books.import_(src, approval=review.approval)
+    assert any("applied the reviewed changes" in n for n in run.notes), run.notes
+    assert run.created == c.created
+    again = books.import_(src)
+    assert again.created == 0 and again.updated == 0
+
+    del review, entries
+    gc.collect()
+    assert len(_spills()) == before, "the spill goes with the review"
+
+
+def test_a_review_of_changed_books_is_planned_again(stripe_dir) -> None:  # type: ignore[no-untyped-def]
+    books = tieout.Books.in_memory()
+    src = tieout.StripeFiles(stripe_dir([customer("cus_A", "A Co"), customer("cus_B", "B Co")]))
+    review = books.review(src)
+    books.create_customer("Walk-in")
+    run = books.import_(src, approval=review.approval)
+    assert any("books changed since the review" in n for n in run.notes), run.notes
+    assert len(books.customers()) == 3

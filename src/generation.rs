@@ -1,0 +1,97 @@
+//! The books' generation: a store wrapper that counts the commits that change
+//! records or aliases, so an import can tell the books did not change since
+//! a review.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tieout_core::entity::{Entity, EntityKind};
+use tieout_core::model::{ExternalKey, Id};
+use tieout_core::{ChangeSet, Store};
+
+/// Which state of the books a review saw: the commits made through this
+/// `Books` that changed records or aliases, and the store's own counter of
+/// other connections' commits (SQLite's `data_version`; `None` when the
+/// store has none, e.g. PostgreSQL, where writers elsewhere go unseen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Generation {
+    local: u64,
+    external: Option<u64>,
+}
+
+/// A [`Store`] that bumps a counter on every commit that changes records or
+/// aliases (checkpoint- and run-only commits do not change what a plan sees).
+pub(crate) struct CountedStore {
+    inner: Box<dyn Store>,
+    local: Arc<AtomicU64>,
+}
+
+impl CountedStore {
+    /// Wraps `inner`, counting into `local`.
+    pub(crate) fn wrap(inner: Box<dyn Store>, local: Arc<AtomicU64>) -> Box<dyn Store> {
+        Box::new(CountedStore { inner, local })
+    }
+}
+
+/// The generation of `store` (a [`CountedStore`] counting into `local`).
+pub(crate) fn generation(store: &dyn Store, local: &AtomicU64) -> tieout_core::Result<Generation> {
+    Ok(Generation {
+        local: local.load(Ordering::SeqCst),
+        external: store.external_generation()?,
+    })
+}
+
+impl Store for CountedStore {
+    fn resolve(&self, keys: &[ExternalKey]) -> tieout_core::Result<HashMap<ExternalKey, Vec<Id>>> {
+        self.inner.resolve(keys)
+    }
+
+    fn get(&self, kind: EntityKind, ids: &[Id]) -> tieout_core::Result<Vec<Entity>> {
+        self.inner.get(kind, ids)
+    }
+
+    fn list(&self, kind: EntityKind) -> tieout_core::Result<Vec<Entity>> {
+        self.inner.list(kind)
+    }
+
+    fn list_by_customer(
+        &self,
+        kind: EntityKind,
+        customer_id: &str,
+    ) -> tieout_core::Result<Vec<Entity>> {
+        self.inner.list_by_customer(kind, customer_id)
+    }
+
+    fn allocations_for(
+        &self,
+        payment_ids: &[Id],
+        invoice_ids: &[Id],
+    ) -> tieout_core::Result<Vec<Entity>> {
+        self.inner.allocations_for(payment_ids, invoice_ids)
+    }
+
+    fn checkpoint(&self, stream: &str) -> tieout_core::Result<Option<String>> {
+        self.inner.checkpoint(stream)
+    }
+
+    fn commit(&mut self, changes: ChangeSet) -> tieout_core::Result<()> {
+        let changes_books = !(changes.upserts.is_empty()
+            && changes.deletes.is_empty()
+            && changes.aliases_add.is_empty()
+            && changes.aliases_remove.is_empty());
+        self.inner.commit(changes)?;
+        if changes_books {
+            self.local.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn external_generation(&self) -> tieout_core::Result<Option<u64>> {
+        self.inner.external_generation()
+    }
+
+    fn inject_commit_failure(&mut self, reason: &str) -> bool {
+        self.inner.inject_commit_failure(reason)
+    }
+}

@@ -1,0 +1,134 @@
+//! The review log: a SQLite file holding a review's entries and its planned
+//! change sets, batch by batch, written as the review goes and read back
+//! page by page (entries) or batch by batch (an import applying them).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use tieout_core::import::ReviewEntry;
+use tieout_core::model::{Counts, Failure};
+use tieout_core::{ChangeSet, CoreError, Result};
+
+/// What one planned batch adds to an import's run besides its changes.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct BatchMeta {
+    /// Source records in the batch's pages.
+    pub records: u64,
+    /// Source pages in the batch.
+    pub pages: u64,
+    /// The total the source announced with the batch's last page, if any
+    /// (an apply reports progress as the review saw it).
+    #[serde(default)]
+    pub total: Option<u64>,
+    /// Counts per object type.
+    pub counts: BTreeMap<String, Counts>,
+    /// Failed records.
+    pub failures: Vec<Failure>,
+    /// Source notes of its pages, and the run notes the batch adds.
+    pub notes: Vec<String>,
+    /// The source position after the batch (the import's checkpoint), or
+    /// `None` when the batch sets no checkpoint (policy matching at the end).
+    pub position: Option<String>,
+}
+
+fn sql(e: rusqlite::Error) -> CoreError {
+    CoreError::Store(format!("review spill: {e}"))
+}
+
+fn json(e: serde_json::Error) -> CoreError {
+    CoreError::Store(format!("review spill: {e}"))
+}
+
+/// The log file.
+pub(crate) struct Log {
+    conn: Connection,
+}
+
+impl Log {
+    /// Creates the log at `path`. Nothing here must survive a crash (a new
+    /// review starts over), so the file skips the journal and fsyncs.
+    pub(crate) fn create(path: &Path) -> Result<Log> {
+        let conn = Connection::open(path).map_err(sql)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+             CREATE TABLE entries (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
+             CREATE TABLE batches (seq INTEGER PRIMARY KEY, meta TEXT NOT NULL, changes TEXT NOT NULL);",
+        )
+        .map_err(sql)?;
+        Ok(Log { conn })
+    }
+
+    /// Appends entries numbered from `first` on.
+    pub(crate) fn append_entries(&mut self, first: u64, entries: &[ReviewEntry]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut st = tx
+                .prepare_cached("INSERT INTO entries (seq, entry) VALUES (?1, ?2)")
+                .map_err(sql)?;
+            for (i, e) in entries.iter().enumerate() {
+                let text = serde_json::to_string(e).map_err(json)?;
+                st.execute(params![(first + i as u64) as i64, text])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Up to `limit` entries from `offset` on.
+    pub(crate) fn entries(&self, offset: u64, limit: u64) -> Result<Vec<ReviewEntry>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT entry FROM entries WHERE seq >= ?1 ORDER BY seq LIMIT ?2")
+            .map_err(sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows = st
+            .query_map(params![offset, limit], |r| r.get::<_, String>(0))
+            .map_err(sql)?;
+        let mut out = Vec::new();
+        for text in rows {
+            out.push(serde_json::from_str(&text.map_err(sql)?).map_err(json)?);
+        }
+        Ok(out)
+    }
+
+    /// Appends batch `seq`.
+    pub(crate) fn append_batch(
+        &mut self,
+        seq: u64,
+        meta: &BatchMeta,
+        cs: &ChangeSet,
+    ) -> Result<()> {
+        let meta = serde_json::to_string(meta).map_err(json)?;
+        let changes = serde_json::to_string(cs).map_err(json)?;
+        self.conn
+            .execute(
+                "INSERT INTO batches (seq, meta, changes) VALUES (?1, ?2, ?3)",
+                params![seq as i64, meta, changes],
+            )
+            .map_err(sql)?;
+        Ok(())
+    }
+
+    /// Batch `seq`, if there is one.
+    pub(crate) fn batch(&self, seq: u64) -> Result<Option<(BatchMeta, ChangeSet)>> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT meta, changes FROM batches WHERE seq = ?1",
+                [seq as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(sql)?;
+        let Some((meta, changes)) = row else {
+            return Ok(None);
+        };
+        Ok(Some((
+            serde_json::from_str(&meta).map_err(json)?,
+            serde_json::from_str(&changes).map_err(json)?,
+        )))
+    }
+}

@@ -1,0 +1,234 @@
+//! A review's spill: its entries and planned change sets on disk, so a review
+//! of a million records holds no more in memory than an import does, and an
+//! import with that review's approval applies exactly what was reviewed.
+//!
+//! A review commits each batch of planned pages to a staging SQLite store
+//! layered over the books ([`layered`]) and appends the batch's change set
+//! and its entries to a log ([`log`]). The staging store goes when the review
+//! ends; the log lives in a temporary directory as long as the [`Review`]
+//! (its entries read from it), and is removed when the review is dropped.
+//! [`Registry`] lets an import find the spill of an approval.
+//!
+//! [`Review`]: tieout_core::import::Review
+
+pub(crate) mod layered;
+pub(crate) mod log;
+mod replay;
+
+pub(crate) use replay::{Replay, Reviewed};
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use tieout_core::import::{EntryPages, ReviewEntry};
+use tieout_core::{ChangeSet, CoreError, Result, Store as _};
+
+use crate::generation::Generation;
+use layered::{Layered, Stage};
+use log::{BatchMeta, Log};
+
+/// A temporary directory, removed on drop.
+struct SpillDir(PathBuf);
+
+impl SpillDir {
+    fn create() -> Result<SpillDir> {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!(
+            "tieout-review-{}-{nanos}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            CoreError::Store(format!(
+                "review spill: cannot create {}: {e}",
+                dir.display()
+            ))
+        })?;
+        Ok(SpillDir(dir))
+    }
+}
+
+impl Drop for SpillDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Who a spill was reviewed for: an import applies it only for the same.
+pub(crate) struct Identity {
+    /// The approval token of the review.
+    pub token: String,
+    /// The checkpoint stream (source and plan).
+    pub stream: String,
+    /// The books' generation when the review started.
+    pub generation: Generation,
+}
+
+/// A finished review's spill.
+pub(crate) struct Spill {
+    log: Mutex<Log>,
+    /// Unique id (recorded in the import's checkpoint to resume the apply).
+    pub id: String,
+    /// Who it was reviewed for.
+    pub identity: Identity,
+    entries: u64,
+    /// Planned batches.
+    pub batches: u64,
+    /// The last batch an import applied and the books' generation after it.
+    applied: Mutex<Option<(u64, Generation)>>,
+    // Last: the directory goes after the log is closed.
+    _dir: SpillDir,
+}
+
+impl Spill {
+    /// Batch `seq`.
+    pub(crate) fn batch(&self, seq: u64) -> Result<Option<(BatchMeta, ChangeSet)>> {
+        self.log
+            .lock()
+            .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
+            .batch(seq)
+    }
+
+    /// The last batch an import applied and the generation after it.
+    pub(crate) fn applied(&self) -> Option<(u64, Generation)> {
+        self.applied.lock().ok().and_then(|a| *a)
+    }
+
+    fn set_applied(&self, seq: u64, generation: Generation) {
+        if let Ok(mut a) = self.applied.lock() {
+            *a = Some((seq, generation));
+        }
+    }
+}
+
+impl EntryPages for Spill {
+    fn count(&self) -> u64 {
+        self.entries
+    }
+
+    fn page(&self, offset: u64, limit: u64) -> Result<Vec<ReviewEntry>> {
+        self.log
+            .lock()
+            .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
+            .entries(offset, limit)
+    }
+}
+
+/// Spills of the reviews alive in this process, by approval token (the
+/// latest review of a plan wins).
+#[derive(Default)]
+pub(crate) struct Registry(Mutex<HashMap<String, Weak<Spill>>>);
+
+impl Registry {
+    /// Registers `spill` under its approval token.
+    pub(crate) fn register(&self, spill: &Arc<Spill>) {
+        if let Ok(mut m) = self.0.lock() {
+            m.retain(|_, w| w.strong_count() > 0);
+            m.insert(spill.identity.token.clone(), Arc::downgrade(spill));
+        }
+    }
+
+    /// The live spill of an approval token.
+    pub(crate) fn get(&self, token: &str) -> Option<Arc<Spill>> {
+        self.0.lock().ok()?.get(token)?.upgrade()
+    }
+}
+
+/// A spill being written by a running review.
+pub(crate) struct Builder {
+    stage: Stage,
+    log: Log,
+    entries: u64,
+    batches: u64,
+    pending: BatchMeta,
+    dir: SpillDir,
+}
+
+impl Builder {
+    /// A new spill in a fresh temporary directory.
+    pub(crate) fn create() -> Result<Builder> {
+        let dir = SpillDir::create()?;
+        Ok(Builder {
+            stage: Stage::open(&dir.0.join("stage.db"))?,
+            log: Log::create(&dir.0.join("review.db"))?,
+            entries: 0,
+            batches: 0,
+            pending: BatchMeta::default(),
+            dir,
+        })
+    }
+
+    /// The books as the review sees them: `base` with the planned batches.
+    pub(crate) fn layered<'a>(
+        &'a mut self,
+        base: &'a Mutex<Box<dyn tieout_core::Store>>,
+    ) -> Layered<'a> {
+        Layered::new(base, &mut self.stage)
+    }
+
+    /// Appends a page's entries.
+    pub(crate) fn entries(&mut self, entries: &[ReviewEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.log.append_entries(self.entries, entries)?;
+        self.entries += entries.len() as u64;
+        Ok(())
+    }
+
+    /// The batch being gathered (counts, failures, notes of its pages).
+    pub(crate) fn pending(&mut self) -> &mut BatchMeta {
+        &mut self.pending
+    }
+
+    /// Ends the pending batch with `cs`: logs it, then commits it to the
+    /// staging store so later pages see it.
+    pub(crate) fn cut(
+        &mut self,
+        base: &Mutex<Box<dyn tieout_core::Store>>,
+        cs: ChangeSet,
+        position: Option<String>,
+    ) -> Result<()> {
+        let mut meta = std::mem::take(&mut self.pending);
+        meta.position = position;
+        self.log.append_batch(self.batches, &meta, &cs)?;
+        self.batches += 1;
+        self.layered(base).commit(cs)
+    }
+
+    /// The finished spill (the staging store is removed).
+    pub(crate) fn finish(self, identity: Identity) -> Arc<Spill> {
+        let Builder {
+            stage,
+            log,
+            entries,
+            batches,
+            dir,
+            ..
+        } = self;
+        drop(stage);
+        for f in ["stage.db", "stage.db-wal", "stage.db-shm"] {
+            let _ = std::fs::remove_file(dir.0.join(f));
+        }
+        let id = dir
+            .0
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Arc::new(Spill {
+            log: Mutex::new(log),
+            id,
+            identity,
+            entries,
+            batches,
+            applied: Mutex::new(None),
+            _dir: dir,
+        })
+    }
+}

@@ -1,0 +1,349 @@
+//! An import with a review's approval applies what the review planned (no
+//! second fetch) when the books did not change; it plans again, and says so,
+//! when they did; an interrupted apply resumes with nothing lost or doubled.
+
+mod common;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use common::*;
+use tieout::*;
+
+/// The tests here count this process's spill directories: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Customers, invoices (half paid through an invoice payment and its charge),
+/// a refund now and then.
+fn dataset(n: usize) -> Vec<SourceItem> {
+    let mut v = Vec::new();
+    for i in 0..n {
+        let cus = format!("cus_{i}");
+        v.push(customer(
+            &cus,
+            &format!("C {i}"),
+            &format!("c{i}@example.com"),
+        ));
+        let amt = rust_decimal::Decimal::new(1000 + (i as i64 * 37) % 9000, 2);
+        let paid = i % 2 == 0;
+        let status = if paid { "paid" } else { "open" };
+        let day = i as i64 % 200;
+        v.push(invoice(
+            &format!("in_{i}"),
+            &cus,
+            status,
+            amt,
+            if paid { amt } else { d("0") },
+            day,
+        ));
+        if paid {
+            let (pi, ch) = (format!("pi_{i}"), format!("ch_{i}"));
+            v.push(invoice_payment(
+                &format!("inpay_{i}"),
+                &format!("in_{i}"),
+                &pi,
+                amt,
+                day + 1,
+            ));
+            v.push(charge(&ch, &pi, &cus, amt, day + 1));
+            if i % 10 == 0 {
+                v.push(refund(&format!("re_{i}"), &ch, d("1.00"), day + 2));
+            }
+        }
+    }
+    v
+}
+
+/// Counts page requests; optionally stops serving pages (a source that
+/// must not be asked again).
+struct Counting {
+    inner: RecordsSource,
+    pages: AtomicUsize,
+}
+
+impl Counting {
+    fn new(items: Vec<SourceItem>, page: usize) -> Self {
+        Counting {
+            inner: RecordsSource::new(ACCT, items).page_size(page),
+            pages: AtomicUsize::new(0),
+        }
+    }
+
+    fn take(&self) -> usize {
+        self.pages.swap(0, Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl Source for Counting {
+    async fn verify(&self) -> tieout::core::Result<AccountInfo> {
+        self.inner.verify().await
+    }
+    async fn next_page(&self, scope: &FetchScope, cp: Option<&str>) -> tieout::core::Result<Page> {
+        self.pages.fetch_add(1, Ordering::SeqCst);
+        self.inner.next_page(scope, cp).await
+    }
+    fn stream(&self) -> String {
+        self.inner.stream()
+    }
+}
+
+fn spill_dirs() -> usize {
+    let prefix = format!("tieout-review-{}-", std::process::id());
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .count()
+}
+
+fn reference(items: &[SourceItem]) -> String {
+    let books = Books::in_memory();
+    run(books.import(
+        &RecordsSource::new(ACCT, items.to_vec()),
+        &ImportPlan::default(),
+        None,
+    ))
+    .unwrap();
+    fingerprint(&books)
+}
+
+fn sqlite_books(dir: &tempfile::TempDir, batch: CommitBatch) -> Books {
+    Books::open(dir.path().join("books.db"))
+        .unwrap()
+        .with_commit_batch(batch)
+}
+
+#[test]
+fn a_reviewed_import_applies_the_review_without_fetching_again() {
+    let _g = serial();
+    let items = dataset(300);
+    let expected = reference(&items);
+    let dir = tempfile::tempdir().unwrap();
+    let books = sqlite_books(&dir, CommitBatch::every_page());
+    let src = Counting::new(items.clone(), 100);
+    let plan = ImportPlan::default();
+    let before = spill_dirs();
+    let review = run(books.review(&src, &plan)).unwrap();
+    let fetched = src.take();
+    assert!(
+        fetched >= items.len() / 100,
+        "{fetched} pages for the review"
+    );
+    assert_eq!(spill_dirs(), before + 1, "the review spilled");
+    assert!(
+        books
+            .invoices(&InvoiceFilter::default())
+            .unwrap()
+            .is_empty(),
+        "review wrote nothing"
+    );
+
+    // The entries read page by page equal the whole list, in order.
+    let all = review.entries.to_vec().unwrap();
+    assert_eq!(all.len() as u64, review.entries.len());
+    let c = review.total_counts();
+    assert_eq!(
+        all.len() as u64,
+        c.created + c.updated + c.unchanged + c.skipped + c.failed
+    );
+    let mut paged = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = review.entries.page(offset, 97).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len() as u64;
+        paged.extend(page);
+    }
+    assert_eq!(paged, all);
+
+    let imported = run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+    assert_eq!(
+        src.take(),
+        0,
+        "the import fetched nothing: it applied the review"
+    );
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.contains("applied the reviewed changes")),
+        "{:?}",
+        imported.notes
+    );
+    assert_eq!(
+        imported.by_object, review.counts,
+        "the run counts what was reviewed"
+    );
+    assert_same(
+        &fingerprint(&books),
+        &expected,
+        "applied review = plain import",
+    );
+    assert_eq!(books.history().unwrap()[0].status, RunStatus::Succeeded);
+
+    // What was reviewed is what was written: a second import changes nothing.
+    let again = run(books.import(&src, &plan, None)).unwrap();
+    assert_eq!(again.totals.created + again.totals.updated, 0, "{again:?}");
+    drop(review);
+    assert_eq!(spill_dirs(), before, "the spill goes with the review");
+}
+
+#[test]
+fn books_changed_since_the_review_plan_again_and_say_so() {
+    let _g = serial();
+    let items = dataset(120);
+    let expected_invoices = 120;
+    let books = Books::in_memory().with_commit_batch(CommitBatch::every_page());
+    let src = Counting::new(items, 50);
+    let plan = ImportPlan::default();
+    let review = run(books.review(&src, &plan)).unwrap();
+    src.take();
+    books
+        .create_customer("Walk-in", Some("walkin@example.com"), CustomerKind::Company)
+        .unwrap();
+    let imported = run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+    assert!(src.take() > 0, "planned again from the source");
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.contains("books changed since the review")),
+        "{:?}",
+        imported.notes
+    );
+    assert_eq!(
+        books.invoices(&InvoiceFilter::default()).unwrap().len(),
+        expected_invoices
+    );
+    // A review no longer held (dropped) also plans again, and says why.
+    drop(review);
+    let review2 = run(books.review(&src, &plan)).unwrap();
+    let token = review2.approval.clone();
+    drop(review2);
+    src.take();
+    let again = run(books.import(&src, &plan, Some(&token))).unwrap();
+    assert!(src.take() > 0);
+    assert!(
+        again.notes.iter().any(|n| n.contains("not held")),
+        "{:?}",
+        again.notes
+    );
+    assert_eq!(again.totals.created, 0);
+}
+
+#[test]
+fn an_interrupted_reviewed_apply_resumes_without_loss_or_duplicates() {
+    let _g = serial();
+    let items = dataset(150);
+    let expected = reference(&items);
+    let plan = ImportPlan::default();
+    let batches = items.len().div_ceil(40);
+    for stop_after in [1, batches / 2, batches - 1] {
+        // Stopped by the progress callback after `stop_after` applied batches.
+        let dir = tempfile::tempdir().unwrap();
+        let books = sqlite_books(&dir, CommitBatch::every_page());
+        let src = Counting::new(items.clone(), 40);
+        let review = run(books.review(&src, &plan)).unwrap();
+        src.take();
+        let calls = AtomicUsize::new(0);
+        let stop = |_: u64, _: Option<u64>| calls.fetch_add(1, Ordering::SeqCst) + 1 < stop_after;
+        let err = run(books.import_with(&src, &plan, Some(&review.approval), Some(&stop)));
+        assert!(matches!(err, Err(Error::Interrupted { .. })), "{err:?}");
+        let resumed = run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+        assert_eq!(src.take(), 0, "resumed from the review, nothing fetched");
+        assert!(
+            resumed
+                .notes
+                .iter()
+                .any(|n| n.contains("resumed applying the reviewed changes")),
+            "{:?}",
+            resumed.notes
+        );
+        assert_same(
+            &fingerprint(&books),
+            &expected,
+            &format!("stopped after {stop_after}"),
+        );
+
+        // A failed commit between batches (a crash of the write), then the
+        // review is gone too: the import resumes from the source position
+        // of the last applied batch.
+        let dir = tempfile::tempdir().unwrap();
+        let books = sqlite_books(&dir, CommitBatch::every_page());
+        let review = run(books.review(&src, &plan)).unwrap();
+        src.take();
+        let calls = AtomicUsize::new(0);
+        let crash = |_: u64, _: Option<u64>| {
+            if calls.fetch_add(1, Ordering::SeqCst) + 1 == stop_after {
+                books
+                    .with_store_mut(|s| assert!(s.inject_commit_failure("crash (injected)")))
+                    .unwrap();
+            }
+            true
+        };
+        let err = run(books.import_with(&src, &plan, Some(&review.approval), Some(&crash)));
+        assert!(err.is_err(), "the injected failure stops the apply");
+        let applied = books.invoices(&InvoiceFilter::default()).unwrap().len();
+        assert!(
+            applied > 0 && applied < 150,
+            "{applied} invoices after {stop_after} batches"
+        );
+        let token = review.approval.clone();
+        drop(review);
+        let resumed = run(books.import(&src, &plan, Some(&token))).unwrap();
+        let fetched = src.take();
+        assert!(
+            fetched > 0 && fetched < batches,
+            "resumed from the checkpoint: {fetched} of {batches} pages fetched"
+        );
+        assert!(
+            resumed.notes.iter().any(|n| n.contains("resumed run")),
+            "{:?}",
+            resumed.notes
+        );
+        assert_same(
+            &fingerprint(&books),
+            &expected,
+            &format!("crash after {stop_after}"),
+        );
+    }
+}
+
+#[test]
+fn a_stale_or_foreign_approval_is_refused_as_before() {
+    let _g = serial();
+    let items = dataset(10);
+    let books = Books::in_memory();
+    let live = RecordsSource::new(ACCT, items.clone()).live(true);
+    let plan = ImportPlan::default().allow_live(true);
+    let review = run(books.review(&live, &plan)).unwrap();
+    // Another plan's approval is refused before anything is applied.
+    let other = ImportPlan::default()
+        .allow_live(true)
+        .paid_invoices(PaidInvoices::MarkPaidOnly);
+    let err = run(books.import(&live, &other, Some(&review.approval))).unwrap_err();
+    assert_eq!(err.code(), "APPROVAL_REQUIRED");
+    let err = run(books.import(&live, &plan, None)).unwrap_err();
+    assert_eq!(err.code(), "APPROVAL_REQUIRED");
+    assert!(
+        books
+            .invoices(&InvoiceFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+    let ok = run(books.import(&live, &plan, Some(&review.approval))).unwrap();
+    assert!(
+        ok.notes
+            .iter()
+            .any(|n| n.contains("applied the reviewed changes"))
+    );
+    assert_eq!(books.invoices(&InvoiceFilter::default()).unwrap().len(), 10);
+}
