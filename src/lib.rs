@@ -25,8 +25,10 @@ mod generation;
 pub mod html;
 mod import;
 mod ledger;
+pub mod ledger_push;
 mod location;
 mod reconcile;
+mod reported_balance;
 mod review_spill;
 pub mod writes;
 
