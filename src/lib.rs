@@ -23,6 +23,7 @@ mod error;
 mod events;
 pub mod html;
 mod import;
+mod invoicing;
 mod ledger;
 mod location;
 mod reconcile;
@@ -40,6 +41,7 @@ pub use tieout_core::ledger::{
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, ReviewSummary, Total};
+pub use tieout_core::invoicing::{DraftLine, InvoiceDraft, LineKind};
 pub use tieout_core::model::*;
 pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};

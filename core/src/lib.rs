@@ -9,6 +9,7 @@ pub mod collect;
 pub mod entity;
 pub mod error;
 pub mod import;
+pub mod invoicing;
 pub mod ledger;
 pub mod model;
 pub mod money;
