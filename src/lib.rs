@@ -27,6 +27,7 @@ mod invoicing;
 mod ledger;
 mod location;
 mod reconcile;
+mod stripe_push;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
@@ -34,6 +35,7 @@ pub use error::{Error, Result};
 pub use events::{EventOutcome, EventStatus};
 pub use import::Progress;
 pub use ledger::{Export, ExportOptions};
+pub use stripe_push::StripeTarget;
 pub use tieout_core::ledger::{
     Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance, StatementLine,
     StripeBalance, Target,
@@ -59,7 +61,7 @@ pub use tieout_postgres::PostgresStore;
 pub use tieout_sqlite::SqliteStore;
 pub use tieout_stripe::{
     ApiKey, KeyKind, StripeError, StripeEvent, StripeEvents, StripeFiles, StripeSource,
-    sign_webhook, verify_webhook,
+    StripeWriter, sign_webhook, verify_webhook,
 };
 
 /// The pure core, for hosts that need more than the facade.

@@ -19,6 +19,7 @@ pub mod record;
 pub mod records_source;
 pub mod source;
 pub mod store;
+pub mod stripe_writes;
 pub mod writes;
 
 pub use entity::{Entity, EntityKind};
