@@ -92,6 +92,24 @@ export declare class Books {
    * itself stays committed).
    */
   registerAction(name: string, action: (run: ImportRun) => boolean | string | void): void
+  /** Creates a draft invoice the books issue themselves. */
+  createInvoice(input: CreateInvoiceInput, now?: string | undefined | null): Promise<Invoice>
+  /** Issues a draft own invoice: the next number of its prefix, open from `now`. */
+  issueInvoice(invoiceId: string, now?: string | undefined | null): Promise<Invoice>
+  /** Voids an own invoice (a draft, or open with nothing paid). */
+  voidInvoice(invoiceId: string, now?: string | undefined | null): Promise<Invoice>
+  /**
+   * The customer pushes a run would make: `{account, livemode, writes,
+   * approval}`; nothing is written.
+   */
+  reviewCustomerPushes(options: StripeWriteOptions): Promise<{ account: string; livemode: boolean; writes: Array<Record<string, any>>; approval: string }>
+  /**
+   * Pushes books customers to Stripe, each write once (live keys need the
+   * review's `approval`); resolves to the keys by outcome.
+   */
+  pushCustomers(options: StripeWriteOptions): Promise<Record<string, Array<string>>>
+  /** The Stripe customer a books customer is linked to in `account`, or null. */
+  stripeCustomerLink(customerId: string, account: string): Promise<string | null>
   /**
    * Journal entries: the accrual layer (invoices issued, voided, written
    * off; disputes lost) and the cash layer (one entry per balance transaction).
@@ -339,6 +357,24 @@ export interface CreateCustomerOptions {
   email?: string
   /** `company` (default) or `contact`. */
   kind?: CustomerKind
+}
+
+/** Input of `Books#createInvoice`. */
+export interface CreateInvoiceInput {
+  /** Books id of the customer billed. */
+  customerId: string
+  /** Lines: items, then tax and discount lines. */
+  lines: Array<InvoiceLineInput>
+  /** ISO currency code. */
+  currency: string
+  /** Due date (ISO time). */
+  dueDate?: string
+  /** Number prefix (default `INV-`). */
+  prefix?: string
+  /** A note on the invoice. */
+  memo?: string
+  /** The caller's key: creating again with it returns the same invoice. */
+  key?: string
 }
 
 /**
@@ -756,6 +792,20 @@ export interface InvoiceLine {
   subscriptionItemRef: string | null
   /** A proration line. */
   proration: boolean
+}
+
+/** One line of `Books#createInvoice`. */
+export interface InvoiceLineInput {
+  /** `item` (default), `tax` or `discount` (tax and discount as amounts). */
+  kind?: string
+  /** What the line is for. */
+  description: string
+  /** Quantity, a decimal string (default "1"). */
+  quantity?: string
+  /** Unit amount (items) or amount (tax, discount), a decimal string. */
+  unitAmount?: string
+  /** Amount, for tax and discount lines (same as `unitAmount`). */
+  amount?: string
 }
 
 /** Status of an invoice in the books. */
@@ -1591,6 +1641,20 @@ export interface StripeSourceOptions {
   shards?: number
   /** Where a backfill without a created range starts (ISO-8601, default 2011-01-01). */
   backfillStart?: string
+}
+
+/** Where and how `Books#pushCustomers` writes. */
+export interface StripeWriteOptions {
+  /** Secret or restricted key. */
+  apiKey: string
+  /** API base URL (default api.stripe.com). */
+  baseUrl?: string
+  /** Only these books customers. */
+  only?: Array<string>
+  /** The review's approval token (live keys). */
+  approval?: string
+  /** The time of the run (ISO; default now). */
+  now?: string
 }
 
 /** A subscription. */
