@@ -26,6 +26,7 @@ mod import;
 mod invoicing;
 mod ledger;
 mod location;
+mod payment_links;
 mod reconcile;
 mod stripe_push;
 pub mod writes;
@@ -35,11 +36,13 @@ pub use error::{Error, Result};
 pub use events::{EventOutcome, EventStatus};
 pub use import::Progress;
 pub use ledger::{Export, ExportOptions};
+pub use payment_links::PaymentLink;
 pub use stripe_push::StripeTarget;
 pub use tieout_core::ledger::{
     Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance, StatementLine,
     StripeBalance, Target,
 };
+pub use tieout_core::stripe_writes::CheckoutSettings;
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{Action, FieldChange, Review, ReviewEntry, ReviewSummary, Total};

@@ -6,9 +6,13 @@
 //! `Idempotency-Key`, and `params.metadata.tieout_key` carries the same key
 //! so a write whose answer was lost is found in the `lookup` list.
 
+mod checkout;
 mod customers;
 mod intent;
 
+pub use checkout::{
+    ActiveSession, CheckoutSettings, LinkPlan, active_session, plan_payment_link, record_session,
+};
 pub use customers::{
     LINK_ACCOUNT, LINK_CUSTOMER, PUSHED_FIELDS, customer_fields, plan_customer_pushes,
     stripe_customer_of,
