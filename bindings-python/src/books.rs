@@ -346,6 +346,34 @@ impl PyBooks {
         )
     }
 
+    /// The invoice's Stripe payment link (a Checkout Session): the active one
+    /// while it is unexpired and charges the open amount, else a new one (the
+    /// old one expired). A dict: `url`, `session_id`, `amount`, `expires_at`,
+    /// `created`. Live keys need an approval.
+    #[pyo3(signature = (invoice_id, api_key, success_url, cancel_url, base_url=None, save_card=false, approval=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn payment_link<'py>(
+        &self,
+        py: Python<'py>,
+        invoice_id: String,
+        api_key: &str,
+        success_url: String,
+        cancel_url: String,
+        base_url: Option<&str>,
+        save_card: bool,
+        approval: Option<String>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let w = invoicing::writer_arg(py, api_key, base_url)?;
+        let settings = tieout::CheckoutSettings {
+            save_card,
+            success_url,
+            cancel_url,
+        };
+        let now = invoicing::now_arg(now)?;
+        invoicing::payment_link(py, &self.inner, &invoice_id, &w, settings, approval, now)
+    }
+
     /// The Stripe customer a books customer is linked to in `account`.
     fn stripe_customer_link(
         &self,

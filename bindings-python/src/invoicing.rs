@@ -166,3 +166,36 @@ pub(crate) fn push<'py>(
 pub(crate) fn invoice_py<'py>(py: Python<'py>, i: &tieout::Invoice) -> PyResult<Obj<'py>> {
     Records::new(py)?.invoice(i)
 }
+
+/// The payment link of an invoice, as a dict.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn payment_link<'py>(
+    py: Python<'py>,
+    books: &Books,
+    invoice_id: &str,
+    writer: &StripeWriter,
+    settings: tieout::CheckoutSettings,
+    approval: Option<String>,
+    now: DateTime<Utc>,
+) -> PyResult<Obj<'py>> {
+    let approval = approval.map(|token| tieout::core::writes::WriteApproval { token });
+    let l = py
+        .detach(|| {
+            books.payment_link(
+                invoice_id,
+                writer,
+                &settings,
+                approval.as_ref(),
+                now,
+                &WriteOptions::default(),
+            )
+        })
+        .py_err(py)?;
+    let d = PyDict::new(py);
+    d.set_item("url", l.url)?;
+    d.set_item("session_id", l.session_id)?;
+    d.set_item("amount", l.amount)?;
+    d.set_item("expires_at", l.expires_at)?;
+    d.set_item("created", l.created)?;
+    Ok(d.into_any())
+}

@@ -74,3 +74,85 @@ def test_customers_are_pushed_once_and_linked(localstripe: LocalStripe, tmp_path
     for cid in ids:
         link = books.stripe_customer_link(cid, account)
         assert link in {c["id"] for c in pushed}
+
+
+class _Checkout:
+    """A small local stand-in for Stripe's customers + Checkout Sessions (localstripe has no Checkout)."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qsl
+
+        self.posts: list = []
+        self.sessions: list = []
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def _send(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.startswith("/v1/checkout/sessions"):
+                    self._send(200, {"object": "list", "has_more": False,
+                                     "data": list(reversed(outer.sessions))})
+                else:
+                    self._send(404, {"error": {"message": "no route"}})
+
+            def do_POST(self) -> None:  # noqa: N802
+                n = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(n).decode()))
+                outer.posts.append((self.path, form, self.headers.get("Idempotency-Key")))
+                meta = {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")}
+                if self.path == "/v1/customers":
+                    self._send(200, {"id": "cus_fake1", "object": "customer", "metadata": meta})
+                elif self.path == "/v1/checkout/sessions":
+                    i = len(outer.sessions) + 1
+                    s = {"id": f"cs_{i}", "url": f"https://checkout.test/cs_{i}", "status": "open",
+                         "expires_at": 1_900_000_000, "metadata": meta}
+                    outer.sessions.append(s)
+                    self._send(200, s)
+                elif self.path.endswith("/expire"):
+                    self._send(200, {"id": self.path.split("/")[4], "status": "expired"})
+                else:
+                    self._send(404, {"error": {"message": "no route"}})
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_payment_link_is_one_active_session_per_invoice(tmp_path: Path) -> None:
+    fake = _Checkout()
+    try:
+        books = tieout.Books.open(str(tmp_path / "books.db"))
+        c = books.create_customer("Acme", "ap@acme.test")
+        books.push_customers(LOCALSTRIPE_KEY, base_url=fake.url, now=T1)
+        assert books.stripe_customer_link(c.id, "acct_unknown") == "cus_fake1"
+        inv = books.issue_invoice(books.create_invoice(c.id, lines(), "usd", now=T1).id, now=T1)
+        args = dict(success_url="https://books.test/ok", cancel_url="https://books.test/no",
+                    base_url=fake.url, now=T1)
+        first = books.payment_link(inv.id, LOCALSTRIPE_KEY, save_card=True, **args)
+        assert first["created"] is True and first["amount"] == Decimal("297.00")
+        assert isinstance(first["expires_at"], datetime.datetime)
+        again = books.payment_link(inv.id, LOCALSTRIPE_KEY, save_card=True, **args)
+        assert again["url"] == first["url"] and again["created"] is False
+        creates = [p for p in fake.posts if p[0] == "/v1/checkout/sessions"]
+        assert len(creates) == 1
+        path, form, key = creates[0]
+        assert form["mode"] == "payment" and form["customer"] == "cus_fake1"
+        assert form["client_reference_id"] == inv.id
+        assert form["payment_intent_data[setup_future_usage]"] == "off_session"
+        assert form["line_items[0][price_data][unit_amount]"] == "29700"
+        assert form["metadata[tieout_key]"] == key
+    finally:
+        fake.server.shutdown()

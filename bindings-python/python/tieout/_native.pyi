@@ -263,6 +263,17 @@ class Books:
         approval: Optional[str] = None,
         now: Optional[_Time] = None,
     ) -> Dict[str, List[str]]: ...
+    def payment_link(
+        self,
+        invoice_id: str,
+        api_key: str,
+        success_url: str,
+        cancel_url: str,
+        base_url: Optional[str] = None,
+        save_card: bool = False,
+        approval: Optional[str] = None,
+        now: Optional[_Time] = None,
+    ) -> Dict[str, Any]: ...
     def stripe_customer_link(self, customer_id: str, account: str) -> Optional[str]: ...
     def invoices(self, status: Optional[str] = None, customer_id: Optional[str] = None) -> List[Invoice]: ...
     def customers(self) -> List[Customer]: ...
