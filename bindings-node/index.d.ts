@@ -108,6 +108,12 @@ export declare class Books {
    * review's `approval`); resolves to the keys by outcome.
    */
   pushCustomers(options: StripeWriteOptions): Promise<Record<string, Array<string>>>
+  /**
+   * The invoice's Stripe payment link (a Checkout Session): the active one
+   * while unexpired and charging the open amount, else a new one (the old
+   * one expired): `{url, sessionId, amount, expiresAt, created}`.
+   */
+  paymentLink(invoiceId: string, options: PaymentLinkOptions): Promise<{ url: string; sessionId: string; amount: string; expiresAt: string; created: boolean }>
   /** The Stripe customer a books customer is linked to in `account`, or null. */
   stripeCustomerLink(customerId: string, account: string): Promise<string | null>
   /**
@@ -960,6 +966,24 @@ export interface Payment {
   description: string | null
   /** Source metadata. */
   metadata: Record<string, string>
+}
+
+/** Options of `Books#paymentLink`. */
+export interface PaymentLinkOptions {
+  /** Secret or restricted key. */
+  apiKey: string
+  /** API base URL (default api.stripe.com). */
+  baseUrl?: string
+  /** Where Stripe sends the customer after paying. */
+  successUrl: string
+  /** Where Stripe sends a customer who cancels. */
+  cancelUrl: string
+  /** Save the card for off-session charges (default false). */
+  saveCard?: boolean
+  /** The review's approval token (live keys). */
+  approval?: string
+  /** The time of the call (ISO; default now). */
+  now?: string
 }
 
 /** The Stripe ids that name one payment. */

@@ -7,7 +7,7 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { test } from 'node:test'
 
-import { ROOT, rejectsWithCode, stripeDir, tieout } from './helpers.mjs'
+import { ROOT, emptyList, mockStripe, rejectsWithCode, stripeDir, tieout } from './helpers.mjs'
 
 const { Books, StripeFiles } = tieout
 const SCRIPT = path.join(ROOT, 'scripts', 'localstripe.py')
@@ -106,5 +106,40 @@ test('customers are pushed to localstripe once and stay linked', { skip: process
     }
   } finally {
     child.kill('SIGTERM')
+  }
+})
+
+test('paymentLink: one active Checkout Session per invoice (local Checkout stand-in)', async () => {
+  const posts = []
+  const srv = await mockStripe((req, url) => {
+    if (req.method === 'GET' && url.pathname === '/v1/checkout/sessions') return { body: emptyList(url.pathname) }
+    if (req.method !== 'POST') return { status: 404, body: { error: { message: 'no route' } } }
+    posts.push({ path: url.pathname, key: req.headers['idempotency-key'] })
+    if (url.pathname === '/v1/customers') return { body: { id: 'cus_fake1', object: 'customer', metadata: {} } }
+    if (url.pathname === '/v1/checkout/sessions') {
+      const n = posts.filter((p) => p.path === url.pathname).length
+      return { body: { id: `cs_${n}`, url: `https://checkout.test/cs_${n}`, status: 'open', expires_at: 1900000000 } }
+    }
+    return { status: 404, body: { error: { message: 'no route' } } }
+  })
+  try {
+    const books = Books.inMemory()
+    const c = await books.createCustomer('Acme', { email: 'ap@acme.test' })
+    await books.pushCustomers({ apiKey: KEY, baseUrl: srv.url, now: T1 })
+    assert.equal(await books.stripeCustomerLink(c.id, 'acct_unknown'), 'cus_fake1')
+    const draft = await books.createInvoice({ customerId: c.id, lines: lines(), currency: 'usd' }, T1)
+    const inv = await books.issueInvoice(draft.id, T1)
+    const opts = { apiKey: KEY, baseUrl: srv.url, successUrl: 'https://books.test/ok', cancelUrl: 'https://books.test/no', saveCard: true, now: T1 }
+    const first = await books.paymentLink(inv.id, opts)
+    assert.equal(first.created, true)
+    assert.equal(first.amount, '297.00')
+    const again = await books.paymentLink(inv.id, opts)
+    assert.equal(again.url, first.url)
+    assert.equal(again.created, false)
+    const creates = posts.filter((p) => p.path === '/v1/checkout/sessions')
+    assert.equal(creates.length, 1, 'asking again makes no request')
+    assert.match(creates[0].key, /^wk_[0-9a-f]{64}$/)
+  } finally {
+    await srv.close()
   }
 })

@@ -49,6 +49,25 @@ pub struct CreateInvoiceInput {
     pub key: Option<String>,
 }
 
+/// Options of `Books#paymentLink`.
+#[napi(object, object_to_js = false)]
+pub struct PaymentLinkOptions {
+    /// Secret or restricted key.
+    pub api_key: String,
+    /// API base URL (default api.stripe.com).
+    pub base_url: Option<String>,
+    /// Where Stripe sends the customer after paying.
+    pub success_url: String,
+    /// Where Stripe sends a customer who cancels.
+    pub cancel_url: String,
+    /// Save the card for off-session charges (default false).
+    pub save_card: Option<bool>,
+    /// The review's approval token (live keys).
+    pub approval: Option<String>,
+    /// The time of the call (ISO; default now).
+    pub now: Option<String>,
+}
+
 /// Where and how `Books#pushCustomers` writes.
 #[napi(object, object_to_js = false)]
 pub struct StripeWriteOptions {
@@ -228,6 +247,51 @@ impl Books {
                 "delivered": r.delivered, "resolved": r.resolved, "alreadyDone": r.already_done,
                 "cancelled": r.cancelled, "retrying": r.retrying, "failed": r.failed,
                 "unknown": r.unknown,
+            }))
+        })
+    }
+
+    /// The invoice's Stripe payment link (a Checkout Session): the active one
+    /// while unexpired and charging the open amount, else a new one (the old
+    /// one expired): `{url, sessionId, amount, expiresAt, created}`.
+    #[napi(
+        ts_return_type = "Promise<{ url: string; sessionId: string; amount: string; expiresAt: string; created: boolean }>"
+    )]
+    pub fn payment_link<'env>(
+        &self,
+        env: &'env Env,
+        invoice_id: String,
+        options: PaymentLinkOptions,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let b = self.inner.clone();
+        blocking(env, move || {
+            let w = StripeWriter::new(options.api_key.clone())?;
+            let w = match &options.base_url {
+                Some(u) => w.base_url(u),
+                None => w,
+            };
+            let settings = tieout::CheckoutSettings {
+                save_card: options.save_card.unwrap_or(false),
+                success_url: options.success_url.clone(),
+                cancel_url: options.cancel_url.clone(),
+            };
+            let approval = options
+                .approval
+                .clone()
+                .map(|token| tieout::core::writes::WriteApproval { token });
+            let now = now_of(options.now.as_deref())?;
+            let l = b.payment_link(
+                &invoice_id,
+                &w,
+                &settings,
+                approval.as_ref(),
+                now,
+                &WriteOptions::default(),
+            )?;
+            Ok(json!({
+                "url": l.url, "sessionId": l.session_id,
+                "amount": l.amount.to_string(),
+                "expiresAt": crate::values::instant(l.expires_at), "created": l.created,
             }))
         })
     }
