@@ -25,9 +25,11 @@ pub mod html;
 mod import;
 mod invoicing;
 mod ledger;
+pub mod ledger_push;
 mod location;
 mod payment_links;
 mod reconcile;
+mod reported_balance;
 mod stripe_push;
 pub mod writes;
 
