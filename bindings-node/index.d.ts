@@ -92,6 +92,30 @@ export declare class Books {
    * itself stays committed).
    */
   registerAction(name: string, action: (run: ImportRun) => boolean | string | void): void
+  /** Creates a draft invoice the books issue themselves. */
+  createInvoice(input: CreateInvoiceInput, now?: string | undefined | null): Promise<Invoice>
+  /** Issues a draft own invoice: the next number of its prefix, open from `now`. */
+  issueInvoice(invoiceId: string, now?: string | undefined | null): Promise<Invoice>
+  /** Voids an own invoice (a draft, or open with nothing paid). */
+  voidInvoice(invoiceId: string, now?: string | undefined | null): Promise<Invoice>
+  /**
+   * The customer pushes a run would make: `{account, livemode, writes,
+   * approval}`; nothing is written.
+   */
+  reviewCustomerPushes(options: StripeWriteOptions): Promise<{ account: string; livemode: boolean; writes: Array<Record<string, any>>; approval: string }>
+  /**
+   * Pushes books customers to Stripe, each write once (live keys need the
+   * review's `approval`); resolves to the keys by outcome.
+   */
+  pushCustomers(options: StripeWriteOptions): Promise<Record<string, Array<string>>>
+  /**
+   * The invoice's Stripe payment link (a Checkout Session): the active one
+   * while unexpired and charging the open amount, else a new one (the old
+   * one expired): `{url, sessionId, amount, expiresAt, created}`.
+   */
+  paymentLink(invoiceId: string, options: PaymentLinkOptions): Promise<{ url: string; sessionId: string; amount: string; expiresAt: string; created: boolean }>
+  /** The Stripe customer a books customer is linked to in `account`, or null. */
+  stripeCustomerLink(customerId: string, account: string): Promise<string | null>
   /**
    * Journal entries: the accrual layer (invoices issued, voided, written
    * off; disputes lost) and the cash layer (one entry per balance transaction).
@@ -583,6 +607,24 @@ export interface CreateCustomerOptions {
   kind?: CustomerKind
 }
 
+/** Input of `Books#createInvoice`. */
+export interface CreateInvoiceInput {
+  /** Books id of the customer billed. */
+  customerId: string
+  /** Lines: items, then tax and discount lines. */
+  lines: Array<InvoiceLineInput>
+  /** ISO currency code. */
+  currency: string
+  /** Due date (ISO time). */
+  dueDate?: string
+  /** Number prefix (default `INV-`). */
+  prefix?: string
+  /** A note on the invoice. */
+  memo?: string
+  /** The caller's key: creating again with it returns the same invoice. */
+  key?: string
+}
+
 /**
  * A credit note against an invoice: before payment it reduces what is due
  * (`prePaymentAmount`), after payment it refunds, credits the customer balance or
@@ -1068,6 +1110,20 @@ export interface InvoiceLine {
   proration: boolean
 }
 
+/** One line of `Books#createInvoice`. */
+export interface InvoiceLineInput {
+  /** `item` (default), `tax` or `discount` (tax and discount as amounts). */
+  kind?: string
+  /** What the line is for. */
+  description: string
+  /** Quantity, a decimal string (default "1"). */
+  quantity?: string
+  /** Unit amount (items) or amount (tax, discount), a decimal string. */
+  unitAmount?: string
+  /** Amount, for tax and discount lines (same as `unitAmount`). */
+  amount?: string
+}
+
 /** Status of an invoice in the books. */
 export type InvoiceStatus = 'draft' | 'open' | 'partially_paid' | 'paid' | 'void' | 'uncollectible'
 
@@ -1228,6 +1284,24 @@ export interface Payment {
   description: string | null
   /** Source metadata. */
   metadata: Record<string, string>
+}
+
+/** Options of `Books#paymentLink`. */
+export interface PaymentLinkOptions {
+  /** Secret or restricted key. */
+  apiKey: string
+  /** API base URL (default api.stripe.com). */
+  baseUrl?: string
+  /** Where Stripe sends the customer after paying. */
+  successUrl: string
+  /** Where Stripe sends a customer who cancels. */
+  cancelUrl: string
+  /** Save the card for off-session charges (default false). */
+  saveCard?: boolean
+  /** The review's approval token (live keys). */
+  approval?: string
+  /** The time of the call (ISO; default now). */
+  now?: string
 }
 
 /** The Stripe ids that name one payment. */
@@ -1961,6 +2035,20 @@ export interface StripeSourceOptions {
   shards?: number
   /** Where a backfill without a created range starts (ISO-8601, default 2011-01-01). */
   backfillStart?: string
+}
+
+/** Where and how `Books#pushCustomers` writes. */
+export interface StripeWriteOptions {
+  /** Secret or restricted key. */
+  apiKey: string
+  /** API base URL (default api.stripe.com). */
+  baseUrl?: string
+  /** Only these books customers. */
+  only?: Array<string>
+  /** The review's approval token (live keys). */
+  approval?: string
+  /** The time of the run (ISO; default now). */
+  now?: string
 }
 
 /** A subscription. */

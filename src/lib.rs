@@ -24,29 +24,36 @@ mod events;
 mod generation;
 pub mod html;
 mod import;
+mod invoicing;
 mod ledger;
 pub mod ledger_push;
 mod location;
+mod payment_links;
 mod progress;
 mod reconcile;
 mod reported_balance;
 mod review_spill;
+mod stripe_push;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
 pub use error::{Error, Result};
 pub use events::{EventOutcome, EventStatus};
 pub use ledger::{Export, ExportOptions};
+pub use payment_links::PaymentLink;
 pub use progress::{ImportProgress, Progress};
+pub use stripe_push::StripeTarget;
 pub use tieout_core::ledger::{
     Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance, StatementLine,
     StripeBalance, Target,
 };
+pub use tieout_core::stripe_writes::CheckoutSettings;
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{
     Action, FieldChange, Review, ReviewEntries, ReviewEntry, ReviewSummary, Total,
 };
+pub use tieout_core::invoicing::{DraftLine, InvoiceDraft, LineKind};
 pub use tieout_core::model::*;
 pub use tieout_core::plan::Approval;
 pub use tieout_core::reconcile::{AllocationOrder, FeePolicy, FxPolicy, ReconcilePolicy};
@@ -64,7 +71,7 @@ pub use tieout_postgres::PostgresStore;
 pub use tieout_sqlite::SqliteStore;
 pub use tieout_stripe::{
     ApiKey, KeyKind, StripeError, StripeEvent, StripeEvents, StripeFiles, StripeSource,
-    sign_webhook, verify_webhook,
+    StripeWriter, sign_webhook, verify_webhook,
 };
 
 /// The pure core, for hosts that need more than the facade.

@@ -15,6 +15,7 @@
 mod books;
 mod callbacks;
 mod error;
+mod invoicing;
 mod ledger;
 mod plan;
 mod receivables;

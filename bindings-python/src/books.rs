@@ -12,6 +12,7 @@ use tieout::{
 
 use crate::convert::{Obj, Records, py_to_json};
 use crate::errors::{IntoPy, invalid, to_py_err};
+use crate::invoicing;
 use crate::plan::{PyImportPlan, PyReconcilePolicy, amount_arg};
 use crate::runtime;
 use crate::sources::{AnySource, PyEvent, payload_bytes};
@@ -249,6 +250,144 @@ impl PyBooks {
             .detach(move || b.create_customer(&name, email.as_deref(), kind))
             .py_err(py)?;
         Records::new(py)?.customer(&c)
+    }
+
+    /// Creates a draft invoice the books issue themselves. `lines` are dicts:
+    /// `description`, `quantity` (default 1), `unit_amount` (Decimal, int or
+    /// str), `kind` (`"item"`, `"tax"` or `"discount"`; tax and discount
+    /// lines give their `amount`). With `key`, creating again returns the
+    /// same invoice.
+    #[pyo3(signature = (customer_id, lines, currency, due_date=None, prefix=None, memo=None, key=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_invoice<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        lines: &Bound<'py, pyo3::types::PyList>,
+        currency: &str,
+        due_date: Option<&Bound<'py, PyAny>>,
+        prefix: Option<String>,
+        memo: Option<String>,
+        key: Option<String>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let draft = invoicing::draft_arg(py, customer_id, lines, currency, due_date, prefix, memo)?;
+        let now = invoicing::now_arg(now)?;
+        let b = self.inner.clone();
+        let i = py
+            .detach(move || b.create_invoice(&draft, key.as_deref(), now))
+            .py_err(py)?;
+        invoicing::invoice_py(py, &i)
+    }
+
+    /// Issues a draft own invoice: the next number of its prefix, open from `now`.
+    #[pyo3(signature = (invoice_id, now=None))]
+    fn issue_invoice<'py>(
+        &self,
+        py: Python<'py>,
+        invoice_id: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        let b = self.inner.clone();
+        let i = py
+            .detach(move || b.issue_invoice(&invoice_id, now))
+            .py_err(py)?;
+        invoicing::invoice_py(py, &i)
+    }
+
+    /// Voids an own invoice (a draft, or open with nothing paid).
+    #[pyo3(signature = (invoice_id, now=None))]
+    fn void_invoice<'py>(
+        &self,
+        py: Python<'py>,
+        invoice_id: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        let b = self.inner.clone();
+        let i = py
+            .detach(move || b.void_invoice(&invoice_id, now))
+            .py_err(py)?;
+        invoicing::invoice_py(py, &i)
+    }
+
+    /// The customer pushes to Stripe a run would make, as a dict (`account`,
+    /// `livemode`, `writes`, `approval`); nothing is written.
+    #[pyo3(signature = (api_key, base_url=None, only=None, now=None))]
+    fn review_customer_pushes<'py>(
+        &self,
+        py: Python<'py>,
+        api_key: &str,
+        base_url: Option<&str>,
+        only: Option<Vec<String>>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let w = invoicing::writer_arg(py, api_key, base_url)?;
+        invoicing::push_review(py, &self.inner, &w, only, invoicing::now_arg(now)?)
+    }
+
+    /// Pushes books customers to Stripe, each write once; live keys need the
+    /// review's `approval`. Returns the write report (keys by outcome).
+    #[pyo3(signature = (api_key, base_url=None, only=None, approval=None, now=None))]
+    fn push_customers<'py>(
+        &self,
+        py: Python<'py>,
+        api_key: &str,
+        base_url: Option<&str>,
+        only: Option<Vec<String>>,
+        approval: Option<String>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let w = invoicing::writer_arg(py, api_key, base_url)?;
+        invoicing::push(
+            py,
+            &self.inner,
+            &w,
+            only,
+            approval,
+            invoicing::now_arg(now)?,
+        )
+    }
+
+    /// The invoice's Stripe payment link (a Checkout Session): the active one
+    /// while it is unexpired and charges the open amount, else a new one (the
+    /// old one expired). A dict: `url`, `session_id`, `amount`, `expires_at`,
+    /// `created`. Live keys need an approval.
+    #[pyo3(signature = (invoice_id, api_key, success_url, cancel_url, base_url=None, save_card=false, approval=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn payment_link<'py>(
+        &self,
+        py: Python<'py>,
+        invoice_id: String,
+        api_key: &str,
+        success_url: String,
+        cancel_url: String,
+        base_url: Option<&str>,
+        save_card: bool,
+        approval: Option<String>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let w = invoicing::writer_arg(py, api_key, base_url)?;
+        let settings = tieout::CheckoutSettings {
+            save_card,
+            success_url,
+            cancel_url,
+        };
+        let now = invoicing::now_arg(now)?;
+        invoicing::payment_link(py, &self.inner, &invoice_id, &w, settings, approval, now)
+    }
+
+    /// The Stripe customer a books customer is linked to in `account`.
+    fn stripe_customer_link(
+        &self,
+        py: Python<'_>,
+        customer_id: String,
+        account: String,
+    ) -> PyResult<Option<String>> {
+        let b = self.inner.clone();
+        py.detach(move || b.stripe_customer_link(&customer_id, &account))
+            .py_err(py)
     }
 
     /// Invoices, optionally only one books status and/or one books customer.

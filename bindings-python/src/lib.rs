@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod books;
 mod convert;
 mod errors;
+mod invoicing;
 mod ledger;
 mod plan;
 mod receivables;

@@ -9,6 +9,7 @@ pub mod collect;
 pub mod entity;
 pub mod error;
 pub mod import;
+pub mod invoicing;
 pub mod ledger;
 pub mod model;
 pub mod money;
@@ -18,6 +19,7 @@ pub mod record;
 pub mod records_source;
 pub mod source;
 pub mod store;
+pub mod stripe_writes;
 pub mod writes;
 
 pub use entity::{Entity, EntityKind};

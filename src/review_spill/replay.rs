@@ -9,7 +9,8 @@ use tieout_core::plan::Approval;
 use super::log::BatchMeta;
 use crate::books::Books;
 use crate::error::{Error, Result};
-use crate::import::{Progress, Resume};
+use crate::import::Resume;
+use crate::progress::Progress;
 
 /// The reviewed batch an import's checkpoint was committed with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

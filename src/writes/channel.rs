@@ -38,6 +38,14 @@ pub enum Resolution {
         /// The receiver's id for it.
         request_id: Option<String>,
     },
+    /// A lookup found it was made, and what it made (e.g. the Stripe object
+    /// found by its `metadata[tieout_key]`), kept as the write's outcome.
+    Found {
+        /// The receiver's id for it.
+        request_id: Option<String>,
+        /// What the lookup found.
+        detail: serde_json::Value,
+    },
     /// A lookup found it was not made: make it.
     NotDelivered,
     /// No lookup exists: deliver again under the same key, which the

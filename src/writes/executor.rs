@@ -173,6 +173,12 @@ impl Books {
                         report.resolved.push(key);
                         continue;
                     }
+                    Resolution::Found { request_id, detail } => {
+                        rec.succeed(request_id, detail, now);
+                        self.save_write(&rec)?;
+                        report.resolved.push(key);
+                        continue;
+                    }
                     Resolution::Unknown => {
                         rec.unknown("outcome unknown after lookup", now);
                         self.save_write(&rec)?;

@@ -20,6 +20,8 @@
 
 mod channel;
 mod executor;
+mod stripe;
 
 pub use channel::{CallbackChannel, Channel, Channels, Outcome, Resolution};
 pub use executor::{FaultHook, FaultPoint, Prepared, WriteOptions, WriteReport};
+pub use stripe::{STRIPE_TARGET, StripeChannel};

@@ -12,6 +12,7 @@ pub mod events;
 pub mod files;
 pub mod map;
 pub mod webhook;
+pub mod write;
 
 pub use client::{ApiKey, KeyKind, StripeEvents, StripeSource};
 pub use error::{Result, StripeError};
@@ -19,3 +20,4 @@ pub use events::{StripeEvent, event_items};
 pub use files::StripeFiles;
 pub use map::{MapContext, map_object, stripe_amount};
 pub use webhook::{sign_webhook, verify_webhook};
+pub use write::{StripeWriter, WriteResponse};

@@ -292,6 +292,46 @@ class Books:
         plan: Optional[ImportPlan] = None,
     ) -> EventOutcome: ...
     def create_customer(self, name: str, email: Optional[str] = None, kind: str = "company") -> Customer: ...
+    def create_invoice(
+        self,
+        customer_id: str,
+        lines: List[Dict[str, Any]],
+        currency: str,
+        due_date: Optional[_Time] = None,
+        prefix: Optional[str] = None,
+        memo: Optional[str] = None,
+        key: Optional[str] = None,
+        now: Optional[_Time] = None,
+    ) -> Invoice: ...
+    def issue_invoice(self, invoice_id: str, now: Optional[_Time] = None) -> Invoice: ...
+    def void_invoice(self, invoice_id: str, now: Optional[_Time] = None) -> Invoice: ...
+    def review_customer_pushes(
+        self,
+        api_key: str,
+        base_url: Optional[str] = None,
+        only: Optional[List[str]] = None,
+        now: Optional[_Time] = None,
+    ) -> Dict[str, Any]: ...
+    def push_customers(
+        self,
+        api_key: str,
+        base_url: Optional[str] = None,
+        only: Optional[List[str]] = None,
+        approval: Optional[str] = None,
+        now: Optional[_Time] = None,
+    ) -> Dict[str, List[str]]: ...
+    def payment_link(
+        self,
+        invoice_id: str,
+        api_key: str,
+        success_url: str,
+        cancel_url: str,
+        base_url: Optional[str] = None,
+        save_card: bool = False,
+        approval: Optional[str] = None,
+        now: Optional[_Time] = None,
+    ) -> Dict[str, Any]: ...
+    def stripe_customer_link(self, customer_id: str, account: str) -> Optional[str]: ...
     def invoices(self, status: Optional[str] = None, customer_id: Optional[str] = None) -> List[Invoice]: ...
     def customers(self) -> List[Customer]: ...
     def products(self) -> List[Product]: ...

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::entity::EntityKind;
 use crate::error::Result;
 use crate::import::{Workspace, keys};
-use crate::model::{Id, Invoice, MatchStrategy, Payment};
+use crate::model::{Id, Invoice, MatchStrategy, Payment, SourceRef};
 use crate::reconcile::ReconcilePolicy;
 
 /// One invoice a payment claims to pay, identified by `I` (a books id, or an
@@ -135,6 +135,15 @@ pub(crate) fn find_invoice(
     let mut ids = ws.resolve_kind(&by_id, EntityKind::Invoice)?;
     if ids.is_empty() {
         ids = ws.resolve_kind(&keys::invoice_number(&p.source, name), EntityKind::Invoice)?;
+    }
+    if ids.is_empty() {
+        // The books' own invoices, by books id or number (payment links put
+        // them in metadata and `client_reference_id`).
+        let own = SourceRef::new(keys::BOOKS, "", "invoice", name);
+        ids = ws.resolve_kind(&own.key(), EntityKind::Invoice)?;
+        if ids.is_empty() {
+            ids = ws.resolve_kind(&keys::invoice_number(&own, name), EntityKind::Invoice)?;
+        }
     }
     match ids.first() {
         Some(id) => Ok(ws.get(EntityKind::Invoice, id)?.and_then(|e| match e {

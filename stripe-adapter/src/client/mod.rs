@@ -1,10 +1,10 @@
 //! The Stripe REST client: keys, HTTP with retries, rate limiting, pagination,
 //! sharded backfills (`StripeSource`) and the Events API sync (`StripeEvents`).
 
-mod config;
+pub(crate) mod config;
 mod events;
 mod http;
-mod key;
+pub(crate) mod key;
 mod limiter;
 mod paginate;
 mod payouts;

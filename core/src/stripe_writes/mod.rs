@@ -1,0 +1,20 @@
+//! Writes tieout makes to Stripe, planned as data (pure: `now` is passed in).
+//!
+//! Each is a [`WriteIntent`](crate::writes::WriteIntent) for the `stripe`
+//! target whose payload is `{"path", "params", "lookup"}`: the facade's
+//! Stripe channel POSTs `params` to `path` with the intent's key as
+//! `Idempotency-Key`, and `params.metadata.tieout_key` carries the same key
+//! so a write whose answer was lost is found in the `lookup` list.
+
+mod checkout;
+mod customers;
+mod intent;
+
+pub use checkout::{
+    ActiveSession, CheckoutSettings, LinkPlan, active_session, plan_payment_link, record_session,
+};
+pub use customers::{
+    LINK_ACCOUNT, LINK_CUSTOMER, PUSHED_FIELDS, customer_fields, plan_customer_pushes,
+    stripe_customer_of,
+};
+pub use intent::stripe_intent;
