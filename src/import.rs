@@ -115,8 +115,17 @@ impl Books {
         plan: &ImportPlan,
         progress: Option<Progress<'_>>,
     ) -> Result<Review> {
+        // Read before listing, like an import; the import that applies this
+        // review keeps it.
+        let stream = checkpoint_stream(source, plan);
+        let reported = self.balance_before_import(source, plan, &stream).await?;
         match self.run(source, plan, Mode::Review, progress).await? {
-            Outcome::Review(r) => Ok(*r),
+            Outcome::Review(r) => {
+                if let Some(spill) = self.reviews.get(&r.approval.token) {
+                    spill.set_reported(reported);
+                }
+                Ok(*r)
+            }
             Outcome::Run(_) => Err(CoreError::Invalid("review produced a run".into()).into()),
         }
     }
@@ -142,12 +151,25 @@ impl Books {
         progress: Option<Progress<'_>>,
     ) -> Result<ImportRun> {
         let stream = checkpoint_stream(source, plan);
-        let reported = self.balance_before_import(source, plan, &stream).await?;
+        // A reviewed import that applies the review keeps what was read
+        // before the review listed; one that plans again, what is read now.
+        let reviewed = approval
+            .and_then(|a| self.reviews.get(&a.token))
+            .and_then(|s| s.reported());
+        let fresh = self.balance_before_import(source, plan, &stream).await?;
         match self
             .run(source, plan, Mode::Apply(approval), progress)
             .await?
         {
             Outcome::Run(mut r) => {
+                let replayed = r
+                    .notes
+                    .iter()
+                    .any(|n| n.starts_with(crate::review_spill::REPLAYED));
+                let reported = match reviewed {
+                    Some(before_review) if replayed => before_review,
+                    _ => fresh,
+                };
                 self.keep_reported_balances(&mut r, reported)?;
                 Ok(*r)
             }

@@ -90,6 +90,37 @@ fn an_import_keeps_the_reported_balance_and_the_statement_ties_to_it() {
 }
 
 #[test]
+fn a_reviewed_import_keeps_the_balance_read_before_the_review_listed() {
+    let (a, p) = computed_funds();
+    let dir = with_balance(a, p);
+    let books = Books::in_memory();
+    let src = StripeFiles::new(dir.path()).unwrap();
+    let plan = ImportPlan::default();
+    let review = run(books.review(&src, &plan)).unwrap();
+    let r = run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("applied the reviewed changes")),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("kept the balance")),
+        "{:?}",
+        r.notes
+    );
+    let s = books
+        .stripe_balance(Currency::USD, DateTime::UNIX_EPOCH, when())
+        .unwrap();
+    assert_eq!(
+        s.reported.as_ref().and_then(|b| b.run_id.as_deref()),
+        Some(r.id.as_str())
+    );
+    assert!(s.ties(), "{s:?}");
+}
+
+#[test]
 fn a_balance_that_does_not_tie_is_reported_with_the_unexplained_amount() {
     let (a, p) = computed_funds();
     let dir = with_balance(a + Decimal::new(100, 2), p);

@@ -15,7 +15,7 @@ pub(crate) mod layered;
 pub(crate) mod log;
 mod replay;
 
-pub(crate) use replay::{Replay, Reviewed};
+pub(crate) use replay::{REPLAYED, Replay, Reviewed};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -82,6 +82,9 @@ pub(crate) struct Spill {
     pub batches: u64,
     /// The last batch an import applied and the books' generation after it.
     applied: Mutex<Option<(u64, Generation)>>,
+    /// What the source reported as the balance before the review listed
+    /// anything (kept by the import that applies this review).
+    reported: Mutex<Option<crate::reported_balance::Reported>>,
     // Last: the directory goes after the log is closed.
     _dir: SpillDir,
 }
@@ -98,6 +101,18 @@ impl Spill {
     /// The last batch an import applied and the generation after it.
     pub(crate) fn applied(&self) -> Option<(u64, Generation)> {
         self.applied.lock().ok().and_then(|a| *a)
+    }
+
+    /// Keeps the balance the source reported before the review listed.
+    pub(crate) fn set_reported(&self, reported: crate::reported_balance::Reported) {
+        if let Ok(mut r) = self.reported.lock() {
+            *r = Some(reported);
+        }
+    }
+
+    /// The balance the source reported before the review listed, if read.
+    pub(crate) fn reported(&self) -> Option<crate::reported_balance::Reported> {
+        self.reported.lock().ok().and_then(|r| r.clone())
     }
 
     fn set_applied(&self, seq: u64, generation: Generation) {
@@ -226,6 +241,7 @@ impl Builder {
             id,
             identity,
             entries,
+            reported: Mutex::new(None),
             batches,
             applied: Mutex::new(None),
             _dir: dir,

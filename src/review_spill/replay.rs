@@ -10,7 +10,7 @@ use super::log::BatchMeta;
 use crate::books::Books;
 use crate::error::{Error, Result};
 use crate::import::Resume;
-use crate::progress::Progress;
+use crate::progress::{ImportProgress, Progress};
 
 /// The reviewed batch an import's checkpoint was committed with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +42,9 @@ fn fold_meta(run: &mut ImportRun, meta: &BatchMeta) {
         }
     }
 }
+
+/// How the run's note of a successful replay starts.
+pub(crate) const REPLAYED: &str = "applied the reviewed changes";
 
 impl Books {
     /// Commits the batches the review of `approval` planned, when that review
@@ -134,14 +137,20 @@ impl Books {
             pages += meta.pages;
             seq += 1;
             if let Some(p) = progress {
-                if !p(done, meta.total) && seq < spill.batches {
+                let now = ImportProgress {
+                    records: done,
+                    total: meta.total,
+                    pages,
+                    failures: run.failures.len() as u64,
+                };
+                if !p(&now) && seq < spill.batches {
                     self.fail_run(run, "interrupted");
                     return Err(Error::Interrupted { pages });
                 }
             }
         }
         run.notes.push(format!(
-            "applied the reviewed changes ({} batch(es)); nothing was fetched or planned again",
+            "{REPLAYED} ({} batch(es)); nothing was fetched or planned again",
             spill.batches
         ));
         Ok(Replay::Done)
