@@ -197,6 +197,7 @@ pub fn book(sales: &[Sale]) -> Book {
             source_amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
             source_credited: Decimal::ZERO,
+            lines_complete: true,
             issued_at: Some(at(day)),
             due_date: None,
             paid_at: None,
