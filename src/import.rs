@@ -30,6 +30,13 @@ struct Resume {
     position: String,
 }
 
+/// Whether `saved` (a stream's checkpoint) is an unfinished run to resume.
+pub(crate) fn resumes(saved: Option<&str>) -> bool {
+    saved
+        .and_then(|s| serde_json::from_str::<Resume>(s).ok())
+        .is_some_and(|r| !r.position.is_empty())
+}
+
 fn checkpoint_stream(source: &dyn Source, plan: &ImportPlan) -> String {
     format!("{}#plan:{}", source.stream(), &plan.hash()[..16])
 }
@@ -130,11 +137,16 @@ impl Books {
         approval: Option<&Approval>,
         progress: Option<Progress<'_>>,
     ) -> Result<ImportRun> {
+        let stream = checkpoint_stream(source, plan);
+        let reported = self.balance_before_import(source, plan, &stream).await?;
         match self
             .run(source, plan, Mode::Apply(approval), progress)
             .await?
         {
-            Outcome::Run(r) => Ok(*r),
+            Outcome::Run(mut r) => {
+                self.keep_reported_balances(&mut r, reported)?;
+                Ok(*r)
+            }
             Outcome::Review(_) => Err(CoreError::Invalid("import produced a review".into()).into()),
         }
     }

@@ -55,7 +55,7 @@ fn reported_stream(currency: Currency) -> String {
 
 impl Books {
     /// Journal entries of the books: the accrual layer (invoices issued,
-    /// voided, written off; disputes lost) and the cash layer (one entry per
+    /// voided, written off; credit notes; disputes lost) and the cash layer (one entry per
     /// Stripe balance transaction; deposits), per `mapping`.
     pub fn journal_entries(&self, mapping: &LedgerMapping, layers: Layers) -> Result<Journal> {
         let store = self.store()?;
@@ -80,6 +80,14 @@ impl Books {
             Entity::Payout(x) => Some(x),
             _ => None,
         })?;
+        let refunds = all(s, EntityKind::Refund, |e| match e {
+            Entity::Refund(x) => Some(x),
+            _ => None,
+        })?;
+        let credit_notes = all(s, EntityKind::CreditNote, |e| match e {
+            Entity::CreditNote(x) => Some(x),
+            _ => None,
+        })?;
         drop(store);
         let input = LedgerInput {
             invoices: &invoices,
@@ -87,6 +95,8 @@ impl Books {
             disputes: &disputes,
             balance_transactions: &txns,
             payouts: &payouts,
+            refunds: &refunds,
+            credit_notes: &credit_notes,
         };
         Ok(journal_entries(&input, mapping, layers)?)
     }

@@ -24,8 +24,10 @@ mod events;
 pub mod html;
 mod import;
 mod ledger;
+pub mod ledger_push;
 mod location;
 mod reconcile;
+mod reported_balance;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};

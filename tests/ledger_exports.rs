@@ -1,7 +1,7 @@
 //! The ledger exports checked by the real tools: `bean-check` (beancount from
 //! the project's venv) and `hledger check` accept every Beancount and hledger
 //! export of a generated book (multi-currency invoices, fees with tax, partial
-//! refunds, won and lost disputes, payouts, unknown categories), including the
+//! refunds, credit notes, won and lost disputes, payouts, unknown categories), including the
 //! balance assertions; and exports recorded in SQLite books emit nothing new.
 
 #[path = "../core/tests/support/ledger_book.rs"]
@@ -26,6 +26,10 @@ fn load(books: &Books, b: &Book) {
         .extend(b.txns.iter().cloned().map(Entity::BalanceTransaction));
     cs.upserts
         .extend(b.payouts.iter().cloned().map(Entity::Payout));
+    cs.upserts
+        .extend(b.refunds.iter().cloned().map(Entity::Refund));
+    cs.upserts
+        .extend(b.credit_notes.iter().cloned().map(Entity::CreditNote));
     books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
 }
 

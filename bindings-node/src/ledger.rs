@@ -303,6 +303,7 @@ impl Books {
                 currency: currency(&currency_code)?,
                 available: parse_decimal("available", &available)?,
                 pending: parse_decimal("pending", &pending)?,
+                run_id: None,
             })
         })();
         let r = match r {

@@ -99,6 +99,7 @@ pub(crate) fn record_reported_balance(
         currency: currency_arg(py, currency)?,
         available: amount_arg(available, "available")?,
         pending: amount_arg(pending, "pending")?,
+        run_id: None,
     };
     let b = books.clone();
     py.detach(move || b.record_reported_balance(&r)).py_err(py)

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::ledger::ReportedBalance;
 use crate::record::{ObjectScope, SourceItem};
 
 /// Who the source is: the account and mode, as verified.
@@ -68,5 +69,13 @@ pub trait Source: Send + Sync {
     /// that is cleared once the import finishes. Default: false.
     fn tails(&self) -> bool {
         false
+    }
+
+    /// What the source reports as the account's balance per currency (the
+    /// Stripe API's `GET /v1/balance`, a `balance` object in an offline
+    /// export), read before the import lists anything so every balance
+    /// transaction it counts is in the listing. Default: nothing reported.
+    async fn reported_balances(&self) -> Result<Vec<ReportedBalance>> {
+        Ok(Vec::new())
     }
 }

@@ -7,7 +7,7 @@ mod ledger_book;
 
 use std::collections::BTreeMap;
 
-use ledger_book::{Book, Dispute, Sale, at, book, sample};
+use ledger_book::{Book, Credit, Dispute, Sale, at, book, sample};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tieout_core::Currency;
@@ -24,6 +24,8 @@ fn journal(b: &Book, m: &LedgerMapping) -> Journal {
         disputes: &b.disputes,
         balance_transactions: &b.txns,
         payouts: &b.payouts,
+        refunds: &b.refunds,
+        credit_notes: &b.credit_notes,
     };
     journal_entries(&input, m, Layers::default()).expect("entries")
 }
@@ -35,6 +37,31 @@ fn stripe_moves(j: &Journal, m: &LedgerMapping) -> BTreeMap<Currency, Decimal> {
             *out.entry(p.currency).or_insert(Decimal::ZERO) += p.amount;
         }
     }
+    out
+}
+
+/// Net postings on `account` per currency (zero totals dropped).
+fn account_totals(j: &Journal, account: &str) -> BTreeMap<Currency, Decimal> {
+    let mut out: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    for p in j.entries.iter().flat_map(|e| &e.postings) {
+        if p.account == account {
+            *out.entry(p.currency).or_insert(Decimal::ZERO) += p.amount;
+        }
+    }
+    out.retain(|_, v| !v.is_zero());
+    out
+}
+
+/// Refunds not made through a credit note, per presentment currency.
+fn plain_refunds(b: &Book) -> BTreeMap<Currency, Decimal> {
+    let credited: Vec<&String> = b.credit_notes.iter().flat_map(|c| &c.refund_refs).collect();
+    let mut out: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    for r in &b.refunds {
+        if !credited.contains(&&r.source.external_id) {
+            *out.entry(r.currency).or_insert(Decimal::ZERO) += r.amount;
+        }
+    }
+    out.retain(|_, v| !v.is_zero());
     out
 }
 
@@ -160,6 +187,7 @@ fn the_balance_statement_ties_to_what_stripe_reports_or_says_by_how_much_not() {
         currency: usd,
         available: a,
         pending: p,
+        run_id: None,
     };
     assert!(statement::stripe_balance(&b.txns, usd, from, to, Some(&ok)).ties());
     // ... and reports the unexplained amount when it does not.
@@ -248,6 +276,7 @@ fn renderers_refuse_what_their_target_cannot_hold() {
         refund: 0,
         dispute: Dispute::None,
         void: false,
+        credit: Credit::None,
     }]);
     let j = journal(&b, &m);
     let err = render::netsuite(&j.entries).unwrap_err().to_string();
@@ -331,6 +360,12 @@ fn sale_strategy() -> impl Strategy<Value = Sale> {
     ];
     let settle = prop_oneof![Just(Currency::USD), Just(Currency::EUR)];
     let dispute = prop_oneof![Just(Dispute::None), Just(Dispute::Won), Just(Dispute::Lost)];
+    let credit = prop_oneof![
+        Just(Credit::None),
+        Just(Credit::BeforePayment),
+        Just(Credit::Refunded),
+        Just(Credit::ToBalance)
+    ];
     (
         cur,
         settle,
@@ -339,10 +374,10 @@ fn sale_strategy() -> impl Strategy<Value = Sale> {
         (0i64..2_000, 0i64..400),
         0i64..50_000,
         dispute,
-        any::<bool>(),
+        (any::<bool>(), credit),
     )
         .prop_map(
-            |(currency, settle, lines, tax_pct, fee, refund, dispute, void)| Sale {
+            |(currency, settle, lines, tax_pct, fee, refund, dispute, (void, credit))| Sale {
                 currency,
                 settle,
                 lines,
@@ -351,6 +386,7 @@ fn sale_strategy() -> impl Strategy<Value = Sale> {
                 refund,
                 dispute,
                 void,
+                credit,
             },
         )
 }
@@ -373,8 +409,145 @@ proptest! {
             let s = statement::stripe_balance(&b.txns, c, at(-1), at(400), None);
             prop_assert_eq!(s.closing() - s.opening(), net);
         }
+        // Every invoice ends settled: AR nets to zero per currency; refunds
+        // are contra revenue once, at their own presentment amount (the
+        // original rate), and never when a credit note made them; disputes
+        // receivable clears.
+        let ar = account_totals(&j, &m.accounts_receivable);
+        prop_assert!(ar.values().all(|v| v.is_zero()), "AR {:?}", ar);
+        prop_assert_eq!(account_totals(&j, &m.refunds), plain_refunds(&b));
+        let dr = account_totals(&j, &m.disputes_receivable);
+        prop_assert!(dr.values().all(|v| v.is_zero()), "disputes {:?}", dr);
         // Exporting twice emits nothing new.
         let (_, log) = ExportLog::default().plan(&j.entries, true, at(500));
         prop_assert!(log.plan(&j.entries, true, at(501)).0.is_empty());
+    }
+}
+
+#[test]
+fn credit_notes_reverse_revenue_and_tax_once_whatever_settles_them() {
+    let mut m = LedgerMapping::default();
+    m.revenue_by_product
+        .insert("prod_1".into(), "Income:Sales:Support".into());
+    m.tax_payable_by_rate
+        .insert("10".into(), "Liabilities:SalesTax:10".into());
+    let b = sample();
+    let j = journal(&b, &m);
+    let entry = |id: &str| {
+        j.entries
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+    };
+    let amount = |id: &str, acct: &str| -> Decimal {
+        entry(id)
+            .postings
+            .iter()
+            .filter(|p| p.account == acct)
+            .map(|p| p.amount)
+            .sum()
+    };
+    let cents = |c: i64| Decimal::new(c, 2);
+    // Before payment: the first line (20.00 at 10%) comes off revenue and
+    // its rate's tax account, and off what the customer owes.
+    let pre = b
+        .credit_notes
+        .iter()
+        .find(|c| !c.pre_payment_amount.is_zero())
+        .expect("a credit note before payment");
+    let id = format!("cn:{}", pre.source.external_id);
+    assert_eq!(amount(&id, "Income:Sales"), cents(2000));
+    assert_eq!(amount(&id, "Income:Sales:Support"), Decimal::ZERO);
+    assert_eq!(amount(&id, "Liabilities:SalesTax:10"), cents(200));
+    assert_eq!(amount(&id, &m.accounts_receivable), cents(-2200));
+    let inv = &pre.invoice_ref;
+    let charge = j
+        .entries
+        .iter()
+        .find(|e| e.category == "charge" && e.links.contains(inv))
+        .expect("the rest is paid");
+    let ar_paid: Decimal = charge
+        .postings
+        .iter()
+        .filter(|p| p.account == m.accounts_receivable)
+        .map(|p| p.amount)
+        .sum();
+    assert_eq!(ar_paid, cents(-1100));
+    // To the customer's balance: customer credit, AR untouched.
+    let bal = b
+        .credit_notes
+        .iter()
+        .find(|c| !c.credit_amount.is_zero())
+        .expect("a credit note to the balance");
+    let id = format!("cn:{}", bal.source.external_id);
+    assert_eq!(amount(&id, &m.customer_credit), cents(-1500));
+    assert_eq!(amount(&id, &m.accounts_receivable), Decimal::ZERO);
+    // Through a refund of a EUR charge settled in USD: the credit note takes
+    // the revenue; the refund's cash entry settles AR in EUR at the refund's
+    // own amount and leaves the refunds account alone.
+    let rf = b
+        .credit_notes
+        .iter()
+        .find(|c| !c.refund_refs.is_empty())
+        .expect("a credit note through a refund");
+    assert_eq!(rf.currency, Currency::EUR);
+    let re = &rf.refund_refs[0];
+    let cash = j
+        .entries
+        .iter()
+        .find(|e| e.category == "refund" && e.links.contains(re))
+        .expect("the refund's cash entry");
+    let eur_ar: Decimal = cash
+        .postings
+        .iter()
+        .filter(|p| p.account == m.accounts_receivable && p.currency == Currency::EUR)
+        .map(|p| p.amount)
+        .sum();
+    assert_eq!(eur_ar, rf.amount);
+    assert!(cash.postings.iter().all(|p| p.account != m.refunds));
+    assert_eq!(
+        cash.customer_id.as_deref(),
+        rf.customer_id.as_deref(),
+        "the refund names the customer"
+    );
+    // A plain refund of a EUR charge settled in USD reverses revenue in EUR
+    // at its own amount; the conversion difference is on FX, per currency.
+    let plain = j.entries.iter().find(|e| e.id == "txn:txn_re_1").unwrap();
+    let refunds_eur: Decimal = plain
+        .postings
+        .iter()
+        .filter(|p| p.account == m.refunds && p.currency == Currency::EUR)
+        .map(|p| p.amount)
+        .sum();
+    assert_eq!(refunds_eur, cents(1000));
+    plain.check().expect("balances per currency");
+}
+
+#[test]
+fn a_voided_credit_note_is_reversed_exactly() {
+    let m = LedgerMapping::default();
+    let mut b = sample();
+    let cn = b
+        .credit_notes
+        .iter_mut()
+        .find(|c| !c.credit_amount.is_zero())
+        .unwrap();
+    cn.source.status = Some("void".into());
+    cn.voided_at = Some(at(90));
+    let id = format!("cn:{}", cn.source.external_id);
+    let j = journal(&b, &m);
+    let issued = j.entries.iter().find(|e| e.id == id).unwrap();
+    let void = j
+        .entries
+        .iter()
+        .find(|e| e.id == format!("{id}:void"))
+        .expect("reversal");
+    assert_eq!(void.date, at(90).date_naive());
+    assert_eq!(void.postings.len(), issued.postings.len());
+    for (a, r) in issued.postings.iter().zip(&void.postings) {
+        assert_eq!(
+            (a.account.as_str(), a.amount),
+            (r.account.as_str(), -r.amount)
+        );
     }
 }

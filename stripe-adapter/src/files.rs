@@ -7,6 +7,11 @@
 //! `{"error":{...}}` body, no `object`) becomes a `Failed` item with object
 //! `"file"` and the path (plus `:line` for `.jsonl`) as its id; the rest imports.
 //!
+//! A `balance` object (`GET /v1/balance` saved next to the lists; its time is
+//! its `retrieved_at` when present, else the file's modification time) is
+//! what the export reports as the account's balance: it is not a record, and
+//! the import keeps it so the Stripe balance statement can tie to it.
+//!
 //! Balance transactions listed in a page whose `url` names a payout
 //! (`/v1/balance_transactions?payout=po_...`) are attributed to that payout, and the
 //! payout's `balance_transaction_ids` are filled from them.
@@ -17,12 +22,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
+use tieout_core::Currency;
+use tieout_core::ledger::ReportedBalance;
 use tieout_core::model::Failure;
 use tieout_core::{
     AccountInfo, CoreError, FetchScope, ObjectScope, Page, Record, Source, SourceItem,
 };
 
+use crate::balance_report;
 use crate::error::{Result, StripeError};
 use crate::events::{StripeEvent, event_items};
 use crate::map::{MapContext, map_object};
@@ -57,6 +66,8 @@ struct Index {
     files: Vec<FileEntry>,
     /// Balance transactions listed under a payout, by payout id.
     payout_bts: BTreeMap<String, Vec<String>>,
+    /// What `balance` objects in the export report, per currency.
+    balances: Vec<ReportedBalance>,
 }
 
 /// One file of the directory (or the directory's own read errors).
@@ -239,6 +250,10 @@ impl Source for StripeFiles {
         })
     }
 
+    async fn reported_balances(&self) -> tieout_core::Result<Vec<ReportedBalance>> {
+        Ok(self.index().balances.clone())
+    }
+
     fn stream(&self) -> String {
         format!("stripe-files:{}", self.account_id())
     }
@@ -371,6 +386,7 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
         livemode,
         files: keyed.into_iter().map(|(_, f)| f).collect(),
         payout_bts,
+        balances: reader.balances.into_values().collect(),
     }
 }
 
@@ -452,6 +468,10 @@ fn file_failure(id: &str, error: String) -> SourceItem {
 struct Reader {
     ctx: MapContext,
     first_event_account: Option<String>,
+    /// `balance` objects met, per currency (the latest read wins).
+    balances: BTreeMap<Currency, ReportedBalance>,
+    /// The time of the file being read (when a `balance` object was saved).
+    file_time: DateTime<Utc>,
 }
 
 impl Reader {
@@ -459,12 +479,18 @@ impl Reader {
         Reader {
             ctx: MapContext::new(label.unwrap_or("")),
             first_event_account: None,
+            balances: BTreeMap::new(),
+            file_time: DateTime::<Utc>::UNIX_EPOCH,
         }
     }
 
     fn read_file(&mut self, path: &Path) -> Vec<SourceItem> {
         let name = path.display().to_string();
         let mut out = Vec::new();
+        self.file_time = fs::metadata(path)
+            .and_then(|m| m.modified())
+            .map(DateTime::<Utc>::from)
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         let bytes = match fs::read(path) {
             Ok(b) => b,
             Err(e) => {
@@ -500,6 +526,7 @@ impl Reader {
 
     /// One JSON value: an object, list page, event, array, or something else (a failure).
     fn value(&mut self, v: Value, at: &str, out: &mut Vec<SourceItem>) {
+        let at_path = at;
         let map = match v {
             Value::Array(a) => {
                 for x in a {
@@ -578,6 +605,23 @@ impl Reader {
                 }
                 Err(e) => out.push(file_failure(at, e.to_string())),
             },
+            Some("balance") => {
+                let v = Value::Object(map);
+                let at = balance_report::retrieved_at(&v, self.file_time);
+                match balance_report::reported_balances(&v, at) {
+                    Ok(found) => {
+                        for b in found {
+                            match self.balances.get(&b.currency) {
+                                Some(old) if old.at > b.at => {}
+                                _ => {
+                                    self.balances.insert(b.currency, b);
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => out.push(file_failure(at_path, e.to_string())),
+                }
+            }
             Some(_) => out.extend(map_object(&Value::Object(map), &self.ctx)),
         }
     }

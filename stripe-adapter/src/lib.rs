@@ -5,6 +5,7 @@
 //! webhook signature verification and event parsing, and the mapping of Stripe
 //! JSON (pre-basil and basil-or-later shapes) to core records with exact amounts.
 
+pub mod balance_report;
 pub mod client;
 pub mod error;
 pub mod events;

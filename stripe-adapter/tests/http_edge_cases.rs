@@ -1065,3 +1065,33 @@ async fn paid_payouts_bring_their_balance_transactions() {
         .sum();
     assert_eq!(net, payout.amount, "the payout equals the net it settled");
 }
+
+// ---------------------------------------------------------------- balance
+
+#[tokio::test]
+async fn the_reported_balance_is_read_from_get_v1_balance() {
+    let server = Server::start(move |r: &Req| match r.path.as_str() {
+        "/v1/account" => account(),
+        "/v1/balance" => Resp::ok(json!({
+            "object": "balance", "livemode": false,
+            "available": [{"amount": 150_000, "currency": "usd", "source_types": {"card": 150_000}},
+                          {"amount": 7_000, "currency": "eur"}],
+            "pending": [{"amount": 2_550, "currency": "usd"}],
+        })),
+        _ => Resp::not_found(),
+    })
+    .await;
+    let s = src(&server.url);
+    let before = chrono::Utc::now();
+    let got = Source::reported_balances(&s).await.unwrap();
+    assert_eq!(server.requests_to("/v1/balance").len(), 1);
+    let usd = got.iter().find(|b| b.currency.code() == "USD").unwrap();
+    assert_eq!(usd.available.to_string(), "1500.00");
+    assert_eq!(usd.pending.to_string(), "25.50");
+    assert!(usd.at >= before, "read now");
+    let eur = got.iter().find(|b| b.currency.code() == "EUR").unwrap();
+    assert_eq!(
+        (eur.available.to_string(), eur.pending.is_zero()),
+        ("70.00".into(), true)
+    );
+}

@@ -1114,12 +1114,13 @@ class Journal(_Record):
 
 @dataclass(frozen=True, repr=False)
 class ReportedBalance(_Record):
-    """The balance Stripe reported at a moment."""
+    """The balance Stripe reported at a moment (and the import run that read it)."""
 
     at: _dt.datetime
     currency: str
     available: Decimal
     pending: Decimal
+    run_id: Optional[str] = None
 
 
 @dataclass(frozen=True, repr=False)

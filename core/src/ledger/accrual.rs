@@ -1,8 +1,5 @@
 //! The accrual layer: invoices issued, voided, written off or uncollectible,
-//! and disputes lost.
-//!
-//! Credit notes slot in as one more event per invoice: [`credit_note`] takes
-//! the slices a credit note reverses (lines, tax) and books them against AR.
+//! and disputes lost. Credit notes have their own module, [`super::credit`].
 
 use std::collections::BTreeMap;
 
@@ -10,14 +7,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::{JournalEntry, Layer, LedgerMapping, Posting};
-use crate::model::{BalanceTransaction, Dispute, DisputeStatus, Invoice, InvoiceStatus};
+use crate::model::{Dispute, DisputeStatus, Invoice, InvoiceStatus};
 
 fn day(t: Option<DateTime<Utc>>) -> Option<NaiveDate> {
     t.map(|t| t.date_naive())
 }
 
 /// Tax rate of a line in percent, as text without trailing zeros (`"20"`).
-fn rate_key(amount: Decimal, tax: Decimal) -> Option<String> {
+pub(super) fn rate_key(amount: Decimal, tax: Decimal) -> Option<String> {
     if amount.is_zero() || tax.is_zero() {
         return None;
     }
@@ -170,50 +167,14 @@ pub fn invoice_entries(inv: &Invoice, m: &LedgerMapping) -> Vec<JournalEntry> {
     out
 }
 
-/// A credit note against an issued invoice: reverses the given revenue slices
-/// (account, amount) and tax slices (rate, amount) against AR. The id is the
-/// credit note's source id.
-pub fn credit_note(
-    inv: &Invoice,
-    credit_note_id: &str,
-    date: NaiveDate,
-    revenue: &[(String, Decimal)],
-    tax: &[(Option<String>, Decimal)],
-    m: &LedgerMapping,
-) -> JournalEntry {
-    let c = inv.currency;
-    let mut p = Vec::new();
-    let mut total = Decimal::ZERO;
-    for (acct, a) in revenue {
-        p.push(Posting::new(acct, *a, c).memo("credit note"));
-        total += a;
-    }
-    for (rate, a) in tax {
-        p.push(Posting::new(m.tax_account(rate.as_deref()), *a, c).memo("credit note tax"));
-        total += a;
-    }
-    p.push(Posting::new(&m.accounts_receivable, -total, c).customer(inv.customer_id.as_deref()));
-    JournalEntry {
-        id: format!("cn:{credit_note_id}"),
-        layer: Layer::Accrual,
-        date,
-        narration: format!("Credit note {credit_note_id} on {}", inv.source.external_id),
-        links: vec![inv.source.external_id.clone(), credit_note_id.to_string()],
-        source_id: credit_note_id.to_string(),
-        category: "credit_note".into(),
-        customer_id: inv.customer_id.clone(),
-        adjusts: None,
-        postings: p,
-    }
-    .tidy()
-}
-
 /// A lost dispute: the withdrawn funds move from disputes receivable to
-/// chargeback losses, in the currency and amount the balance transactions
-/// withdrew (the dispute's own amount when none are known).
+/// chargeback losses, in the currency and amount the cash layer booked the
+/// withdrawals to disputes receivable (`withdrawals`: currency and signed
+/// amount, negative for funds withdrawn; the dispute's own amount when none
+/// are known).
 pub fn dispute_lost(
     d: &Dispute,
-    withdrawals: &[&BalanceTransaction],
+    withdrawals: &[(crate::money::Currency, Decimal)],
     m: &LedgerMapping,
 ) -> Option<JournalEntry> {
     if d.status != DisputeStatus::Lost {
@@ -221,8 +182,8 @@ pub fn dispute_lost(
     }
     let date = day(d.source.updated_at.or(d.created_at).or(d.source.created_at))?;
     let mut amounts: BTreeMap<crate::money::Currency, Decimal> = BTreeMap::new();
-    for b in withdrawals {
-        *amounts.entry(b.currency).or_insert(Decimal::ZERO) -= b.amount;
+    for (c, a) in withdrawals {
+        *amounts.entry(*c).or_insert(Decimal::ZERO) -= *a;
     }
     if amounts.is_empty() {
         amounts.insert(d.currency, d.amount);

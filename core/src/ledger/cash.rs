@@ -11,8 +11,9 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::origin::Origin;
 use super::{JournalEntry, Layer, LedgerMapping, Posting};
-use crate::model::{BalanceTransaction, Payment, Payout};
+use crate::model::{BalanceTransaction, Payout};
 
 /// Where the gross of a balance transaction goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,18 +64,19 @@ pub fn date(b: &BalanceTransaction) -> Option<NaiveDate> {
         .map(|t| t.date_naive())
 }
 
-/// The cash entry of one balance transaction (`payment`: the payment it
-/// belongs to, for the customer and the presentment amount). `None` without
-/// a date.
+/// The cash entry of one balance transaction (`origin`: the payment,
+/// refund or dispute it belongs to, for the customer and the presentment
+/// amount). `None` without a date.
 pub fn entry(
     b: &BalanceTransaction,
-    payment: Option<&Payment>,
+    origin: &Origin<'_>,
     m: &LedgerMapping,
 ) -> Option<JournalEntry> {
     let date = date(b)?;
     let cat = category(b);
     let counter = classify(cat);
     let c = b.currency;
+    let payment = origin.payment;
     let cust = payment.and_then(|p| p.customer_id.as_deref());
     let fee_tax: Decimal = b
         .fee_details
@@ -92,35 +94,46 @@ pub fn entry(
         Posting::new(fee_account, b.fee - fee_tax, c).memo("fee"),
         Posting::new(&m.fee_input_tax, fee_tax, c).memo("tax on fee"),
     ];
-    match counter {
-        Counter::Receivable => match payment {
-            Some(pay) if pay.currency != c && !pay.amount.is_zero() => {
-                // Settles AR at what the customer paid; the conversion sits on FX.
-                let sign = if b.amount.is_sign_negative() {
-                    -Decimal::ONE
-                } else {
-                    Decimal::ONE
-                };
-                let presented = pay.amount * sign;
-                p.push(Posting::new(&m.fx_gain_loss, -b.amount, c).memo("conversion"));
-                p.push(Posting::new(&m.fx_gain_loss, presented, pay.currency).memo("conversion"));
-                p.push(
-                    Posting::new(&m.accounts_receivable, -presented, pay.currency).customer(cust),
-                );
-            }
-            _ => p.push(Posting::new(&m.accounts_receivable, -b.amount, c).customer(cust)),
-        },
-        other => {
-            let acct = match other {
-                Counter::Refunds => &m.refunds,
-                Counter::Disputes => &m.disputes_receivable,
-                Counter::Fees => &m.stripe_fees,
-                Counter::Reserve => &m.stripe_reserve,
-                Counter::InTransit => &m.payouts_in_transit,
-                _ => &m.suspense,
-            };
-            p.push(Posting::new(acct, -b.amount, c).memo(cat.to_string()));
+    // Where the gross goes, and whether it names the customer.
+    let (account, with_customer) = match counter {
+        Counter::Receivable => (&m.accounts_receivable, true),
+        Counter::Refunds if origin.credited_refund => (&m.accounts_receivable, true),
+        Counter::Refunds => (&m.refunds, false),
+        Counter::Disputes => (&m.disputes_receivable, false),
+        Counter::Fees => (&m.stripe_fees, false),
+        Counter::Reserve => (&m.stripe_reserve, false),
+        Counter::InTransit => (&m.payouts_in_transit, false),
+        Counter::Suspense => (&m.suspense, false),
+    };
+    let counter_posting = |amount: Decimal, currency| {
+        let q = Posting::new(account, amount, currency);
+        if with_customer {
+            q.customer(cust)
+        } else {
+            q.memo(cat.to_string())
         }
+    };
+    // A charge settles AR at what the customer paid; a refund or dispute of
+    // it reverses at the original rate. The conversion sits on FX.
+    let presented = match (counter, payment) {
+        (Counter::Receivable, Some(pay)) if pay.currency != c && !pay.amount.is_zero() => {
+            let sign = if b.amount.is_sign_negative() {
+                -Decimal::ONE
+            } else {
+                Decimal::ONE
+            };
+            Some((pay.amount * sign, pay.currency))
+        }
+        (Counter::Refunds | Counter::Disputes, Some(_)) => origin.presented(b),
+        _ => None,
+    };
+    match presented {
+        Some((amount, currency)) => {
+            p.push(Posting::new(&m.fx_gain_loss, -b.amount, c).memo("conversion"));
+            p.push(Posting::new(&m.fx_gain_loss, amount, currency).memo("conversion"));
+            p.push(counter_posting(-amount, currency));
+        }
+        None => p.push(counter_posting(-b.amount, c)),
     }
     let ext = &b.source.external_id;
     let mut links = vec![ext.clone()];

@@ -5,23 +5,29 @@
 
 pub mod accrual;
 pub mod cash;
+pub mod credit;
 mod entry;
 pub mod export;
 mod mapping;
+pub mod origin;
+pub mod push;
 pub mod render;
 pub mod statement;
 
 use std::collections::HashMap;
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use entry::{JournalEntry, Layer, Posting};
-pub use export::{ExportLog, Target};
+pub use export::{ExportLog, ExportMark, Target};
 pub use mapping::LedgerMapping;
 pub use statement::{ReportedBalance, StatementLine, StripeBalance};
 
 use crate::error::Result;
-use crate::model::{BalanceTransaction, Dispute, Invoice, Payment, Payout};
+use crate::model::{BalanceTransaction, CreditNote, Dispute, Invoice, Payment, Payout, Refund};
+use crate::money::Currency;
+use origin::Origins;
 
 /// The records journal entries are built from.
 #[derive(Clone, Copy, Debug, Default)]
@@ -36,6 +42,10 @@ pub struct LedgerInput<'a> {
     pub balance_transactions: &'a [BalanceTransaction],
     /// Payouts (deposits matched).
     pub payouts: &'a [Payout],
+    /// Refunds (their presentment amount; whether a credit note made them).
+    pub refunds: &'a [Refund],
+    /// Credit notes (accrual layer).
+    pub credit_notes: &'a [CreditNote],
 }
 
 /// Which layers to build.
@@ -75,14 +85,30 @@ pub fn journal_entries(
     layers: Layers,
 ) -> Result<Journal> {
     let mut j = Journal::default();
+    let origins = Origins::new(
+        input.payments,
+        input.refunds,
+        input.disputes,
+        input.credit_notes,
+    );
     if layers.accrual {
+        let mut invoices: HashMap<&str, &Invoice> = HashMap::new();
         for inv in input.invoices {
+            invoices.insert(inv.source.external_id.as_str(), inv);
             j.entries.extend(accrual::invoice_entries(inv, mapping));
         }
-        let mut withdrawals: HashMap<&str, Vec<&BalanceTransaction>> = HashMap::new();
+        for cn in input.credit_notes {
+            let inv = invoices.get(cn.invoice_ref.as_str()).copied();
+            j.entries
+                .extend(credit::credit_note_entries(cn, inv, mapping));
+        }
+        // What each dispute withdrew, in the currency its receivable was
+        // booked in (the presentment currency at the original rate).
+        let mut withdrawals: HashMap<&str, Vec<(Currency, Decimal)>> = HashMap::new();
         for b in input.balance_transactions {
             if let (Some(src), "dispute") = (b.source_object.as_deref(), cash::category(b)) {
-                withdrawals.entry(src).or_default().push(b);
+                let moved = origins.of(b).presented(b).unwrap_or((b.amount, b.currency));
+                withdrawals.entry(src).or_default().push((moved.1, moved.0));
             }
         }
         for d in input.disputes {
@@ -94,25 +120,8 @@ pub fn journal_entries(
         }
     }
     if layers.cash {
-        let mut by_id: HashMap<&str, &Payment> = HashMap::new();
-        let mut by_ref: HashMap<&str, &Payment> = HashMap::new();
-        for p in input.payments {
-            by_id.insert(p.id.as_str(), p);
-            by_ref.insert(p.source.external_id.as_str(), p);
-            for (_, r) in p.refs.pairs() {
-                by_ref.insert(r, p);
-            }
-        }
         for b in input.balance_transactions {
-            let payment = b
-                .payment_id
-                .as_deref()
-                .and_then(|i| by_id.get(i))
-                .or_else(|| b.source_object.as_deref().and_then(|s| by_ref.get(s)))
-                .or_else(|| by_ref.get(b.source.external_id.as_str()))
-                .copied()
-                .filter(|_| cash::classify(cash::category(b)) == cash::Counter::Receivable);
-            match cash::entry(b, payment, mapping) {
+            match cash::entry(b, &origins.of(b), mapping) {
                 Some(e) => {
                     if cash::classify(&e.category) == cash::Counter::Suspense {
                         j.suspense.push(e.id.clone());

@@ -20,6 +20,9 @@ pub struct ReportedBalance {
     pub available: Decimal,
     /// Pending funds.
     pub pending: Decimal,
+    /// The import run it was read for, when an import read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
 }
 
 /// One statement line: the gross or the fee of a balance transaction.

@@ -23,6 +23,19 @@ pub enum Dispute {
     Lost,
 }
 
+/// A credit note on the sale's first line (with its tax).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credit {
+    /// None.
+    None,
+    /// Issued before payment: the customer pays the rest.
+    BeforePayment,
+    /// The sale's refund is made through a credit note (custom amount).
+    Refunded,
+    /// Issued after payment, credited to the customer's balance.
+    ToBalance,
+}
+
 /// One invoice and its payment.
 #[derive(Clone, Debug)]
 pub struct Sale {
@@ -42,6 +55,8 @@ pub struct Sale {
     pub dispute: Dispute,
     /// Void the invoice instead of paying it.
     pub void: bool,
+    /// A credit note.
+    pub credit: Credit,
 }
 
 /// The records of a generated book.
@@ -52,6 +67,8 @@ pub struct Book {
     pub disputes: Vec<tieout_core::model::Dispute>,
     pub txns: Vec<BalanceTransaction>,
     pub payouts: Vec<Payout>,
+    pub refunds: Vec<Refund>,
+    pub credit_notes: Vec<CreditNote>,
 }
 
 pub fn at(day: i64) -> DateTime<Utc> {
@@ -172,6 +189,62 @@ pub fn book(sales: &[Sale]) -> Book {
         let total = subtotal + tax;
         let cust = format!("cust_{}", i % 3);
         let inv_id = format!("in_{i}");
+        let first = lines.first().map(|l| (l.amount, l.tax));
+        let cn = |kind: Credit, amount: Decimal, line: Decimal, refund: Option<String>| {
+            let mut s = src("credit_note", &format!("cn_{i}"), day);
+            s.status = Some("issued".into());
+            let pre = if kind == Credit::BeforePayment {
+                amount
+            } else {
+                Decimal::ZERO
+            };
+            CreditNote {
+                id: format!("crn_{i}"),
+                source: s,
+                invoice_id: Some(format!("inv_{i}")),
+                invoice_ref: inv_id.clone(),
+                customer_id: Some(cust.clone()),
+                customer_ref: None,
+                number: Some(format!("CN-{i:04}")),
+                currency: c,
+                amount,
+                pre_payment_amount: pre,
+                post_payment_amount: amount - pre,
+                refund_amount: if kind == Credit::Refunded {
+                    amount
+                } else {
+                    Decimal::ZERO
+                },
+                credit_amount: if kind == Credit::ToBalance {
+                    amount
+                } else {
+                    Decimal::ZERO
+                },
+                out_of_band_amount: Decimal::ZERO,
+                refund_refs: refund.into_iter().collect(),
+                customer_balance_transaction: None,
+                reason: Some("order_change".into()),
+                memo: None,
+                effective_at: Some(at(day)),
+                voided_at: None,
+                lines: vec![CreditNoteLine {
+                    external_id: Some(format!("cnli_{i}")),
+                    kind: "invoice_line_item".into(),
+                    description: None,
+                    quantity: Decimal::ONE,
+                    amount: line,
+                    invoice_line_ref: Some(format!("il_{i}_0")),
+                }],
+            }
+        };
+        let credited = match (s.credit, first) {
+            (Credit::BeforePayment, Some((a, t))) if !s.void && !(a + t).is_zero() => {
+                b.credit_notes
+                    .push(cn(Credit::BeforePayment, a + t, a, None));
+                a + t
+            }
+            _ => Decimal::ZERO,
+        };
         b.invoices.push(Invoice {
             id: format!("inv_{i}"),
             source: src("invoice", &inv_id, day),
@@ -190,13 +263,17 @@ pub fn book(sales: &[Sale]) -> Book {
             discount: Decimal::ZERO,
             tax,
             total,
-            amount_due: total,
-            amount_paid: if s.void { Decimal::ZERO } else { total },
+            amount_due: total - credited,
+            amount_paid: if s.void {
+                Decimal::ZERO
+            } else {
+                total - credited
+            },
             amount_remaining: if s.void { total } else { Decimal::ZERO },
             amount_written_off: Decimal::ZERO,
             source_amount_paid: Decimal::ZERO,
-            amount_credited: Decimal::ZERO,
-            source_credited: Decimal::ZERO,
+            amount_credited: credited,
+            source_credited: credited,
             lines_complete: true,
             issued_at: Some(at(day)),
             due_date: None,
@@ -205,6 +282,7 @@ pub fn book(sales: &[Sale]) -> Book {
             payment_refs: PaymentRefs::default(),
             metadata: BTreeMap::new(),
         });
+        let total = total - credited;
         if s.void || total.is_zero() {
             continue;
         }
@@ -256,8 +334,36 @@ pub fn book(sales: &[Sale]) -> Book {
             "charge",
             &ch,
         ));
+        if let (Credit::ToBalance, Some((a, t))) = (s.credit, first) {
+            if !(a + t).is_zero() {
+                b.credit_notes.push(cn(Credit::ToBalance, a + t, a, None));
+            }
+        }
         if s.refund > 0 {
             let r = minor(s.refund, c).min(total);
+            let re = format!("re_{i}");
+            if s.credit == Credit::Refunded {
+                // A custom-amount credit note, tax included at the sale's rate.
+                let line = (r / (Decimal::ONE + Decimal::new(s.tax_pct, 2)))
+                    .round_dp_with_strategy(c.exponent(), RoundingStrategy::MidpointNearestEven);
+                b.credit_notes
+                    .push(cn(Credit::Refunded, r, line, Some(re.clone())));
+            }
+            b.refunds.push(Refund {
+                id: format!("rfnd_{i}"),
+                source: src("refund", &re, day + 1),
+                payment_id: None,
+                payment_refs: PaymentRefs {
+                    charge: Some(ch.clone()),
+                    ..PaymentRefs::default()
+                },
+                amount: r,
+                currency: c,
+                status: "succeeded".into(),
+                reason: None,
+                created_at: Some(at(day + 1)),
+                balance_transaction: Some(format!("txn_re_{i}")),
+            });
             b.txns.push(txn(
                 format!("txn_re_{i}"),
                 day + 1,
@@ -392,6 +498,7 @@ pub fn sample() -> Book {
         refund,
         dispute,
         void: false,
+        credit: Credit::None,
     };
     let mut sales = vec![
         sale(usd, usd, vec![10_000, 2_550], 8, (394, 0), 0, Dispute::None),
@@ -428,6 +535,20 @@ pub fn sample() -> Book {
     sales.push(Sale {
         void: true,
         ..sale(usd, usd, vec![4_200], 0, (0, 0), 0, Dispute::None)
+    });
+    // Credit notes: before payment, through a refund (one in EUR settled in
+    // USD), and to the customer's balance.
+    sales.push(Sale {
+        credit: Credit::BeforePayment,
+        ..sale(usd, usd, vec![2_000, 1_000], 10, (90, 0), 0, Dispute::None)
+    });
+    sales.push(Sale {
+        credit: Credit::Refunded,
+        ..sale(eur, usd, vec![6_000], 20, (200, 0), 2_400, Dispute::None)
+    });
+    sales.push(Sale {
+        credit: Credit::ToBalance,
+        ..sale(usd, usd, vec![1_500, 500], 0, (60, 0), 0, Dispute::None)
     });
     book(&sales)
 }

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tieout_core::ledger::ReportedBalance;
 use tieout_core::{AccountInfo, FetchScope, ObjectScope, Page, Source};
 use tokio::sync::{Mutex, OnceCell};
 
@@ -344,6 +345,14 @@ impl StripeSource {
             livemode: key.livemode(),
             key_kind: key.kind().as_str().into(),
         })
+    }
+
+    /// What Stripe reports as the account's balance now (`GET /v1/balance`),
+    /// per currency.
+    pub async fn balance(&self) -> Result<Vec<ReportedBalance>> {
+        let at = Utc::now();
+        let v = self.http.get("/v1/balance", &[]).await?;
+        crate::balance_report::reported_balances(&v, at)
     }
 
     /// The verified account, verifying once if needed.
@@ -715,5 +724,9 @@ impl Source for StripeSource {
 
     fn stream(&self) -> String {
         format!("stripe:{}:api", self.label())
+    }
+
+    async fn reported_balances(&self) -> tieout_core::Result<Vec<ReportedBalance>> {
+        Ok(self.balance().await?)
     }
 }

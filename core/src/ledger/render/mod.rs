@@ -22,8 +22,8 @@ pub use camt::{statement_camt053, statement_csv};
 pub use csv_rows::csv;
 pub use hledger::hledger;
 pub use netsuite::netsuite;
-pub use qbo::{doc_number, qbo};
-pub use xero::xero;
+pub use qbo::{QboDocument, doc_number, qbo, qbo_documents};
+pub use xero::{XeroDocument, xero, xero_documents};
 
 use super::{JournalEntry, Target};
 use crate::error::Result;

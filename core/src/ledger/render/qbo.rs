@@ -28,11 +28,25 @@ pub fn request_id(id: &str) -> String {
     hex::encode(&Sha256::digest(format!("tieout/qbo/{id}").as_bytes())[..16])
 }
 
-/// The entries as a JSON array of `{ "requestid", "JournalEntry" }`. An entry
-/// in more than one currency becomes one journal entry per currency (id
-/// `<id>#<CUR>`); QuickBooks journal entries hold one currency each.
-pub fn qbo(entries: &[JournalEntry], opts: &RenderOptions) -> Result<String> {
-    let mut items = Vec::new();
+/// One QuickBooks journal entry to create: the part of a tieout entry in one
+/// currency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QboDocument {
+    /// The tieout id of the part (`<entry id>`, or `<entry id>#<CUR>`).
+    pub id: String,
+    /// Its `DocNumber` (what a lookup searches for).
+    pub doc_number: String,
+    /// Its `requestid`.
+    pub request_id: String,
+    /// The `JournalEntry` object, as exact JSON text.
+    pub body: String,
+}
+
+/// The journal entries to create, one per entry and currency (id
+/// `<id>#<CUR>` when an entry holds more than one currency; QuickBooks
+/// journal entries hold one currency each).
+fn parts(entries: &[JournalEntry], opts: &RenderOptions) -> Vec<(String, J)> {
+    let mut out = Vec::new();
     for e in entries {
         let currencies = e.currencies();
         for c in &currencies {
@@ -84,12 +98,38 @@ pub fn qbo(entries: &[JournalEntry], opts: &RenderOptions) -> Result<String> {
                 }
             }
             je.push(("Line", J::A(lines)));
-            items.push(J::O(vec![
-                ("requestid", J::s(request_id(&id))),
-                ("tieout_id", J::s(id.clone())),
-                ("JournalEntry", J::O(je)),
-            ]));
+            out.push((id, J::O(je)));
         }
     }
+    out
+}
+
+/// The entries as a JSON array of `{ "requestid", "JournalEntry" }`, one per
+/// entry and currency (see [`qbo_documents`]).
+pub fn qbo(entries: &[JournalEntry], opts: &RenderOptions) -> Result<String> {
+    let items = parts(entries, opts)
+        .into_iter()
+        .map(|(id, je)| {
+            J::O(vec![
+                ("requestid", J::s(request_id(&id))),
+                ("tieout_id", J::s(id)),
+                ("JournalEntry", je),
+            ])
+        })
+        .collect();
     Ok(J::A(items).text())
+}
+
+/// The same journal entries as documents to create one by one (the push
+/// client's writes).
+pub fn qbo_documents(entries: &[JournalEntry], opts: &RenderOptions) -> Vec<QboDocument> {
+    parts(entries, opts)
+        .into_iter()
+        .map(|(id, je)| QboDocument {
+            doc_number: doc_number(&id),
+            request_id: request_id(&id),
+            body: je.text(),
+            id,
+        })
+        .collect()
 }

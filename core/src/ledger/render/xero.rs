@@ -11,8 +11,42 @@ use super::{RenderOptions, fmt_amount};
 use crate::error::{CoreError, Result};
 use crate::ledger::JournalEntry;
 
+/// One Xero manual journal to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XeroDocument {
+    /// The tieout entry id.
+    pub id: String,
+    /// The journal's narration; it ends with `[tieout <id>]`, what a lookup
+    /// searches for.
+    pub narration: String,
+    /// `{ "ManualJournals": [ <the journal> ] }`, as exact JSON text.
+    pub body: String,
+}
+
 /// The entries as `{ "ManualJournals": [...] }`; requires `opts.base_currency`.
 pub fn xero(entries: &[JournalEntry], opts: &RenderOptions) -> Result<String> {
+    let journals = journals(entries, opts)?
+        .into_iter()
+        .map(|(_, _, j)| j)
+        .collect();
+    Ok(J::O(vec![("ManualJournals", J::A(journals))]).text())
+}
+
+/// The same journals as documents to create one by one (the push client's
+/// writes); requires `opts.base_currency`.
+pub fn xero_documents(entries: &[JournalEntry], opts: &RenderOptions) -> Result<Vec<XeroDocument>> {
+    Ok(journals(entries, opts)?
+        .into_iter()
+        .map(|(id, narration, j)| XeroDocument {
+            id,
+            narration,
+            body: J::O(vec![("ManualJournals", J::A(vec![j]))]).text(),
+        })
+        .collect())
+}
+
+/// Each entry's id, narration and manual journal.
+fn journals(entries: &[JournalEntry], opts: &RenderOptions) -> Result<Vec<(String, String, J)>> {
     let base = opts.base_currency.ok_or_else(|| {
         CoreError::Invalid("Xero export needs the organisation's base currency".into())
     })?;
@@ -60,13 +94,17 @@ pub fn xero(entries: &[JournalEntry], opts: &RenderOptions) -> Result<String> {
                 ])
             })
             .collect();
-        journals.push(J::O(vec![
-            ("Narration", J::s(narration)),
-            ("Date", J::s(e.date.to_string())),
-            ("Status", J::s("POSTED")),
-            ("LineAmountTypes", J::s("NoTax")),
-            ("JournalLines", J::A(lines)),
-        ]));
+        journals.push((
+            e.id.clone(),
+            narration.clone(),
+            J::O(vec![
+                ("Narration", J::s(narration)),
+                ("Date", J::s(e.date.to_string())),
+                ("Status", J::s("POSTED")),
+                ("LineAmountTypes", J::s("NoTax")),
+                ("JournalLines", J::A(lines)),
+            ]),
+        ));
     }
-    Ok(J::O(vec![("ManualJournals", J::A(journals))]).text())
+    Ok(journals)
 }
