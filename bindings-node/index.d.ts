@@ -801,6 +801,8 @@ export interface EventOutcome {
   status: EventStatus
   /** What happened to each record the event carried. */
   entries: Array<ReviewEntry>
+  /** Notes on what was applied (e.g. an invoice whose lines are incomplete). */
+  notes: Array<string>
 }
 
 /** What applying one event did. */
@@ -1070,6 +1072,11 @@ export interface Invoice {
   paidAt: string | null
   /** Lines. */
   lines: Array<InvoiceLine>
+  /**
+   * False when Stripe embedded only the first lines (`has_more`) and the rest
+   * could not be fetched: `lines` is partial and nothing sums it.
+   */
+  linesComplete: boolean
   /** Source metadata. */
   metadata: Record<string, string>
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tieout_core::entity::{Entity, EntityKind};
 use tieout_core::model::*;
-use tieout_core::{CoreError, MemoryStore, Store};
+use tieout_core::{CoreError, MemoryStore, ScaledStore, Store};
 use tieout_sqlite::SqliteStore;
 
 use crate::error::{Error, Result};
@@ -158,11 +158,16 @@ impl Books {
         Books::with_store(Box::new(MemoryStore::new()))
     }
 
-    /// Books over any store (e.g. a shared PostgreSQL store).
+    /// Books over any store (e.g. a shared PostgreSQL store). Every record is
+    /// read and written through [`ScaledStore`], so amounts carry their
+    /// currency's scale (USD `0.00`, JPY `5000`, KWD `10.500`).
     pub fn with_store(store: Box<dyn Store>) -> Books {
         let commits = Arc::new(std::sync::atomic::AtomicU64::new(0));
         Books {
-            store: Mutex::new(CountedStore::wrap(store, commits.clone())),
+            store: Mutex::new(CountedStore::wrap(
+                Box::new(ScaledStore::new(store)),
+                commits.clone(),
+            )),
             commits,
             reviews: crate::review_spill::Registry::default(),
             actions: Mutex::new(BTreeMap::new()),

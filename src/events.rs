@@ -34,6 +34,11 @@ pub struct EventOutcome {
     pub status: EventStatus,
     /// What happened to each record the event carried (stale snapshots are skipped).
     pub entries: Vec<ReviewEntry>,
+    /// Notes on what was applied: an invoice whose embedded line list is
+    /// partial and could not be completed (apply the event through
+    /// [`Books::apply_event_refetched`] to fetch the rest).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl Books {
@@ -101,6 +106,7 @@ impl Books {
             event_type: event.event_type.clone(),
             status: EventStatus::Applied,
             entries: Vec::new(),
+            notes: Vec::new(),
         };
         let seen_key = keys::event("stripe", &account, &event.id);
         let items = event.items(&account);
@@ -121,6 +127,7 @@ impl Books {
         drop(store);
         self.sync_collection_cases(chrono::Utc::now())?;
         outcome.entries = planned.entries;
+        outcome.notes = planned.notes;
         Ok(outcome)
     }
 }

@@ -567,7 +567,7 @@ fn fold(run: &mut ImportRun, o: &PageOutcome, notes: &[String]) {
         run.totals.add(c);
     }
     run.failures.extend(o.failures.iter().cloned());
-    for n in notes {
+    for n in notes.iter().chain(&o.notes) {
         if !run.notes.contains(n) {
             run.notes.push(n.clone());
         }
@@ -590,6 +590,11 @@ fn collect(
         }
     }
     review.failures.extend(o.failures);
+    for n in o.notes {
+        if !review.notes.contains(&n) {
+            review.notes.push(n);
+        }
+    }
     for a in o.settle.upserted {
         allocs.insert(a.id.clone(), Some(a));
     }

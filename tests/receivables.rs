@@ -126,7 +126,7 @@ fn aging_over_stored_books_adds_up() {
             .lines()
             .last()
             .unwrap()
-            .starts_with("TOTAL,,EUR,10,80,30,40,50,210")
+            .starts_with("TOTAL,,EUR,10.00,80.00,30.00,40.00,50.00,210.00")
     );
 }
 
@@ -181,7 +181,7 @@ fn live_books_need_the_reviews_approval_and_partial_payment_changes_the_text() {
         .unwrap()
         .to_string();
     assert!(
-        text.contains("100 EUR is open on invoice R-00001"),
+        text.contains("100.00 EUR is open on invoice R-00001"),
         "{text}"
     );
     let e = books
@@ -220,7 +220,7 @@ fn live_books_need_the_reviews_approval_and_partial_payment_changes_the_text() {
     let sent = log.lock().unwrap().clone();
     let text = sent[0].1["text"].as_str().unwrap();
     assert!(
-        text.contains("thank you for your part payment; 60 EUR is open"),
+        text.contains("thank you for your part payment; 60.00 EUR is open"),
         "{text}"
     );
     // History shows it with key, request id and outcome.

@@ -69,3 +69,46 @@ test('a credit note reduces what is open; the report gains a credited column and
   assert.equal(t.invoiced, '100.00')
   assert.equal(t.addsUp, true)
 })
+
+// Issue 13 item 8: a truncated line list (`has_more: true`) with no API to complete it.
+const truncatedInvoice = () => ({
+  id: 'in_T', object: 'invoice', customer: 'cus_A', currency: 'usd', status: 'open', number: 'T-1', created: 1700000000,
+  subtotal: 34010, total: 37410, amount_due: 37410, amount_paid: 0, amount_remaining: 37410, tax: 3400,
+  status_transitions: { finalized_at: 1700000100 },
+  lines: { object: 'list', has_more: true, data: [20000, 10000].map((a, i) => ({ id: `il_T${i}`, object: 'line_item', amount: a, currency: 'usd', quantity: 1, description: `line ${i}` })) },
+})
+
+test('a truncated line list is kept, flagged, noted and never summed', async () => {
+  const books = Books.inMemory()
+  const source = new StripeFiles(stripeDir({ 'all.json': [customer, truncatedInvoice()] }))
+  const review = await books.review(source)
+  assert.ok(review.notes.some((n) => n.includes('in_T') && n.includes('lines_complete')), JSON.stringify(review.notes))
+  const run = await books.import(source, {}, { approval: review.approval })
+  assert.deepEqual(run.failures, [])
+  assert.ok(run.notes.some((n) => n.includes('in_T')), JSON.stringify(run.notes))
+  const [inv] = await books.invoices()
+  assert.equal(inv.linesComplete, false)
+  assert.equal(inv.lines.length, 2)
+  assert.equal(inv.total, '374.10')
+  const issued = (await books.journalEntries()).entries.find((e) => e.id === 'inv:in_T:issued')
+  const revenue = issued.postings.filter((p) => p.account === 'Income:Sales').map((p) => p.amount)
+  assert.deepEqual(revenue, ['-340.10'])
+})
+
+test('an event with a truncated line list says so in its outcome', async () => {
+  const body = JSON.stringify({ id: 'evt_T', object: 'event', type: 'invoice.finalized', created: 1700000200, api_version: '2025-03-31.basil', livemode: false, data: { object: truncatedInvoice() } })
+  const event = tieout.verifyWebhook(body, tieout.signWebhook(body, 'whsec_t', 1700000200), 'whsec_t', { tolerance: null })
+  const books = Books.inMemory()
+  const outcome = await books.applyEvent(event)
+  assert.ok(outcome.notes.some((n) => n.includes('in_T')), JSON.stringify(outcome.notes))
+  const [inv] = await books.invoices()
+  assert.equal(inv.linesComplete, false)
+})
+
+// Issue 13 item 7: computed amounts carry the currency's scale, as in Rust and Python.
+test('amounts carry their currency scale', async () => {
+  const books = Books.inMemory()
+  await books.import(new StripeFiles(stripeDir({ 'all.json': [customer, charge()] })))
+  const [p] = await books.payments()
+  assert.deepEqual([p.refunded, p.allocated, p.unapplied], ['0.00', '0.00', '15.00'])
+})

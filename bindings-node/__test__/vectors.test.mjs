@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 
-import { ROOT, assertDecEq, tieout } from './helpers.mjs'
+import { ROOT, tieout } from './helpers.mjs'
 
 const { Books, StripeFiles } = tieout
 const VECTORS = path.join(ROOT, 'tests', 'vectors')
@@ -71,8 +71,8 @@ for (const dir of dirs) {
         if (k === 'external_id') continue
         assert.ok(k in invoiceFields, `${name}: unknown invoice field ${k}`)
         const got = inv[invoiceFields[k]]
-        if (k === 'status' || k === 'currency') assert.equal(got, v, `${name} ${e.external_id} ${k}`)
-        else assertDecEq(got, v, `${name} ${e.external_id} ${k}: ${got} != ${v}`)
+        // Amounts compare as exact strings: every language shows the currency's scale.
+        assert.equal(got, v, `${name} ${e.external_id} ${k}: ${got} != ${v}`)
       }
     }
 
@@ -89,7 +89,8 @@ for (const dir of dirs) {
           continue
         }
         assert.ok(k in paymentFields, `${name}: unknown payment field ${k}`)
-        assertDecEq(p[paymentFields[k]] ?? '0', v, `${name} payment ${first} ${k}: ${p[paymentFields[k]]} != ${v}`)
+        const got = p[paymentFields[k]] ?? (k === 'net' ? '0.00' : undefined)
+        assert.equal(got, v, `${name} payment ${first} ${k}: ${got} != ${v}`)
       }
     }
 
@@ -99,7 +100,7 @@ for (const dir of dirs) {
       assert.ok(inv && pay, `${name}: allocation ends ${e.payment} -> ${e.invoice}`)
       const a = allocations.find((x) => x.invoiceId === inv.id && x.paymentId === pay.id)
       assert.ok(a, `${name}: no allocation ${e.payment} -> ${e.invoice}`)
-      assertDecEq(a.amount, e.amount, `${name} allocation ${e.payment} -> ${e.invoice} amount`)
+      assert.equal(a.amount, e.amount, `${name} allocation ${e.payment} -> ${e.invoice} amount`)
       assert.equal(a.reason.strategy, e.strategy, `${name} allocation strategy`)
     }
 

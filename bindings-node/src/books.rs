@@ -111,6 +111,8 @@ pub struct EventOutcome {
     pub status: EventStatus,
     /// What happened to each record the event carried.
     pub entries: Vec<ReviewEntry>,
+    /// Notes on what was applied (e.g. an invoice whose lines are incomplete).
+    pub notes: Vec<String>,
 }
 
 impl From<&tieout::EventOutcome> for EventOutcome {
@@ -124,6 +126,7 @@ impl From<&tieout::EventOutcome> for EventOutcome {
                 tieout::EventStatus::Ignored => EventStatus::Ignored,
             },
             entries: o.entries.iter().map(Into::into).collect(),
+            notes: o.notes.clone(),
         }
     }
 }

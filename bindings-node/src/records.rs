@@ -380,6 +380,9 @@ pub struct Invoice {
     pub paid_at: Option<String>,
     /// Lines.
     pub lines: Vec<InvoiceLine>,
+    /// False when Stripe embedded only the first lines (`has_more`) and the rest
+    /// could not be fetched: `lines` is partial and nothing sums it.
+    pub lines_complete: bool,
     /// Source metadata.
     pub metadata: HashMap<String, String>,
 }
@@ -430,6 +433,7 @@ impl From<&tieout::Invoice> for Invoice {
                     proration: l.proration,
                 })
                 .collect(),
+            lines_complete: i.lines_complete,
             metadata: i.metadata.clone().into_iter().collect(),
         }
     }

@@ -18,13 +18,10 @@ use tieout::Currency;
 use crate::error::invalid;
 
 /// An amount in `currency`, with at least the currency's minor-unit digits.
+/// The engine's one rule (`tieout::core::money::at_scale`); records already
+/// carry it, this keeps figures computed in the binding on the same rule.
 pub(crate) fn amount(value: Decimal, currency: Currency) -> String {
-    let mut v = value;
-    let e = currency.exponent();
-    if v.scale() < e {
-        v.rescale(e);
-    }
-    v.to_string()
+    tieout::core::money::at_scale(value, currency).to_string()
 }
 
 /// An optional amount in `currency`.

@@ -198,7 +198,7 @@ impl<'py> Records<'py> {
                 amount_credited = i.amount_credited, source_credited = i.source_credited,
                 issued_at = i.issued_at,
                 due_date = i.due_date, paid_at = i.paid_at,
-                lines = self.list(&i.lines, Self::line)?,
+                lines = self.list(&i.lines, Self::line)?, lines_complete = i.lines_complete,
                 payment_refs = self.refs(&i.payment_refs)?, metadata = &i.metadata,
             ),
         )
@@ -555,6 +555,7 @@ impl<'py> Records<'py> {
                 event_id = &o.event_id, event_type = &o.event_type,
                 status = self.en("EventStatus", status)?,
                 entries = self.list(&o.entries, Self::entry)?,
+                notes = &o.notes,
             ),
         )
     }

@@ -84,3 +84,59 @@ def test_void_invoice_is_not_receivable(stripe_dir: StripeDir) -> None:
     assert inv.status == tieout.InvoiceStatus.VOID
     assert inv.amount_remaining == 0 and inv.total == Decimal("150.00")
     assert "USD" not in books.report().totals or books.report().totals["USD"].open == 0
+
+
+def _truncated_invoice() -> Dict[str, Any]:
+    """374.10 in total; two of its three lines embedded, `has_more` true."""
+    lines = [{"id": f"il_T{i}", "object": "line_item", "amount": a, "currency": "usd",
+              "quantity": 1, "description": f"line {i}"}
+             for i, a in enumerate([20000, 10000])]
+    return {"id": "in_T", "object": "invoice", "customer": "cus_A", "currency": "usd",
+            "status": "open", "number": "T-1", "created": 1700000000,
+            "subtotal": 34010, "total": 37410, "amount_due": 37410, "amount_paid": 0,
+            "amount_remaining": 37410, "tax": 3400,
+            "status_transitions": {"finalized_at": 1700000100},
+            "lines": {"object": "list", "has_more": True, "data": lines}}
+
+
+def test_truncated_line_list_is_kept_flagged_noted_and_never_summed(
+        stripe_dir: StripeDir) -> None:
+    src = tieout.StripeFiles(stripe_dir([customer("cus_A", "A"), _truncated_invoice()]))
+    books = tieout.Books.in_memory()
+    plan = tieout.ImportPlan()
+    review = books.review(src, plan)
+    assert any("in_T" in n and "lines_complete" in n for n in review.notes), review.notes
+    run = books.import_(src, plan, approval=review.approval)
+    assert run.failures == [] and any("in_T" in n for n in run.notes), run.notes
+    [inv] = books.invoices()
+    assert inv.lines_complete is False and len(inv.lines) == 2
+    assert str(inv.total) == "374.10"
+    [issued] = [e for e in books.journal_entries().entries if e.id == "inv:in_T:issued"]
+    revenue = [p for p in issued.postings if p.account == "Income:Sales"]
+    assert [str(p.amount) for p in revenue] == ["-340.10"], issued.postings
+    assert sum((p.amount for p in issued.postings), Decimal(0)) == 0
+
+
+def test_event_with_a_truncated_line_list_says_so() -> None:
+    import json
+    body = json.dumps({"id": "evt_T", "object": "event", "type": "invoice.finalized",
+                       "created": 1700000200, "api_version": "2025-03-31.basil",
+                       "livemode": False, "data": {"object": _truncated_invoice()}})
+    header = tieout.sign_webhook(body, "whsec_t", 1700000200)
+    event = tieout.verify_webhook(body, header, "whsec_t", tolerance=None)
+    books = tieout.Books.in_memory()
+    outcome = books.apply_event(event)
+    assert any("in_T" in n for n in outcome.notes), outcome.notes
+    [inv] = books.invoices()
+    assert inv.lines_complete is False
+
+
+def test_amounts_carry_their_currency_scale(stripe_dir: StripeDir) -> None:
+    # Computed amounts (nothing paid, nothing refunded) read 0.00, not 0.
+    ch = charge("ch_S", 1500, "usd", "cus_A")
+    books = tieout.Books.in_memory()
+    books.import_(tieout.StripeFiles(stripe_dir([customer("cus_A", "A"), ch])))
+    [p] = books.payments()
+    assert (str(p.refunded), str(p.allocated), str(p.unapplied)) == ("0.00", "0.00", "15.00")
+    t = books.report().totals["USD"]
+    assert str(t.invoiced) == "0.00" and str(t.refunded) == "0.00"

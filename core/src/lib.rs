@@ -32,4 +32,4 @@ pub use plan::{
 pub use record::{ObjectScope, Record, SourceItem};
 pub use records_source::RecordsSource;
 pub use source::{AccountInfo, FetchScope, Page, Source};
-pub use store::{ChangeSet, MemoryStore, Store};
+pub use store::{ChangeSet, MemoryStore, ScaledStore, Store};

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tieout_core::model::ImportRun;
+use tieout_core::money::at_scale;
 use tieout_core::reconcile::ReconcileReport;
 
 use tieout_core::collect::AgingReport;
@@ -151,8 +152,8 @@ pub fn render(
             .iter()
             .filter(|x| x.currency == *cur)
             .count();
-        let matched_amount: Decimal = matched.iter().map(|x| x.amount).sum();
-        let unmatched_amount: Decimal = unmatched.iter().map(|x| x.amount).sum();
+        let matched_amount = at_scale(matched.iter().map(|x| x.amount).sum(), *cur);
+        let unmatched_amount = at_scale(unmatched.iter().map(|x| x.amount).sum(), *cur);
         let _ = write!(
             h,
             "<div><h3>Payouts</h3>{}<table><tr><th></th><th class=\"num\">Count</th><th class=\"num\">{code}</th></tr><tr><td>Matched to deposits</td>{}{}</tr><tr><td>Unmatched payouts</td>{}{}</tr><tr><td>Unmatched deposits</td>{}<td></td></tr></table>",

@@ -68,6 +68,7 @@ pub fn invoice_rec(
         source_amount_paid: paid,
         amount_credited: Default::default(),
         source_credited: Default::default(),
+        lines_complete: true,
         issued_at: Some(ts(day)),
         due_date: Some(ts(day + 30)),
         paid_at: if status == "paid" {

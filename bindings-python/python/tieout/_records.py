@@ -410,6 +410,9 @@ class Invoice(_Record):
     due_date: Optional[_dt.datetime]
     paid_at: Optional[_dt.datetime]
     lines: List[InvoiceLine]
+    #: False when Stripe embedded only the first lines (``has_more``) and the rest
+    #: could not be fetched: ``lines`` is partial and nothing sums it.
+    lines_complete: bool
     payment_refs: PaymentRefs
     metadata: Dict[str, str]
 
@@ -910,6 +913,8 @@ class EventOutcome(_Record):
     event_type: str
     status: EventStatus
     entries: List[ReviewEntry] = field(default_factory=list)
+    #: Notes on what was applied (e.g. an invoice whose lines are incomplete).
+    notes: List[str] = field(default_factory=list)
 
 
 # --- reconcile report (built from the engine's JSON by the declared field types) ----

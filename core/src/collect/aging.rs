@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cases::{age_from, is_collectible};
 use crate::model::{Id, Invoice};
-use crate::money::Currency;
+use crate::money::{Currency, at_scale};
 
 /// One customer's (or, in `totals`, every customer's) open amounts in one
 /// currency, by days past due.
@@ -37,16 +37,18 @@ pub struct AgingRow {
 
 impl AgingRow {
     fn new(customer_id: Option<Id>, customer_name: Option<String>, currency: Currency) -> Self {
+        // Zero at the currency's scale, so empty buckets read `0.00` (USD).
+        let zero = at_scale(Decimal::ZERO, currency);
         AgingRow {
             customer_id,
             customer_name,
             currency,
-            current: Decimal::ZERO,
-            days_1_30: Decimal::ZERO,
-            days_31_60: Decimal::ZERO,
-            days_61_90: Decimal::ZERO,
-            days_over_90: Decimal::ZERO,
-            total: Decimal::ZERO,
+            current: zero,
+            days_1_30: zero,
+            days_31_60: zero,
+            days_61_90: zero,
+            days_over_90: zero,
+            total: zero,
         }
     }
 
@@ -113,7 +115,9 @@ pub fn aging<'a>(
                 )
             })
             .add(days, inv.amount_remaining);
-        *open.entry(inv.currency).or_default() += inv.amount_remaining;
+        *open
+            .entry(inv.currency)
+            .or_insert_with(|| at_scale(Decimal::ZERO, inv.currency)) += inv.amount_remaining;
     }
     let mut rows: Vec<AgingRow> = rows.into_values().collect();
     rows.sort_by(|a, b| {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::CollectionCase;
+use crate::money::at_scale;
 
 /// Cases as CSV: one line per case with the invoice, debtor, amounts, age and
 /// status (`now` fixes the age).
@@ -49,8 +50,8 @@ pub fn cases_csv(cases: &[CollectionCase], now: DateTime<Utc>) -> String {
             s(&a.state),
             s(&a.country),
             c.currency.code().to_string(),
-            c.original_amount.to_string(),
-            c.open_amount.to_string(),
+            at_scale(c.original_amount, c.currency).to_string(),
+            at_scale(c.open_amount, c.currency).to_string(),
             c.age_from.to_rfc3339(),
             match c.age_basis {
                 super::AgeBasis::DueDate => "due_date".to_string(),

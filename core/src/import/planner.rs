@@ -29,6 +29,9 @@ pub struct PageOutcome {
     pub totals: BTreeMap<String, BTreeMap<Currency, Total>>,
     /// Failed records.
     pub failures: Vec<Failure>,
+    /// Notes on records planned as they are (e.g. an invoice whose line list
+    /// is partial); a review and a run show them with the source's notes.
+    pub notes: Vec<String>,
     /// Whether `entries` is filled (a review shows them; an import only
     /// needs the counts, totals and failures).
     keep_entries: bool,
@@ -61,7 +64,7 @@ impl PageOutcome {
         if let (Action::Create | Action::Update { .. }, Some((cur, amt))) = (&action, amount) {
             let t = slot(&mut self.totals, object).entry(cur).or_default();
             t.count += 1;
-            t.amount += amt;
+            t.amount = crate::money::at_scale(t.amount + amt, cur);
         }
         if !self.keep_entries {
             return;
@@ -169,6 +172,9 @@ impl<'p> Planner<'p> {
                 let reason = format!("{} not in the plan's objects", rec.scope().as_str());
                 out.record(&object, &ext, "", Action::Skipped { reason }, None);
                 continue;
+            }
+            if let Record::Invoice(inv) = &rec {
+                out.notes.extend(inv.incomplete_lines_note());
             }
             match self.plan_record(ws, rec, &mut out, &mut tp, &mut ti) {
                 Ok((action, id, amount)) => out.record(&object, &ext, &id, action, amount),

@@ -39,12 +39,18 @@ pub fn existing_or_new(
 /// Older snapshots never overwrite newer ones; unchanged records write nothing.
 pub fn upsert(
     ws: &mut Workspace<'_>,
-    new: Entity,
+    mut new: Entity,
     aliases: Vec<ExternalKey>,
     amount: Option<(Currency, Decimal)>,
 ) -> Result<Planned> {
     let id = new.id().to_string();
-    let old = ws.get(new.kind(), &id)?;
+    // Both sides at their currency's scale, so a diff never reports `0` vs
+    // `0.00` (a source's zero against the books' own) as a change.
+    new.at_currency_scale();
+    let old = ws.get(new.kind(), &id)?.map(|mut o| {
+        o.at_currency_scale();
+        o
+    });
     let action = match &old {
         None => Action::Create,
         Some(old) => {

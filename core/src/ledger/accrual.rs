@@ -29,8 +29,10 @@ pub(super) fn rate_key(amount: Decimal, tax: Decimal) -> Option<String> {
 /// The entry of an issued invoice: Dr AR (total) / Cr revenue per line /
 /// Dr discounts / Cr tax payable per rate. Any difference between the total
 /// and its parts (unitemized lines, invoice-level tax) is placed explicitly on
-/// a posting named for it, never spread over the lines. `None` for drafts,
-/// invoices never issued and zero totals.
+/// a posting named for it, never spread over the lines. An invoice whose line
+/// list is partial (`lines_complete == false`) is never split by line or rate:
+/// see [`UNSPLIT_REVENUE_MEMO`]. `None` for drafts, invoices never issued and
+/// zero totals.
 pub fn issued(inv: &Invoice, m: &LedgerMapping) -> Option<JournalEntry> {
     if inv.status == InvoiceStatus::Draft || inv.total.is_zero() {
         return None;
@@ -39,6 +41,10 @@ pub fn issued(inv: &Invoice, m: &LedgerMapping) -> Option<JournalEntry> {
     let c = inv.currency;
     let cust = inv.customer_id.as_deref();
     let mut p = vec![Posting::new(&m.accounts_receivable, inv.total, c).customer(cust)];
+    if !inv.lines_complete {
+        unsplit(inv, m, &mut p);
+        return Some(issued_entry(inv, date, p));
+    }
     let mut lines_total = Decimal::ZERO;
     let mut tax_by_rate: BTreeMap<Option<String>, Decimal> = BTreeMap::new();
     for l in &inv.lines {
@@ -71,24 +77,50 @@ pub fn issued(inv: &Invoice, m: &LedgerMapping) -> Option<JournalEntry> {
     if !residual.is_zero() {
         p.push(Posting::new(&m.revenue, -residual, c).memo("not itemized in the lines"));
     }
-    Some(
-        JournalEntry {
-            id: format!("inv:{}:issued", inv.source.external_id),
-            layer: Layer::Accrual,
-            date,
-            narration: format!(
-                "Invoice {} issued",
-                inv.number.as_deref().unwrap_or(&inv.source.external_id)
-            ),
-            links: vec![inv.source.external_id.clone()],
-            source_id: inv.source.external_id.clone(),
-            category: "issued".into(),
-            customer_id: inv.customer_id.clone(),
-            adjusts: None,
-            postings: p,
-        }
-        .tidy(),
-    )
+    Some(issued_entry(inv, date, p))
+}
+
+/// Memo of the revenue posting of an invoice whose lines are partial.
+pub const UNSPLIT_REVENUE_MEMO: &str =
+    "lines incomplete: revenue from the invoice totals, not split by line";
+
+/// Memo of the tax posting of an invoice whose lines are partial.
+pub const UNSPLIT_TAX_MEMO: &str =
+    "lines incomplete: tax from the invoice totals, not split by rate";
+
+/// An invoice whose line list is partial (`lines_complete == false`): its lines
+/// are never summed. Revenue is one unsplit posting to the mapping's default
+/// `revenue` account (total less tax plus discounts) and tax one posting to
+/// `tax_payable`, both from the invoice's own totals.
+fn unsplit(inv: &Invoice, m: &LedgerMapping, p: &mut Vec<Posting>) {
+    let c = inv.currency;
+    let revenue = inv.total - inv.tax + inv.discount;
+    p.push(Posting::new(&m.revenue, -revenue, c).memo(UNSPLIT_REVENUE_MEMO));
+    if !inv.discount.is_zero() {
+        p.push(Posting::new(&m.discounts, inv.discount, c).memo("discount"));
+    }
+    if !inv.tax.is_zero() {
+        p.push(Posting::new(&m.tax_payable, -inv.tax, c).memo(UNSPLIT_TAX_MEMO));
+    }
+}
+
+fn issued_entry(inv: &Invoice, date: NaiveDate, postings: Vec<Posting>) -> JournalEntry {
+    JournalEntry {
+        id: format!("inv:{}:issued", inv.source.external_id),
+        layer: Layer::Accrual,
+        date,
+        narration: format!(
+            "Invoice {} issued",
+            inv.number.as_deref().unwrap_or(&inv.source.external_id)
+        ),
+        links: vec![inv.source.external_id.clone()],
+        source_id: inv.source.external_id.clone(),
+        category: "issued".into(),
+        customer_id: inv.customer_id.clone(),
+        adjusts: None,
+        postings,
+    }
+    .tidy()
 }
 
 /// Every accrual entry of one invoice: issued, then void (the exact reversal),

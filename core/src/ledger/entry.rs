@@ -48,10 +48,11 @@ pub struct Posting {
 
 impl Posting {
     /// A posting without customer or memo.
+    /// The amount is kept at the currency's scale (`5` USD -> `5.00`).
     pub fn new(account: &str, amount: Decimal, currency: Currency) -> Posting {
         Posting {
             account: account.to_string(),
-            amount,
+            amount: crate::money::at_scale(amount, currency),
             currency,
             customer_id: None,
             memo: None,

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::model::BalanceTransaction;
-use crate::money::Currency;
+use crate::money::{Currency, at_scale};
 
 /// What Stripe reported for the account (`GET /v1/balance`) at a moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,17 +178,23 @@ pub fn stripe_balance(
         }
         None => (None, None),
     };
+    // Every figure at the currency's scale (an empty period sums to `0`).
+    let sc = |v: Decimal| at_scale(v, currency);
+    for l in &mut lines {
+        l.amount = sc(l.amount);
+        l.balance = sc(l.balance);
+    }
     StripeBalance {
         currency,
         from,
         to,
-        opening_available: oa,
-        opening_pending: op,
+        opening_available: sc(oa),
+        opening_pending: sc(op),
         lines,
-        closing_available: ca,
-        closing_pending: cp,
+        closing_available: sc(ca),
+        closing_pending: sc(cp),
         reported: reported.filter(|r| r.currency == currency).cloned(),
-        unexplained_available: ua,
-        unexplained_pending: up,
+        unexplained_available: ua.map(sc),
+        unexplained_pending: up.map(sc),
     }
 }

@@ -176,6 +176,13 @@ pub struct Invoice {
     /// Lines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<InvoiceLine>,
+    /// False when the source embedded only the first page of the lines
+    /// (`lines.has_more`) and the rest could not be fetched (a file, or a
+    /// webhook event applied without an API client). `lines` is then partial:
+    /// nothing sums it; revenue and tax are booked from the invoice's own
+    /// totals (see `ledger::accrual::issued`).
+    #[serde(default = "complete")]
+    pub lines_complete: bool,
     /// Payment objects the source names for this invoice (charge, payment intent, ...).
     pub payment_refs: PaymentRefs,
     /// Source metadata.
@@ -183,7 +190,24 @@ pub struct Invoice {
     pub metadata: BTreeMap<String, String>,
 }
 
+fn complete() -> bool {
+    true
+}
+
 impl Invoice {
+    /// The note a review and a run carry for an invoice whose lines are partial.
+    pub fn incomplete_lines_note(&self) -> Option<String> {
+        (!self.lines_complete).then(|| {
+            format!(
+                "invoice {}: only the first {} line(s) were embedded (lines.has_more) and the rest \
+                 could not be fetched here; lines_complete is false and revenue and tax are \
+                 booked from the invoice totals, not per line",
+                self.source.external_id,
+                self.lines.len()
+            )
+        })
+    }
+
     /// The amount allocations may fill: `amount_due` less what credit notes took
     /// off it that the source's `amount_due` does not already exclude.
     pub fn collectible(&self) -> Decimal {

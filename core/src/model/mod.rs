@@ -11,6 +11,7 @@ mod payment;
 mod payout;
 mod product;
 mod refund;
+mod scale;
 mod source_ref;
 mod subscription;
 mod time;
@@ -27,6 +28,7 @@ pub use payment::{FeeDetail, Payment, PaymentLinks, PaymentRefs, PaymentStatus};
 pub use payout::{BankLine, Payout};
 pub use product::{Price, Product, Recurring};
 pub use refund::{Dispute, DisputeStatus, Refund};
+pub use scale::AtCurrencyScale;
 pub use source_ref::{ExternalKey, OriginalCustomer, SourceRef};
 pub use subscription::{Interval, Subscription, SubscriptionItem, SubscriptionStatus};
 

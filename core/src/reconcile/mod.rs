@@ -9,6 +9,7 @@ pub mod payouts;
 mod policy;
 pub mod policy_match;
 pub mod report;
+mod report_scale;
 mod settle;
 mod shortcuts;
 

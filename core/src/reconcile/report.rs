@@ -399,6 +399,7 @@ pub fn build_report(
         t.invoices_balance = t.invoiced - (t.paid + t.written_off + t.open + t.credited);
         t.adds_up = t.payments_balance.is_zero() && t.invoices_balance.is_zero();
     }
+    r.at_currency_scale();
     r
 }
 

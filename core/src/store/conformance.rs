@@ -198,6 +198,7 @@ fn invoice(id: &str, in_id: &str, customer_id: Option<&str>, status: InvoiceStat
         source_amount_paid: paid,
         amount_credited: Default::default(),
         source_credited: Default::default(),
+        lines_complete: true,
         issued_at: Some(ts(T0)),
         due_date: Some(ts(T0 + 14 * DAY)),
         paid_at: (paid > Decimal::ZERO).then(|| ts(T0 + 3 * DAY)),

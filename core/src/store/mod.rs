@@ -4,9 +4,11 @@ mod changeset;
 pub mod columns;
 pub mod conformance;
 mod memory;
+mod scaled;
 
 pub use changeset::ChangeSet;
 pub use memory::{MemoryStore, customer_of};
+pub use scaled::ScaledStore;
 
 use std::collections::HashMap;
 

@@ -274,6 +274,7 @@ pub fn book(sales: &[Sale]) -> Book {
             source_amount_paid: Decimal::ZERO,
             amount_credited: credited,
             source_credited: credited,
+            lines_complete: true,
             issued_at: Some(at(day)),
             due_date: None,
             paid_at: None,

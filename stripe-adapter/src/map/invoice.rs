@@ -97,6 +97,13 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
     }
     basil_payment_refs(o, &mut payment_refs, &mut expanded)?;
 
+    // Stripe embeds the first page of lines only; an API source fetches the rest
+    // before mapping (`has_more` is then false). Anything else stays partial.
+    let lines_complete = o
+        .raw("lines")
+        .and_then(|l| l.get("has_more"))
+        .and_then(serde_json::Value::as_bool)
+        != Some(true);
     let mut lines = Vec::new();
     for (i, v) in o.list("lines")?.iter().enumerate() {
         let index = v.as_object().and_then(access::KeyIndex::build);
@@ -139,6 +146,7 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
         due_date: o.ts("due_date")?,
         paid_at,
         lines,
+        lines_complete,
         payment_refs,
         metadata: o.metadata(),
     })));

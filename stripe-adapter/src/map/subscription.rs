@@ -55,6 +55,14 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
         ApiShape::PreBasil => (top.0.or(from_items.0), top.1.or(from_items.1)),
         ApiShape::Basil => (from_items.0.or(top.0), from_items.1.or(top.1)),
     };
+    // Before basil every item shares the subscription's period: give it to
+    // items that carry none, so the books read the same under every version.
+    for i in &mut items {
+        if i.current_period_start.is_none() && i.current_period_end.is_none() {
+            i.current_period_start = current_period_start;
+            i.current_period_end = current_period_end;
+        }
+    }
     let cancel_at_period_end = o.flag("cancel_at_period_end")?;
     let ended = matches!(
         status,

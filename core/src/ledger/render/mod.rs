@@ -61,17 +61,7 @@ pub fn render(target: Target, entries: &[JournalEntry], opts: &RenderOptions) ->
 
 /// `amount` with exactly the currency's minor-unit digits (`5` USD -> `5.00`).
 pub fn fmt_amount(amount: Decimal, currency: Currency) -> String {
-    let mut a = amount;
-    let e = currency.exponent();
-    if a.scale() < e {
-        a.rescale(e);
-    } else if a.scale() > e {
-        a = a.normalize();
-        if a.scale() < e {
-            a.rescale(e);
-        }
-    }
-    a.to_string()
+    crate::money::at_scale(amount, currency).to_string()
 }
 
 /// Running balances of `accounts` per currency after all `entries`, from

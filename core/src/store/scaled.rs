@@ -1,0 +1,71 @@
+//! `ScaledStore`: a store whose records always carry their currency's scale.
+
+use std::collections::HashMap;
+
+use super::{ChangeSet, Store};
+use crate::entity::{Entity, EntityKind};
+use crate::error::Result;
+use crate::model::{AtCurrencyScale, ExternalKey, Id};
+
+/// Wraps any [`Store`] so every record it writes and reads has each amount at
+/// its currency's scale ([`crate::money::at_scale`]): USD `0.00`, JPY `5000`,
+/// KWD `10.500`. Books written before this rule read back the same way.
+///
+/// This is the one place amounts get their scale; the facade opens every store
+/// through it, so records, reports and exports in every language agree.
+pub struct ScaledStore {
+    inner: Box<dyn Store>,
+}
+
+impl ScaledStore {
+    /// Wraps `inner`.
+    pub fn new(inner: Box<dyn Store>) -> Self {
+        ScaledStore { inner }
+    }
+}
+
+fn scaled(mut records: Vec<Entity>) -> Vec<Entity> {
+    for r in &mut records {
+        r.at_currency_scale();
+    }
+    records
+}
+
+impl Store for ScaledStore {
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
+        self.inner.resolve(keys)
+    }
+
+    fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>> {
+        self.inner.get(kind, ids).map(scaled)
+    }
+
+    fn list(&self, kind: EntityKind) -> Result<Vec<Entity>> {
+        self.inner.list(kind).map(scaled)
+    }
+
+    fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
+        self.inner.list_by_customer(kind, customer_id).map(scaled)
+    }
+
+    fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {
+        self.inner
+            .allocations_for(payment_ids, invoice_ids)
+            .map(scaled)
+    }
+
+    fn checkpoint(&self, stream: &str) -> Result<Option<String>> {
+        self.inner.checkpoint(stream)
+    }
+
+    fn commit(&mut self, mut changes: ChangeSet) -> Result<()> {
+        for r in &mut changes.upserts {
+            r.at_currency_scale();
+        }
+        self.inner.commit(changes)
+    }
+
+    fn inject_commit_failure(&mut self, reason: &str) -> bool {
+        self.inner.inject_commit_failure(reason)
+    }
+}
