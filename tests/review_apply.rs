@@ -254,7 +254,8 @@ fn an_interrupted_reviewed_apply_resumes_without_loss_or_duplicates() {
         let review = run(books.review(&src, &plan)).unwrap();
         src.take();
         let calls = AtomicUsize::new(0);
-        let stop = |_: u64, _: Option<u64>| calls.fetch_add(1, Ordering::SeqCst) + 1 < stop_after;
+        let stop =
+            |_: &tieout::ImportProgress| calls.fetch_add(1, Ordering::SeqCst) + 1 < stop_after;
         let err = run(books.import_with(&src, &plan, Some(&review.approval), Some(&stop)));
         assert!(matches!(err, Err(Error::Interrupted { .. })), "{err:?}");
         let resumed = run(books.import(&src, &plan, Some(&review.approval))).unwrap();
@@ -281,7 +282,7 @@ fn an_interrupted_reviewed_apply_resumes_without_loss_or_duplicates() {
         let review = run(books.review(&src, &plan)).unwrap();
         src.take();
         let calls = AtomicUsize::new(0);
-        let crash = |_: u64, _: Option<u64>| {
+        let crash = |_: &tieout::ImportProgress| {
             if calls.fetch_add(1, Ordering::SeqCst) + 1 == stop_after {
                 books
                     .with_store_mut(|s| assert!(s.inject_commit_failure("crash (injected)")))

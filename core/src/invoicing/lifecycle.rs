@@ -156,6 +156,7 @@ pub fn build_draft(id: Id, draft: &InvoiceDraft, now: DateTime<Utc>) -> Result<I
         due_date: draft.due_date,
         paid_at: None,
         lines,
+        lines_complete: true,
         payment_refs: PaymentRefs::default(),
         metadata,
     })
