@@ -3,7 +3,6 @@
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use tieout_core::model::ImportRun;
 use tieout_core::money::at_scale;
 use tieout_core::reconcile::ReconcileReport;
