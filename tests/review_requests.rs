@@ -83,11 +83,14 @@ async fn books_changed_between_review_and_import_list_again() {
         .import(&src, &plan, Some(&review.approval))
         .await
         .unwrap();
-    assert_eq!(
-        lists(&server, mark),
-        reviewed,
-        "planned again: the same requests"
+    // Planned again: the whole listing is fetched again (the adaptive
+    // backfill may split shards differently, so the count can differ a little).
+    let again = lists(&server, mark);
+    assert!(
+        again >= CUSTOMERS / 100 && again + 4 >= reviewed,
+        "planned again: {again} list requests, the review made {reviewed}"
     );
+    assert_eq!(run.totals.created, CUSTOMERS as u64);
     assert!(
         run.notes
             .iter()
