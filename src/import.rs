@@ -347,6 +347,8 @@ impl Books {
                 merge_counts(&mut meta.counts, &outcome.counts);
                 meta.failures.extend(outcome.failures.iter().cloned());
                 meta.notes.extend(notes.iter().cloned());
+                // The planner's own notes (e.g. a truncated line list) too.
+                meta.notes.extend(outcome.notes.iter().cloned());
                 meta.records += records as u64;
                 meta.pages += 1;
                 meta.total = page.total_hint;

@@ -246,10 +246,19 @@ fn an_event_with_a_client_fetches_the_rest_of_the_lines() {
             "{:?}",
             e.postings
         );
+        // Tax per line rate (the third line's 4.00 on 40.10 is its own
+        // effective rate, 9.98%): the per-rate postings add up to the tax.
+        let by_rate: Vec<&str> = e
+            .postings
+            .iter()
+            .filter_map(|p| p.memo.as_deref())
+            .filter(|m| m.starts_with("tax "))
+            .collect();
+        assert!(by_rate.contains(&"tax 10%"), "{by_rate:?}");
         let tax: rust_decimal::Decimal = e
             .postings
             .iter()
-            .filter(|p| p.memo.as_deref() == Some("tax 10%"))
+            .filter(|p| p.memo.as_deref().is_some_and(|m| m.starts_with("tax ")))
             .map(|p| p.amount)
             .sum();
         assert_eq!(tax.to_string(), "-34.00");
