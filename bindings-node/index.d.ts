@@ -200,6 +200,42 @@ export declare class Books {
   importBankCamt053(xml: string): Promise<Array<BankLine>>
 }
 
+/**
+ * Channels by name for `Books#runFollowUps`: SMTP email, Slack webhooks and
+ * JS functions `(message, key) => boolean | string | void` (`false`,
+ * `'failed'` or a throw: failed and retried with backoff).
+ */
+export declare class Channels {
+  /** No channels. */
+  constructor()
+  /** Adds an SMTP email channel called `name`. */
+  smtp(name: string, options: SmtpOptions): void
+  /**
+   * Adds a Slack incoming webhook called `name`; `options.digest` sends
+   * one message per day listing the day's follow-ups instead of one per
+   * invoice (key `digest/<name>/<date>`).
+   */
+  slack(name: string, url: string, options?: SlackOptions | undefined | null): void
+  /**
+   * Adds a host channel: `send(message, key)` returns `true`/nothing (sent)
+   * or `false`/`'failed'` (failed); a throw is a failure.
+   */
+  callback(name: string, send: (message: Record<string, any>, key: string) => boolean | string | void): void
+}
+
+/**
+ * A follow-up policy with its templates compiled: a bad template throws
+ * `TEMPLATE_ERROR` here, never at send time.
+ */
+export declare class FollowUpPolicy {
+  /** Validates the policy and compiles its templates. */
+  constructor(options: FollowUpPolicyOptions)
+  /** The version. */
+  get version(): string
+  /** Step names, in order. */
+  get steps(): Array<string>
+}
+
 /** Everything an import would do, shown before it is approved. Nothing was written. */
 export declare class Review {
   /** The source account reviewed. */
@@ -235,42 +271,6 @@ export declare class Review {
   get failures(): Array<Failure>
   /** Source notes. */
   get notes(): Array<string>
-}
-
-/**
- * Channels by name for `Books#runFollowUps`: SMTP email, Slack webhooks and
- * JS functions `(message, key) => boolean | string | void` (`false`,
- * `'failed'` or a throw: failed and retried with backoff).
- */
-export declare class Channels {
-  /** No channels. */
-  constructor()
-  /** Adds an SMTP email channel called `name`. */
-  smtp(name: string, options: SmtpOptions): void
-  /**
-   * Adds a Slack incoming webhook called `name`; `options.digest` sends
-   * one message per day listing the day's follow-ups instead of one per
-   * invoice (key `digest/<name>/<date>`).
-   */
-  slack(name: string, url: string, options?: SlackOptions | undefined | null): void
-  /**
-   * Adds a host channel: `send(message, key)` returns `true`/nothing (sent)
-   * or `false`/`'failed'` (failed); a throw is a failure.
-   */
-  callback(name: string, send: (message: Record<string, any>, key: string) => boolean | string | void): void
-}
-
-/**
- * A follow-up policy with its templates compiled: a bad template throws
- * `TEMPLATE_ERROR` here, never at send time.
- */
-export declare class FollowUpPolicy {
-  /** Validates the policy and compiles its templates. */
-  constructor(options: FollowUpPolicyOptions)
-  /** The version. */
-  get version(): string
-  /** Step names, in order. */
-  get steps(): Array<string>
 }
 
 /**
