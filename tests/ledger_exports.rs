@@ -4,34 +4,14 @@
 //! refunds, credit notes, won and lost disputes, payouts, unknown categories), including the
 //! balance assertions; and exports recorded in SQLite books emit nothing new.
 
-#[path = "../core/tests/support/ledger_book.rs"]
-mod ledger_book;
+mod ledger_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ledger_book::{Book, at, sample};
-use tieout::core::ChangeSet;
-use tieout::{Books, Currency, Entity, ExportOptions, Layers, Target};
-
-fn load(books: &Books, b: &Book) {
-    let mut cs = ChangeSet::default();
-    cs.upserts
-        .extend(b.invoices.iter().cloned().map(Entity::Invoice));
-    cs.upserts
-        .extend(b.payments.iter().cloned().map(Entity::Payment));
-    cs.upserts
-        .extend(b.disputes.iter().cloned().map(Entity::Dispute));
-    cs.upserts
-        .extend(b.txns.iter().cloned().map(Entity::BalanceTransaction));
-    cs.upserts
-        .extend(b.payouts.iter().cloned().map(Entity::Payout));
-    cs.upserts
-        .extend(b.refunds.iter().cloned().map(Entity::Refund));
-    cs.upserts
-        .extend(b.credit_notes.iter().cloned().map(Entity::CreditNote));
-    books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
-}
+use ledger_support::ledger_book::{Book, at, sample};
+use ledger_support::load;
+use tieout::{Books, Currency, ExportOptions, Layers, Target};
 
 /// `bean-check` next to `TIEOUT_PYTHON`, else in the worktree's `.venv`.
 fn bean_check() -> PathBuf {

@@ -6,8 +6,7 @@
 //! query by `DocNumber`, Xero `Narration.Contains`). The tests crash the push
 //! between its steps, lose answers and answer 503, and count what was posted.
 
-#[path = "../core/tests/support/ledger_book.rs"]
-mod ledger_book;
+mod ledger_support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -18,13 +17,13 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use chrono::{DateTime, TimeZone, Utc};
-use ledger_book::{Book, sample};
+use ledger_support::ledger_book::{Book, sample};
+use ledger_support::load;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use tieout::core::ChangeSet;
 use tieout::ledger_push::{QuickBooksClient, XeroClient};
 use tieout::writes::{Channel, FaultPoint, WriteOptions};
-use tieout::{Books, Currency, Entity, Error, ExportOptions, Target};
+use tieout::{Books, Currency, Error, ExportOptions, Target};
 
 const TOKEN: &str = "oauth-access-token";
 
@@ -222,25 +221,6 @@ fn serve(api: Shared) -> String {
         });
     });
     rx.recv().unwrap()
-}
-
-fn load(books: &Books, b: &Book) {
-    let mut cs = ChangeSet::default();
-    cs.upserts
-        .extend(b.invoices.iter().cloned().map(Entity::Invoice));
-    cs.upserts
-        .extend(b.payments.iter().cloned().map(Entity::Payment));
-    cs.upserts
-        .extend(b.disputes.iter().cloned().map(Entity::Dispute));
-    cs.upserts
-        .extend(b.txns.iter().cloned().map(Entity::BalanceTransaction));
-    cs.upserts
-        .extend(b.payouts.iter().cloned().map(Entity::Payout));
-    cs.upserts
-        .extend(b.refunds.iter().cloned().map(Entity::Refund));
-    cs.upserts
-        .extend(b.credit_notes.iter().cloned().map(Entity::CreditNote));
-    books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
 }
 
 fn now() -> DateTime<Utc> {

@@ -112,7 +112,31 @@ impl Books {
 
 /// How an HTTP answer or error maps to a write outcome, shared by the clients.
 pub(crate) mod http {
+    use tieout_core::ledger::push::PushPayload;
+    use tieout_core::writes::WriteIntent;
+
     use crate::writes::Outcome;
+
+    /// The push payload of `intent` when it is for `account` (the client's
+    /// company, called `what`); otherwise the refusal to return, never retried.
+    pub(crate) fn payload_for(
+        intent: &WriteIntent,
+        account: &str,
+        what: &str,
+    ) -> std::result::Result<PushPayload, Outcome> {
+        let refuse = |error: String| Outcome::Failed {
+            error,
+            retryable: false,
+        };
+        match PushPayload::of(intent) {
+            Ok(p) if p.account == account => Ok(p),
+            Ok(p) => Err(refuse(format!(
+                "write {} is for {what} {}, this client posts to {account}",
+                intent.key, p.account
+            ))),
+            Err(e) => Err(refuse(e.to_string())),
+        }
+    }
 
     /// `url` with the query parameters, encoded.
     pub(crate) fn with_query(

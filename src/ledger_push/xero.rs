@@ -9,7 +9,7 @@ use tieout_core::CoreError;
 use tieout_core::ledger::push::PushPayload;
 use tieout_core::writes::{WriteIntent, WriteRecord};
 
-use super::http::{outcome, with_query};
+use super::http::{outcome, payload_for, with_query};
 use crate::error::Result;
 use crate::writes::{Channel, Outcome, Resolution};
 
@@ -53,23 +53,9 @@ impl XeroClient {
 
 impl Channel for XeroClient {
     fn perform(&self, intent: &WriteIntent, _attempt: u32) -> Outcome {
-        let p = match PushPayload::of(intent) {
-            Ok(p) if p.account == self.tenant => p,
-            Ok(p) => {
-                return Outcome::Failed {
-                    error: format!(
-                        "write {} is for organisation {}, this client posts to {}",
-                        intent.key, p.account, self.tenant
-                    ),
-                    retryable: false,
-                };
-            }
-            Err(e) => {
-                return Outcome::Failed {
-                    error: e.to_string(),
-                    retryable: false,
-                };
-            }
+        let p = match payload_for(intent, &self.tenant, "organisation") {
+            Ok(p) => p,
+            Err(refused) => return refused,
         };
         let sent = self
             .client
