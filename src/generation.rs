@@ -91,6 +91,10 @@ impl Store for CountedStore {
         self.inner.external_generation()
     }
 
+    fn is_empty(&self) -> tieout_core::Result<bool> {
+        self.inner.is_empty()
+    }
+
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.inner.inject_commit_failure(reason)
     }

@@ -317,7 +317,7 @@ impl Books {
             let notes = page.notes.clone();
             let planned = match spill.as_mut() {
                 Some(b) => {
-                    let layered = b.layered(&self.store);
+                    let layered = b.layered(&self.store)?;
                     planner.plan_page(&mut Workspace::new(&layered, &mut state), page.items)
                 }
                 None => {
@@ -376,7 +376,7 @@ impl Books {
                 position.clone().unwrap_or_default()
             };
             if let (Some(b), true) = (spill.as_mut(), due) {
-                let cs = Workspace::new(&b.layered(&self.store), &mut state).take_changes();
+                let cs = Workspace::new(&b.layered(&self.store)?, &mut state).take_changes();
                 b.cut(&self.store, cs, Some(at))?;
                 state.committed();
                 pending = 0;
@@ -400,7 +400,7 @@ impl Books {
             }
         }
         if let Some(b) = spill.as_mut() {
-            let layered = b.layered(&self.store);
+            let layered = b.layered(&self.store)?;
             let mut ws = Workspace::new(&layered, &mut state);
             if let Some(m) = touched.match_unapplied(&layered, &mut ws, plan)? {
                 let cs = ws.take_changes();

@@ -3,7 +3,9 @@ instead, each in its own process on the same generated export, and prints a
 markdown table. Started by run.sh (which builds the release packages); see
 there for the options.
 
-Wall time is the whole process (interpreter start included); peak RSS is the
+Wall time is the whole process (interpreter start included); CPU time is the
+child's user + system time (on a shared, loaded machine the steadier figure);
+peak RSS is the
 child's ru_maxrss from wait4 (this launcher stays small, so the figure is the
 child's own). After every run the books' row counts must equal the other
 tools' (customers, invoices, invoice lines, payments, allocations).
@@ -81,10 +83,11 @@ def run_one(tool: str, n: int, data: Path, work: Path, args: argparse.Namespace)
     if child.returncode != 0:
         raise SystemExit(f"{TOOLS[tool]} at {n} failed with exit code {child.returncode}")
     rows = counts(tool, db)
-    print(f"  {TOOLS[tool]:<22} {n:>9} invoices  {seconds:8.2f} s  "
+    cpu = usage.ru_utime + usage.ru_stime
+    print(f"  {TOOLS[tool]:<22} {n:>9} invoices  {seconds:8.2f} s  cpu {cpu:8.2f} s  "
           f"{usage.ru_maxrss / 1024:7.0f} MB  rows {rows}", file=sys.stderr)
-    return {"tool": tool, "n": n, "seconds": seconds, "rss_mb": usage.ru_maxrss / 1024,
-            "rows": rows}
+    return {"tool": tool, "n": n, "seconds": seconds, "cpu": cpu,
+            "rss_mb": usage.ru_maxrss / 1024, "rows": rows}
 
 
 def main() -> int:
@@ -120,8 +123,9 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(data)
     print()
-    print("| tool | invoices | seconds | invoices/s | time vs tieout-python | peak RSS |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| tool | invoices | seconds | CPU seconds | invoices/s | time vs tieout-python "
+          "| peak RSS |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for n in sorted({r["n"] for r in results}):
         base = [r["seconds"] for r in results if r["n"] == n and r["tool"] == "python"]
         for tool in tools:
@@ -131,7 +135,8 @@ def main() -> int:
                 continue
             med = runs[len(runs) // 2]
             ratio = f"{med['seconds'] / sorted(base)[len(base) // 2]:.2f}x" if base else "-"
-            print(f"| {TOOLS[tool]} | {n:,} | {med['seconds']:.1f} | {n / med['seconds']:,.0f} "
+            print(f"| {TOOLS[tool]} | {n:,} | {med['seconds']:.1f} | {med['cpu']:.1f} "
+                  f"| {n / med['seconds']:,.0f} "
                   f"| {ratio} | {max(r['rss_mb'] for r in runs):.0f} MB |")
     return 0
 

@@ -12,12 +12,31 @@ use tieout_core::model::{ExternalKey, Id};
 use tieout_core::{ChangeSet, CoreError, Result, Store};
 use tieout_sqlite::SqliteStore;
 
+use super::filter::Seen;
+
+/// [`Seen`] tags: alias keys; then allocations' payment and invoice ids;
+/// then record ids, one tag per kind.
+const ALIAS: u8 = 0;
+const ALLOC_PAYMENT: u8 = 1;
+const ALLOC_INVOICE: u8 = 2;
+
+fn id_tag(kind: EntityKind) -> u8 {
+    3 + u8::try_from(kind.index()).unwrap_or(u8::MAX - 3)
+}
+
 /// The staging store of one review and what it removed from the books below
 /// (deletions and alias removals are rare: settling and credit changes).
 pub(crate) struct Stage {
     store: SqliteStore,
     deleted: HashSet<(EntityKind, Id)>,
     unaliased: HashMap<ExternalKey, HashSet<Id>>,
+    /// What was committed here (alias keys, ids, allocations' payments and
+    /// invoices): the staging store is asked only about what may be in it.
+    seen: Seen,
+    /// Whether the books below held nothing when the review began (a first
+    /// import): then every read is answered by the staging store alone. A
+    /// commit to the books during the review makes the import plan again.
+    base_empty: Option<bool>,
 }
 
 impl Stage {
@@ -27,6 +46,8 @@ impl Stage {
             store: SqliteStore::open(path)?,
             deleted: HashSet::new(),
             unaliased: HashMap::new(),
+            seen: Seen::default(),
+            base_empty: None,
         })
     }
 }
@@ -39,8 +60,20 @@ pub(crate) struct Layered<'a> {
 
 impl<'a> Layered<'a> {
     /// The books' store `base` under `top`.
-    pub(crate) fn new(base: &'a Mutex<Box<dyn Store>>, top: &'a mut Stage) -> Self {
-        Layered { base, top }
+    pub(crate) fn new(base: &'a Mutex<Box<dyn Store>>, top: &'a mut Stage) -> Result<Self> {
+        if top.base_empty.is_none() {
+            let empty = base
+                .lock()
+                .map_err(|_| CoreError::Store("store lock poisoned by a panic".into()))?
+                .is_empty()?;
+            top.base_empty = Some(empty);
+        }
+        Ok(Layered { base, top })
+    }
+
+    /// Whether the books below are known to hold nothing.
+    fn base_empty(&self) -> bool {
+        self.top.base_empty == Some(true)
     }
 
     fn base(&self) -> Result<std::sync::MutexGuard<'a, Box<dyn Store>>> {
@@ -55,11 +88,14 @@ impl<'a> Layered<'a> {
 
     /// Base records not deleted and not replaced on top, plus `top`'s, by id.
     fn merge(&self, kind: EntityKind, base: Vec<Entity>, top: Vec<Entity>) -> Result<Vec<Entity>> {
+        if base.is_empty() {
+            let mut top = top;
+            top.sort_by(|a, b| a.id().cmp(b.id()));
+            return Ok(top);
+        }
         let ids: Vec<Id> = base.iter().map(|e| e.id().to_string()).collect();
         let replaced: HashSet<String> = self
-            .top
-            .store
-            .get(kind, &ids)?
+            .top_get(kind, &ids)?
             .iter()
             .map(|e| e.id().to_string())
             .collect();
@@ -73,9 +109,29 @@ impl<'a> Layered<'a> {
     }
 }
 
+impl Layered<'_> {
+    /// Records of the staging store among `ids` (only those it may hold are asked for).
+    fn top_get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>> {
+        let tag = id_tag(kind);
+        let maybe: Vec<Id> = ids
+            .iter()
+            .filter(|id| self.top.seen.may_contain(tag, id))
+            .cloned()
+            .collect();
+        if maybe.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.top.store.get(kind, &maybe)
+    }
+}
+
 impl Store for Layered<'_> {
     fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
-        let mut out = self.base()?.resolve(keys)?;
+        let mut out = if self.base_empty() {
+            HashMap::new()
+        } else {
+            self.base()?.resolve(keys)?
+        };
         if !self.top.unaliased.is_empty() {
             for (k, ids) in out.iter_mut() {
                 if let Some(gone) = self.top.unaliased.get(k) {
@@ -84,7 +140,15 @@ impl Store for Layered<'_> {
             }
             out.retain(|_, ids| !ids.is_empty());
         }
-        for (k, ids) in self.top.store.resolve(keys)? {
+        let staged: Vec<ExternalKey> = keys
+            .iter()
+            .filter(|k| self.top.seen.may_contain(ALIAS, k.joined()))
+            .cloned()
+            .collect();
+        if staged.is_empty() {
+            return Ok(out);
+        }
+        for (k, ids) in self.top.store.resolve(&staged)? {
             let slot = out.entry(k).or_default();
             for id in ids {
                 if !slot.contains(&id) {
@@ -96,7 +160,7 @@ impl Store for Layered<'_> {
     }
 
     fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>> {
-        let mut found = self.top.store.get(kind, ids)?;
+        let mut found = self.top_get(kind, ids)?;
         let have: HashSet<&str> = found.iter().map(|e| e.id()).collect();
         let rest: Vec<Id> = ids
             .iter()
@@ -104,18 +168,24 @@ impl Store for Layered<'_> {
             .cloned()
             .collect();
         drop(have);
-        if !rest.is_empty() {
+        if !rest.is_empty() && !self.base_empty() {
             found.extend(self.base()?.get(kind, &rest)?);
         }
         Ok(found)
     }
 
     fn list(&self, kind: EntityKind) -> Result<Vec<Entity>> {
+        if self.base_empty() {
+            return self.top.store.list(kind);
+        }
         let base = self.base()?.list(kind)?;
         self.merge(kind, base, self.top.store.list(kind)?)
     }
 
     fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
+        if self.base_empty() {
+            return self.top.store.list_by_customer(kind, customer_id);
+        }
         let base = self.base()?.list_by_customer(kind, customer_id)?;
         self.merge(
             kind,
@@ -125,8 +195,26 @@ impl Store for Layered<'_> {
     }
 
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {
+        let seen = &self.top.seen;
+        let payments: Vec<Id> = payment_ids
+            .iter()
+            .filter(|id| seen.may_contain(ALLOC_PAYMENT, id))
+            .cloned()
+            .collect();
+        let invoices: Vec<Id> = invoice_ids
+            .iter()
+            .filter(|id| seen.may_contain(ALLOC_INVOICE, id))
+            .cloned()
+            .collect();
+        let top = if payments.is_empty() && invoices.is_empty() {
+            Vec::new()
+        } else {
+            self.top.store.allocations_for(&payments, &invoices)?
+        };
+        if self.base_empty() {
+            return self.merge(EntityKind::Allocation, Vec::new(), top);
+        }
         let base = self.base()?.allocations_for(payment_ids, invoice_ids)?;
-        let top = self.top.store.allocations_for(payment_ids, invoice_ids)?;
         self.merge(EntityKind::Allocation, base, top)
     }
 
@@ -138,6 +226,16 @@ impl Store for Layered<'_> {
     /// set: deletions, then upserts; alias removals, then additions.
     fn commit(&mut self, changes: ChangeSet) -> Result<()> {
         let top = &mut *self.top;
+        for e in &changes.upserts {
+            top.seen.insert(id_tag(e.kind()), e.id());
+            if let Entity::Allocation(a) = e {
+                top.seen.insert(ALLOC_PAYMENT, &a.payment_id);
+                top.seen.insert(ALLOC_INVOICE, &a.invoice_id);
+            }
+        }
+        for (k, _) in &changes.aliases_add {
+            top.seen.insert(ALIAS, k.joined());
+        }
         for (kind, id) in &changes.deletes {
             top.deleted.insert((*kind, id.clone()));
         }

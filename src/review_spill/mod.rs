@@ -11,6 +11,7 @@
 //!
 //! [`Review`]: tieout_core::import::Review
 
+mod filter;
 pub(crate) mod layered;
 pub(crate) mod log;
 mod replay;
@@ -183,7 +184,7 @@ impl Builder {
     pub(crate) fn layered<'a>(
         &'a mut self,
         base: &'a Mutex<Box<dyn tieout_core::Store>>,
-    ) -> Layered<'a> {
+    ) -> Result<Layered<'a>> {
         Layered::new(base, &mut self.stage)
     }
 
@@ -214,7 +215,7 @@ impl Builder {
         meta.position = position;
         self.log.append_batch(self.batches, &meta, &cs)?;
         self.batches += 1;
-        self.layered(base).commit(cs)
+        self.layered(base)?.commit(cs)
     }
 
     /// The finished spill (the staging store is removed).

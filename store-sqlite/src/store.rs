@@ -344,6 +344,21 @@ impl Store for SqliteStore {
         Ok(Some(v as u64))
     }
 
+    fn is_empty(&self) -> Result<bool> {
+        let mut sql = String::from("SELECT NOT EXISTS (SELECT 1 FROM alias)");
+        for kind in EntityKind::ALL {
+            sql.push_str(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM {})",
+                kind.as_str()
+            ));
+        }
+        let empty: bool = self
+            .conn
+            .query_row(&sql, [], |r| r.get(0))
+            .map_err(SqliteError::from)?;
+        Ok(empty)
+    }
+
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.fail_next_commit(reason);
         true

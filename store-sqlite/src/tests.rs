@@ -281,3 +281,41 @@ fn multi_row_commits_insert_and_update_every_record_and_alias() {
         assert_eq!(found[&key(i)], vec![format!("cust_{:03}", i % 37)]);
     }
 }
+
+#[test]
+fn is_empty_until_any_record_or_alias_is_stored() {
+    let every = store_with_every_kind();
+    assert!(!every.is_empty().unwrap());
+    let records: Vec<Entity> = EntityKind::ALL
+        .iter()
+        .flat_map(|&k| every.list(k).unwrap())
+        .collect();
+    assert_eq!(records.len(), EntityKind::ALL.len());
+    for e in records {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        assert!(store.is_empty().unwrap(), "a new store is empty");
+        let kind = e.kind();
+        store
+            .commit(ChangeSet {
+                upserts: vec![e],
+                ..ChangeSet::default()
+            })
+            .unwrap();
+        assert!(
+            !store.is_empty().unwrap(),
+            "a store holding one {} says it is empty",
+            kind.as_str()
+        );
+    }
+    let mut aliased = SqliteStore::open_in_memory().unwrap();
+    aliased
+        .commit(ChangeSet {
+            aliases_add: vec![(
+                tieout_core::model::ExternalKey::new("stripe", "acct_1", "invoice", "in_1"),
+                "inv_1".to_string(),
+            )],
+            ..ChangeSet::default()
+        })
+        .unwrap();
+    assert!(!aliased.is_empty().unwrap(), "an alias alone is not empty");
+}

@@ -828,6 +828,12 @@ pub fn check_every_kind_round_trips(store: &mut dyn Store) {
     let records = one_of_every_kind();
     assert_eq!(records.len(), EntityKind::ALL.len());
     commit(store, &create(records.clone()), "one record of every kind");
+    assert!(
+        !store
+            .is_empty()
+            .unwrap_or_else(|e| panic!("is_empty failed: {e}")),
+        "a store holding records says it is empty"
+    );
     for e in &records {
         let kind = e.kind();
         assert_eq!(

@@ -58,6 +58,13 @@ pub trait Store: Send {
         Ok(None)
     }
 
+    /// Whether the store certainly holds no record and no alias (new books).
+    /// Stores that cannot tell cheaply answer `false` (the default). A
+    /// review over empty books reads only what it planned itself.
+    fn is_empty(&self) -> Result<bool> {
+        Ok(false)
+    }
+
     /// Arms a test fault hook: the next `commit` fails (and must leave nothing
     /// behind). Returns `false` when the store has no such hook (the default).
     fn inject_commit_failure(&mut self, _reason: &str) -> bool {

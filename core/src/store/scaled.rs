@@ -65,6 +65,14 @@ impl Store for ScaledStore {
         self.inner.commit(changes)
     }
 
+    fn external_generation(&self) -> Result<Option<u64>> {
+        self.inner.external_generation()
+    }
+
+    fn is_empty(&self) -> Result<bool> {
+        self.inner.is_empty()
+    }
+
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.inner.inject_commit_failure(reason)
     }

@@ -36,6 +36,8 @@ use crate::error::{Result, StripeError};
 use crate::events::{StripeEvent, event_items};
 use crate::map::{MapContext, map_object};
 
+mod skim;
+
 /// Items per page.
 const PAGE_SIZE: usize = 500;
 /// Account id when neither a label nor an event names one.
@@ -43,7 +45,7 @@ const DEFAULT_ACCOUNT: &str = "acct_files";
 
 /// An offline Stripe source over a directory of JSON exports.
 ///
-/// Streams: a first pass reads each file once to learn its object kind (for
+/// Streams: a first pass skims each file once to learn its object kind (for
 /// the dependency order), its item counts (for `total_hint`), the account, and
 /// which payout each listed balance transaction belongs to, keeping only those
 /// facts; pages are then read file by file, holding one file's items at a time.
@@ -303,7 +305,8 @@ fn kind_of(item: &SourceItem) -> Option<ObjectScope> {
     }
 }
 
-/// The first pass: reads and maps every file once, keeping only what paging needs.
+/// The first pass: skims every file once (or reads and maps one the skim
+/// declines), keeping only what paging needs.
 fn index(dir: &Path, label: Option<&str>) -> Index {
     let mut paths = Vec::new();
     let mut errors = Vec::new();
@@ -336,6 +339,39 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
         ));
     }
     for path in paths {
+        // Most files are list pages: skimmed, not mapped.
+        if let Some(s) = fs::read(&path)
+            .ok()
+            .and_then(|b| skim::skim(&b, skim::is_lines(&path)))
+        {
+            livemode |= s.livemode;
+            for (po, ids) in s.payout_bts {
+                payout_bts.entry(po).or_default().extend(ids);
+            }
+            let key = s
+                .kinds
+                .iter()
+                .flatten()
+                .next()
+                .and_then(|k| ObjectScope::ALL.iter().position(|s| s == k))
+                .unwrap_or(0);
+            let mut kinds: Vec<(Option<ObjectScope>, u64)> = Vec::new();
+            for k in s.kinds {
+                match kinds.iter_mut().find(|(x, _)| *x == k) {
+                    Some((_, n)) => *n += 1,
+                    None => kinds.push((k, 1)),
+                }
+            }
+            keyed.push((
+                key,
+                FileEntry {
+                    path: Some(path),
+                    walk_errors: Vec::new(),
+                    kinds,
+                },
+            ));
+            continue;
+        }
         let items = reader.read_file(&path);
         for item in &items {
             if let SourceItem::Record(r) = item {
