@@ -198,6 +198,24 @@ export declare class Books {
   importBankCsv(csv: string, mapping?: CsvMappingOptions | undefined | null): Promise<Array<BankLine>>
   /** Imports bank statement lines from an ISO 20022 camt.053 XML document. */
   importBankCamt053(xml: string): Promise<Array<BankLine>>
+  /**
+   * The Stripe writes a run would make (invoices the books see paid some
+   * other way, marked paid in Stripe): `{account, livemode, writes,
+   * approval, skipped, writeBackMethod}`; nothing is written.
+   */
+  reviewWrites(options: StripeWritesOptions): Promise<{ account: string; livemode: boolean; writes: Array<Record<string, any>>; approval: string; skipped: Array<{ invoice_id: string; external_id: string; reason: string }>; writeBackMethod: string }>
+  /**
+   * Makes the writes `reviewWrites` lists, each once (live keys need its
+   * `approval`); resolves to the keys by outcome.
+   */
+  applyWrites(options: StripeWritesOptions): Promise<Record<string, Array<string>>>
+  /** Write-back only: `applyWrites` with the default settings. */
+  writeBack(options: StripeWritesOptions): Promise<Record<string, Array<string>>>
+  /**
+   * Records a payment received outside Stripe (a bank transfer), keyed by
+   * `reference`: recording it again resolves to the same payment.
+   */
+  recordPayment(input: ManualPaymentInput): Promise<Payment>
 }
 
 /**
@@ -587,6 +605,20 @@ export interface Counts {
   skipped: number
   /** Records that failed. */
   failed: number
+}
+
+/**
+ * A simulated crash for tests: stop the run once, as a crash would, at the
+ * write with this key.
+ */
+export interface CrashAt {
+  /** The write's idempotency key (from `reviewWrites`). */
+  key: string
+  /**
+   * `recorded` (before the request) or `performed` (after the answer,
+   * before the books record it).
+   */
+  point: string
 }
 
 /** Options of `Books#createCollectionCases`. */
@@ -1185,6 +1217,24 @@ export interface LedgerOptions {
   rates?: Record<string, string>
   /** The export time (ISO); default now. */
   now?: string
+}
+
+/** A payment received outside Stripe, for `Books#recordPayment`. */
+export interface ManualPaymentInput {
+  /** Your reference for it (the bank transaction id): its key. */
+  reference: string
+  /** Amount, a decimal string. */
+  amount: string
+  /** ISO currency code. */
+  currency: string
+  /** When it was received (ISO; default now). */
+  receivedAt?: string
+  /** Books id of the paying customer. */
+  customerId?: string
+  /** How (`bank_transfer`, `check`, ...). */
+  method?: string
+  /** A note. */
+  description?: string
 }
 
 /** The matching strategy that decided an allocation. */
@@ -2056,6 +2106,24 @@ export interface StripeWriteOptions {
   approval?: string
   /** The time of the run (ISO; default now). */
   now?: string
+}
+
+/** Where and how `Books#reviewWrites` / `applyWrites` / `writeBack` write. */
+export interface StripeWritesOptions {
+  /** Secret or restricted key. */
+  apiKey: string
+  /** API base URL (default api.stripe.com). */
+  baseUrl?: string
+  /** `Stripe-Version` to send (default the adapter's pinned version). */
+  apiVersion?: string
+  /** `auto` (default: by API version), `paid_out_of_band` or `payment_record`. */
+  writeBackMethod?: string
+  /** The review's approval token (live keys). */
+  approval?: string
+  /** The time of the run (ISO; default now). */
+  now?: string
+  /** Tests: stop once at this write and point, as a crash would. */
+  crashAt?: CrashAt
 }
 
 /** A subscription. */

@@ -98,4 +98,15 @@ impl Store for CountedStore {
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.inner.inject_commit_failure(reason)
     }
+
+    fn commit_sequenced(
+        &mut self,
+        stream: &str,
+        build: tieout_core::store::SequencedBuild,
+    ) -> tieout_core::Result<Option<String>> {
+        let last = self.inner.commit_sequenced(stream, build)?;
+        // A sequenced commit numbers a record: it changes the books.
+        self.local.fetch_add(1, Ordering::SeqCst);
+        Ok(last)
+    }
 }

@@ -78,30 +78,25 @@ impl Books {
         };
         let prefix = invoicing::prefix_of(&inv);
         let stream = invoicing::number_stream(&prefix);
-        let last = store.checkpoint(&stream)?;
-        let (seq, number) = invoicing::next_number(&prefix, last.as_deref())?;
-        let issued = invoicing::issue(&inv, &number, now)?;
-        let keys = invoicing::own_keys(&issued);
-        // Another process sharing the books may have taken the number
-        // between our read and our commit: never give it out twice.
-        if store
-            .resolve(&keys[1..])?
-            .values()
-            .any(|ids| !ids.is_empty())
-        {
-            return Err(CoreError::Invalid(format!(
-                "invoice number {number} is already taken (the books are shared); issue again"
-            ))
-            .into());
-        }
-        let mut cs = ChangeSet::default();
-        for k in keys {
-            cs.aliases_add.push((k, issued.id.clone()));
-        }
-        cs.upserts.push(Entity::Invoice(issued.clone()));
-        cs.checkpoint = Some((stream, seq.to_string()));
-        store.commit(cs)?;
-        Ok(issued)
+        // Read, number and commit under the stream's lock (shared books:
+        // another process waits, then numbers after us), so no number is
+        // skipped or given out twice.
+        let (draft, p) = (inv.clone(), prefix.clone());
+        let build: tieout_core::store::SequencedBuild = std::sync::Arc::new(move |last| {
+            let (seq, number) = invoicing::next_number(&p, last.as_deref())?;
+            let issued = invoicing::issue(&draft, &number, now)?;
+            let mut cs = ChangeSet::default();
+            for k in invoicing::own_keys(&issued) {
+                cs.aliases_add.push((k, issued.id.clone()));
+            }
+            cs.upserts.push(Entity::Invoice(issued));
+            cs.checkpoint = Some((stream.clone(), seq.to_string()));
+            Ok(cs)
+        });
+        let stream = invoicing::number_stream(&prefix);
+        let last = store.commit_sequenced(&stream, build)?;
+        let (_, number) = invoicing::next_number(&prefix, last.as_deref())?;
+        Ok(invoicing::issue(&inv, &number, now)?)
     }
 
     /// Voids an own invoice (a draft, or open with nothing paid). Its number,

@@ -28,18 +28,21 @@ mod invoicing;
 mod ledger;
 pub mod ledger_push;
 mod location;
+mod manual_payments;
 mod payment_links;
 mod progress;
 mod reconcile;
 mod reported_balance;
 mod review_spill;
 mod stripe_push;
+mod write_back;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
 pub use error::{Error, Result};
 pub use events::{EventOutcome, EventStatus};
 pub use ledger::{Export, ExportOptions};
+pub use manual_payments::{MANUAL_ACCOUNT, MANUAL_SYSTEM, ManualPayment};
 pub use payment_links::PaymentLink;
 pub use progress::{ImportProgress, Progress};
 pub use stripe_push::StripeTarget;
@@ -48,6 +51,8 @@ pub use tieout_core::ledger::{
     StripeBalance, Target,
 };
 pub use tieout_core::stripe_writes::CheckoutSettings;
+pub use tieout_core::stripe_writes::{WriteBackMethod, WriteBackSkip};
+pub use write_back::{WritesReview, WritesSettings};
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{

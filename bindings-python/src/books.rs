@@ -378,6 +378,95 @@ impl PyBooks {
         invoicing::payment_link(py, &self.inner, &invoice_id, &w, settings, approval, now)
     }
 
+    /// The Stripe writes a run would make (today: marking paid in Stripe the
+    /// invoices the books see paid some other way), as a dict (`account`,
+    /// `livemode`, `writes`, `approval`, `skipped`, `write_back_method`);
+    /// nothing is written.
+    #[pyo3(signature = (api_key, base_url=None, now=None, write_back_method="auto", api_version=None))]
+    fn review_writes<'py>(
+        &self,
+        py: Python<'py>,
+        api_key: &str,
+        base_url: Option<&str>,
+        now: Option<&Bound<'py, PyAny>>,
+        write_back_method: &str,
+        api_version: Option<&str>,
+    ) -> PyResult<Obj<'py>> {
+        let w = crate::write_back::writer_arg(py, api_key, base_url, api_version)?;
+        let s = crate::write_back::settings_arg(py, write_back_method)?;
+        crate::write_back::review(py, &self.inner, &w, &s, invoicing::now_arg(now)?)
+    }
+
+    /// Makes the writes `review_writes` lists, each once; live keys need its
+    /// `approval`. Returns the write report (keys by outcome). `fault(key,
+    /// point)` (tests) stops the run as a crash at `"recorded"` or
+    /// `"performed"` when it returns True.
+    #[pyo3(signature = (api_key, base_url=None, approval=None, now=None, write_back_method="auto", api_version=None, *, fault=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn apply_writes<'py>(
+        &self,
+        py: Python<'py>,
+        api_key: &str,
+        base_url: Option<&str>,
+        approval: Option<String>,
+        now: Option<&Bound<'py, PyAny>>,
+        write_back_method: &str,
+        api_version: Option<&str>,
+        fault: Option<Py<PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let w = crate::write_back::writer_arg(py, api_key, base_url, api_version)?;
+        let s = crate::write_back::settings_arg(py, write_back_method)?;
+        let now = invoicing::now_arg(now)?;
+        crate::write_back::apply(py, &self.inner, &w, &s, approval, now, fault)
+    }
+
+    /// Write-back only: `apply_writes` with the default settings.
+    #[pyo3(signature = (api_key, base_url=None, approval=None, now=None, *, fault=None))]
+    fn write_back<'py>(
+        &self,
+        py: Python<'py>,
+        api_key: &str,
+        base_url: Option<&str>,
+        approval: Option<String>,
+        now: Option<&Bound<'py, PyAny>>,
+        fault: Option<Py<PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let w = crate::write_back::writer_arg(py, api_key, base_url, None)?;
+        let now = invoicing::now_arg(now)?;
+        let s = tieout::WritesSettings::default();
+        crate::write_back::apply(py, &self.inner, &w, &s, approval, now, fault)
+    }
+
+    /// Records a payment received outside Stripe (a bank transfer), keyed by
+    /// `reference`: recording it again returns the same payment. Allocate it
+    /// with `allocate`.
+    #[pyo3(signature = (reference, amount, currency, received_at=None, customer_id=None, method=None, description=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_payment<'py>(
+        &self,
+        py: Python<'py>,
+        reference: String,
+        amount: &Bound<'py, PyAny>,
+        currency: &str,
+        received_at: Option<&Bound<'py, PyAny>>,
+        customer_id: Option<String>,
+        method: Option<String>,
+        description: Option<String>,
+    ) -> PyResult<Obj<'py>> {
+        let at = invoicing::now_arg(received_at)?;
+        crate::write_back::record_payment(
+            py,
+            &self.inner,
+            reference,
+            amount,
+            currency,
+            at,
+            customer_id,
+            method,
+            description,
+        )
+    }
+
     /// The Stripe customer a books customer is linked to in `account`.
     fn stripe_customer_link(
         &self,

@@ -17,6 +17,7 @@ mod receivables;
 mod review_entries;
 mod sources;
 mod tables;
+mod write_back;
 
 /// Rust's allocations in the extension (records, JSON, SQL rows) go through
 /// mimalloc: the import allocates and frees many small objects per record, and

@@ -65,6 +65,15 @@ impl Books {
                             self.save_write(&rec)?;
                             report.cancelled.push(item.key.clone());
                         }
+                        Prepared::AlreadyDone(detail) => {
+                            let mut rec = self
+                                .stored_write(&item.key)?
+                                .unwrap_or_else(|| WriteRecord::planned(item.clone(), now));
+                            rec.begin_attempt(now);
+                            rec.succeed(None, detail, now);
+                            self.save_write(&rec)?;
+                            report.already_done.push(item.key.clone());
+                        }
                         Prepared::Send(mut fresh) => {
                             fresh.key = item.key.clone();
                             if self.stored_write(&fresh.key)?.is_none() {

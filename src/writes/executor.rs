@@ -17,6 +17,10 @@ pub enum Prepared {
     Send(WriteIntent),
     /// Do not make it, for this reason (e.g. the invoice was paid).
     Cancel(String),
+    /// Do not make it: a read right before the call shows it is already
+    /// done (e.g. the Stripe invoice is already paid). Recorded as succeeded
+    /// with this detail.
+    AlreadyDone(serde_json::Value),
 }
 
 /// A point where tests make the executor stop as if the process died.
@@ -194,6 +198,15 @@ impl Books {
                     rec.cancel(&reason, now);
                     self.save_write(&rec)?;
                     report.cancelled.push(key);
+                    continue;
+                }
+                Prepared::AlreadyDone(detail) => {
+                    if rec.attempts.is_empty() {
+                        rec.begin_attempt(now);
+                    }
+                    rec.succeed(None, detail, now);
+                    self.save_write(&rec)?;
+                    report.already_done.push(key);
                     continue;
                 }
                 Prepared::Send(mut fresh) => {

@@ -29,6 +29,43 @@ impl StripeChannel {
     }
 }
 
+/// Whether a refusal means the write was already made: a write-back finding
+/// the invoice already paid.
+fn refused_as_done(intent: &WriteIntent, f: &tieout_stripe::write::ApiFailure) -> bool {
+    use tieout_core::stripe_writes::{KIND_ATTACH_PAYMENT, KIND_PAID_OUT_OF_BAND};
+    matches!(
+        intent.kind.as_str(),
+        KIND_PAID_OUT_OF_BAND | KIND_ATTACH_PAYMENT
+    ) && tieout_core::stripe_writes::already_paid_refusal(f.code.as_deref(), &f.message)
+}
+
+impl StripeChannel {
+    /// Resolves a write by reading the object it changes (`GET path`): made
+    /// when each field named in `done_when` holds one of its listed values.
+    fn resolve_by_get(&self, path: &str, done_when: Option<&Value>) -> Resolution {
+        let object = match self.writer.get(path, &[]) {
+            Ok(o) => o,
+            Err(_) => return Resolution::Unknown,
+        };
+        let done = done_when.and_then(Value::as_object).is_some_and(|conds| {
+            conds.iter().all(|(field, allowed)| {
+                let have = object.get(field);
+                allowed
+                    .as_array()
+                    .is_some_and(|vals| vals.iter().any(|v| Some(v) == have))
+            })
+        });
+        if done {
+            Resolution::Found {
+                request_id: request_id_of(&object),
+                detail: object,
+            }
+        } else {
+            Resolution::NotDelivered
+        }
+    }
+}
+
 fn request_id_of(body: &Value) -> Option<String> {
     body.get("id").and_then(Value::as_str).map(str::to_string)
 }
@@ -56,6 +93,10 @@ impl Channel for StripeChannel {
                     detail: body,
                 }
             }
+            WriteResponse::Refused(f) if refused_as_done(intent, &f) => Outcome::Delivered {
+                request_id: f.request_id.clone(),
+                detail: serde_json::json!({ "already_paid": true, "error": f.summary() }),
+            },
             WriteResponse::Refused(f) => Outcome::Failed {
                 retryable: f.retryable(),
                 error: f.summary(),
@@ -70,6 +111,9 @@ impl Channel for StripeChannel {
 
     fn resolve(&self, record: &WriteRecord) -> Resolution {
         let lookup = record.intent.payload.get("lookup");
+        if let Some(get) = lookup.and_then(|l| l.get("get")).and_then(Value::as_str) {
+            return self.resolve_by_get(get, lookup.and_then(|l| l.get("done_when")));
+        }
         let Some(list) = lookup.and_then(|l| l.get("list")).and_then(Value::as_str) else {
             return Resolution::RedeliverSameKey;
         };

@@ -30,6 +30,9 @@ pub enum PostgresError {
     /// A commit failed on purpose through the fault-injection hook.
     #[error("{0}")]
     Injected(String),
+    /// The caller's build of a sequenced commit refused (its own error).
+    #[error(transparent)]
+    Build(CoreError),
     /// The store's connection thread is gone (it panicked or could not start).
     #[error("postgres connection thread stopped: {0}")]
     Worker(String),
@@ -57,6 +60,7 @@ impl From<PostgresError> for CoreError {
     fn from(e: PostgresError) -> Self {
         match e {
             PostgresError::Invalid(m) => CoreError::Invalid(m),
+            PostgresError::Build(e) => e,
             e => CoreError::Store(e.to_string()),
         }
     }

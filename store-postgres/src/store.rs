@@ -212,6 +212,38 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    /// Takes a transaction-scoped advisory lock on the stream (keyed by the
+    /// schema and the stream name), reads its position inside the same
+    /// transaction, builds and writes the change set, then commits, which
+    /// releases the lock: a second process waits at the lock and then reads
+    /// the position the first committed.
+    fn commit_sequenced(
+        &mut self,
+        stream: &str,
+        build: tieout_core::store::SequencedBuild,
+    ) -> Result<Option<String>> {
+        let fail = self.fail_next_commit.take();
+        let lock_key = format!("tieout/{}/{stream}", self.schema);
+        let stream = stream.to_string();
+        let last = self.run(move |c, sql| {
+            in_transaction(c, |tx| {
+                tx.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                    &[&lock_key],
+                )?;
+                let last: Option<String> = tx
+                    .query_opt(&sql.checkpoint_get, &[&stream])?
+                    .map(|r| r.get(0));
+                let changes = build(last.clone()).map_err(PostgresError::Build)?;
+                let mut writes = Writes::from_changes(changes)?;
+                writes.fail.clone_from(&fail);
+                writes.write(tx, sql)?;
+                Ok(last)
+            })
+        })?;
+        Ok(last)
+    }
+
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.fail_next_commit(reason);
         true

@@ -143,6 +143,17 @@ impl SqliteStore {
     }
 
     fn commit_inner(&mut self, c: ChangeSet) -> Result<(), SqliteError> {
+        self.commit_guarded(c, None).map(|_| ())
+    }
+
+    /// Commits `c`; with `guard = (stream, position)`, only while the stream
+    /// is still at `position` when the write lock is held (else nothing is
+    /// written and `false` is returned).
+    fn commit_guarded(
+        &mut self,
+        c: ChangeSet,
+        guard: Option<(&str, Option<&str>)>,
+    ) -> Result<bool, SqliteError> {
         let fail = self.fail_next_commit.take();
         let ChangeSet {
             mut upserts,
@@ -168,6 +179,16 @@ impl SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some((stream, expected)) = guard {
+            let now: Option<String> = tx
+                .prepare_cached(CHECKPOINT_GET)?
+                .query_row([stream], |r| r.get(0))
+                .optional()?;
+            if now.as_deref() != expected {
+                // Another writer moved it: nothing written (the drop rolls back).
+                return Ok(false);
+            }
+        }
         {
             for (kind, id) in &deletes {
                 tx.prepare_cached(&sql.of(*kind).delete)?.execute([id])?;
@@ -225,7 +246,7 @@ impl SqliteStore {
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -334,6 +355,23 @@ impl Store for SqliteStore {
 
     fn commit(&mut self, changes: ChangeSet) -> Result<()> {
         Ok(self.commit_inner(changes)?)
+    }
+
+    /// Optimistic: reads the position, builds, and commits only if the
+    /// stream did not move meanwhile (checked under SQLite's write lock);
+    /// otherwise builds again from the new position.
+    fn commit_sequenced(
+        &mut self,
+        stream: &str,
+        build: tieout_core::store::SequencedBuild,
+    ) -> Result<Option<String>> {
+        loop {
+            let last = self.checkpoint(stream)?;
+            let changes = build(last.clone())?;
+            if self.commit_guarded(changes, Some((stream, last.as_deref())))? {
+                return Ok(last);
+            }
+        }
     }
 
     fn external_generation(&self) -> Result<Option<u64>> {

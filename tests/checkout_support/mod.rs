@@ -2,6 +2,9 @@
 //! (localstripe has none): create (with Idempotency-Key replay), list by
 //! customer, expire; `GET /v1/account` is 404 as on localstripe. Faults: the
 //! next create answers 500 after making the session (an unknown outcome).
+//! Also invoices with Payment Records (API `2025-10-29.clover`+, which
+//! localstripe lacks): `GET /v1/invoices/{id}`, `POST
+//! /v1/payment_records/report_payment`, `POST /v1/invoices/{id}/attach_payment`.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -26,6 +29,13 @@ pub struct State {
     pub expires_at: i64,
     /// The next create answers 500 after making the session.
     pub fail_next_create_after: bool,
+    /// Invoices (`id`, `status`, `total`, `amount_due`, `amount_paid`,
+    /// `currency`), for the payment-record routes.
+    pub invoices: Vec<Value>,
+    /// Payment records reported.
+    pub payment_records: Vec<Value>,
+    /// `(invoice, payment record)` attached.
+    pub attached: Vec<(String, String)>,
 }
 
 /// The running server.
@@ -147,6 +157,60 @@ fn handle(
                     400,
                     json!({"error": {"type": "invalid_request_error", "message": "not open"}})
                         .to_string(),
+                ),
+            }
+        }
+        ("POST", "/v1/payment_records/report_payment") => {
+            let f = form(body);
+            let n = st.payment_records.len() + 1;
+            let value = get(&f, "amount_requested[value]").and_then(|a| a.parse::<i64>().ok());
+            let pr = json!({
+                "id": format!("pr_test_{n}"), "object": "payment_record",
+                "amount_requested": { "value": value, "currency": get(&f, "amount_requested[currency]") },
+                "payment_reference": get(&f, "processor_details[custom][payment_reference]"),
+                "metadata": { "tieout_key": get(&f, "metadata[tieout_key]") },
+            });
+            st.payment_records.push(pr.clone());
+            (200, pr.to_string())
+        }
+        ("GET", p) if p.starts_with("/v1/invoices/") => {
+            let id = p.trim_start_matches("/v1/invoices/");
+            match st.invoices.iter().find(|i| i["id"] == id) {
+                Some(i) => (200, i.to_string()),
+                None => (404, json!({"error": {"type": "invalid_request_error", "message": "No such invoice"}}).to_string()),
+            }
+        }
+        ("POST", p) if p.starts_with("/v1/invoices/") && p.ends_with("/attach_payment") => {
+            let id = p
+                .trim_start_matches("/v1/invoices/")
+                .trim_end_matches("/attach_payment")
+                .to_string();
+            let rec = get(&form(body), "payment_record")
+                .unwrap_or_default()
+                .to_string();
+            let amount = st
+                .payment_records
+                .iter()
+                .find(|r| r["id"] == rec.as_str())
+                .and_then(|r| r["amount_requested"]["value"].as_i64());
+            match (st.invoices.iter_mut().find(|i| i["id"] == id.as_str()), amount) {
+                (Some(i), Some(a)) if i["status"] == "open" => {
+                    let paid = i["amount_paid"].as_i64().unwrap_or(0) + a;
+                    i["amount_paid"] = json!(paid);
+                    if paid >= i["amount_due"].as_i64().unwrap_or(0) {
+                        i["status"] = json!("paid");
+                    }
+                    let out = i.to_string();
+                    st.attached.push((id, rec));
+                    (200, out)
+                }
+                (Some(i), _) if i["status"] == "paid" => (
+                    400,
+                    json!({"error": {"type": "invalid_request_error", "message": "Invoice is already paid"}}).to_string(),
+                ),
+                _ => (
+                    400,
+                    json!({"error": {"type": "invalid_request_error", "message": "cannot attach"}}).to_string(),
                 ),
             }
         }

@@ -332,6 +332,44 @@ class Books:
         now: Optional[_Time] = None,
     ) -> Dict[str, Any]: ...
     def stripe_customer_link(self, customer_id: str, account: str) -> Optional[str]: ...
+    def review_writes(
+        self,
+        api_key: str,
+        base_url: Optional[str] = None,
+        now: Optional[_Time] = None,
+        write_back_method: str = "auto",
+        api_version: Optional[str] = None,
+    ) -> Dict[str, Any]: ...
+    def apply_writes(
+        self,
+        api_key: str,
+        base_url: Optional[str] = None,
+        approval: Optional[str] = None,
+        now: Optional[_Time] = None,
+        write_back_method: str = "auto",
+        api_version: Optional[str] = None,
+        *,
+        fault: Optional[Callable[[str, str], bool]] = None,
+    ) -> Dict[str, List[str]]: ...
+    def write_back(
+        self,
+        api_key: str,
+        base_url: Optional[str] = None,
+        approval: Optional[str] = None,
+        now: Optional[_Time] = None,
+        *,
+        fault: Optional[Callable[[str, str], bool]] = None,
+    ) -> Dict[str, List[str]]: ...
+    def record_payment(
+        self,
+        reference: str,
+        amount: _Amount,
+        currency: str,
+        received_at: Optional[_Time] = None,
+        customer_id: Optional[str] = None,
+        method: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> Payment: ...
     def invoices(self, status: Optional[str] = None, customer_id: Optional[str] = None) -> List[Invoice]: ...
     def customers(self) -> List[Customer]: ...
     def products(self) -> List[Product]: ...

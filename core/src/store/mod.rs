@@ -11,10 +11,15 @@ pub use memory::{MemoryStore, customer_of};
 pub use scaled::ScaledStore;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
 use crate::model::{ExternalKey, Id};
+
+/// Builds the change set of [`Store::commit_sequenced`] from a stream's
+/// committed position (`None` before the first).
+pub type SequencedBuild = Arc<dyn Fn(Option<String>) -> Result<ChangeSet> + Send + Sync>;
 
 /// Persistent books.
 ///
@@ -48,6 +53,21 @@ pub trait Store: Send {
     /// thousands).
     /// Records of one kind and id later in `upserts` win over earlier ones.
     fn commit(&mut self, changes: ChangeSet) -> Result<()>;
+
+    /// Commits the change set `build` makes from the committed checkpoint
+    /// of `stream` (a gap-free sequence such as an invoice number), and
+    /// returns the position `build` saw. A store shared by several processes
+    /// holds a lock on the stream from the read to the commit (PostgreSQL:
+    /// a transaction-scoped advisory lock), so two writers never take the
+    /// same next position; `build` may then run more than once (a retried
+    /// transaction) and must be a pure function of the position. The
+    /// default reads, builds and commits: enough for one process.
+    fn commit_sequenced(&mut self, stream: &str, build: SequencedBuild) -> Result<Option<String>> {
+        let last = self.checkpoint(stream)?;
+        let changes = build(last.clone())?;
+        self.commit(changes)?;
+        Ok(last)
+    }
 
     /// A number that changes when another connection or process commits to
     /// these books (SQLite's `data_version`); `None` when the store cannot

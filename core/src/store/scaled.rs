@@ -76,4 +76,19 @@ impl Store for ScaledStore {
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.inner.inject_commit_failure(reason)
     }
+
+    fn commit_sequenced(
+        &mut self,
+        stream: &str,
+        build: super::SequencedBuild,
+    ) -> Result<Option<String>> {
+        let scale: super::SequencedBuild = std::sync::Arc::new(move |last| {
+            let mut changes = build(last)?;
+            for r in &mut changes.upserts {
+                r.at_currency_scale();
+            }
+            Ok(changes)
+        });
+        self.inner.commit_sequenced(stream, scale)
+    }
 }

@@ -9,6 +9,7 @@
 mod checkout;
 mod customers;
 mod intent;
+mod write_back;
 
 pub use checkout::{
     ActiveSession, CheckoutSettings, LinkPlan, active_session, plan_payment_link, record_session,
@@ -18,3 +19,8 @@ pub use customers::{
     stripe_customer_of,
 };
 pub use intent::stripe_intent;
+pub use write_back::{
+    KIND_ATTACH_PAYMENT, KIND_PAID_OUT_OF_BAND, KIND_PAYMENT_RECORD, PAYMENT_RECORDS_SINCE,
+    WriteBackMethod, WriteBackPlan, WriteBackSkip, already_paid_refusal, changed_in_stripe,
+    is_open_in_stripe, paid_in_stripe, plan_write_back,
+};

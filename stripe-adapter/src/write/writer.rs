@@ -60,6 +60,11 @@ impl StripeWriter {
         self
     }
 
+    /// The `Stripe-Version` this writer sends.
+    pub fn stripe_version(&self) -> &str {
+        &self.api_version
+    }
+
     /// How long one request may take before its outcome counts as unknown.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
