@@ -2,15 +2,16 @@
 //! Target: entries built, rendered and written to a file in under 10 s. The
 //! input (1M balance transactions as the store would hand them over) is
 //! generated first and timed apart: it stands for reading the books.
-//! Run: `cargo bench --bench ledger` (N overrides the count: `N=200000`).
+//! Run: `cargo bench -p tieout-core --bench ledger` (N overrides the count: `N=200000`).
 
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
-use tieout::core::ledger::render::{self, RenderOptions};
-use tieout::core::ledger::{Layers, LedgerInput, LedgerMapping, journal_entries};
-use tieout::{BalanceTransaction, Currency, FeeDetail, SourceRef};
+use tieout_core::ledger::render::{self, RenderOptions};
+use tieout_core::ledger::{Layers, LedgerInput, LedgerMapping, journal_entries};
+use tieout_core::model::{BalanceTransaction, FeeDetail, SourceRef};
+use tieout_core::money::Currency;
 
 fn main() {
     let n: usize = std::env::var("N")
