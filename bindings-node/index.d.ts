@@ -134,6 +134,31 @@ export declare class Books {
    */
   export(target: string, options?: LedgerOptions | undefined | null): Promise<Export>
   /**
+   * The Stripe balance statement as a file: `format` `csv` (a
+   * bank-statement CSV, the default) or `camt053` (for `account`, default
+   * `STRIPE-<CUR>`).
+   */
+  stripeBalanceStatement(currencyCode: string, from: string, to: string, format?: string | undefined | null, account?: string | undefined | null): Promise<string>
+  /**
+   * What `target` has received: one record per journal entry (entry id,
+   * when, the postings it holds).
+   */
+  exportLog(target: string): Promise<Array<ExportedEntry>>
+  /**
+   * What pushing the journal to `target` (`qbo` or `xero`) for `account`
+   * (QuickBooks realm id, Xero tenant id) would post: the entries not
+   * pushed there yet and adjusting entries for pushed ones that changed,
+   * as writes. Nothing is sent. `options.now` times the writes.
+   */
+  reviewLedgerPush(target: string, account: string, options?: LedgerOptions | undefined | null): Promise<LedgerPushReview>
+  /**
+   * Pushes the reviewed entries through `client` once each: rejected with
+   * `APPROVAL_REQUIRED` without the review's `approval`; what succeeded
+   * before is skipped; a write left in flight is looked up before it is
+   * sent again.
+   */
+  pushLedger(review: LedgerPushReview, approval: string, client: QuickBooksClient | XeroClient, options?: PushLedgerOptions | undefined | null): Promise<WriteReport>
+  /**
    * Opens one collection case per collectible invoice matching the filter
    * that has none yet (keyed by the Stripe invoice id); debtors without a
    * name, email or postal address are refused per invoice.
@@ -254,6 +279,31 @@ export declare class FollowUpPolicy {
   get steps(): Array<string>
 }
 
+/** What a ledger push would post, for a person to approve. Nothing was sent. */
+export declare class LedgerPushReview {
+  /** `qbo` or `xero`. */
+  get target(): string
+  /** The company (QuickBooks realm id, Xero tenant id). */
+  get account(): string
+  /** The entries not pushed yet, and adjusting entries for pushed ones that changed. */
+  get entries(): Array<JournalEntry>
+  /** The writes, one per document (QuickBooks: one per entry and currency). */
+  get plan(): WritePlan
+  /** Approval token for `pushLedger`, once a person accepts this review. */
+  get approval(): string
+}
+
+/**
+ * Posts journal entries to one QuickBooks Online company (`realmId`) with
+ * the host's OAuth access token.
+ */
+export declare class QuickBooksClient {
+  /** A client for company `realmId` with the host's OAuth access token. */
+  constructor(realmId: string, accessToken: string, options?: LedgerClientOptions | undefined | null)
+  /** The company it posts to. */
+  get realmId(): string
+}
+
 /** Everything an import would do, shown before it is approved. Nothing was written. */
 export declare class Review {
   /** The source account reviewed. */
@@ -326,6 +376,17 @@ export declare class StripeSource {
   get mode(): string
   /** The configured `Stripe-Version`. */
   get apiVersion(): string
+}
+
+/**
+ * Posts manual journals to one Xero organisation (`tenantId`) with the
+ * host's OAuth access token.
+ */
+export declare class XeroClient {
+  /** A client for organisation `tenantId` with the host's OAuth access token. */
+  constructor(tenantId: string, accessToken: string, options?: LedgerClientOptions | undefined | null)
+  /** The organisation it posts to. */
+  get tenantId(): string
 }
 
 /** Who a source is: the account and mode, as verified. */
@@ -852,6 +913,22 @@ export interface Export {
   exportedAt: string
 }
 
+/** One journal entry as an export target received it. */
+export interface ExportedEntry {
+  /** Target name. */
+  target: string
+  /** The journal entry's id. */
+  entryId: string
+  /** When it was exported (ISO; the last adjustment's time once adjusted). */
+  at: string
+  /** The entry's date, `YYYY-MM-DD`. */
+  date?: string
+  /** The postings the target holds for it (net of adjustments). */
+  postings: Array<Posting>
+  /** Adjusting entries emitted for it. */
+  adjustments: number
+}
+
 /** A record that could not be imported. */
 export interface Failure {
   /** Stripe object type (or `"file"` for unreadable input). */
@@ -1200,6 +1277,17 @@ export interface JournalEntry {
   postings: Array<Posting>
 }
 
+/** Options of the push clients. */
+export interface LedgerClientOptions {
+  /**
+   * The API's base URL (default: the production API; the sandbox's or a
+   * test server's otherwise).
+   */
+  baseUrl?: string
+  /** Per-request timeout in milliseconds (default 30000). */
+  timeoutMs?: number
+}
+
 /** Options of `Books#journalEntries` and `Books#export`. */
 export interface LedgerOptions {
   /**
@@ -1545,6 +1633,21 @@ export interface Product {
   description: string | null
   /** Still sold. */
   active: boolean
+}
+
+/** Options of `Books#pushLedger`. */
+export interface PushLedgerOptions {
+  /** The time of the run (ISO); default now. */
+  now?: string
+  /** Attempts before a failure is final (default 4). */
+  maxAttempts?: number
+  /** First retry wait in seconds, doubling (default 300). */
+  retryBaseSeconds?: number
+  /**
+   * Tests: `(key, point) => true` stops the run at `recorded` or
+   * `performed` as a crash would (the Promise rejects with `ABORTED`).
+   */
+  fault?: (key: string, point: string) => boolean
 }
 
 /** Matching, fee and FX policy. Omitted fields keep their defaults. */

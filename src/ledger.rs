@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use tieout_core::entity::{Entity, EntityKind};
 use tieout_core::ledger::render::{self, RenderOptions};
 use tieout_core::ledger::{
-    ExportLog, Journal, JournalEntry, Layers, LedgerInput, LedgerMapping, ReportedBalance,
-    StripeBalance, Target, journal_entries, statement,
+    ExportLog, ExportedEntry, Journal, JournalEntry, Layers, LedgerInput, LedgerMapping,
+    ReportedBalance, StripeBalance, Target, journal_entries, statement,
 };
 use tieout_core::{ChangeSet, CoreError, Currency, Store};
 
@@ -146,10 +146,65 @@ impl Books {
         ))
     }
 
+    /// The Stripe balance statement of [`Books::stripe_balance`] as a file a
+    /// bank reconciliation reads: `"csv"` (bank-statement CSV) or
+    /// `"camt053"` (camt.053.001.02 for account `account`, default
+    /// `STRIPE-<CUR>`).
+    pub fn stripe_balance_statement(
+        &self,
+        currency: Currency,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        format: &str,
+        account: Option<&str>,
+    ) -> Result<String> {
+        if !matches!(format, "csv" | "camt053") {
+            return Err(CoreError::Invalid(format!(
+                "unknown statement format {format:?} (csv, camt053)"
+            ))
+            .into());
+        }
+        let s = self.stripe_balance(currency, from, to)?;
+        if format == "csv" {
+            return Ok(render::statement_csv(&s)?);
+        }
+        let default = format!("STRIPE-{}", currency.code());
+        Ok(render::statement_camt053(&s, account.unwrap_or(&default)))
+    }
+
+    /// What `target` has received, one record per journal entry (entry id,
+    /// when, the postings it holds), by entry id.
+    pub fn export_log(&self, target: Target) -> Result<Vec<ExportedEntry>> {
+        let (log, _) = self.read_export_log(target)?;
+        Ok(log
+            .entries
+            .into_iter()
+            .map(|(id, mark)| ExportedEntry::new(target, &id, mark))
+            .collect())
+    }
+
+    /// The export log of `target` from its per-entry records, and whether
+    /// the books still hold an older log kept as one checkpoint (merged in).
+    fn read_export_log(&self, target: Target) -> Result<(ExportLog, bool)> {
+        let store = self.store()?;
+        let legacy = store
+            .checkpoint(&target.stream())?
+            .filter(|t| !t.is_empty());
+        let mut log = ExportLog::from_json(legacy.as_deref())?;
+        let records = all(store.as_ref(), EntityKind::LedgerExport, |e| match e {
+            Entity::LedgerExport(x) => Some(x),
+            _ => None,
+        })?;
+        log.entries
+            .extend(ExportLog::of_target(target, &records).entries);
+        Ok((log, legacy.is_some()))
+    }
+
     /// Exports journal entries to `target` and records what was exported
-    /// there (entry id, postings, `now`) in the same commit, so the next
-    /// export with `since_last` emits only what is new. An export interrupted
-    /// before that commit emits the same entries, with the same ids, next time.
+    /// there, one record per entry (entry id, postings, `now`), in one
+    /// commit, so the next export with `since_last` emits only what is new.
+    /// An export interrupted before that commit emits the same entries, with
+    /// the same ids, next time.
     pub fn export(
         &self,
         target: Target,
@@ -157,8 +212,7 @@ impl Books {
         now: DateTime<Utc>,
     ) -> Result<Export> {
         let journal = self.journal_entries(&opts.mapping, opts.layers)?;
-        let stream = target.stream();
-        let log = ExportLog::from_json(self.store()?.checkpoint(&stream)?.as_deref())?;
+        let (log, legacy) = self.read_export_log(target)?;
         let (entries, next) = log.plan(&journal.entries, opts.since_last, now);
         let mut assert_accounts = vec![opts.mapping.stripe_balance.clone()];
         assert_accounts.extend(opts.mapping.stripe_balance_by_currency.values().cloned());
@@ -192,11 +246,21 @@ impl Books {
             rates: opts.rates.clone(),
         };
         let text = render::render(target, &entries, &ropts)?;
+        // Only the marks that changed; a log still kept as one checkpoint
+        // moves into per-entry records whole, and the checkpoint is emptied.
+        let written = if legacy {
+            ExportLog::default().records_to_write(&next, target)
+        } else {
+            log.records_to_write(&next, target)
+        };
         let cs = ChangeSet {
-            checkpoint: Some((stream, next.to_json())),
+            upserts: written.into_iter().map(Entity::LedgerExport).collect(),
+            checkpoint: legacy.then(|| (target.stream(), String::new())),
             ..ChangeSet::default()
         };
-        self.store()?.commit(cs)?;
+        if !cs.is_empty() {
+            self.store()?.commit(cs)?;
+        }
         Ok(Export {
             target,
             text,

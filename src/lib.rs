@@ -47,8 +47,8 @@ pub use payment_links::PaymentLink;
 pub use progress::{ImportProgress, Progress};
 pub use stripe_push::StripeTarget;
 pub use tieout_core::ledger::{
-    Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance, StatementLine,
-    StripeBalance, Target,
+    ExportedEntry, Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance,
+    StatementLine, StripeBalance, Target,
 };
 pub use tieout_core::stripe_writes::CheckoutSettings;
 pub use tieout_core::stripe_writes::{WriteBackMethod, WriteBackSkip};

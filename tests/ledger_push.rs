@@ -394,6 +394,10 @@ fn quickbooks_entries_are_posted_once_after_approval_through_crashes_and_lost_an
     let api: Shared = Arc::default();
     let url = serve(api.clone());
     let client = QuickBooksClient::new(&url, "9130", TOKEN, Duration::from_millis(700)).unwrap();
+    assert!(
+        !format!("{client:?}").contains(TOKEN),
+        "the token is a secret"
+    );
     push_exactly_once(
         Target::Qbo,
         "9130",
@@ -408,6 +412,10 @@ fn xero_journals_are_posted_once_after_approval_through_crashes_and_lost_answers
     let api: Shared = Arc::default();
     let url = serve(api.clone());
     let client = XeroClient::new(&url, "tenant-7", TOKEN, Duration::from_millis(700)).unwrap();
+    assert!(
+        !format!("{client:?}").contains(TOKEN),
+        "the token is a secret"
+    );
     let opts = ExportOptions {
         base_currency: Some(Currency::USD),
         rates: [

@@ -60,3 +60,30 @@ test('export: since_last emits only what is new, each target has its own log', a
   assert.deepEqual(full.entries.map(e => e.id), first.entries.map(e => e.id))
   await assert.rejects(books.export('gnucash'), e => e.code === 'INVALID_ARGUMENT')
 })
+
+test('exportLog: the books record what was exported where, once', async () => {
+  const books = await sampleBooks()
+  const first = await books.export('beancount', { sinceLast: true, now: '2026-11-30T00:00:00Z' })
+  const log = await books.exportLog('beancount')
+  assert.deepEqual(log.map(r => r.entryId).sort(), first.entries.map(e => e.id).sort())
+  assert.ok(log.every(r => r.target === 'beancount' && r.at === '2026-11-30T00:00:00.000Z' && r.adjustments === 0))
+  assert.ok(log.every(r => r.postings.every(p => typeof p.amount === 'string')))
+  assert.deepEqual(await books.exportLog('csv'), [])
+  assert.equal((await books.export('beancount', { sinceLast: true, now: '2026-12-01T00:00:00Z' })).entries.length, 0)
+  assert.ok((await books.exportLog('beancount')).every(r => r.at === '2026-11-30T00:00:00.000Z'))
+  await assert.rejects(books.exportLog('gnucash'), e => e.code === 'INVALID_ARGUMENT')
+})
+
+test('stripeBalanceStatement: CSV and camt.053 a bank reconciliation reads', async () => {
+  const books = await sampleBooks()
+  const cur = (await books.balanceTransactions())[0].currency
+  const [from, to] = ['2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z']
+  const s = await books.stripeBalance(cur, from, to)
+  const csv = await books.stripeBalanceStatement(cur, from, to)
+  assert.ok(s.lines.every(l => csv.includes(l.transactionId)))
+  const xml = await books.stripeBalanceStatement(cur, from, to, 'camt053', 'STRIPE-MAIN')
+  assert.ok(xml.startsWith('<?xml') && xml.includes('STRIPE-MAIN'))
+  const other = await Books.open(path.join(tmpdir(), 'other.db'))
+  assert.equal((await other.importBankCamt053(xml)).length, s.lines.length)
+  await assert.rejects(books.stripeBalanceStatement(cur, from, to, 'ofx'), e => e.code === 'INVALID_ARGUMENT')
+})

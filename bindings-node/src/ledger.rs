@@ -134,6 +134,23 @@ pub struct StripeBalance {
     pub unexplained_pending: Option<String>,
 }
 
+/// One journal entry as an export target received it.
+#[napi(object, object_from_js = false)]
+pub struct ExportedEntry {
+    /// Target name.
+    pub target: String,
+    /// The journal entry's id.
+    pub entry_id: String,
+    /// When it was exported (ISO; the last adjustment's time once adjusted).
+    pub at: String,
+    /// The entry's date, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// The postings the target holds for it (net of adjustments).
+    pub postings: Vec<Posting>,
+    /// Adjusting entries emitted for it.
+    pub adjustments: u32,
+}
+
 /// An export: the rendered text and the entries it holds.
 #[napi(object, object_from_js = false)]
 pub struct Export {
@@ -147,7 +164,7 @@ pub struct Export {
     pub exported_at: String,
 }
 
-fn entry(e: &tieout::JournalEntry) -> JournalEntry {
+pub(crate) fn entry(e: &tieout::JournalEntry) -> JournalEntry {
     JournalEntry {
         id: e.id.clone(),
         layer: e.layer.as_str().into(),
@@ -158,17 +175,17 @@ fn entry(e: &tieout::JournalEntry) -> JournalEntry {
         category: e.category.clone(),
         customer_id: e.customer_id.clone(),
         adjusts: e.adjusts.clone(),
-        postings: e
-            .postings
-            .iter()
-            .map(|p| Posting {
-                account: p.account.clone(),
-                amount: amount(p.amount, p.currency),
-                currency: p.currency.code().into(),
-                customer_id: p.customer_id.clone(),
-                memo: p.memo.clone(),
-            })
-            .collect(),
+        postings: e.postings.iter().map(posting).collect(),
+    }
+}
+
+fn posting(p: &tieout::Posting) -> Posting {
+    Posting {
+        account: p.account.clone(),
+        amount: amount(p.amount, p.currency),
+        currency: p.currency.code().into(),
+        customer_id: p.customer_id.clone(),
+        memo: p.memo.clone(),
     }
 }
 
@@ -176,7 +193,7 @@ fn currency(c: &str) -> tieout::Result<Currency> {
     Ok(Currency::parse(c)?)
 }
 
-fn export_options(o: Option<&LedgerOptions>) -> tieout::Result<ExportOptions> {
+pub(crate) fn export_options(o: Option<&LedgerOptions>) -> tieout::Result<ExportOptions> {
     let mut out = ExportOptions::default();
     let Some(o) = o else { return Ok(out) };
     if let Some(m) = &o.mapping {
@@ -345,6 +362,68 @@ impl Books {
                 entries: e.entries.iter().map(entry).collect(),
                 exported_at: instant(e.exported_at),
             })
+        })
+    }
+}
+
+#[napi]
+impl Books {
+    /// The Stripe balance statement as a file: `format` `csv` (a
+    /// bank-statement CSV, the default) or `camt053` (for `account`, default
+    /// `STRIPE-<CUR>`).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn stripe_balance_statement<'env>(
+        &self,
+        env: &'env Env,
+        currency_code: String,
+        from: String,
+        to: String,
+        format: Option<String>,
+        account: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let args = (|| {
+            Ok::<_, tieout::Error>((
+                currency(&currency_code)?,
+                parse_instant("from", &from)?,
+                parse_instant("to", &to)?,
+            ))
+        })();
+        let (c, f, t) = match args {
+            Ok(a) => a,
+            Err(e) => return rejected(env, e),
+        };
+        let format = format.unwrap_or_else(|| "csv".into());
+        let b = self.inner.clone();
+        blocking(env, move || {
+            b.stripe_balance_statement(c, f, t, &format, account.as_deref())
+        })
+    }
+
+    /// What `target` has received: one record per journal entry (entry id,
+    /// when, the postings it holds).
+    #[napi(ts_return_type = "Promise<Array<ExportedEntry>>")]
+    pub fn export_log<'env>(
+        &self,
+        env: &'env Env,
+        target: String,
+    ) -> napi::Result<PromiseRaw<'env, Vec<ExportedEntry>>> {
+        let t = match Target::parse(&target) {
+            Ok(t) => t,
+            Err(e) => return rejected(env, e.into()),
+        };
+        let b = self.inner.clone();
+        blocking(env, move || {
+            Ok(b.export_log(t)?
+                .iter()
+                .map(|r| ExportedEntry {
+                    target: r.target.as_str().into(),
+                    entry_id: r.entry_id.clone(),
+                    at: instant(r.mark.at),
+                    date: r.mark.date.map(date),
+                    postings: r.mark.postings.iter().map(posting).collect(),
+                    adjustments: r.mark.adjustments,
+                })
+                .collect())
         })
     }
 }

@@ -17,6 +17,7 @@ mod callbacks;
 mod error;
 mod invoicing;
 mod ledger;
+mod ledger_push;
 mod plan;
 mod receivables;
 mod reconcile;

@@ -331,7 +331,7 @@ pub struct WriteIntent {
     pub planned_at: String,
 }
 
-fn intent_of(i: &tieout::core::writes::WriteIntent) -> WriteIntent {
+pub(crate) fn intent_of(i: &tieout::core::writes::WriteIntent) -> WriteIntent {
     WriteIntent {
         key: i.key.clone(),
         target: i.target.clone(),
@@ -522,6 +522,51 @@ pub struct WriteReport {
     pub failed: Vec<String>,
     /// Outcome unknown, for a person.
     pub unknown: Vec<String>,
+}
+
+impl From<tieout::writes::WriteReport> for WriteReport {
+    fn from(r: tieout::writes::WriteReport) -> Self {
+        WriteReport {
+            delivered: r.delivered,
+            resolved: r.resolved,
+            already_done: r.already_done,
+            cancelled: r.cancelled,
+            retrying: r.retrying,
+            failed: r.failed,
+            unknown: r.unknown,
+        }
+    }
+}
+
+/// How a run of writes retries and (tests) where a JS `fault(key, point)`
+/// stops it as a crash would. Call it off the JS thread: the hook waits for
+/// the JS function's answer.
+pub(crate) fn write_options(
+    max_attempts: Option<u32>,
+    retry_base_seconds: Option<i64>,
+    fault: Option<Arc<FaultFn>>,
+) -> WriteOptions {
+    let mut retry = RetryPolicy::default();
+    if let Some(n) = max_attempts {
+        retry.max_attempts = n.max(1);
+    }
+    if let Some(s) = retry_base_seconds {
+        retry.base_seconds = s.max(0);
+    }
+    let fault = fault.map(|f| {
+        let b: tieout::writes::FaultHook = Box::new(move |intent, point| {
+            let point = match point {
+                FaultPoint::Recorded => "recorded",
+                FaultPoint::Performed => "performed",
+            };
+            matches!(
+                call_and_wait(&f, FnArgs::from((intent.key.clone(), point.to_string()))),
+                Some(Returned::True)
+            )
+        });
+        b
+    });
+    WriteOptions { retry, fault }
 }
 
 // --- inputs --------------------------------------------------------------------
@@ -1062,44 +1107,18 @@ impl Books {
             policy.inner.clone(),
             channels.inner.clone(),
         );
-        let mut retry = RetryPolicy::default();
         let mut approval = None;
+        let mut retry = (None, None);
         let mut fault = None;
         if let Some(o) = options {
             approval = o.approval.map(|token| WriteApproval { token });
-            if let Some(n) = o.max_attempts {
-                retry.max_attempts = n.max(1);
-            }
-            if let Some(s) = o.retry_base_seconds {
-                retry.base_seconds = s.max(0);
-            }
+            retry = (o.max_attempts, o.retry_base_seconds);
             fault = o.fault.map(Arc::new);
         }
         blocking(env, move || {
-            let hook = fault.map(|f| {
-                let b: tieout::writes::FaultHook = Box::new(move |intent, point| {
-                    let point = match point {
-                        FaultPoint::Recorded => "recorded",
-                        FaultPoint::Performed => "performed",
-                    };
-                    matches!(
-                        call_and_wait(&f, FnArgs::from((intent.key.clone(), point.to_string()))),
-                        Some(Returned::True)
-                    )
-                });
-                b
-            });
-            let options = WriteOptions { retry, fault: hook };
+            let options = write_options(retry.0, retry.1, fault);
             let r = books.run_follow_ups(&p, &chans, now, approval.as_ref(), &options)?;
-            Ok(WriteReport {
-                delivered: r.delivered,
-                resolved: r.resolved,
-                already_done: r.already_done,
-                cancelled: r.cancelled,
-                retrying: r.retrying,
-                failed: r.failed,
-                unknown: r.unknown,
-            })
+            Ok(WriteReport::from(r))
         })
     }
 

@@ -668,6 +668,35 @@ impl PyBooks {
         crate::ledger::record_reported_balance(py, &self.inner, currency, available, pending, at)
     }
 
+    /// The Stripe balance statement as a file: `format` `"csv"` (a
+    /// bank-statement CSV) or `"camt053"` (for `account`, default `STRIPE-<CUR>`).
+    #[pyo3(signature = (currency, from_, to, format="csv", account=None))]
+    fn stripe_balance_statement(
+        &self,
+        py: Python<'_>,
+        currency: &str,
+        from_: &Bound<'_, PyAny>,
+        to: &Bound<'_, PyAny>,
+        format: &str,
+        account: Option<String>,
+    ) -> PyResult<String> {
+        crate::ledger::stripe_balance_statement(
+            py,
+            &self.inner,
+            currency,
+            from_,
+            to,
+            format,
+            account,
+        )
+    }
+
+    /// What `target` has received: one `ExportedEntry` per journal entry
+    /// (entry id, when, the postings it holds).
+    fn export_log<'py>(&self, py: Python<'py>, target: &str) -> PyResult<Obj<'py>> {
+        crate::ledger::export_log(py, &self.inner, target)
+    }
+
     /// Exports journal entries to `target` (beancount, hledger, qbo,
     /// netsuite, xero, csv) and records what was exported there.
     #[pyo3(signature = (target, since_last=false, mapping=None, layers=None, base_currency=None, rates=None, now=None))]
@@ -694,6 +723,63 @@ impl PyBooks {
             rates,
             now,
         )
+    }
+
+    /// What pushing the journal to `target` (`"qbo"` or `"xero"`) for
+    /// `account` (QuickBooks realm id, Xero tenant id) would post: the
+    /// entries not pushed there yet and adjusting entries for pushed ones
+    /// that changed, as writes. Nothing is sent.
+    #[pyo3(signature = (target, account, mapping=None, layers=None, base_currency=None, rates=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn review_ledger_push<'py>(
+        &self,
+        py: Python<'py>,
+        target: &str,
+        account: &str,
+        mapping: Option<&Bound<'py, PyAny>>,
+        layers: Option<Vec<String>>,
+        base_currency: Option<&str>,
+        rates: Option<std::collections::BTreeMap<String, Bound<'py, PyAny>>>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<crate::ledger_push::PyLedgerPushReview> {
+        crate::ledger_push::review_ledger_push(
+            py,
+            &self.inner,
+            target,
+            account,
+            mapping,
+            layers,
+            base_currency,
+            rates,
+            now,
+        )
+    }
+
+    /// Pushes the reviewed entries through `client` (a `QuickBooksClient` or
+    /// `XeroClient`) once each: refused without the review's `approval`;
+    /// what succeeded before is skipped; a write left in flight is looked up
+    /// before it is sent again. `fault(key, point)` (tests) stops the run as
+    /// a crash at `"recorded"` or `"performed"` when it returns True.
+    #[pyo3(signature = (review, approval, client, now=None, *, fault=None, max_attempts=None, retry_base_seconds=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn push_ledger<'py>(
+        &self,
+        py: Python<'py>,
+        review: PyRef<'py, crate::ledger_push::PyLedgerPushReview>,
+        approval: &Bound<'py, PyAny>,
+        client: &Bound<'py, PyAny>,
+        now: Option<&Bound<'py, PyAny>>,
+        fault: Option<Py<PyAny>>,
+        max_attempts: Option<u32>,
+        retry_base_seconds: Option<i64>,
+    ) -> PyResult<Obj<'py>> {
+        let args = crate::ledger_push::PushArgs {
+            now,
+            fault,
+            max_attempts,
+            retry_base_seconds,
+        };
+        crate::ledger_push::push_ledger(py, &self.inner, &review, approval, client, args)
     }
 
     /// The reconcile report of the books as they are (nothing changes).

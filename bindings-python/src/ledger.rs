@@ -105,6 +105,29 @@ pub(crate) fn record_reported_balance(
     py.detach(move || b.record_reported_balance(&r)).py_err(py)
 }
 
+/// Export options from the keyword arguments `export` and
+/// `review_ledger_push` share.
+pub(crate) fn export_options<'py>(
+    py: Python<'py>,
+    since_last: bool,
+    mapping: Option<&Bound<'py, PyAny>>,
+    layers: Option<Vec<String>>,
+    base_currency: Option<&str>,
+    rates: Option<BTreeMap<String, Bound<'py, PyAny>>>,
+) -> PyResult<ExportOptions> {
+    let mut rate_map: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    for (k, v) in rates.unwrap_or_default() {
+        rate_map.insert(currency_arg(py, &k)?, amount_arg(&v, "rate")?);
+    }
+    Ok(ExportOptions {
+        mapping: mapping_arg(mapping)?,
+        layers: layers_arg(py, layers)?,
+        since_last,
+        base_currency: base_currency.map(|c| currency_arg(py, c)).transpose()?,
+        rates: rate_map,
+    })
+}
+
 /// `Books.export(target, since_last=False, ...)`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn export<'py>(
@@ -119,17 +142,7 @@ pub(crate) fn export<'py>(
     now: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Obj<'py>> {
     let target = Target::parse(target).map_err(|e| crate::errors::to_py_err(py, &e.into()))?;
-    let mut rate_map: BTreeMap<Currency, Decimal> = BTreeMap::new();
-    for (k, v) in rates.unwrap_or_default() {
-        rate_map.insert(currency_arg(py, &k)?, amount_arg(&v, "rate")?);
-    }
-    let opts = ExportOptions {
-        mapping: mapping_arg(mapping)?,
-        layers: layers_arg(py, layers)?,
-        since_last,
-        base_currency: base_currency.map(|c| currency_arg(py, c)).transpose()?,
-        rates: rate_map,
-    };
+    let opts = export_options(py, since_last, mapping, layers, base_currency, rates)?;
     let now = match now {
         Some(n) if !n.is_none() => time_arg(n, "now")?,
         _ => chrono::Utc::now(),
@@ -150,4 +163,38 @@ pub(crate) fn export<'py>(
         exported_at: e.exported_at,
     };
     Records::new(py)?.build_from_serde("Export", &out, &[])
+}
+
+/// `Books.stripe_balance_statement(currency, from_, to, format="csv", account=None)`.
+pub(crate) fn stripe_balance_statement(
+    py: Python<'_>,
+    books: &std::sync::Arc<Books>,
+    currency: &str,
+    from: &Bound<'_, PyAny>,
+    to: &Bound<'_, PyAny>,
+    format: &str,
+    account: Option<String>,
+) -> PyResult<String> {
+    let c = currency_arg(py, currency)?;
+    let (f, t) = (time_arg(from, "from_")?, time_arg(to, "to")?);
+    let (b, format) = (books.clone(), format.to_string());
+    py.detach(move || b.stripe_balance_statement(c, f, t, &format, account.as_deref()))
+        .py_err(py)
+}
+
+/// `Books.export_log(target)`: `ExportedEntry` records.
+pub(crate) fn export_log<'py>(
+    py: Python<'py>,
+    books: &std::sync::Arc<Books>,
+    target: &str,
+) -> PyResult<Obj<'py>> {
+    let target = Target::parse(target).map_err(|e| crate::errors::to_py_err(py, &e.into()))?;
+    let b = books.clone();
+    let log = py.detach(move || b.export_log(target)).py_err(py)?;
+    let rec = Records::new(py)?;
+    let out = pyo3::types::PyList::empty(py);
+    for r in &log {
+        out.append(rec.build_from_serde("ExportedEntry", r, &[])?)?;
+    }
+    Ok(out.into_any())
 }

@@ -12,6 +12,7 @@ mod convert;
 mod errors;
 mod invoicing;
 mod ledger;
+mod ledger_push;
 mod plan;
 mod receivables;
 mod review_entries;
@@ -58,6 +59,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<receivables::PySmtpChannel>()?;
     m.add_class::<receivables::PySlackWebhook>()?;
     m.add_class::<PyReviewEntryPages>()?;
+    m.add_class::<ledger_push::PyQuickBooksClient>()?;
+    m.add_class::<ledger_push::PyXeroClient>()?;
+    m.add_class::<ledger_push::PyLedgerPushReview>()?;
     m.add_function(wrap_pyfunction!(verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(tables::currency_exponent, m)?)?;

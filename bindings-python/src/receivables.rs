@@ -398,7 +398,7 @@ fn channels_arg(d: &Bound<'_, PyDict>) -> PyResult<Channels> {
     Ok(out)
 }
 
-fn approval_token(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<WriteApproval>> {
+pub(crate) fn approval_token(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<WriteApproval>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
@@ -490,7 +490,7 @@ fn review_to_py<'py>(py: Python<'py>, r: &FollowUpReview) -> PyResult<Obj<'py>> 
     Records::new(py)?.build_from_serde("FollowUpReview", &out, &[])
 }
 
-fn report_to_py<'py>(py: Python<'py>, r: &WriteReport) -> PyResult<Obj<'py>> {
+pub(crate) fn report_to_py<'py>(py: Python<'py>, r: &WriteReport) -> PyResult<Obj<'py>> {
     let v = serde_json::json!({
         "delivered": r.delivered, "resolved": r.resolved, "already_done": r.already_done,
         "cancelled": r.cancelled, "retrying": r.retrying, "failed": r.failed,
@@ -639,26 +639,22 @@ pub(crate) struct RunArgs<'a, 'py> {
     pub(crate) retry_base_seconds: Option<i64>,
 }
 
-/// `Books.run_follow_ups(policy, channels, now=None, approval=None, ...)`.
-pub(crate) fn run_follow_ups<'py>(
-    py: Python<'py>,
-    books: &Arc<Books>,
-    policy: &PyFollowUpPolicy,
-    channels: &Bound<'py, PyDict>,
-    now: Option<&Bound<'py, PyAny>>,
-    args: RunArgs<'_, 'py>,
-) -> PyResult<Obj<'py>> {
-    let now = now_arg(now, "now")?;
-    let channels = channels_arg(channels)?;
-    let approval = approval_token(args.approval)?;
+/// How a run of writes retries (`max_attempts`, `retry_base_seconds`) and,
+/// for tests, where it stops as a crash would (`fault(key, point) -> bool`,
+/// point `"recorded"` or `"performed"`).
+pub(crate) fn write_options(
+    fault: Option<Py<PyAny>>,
+    max_attempts: Option<u32>,
+    retry_base_seconds: Option<i64>,
+) -> WriteOptions {
     let mut retry = RetryPolicy::default();
-    if let Some(n) = args.max_attempts {
+    if let Some(n) = max_attempts {
         retry.max_attempts = n.max(1);
     }
-    if let Some(s) = args.retry_base_seconds {
+    if let Some(s) = retry_base_seconds {
         retry.base_seconds = s.max(0);
     }
-    let fault = args.fault.map(|f| {
+    let fault = fault.map(|f| {
         let hook: tieout::writes::FaultHook =
             Box::new(move |intent: &WriteIntent, point: FaultPoint| {
                 let point = match point {
@@ -674,7 +670,22 @@ pub(crate) fn run_follow_ups<'py>(
             });
         hook
     });
-    let options = WriteOptions { retry, fault };
+    WriteOptions { retry, fault }
+}
+
+/// `Books.run_follow_ups(policy, channels, now=None, approval=None, ...)`.
+pub(crate) fn run_follow_ups<'py>(
+    py: Python<'py>,
+    books: &Arc<Books>,
+    policy: &PyFollowUpPolicy,
+    channels: &Bound<'py, PyDict>,
+    now: Option<&Bound<'py, PyAny>>,
+    args: RunArgs<'_, 'py>,
+) -> PyResult<Obj<'py>> {
+    let now = now_arg(now, "now")?;
+    let channels = channels_arg(channels)?;
+    let approval = approval_token(args.approval)?;
+    let options = write_options(args.fault, args.max_attempts, args.retry_base_seconds);
     let (b, p) = (books.clone(), policy.inner.clone());
     let report = py
         .detach(move || b.run_follow_ups(&p, &channels, now, approval.as_ref(), &options))

@@ -85,3 +85,34 @@ def test_exports_check_and_never_double_post(tmp_path: Path) -> None:
     assert [e.id for e in again.entries] == [e.id for e in bc.entries]
     with pytest.raises(tieout.TieoutError):
         books.export("gnucash")
+
+
+def test_the_books_record_what_was_exported_where(tmp_path: Path) -> None:
+    books = _books(tmp_path)
+    t1 = dt.datetime(2026, 11, 30, tzinfo=UTC)
+    first = books.export("hledger", since_last=True, now=t1)
+    log = books.export_log("hledger")
+    assert sorted(r.entry_id for r in log) == sorted(e.id for e in first.entries)
+    assert all(r.target == "hledger" and r.at == t1 and r.adjustments == 0 for r in log)
+    assert all(isinstance(p.amount, Decimal) for r in log for p in r.postings)
+    assert books.export_log("csv") == []
+    assert books.export("hledger", since_last=True, now=t1 + dt.timedelta(days=1)).entries == []
+    assert all(r.at == t1 for r in books.export_log("hledger")), "nothing re-recorded"
+    with pytest.raises(tieout.TieoutError):
+        books.export_log("gnucash")
+
+
+def test_the_stripe_balance_statement_as_csv_and_camt053(tmp_path: Path) -> None:
+    books = _books(tmp_path)
+    cur = books.balance_transactions()[0].currency
+    start, end = dt.datetime(2000, 1, 1, tzinfo=UTC), dt.datetime(2100, 1, 1, tzinfo=UTC)
+    s = books.stripe_balance(cur, start, end)
+    csv_text = books.stripe_balance_statement(cur, start, end)
+    assert all(line.transaction_id in csv_text for line in s.lines)
+    xml = books.stripe_balance_statement(cur, start, end, format="camt053", account="STRIPE-MAIN")
+    assert xml.startswith("<?xml") and "STRIPE-MAIN" in xml
+    # The bank side of tieout reads the camt.053 back: one line per statement line.
+    other = tieout.Books.in_memory()
+    assert len(other.import_bank_camt053(xml)) == len(s.lines)
+    with pytest.raises(tieout.TieoutError):
+        books.stripe_balance_statement(cur, start, end, format="ofx")

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::collect::CollectionCase;
+use crate::ledger::ExportedEntry;
 use crate::model::*;
 use crate::writes::WriteRecord;
 
@@ -42,11 +43,13 @@ pub enum EntityKind {
     WriteRecord,
     /// [`CollectionCase`]: an unpaid invoice in collection.
     CollectionCase,
+    /// [`ExportedEntry`]: one journal entry as an export target received it.
+    LedgerExport,
 }
 
 impl EntityKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [EntityKind; 16] = [
+    pub const ALL: [EntityKind; 17] = [
         EntityKind::Customer,
         EntityKind::Product,
         EntityKind::Price,
@@ -63,6 +66,7 @@ impl EntityKind {
         EntityKind::CreditNote,
         EntityKind::WriteRecord,
         EntityKind::CollectionCase,
+        EntityKind::LedgerExport,
     ];
 
     /// Position in [`EntityKind::ALL`], for per-kind tables.
@@ -89,6 +93,7 @@ impl EntityKind {
             Self::CreditNote => "credit_note",
             Self::WriteRecord => "write_record",
             Self::CollectionCase => "collection_case",
+            Self::LedgerExport => "ledger_export",
         }
     }
 
@@ -111,6 +116,7 @@ impl EntityKind {
             Self::CreditNote => "cn",
             Self::WriteRecord => "wr",
             Self::CollectionCase => "case",
+            Self::LedgerExport => "lx",
         }
     }
 }
@@ -151,6 +157,8 @@ pub enum Entity {
     WriteRecord(WriteRecord),
     /// A collection case.
     CollectionCase(CollectionCase),
+    /// A journal entry as an export target received it.
+    LedgerExport(ExportedEntry),
 }
 
 macro_rules! entity_accessors {
@@ -198,7 +206,8 @@ entity_accessors!(
     ImportRun,
     CreditNote,
     WriteRecord,
-    CollectionCase
+    CollectionCase,
+    LedgerExport
 );
 
 impl Entity {
@@ -220,7 +229,8 @@ impl Entity {
             | Entity::BankLine(_)
             | Entity::ImportRun(_)
             | Entity::WriteRecord(_)
-            | Entity::CollectionCase(_) => None,
+            | Entity::CollectionCase(_)
+            | Entity::LedgerExport(_) => None,
         }
     }
 

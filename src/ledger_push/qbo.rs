@@ -17,12 +17,21 @@ use crate::writes::{Channel, Outcome, Resolution};
 const MINOR_VERSION: &str = "75";
 
 /// Posts journal entries to one QuickBooks Online company.
-#[derive(Debug)]
 pub struct QuickBooksClient {
     base: String,
     realm: String,
     token: String,
     client: reqwest::blocking::Client,
+}
+
+// The access token is a secret: never in debug output or logs.
+impl std::fmt::Debug for QuickBooksClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuickBooksClient")
+            .field("base", &self.base)
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
 }
 
 impl QuickBooksClient {

@@ -14,12 +14,21 @@ use crate::error::Result;
 use crate::writes::{Channel, Outcome, Resolution};
 
 /// Posts manual journals to one Xero organisation.
-#[derive(Debug)]
 pub struct XeroClient {
     base: String,
     tenant: String,
     token: String,
     client: reqwest::blocking::Client,
+}
+
+// The access token is a secret: never in debug output or logs.
+impl std::fmt::Debug for XeroClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XeroClient")
+            .field("base", &self.base)
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
+    }
 }
 
 impl XeroClient {

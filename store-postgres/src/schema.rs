@@ -19,14 +19,24 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Append only: never edit an applied step.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "record tables, aliases, checkpoints",
-    sql: v1_initial,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "record tables, aliases, checkpoints",
+        sql: v1_initial,
+    },
+    Migration {
+        version: 2,
+        description: "ledger_export record table (what each export target received, per entry)",
+        sql: v2_ledger_exports,
+    },
+];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The kinds later versions added (version 1 made a table for every other kind).
+const LATER_KINDS: &[EntityKind] = &[EntityKind::LedgerExport];
 
 /// Checks a schema name: a plain lower-case SQL identifier, so it needs no
 /// escaping and names the same schema quoted or not.
@@ -53,24 +63,11 @@ pub(crate) fn check_name(name: &str) -> Result<(), PostgresError> {
 /// bytewise (`COLLATE "C"`), as the other stores order ids.
 fn v1_initial(s: &str) -> String {
     let mut sql = String::new();
-    for kind in EntityKind::ALL {
-        let t = kind.as_str();
-        sql.push_str(&format!(
-            "CREATE TABLE {s}.{t} (\n    id text COLLATE \"C\" PRIMARY KEY,\n"
-        ));
-        for c in columns_of(kind) {
-            sql.push_str(&format!("    {} text COLLATE \"C\",\n", c.name()));
-        }
-        sql.push_str(
-            "    data text NOT NULL,\n    row_version bigint NOT NULL DEFAULT 1,\n    \
-             written_at timestamptz NOT NULL DEFAULT now()\n);\n",
-        );
-        for c in columns_of(kind).iter().filter(|c| c.indexed()) {
-            sql.push_str(&format!(
-                "CREATE INDEX {t}_{c} ON {s}.{t} ({c}, id);\n",
-                c = c.name()
-            ));
-        }
+    for kind in EntityKind::ALL
+        .into_iter()
+        .filter(|k| !LATER_KINDS.contains(k))
+    {
+        sql.push_str(&record_table(s, kind));
     }
     sql.push_str(&format!(
         "CREATE TABLE {s}.alias (
@@ -85,6 +82,33 @@ CREATE TABLE {s}.checkpoints (
 );
 "
     ));
+    sql
+}
+
+/// Version 2: the per-entry export log ([`EntityKind::LedgerExport`]).
+fn v2_ledger_exports(s: &str) -> String {
+    record_table(s, EntityKind::LedgerExport)
+}
+
+/// The table of one kind (id, extracted columns, the record JSON, a row
+/// version and the time of the last write) and its indexes. Applied
+/// migrations are built from it: never change what it returns.
+fn record_table(s: &str, kind: EntityKind) -> String {
+    let t = kind.as_str();
+    let mut sql = format!("CREATE TABLE {s}.{t} (\n    id text COLLATE \"C\" PRIMARY KEY,\n");
+    for c in columns_of(kind) {
+        sql.push_str(&format!("    {} text COLLATE \"C\",\n", c.name()));
+    }
+    sql.push_str(
+        "    data text NOT NULL,\n    row_version bigint NOT NULL DEFAULT 1,\n    \
+         written_at timestamptz NOT NULL DEFAULT now()\n);\n",
+    );
+    for c in columns_of(kind).iter().filter(|c| c.indexed()) {
+        sql.push_str(&format!(
+            "CREATE INDEX {t}_{c} ON {s}.{t} ({c}, id);\n",
+            c = c.name()
+        ));
+    }
     sql
 }
 
@@ -162,7 +186,7 @@ mod tests {
 
     #[test]
     fn v1_has_a_table_per_kind_and_no_float_columns() {
-        let sql = v1_initial("tieout");
+        let sql = format!("{}{}", v1_initial("tieout"), v2_ledger_exports("tieout"));
         for kind in EntityKind::ALL {
             assert!(sql.contains(&format!("CREATE TABLE tieout.{} (", kind.as_str())));
         }

@@ -46,5 +46,6 @@ pub(crate) fn decode(kind: EntityKind, json: &str) -> serde_json::Result<Entity>
         EntityKind::CreditNote => Entity::CreditNote(serde_json::from_str(json)?),
         EntityKind::WriteRecord => Entity::WriteRecord(serde_json::from_str(json)?),
         EntityKind::CollectionCase => Entity::CollectionCase(serde_json::from_str(json)?),
+        EntityKind::LedgerExport => Entity::LedgerExport(serde_json::from_str(json)?),
     })
 }

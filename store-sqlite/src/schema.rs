@@ -44,10 +44,15 @@ const MIGRATIONS: &[Migration] = &[
         description: "credit_note record table",
         sql: v5_credit_notes,
     },
+    Migration {
+        version: 6,
+        description: "ledger_export record table (what each export target received, per entry)",
+        sql: v6_ledger_exports,
+    },
 ];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The kinds versions 1 to 3 created tables for (later kinds come with the
 /// migration that added them).
@@ -72,6 +77,9 @@ const V4_KINDS: &[EntityKind] = &[EntityKind::WriteRecord, EntityKind::Collectio
 
 /// The kinds version 5 added.
 const V5_KINDS: &[EntityKind] = &[EntityKind::CreditNote];
+
+/// The kinds version 6 added.
+const V6_KINDS: &[EntityKind] = &[EntityKind::LedgerExport];
 
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version     INTEGER PRIMARY KEY NOT NULL,
@@ -167,6 +175,14 @@ fn v4_writes_and_cases() -> String {
 /// source columns; indexed by customer and invoice).
 fn v5_credit_notes() -> String {
     new_record_tables(V5_KINDS)
+}
+
+/// Version 6: the per-entry export log ([`EntityKind::LedgerExport`]): one
+/// row per (target, journal entry) with when it was exported and the
+/// postings the target holds. Books that kept the log as one checkpoint
+/// move it into these rows at their next export.
+fn v6_ledger_exports() -> String {
+    new_record_tables(V6_KINDS)
 }
 
 /// The tables and indexes of kinds a migration adds (nullable `data`, as v3

@@ -7,7 +7,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, 
 
 from tieout._records import (
     Export,
+    ExportedEntry,
     Journal,
+    JournalEntry,
+    WritePlan,
     StripeBalance,
     AccountInfo,
     Allocation,
@@ -46,6 +49,8 @@ __all__ = [
     "Event",
     "FollowUpPolicy",
     "ImportPlan",
+    "LedgerPushReview",
+    "QuickBooksClient",
     "ReconcilePolicy",
     "SlackWebhook",
     "SmtpChannel",
@@ -53,6 +58,7 @@ __all__ = [
     "StripeEvents",
     "StripeFiles",
     "StripeSource",
+    "XeroClient",
     "__version__",
     "currency_exponent",
     "sign_webhook",
@@ -260,6 +266,46 @@ class ReviewEntryPages:
     def page(self, offset: int, limit: int) -> List[ReviewEntry]: ...
 
 @final
+class QuickBooksClient:
+    def __new__(
+        cls,
+        realm_id: str,
+        access_token: str,
+        *,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+    ) -> QuickBooksClient: ...
+    @property
+    def realm_id(self) -> str: ...
+
+@final
+class XeroClient:
+    def __new__(
+        cls,
+        tenant_id: str,
+        access_token: str,
+        *,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+    ) -> XeroClient: ...
+    @property
+    def tenant_id(self) -> str: ...
+
+@final
+class LedgerPushReview:
+    @property
+    def target(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def entries(self) -> List[JournalEntry]: ...
+    @property
+    def plan(self) -> WritePlan: ...
+    @property
+    def approval(self) -> Approval: ...
+    def __len__(self) -> int: ...
+
+@final
 class Books:
     @staticmethod
     def open(
@@ -405,6 +451,15 @@ class Books:
         pending: _Amount,
         at: Union[datetime.datetime, datetime.date, int],
     ) -> None: ...
+    def stripe_balance_statement(
+        self,
+        currency: str,
+        from_: Union[datetime.datetime, datetime.date, int],
+        to: Union[datetime.datetime, datetime.date, int],
+        format: str = "csv",
+        account: Optional[str] = None,
+    ) -> str: ...
+    def export_log(self, target: str) -> List[ExportedEntry]: ...
     def export(
         self,
         target: str,
@@ -415,6 +470,27 @@ class Books:
         rates: Optional[Dict[str, _Amount]] = None,
         now: Optional[Union[datetime.datetime, int]] = None,
     ) -> Export: ...
+    def review_ledger_push(
+        self,
+        target: str,
+        account: str,
+        mapping: Optional[Dict[str, Any]] = None,
+        layers: Optional[List[str]] = None,
+        base_currency: Optional[str] = None,
+        rates: Optional[Dict[str, _Amount]] = None,
+        now: Optional[_Time] = None,
+    ) -> LedgerPushReview: ...
+    def push_ledger(
+        self,
+        review: LedgerPushReview,
+        approval: Union[Approval, str],
+        client: Union[QuickBooksClient, XeroClient],
+        now: Optional[_Time] = None,
+        *,
+        fault: Optional[Callable[[str, str], bool]] = None,
+        max_attempts: Optional[int] = None,
+        retry_base_seconds: Optional[int] = None,
+    ) -> WriteReport: ...
     def table(self, name: str, **filters: Any) -> Any: ...
     def report_html(
         self, as_of: Optional[datetime.date] = None, policy: Optional[ReconcilePolicy] = None

@@ -1266,6 +1266,21 @@ class Export(_Record):
     exported_at: _dt.datetime
 
 
+@dataclass(frozen=True, repr=False)
+class ExportedEntry(_Record):
+    """One journal entry as an export target received it: when, and the postings it holds."""
+
+    _repr_fields = ("target", "entry_id", "at")
+
+    id: str
+    target: str
+    entry_id: str
+    at: _dt.datetime
+    postings: List[Posting]
+    adjustments: int = 0
+    date: Optional[_dt.date] = None
+
+
 # --- receivables: collection cases, aging, follow-ups, writes -------------------
 
 
@@ -1591,6 +1606,7 @@ __all__ = [
     "WriteReport",
     "WriteStatus",
     "Export",
+    "ExportedEntry",
     "Journal",
     "JournalEntry",
     "Posting",

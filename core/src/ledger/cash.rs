@@ -144,8 +144,15 @@ pub fn entry(
         links.push(pay.source.external_id.clone());
         links.extend(pay.links.invoices.iter().cloned());
     }
-    let mut seen = std::collections::HashSet::new();
-    links.retain(|l| seen.insert(l.clone()));
+    // A handful of links: a linear check beats hashing clones of them.
+    let mut i = 1;
+    while i < links.len() {
+        if links[..i].contains(&links[i]) {
+            links.remove(i);
+        } else {
+            i += 1;
+        }
+    }
     Some(
         JournalEntry {
             id: format!("txn:{ext}"),

@@ -122,10 +122,17 @@ impl JournalEntry {
     /// An error unless every currency sums to zero and every amount is a whole
     /// number of minor units.
     pub fn check(&self) -> Result<()> {
+        // A few currencies per entry: a small vector, not a map.
+        let mut totals: Vec<(Currency, Decimal)> = Vec::with_capacity(2);
         for p in &self.postings {
             crate::money::Money::new(p.amount, p.currency).to_minor()?;
+            match totals.iter_mut().find(|(c, _)| *c == p.currency) {
+                Some((_, t)) => *t += p.amount,
+                None => totals.push((p.currency, p.amount)),
+            }
         }
-        for (c, t) in self.totals() {
+        totals.sort_by_key(|(c, _)| *c);
+        for (c, t) in totals {
             if !t.is_zero() {
                 return Err(CoreError::Invalid(format!(
                     "journal entry {} does not balance in {c}: off by {t}",
@@ -139,21 +146,25 @@ impl JournalEntry {
     /// Drops zero postings and merges postings to the same account, currency,
     /// customer and memo, keeping first-seen order.
     pub(crate) fn tidy(mut self) -> JournalEntry {
-        let mut out: Vec<Posting> = Vec::with_capacity(self.postings.len());
-        for p in self.postings {
-            if let Some(q) = out.iter_mut().find(|q| {
+        // In place: a handful of postings, merged into the first of each kind.
+        let ps = &mut self.postings;
+        let mut i = 1;
+        while i < ps.len() {
+            let (head, tail) = ps.split_at_mut(i);
+            let p = &tail[0];
+            if let Some(q) = head.iter_mut().find(|q| {
                 q.account == p.account
                     && q.currency == p.currency
                     && q.customer_id == p.customer_id
                     && q.memo == p.memo
             }) {
                 q.amount += p.amount;
+                ps.remove(i);
             } else {
-                out.push(p);
+                i += 1;
             }
         }
-        out.retain(|p| !p.amount.is_zero());
-        self.postings = out;
+        ps.retain(|p| !p.amount.is_zero());
         self
     }
 

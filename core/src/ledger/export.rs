@@ -84,6 +84,40 @@ pub struct ExportMark {
     pub adjustments: u32,
 }
 
+/// One journal entry as one target received it: the books' per-entry export
+/// log (target, entry id, when, and the postings the target holds), one
+/// record per target and entry, written in the commit that records the
+/// export.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedEntry {
+    /// Books id: [`ExportedEntry::id_for`] the target and entry.
+    pub id: String,
+    /// Where it was exported.
+    pub target: Target,
+    /// The journal entry's stable id.
+    pub entry_id: String,
+    /// When, the entry's date, and the postings the target holds so far.
+    #[serde(flatten)]
+    pub mark: ExportMark,
+}
+
+impl ExportedEntry {
+    /// The books id of `entry_id`'s record for `target`.
+    pub fn id_for(target: Target, entry_id: &str) -> String {
+        format!("lx:{}:{entry_id}", target.as_str())
+    }
+
+    /// The record of `entry_id` exported to `target` as `mark`.
+    pub fn new(target: Target, entry_id: &str, mark: ExportMark) -> ExportedEntry {
+        ExportedEntry {
+            id: ExportedEntry::id_for(target, entry_id),
+            target,
+            entry_id: entry_id.to_string(),
+            mark,
+        }
+    }
+}
+
 /// What one target has received, by entry id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportLog {
@@ -100,6 +134,31 @@ impl ExportLog {
                 serde_json::from_str(t).map_err(|e| CoreError::Invalid(format!("export log: {e}")))
             }
         }
+    }
+
+    /// The log of `target` from its per-entry records (records of other
+    /// targets are skipped).
+    pub fn of_target<'a>(
+        target: Target,
+        records: impl IntoIterator<Item = &'a ExportedEntry>,
+    ) -> ExportLog {
+        ExportLog {
+            entries: records
+                .into_iter()
+                .filter(|r| r.target == target)
+                .map(|r| (r.entry_id.clone(), r.mark.clone()))
+                .collect(),
+        }
+    }
+
+    /// The per-entry records to write so the books hold `next` for
+    /// `target`, given they hold `self`: only the marks that changed.
+    pub fn records_to_write(&self, next: &ExportLog, target: Target) -> Vec<ExportedEntry> {
+        next.entries
+            .iter()
+            .filter(|(id, m)| self.entries.get(*id) != Some(*m))
+            .map(|(id, m)| ExportedEntry::new(target, id, m.clone()))
+            .collect()
     }
 
     /// The latest date of an exported entry.

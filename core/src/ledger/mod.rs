@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use entry::{JournalEntry, Layer, Posting};
-pub use export::{ExportLog, ExportMark, Target};
+pub use export::{ExportLog, ExportMark, ExportedEntry, Target};
 pub use mapping::LedgerMapping;
 pub use statement::{ReportedBalance, StatementLine, StripeBalance};
 

@@ -193,6 +193,11 @@ impl AtCurrencyScale for Entity {
             Entity::BankLine(r) => r.at_currency_scale(),
             Entity::CreditNote(r) => r.at_currency_scale(),
             Entity::CollectionCase(r) => r.at_currency_scale(),
+            Entity::LedgerExport(r) => {
+                for p in &mut r.mark.postings {
+                    s(&mut p.amount, p.currency);
+                }
+            }
             Entity::Customer(_)
             | Entity::Product(_)
             | Entity::ImportRun(_)

@@ -7,6 +7,31 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{CoreError, Result};
 
+/// Position of a code of three upper-case ASCII letters in [`EXPONENTS`].
+const fn letters_index(code: [u8; 3]) -> Option<usize> {
+    let [a, b, c] = code;
+    if a.is_ascii_uppercase() && b.is_ascii_uppercase() && c.is_ascii_uppercase() {
+        Some(((a - b'A') as usize * 26 + (b - b'A') as usize) * 26 + (c - b'A') as usize)
+    } else {
+        None
+    }
+}
+
+/// The minor-unit exponent of every three-letter code, built at compile time
+/// from [`TABLE`]; codes missing from it have 2 (as before).
+static EXPONENTS: [u8; 26 * 26 * 26] = {
+    let mut t = [2u8; 26 * 26 * 26];
+    let mut i = 0;
+    while i < TABLE.len() {
+        let k = TABLE[i].0.as_bytes();
+        if let Some(at) = letters_index([k[0], k[1], k[2]]) {
+            t[at] = TABLE[i].1 as u8;
+        }
+        i += 1;
+    }
+    t
+};
+
 /// An active ISO 4217 currency code, stored as three upper-case ASCII letters.
 ///
 /// `Currency` is `Copy` and compares by code. Parsing accepts either case
@@ -224,10 +249,12 @@ impl Currency {
 
     /// ISO 4217 minor-unit exponent: 0 for JPY, 2 for USD, 3 for KWD, 4 for CLF.
     pub fn exponent(&self) -> u32 {
-        TABLE
-            .binary_search_by(|(k, _)| k.as_bytes().cmp(&self.0[..]))
-            .map(|i| TABLE[i].1)
-            .unwrap_or(2)
+        // Every amount's scale asks this, several times per posting: a
+        // direct index instead of a search of the table.
+        match letters_index(self.0) {
+            Some(i) => u32::from(EXPONENTS[i]),
+            None => 2,
+        }
     }
 
     /// Every currency this build knows, in code order.
@@ -278,6 +305,15 @@ mod tests {
     #[test]
     fn table_is_sorted_for_binary_search() {
         assert!(TABLE.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn the_exponent_index_agrees_with_the_table() {
+        for (code, e) in TABLE {
+            let c = Currency::parse(code).unwrap();
+            assert_eq!(c.exponent(), *e, "{code}");
+        }
+        assert_eq!(Currency(*b"zzz").exponent(), 2);
     }
 
     #[test]

@@ -75,6 +75,7 @@ pub fn columns_of(kind: EntityKind) -> &'static [Column] {
         ],
         EntityKind::WriteRecord => &[Status],
         EntityKind::CollectionCase => &[CustomerId, InvoiceId, Status, Currency],
+        EntityKind::LedgerExport => &[],
     }
 }
 

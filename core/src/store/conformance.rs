@@ -540,7 +540,28 @@ fn one_of_every_kind() -> Vec<Entity> {
         }),
         Entity::WriteRecord(write_record()),
         Entity::CollectionCase(collection_case()),
+        Entity::LedgerExport(ledger_export()),
     ]
+}
+
+/// A cash entry as a Beancount export received it, adjusted once.
+fn ledger_export() -> crate::ledger::ExportedEntry {
+    use crate::ledger::{ExportMark, ExportedEntry, Posting, Target};
+    ExportedEntry::new(
+        Target::Beancount,
+        "txn:txn_3OqY7gHkR3mN5sLd0001",
+        ExportMark {
+            at: ts(T0 + 10 * DAY),
+            date: Some(ts(T0 + DAY).date_naive()),
+            postings: vec![
+                Posting::new("Assets:Stripe:Balance", dec("1199.95"), Currency::EUR).memo("net"),
+                Posting::new("Expenses:Stripe:Fees", dec("34.61"), Currency::EUR).memo("fee"),
+                Posting::new("Assets:Receivable", dec("-1234.56"), Currency::EUR)
+                    .customer(Some("cust_5c0ffee000000000001")),
+            ],
+            adjustments: 1,
+        },
+    )
 }
 
 /// A write that failed once (retryable) and then succeeded.

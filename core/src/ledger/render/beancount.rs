@@ -6,20 +6,18 @@ use std::fmt::Write;
 
 use chrono::{Days, NaiveDate};
 
-use super::{RenderOptions, closing_balances, fmt_amount, quoted};
+use super::{RenderOptions, closing_balances, fmt_amount, push_amount, push_date, push_quoted};
 use crate::ledger::JournalEntry;
 
-/// A Beancount link: `^` and the id with characters Beancount does not allow replaced.
-fn link(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_/.".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
+/// Appends a Beancount link: the id with characters Beancount does not
+/// allow in a link replaced by `-`.
+fn push_link(out: &mut String, id: &str) {
+    let ok = |c: char| c.is_ascii_alphanumeric() || "-_/.".contains(c);
+    if id.chars().all(ok) {
+        out.push_str(id);
+        return;
+    }
+    out.extend(id.chars().map(|c| if ok(c) { c } else { '-' }));
 }
 
 /// The entries as a Beancount file.
@@ -43,28 +41,41 @@ pub fn beancount(entries: &[JournalEntry], opts: &RenderOptions) -> String {
     }
     out.push('\n');
     for e in entries {
-        let _ = write!(out, "{} * \"Stripe\" \"{}\"", e.date, quoted(&e.narration));
+        push_date(&mut out, e.date);
+        out.push_str(" * \"Stripe\" \"");
+        push_quoted(&mut out, &e.narration);
+        out.push('"');
         for l in &e.links {
-            let _ = write!(out, " ^{}", link(l));
+            out.push_str(" ^");
+            push_link(&mut out, l);
         }
-        let _ = writeln!(out, "\n  tieout_id: \"{}\"", quoted(&e.id));
-        let _ = writeln!(out, "  tieout_layer: \"{}\"", e.layer.as_str());
+        out.push_str("\n  tieout_id: \"");
+        push_quoted(&mut out, &e.id);
+        out.push_str("\"\n  tieout_layer: \"");
+        out.push_str(e.layer.as_str());
+        out.push_str("\"\n");
         if let Some(a) = &e.adjusts {
-            let _ = writeln!(out, "  tieout_adjusts: \"{}\"", quoted(a));
+            out.push_str("  tieout_adjusts: \"");
+            push_quoted(&mut out, a);
+            out.push_str("\"\n");
         }
         for p in &e.postings {
-            let _ = writeln!(
-                out,
-                "  {}  {} {}",
-                p.account,
-                fmt_amount(p.amount, p.currency),
-                p.currency
-            );
+            out.push_str("  ");
+            out.push_str(&p.account);
+            out.push_str("  ");
+            push_amount(&mut out, p.amount, p.currency);
+            out.push(' ');
+            out.push_str(p.currency.code());
+            out.push('\n');
             if let Some(c) = &p.customer_id {
-                let _ = writeln!(out, "    customer: \"{}\"", quoted(c));
+                out.push_str("    customer: \"");
+                push_quoted(&mut out, c);
+                out.push_str("\"\n");
             }
             if let Some(m) = &p.memo {
-                let _ = writeln!(out, "    memo: \"{}\"", quoted(m));
+                out.push_str("    memo: \"");
+                push_quoted(&mut out, m);
+                out.push_str("\"\n");
             }
         }
         out.push('\n');

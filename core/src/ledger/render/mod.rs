@@ -64,6 +64,78 @@ pub fn fmt_amount(amount: Decimal, currency: Currency) -> String {
     crate::money::at_scale(amount, currency).to_string()
 }
 
+/// Appends `amount` with exactly the currency's minor-unit digits, as
+/// [`fmt_amount`] writes it, without an intermediate `String`.
+pub(crate) fn push_amount(out: &mut String, amount: Decimal, currency: Currency) {
+    let d = crate::money::at_scale(amount, currency);
+    let scale = d.scale() as usize;
+    let m = d.mantissa();
+    if m < 0 {
+        out.push('-');
+    }
+    // Digits of |mantissa|, least significant first, into a stack buffer.
+    let mut digits = [0u8; 40];
+    let mut n = m.unsigned_abs();
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // At least one integer digit before the point.
+    while len <= scale {
+        digits[len] = b'0';
+        len += 1;
+    }
+    for i in (0..len).rev() {
+        if i + 1 == scale {
+            out.push('.');
+        }
+        out.push(digits[i] as char);
+    }
+}
+
+/// Appends a date as `YYYY-MM-DD` (years 0 to 9999, as chrono writes them).
+pub(crate) fn push_date(out: &mut String, d: NaiveDate) {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        out.push_str(&d.to_string());
+        return;
+    }
+    let y = y as u32;
+    let b = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (m / 10) as u8,
+        b'0' + (m % 10) as u8,
+        b'-',
+        b'0' + (day / 10) as u8,
+        b'0' + (day % 10) as u8,
+    ];
+    // Only ASCII digits and dashes.
+    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+}
+
+/// Appends `s` as [`quoted`] writes it, without an intermediate `String`.
+pub(crate) fn push_quoted(out: &mut String, s: &str) {
+    if !s.contains(['"', '\\', '\n', '\r', '\t']) {
+        out.push_str(s);
+        return;
+    }
+    out.extend(s.chars().map(|c| match c {
+        '"' => '\'',
+        '\\' | '\n' | '\r' | '\t' => ' ',
+        c => c,
+    }));
+}
+
 /// Running balances of `accounts` per currency after all `entries`, from
 /// `opening`; and the last entry date.
 pub(crate) fn closing_balances(
@@ -81,19 +153,27 @@ pub(crate) fn closing_balances(
     } else {
         opts.opening_date
     };
+    // Summed under borrowed keys: one map probe per posting, no allocation.
+    let mut moved: BTreeMap<(&str, Currency), Decimal> = BTreeMap::new();
     for e in entries {
         last = last.max(Some(e.date));
         for p in &e.postings {
             if opts.assert_accounts.contains(&p.account) {
-                *bal.entry((p.account.clone(), p.currency))
+                *moved
+                    .entry((p.account.as_str(), p.currency))
                     .or_insert(Decimal::ZERO) += p.amount;
             }
         }
     }
+    for ((a, c), v) in moved {
+        *bal.entry((a.to_string(), c)).or_insert(Decimal::ZERO) += v;
+    }
     (bal, last)
 }
 
-/// Text safe inside a double-quoted string of a plain-text ledger.
+/// Text safe inside a double-quoted string of a plain-text ledger (what
+/// [`push_quoted`] appends).
+#[cfg(test)]
 pub(crate) fn quoted(s: &str) -> String {
     s.chars()
         .map(|c| match c {
@@ -116,5 +196,40 @@ mod tests {
         assert_eq!(fmt_amount(dec!(500), Currency::JPY), "500");
         assert_eq!(fmt_amount(dec!(1.2340), Currency::KWD), "1.234");
         assert_eq!(fmt_amount(dec!(2.500), Currency::USD), "2.50");
+    }
+
+    #[test]
+    fn the_appending_writers_write_what_the_formatters_do() {
+        let cases = [
+            (dec!(5), Currency::USD),
+            (dec!(-1.5), Currency::USD),
+            (dec!(0), Currency::USD),
+            (dec!(-0.07), Currency::USD),
+            (dec!(0.5), Currency::USD),
+            (dec!(500), Currency::JPY),
+            (dec!(-3), Currency::JPY),
+            (dec!(1.2340), Currency::KWD),
+            (dec!(-0.001), Currency::KWD),
+            (dec!(123456789012345.67), Currency::USD),
+        ];
+        for (a, c) in cases {
+            let mut out = String::new();
+            push_amount(&mut out, a, c);
+            assert_eq!(out, fmt_amount(a, c), "{a} {c}");
+        }
+        for s in ["plain", "a \"q\" b", "tab\there\nline\\x", ""] {
+            let mut out = String::new();
+            push_quoted(&mut out, s);
+            assert_eq!(out, quoted(s));
+        }
+        for d in [
+            NaiveDate::from_ymd_opt(2026, 1, 9).unwrap(),
+            NaiveDate::from_ymd_opt(999, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(-5, 3, 1).unwrap(),
+        ] {
+            let mut out = String::new();
+            push_date(&mut out, d);
+            assert_eq!(out, d.to_string());
+        }
     }
 }
