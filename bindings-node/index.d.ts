@@ -16,6 +16,36 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * JS thread.
  */
 export declare class Books {
+  /** A customer's auto-pay setting, or null when never set. */
+  autoPay(customerId: string): Promise<{ customerId: string; enabled: boolean; paymentMethod: string | null; stripeCustomer: string | null; account: string | null; enabledAt: string | null; enabledVia: Record<string, string> | null; disabledAt: string | null; disabledVia: Record<string, string> | null; disabledReason: string | null; updatedAt: string } | null>
+  /**
+   * Makes a saved card the customer's default for auto-pay and opts the
+   * customer in (explicitly).
+   */
+  setDefaultPaymentMethod(customerId: string, account: string, paymentMethod: string, now?: string | undefined | null): Promise<Record<string, any>>
+  /** Opts a customer with a saved card in again. */
+  enableAutoPay(customerId: string, now?: string | undefined | null): Promise<Record<string, any>>
+  /** Opts a customer out of auto-pay, with a reason. */
+  disableAutoPay(customerId: string, reason: string, now?: string | undefined | null): Promise<Record<string, any>>
+  /**
+   * Records the card a completed Checkout Session saved (an object or
+   * JSON text; its payment intent expanded in it or given) as the
+   * customer's default, opting the customer in via that checkout; null
+   * when the session saved no card.
+   */
+  saveCardFromCheckout(session: Record<string, any> | string, account: string, paymentIntent?: Record<string, any> | string | null, now?: string | null): Promise<Record<string, any> | null>
+  /**
+   * The charges an auto-pay run would make: `{account, livemode, charges,
+   * writes, approval}`; nothing is written.
+   */
+  reviewAutoPay(options: AutoPayRunOptions): Promise<{ account: string; livemode: boolean; charges: Array<{ invoiceId: string; customerId: string; attempt: number; resumes: boolean; key: string; amount: string | null; currency: string | null }>; writes: Array<Record<string, any>>; approval: string }>
+  /**
+   * Charges every due own invoice of each opted-in customer once; a
+   * refusal that turns auto-pay off is told through `options.notify`
+   * (names in `channels`), with a payment link when `successUrl` and
+   * `cancelUrl` are given. Resolves to `{charges, paid, disabled, notices}`.
+   */
+  runAutoPay(options: AutoPayRunOptions, channels?: Channels | undefined | null): Promise<{ charges: Record<string, Array<string>>; paid: Array<string>; disabled: Array<{ customerId: string; invoiceId: string; writeKey: string; attempt: number; reason: string }>; notices: Record<string, Array<string>> }>
   /** Every customer. */
   customers(): Promise<Array<Customer>>
   /** Every payment (one per real payment, however many Stripe objects name it). */
@@ -499,6 +529,29 @@ export interface AllocationReason {
 export interface ApplyEventOptions {
   /** The plan events are applied under (default plan; live-mode events need `allowLive`). */
   plan?: ImportPlanOptions
+}
+
+/** Options of `Books#reviewAutoPay` and `Books#runAutoPay`. */
+export interface AutoPayRunOptions {
+  /** Secret or restricted key. */
+  apiKey: string
+  /** API base URL (default api.stripe.com). */
+  baseUrl?: string
+  /** The review's approval token (live keys). */
+  approval?: string
+  /** The time of the run (ISO; default now). */
+  now?: string
+  /** Channel names (of the `channels` argument) refusal notices go through. */
+  notify?: Array<string>
+  /** With `cancelUrl`: notices carry a payment link (a Checkout Session). */
+  successUrl?: string
+  /** Where a customer who cancels the payment link is sent. */
+  cancelUrl?: string
+  /**
+   * Tests: `(key, point) => true` stops the run at `recorded` or
+   * `performed` as a crash would (the Promise rejects with `ABORTED`).
+   */
+  fault?: (key: string, point: string) => boolean
 }
 
 /** A balance transaction (gross, fee, net in the settlement currency). */

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod autopay;
 mod books;
 pub mod channels;
 pub mod collect;

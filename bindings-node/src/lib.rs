@@ -12,6 +12,7 @@
 //! - Errors are `Error`s with a stable `code` (`INVALID_API_KEY`, ...).
 //! - Anything touching the store or the network returns a Promise.
 
+mod autopay;
 mod books;
 mod callbacks;
 mod error;

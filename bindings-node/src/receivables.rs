@@ -742,7 +742,7 @@ pub struct SlackOptions {
 #[napi]
 #[derive(Default)]
 pub struct Channels {
-    inner: CoreChannels,
+    pub(crate) inner: CoreChannels,
 }
 
 fn smtp_of(o: SmtpOptions) -> tieout::Result<tieout::channels::SmtpChannel> {

@@ -1000,6 +1000,132 @@ impl PyBooks {
         crate::receivables::run_follow_ups(py, &self.inner, &policy, channels, now, args)
     }
 
+    /// A customer's auto-pay setting as a dict (`enabled`, `payment_method`,
+    /// `enabled_at`, `enabled_via`, `disabled_at`, `disabled_via`,
+    /// `disabled_reason`, ...), or None when never set.
+    fn auto_pay<'py>(&self, py: Python<'py>, customer_id: String) -> PyResult<Obj<'py>> {
+        let b = self.inner.clone();
+        let a = py.detach(move || b.auto_pay(&customer_id)).py_err(py)?;
+        crate::autopay::maybe_setting_py(py, a.as_ref())
+    }
+
+    /// Makes a saved card the customer's default for auto-pay and opts the
+    /// customer in (explicitly). Returns the setting.
+    #[pyo3(signature = (customer_id, account, payment_method, now=None))]
+    fn set_default_payment_method<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        account: String,
+        payment_method: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        let b = self.inner.clone();
+        let a = py
+            .detach(move || {
+                b.set_default_payment_method(&customer_id, &account, &payment_method, now)
+            })
+            .py_err(py)?;
+        crate::autopay::setting_py(py, &a)
+    }
+
+    /// Opts a customer with a saved card in again.
+    #[pyo3(signature = (customer_id, now=None))]
+    fn enable_auto_pay<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        let b = self.inner.clone();
+        let a = py
+            .detach(move || b.enable_auto_pay(&customer_id, now))
+            .py_err(py)?;
+        crate::autopay::setting_py(py, &a)
+    }
+
+    /// Opts a customer out of auto-pay, with a reason.
+    #[pyo3(signature = (customer_id, reason, now=None))]
+    fn disable_auto_pay<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        reason: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        let b = self.inner.clone();
+        let a = py
+            .detach(move || b.disable_auto_pay(&customer_id, &reason, now))
+            .py_err(py)?;
+        crate::autopay::setting_py(py, &a)
+    }
+
+    /// Records the card a completed Checkout Session saved (a dict or JSON
+    /// text; its payment intent expanded in it or given) as the customer's
+    /// default, opting the customer in via that checkout. None when the
+    /// session saved no card.
+    #[pyo3(signature = (session, account, payment_intent=None, now=None))]
+    fn save_card_from_checkout<'py>(
+        &self,
+        py: Python<'py>,
+        session: &Bound<'py, PyAny>,
+        account: String,
+        payment_intent: Option<&Bound<'py, PyAny>>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        crate::autopay::save_card(py, &self.inner, session, account, payment_intent, now)
+    }
+
+    /// The charges an auto-pay run would make (a dict: `account`,
+    /// `livemode`, `charges`, `writes`, `approval`); nothing is written.
+    #[pyo3(signature = (api_key, base_url=None, now=None))]
+    fn review_auto_pay<'py>(
+        &self,
+        py: Python<'py>,
+        api_key: &str,
+        base_url: Option<&str>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        crate::autopay::review(py, &self.inner, api_key, base_url, now)
+    }
+
+    /// Charges every due own invoice of each opted-in customer once (see the
+    /// README); refusals that turn auto-pay off are told through `notify`
+    /// (names in `channels`), with a payment link when `success_url` and
+    /// `cancel_url` are given. Returns `charges` and `notices` (write
+    /// reports), `paid` and `disabled`.
+    #[pyo3(signature = (api_key, base_url=None, approval=None, now=None, *, channels=None, notify=None, success_url=None, cancel_url=None, fault=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn run_auto_pay<'py>(
+        &self,
+        py: Python<'py>,
+        api_key: &str,
+        base_url: Option<&str>,
+        approval: Option<String>,
+        now: Option<&Bound<'py, PyAny>>,
+        channels: Option<&Bound<'py, PyDict>>,
+        notify: Option<Vec<String>>,
+        success_url: Option<String>,
+        cancel_url: Option<String>,
+        fault: Option<Py<PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        let args = crate::autopay::RunArgs {
+            approval,
+            channels,
+            notify,
+            success_url,
+            cancel_url,
+            fault,
+        };
+        crate::autopay::run(py, &self.inner, api_key, base_url, now, args)
+    }
+
     /// Every recorded write to the outside (emails, Slack messages): key,
     /// status, attempts and outcome.
     fn writes<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {

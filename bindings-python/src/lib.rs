@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use pyo3::prelude::*;
 
+mod autopay;
 mod books;
 mod convert;
 mod errors;

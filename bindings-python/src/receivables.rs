@@ -369,7 +369,7 @@ fn callback_channel(f: Py<PyAny>) -> CallbackChannel {
 }
 
 /// `Channels` from a dict of name -> `SmtpChannel`, `SlackWebhook` or callable.
-fn channels_arg(d: &Bound<'_, PyDict>) -> PyResult<Channels> {
+pub(crate) fn channels_arg(d: &Bound<'_, PyDict>) -> PyResult<Channels> {
     let py = d.py();
     let mut out = Channels::new();
     for (k, v) in d.iter() {

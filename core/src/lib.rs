@@ -5,6 +5,7 @@
 //! the core takes records and the current books and returns the changes; adapters
 //! and stores do the reading and writing.
 
+pub mod autopay;
 pub mod collect;
 pub mod entity;
 pub mod error;

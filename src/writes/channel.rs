@@ -22,6 +22,17 @@ pub enum Outcome {
         /// Whether trying again may work (a 5xx, a refused connection).
         retryable: bool,
     },
+    /// Refused, with what the receiver said (e.g. Stripe's error object: a
+    /// decline's `code`, `decline_code`, `advice_code`), kept as the write's
+    /// outcome so the decision it leads to can be made again after a crash.
+    Refused {
+        /// What went wrong.
+        error: String,
+        /// Whether the same write may be tried again (a rate limit).
+        retryable: bool,
+        /// What the receiver answered.
+        detail: serde_json::Value,
+    },
     /// The answer was lost (timeout, reset after sending): the write may or
     /// may not have happened.
     Unknown {

@@ -253,6 +253,24 @@ impl Books {
                         report.failed.push(key);
                     }
                 }
+                Outcome::Refused {
+                    error,
+                    retryable,
+                    detail,
+                } => {
+                    let next = if retryable {
+                        options.retry.next_retry(attempt, now)
+                    } else {
+                        None
+                    };
+                    rec.fail(&error, next, now);
+                    rec.outcome = Some(detail);
+                    if next.is_some() {
+                        report.retrying.push(key);
+                    } else {
+                        report.failed.push(key);
+                    }
+                }
                 Outcome::Unknown { error } => {
                     rec.unknown(&error, now);
                     report.unknown.push(key);

@@ -416,6 +416,44 @@ class Books:
         method: Optional[str] = None,
         description: Optional[str] = None,
     ) -> Payment: ...
+    def auto_pay(self, customer_id: str) -> Optional[Dict[str, Any]]: ...
+    def set_default_payment_method(
+        self,
+        customer_id: str,
+        account: str,
+        payment_method: str,
+        now: Optional[_Time] = None,
+    ) -> Dict[str, Any]: ...
+    def enable_auto_pay(self, customer_id: str, now: Optional[_Time] = None) -> Dict[str, Any]: ...
+    def disable_auto_pay(
+        self, customer_id: str, reason: str, now: Optional[_Time] = None
+    ) -> Dict[str, Any]: ...
+    def save_card_from_checkout(
+        self,
+        session: Union[str, Dict[str, Any]],
+        account: str,
+        payment_intent: Union[str, Dict[str, Any], None] = None,
+        now: Optional[_Time] = None,
+    ) -> Optional[Dict[str, Any]]: ...
+    def review_auto_pay(
+        self,
+        api_key: str,
+        base_url: Optional[str] = None,
+        now: Optional[_Time] = None,
+    ) -> Dict[str, Any]: ...
+    def run_auto_pay(
+        self,
+        api_key: str,
+        base_url: Optional[str] = None,
+        approval: Optional[str] = None,
+        now: Optional[_Time] = None,
+        *,
+        channels: Optional[Dict[str, Any]] = None,
+        notify: Optional[List[str]] = None,
+        success_url: Optional[str] = None,
+        cancel_url: Optional[str] = None,
+        fault: Optional[Callable[[str, str], bool]] = None,
+    ) -> Dict[str, Any]: ...
     def invoices(self, status: Optional[str] = None, customer_id: Optional[str] = None) -> List[Invoice]: ...
     def customers(self) -> List[Customer]: ...
     def products(self) -> List[Product]: ...

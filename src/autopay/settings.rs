@@ -1,0 +1,216 @@
+//! Per-customer auto-pay in the books: the saved card (from a completed
+//! checkout that asked to save it, or set explicitly), opt-in and opt-out,
+//! each change kept with when and how, and noted in the history.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tieout_core::autopay::{AutoPay, AutoPaySource, saved_card, stream};
+use tieout_core::entity::{Entity, EntityKind};
+use tieout_core::model::{Counts, ExternalKey, Id, ImportRun, RunStatus, derive_id};
+use tieout_core::{ChangeSet, CoreError};
+
+use crate::books::Books;
+use crate::error::Result;
+
+/// The `source` of the history entries auto-pay changes write.
+pub const AUTOPAY_SOURCE: &str = "books:autopay";
+
+fn audit(customer_id: &str, note: String, at: DateTime<Utc>) -> ImportRun {
+    let totals = Counts {
+        updated: 1,
+        ..Counts::default()
+    };
+    ImportRun {
+        id: derive_id(
+            EntityKind::ImportRun.id_prefix(),
+            &format!(
+                "autopay/{customer_id}/{}/{note}",
+                at.timestamp_nanos_opt().unwrap_or(0)
+            ),
+        ),
+        plan_hash: String::new(),
+        source: AUTOPAY_SOURCE.into(),
+        mode: "books".into(),
+        started_at: at,
+        finished_at: Some(at),
+        status: RunStatus::Succeeded,
+        totals: totals.clone(),
+        by_object: BTreeMap::from([("customer".to_string(), totals)]),
+        failures: Vec::new(),
+        notes: vec![note],
+        error: None,
+        summary: None,
+    }
+}
+
+impl Books {
+    /// The auto-pay setting of a books customer (`None`: never set).
+    pub fn auto_pay(&self, customer_id: &str) -> Result<Option<AutoPay>> {
+        let text = self.store()?.checkpoint(&stream(customer_id))?;
+        Ok(text.as_deref().and_then(AutoPay::from_text))
+    }
+
+    /// Every customer's auto-pay setting that was ever set, by customer id.
+    pub fn auto_pay_settings(&self) -> Result<BTreeMap<Id, AutoPay>> {
+        let ids: Vec<Id> = self.customers()?.into_iter().map(|c| c.id).collect();
+        let store = self.store()?;
+        let mut out = BTreeMap::new();
+        for id in ids {
+            if let Some(a) = store
+                .checkpoint(&stream(&id))?
+                .as_deref()
+                .and_then(AutoPay::from_text)
+            {
+                out.insert(id, a);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn save_auto_pay(&self, a: &AutoPay, note: String) -> Result<()> {
+        let cs = ChangeSet {
+            checkpoint: Some((stream(&a.customer_id), a.to_text())),
+            run: Some(audit(&a.customer_id, note, a.updated_at)),
+            ..ChangeSet::default()
+        };
+        self.store()?.commit(cs)?;
+        Ok(())
+    }
+
+    fn customer_exists(&self, customer_id: &str) -> Result<()> {
+        match self.get(EntityKind::Customer, customer_id)? {
+            Some(Entity::Customer(_)) => Ok(()),
+            _ => Err(CoreError::NotFound(format!("customer {customer_id}")).into()),
+        }
+    }
+
+    /// Makes `payment_method` (a card saved on the customer's Stripe customer
+    /// in `account`) the customer's default for auto-pay and opts the
+    /// customer in, explicitly, at `now`.
+    pub fn set_default_payment_method(
+        &self,
+        customer_id: &str,
+        account: &str,
+        payment_method: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AutoPay> {
+        self.customer_exists(customer_id)?;
+        let cus = self
+            .stripe_customer_link(customer_id, account)?
+            .ok_or_else(|| {
+                CoreError::Invalid(format!(
+                    "customer {customer_id} has no Stripe customer in {account}: push it first (push_customers)"
+                ))
+            })?;
+        let mut a = self
+            .auto_pay(customer_id)?
+            .unwrap_or_else(|| AutoPay::none(customer_id, now));
+        a.save_card(account, &cus, payment_method, AutoPaySource::Explicit, now);
+        self.save_auto_pay(
+            &a,
+            format!("auto-pay on for {customer_id}: {payment_method} set as default (explicit)"),
+        )?;
+        Ok(a)
+    }
+
+    /// Opts a customer with a saved card in again (explicitly, at `now`).
+    pub fn enable_auto_pay(&self, customer_id: &str, now: DateTime<Utc>) -> Result<AutoPay> {
+        let mut a = self
+            .auto_pay(customer_id)?
+            .filter(|a| a.payment_method.is_some())
+            .ok_or_else(|| {
+                CoreError::Invalid(format!(
+                    "customer {customer_id} has no saved payment method: set_default_payment_method first"
+                ))
+            })?;
+        a.enable(AutoPaySource::Explicit, now);
+        self.save_auto_pay(&a, format!("auto-pay on for {customer_id} (explicit)"))?;
+        Ok(a)
+    }
+
+    /// Opts a customer out (the saved card is kept), with `reason`.
+    pub fn disable_auto_pay(
+        &self,
+        customer_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AutoPay> {
+        self.customer_exists(customer_id)?;
+        let mut a = self
+            .auto_pay(customer_id)?
+            .unwrap_or_else(|| AutoPay::none(customer_id, now));
+        a.disable(AutoPaySource::Explicit, reason, now);
+        self.save_auto_pay(&a, format!("auto-pay off for {customer_id}: {reason}"))?;
+        Ok(a)
+    }
+
+    /// Records the card a completed Checkout Session saved
+    /// (`checkout.session` JSON; its PaymentIntent expanded in it or given as
+    /// `payment_intent`) as the customer's default and opts the customer in,
+    /// via that checkout. The customer is the one of the books invoice the
+    /// session names, else the one linked to its Stripe customer in
+    /// `account`. `None` when the session did not save a card; the same
+    /// session again changes nothing.
+    pub fn save_card_from_checkout(
+        &self,
+        session: &Value,
+        payment_intent: Option<&Value>,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AutoPay>> {
+        let Some(card) = saved_card(session, payment_intent) else {
+            return Ok(None);
+        };
+        let by_invoice = match &card.invoice {
+            Some(id) => match self.get(EntityKind::Invoice, id)? {
+                Some(Entity::Invoice(i)) => i.customer_id,
+                _ => None,
+            },
+            None => None,
+        };
+        let customer_id = match by_invoice {
+            Some(c) => c,
+            None => {
+                let key = ExternalKey::new("stripe", account, "customer", &card.stripe_customer);
+                let found = self.store()?.resolve(std::slice::from_ref(&key))?;
+                found
+                    .get(&key)
+                    .and_then(|ids| ids.first().cloned())
+                    .ok_or_else(|| {
+                        CoreError::NotFound(format!(
+                            "no books customer for Stripe customer {} of checkout {}",
+                            card.stripe_customer, card.session
+                        ))
+                    })?
+            }
+        };
+        let mut a = self
+            .auto_pay(&customer_id)?
+            .unwrap_or_else(|| AutoPay::none(&customer_id, now));
+        let via = AutoPaySource::Checkout {
+            session: card.session.clone(),
+        };
+        if a.payment_method.as_deref() == Some(card.payment_method.as_str())
+            && a.enabled_via.as_ref() == Some(&via)
+        {
+            return Ok(Some(a));
+        }
+        a.save_card(
+            account,
+            &card.stripe_customer,
+            &card.payment_method,
+            via,
+            now,
+        );
+        self.save_auto_pay(
+            &a,
+            format!(
+                "auto-pay on for {customer_id}: {} saved by checkout {}",
+                card.payment_method, card.session
+            ),
+        )?;
+        Ok(Some(a))
+    }
+}
