@@ -369,6 +369,12 @@ export declare class Review {
   get failures(): Array<Failure>
   /** Source notes. */
   get notes(): Array<string>
+  /**
+   * The collection cases the plan's `collection_cases` post-import action
+   * would open, and the invoices it would refuse (null when the plan does
+   * not name the action). Cases are aged at the review's time.
+   */
+  get collectionCases(): CaseOpening | null
 }
 
 /**

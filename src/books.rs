@@ -216,6 +216,11 @@ impl Books {
         }
     }
 
+    /// Whether a host registered an action called `name`.
+    pub(crate) fn is_registered(&self, name: &str) -> bool {
+        self.actions.lock().is_ok_and(|a| a.contains_key(name))
+    }
+
     /// The registered action of this name.
     /// A registered action wins over a built-in one of the same name
     /// (built in: [`crate::collect::CASES_ACTION`]).

@@ -277,6 +277,7 @@ impl Books {
             totals: BTreeMap::new(),
             failures: Vec::new(),
             notes: Vec::new(),
+            collection_cases: None,
         };
         // Allocation changes of the review, by id (pages may change one twice).
         let mut review_allocs: BTreeMap<String, Option<tieout_core::model::Allocation>> =
@@ -416,6 +417,16 @@ impl Books {
                 for a in m.upserted {
                     review_allocs.insert(a.id.clone(), Some(a));
                 }
+            }
+            // The cases the `collection_cases` action would open over the
+            // books as this import leaves them (the same planning it commits).
+            if self.runs_builtin_cases(plan) {
+                review.collection_cases = Some(crate::collect::case_opening(
+                    &b.layered(&self.store),
+                    &Default::default(),
+                    &Default::default(),
+                    now,
+                )?);
             }
         }
         // ---- reconcile: policy matching on import (src/reconcile.rs owns this block) ----

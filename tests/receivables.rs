@@ -2,6 +2,7 @@
 //! approval, and the 90-day simulation of follow-ups with crashes.
 
 mod collect_support;
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -80,6 +81,117 @@ fn cases_open_once_refuse_incomplete_debtors_and_follow_the_books() {
         )
         .unwrap();
     assert_eq!(submitted.status, CaseStatus::Submitted);
+}
+
+/// A Stripe customer record with a name, an email and (when `postal`) an address.
+fn source_customer(id: &str, postal: bool) -> SourceItem {
+    let mut c = Customer::new(
+        String::new(),
+        &format!("Customer {id}"),
+        CustomerKind::Company,
+    );
+    c.email = Some(format!("{id}@example.com"));
+    c.address = postal.then(|| Address {
+        line1: Some("1 Main St".into()),
+        postal_code: Some("10115".into()),
+        city: Some("Berlin".into()),
+        country: Some("DE".into()),
+        ..Default::default()
+    });
+    c.source = Some(common::src("customer", id, None, 0));
+    SourceItem::Record(Record::Customer(c))
+}
+
+#[test]
+fn import_review_previews_the_cases_its_approval_opens() {
+    let books = Books::in_memory();
+    let plan = ImportPlan::default().post_action("collection_cases");
+    let mut items = vec![
+        source_customer("cus_a", true),
+        source_customer("cus_b", false),
+        common::invoice("in_1", "cus_a", "open", dec!(100), dec!(0), 1),
+        common::invoice("in_2", "cus_a", "paid", dec!(40), dec!(40), 2),
+        common::invoice("in_3", "cus_b", "open", dec!(70), dec!(0), 3),
+    ];
+    let ids = |cases: &[tieout::core::collect::CollectionCase]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = cases
+            .iter()
+            .map(|c| (c.id.clone(), c.invoice_external_id.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    // A plan without the action previews nothing.
+    let src = RecordsSource::new(common::ACCT, items.clone());
+    let plain = common::run(books.review(&src, &ImportPlan::default())).unwrap();
+    assert_eq!(plain.collection_cases, None);
+    // The review lists the case to open and the refused invoice, writes nothing.
+    let review = common::run(books.review(&src, &plan)).unwrap();
+    let preview = review.collection_cases.clone().expect("previewed");
+    assert_eq!(
+        ids(&preview.opened)
+            .iter()
+            .map(|c| c.1.as_str())
+            .collect::<Vec<_>>(),
+        ["in_1"]
+    );
+    let case = &preview.opened[0];
+    assert_eq!(
+        (case.open_amount, case.debtor.name.as_str(), case.status),
+        (dec!(100), "Customer cus_a", CaseStatus::Open)
+    );
+    assert_eq!(preview.refused.len(), 1);
+    assert_eq!(preview.refused[0].invoice_external_id, "in_3");
+    assert_eq!(preview.refused[0].missing, vec![DebtorField::PostalAddress]);
+    let text = review.summary_text();
+    assert!(
+        text.contains(
+            "Collection cases (post-import action): 1 to open, 0 already open, 1 refused"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("refuse  invoice in_3"), "{text}");
+    assert!(books.collection_cases().unwrap().is_empty());
+    // The approval opens exactly the previewed cases.
+    common::run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+    assert_eq!(
+        ids(&books.collection_cases().unwrap()),
+        ids(&preview.opened)
+    );
+    // A new invoice: the next review previews only its case, the import opens only it.
+    items.push(common::invoice(
+        "in_4",
+        "cus_a",
+        "open",
+        dec!(25),
+        dec!(0),
+        4,
+    ));
+    let src = RecordsSource::new(common::ACCT, items);
+    let review = common::run(books.review(&src, &plan)).unwrap();
+    let preview2 = review.collection_cases.clone().unwrap();
+    assert_eq!(
+        ids(&preview2.opened)
+            .iter()
+            .map(|c| c.1.as_str())
+            .collect::<Vec<_>>(),
+        ["in_4"]
+    );
+    assert_eq!(preview2.existing, vec![preview.opened[0].id.clone()]);
+    common::run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+    let mut want = ids(&preview.opened);
+    want.extend(ids(&preview2.opened));
+    want.sort();
+    assert_eq!(ids(&books.collection_cases().unwrap()), want);
+    // Re-importing the same data opens none, and its review says so.
+    let review = common::run(books.review(&src, &plan)).unwrap();
+    let preview3 = review.collection_cases.clone().unwrap();
+    assert!(preview3.opened.is_empty());
+    assert_eq!(preview3.existing.len(), 2);
+    assert_eq!(preview3.refused.len(), 1);
+    let before = books.collection_cases().unwrap();
+    common::run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+    assert_eq!(books.collection_cases().unwrap(), before);
 }
 
 #[test]
@@ -473,8 +585,11 @@ fn simulate(crash_rate: u64) -> SimResult {
 
 #[test]
 fn ninety_days_of_follow_ups_go_exactly_once_even_with_crashes() {
+    // The two simulations share nothing (each has its own books, channel and
+    // random streams): run them side by side.
+    let crashing = std::thread::spawn(|| simulate(30));
     let clean = simulate(0);
-    let crashed = simulate(30);
+    let crashed = crashing.join().expect("the crashing simulation panicked");
     assert_eq!(clean.crashes, 0);
     assert!(
         crashed.crashes > 20,

@@ -175,6 +175,31 @@ test('collection cases open once, refuse incomplete debtors, follow payments; ag
   assert.equal(JSON.parse(aging.json).totals[0].total, '130.00')
 })
 
+test('an import review previews the cases the collection_cases action opens; the approval opens exactly those', async () => {
+  const book = new Book()
+  const books = tieout.Books.inMemory()
+  const files = { 'customers.json': list(book.customers), 'invoices.json': list(Object.values(book.invoices)) }
+  const src = new tieout.StripeFiles(stripeDir(files))
+  const plan = { postActions: ['collection_cases'] }
+  assert.equal((await books.review(src, {})).collectionCases, null)
+  const review = await books.review(src, plan)
+  const preview = review.collectionCases
+  assert.deepEqual(preview.opened.map((c) => c.invoiceExternalId).sort(), ['in_a', 'in_b', 'in_d'])
+  assert.equal(preview.opened.find((c) => c.invoiceExternalId === 'in_a').openAmount, '100.00')
+  assert.deepEqual(preview.refused.map((r) => [r.invoiceExternalId, r.missing, r.code]),
+    [['in_c', ['postal_address'], 'DEBTOR_INCOMPLETE']])
+  assert.ok(review.summaryText.includes('3 to open, 0 already open, 1 refused'), review.summaryText)
+  assert.deepEqual(await books.collectionCases(), [])
+  await books.import(src, plan, { approval: review.approval })
+  const cases = await books.collectionCases()
+  assert.deepEqual(cases.map((c) => c.id).sort(), preview.opened.map((c) => c.id).sort())
+  const again = await books.review(src, plan)
+  assert.deepEqual(again.collectionCases.opened, [])
+  assert.deepEqual(again.collectionCases.existing.sort(), cases.map((c) => c.id).sort())
+  await books.import(src, plan, { approval: again.approval })
+  assert.deepEqual(await books.collectionCases(), cases)
+})
+
 test('a bad template is a TEMPLATE_ERROR when the policy is made', () => {
   const bad = step('s', 0, 'email')
   bad.text = '{{ invoice.open_amount '

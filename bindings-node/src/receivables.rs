@@ -242,6 +242,29 @@ pub struct CaseOpening {
     pub refused: Vec<CaseRefusal>,
 }
 
+/// A core `CaseOpening` for JS, each opened case aged at `now`.
+pub(crate) fn opening_of(
+    o: &tieout::core::collect::CaseOpening,
+    now: DateTime<Utc>,
+) -> CaseOpening {
+    CaseOpening {
+        opened: o.opened.iter().map(|c| case_of(c, now)).collect(),
+        existing: o.existing.clone(),
+        refused: o
+            .refused
+            .iter()
+            .map(|r| CaseRefusal {
+                invoice_id: r.invoice_id.clone(),
+                invoice_external_id: r.invoice_external_id.clone(),
+                customer_id: r.customer_id.clone(),
+                missing: r.missing.iter().map(|m| m.as_str().to_string()).collect(),
+                code: "DEBTOR_INCOMPLETE".into(),
+                message: r.message(),
+            })
+            .collect(),
+    }
+}
+
 /// One customer's (or, in `totals`, every customer's) open amounts in one currency.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct AgingRow {
@@ -929,22 +952,7 @@ impl Books {
         let books = self.inner.clone();
         blocking(env, move || {
             let o = books.create_collection_cases(&filter, &policy, now)?;
-            Ok(CaseOpening {
-                opened: o.opened.iter().map(|c| case_of(c, now)).collect(),
-                existing: o.existing.clone(),
-                refused: o
-                    .refused
-                    .iter()
-                    .map(|r| CaseRefusal {
-                        invoice_id: r.invoice_id.clone(),
-                        invoice_external_id: r.invoice_external_id.clone(),
-                        customer_id: r.customer_id.clone(),
-                        missing: r.missing.iter().map(|m| m.as_str().to_string()).collect(),
-                        code: "DEBTOR_INCOMPLETE".into(),
-                        message: r.message(),
-                    })
-                    .collect(),
-            })
+            Ok(opening_of(&o, now))
         })
     }
 

@@ -148,4 +148,19 @@ impl Review {
     pub fn notes(&self) -> Vec<String> {
         self.inner.notes.clone()
     }
+
+    /// The collection cases the plan's `collection_cases` post-import action
+    /// would open, and the invoices it would refuse (null when the plan does
+    /// not name the action). Cases are aged at the review's time.
+    #[napi(getter)]
+    pub fn collection_cases(&self) -> Option<crate::receivables::CaseOpening> {
+        self.inner.collection_cases.as_ref().map(|o| {
+            let at = o
+                .opened
+                .first()
+                .and_then(|c| c.opened_at())
+                .unwrap_or_else(chrono::Utc::now);
+            crate::receivables::opening_of(o, at)
+        })
+    }
 }

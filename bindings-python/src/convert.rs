@@ -537,8 +537,25 @@ impl<'py> Records<'py> {
                 counts = self.counts_map(&r.counts)?,
                 total_counts = self.counts(&r.total_counts())?, totals = totals,
                 failures = self.list(&r.failures, Self::failure)?, notes = &r.notes,
+                collection_cases = self.case_preview(r)?,
             ),
         )
+    }
+
+    /// The cases a review previews (`None` without the `collection_cases`
+    /// action), aged at the review's time.
+    fn case_preview(&self, r: &Review) -> PyResult<Option<Obj<'py>>> {
+        r.collection_cases
+            .as_ref()
+            .map(|o| {
+                let at = o
+                    .opened
+                    .first()
+                    .and_then(|c| c.opened_at())
+                    .unwrap_or_else(chrono::Utc::now);
+                crate::receivables::opening_to_py(self.py, o, at)
+            })
+            .transpose()
     }
 
     /// `EventOutcome`.

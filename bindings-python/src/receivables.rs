@@ -424,7 +424,12 @@ fn cases_to_py<'py>(
     Ok(out.into_any())
 }
 
-fn opening_to_py<'py>(py: Python<'py>, o: &CaseOpening, now: DateTime<Utc>) -> PyResult<Obj<'py>> {
+/// A `CaseOpening` record, each opened case with its debt age at `now`.
+pub(crate) fn opening_to_py<'py>(
+    py: Python<'py>,
+    o: &CaseOpening,
+    now: DateTime<Utc>,
+) -> PyResult<Obj<'py>> {
     let rec = Records::new(py)?;
     let refused = PyList::empty(py);
     for r in &o.refused {

@@ -446,14 +446,29 @@ def test_collection_cases_post_import_action(tmp_path: Path) -> None:
     d = write_stripe_dir(tmp_path / "acct", book.customers + list(book.invoices.values()))
     src = tieout.StripeFiles(str(d))
     plan = tieout.ImportPlan(post_actions=["collection_cases"])
+    assert books.review(src).collection_cases is None
     review = books.review(src, plan)
     assert "collection_cases" in review.summary.post_actions
+    # The review shows the cases the action would open and the refused invoice.
+    preview = review.collection_cases
+    assert isinstance(preview, tieout.CaseOpening)
+    assert sorted(c.invoice_external_id for c in preview.opened) == ["in_a", "in_b", "in_d"]
+    assert all(isinstance(c.open_amount, Decimal) for c in preview.opened)
+    [refused] = preview.refused
+    assert (refused.invoice_external_id, refused.missing) == ("in_c", ["postal_address"])
+    assert "3 to open, 0 already open, 1 refused" in review.summary_text
     assert books.collection_cases() == []
+    # The approval opens exactly those.
     books.import_(src, plan, approval=review.approval)
     cases = books.collection_cases()
-    assert sorted(c.invoice_external_id for c in cases) == ["in_a", "in_b", "in_d"]
-    books.import_(src, plan, approval=books.review(src, plan).approval)
-    assert len(books.collection_cases()) == 3
+    assert sorted(c.id for c in cases) == sorted(c.id for c in preview.opened)
+    # A re-import opens none, and its review says so.
+    again = books.review(src, plan)
+    assert again.collection_cases is not None
+    assert again.collection_cases.opened == []
+    assert sorted(again.collection_cases.existing) == sorted(c.id for c in cases)
+    books.import_(src, plan, approval=again.approval)
+    assert books.collection_cases() == cases
 
 
 def test_slack_daily_digest_lists_each_follow_up_once(tmp_path: Path, slack: SlackReceiver) -> None:

@@ -295,7 +295,11 @@ fn aging_buckets_by_days_past_due() {
     assert_eq!(r.totals[0].total, dec!(255.25));
     assert_eq!(r.open_total, vec![(Currency::EUR, dec!(255.25))]);
     let csv = r.to_csv();
-    assert!(csv.contains("TOTAL,,EUR,3,12,144.25,32,64,255.25"), "{csv}");
+    // Sums are kept in minor units: every amount reads at the currency's scale.
+    assert!(
+        csv.contains("TOTAL,,EUR,3.00,12.00,144.25,32.00,64.00,255.25"),
+        "{csv}"
+    );
     assert_eq!(r.to_json()["totals"][0]["total"], "255.25");
 }
 
@@ -450,4 +454,111 @@ fn history_counts_late_payments() {
     );
     assert_eq!(h.open_total[&Currency::EUR], dec!(5));
     assert_eq!(h.reminders_sent, 3);
+}
+
+/// One aging row: customer, currency, the five buckets.
+type RefRow = (Option<String>, Currency, [Decimal; 5]);
+
+/// The days-past-due bucket, as chrono and `Decimal` count them (the
+/// reference the integer aging must agree with).
+fn reference_aging(invoices: &[Invoice], as_of: DateTime<Utc>) -> Vec<RefRow> {
+    let mut rows: std::collections::BTreeMap<(Option<String>, &str), RefRow> = Default::default();
+    for i in invoices.iter().filter(|i| is_collectible(i)) {
+        let days = age_from(i).map_or(0, |(from, _)| (as_of - from).num_days());
+        let b = match days {
+            i64::MIN..=0 => 0,
+            1..=30 => 1,
+            31..=60 => 2,
+            61..=90 => 3,
+            _ => 4,
+        };
+        let row = rows
+            .entry((i.customer_id.clone(), i.currency.code()))
+            .or_insert((i.customer_id.clone(), i.currency, [Decimal::ZERO; 5]));
+        row.2[b] += i.amount_remaining;
+    }
+    rows.into_values().collect()
+}
+
+proptest! {
+    /// Integer minor units and Unix-second day counts agree with `Decimal`
+    /// sums and chrono's whole days: any currency exponent, amounts with
+    /// fewer or more decimals than it, due dates with sub-second parts.
+    #[test]
+    fn integer_aging_matches_decimal_and_chrono(
+        rows in proptest::collection::vec(
+            (0u32..3, 0usize..3, 1i64..10_000_000, 0u32..5, -200_000_000i64..200_000_000, 0u32..1_000_000_000),
+            0..60),
+        as_of_ns in 0u32..1_000_000_000,
+    ) {
+        let currencies = [Currency::EUR, Currency::JPY, Currency::parse("KWD").unwrap()];
+        let as_of = t0() + Duration::nanoseconds(i64::from(as_of_ns));
+        let invoices: Vec<Invoice> = rows.iter().enumerate().map(|(n, &(c, cur, mantissa, scale, secs, ns))| {
+            let amount = Decimal::new(mantissa, scale);
+            let mut i = inv(n as u32, &format!("cust_{c}"), amount, Decimal::ZERO,
+                Some(t0() + Duration::seconds(secs) + Duration::nanoseconds(i64::from(ns))));
+            i.currency = currencies[cur];
+            i
+        }).collect();
+        let r = aging(&invoices, &HashMap::new(), as_of);
+        let want = reference_aging(&invoices, as_of);
+        let got: Vec<RefRow> = r.rows.iter().map(|row| (
+            row.customer_id.clone(), row.currency,
+            [row.current, row.days_1_30, row.days_31_60, row.days_61_90, row.days_over_90],
+        )).collect();
+        prop_assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            prop_assert_eq!(&g.0, &w.0);
+            prop_assert_eq!(g.1, w.1);
+            for b in 0..5 {
+                prop_assert_eq!(g.2[b], w.2[b], "bucket {} of {:?}", b, g.0);
+            }
+        }
+        for row in &r.rows {
+            let sum = row.current + row.days_1_30 + row.days_31_60 + row.days_61_90 + row.days_over_90;
+            prop_assert_eq!(row.total, sum);
+        }
+        for (cur, open) in &r.open_total {
+            let want: Decimal = invoices.iter().filter(|i| is_collectible(i) && i.currency == *cur)
+                .map(|i| i.amount_remaining).sum();
+            prop_assert_eq!(*open, want);
+        }
+    }
+
+    /// The borrowed planner picks the step and date chrono's calendar gives:
+    /// random quiet days, step days, due dates with sub-second parts, `now`s.
+    #[test]
+    fn due_follow_ups_match_a_chrono_reference(
+        quiet_mask in 0u8..127,
+        days in proptest::collection::btree_set(-10i64..60, 1..5),
+        dues in proptest::collection::vec((-100_000_000i64..100_000_000, 0u32..1_000_000_000), 1..40),
+        now_secs in -5_000_000i64..5_000_000,
+        now_ns in 0u32..1_000_000_000,
+    ) {
+        use chrono::{Datelike, Weekday};
+        let all = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+        let mut p = FollowUpPolicy::new(
+            "v1",
+            days.iter().map(|d| step(&format!("s{d}"), *d)).collect(),
+        ).unwrap();
+        p.quiet_days = all.iter().enumerate().filter(|(i, _)| quiet_mask & (1 << i) != 0).map(|(_, d)| *d).collect();
+        let now = t0() + Duration::seconds(now_secs) + Duration::nanoseconds(i64::from(now_ns));
+        let invoices: Vec<Invoice> = dues.iter().enumerate().map(|(n, &(s, ns))| {
+            inv(n as u32, "cust_a", dec!(10), dec!(0),
+                Some(t0() + Duration::seconds(s) + Duration::nanoseconds(i64::from(ns))))
+        }).collect();
+        let got: Vec<(String, String, DateTime<Utc>)> = due_follow_ups(&invoices, &HashMap::new(), &p, now)
+            .iter().map(|d| (d.invoice.id.clone(), d.step.name.clone(), d.planned_at)).collect();
+        let mut want = Vec::new();
+        if !p.quiet_days.contains(&now.weekday()) {
+            for i in &invoices {
+                let due = i.due_date.unwrap();
+                let hit = p.steps.iter().rev().map(|s| (s, step_date(&p, s, due))).find(|(_, at)| *at <= now);
+                if let Some((s, at)) = hit {
+                    want.push((i.id.clone(), s.name.clone(), at));
+                }
+            }
+        }
+        prop_assert_eq!(got, want);
+    }
 }

@@ -3,13 +3,13 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use tieout_core::ChangeSet;
 use tieout_core::collect::{
-    CaseFilter, CaseOpening, CasePolicy, CollectionCase, follow_books, open_cases,
+    CaseFilter, CaseOpening, CasePolicy, CollectionCase, follow_books, plan_cases,
 };
 use tieout_core::entity::{Entity, EntityKind};
+use tieout_core::{ChangeSet, Store};
 
-use crate::books::{Books, InvoiceFilter};
+use crate::books::Books;
 use crate::error::Result;
 
 /// Name of the built-in post-import action that opens collection cases for
@@ -30,7 +30,45 @@ pub(crate) fn builtin_action(name: &str) -> Option<crate::books::PostAction> {
     })
 }
 
+/// The cases [`Books::create_collection_cases`] opens over the books in
+/// `store`: the books' own store when it opens them, the review's staged view
+/// of the books after an import when a review previews the built-in action.
+pub(crate) fn case_opening(
+    store: &dyn Store,
+    filter: &CaseFilter,
+    policy: &CasePolicy,
+    now: DateTime<Utc>,
+) -> Result<CaseOpening> {
+    let mut invoices = Vec::new();
+    for e in store.list(EntityKind::Invoice)? {
+        if let Entity::Invoice(i) = e {
+            invoices.push(i);
+        }
+    }
+    let mut customers = Vec::new();
+    for e in store.list(EntityKind::Customer)? {
+        if let Entity::Customer(c) = e {
+            customers.push(c);
+        }
+    }
+    let existing: HashSet<String> = store
+        .list(EntityKind::CollectionCase)?
+        .into_iter()
+        .map(|e| e.id().to_string())
+        .collect();
+    Ok(plan_cases(
+        &invoices, &customers, &existing, filter, policy, now,
+    ))
+}
+
 impl Books {
+    /// Whether an import of `plan` ends with the built-in
+    /// [`CASES_ACTION`] (named in `post_actions`, not replaced by a
+    /// registered action of that name): its review then previews the cases.
+    pub(crate) fn runs_builtin_cases(&self, plan: &tieout_core::ImportPlan) -> bool {
+        plan.post_actions.iter().any(|a| a == CASES_ACTION) && !self.is_registered(CASES_ACTION)
+    }
+
     /// Every collection case, by id.
     pub fn collection_cases(&self) -> Result<Vec<CollectionCase>> {
         Ok(self
@@ -56,12 +94,10 @@ impl Books {
         now: DateTime<Utc>,
     ) -> Result<CaseOpening> {
         self.sync_collection_cases(now)?;
-        let invoices = self.invoices(&InvoiceFilter::default())?;
-        let customers = self.customers()?;
-        let by_id: HashMap<&str, _> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
-        let existing: HashSet<String> =
-            self.collection_cases()?.into_iter().map(|c| c.id).collect();
-        let opening = open_cases(&invoices, &by_id, &existing, filter, policy, now);
+        let opening = {
+            let store = self.store()?;
+            case_opening(store.as_ref(), filter, policy, now)?
+        };
         if !opening.opened.is_empty() {
             let cs = ChangeSet {
                 upserts: opening

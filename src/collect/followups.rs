@@ -9,7 +9,7 @@ use tieout_core::collect::{
     CustomerHistory, PlannedFollowUp, histories, is_collectible, plan_follow_ups,
 };
 use tieout_core::entity::{Entity, EntityKind};
-use tieout_core::writes::{WriteApproval, WriteIntent, WritePlan, WriteStatus};
+use tieout_core::writes::{WriteApproval, WriteIntent, WritePlan, WriteRecord, WriteStatus};
 use tieout_core::{CoreError, Money};
 
 use super::CompiledPolicy;
@@ -101,13 +101,15 @@ fn render(
 }
 
 /// What planning and rendering read from the books: the plan, histories,
-/// amounts paid per invoice, live mode and the account.
+/// amounts paid per invoice, live mode, the account and the follow-up
+/// writes already recorded (by record id).
 type Inputs = (
     Vec<PlannedFollowUp>,
     HashMap<String, CustomerHistory>,
     HashMap<String, Decimal>,
     bool,
     String,
+    HashMap<String, WriteRecord>,
 );
 
 impl Books {
@@ -117,12 +119,14 @@ impl Books {
         let payments = self.payments()?;
         let by_id: HashMap<&str, _> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
         let mut reminders: HashMap<String, u32> = HashMap::new();
+        let mut recorded: HashMap<String, WriteRecord> = HashMap::new();
         for w in self.writes()? {
             if w.intent.kind == "follow_up" && w.status == WriteStatus::Succeeded {
                 if let Some(c) = w.intent.payload.get("customer_id").and_then(|v| v.as_str()) {
                     *reminders.entry(c.to_string()).or_default() += 1;
                 }
             }
+            recorded.insert(w.id.clone(), w);
         }
         let hist = histories(&invoices, &payments, &reminders);
         let planned = plan_follow_ups(&invoices, &by_id, &hist, policy.policy(), now);
@@ -135,7 +139,7 @@ impl Books {
             .first()
             .map(|i| i.source.account.clone())
             .unwrap_or_else(|| "books".into());
-        Ok((planned, hist, paid, live, account))
+        Ok((planned, hist, paid, live, account, recorded))
     }
 
     /// The follow-ups due at `now` (pure planning over the stored books).
@@ -162,16 +166,14 @@ impl Books {
         policy: &CompiledPolicy,
         now: DateTime<Utc>,
     ) -> Result<(FollowUpReview, HashMap<String, CustomerHistory>)> {
-        let (planned, hist, paid, livemode, account) = self.follow_up_inputs(policy, now)?;
+        let (planned, hist, paid, livemode, account, mut recorded) =
+            self.follow_up_inputs(policy, now)?;
         let mut items = Vec::with_capacity(planned.len());
         for p in planned {
             // A message already made (or cancelled) is shown as it was made.
             let record_id =
                 tieout_core::model::derive_id(EntityKind::WriteRecord.id_prefix(), &p.key);
-            let stored = match self.get(EntityKind::WriteRecord, &record_id)? {
-                Some(Entity::WriteRecord(r)) => Some(r),
-                _ => None,
-            };
+            let stored = recorded.remove(&record_id);
             let already_sent = stored
                 .as_ref()
                 .is_some_and(|r| r.status == WriteStatus::Succeeded);
@@ -244,6 +246,7 @@ impl Books {
             review
                 .items
                 .iter()
+                .filter(|i| !i.already_done)
                 .map(|i| {
                     (
                         i.intent.key.clone(),

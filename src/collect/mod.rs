@@ -8,6 +8,6 @@ mod followups;
 mod templates;
 
 pub use cases::CASES_ACTION;
-pub(crate) use cases::builtin_action;
+pub(crate) use cases::{builtin_action, case_opening};
 pub use followups::{FollowUpItem, FollowUpReview};
 pub use templates::CompiledPolicy;

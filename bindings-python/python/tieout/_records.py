@@ -881,6 +881,9 @@ class Review(_Record):
     totals: Dict[str, Dict[str, Total]]
     failures: List[Failure]
     notes: List[str]
+    #: The cases the plan's ``collection_cases`` post-import action would open
+    #: (and the invoices it would refuse); ``None`` when the plan does not name it.
+    collection_cases: Optional[CaseOpening]
 
     def entries_page(self, offset: int, limit: int) -> List[ReviewEntry]:
         """Up to ``limit`` entries from ``offset`` on, read from the review's spill."""

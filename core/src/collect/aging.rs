@@ -52,18 +52,6 @@ impl AgingRow {
         }
     }
 
-    fn add(&mut self, days_past_due: i64, amount: Decimal) {
-        let bucket = match days_past_due {
-            i64::MIN..=0 => &mut self.current,
-            1..=30 => &mut self.days_1_30,
-            31..=60 => &mut self.days_31_60,
-            61..=90 => &mut self.days_61_90,
-            _ => &mut self.days_over_90,
-        };
-        *bucket += amount;
-        self.total += amount;
-    }
-
     fn merge(&mut self, o: &AgingRow) {
         self.current += o.current;
         self.days_1_30 += o.days_1_30;
@@ -88,38 +76,144 @@ pub struct AgingReport {
     pub open_total: Vec<(Currency, Decimal)>,
 }
 
+/// An exact sum kept as integer minor units at the currency's exponent; an
+/// amount with more decimals than that (never in the books) is kept exactly
+/// beside it.
+#[derive(Clone, Copy, Default)]
+struct Sum {
+    minor: i128,
+    rest: Decimal,
+}
+
+impl Sum {
+    fn add(&mut self, amount: Decimal, exp: u32) {
+        let scale = amount.scale();
+        if scale <= exp {
+            self.minor += amount.mantissa() * POW10[(exp - scale) as usize];
+        } else {
+            self.rest += amount;
+        }
+    }
+
+    fn value(&self, exp: u32, currency: Currency) -> Decimal {
+        let minor = Decimal::from_i128_with_scale(self.minor, exp);
+        if self.rest.is_zero() {
+            minor
+        } else {
+            at_scale(minor + self.rest, currency)
+        }
+    }
+}
+
+const POW10: [i128; 29] = {
+    let mut t = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// One row being summed: the buckets in minor units.
+struct Buckets<'a> {
+    customer: Option<&'a str>,
+    currency: Currency,
+    exp: u32,
+    sums: [Sum; 5],
+}
+
+impl Buckets<'_> {
+    fn row(&self, names: &HashMap<&str, &str>) -> AgingRow {
+        let v = |i: usize| self.sums[i].value(self.exp, self.currency);
+        let mut row = AgingRow::new(
+            self.customer.map(str::to_string),
+            self.customer
+                .and_then(|c| names.get(c))
+                .map(|n| n.to_string()),
+            self.currency,
+        );
+        row.current = v(0);
+        row.days_1_30 = v(1);
+        row.days_31_60 = v(2);
+        row.days_61_90 = v(3);
+        row.days_over_90 = v(4);
+        let mut total = Sum::default();
+        for s in &self.sums {
+            total.minor += s.minor;
+            total.rest += s.rest;
+        }
+        row.total = total.value(self.exp, self.currency);
+        row
+    }
+}
+
+fn bucket(days_past_due: i64) -> usize {
+    match days_past_due {
+        i64::MIN..=0 => 0,
+        1..=30 => 1,
+        31..=60 => 2,
+        61..=90 => 3,
+        _ => 4,
+    }
+}
+
 /// Ages every collectible invoice at `as_of` (days past the due date, or past
 /// finalization when there is none; neither: current). `names` gives customer
-/// names. One pass, a map per customer and currency.
+/// names. One pass, a map per customer and currency, sums in integer minor
+/// units (exact; the currency's exponent is looked up once per row).
 pub fn aging<'a>(
     invoices: impl IntoIterator<Item = &'a Invoice>,
     names: &HashMap<&str, &str>,
     as_of: DateTime<Utc>,
 ) -> AgingReport {
     // Fx hashing: the keys are ours (customer ids), a million lookups.
-    let mut rows: rustc_hash::FxHashMap<(Option<&'a str>, Currency), AgingRow> =
+    let mut index: rustc_hash::FxHashMap<(Option<&'a str>, Currency), usize> =
         rustc_hash::FxHashMap::default();
-    let mut open: rustc_hash::FxHashMap<Currency, Decimal> = rustc_hash::FxHashMap::default();
+    let mut rows: Vec<Buckets<'a>> = Vec::new();
+    let mut open: Vec<(Currency, u32, Sum)> = Vec::new();
+    // Whole days between two times, as chrono counts them (truncated).
+    let (as_of_s, as_of_ns) = (as_of.timestamp(), as_of.timestamp_subsec_nanos());
+    let days_to = |from: DateTime<Utc>| {
+        let (s, ns) = (from.timestamp(), from.timestamp_subsec_nanos());
+        let mut secs = as_of_s - s;
+        // Truncate toward zero like `(as_of - from).num_days()`.
+        if secs > 0 && as_of_ns < ns {
+            secs -= 1;
+        } else if secs < 0 && as_of_ns > ns {
+            secs += 1;
+        }
+        secs / 86_400
+    };
     for inv in invoices {
         if !is_collectible(inv) {
             continue;
         }
-        let days = age_from(inv).map_or(0, |(from, _)| (as_of - from).num_days());
+        let days = age_from(inv).map_or(0, |(from, _)| days_to(from));
         let cust = inv.customer_id.as_deref();
-        rows.entry((cust, inv.currency))
-            .or_insert_with(|| {
-                AgingRow::new(
-                    cust.map(str::to_string),
-                    cust.and_then(|c| names.get(c)).map(|n| n.to_string()),
-                    inv.currency,
-                )
-            })
-            .add(days, inv.amount_remaining);
-        *open
-            .entry(inv.currency)
-            .or_insert_with(|| at_scale(Decimal::ZERO, inv.currency)) += inv.amount_remaining;
+        let i = *index.entry((cust, inv.currency)).or_insert_with(|| {
+            rows.push(Buckets {
+                customer: cust,
+                currency: inv.currency,
+                exp: inv.currency.exponent(),
+                sums: [Sum::default(); 5],
+            });
+            rows.len() - 1
+        });
+        let row = &mut rows[i];
+        row.sums[bucket(days)].add(inv.amount_remaining, row.exp);
+        // The open total per currency, summed on its own (not from the rows).
+        let at = match open.iter().position(|(c, _, _)| *c == inv.currency) {
+            Some(at) => at,
+            None => {
+                open.push((inv.currency, row.exp, Sum::default()));
+                open.len() - 1
+            }
+        };
+        let (_, exp, sum) = &mut open[at];
+        sum.add(inv.amount_remaining, *exp);
     }
-    let mut rows: Vec<AgingRow> = rows.into_values().collect();
+    let mut rows: Vec<AgingRow> = rows.iter().map(|b| b.row(names)).collect();
     rows.sort_by(|a, b| {
         (a.customer_id.as_deref(), a.currency.code())
             .cmp(&(b.customer_id.as_deref(), b.currency.code()))
@@ -133,7 +227,10 @@ pub fn aging<'a>(
     }
     let mut totals: Vec<AgingRow> = totals.into_values().collect();
     totals.sort_by(|a, b| a.currency.code().cmp(b.currency.code()));
-    let mut open_total: Vec<(Currency, Decimal)> = open.into_iter().collect();
+    let mut open_total: Vec<(Currency, Decimal)> = open
+        .iter()
+        .map(|(c, exp, sum)| (*c, sum.value(*exp, *c)))
+        .collect();
     open_total.sort_by(|a, b| a.0.code().cmp(b.0.code()));
     AgingReport {
         as_of,

@@ -265,6 +265,22 @@ pub fn open_cases<'a>(
     out
 }
 
+/// [`open_cases`] over whole books: every invoice, every customer and the
+/// ids of the cases the books hold. Opening cases and an import review's
+/// preview of the `collection_cases` action both plan with it, so a review
+/// shows exactly what its approval opens.
+pub fn plan_cases(
+    invoices: &[Invoice],
+    customers: &[Customer],
+    existing: &HashSet<Id>,
+    filter: &CaseFilter,
+    policy: &CasePolicy,
+    now: DateTime<Utc>,
+) -> CaseOpening {
+    let by_id: HashMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
+    open_cases(invoices, &by_id, existing, filter, policy, now)
+}
+
 /// The case after the books changed: its invoice's open amount, and closed as
 /// `paid` (paid in full) or `closed` (void, written off, credited) once
 /// nothing is open. `None` when nothing changed. A case whose invoice is gone

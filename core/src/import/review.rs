@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::collect::CaseOpening;
 use crate::model::{Allocation, Counts, Failure};
 use crate::money::Currency;
 use crate::plan::Approval;
@@ -109,6 +110,13 @@ pub struct Review {
     pub failures: Vec<Failure>,
     /// Source notes.
     pub notes: Vec<String>,
+    /// The collection cases the plan's `collection_cases` post-import action
+    /// would open over the books as this import leaves them, and the invoices
+    /// it would refuse with the debtor fields they lack (`None` when the plan
+    /// does not name the built-in action). Planned by the same function the
+    /// action commits with ([`crate::collect::open_cases`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_cases: Option<CaseOpening>,
 }
 
 impl Review {

@@ -254,7 +254,37 @@ impl Review {
         if !self.failures.is_empty() {
             let _ = writeln!(out, "Failures: {}", self.failures.len());
         }
+        if let Some(cases) = &self.collection_cases {
+            cases_text(&mut out, cases);
+        }
         out
+    }
+}
+
+/// The collection cases a review previews: counts, then one line per case
+/// and per refused invoice.
+fn cases_text(out: &mut String, cases: &crate::collect::CaseOpening) {
+    let _ = writeln!(
+        out,
+        "Collection cases (post-import action): {} to open, {} already open, {} refused",
+        cases.opened.len(),
+        cases.existing.len(),
+        cases.refused.len()
+    );
+    for c in &cases.opened {
+        let _ = writeln!(
+            out,
+            "  open    {} {} {} {} open, debtor {} <{}>",
+            c.invoice_external_id,
+            c.invoice_number.as_deref().unwrap_or("-"),
+            c.currency.code(),
+            c.open_amount,
+            c.debtor.name,
+            c.debtor.email
+        );
+    }
+    for r in &cases.refused {
+        let _ = writeln!(out, "  refuse  {}", r.message());
     }
 }
 
