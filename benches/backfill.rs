@@ -211,6 +211,13 @@ async fn run(n: usize, shape: Shape, one_cursor: bool) -> Measured {
     }
 }
 
+/// The 1, 5 and 15 minute load averages (the machine is shared), where known.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::var("TIEOUT_BACKFILL_N")
@@ -219,7 +226,8 @@ async fn main() {
         .unwrap_or(20_000);
     let bound = (LIMIT_PER_SEC * 100) as f64;
     println!(
-        "backfill of {n} customers, full import; server: 250 ms latency, {LIMIT_PER_SEC} req/s; bound {bound:.0} objects/s"
+        "backfill of {n} customers, full import; server: 250 ms latency, {LIMIT_PER_SEC} req/s; bound {bound:.0} objects/s; load {}",
+        load_average()
     );
     for shape in [Shape::Even, Shape::YoungAndGrowing] {
         let mut seq_rate = 0.0;
@@ -244,6 +252,7 @@ async fn main() {
                 rate / seq_rate,
                 served.saturating_sub(count as u64)
             );
+            println!("  load {}", load_average());
         }
     }
 }
