@@ -23,6 +23,10 @@ pub(crate) struct Http {
     semaphore: Semaphore,
     /// The server rejected `created[...]` list filters (mocks): later endpoints skip them.
     pub filters_rejected: AtomicBool,
+    /// A backfill listing has started on this client.
+    pub listed: AtomicBool,
+    /// A backfill listing of this client needed more than one page.
+    pub large_listing: AtomicBool,
 }
 
 /// A request body or query: form pairs.
@@ -46,6 +50,8 @@ impl Http {
             limiter: RateLimiter::new(config.max_rps),
             semaphore: Semaphore::new(config.max_concurrency.max(1)),
             filters_rejected: AtomicBool::new(false),
+            listed: AtomicBool::new(false),
+            large_listing: AtomicBool::new(false),
             client,
             key,
             config,

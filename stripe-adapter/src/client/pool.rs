@@ -3,13 +3,17 @@
 //! A task keeps up to `max_concurrency` shard pages in flight (each waits for
 //! its slot in the shared rate limiter), starts the next request as soon as one
 //! completes (no rounds), and splits a dense shard whenever a slot would
-//! otherwise stay idle. Pages are handed over in the order they complete, each
-//! with the state of every shard after it: that state is the checkpoint, so a
-//! page is only ever counted once it has been handed over. Pages read but not
-//! yet taken are bounded (twice the pool), so memory stays bounded when the
-//! caller is slower than the network.
+//! otherwise stay idle. A fresh backfill reads probes of the past together with
+//! its first page, so that no slot waits for that page (see
+//! [`super::shards::probes`]); a small account ignores them and stays one
+//! cursor. Pages are handed over in the order they complete, each with the
+//! state of every shard after it: that state is the checkpoint, so a page is
+//! only ever counted once it has been handed over. Pages read but not yet taken
+//! are bounded (twice the pool), so memory stays bounded when the caller is
+//! slower than the network.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
@@ -18,12 +22,16 @@ use tokio::task::JoinHandle;
 
 use super::http::{Http, Params};
 use super::paginate::{ListPage, id_of, shard_page};
-use super::shards::{Density, Shard, split_point};
+use super::shards::{Density, Estimate, Shard, estimate, probes, split_at};
 use crate::error::{Result, StripeError};
 
 /// A shard is split only when it holds this many pages or more below what is
-/// already being read (fewer would cost more in partial last pages than it saves).
-const MIN_PAGES_TO_SPLIT: u32 = 2;
+/// already being read (fewer would cost more in partial last pages than it
+/// saves), unless it is the backfill's critical path (see [`next_target`]).
+const MIN_PAGES_TO_SPLIT: f64 = 2.0;
+
+/// The least a split-off lower part must be estimated to hold, in pages.
+const MIN_LOWER_PART: f64 = 0.25;
 
 /// What a pool reads: an endpoint's path and fixed parameters, and whether
 /// `created` filters are sent (no filters: one cursor, never split).
@@ -61,7 +69,17 @@ impl Pool {
     /// Starts reading `listing` from `shards` (a checkpoint's, or one fresh shard).
     pub fn start(http: Arc<Http>, listing: Listing, shards: Vec<Shard>) -> Self {
         let (tx, steps) = mpsc::unbounded_channel();
-        let task = tokio::spawn(drive(http, Arc::new(listing.clone()), shards.clone(), tx));
+        // Probes cost a small account requests: only the first listing of a
+        // client probes, and later ones once a listing needed more than a page.
+        let first = !http.listed.swap(true, Ordering::Relaxed);
+        let probe = first || http.large_listing.load(Ordering::Relaxed);
+        let task = tokio::spawn(drive(
+            http,
+            Arc::new(listing.clone()),
+            shards.clone(),
+            probe,
+            tx,
+        ));
         Pool {
             listing,
             expected: shards,
@@ -95,6 +113,18 @@ impl Pool {
     }
 }
 
+/// What a shard is to the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Read and checkpointed.
+    Read,
+    /// A probe sent with the first page; its page waits for that one.
+    Probe,
+    /// A probe made useless by the first page (a small account, or a range
+    /// that page already covered): its page is ignored.
+    Dropped,
+}
+
 /// One shard as the pool sees it.
 struct Live {
     shard: Shard,
@@ -102,6 +132,25 @@ struct Live {
     density: Option<Density>,
     /// A page of it is in flight.
     busy: bool,
+    /// A page of it has been asked for.
+    requested: bool,
+    role: Role,
+}
+
+impl Live {
+    fn new(shard: Shard, role: Role) -> Self {
+        Live {
+            shard,
+            density: None,
+            busy: false,
+            requested: false,
+            role,
+        }
+    }
+
+    fn open(&self) -> bool {
+        self.role == Role::Read && !self.shard.done
+    }
 }
 
 type Done = (usize, Result<ListPage>, OwnedSemaphorePermit);
@@ -110,6 +159,7 @@ async fn drive(
     http: Arc<Http>,
     listing: Arc<Listing>,
     shards: Vec<Shard>,
+    probe: bool,
     tx: mpsc::UnboundedSender<Result<Step>>,
 ) {
     let slots = http.config.max_concurrency.max(1);
@@ -122,22 +172,34 @@ async fn drive(
     let backlog = Arc::new(Semaphore::new(slots * 2));
     let mut live: Vec<Live> = shards
         .into_iter()
-        .map(|shard| Live {
-            shard,
-            density: None,
-            busy: false,
-        })
+        .map(|shard| Live::new(shard, Role::Read))
         .collect();
+    // A fresh backfill that may split reads probes of the past with its first page.
+    let mut probing = false;
+    if probe && max_shards > 1 && live.len() == 1 {
+        let found = probes(&live[0].shard, slots.min(max_shards) - 1);
+        probing = !found.is_empty();
+        live.extend(found.into_iter().map(|s| Live::new(s, Role::Probe)));
+    }
+    // Probe pages that came back before the first page.
+    let mut held: Vec<(usize, Result<ListPage>)> = Vec::new();
     let mut in_flight = FuturesUnordered::new();
     loop {
         while in_flight.len() < slots {
             let Ok(permit) = backlog.clone().try_acquire_owned() else {
                 break;
             };
-            let Some(i) = next_target(&mut live, max_shards, page_size) else {
+            let target = if probing {
+                live.iter()
+                    .position(|l| !l.requested && l.role != Role::Dropped)
+            } else {
+                next_target(&mut live, max_shards, page_size, slots)
+            };
+            let Some(i) = target else {
                 break;
             };
             live[i].busy = true;
+            live[i].requested = true;
             let (http, listing, shard) = (http.clone(), listing.clone(), live[i].shard.clone());
             in_flight.push(async move {
                 let r = shard_page(
@@ -152,11 +214,10 @@ async fn drive(
             });
         }
         let Some((i, result, permit)) = in_flight.next().await else {
-            if live.iter().all(|l| l.shard.done) {
-                let shards = live.into_iter().map(|l| l.shard).collect();
+            if finished(&live) {
                 let _ = tx.send(Ok(Step {
                     objects: Vec::new(),
-                    shards,
+                    shards: snapshot(&live),
                     _permit: None,
                 }));
                 return;
@@ -169,6 +230,14 @@ async fn drive(
             continue;
         };
         live[i].busy = false;
+        match live[i].role {
+            Role::Dropped => continue,
+            Role::Probe => {
+                held.push((i, result));
+                continue;
+            }
+            Role::Read => {}
+        }
         let page = match result {
             Ok(p) => p,
             Err(e) => {
@@ -176,8 +245,28 @@ async fn drive(
                 return;
             }
         };
-        let objects = apply(&mut live[i], page);
-        let finished = live.iter().all(|l| l.shard.done);
+        if page.has_more {
+            http.large_listing.store(true, Ordering::Relaxed);
+        }
+        let mut objects = apply(&mut live[i], page);
+        if probing && i == 0 {
+            // The first page: it tells which probes count.
+            probing = false;
+            settle_probes(&mut live);
+            for (j, r) in held.drain(..) {
+                if live[j].role != Role::Read {
+                    continue;
+                }
+                match r {
+                    Ok(p) => objects.extend(apply(&mut live[j], p)),
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        }
+        let finished = finished(&live);
         let step = Step {
             objects,
             shards: snapshot(&live),
@@ -189,22 +278,107 @@ async fn drive(
     }
 }
 
+/// Every shard read to its end, and no probe waiting.
+fn finished(live: &[Live]) -> bool {
+    live.iter().all(|l| l.role != Role::Probe && !l.open())
+}
+
+/// After the first page of a fresh shard (`live[0]`): a small account (that
+/// page was all) drops the probes; otherwise each probe keeps the part of its
+/// range below the oldest object of that page, and the first shard keeps the
+/// range above the probes.
+fn settle_probes(live: &mut [Live]) {
+    let cut = match (&live[0].density, live[0].shard.done) {
+        (Some(d), false) => Some(d.top),
+        _ => None,
+    };
+    let mut highest: Option<i64> = None;
+    for l in live.iter_mut().skip(1).filter(|l| l.role == Role::Probe) {
+        match (cut, l.shard.gte) {
+            (Some(c), Some(gte)) if gte < c => {
+                let lte = l.shard.lte.map_or(c - 1, |t| t.min(c - 1));
+                l.shard.lte = Some(lte);
+                l.role = Role::Read;
+                highest = highest.max(Some(lte));
+            }
+            _ => l.role = Role::Dropped,
+        }
+    }
+    if let Some(h) = highest {
+        live[0].shard.gte = Some(h + 1);
+    }
+    tracing::debug!(
+        probes = live.iter().filter(|l| l.role == Role::Read).count() - 1,
+        "backfill probes settled"
+    );
+}
+
+/// The density at the top of the shard just below `shard`: from its last full
+/// page, or 0 when it ended without one (a sparse range).
+fn density_below(live: &[Live], shard: &Shard) -> Option<f64> {
+    let gte = shard.gte?;
+    let l = live
+        .iter()
+        .find(|l| l.role == Role::Read && l.shard.lte == Some(gte - 1))?;
+    match (l.density, l.shard.done) {
+        (Some(d), _) => Some(d.per_second),
+        (None, true) => Some(0.0),
+        (None, false) => None,
+    }
+}
+
 /// The shard to read next: an idle open one, else the lower part split off
-/// the shard with the most left to read, if one is worth splitting.
-fn next_target(live: &mut Vec<Live>, max_shards: usize, page_size: u32) -> Option<usize> {
-    if let Some(i) = live.iter().position(|l| !l.busy && !l.shard.done) {
+/// the shard with the most left to read, if one is worth splitting: it holds
+/// two pages or more below the page in flight, or at least one and is the
+/// critical path (its pages in a row outlast what is left overall spread over
+/// every slot), so the backfill's last round is not one shard alone.
+fn next_target(
+    live: &mut Vec<Live>,
+    max_shards: usize,
+    page_size: u32,
+    slots: usize,
+) -> Option<usize> {
+    if let Some(i) = live.iter().position(|l| l.open() && !l.busy) {
         return Some(i);
     }
-    if live.iter().filter(|l| !l.shard.done).count() >= max_shards {
+    if live.iter().filter(|l| l.open()).count() >= max_shards {
         return None;
     }
+    let page = f64::from(page_size);
+    let estimates: Vec<Option<Estimate>> = live
+        .iter()
+        .map(|l| {
+            if !l.open() {
+                return None;
+            }
+            let below = density_below(live, &l.shard);
+            estimate(&l.shard, l.density?, below, l.busy, page_size)
+        })
+        .collect();
+    let in_flight = |l: &Live| if l.busy { 1.0 } else { 0.0 };
+    let left: f64 = live
+        .iter()
+        .zip(&estimates)
+        .filter(|(l, _)| l.open())
+        .map(|(l, e)| match (e, l.density) {
+            (Some(e), _) => e.objects / page + in_flight(l),
+            (None, None) => 1.0,
+            (None, Some(_)) => 0.0,
+        })
+        .sum();
+    let rounds = left / slots as f64;
     let (i, _, mid) = live
         .iter()
+        .zip(&estimates)
         .enumerate()
-        .filter_map(|(i, l)| {
-            let (estimate, mid) =
-                split_point(&l.shard, l.density?, l.busy, page_size, MIN_PAGES_TO_SPLIT)?;
-            Some((i, estimate, mid))
+        .filter_map(|(i, (l, e))| {
+            let e = (*e)?;
+            let pages = e.objects / page;
+            let critical = pages >= 1.0 && pages + in_flight(l) > rounds + 1.0;
+            let (mid, below) = split_at(&e, page_size);
+            // A lower part with next to nothing in it would be a request for nothing.
+            let worth = below >= page * MIN_LOWER_PART;
+            ((pages >= MIN_PAGES_TO_SPLIT || critical) && worth).then_some((i, e.objects, mid))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
     let lower = Shard::new(live[i].shard.gte, Some(mid - 1));
@@ -214,11 +388,7 @@ fn next_target(live: &mut Vec<Live>, max_shards: usize, page_size: u32) -> Optio
         lower_lte = ?lower.lte,
         "backfill shard split"
     );
-    live.push(Live {
-        shard: lower,
-        density: None,
-        busy: false,
-    });
+    live.push(Live::new(lower, Role::Read));
     Some(live.len() - 1)
 }
 
@@ -227,10 +397,25 @@ fn created(o: &Value) -> Option<i64> {
 }
 
 /// Takes a page into its shard: moves the cursor, learns the density, and
-/// drops what lies below the shard's range (split off while the page was in
-/// flight: Stripe lists newest first, so the shard is then finished).
+/// drops what lies outside the shard's range: above it (a probe cut while its
+/// page was in flight; a page with nothing else is read again), or below it
+/// (split off while the page was in flight: Stripe lists newest first, so the
+/// shard is then finished).
 fn apply(l: &mut Live, page: ListPage) -> Vec<Value> {
     let mut data = page.data;
+    if let Some(lte) = l.shard.lte {
+        let above = data
+            .iter()
+            .take_while(|o| created(o).is_some_and(|c| c > lte))
+            .count();
+        if above > 0 && above == data.len() {
+            // Nothing of this page is the shard's: read it again (from the
+            // same cursor, now with the narrower range), unless that was all.
+            l.shard.done = !page.has_more;
+            return Vec::new();
+        }
+        data.drain(..above);
+    }
     let full = data.len();
     if let Some(gte) = l.shard.gte
         && let Some(cut) = data
@@ -261,11 +446,14 @@ fn apply(l: &mut Live, page: ListPage) -> Vec<Value> {
 fn snapshot(live: &[Live]) -> Vec<Shard> {
     let open: Vec<Shard> = live
         .iter()
-        .filter(|l| !l.shard.done)
+        .filter(|l| l.open())
         .map(|l| l.shard.clone())
         .collect();
     if open.is_empty() {
-        live.iter().map(|l| l.shard.clone()).collect()
+        live.iter()
+            .filter(|l| l.role == Role::Read)
+            .map(|l| l.shard.clone())
+            .collect()
     } else {
         open
     }
