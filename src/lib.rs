@@ -30,6 +30,7 @@ pub mod ledger_push;
 mod location;
 mod payment_links;
 mod progress;
+mod query;
 mod reconcile;
 mod reported_balance;
 mod review_spill;
@@ -42,11 +43,13 @@ pub use events::{EventOutcome, EventStatus};
 pub use ledger::{Export, ExportOptions};
 pub use payment_links::PaymentLink;
 pub use progress::{ImportProgress, Progress};
+pub use query::RecordIter;
 pub use stripe_push::StripeTarget;
 pub use tieout_core::ledger::{
     Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance, StatementLine,
     StripeBalance, Target,
 };
+pub use tieout_core::store::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use tieout_core::stripe_writes::CheckoutSettings;
 
 pub use tieout_core::entity::{Entity, EntityKind};

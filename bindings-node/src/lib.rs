@@ -17,6 +17,7 @@ mod callbacks;
 mod error;
 mod invoicing;
 mod ledger;
+mod paging;
 mod plan;
 mod receivables;
 mod reconcile;
@@ -34,6 +35,7 @@ mod webhook;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub use books::*;
+pub use paging::*;
 pub use plan::*;
 pub use receivables::*;
 pub use reconcile::*;

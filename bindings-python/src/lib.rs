@@ -12,6 +12,7 @@ mod convert;
 mod errors;
 mod invoicing;
 mod ledger;
+mod paging;
 mod plan;
 mod receivables;
 mod review_entries;
@@ -47,6 +48,7 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyBooks>()?;
+    m.add_class::<paging::PyRecordIterator>()?;
     m.add_class::<PyImportPlan>()?;
     m.add_class::<PyReconcilePolicy>()?;
     m.add_class::<PyStripeSource>()?;
