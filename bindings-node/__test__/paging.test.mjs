@@ -34,7 +34,7 @@ async function bigBooks() {
     'customers.json': { object: 'list', has_more: false, data: [customer('cus_A', 'Acme'), customer('cus_B', 'Bluebird')] },
     'invoices.json': { object: 'list', has_more: false, data: Array.from({ length: N }, (_, n) => invoice(n)) },
   })
-  const books = Books.open(path.join(tmpdir(), 'books.db'))
+  const books = await Books.open(path.join(tmpdir(), 'books.db'))
   await books.import(new StripeFiles(dir))
   return books
 }
