@@ -109,6 +109,15 @@ export declare class Books {
   /** Invoices, optionally filtered by books status and customer. */
   invoices(filter?: InvoiceFilter | undefined | null): Promise<Array<Invoice>>
   /**
+   * Invoices matching `options`, read lazily a page at a time:
+   * `for await (const inv of books.iterInvoices({ status: 'open' }))`.
+   */
+  iterInvoices(options?: RecordQueryOptions | undefined | null): InvoiceIterator & AsyncIterable<Invoice>
+  /** Payments matching `options`, read lazily a page at a time (`for await`). */
+  iterPayments(options?: RecordQueryOptions | undefined | null): PaymentIterator & AsyncIterable<Payment>
+  /** Customers matching `options`, read lazily a page at a time (`for await`). */
+  iterCustomers(options?: RecordQueryOptions | undefined | null): CustomerIterator & AsyncIterable<Customer>
+  /**
    * The Stripe account these books import from (set by the first import from
    * a verified source); events without an `account` are filed under it.
    */
@@ -296,6 +305,24 @@ export declare class Channels {
   callback(name: string, send: (message: Record<string, any>, key: string) => boolean | string | void): void
 }
 
+/** r" Customers of a query, read a page at a time (`for await`). */
+export declare class CustomerIterator {
+  /**
+   * The next record (`{ done: false, value }`), reading the next
+   * page when the current one is used up; `{ done: true }` after
+   * the last.
+   */
+  next(): Promise<IteratorResult<Customer, undefined>>
+  /** Pages read from the books so far. */
+  get pagesFetched(): number
+  /**
+   * The cursor after the last page read (pass it as `after` to
+   * resume there later); `null` before the first page and after
+   * the last.
+   */
+  get cursor(): string | null
+}
+
 /**
  * A follow-up policy with its templates compiled: a bad template throws
  * `TEMPLATE_ERROR` here, never at send time.
@@ -332,6 +359,40 @@ export declare class QuickBooksClient {
   constructor(realmId: string, accessToken: string, options?: LedgerClientOptions | undefined | null)
   /** The company it posts to. */
   get realmId(): string
+/** r" Invoices of a query, read a page at a time (`for await`). */
+export declare class InvoiceIterator {
+  /**
+   * The next record (`{ done: false, value }`), reading the next
+   * page when the current one is used up; `{ done: true }` after
+   * the last.
+   */
+  next(): Promise<IteratorResult<Invoice, undefined>>
+  /** Pages read from the books so far. */
+  get pagesFetched(): number
+  /**
+   * The cursor after the last page read (pass it as `after` to
+   * resume there later); `null` before the first page and after
+   * the last.
+   */
+  get cursor(): string | null
+}
+
+/** r" Payments of a query, read a page at a time (`for await`). */
+export declare class PaymentIterator {
+  /**
+   * The next record (`{ done: false, value }`), reading the next
+   * page when the current one is used up; `{ done: true }` after
+   * the last.
+   */
+  next(): Promise<IteratorResult<Payment, undefined>>
+  /** Pages read from the books so far. */
+  get pagesFetched(): number
+  /**
+   * The cursor after the last page read (pass it as `after` to
+   * resume there later); `null` before the first page and after
+   * the last.
+   */
+  get cursor(): string | null
 }
 
 /** Everything an import would do, shown before it is approved. Nothing was written. */
@@ -909,6 +970,14 @@ export type CustomerKind = 'company' | 'contact'
 /** Where imported invoices, payments and subscriptions are filed. */
 export type CustomerResolution = 'stripe' | 'fixed'
 
+/** One step of the async iterator protocol. */
+export interface CustomerStep {
+  /** True once every record was returned. */
+  done: boolean
+  /** The record (absent when `done`). */
+  value?: Customer
+}
+
 /** The debtor of a case, taken from the customer. */
 export interface Debtor {
   /** Books id of the customer. */
@@ -1302,6 +1371,14 @@ export interface InvoiceLineInput {
 /** Status of an invoice in the books. */
 export type InvoiceStatus = 'draft' | 'open' | 'partially_paid' | 'paid' | 'void' | 'uncollectible'
 
+/** One step of the async iterator protocol. */
+export interface InvoiceStep {
+  /** True once every record was returned. */
+  done: boolean
+  /** The record (absent when `done`). */
+  value?: Invoice
+}
+
 /** Journal entries and what needs review. */
 export interface Journal {
   /** The entries, by date then id. */
@@ -1522,6 +1599,14 @@ export interface PaymentRefs {
   checkoutSession: string | null
   /** Invoice id, for a payment only known from a paid invoice. */
   paidInvoice: string | null
+}
+
+/** One step of the async iterator protocol. */
+export interface PaymentStep {
+  /** True once every record was returned. */
+  done: boolean
+  /** The record (absent when `done`). */
+  value?: Payment
 }
 
 /** A payout from Stripe to a bank account. */
@@ -1768,6 +1853,35 @@ export interface ReconcileReport {
   totals: Array<ReportTotals>
   /** Flat rows for a CSV export; every row has a `section` column. */
   csvRows: Array<Record<string, string>>
+}
+
+/**
+ * Filters and paging of `Books#iterInvoices`, `iterPayments` and
+ * `iterCustomers`. Every filter is optional; they combine with AND. Pages
+ * are ordered by id, or, with a time filter, by that time (created, then
+ * due, then updated) and id.
+ */
+export interface RecordQueryOptions {
+  /** Only records in this status (`'open'`, `'succeeded'`, ...). */
+  status?: string
+  /** Only records of this books customer. */
+  customerId?: string
+  /** Only records in this currency (ISO code). */
+  currency?: string
+  /** Created at or after this instant (ISO) or date. */
+  createdFrom?: string
+  /** Created before this instant (ISO) or date. */
+  createdTo?: string
+  /** Due at or after this instant (invoices). */
+  dueFrom?: string
+  /** Due before this instant (invoices). */
+  dueTo?: string
+  /** Updated in the source at or after this instant. */
+  updatedSince?: string
+  /** Records read per page (default 500, at most 10000). */
+  pageSize?: number
+  /** Resume after this cursor (`iterator.cursor` of an earlier walk). */
+  after?: string
 }
 
 /** A refund of (part of) a payment. */

@@ -63,6 +63,13 @@ impl Store for CountedStore {
         self.inner.list_by_customer(kind, customer_id)
     }
 
+    fn query(
+        &self,
+        q: &tieout_core::store::RecordQuery,
+    ) -> tieout_core::Result<tieout_core::store::RecordPage> {
+        self.inner.query(q)
+    }
+
     fn allocations_for(
         &self,
         payment_ids: &[Id],

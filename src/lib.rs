@@ -32,6 +32,7 @@ mod location;
 mod manual_payments;
 mod payment_links;
 mod progress;
+mod query;
 mod reconcile;
 mod reported_balance;
 mod review_spill;
@@ -46,11 +47,13 @@ pub use ledger::{Export, ExportOptions};
 pub use manual_payments::{MANUAL_ACCOUNT, MANUAL_SYSTEM, ManualPayment};
 pub use payment_links::PaymentLink;
 pub use progress::{ImportProgress, Progress};
+pub use query::RecordIter;
 pub use stripe_push::StripeTarget;
 pub use tieout_core::ledger::{
     ExportedEntry, Journal, JournalEntry, Layer, Layers, LedgerMapping, Posting, ReportedBalance,
     StatementLine, StripeBalance, Target,
 };
+pub use tieout_core::store::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use tieout_core::stripe_writes::CheckoutSettings;
 pub use tieout_core::stripe_writes::{WriteBackMethod, WriteBackSkip};
 pub use write_back::{WritesReview, WritesSettings};

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{
+    Buffer, ClassInstance, Either, FromNapiValue, JavaScriptClassExt, PromiseRaw, Unknown,
+};
 use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
 
@@ -367,6 +369,52 @@ impl Books {
         blocking(env, move || {
             Ok(books.invoices(&filter)?.iter().map(Invoice::from).collect())
         })
+    }
+
+    /// Invoices matching `options`, read lazily a page at a time:
+    /// `for await (const inv of books.iterInvoices({ status: 'open' }))`.
+    #[napi(ts_return_type = "InvoiceIterator & AsyncIterable<Invoice>")]
+    pub fn iter_invoices<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<crate::paging::RecordQueryOptions>,
+    ) -> napi::Result<ClassInstance<'env, crate::paging::InvoiceIterator>> {
+        let q = crate::paging::query_of(tieout::EntityKind::Invoice, options)
+            .map_err(|e| crate::error::to_napi(env, &e))?;
+        let it = crate::paging::InvoiceIterator {
+            walk: crate::paging::walk(self.inner.clone(), q),
+        };
+        crate::paging::async_iterable(env, it.into_instance(env)?)
+    }
+
+    /// Payments matching `options`, read lazily a page at a time (`for await`).
+    #[napi(ts_return_type = "PaymentIterator & AsyncIterable<Payment>")]
+    pub fn iter_payments<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<crate::paging::RecordQueryOptions>,
+    ) -> napi::Result<ClassInstance<'env, crate::paging::PaymentIterator>> {
+        let q = crate::paging::query_of(tieout::EntityKind::Payment, options)
+            .map_err(|e| crate::error::to_napi(env, &e))?;
+        let it = crate::paging::PaymentIterator {
+            walk: crate::paging::walk(self.inner.clone(), q),
+        };
+        crate::paging::async_iterable(env, it.into_instance(env)?)
+    }
+
+    /// Customers matching `options`, read lazily a page at a time (`for await`).
+    #[napi(ts_return_type = "CustomerIterator & AsyncIterable<Customer>")]
+    pub fn iter_customers<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<crate::paging::RecordQueryOptions>,
+    ) -> napi::Result<ClassInstance<'env, crate::paging::CustomerIterator>> {
+        let q = crate::paging::query_of(tieout::EntityKind::Customer, options)
+            .map_err(|e| crate::error::to_napi(env, &e))?;
+        let it = crate::paging::CustomerIterator {
+            walk: crate::paging::walk(self.inner.clone(), q),
+        };
+        crate::paging::async_iterable(env, it.into_instance(env)?)
     }
 
     /// The Stripe account these books import from (set by the first import from

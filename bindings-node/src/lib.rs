@@ -19,6 +19,7 @@ mod error;
 mod invoicing;
 mod ledger;
 mod ledger_push;
+mod paging;
 mod plan;
 mod receivables;
 mod reconcile;
@@ -37,6 +38,7 @@ mod write_back;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub use books::*;
+pub use paging::*;
 pub use plan::*;
 pub use receivables::*;
 pub use reconcile::*;

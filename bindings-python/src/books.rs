@@ -13,6 +13,7 @@ use tieout::{
 use crate::convert::{Obj, Records, py_to_json};
 use crate::errors::{IntoPy, invalid, to_py_err};
 use crate::invoicing;
+use crate::paging;
 use crate::plan::{PyImportPlan, PyReconcilePolicy, amount_arg};
 use crate::runtime;
 use crate::sources::{AnySource, PyEvent, payload_bytes};
@@ -501,6 +502,149 @@ impl PyBooks {
         let b = self.inner.clone();
         let items = py.detach(move || b.invoices(&filter)).py_err(py)?;
         Records::new(py)?.records(&items, Records::invoice)
+    }
+
+    /// Every record of `kind` matching the filters, read lazily a page of
+    /// `page_size` at a time (see `iter_invoices`).
+    #[pyo3(signature = (kind, *, status = None, customer_id = None, currency = None, created_from = None,
+        created_to = None, due_from = None, due_to = None, updated_since = None,
+        page_size = 500, after = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn iter_records(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        status: Option<String>,
+        customer_id: Option<String>,
+        currency: Option<String>,
+        created_from: Option<&Bound<'_, PyAny>>,
+        created_to: Option<&Bound<'_, PyAny>>,
+        due_from: Option<&Bound<'_, PyAny>>,
+        due_to: Option<&Bound<'_, PyAny>>,
+        updated_since: Option<&Bound<'_, PyAny>>,
+        page_size: usize,
+        after: Option<String>,
+    ) -> PyResult<paging::PyRecordIterator> {
+        let filters = paging::Filters {
+            status,
+            customer_id,
+            currency,
+            created_from,
+            created_to,
+            due_from,
+            due_to,
+            updated_since,
+            page_size,
+            after,
+        };
+        let q = filters.query(py, paging::kind_arg(py, kind)?)?;
+        Ok(paging::PyRecordIterator::new(self.inner.clone(), q))
+    }
+
+    /// Invoices matching the filters, read lazily a page at a time, ordered
+    /// by id (or by the first time filter given, then id).
+    #[pyo3(signature = (*, status = None, customer_id = None, currency = None, created_from = None,
+        created_to = None, due_from = None, due_to = None, updated_since = None,
+        page_size = 500, after = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn iter_invoices(
+        &self,
+        py: Python<'_>,
+        status: Option<String>,
+        customer_id: Option<String>,
+        currency: Option<String>,
+        created_from: Option<&Bound<'_, PyAny>>,
+        created_to: Option<&Bound<'_, PyAny>>,
+        due_from: Option<&Bound<'_, PyAny>>,
+        due_to: Option<&Bound<'_, PyAny>>,
+        updated_since: Option<&Bound<'_, PyAny>>,
+        page_size: usize,
+        after: Option<String>,
+    ) -> PyResult<paging::PyRecordIterator> {
+        let filters = paging::Filters {
+            status,
+            customer_id,
+            currency,
+            created_from,
+            created_to,
+            due_from,
+            due_to,
+            updated_since,
+            page_size,
+            after,
+        };
+        let q = filters.query(py, tieout::EntityKind::Invoice)?;
+        Ok(paging::PyRecordIterator::new(self.inner.clone(), q))
+    }
+
+    /// Payments matching the filters, read lazily a page at a time.
+    #[pyo3(signature = (*, status = None, customer_id = None, currency = None, created_from = None,
+        created_to = None, due_from = None, due_to = None, updated_since = None,
+        page_size = 500, after = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn iter_payments(
+        &self,
+        py: Python<'_>,
+        status: Option<String>,
+        customer_id: Option<String>,
+        currency: Option<String>,
+        created_from: Option<&Bound<'_, PyAny>>,
+        created_to: Option<&Bound<'_, PyAny>>,
+        due_from: Option<&Bound<'_, PyAny>>,
+        due_to: Option<&Bound<'_, PyAny>>,
+        updated_since: Option<&Bound<'_, PyAny>>,
+        page_size: usize,
+        after: Option<String>,
+    ) -> PyResult<paging::PyRecordIterator> {
+        let filters = paging::Filters {
+            status,
+            customer_id,
+            currency,
+            created_from,
+            created_to,
+            due_from,
+            due_to,
+            updated_since,
+            page_size,
+            after,
+        };
+        let q = filters.query(py, tieout::EntityKind::Payment)?;
+        Ok(paging::PyRecordIterator::new(self.inner.clone(), q))
+    }
+
+    /// Customers matching the filters, read lazily a page at a time.
+    #[pyo3(signature = (*, status = None, customer_id = None, currency = None, created_from = None,
+        created_to = None, due_from = None, due_to = None, updated_since = None,
+        page_size = 500, after = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn iter_customers(
+        &self,
+        py: Python<'_>,
+        status: Option<String>,
+        customer_id: Option<String>,
+        currency: Option<String>,
+        created_from: Option<&Bound<'_, PyAny>>,
+        created_to: Option<&Bound<'_, PyAny>>,
+        due_from: Option<&Bound<'_, PyAny>>,
+        due_to: Option<&Bound<'_, PyAny>>,
+        updated_since: Option<&Bound<'_, PyAny>>,
+        page_size: usize,
+        after: Option<String>,
+    ) -> PyResult<paging::PyRecordIterator> {
+        let filters = paging::Filters {
+            status,
+            customer_id,
+            currency,
+            created_from,
+            created_to,
+            due_from,
+            due_to,
+            updated_since,
+            page_size,
+            after,
+        };
+        let q = filters.query(py, tieout::EntityKind::Customer)?;
+        Ok(paging::PyRecordIterator::new(self.inner.clone(), q))
     }
 
     /// The Stripe account events without an `account` belong to (set by the first import).

@@ -14,6 +14,7 @@ mod errors;
 mod invoicing;
 mod ledger;
 mod ledger_push;
+mod paging;
 mod plan;
 mod receivables;
 mod review_entries;
@@ -50,6 +51,7 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyBooks>()?;
+    m.add_class::<paging::PyRecordIterator>()?;
     m.add_class::<PyImportPlan>()?;
     m.add_class::<PyReconcilePolicy>()?;
     m.add_class::<PyStripeSource>()?;

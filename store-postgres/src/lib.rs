@@ -30,10 +30,13 @@
 //! # Ok::<(), tieout_core::CoreError>(())
 //! ```
 
+mod backfill;
 mod error;
+mod query;
 mod schema;
 mod statements;
 mod store;
+mod views;
 mod worker;
 mod writes;
 

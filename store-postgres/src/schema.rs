@@ -4,9 +4,13 @@
 
 use postgres::Client;
 use tieout_core::EntityKind;
-use tieout_core::store::columns::columns_of;
+use tieout_core::store::columns::{TimeColumn, columns_of, time_indexed};
 
 use crate::error::PostgresError;
+
+/// Row updates a migration makes in Rust, inside its transaction (with the
+/// schema name).
+type Backfill = fn(&mut postgres::Transaction<'_>, &str) -> Result<(), PostgresError>;
 
 /// One schema step.
 struct Migration {
@@ -16,6 +20,9 @@ struct Migration {
     description: &'static str,
     /// The step's SQL for the (quoted) schema name.
     sql: fn(&str) -> String,
+    /// Row updates the SQL cannot express, run after it in the same
+    /// transaction (with the schema name).
+    backfill: Option<Backfill>,
 }
 
 /// Every migration, oldest first. Append only: never edit an applied step.
@@ -24,16 +31,30 @@ const MIGRATIONS: &[Migration] = &[
         version: 1,
         description: "record tables, aliases, checkpoints",
         sql: v1_initial,
+        backfill: None,
     },
     Migration {
         version: 2,
         description: "ledger_export record table (what each export target received, per entry)",
         sql: v2_ledger_exports,
+        backfill: None,
+    },
+    Migration {
+        version: 3,
+        description: "time columns (created, due, updated) for paged queries, with indexes",
+        sql: v3_query_columns,
+        backfill: Some(crate::backfill::time_columns),
+    },
+    Migration {
+        version: 4,
+        description: "SQL views over the records, version 1 (docs/sql-views.md)",
+        sql: v4_views,
+        backfill: None,
     },
 ];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The kinds later versions added (version 1 made a table for every other kind).
 const LATER_KINDS: &[EntityKind] = &[EntityKind::LedgerExport];
@@ -112,6 +133,44 @@ fn record_table(s: &str, kind: EntityKind) -> String {
     sql
 }
 
+/// Version 3: the time columns of the paged queries on every record table
+/// (`created_at`, `due_at`, `updated_at`, fixed-width UTC text sorting
+/// bytewise, see [`TimeColumn`]), filled from the records by
+/// [`crate::backfill::time_columns`]; `(column, id)` indexes for the
+/// queries' orders on the big tables and `(status, id)` on invoices and
+/// payments, as in the SQLite store.
+fn v3_query_columns(s: &str) -> String {
+    let mut sql = String::new();
+    for kind in EntityKind::ALL {
+        let t = kind.as_str();
+        let adds: Vec<String> = TimeColumn::ALL
+            .iter()
+            .map(|c| format!("ADD COLUMN {} text COLLATE \"C\"", c.name()))
+            .collect();
+        sql.push_str(&format!("ALTER TABLE {s}.{t} {};\n", adds.join(", ")));
+        for c in time_indexed(kind) {
+            sql.push_str(&format!(
+                "CREATE INDEX {t}_{c}_id ON {s}.{t} ({c}, id);\n",
+                c = c.name()
+            ));
+        }
+    }
+    for t in ["invoice", "payment"] {
+        sql.push_str(&format!(
+            "CREATE INDEX {t}_status_id ON {s}.{t} (status, id);\n"
+        ));
+    }
+    sql
+}
+
+/// Version 4: one read-only view per record kind and per kind of line
+/// ([`VIEWS_V1`](tieout_core::store::views::VIEWS_V1)), typed columns
+/// (`numeric`, `timestamptz`, `date`, `bigint`, `boolean`) over the record
+/// JSON, the same columns as the SQLite store's views.
+fn v4_views(s: &str) -> String {
+    crate::views::create_views(s, tieout_core::store::views::VIEWS_V1)
+}
+
 /// Brings the schema `name` to [`SCHEMA_VERSION`], creating it if needed, in
 /// one transaction. Concurrent openers wait for each other on a
 /// transaction-scoped advisory lock (nothing is left on the session, so this
@@ -146,6 +205,9 @@ pub(crate) fn migrate(client: &mut Client, name: &str) -> Result<u32, PostgresEr
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.batch_execute(&(m.sql)(s))?;
+        if let Some(backfill) = m.backfill {
+            backfill(&mut tx, s)?;
+        }
         tx.execute(
             &format!("INSERT INTO {s}.schema_version (version, description) VALUES ($1, $2)"),
             &[&(m.version as i32), &m.description],
@@ -182,6 +244,91 @@ mod tests {
         ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
+    }
+
+    /// A schema written by version 1 opens at the current version with its
+    /// time columns filled as the store writes them, and its views answer.
+    #[test]
+    fn a_v1_schema_migrates_with_its_time_columns_filled() {
+        let url = match std::env::var("TIEOUT_TEST_PG_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "CI needs TIEOUT_TEST_PG_URL"
+                );
+                return;
+            }
+        };
+        let old = format!("t_v1_{}", std::process::id());
+        let cur = format!("t_cur_{}", std::process::id());
+        let mut c = Client::connect(&url, postgres::NoTls).unwrap();
+        c.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {old} CASCADE; DROP SCHEMA IF EXISTS {cur} CASCADE;"
+        ))
+        .unwrap();
+        // Records of every kind, written by the current store.
+        let mut current = crate::PostgresStore::open_in_schema(&url, &cur).unwrap();
+        tieout_core::store::conformance::check_every_kind_round_trips(&mut current);
+        // The same rows in a schema as version 1 left it.
+        c.batch_execute(&format!(
+            "CREATE SCHEMA {old}; CREATE TABLE {old}.schema_version (version integer PRIMARY KEY, \
+             description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); \
+             INSERT INTO {old}.schema_version (version, description) VALUES (1, 'v1');"
+        ))
+        .unwrap();
+        c.batch_execute(&v1_initial(&old)).unwrap();
+        for kind in EntityKind::ALL {
+            let t = kind.as_str();
+            let mut names = vec!["id"];
+            names.extend(columns_of(kind).iter().map(|c| c.name()));
+            names.push("data");
+            let names = names.join(", ");
+            c.batch_execute(&format!(
+                "INSERT INTO {old}.{t} ({names}) SELECT {names} FROM {cur}.{t}"
+            ))
+            .unwrap();
+        }
+        let migrated = crate::PostgresStore::open_in_schema(&url, &old).unwrap();
+        assert_eq!(migrated.migrated_from(), 1);
+        for kind in EntityKind::ALL {
+            let t = kind.as_str();
+            let differ: i64 = c
+                .query_one(
+                    &format!(
+                        "SELECT count(*) FROM {old}.{t} AS m FULL JOIN {cur}.{t} AS n USING (id) \
+                         WHERE m.created_at IS DISTINCT FROM n.created_at \
+                         OR m.due_at IS DISTINCT FROM n.due_at \
+                         OR m.updated_at IS DISTINCT FROM n.updated_at"
+                    ),
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(differ, 0, "{t}: time columns as the store writes them");
+        }
+        let filled: i64 = c
+            .query_one(
+                &format!("SELECT count(*) FROM {old}.invoice WHERE created_at IS NOT NULL"),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert!(filled > 0);
+        let views: i64 = c
+            .query_one(&format!("SELECT count(*) FROM {old}.invoices"), &[])
+            .unwrap()
+            .get(0);
+        let rows: i64 = c
+            .query_one(&format!("SELECT count(*) FROM {old}.invoice"), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(views, rows, "one view row per invoice");
+        drop((migrated, current));
+        c.batch_execute(&format!(
+            "DROP SCHEMA {old} CASCADE; DROP SCHEMA {cur} CASCADE;"
+        ))
+        .unwrap();
     }
 
     #[test]

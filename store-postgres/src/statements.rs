@@ -3,13 +3,13 @@
 //! connection would lose).
 
 use tieout_core::EntityKind;
-use tieout_core::store::columns::{columns_of, has_customer};
+use tieout_core::store::columns::{TimeColumn, columns_of, has_customer};
 
 /// The statements of one kind's table.
 #[derive(Debug)]
 pub(crate) struct KindSql {
     /// Upserts the rows of parallel `text[]` arrays: id, each extracted
-    /// column, data. A changed row gets the next row version.
+    /// column, each time column (schema v2), data. A changed row gets the next row version.
     pub(crate) upsert: String,
     /// Deletes the ids in `$1::text[]`.
     pub(crate) delete: String,
@@ -47,7 +47,8 @@ impl Statements {
             .into_iter()
             .map(|kind| {
                 let t = format!("{s}.{}", kind.as_str());
-                let cols: Vec<&str> = columns_of(kind).iter().map(|c| c.name()).collect();
+                let mut cols: Vec<&str> = columns_of(kind).iter().map(|c| c.name()).collect();
+                cols.extend(TimeColumn::ALL.iter().map(|c| c.name()));
                 let mut names = vec!["id"];
                 names.extend(&cols);
                 names.push("data");

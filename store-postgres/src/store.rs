@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use postgres::Row;
 use tieout_core::model::{ExternalKey, Id};
+use tieout_core::store::{RecordPage, RecordQuery};
 use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 
 use crate::error::PostgresError;
@@ -187,6 +188,21 @@ impl Store for PostgresStore {
             None => Ok(Vec::new()),
         })?;
         Ok(decode(kind, rows)?)
+    }
+
+    fn query(&self, q: &RecordQuery) -> Result<RecordPage> {
+        let cursor = q.validate()?;
+        let page = crate::query::page_sql(&self.schema, q, cursor.as_ref());
+        let rows = self.run(move |c, _| {
+            let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                page.params.iter().map(|p| p as _).collect();
+            params.push(&page.limit);
+            Ok(c.query(&page.sql, &params)?)
+        })?;
+        let mut records = decode(q.kind, rows)?;
+        let more = records.len() > q.limit;
+        records.truncate(q.limit);
+        Ok(q.page(records, more))
     }
 
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {

@@ -3,7 +3,7 @@
 
 use postgres::Transaction;
 use postgres::types::ToSql;
-use tieout_core::store::columns::{columns_of, value};
+use tieout_core::store::columns::{TimeColumn, columns_of, value};
 use tieout_core::{ChangeSet, Entity, EntityKind};
 
 use crate::error::PostgresError;
@@ -77,14 +77,18 @@ impl Writes {
                 upserts.push(KindRows {
                     kind,
                     ids: Vec::new(),
-                    columns: vec![Vec::new(); columns_of(kind).len()],
+                    columns: vec![Vec::new(); columns_of(kind).len() + TimeColumn::ALL.len()],
                     data: Vec::new(),
                 });
             }
             let rows = upserts.last_mut().expect("pushed above");
             rows.ids.push(e.id().to_string());
-            for (i, &c) in columns_of(kind).iter().enumerate() {
+            let cols = columns_of(kind);
+            for (i, &c) in cols.iter().enumerate() {
                 rows.columns[i].push(value(e, c).map(str::to_string));
+            }
+            for (i, c) in TimeColumn::ALL.into_iter().enumerate() {
+                rows.columns[cols.len() + i].push(c.key_of(e));
             }
             rows.data.push(serde_json::to_string(&e.record())?);
         }

@@ -20,7 +20,7 @@ fn postgres_store_passes_the_conformance_suite() {
     });
     assert_eq!(
         schemas.borrow().len(),
-        15,
+        conformance::CHECKS,
         "every check ran on its own schema"
     );
 }

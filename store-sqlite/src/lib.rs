@@ -22,16 +22,19 @@
 //! # Ok::<(), tieout_core::CoreError>(())
 //! ```
 
+mod backfill;
 mod codec;
 mod columns;
 mod error;
 mod json;
+mod query;
 mod rows;
 mod schema;
 mod statements;
 mod store;
 #[cfg(test)]
 mod tests;
+mod views;
 
 pub use error::SqliteError;
 pub use schema::SCHEMA_VERSION;

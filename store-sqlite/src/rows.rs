@@ -5,7 +5,7 @@ use rusqlite::Statement;
 use tieout_core::{Entity, EntityKind};
 
 use crate::codec;
-use crate::columns::{columns_of, value};
+use crate::columns::{TimeColumn, columns_of, value};
 use crate::error::SqliteError;
 
 /// Reused buffers for writing rows: the records' JSON, back to back, and
@@ -34,11 +34,22 @@ impl RowBuffer {
         let text = std::str::from_utf8(&self.json)
             .map_err(|e| SqliteError::Invalid(format!("record JSON is not UTF-8: {e}")))?;
         let cols = columns_of(kind);
-        let mut params: Vec<Option<&str>> = Vec::with_capacity(records.len() * (cols.len() + 2));
+        let times: Vec<Option<String>> = records
+            .iter()
+            .flat_map(|e| TimeColumn::ALL.map(|c| c.key_of(e)))
+            .collect();
+        let width = cols.len() + TimeColumn::ALL.len() + 2;
+        let mut params: Vec<Option<&str>> = Vec::with_capacity(records.len() * width);
         let mut start = 0;
-        for (e, &end) in records.iter().zip(&self.ends) {
+        for (n, (e, &end)) in records.iter().zip(&self.ends).enumerate() {
             params.push(Some(e.id()));
             params.extend(cols.iter().map(|&c| value(e, c)));
+            let at = n * TimeColumn::ALL.len();
+            params.extend(
+                times[at..at + TimeColumn::ALL.len()]
+                    .iter()
+                    .map(|t| t.as_deref()),
+            );
             // Each record's JSON ends with an ASCII `}`: a character boundary.
             // The `data` column takes NULL (schema v3); never write one.
             let data = text.get(start..end).filter(|d| !d.is_empty());

@@ -4,8 +4,11 @@
 use rusqlite::{Connection, TransactionBehavior};
 use tieout_core::EntityKind;
 
-use crate::columns::columns_of;
+use crate::columns::{TimeColumn, columns_of, has_customer, time_indexed};
 use crate::error::SqliteError;
+
+/// Row updates a migration makes in Rust, inside its transaction.
+type Backfill = fn(&rusqlite::Transaction<'_>) -> Result<(), SqliteError>;
 
 /// One schema step.
 struct Migration {
@@ -15,6 +18,9 @@ struct Migration {
     description: &'static str,
     /// The step's SQL (one or more statements).
     sql: fn() -> String,
+    /// Row updates the SQL cannot express, run after it in the same
+    /// transaction.
+    backfill: Option<Backfill>,
 }
 
 /// Every migration, oldest first. Append only: never edit an applied step.
@@ -23,36 +29,54 @@ const MIGRATIONS: &[Migration] = &[
         version: 1,
         description: "record tables, aliases, checkpoints",
         sql: v1_initial,
+        backfill: None,
     },
     Migration {
         version: 2,
         description: "aliases keyed by one joined key column",
         sql: v2_joined_alias_key,
+        backfill: None,
     },
     Migration {
         version: 3,
         description: "record data column without NOT NULL (bulk upserts need no statement journal)",
         sql: v3_nullable_data,
+        backfill: None,
     },
     Migration {
         version: 4,
         description: "write records and collection cases",
         sql: v4_writes_and_cases,
+        backfill: None,
     },
     Migration {
         version: 5,
         description: "credit_note record table",
         sql: v5_credit_notes,
+        backfill: None,
     },
     Migration {
         version: 6,
         description: "ledger_export record table (what each export target received, per entry)",
         sql: v6_ledger_exports,
+        backfill: None,
+    },
+    Migration {
+        version: 7,
+        description: "time columns (created, due, updated) for paged queries, with indexes",
+        sql: v7_query_columns,
+        backfill: Some(crate::backfill::time_columns),
+    },
+    Migration {
+        version: 8,
+        description: "SQL views over the records, version 1 (docs/sql-views.md)",
+        sql: v8_views,
+        backfill: None,
     },
 ];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The kinds versions 1 to 3 created tables for (later kinds come with the
 /// migration that added them).
@@ -185,6 +209,54 @@ fn v6_ledger_exports() -> String {
     new_record_tables(V6_KINDS)
 }
 
+/// Version 7: the time columns of the paged queries on every record table
+/// (`created_at`, `due_at`, `updated_at` as fixed-width UTC text, see
+/// [`TimeColumn`]), filled from the records by
+/// [`crate::backfill::time_columns`]; `(column, id)` indexes for the
+/// queries' orders on the big tables, and `(status, id)` on invoices and
+/// payments; the customer indexes become `(customer_id, id)`. Kinds added
+/// later must create these columns themselves.
+fn v7_query_columns() -> String {
+    let mut sql = String::new();
+    for kind in EntityKind::ALL {
+        let t = kind.as_str();
+        for c in TimeColumn::ALL {
+            sql.push_str(&format!("ALTER TABLE {t} ADD COLUMN {} TEXT;\n", c.name()));
+        }
+        for c in time_indexed(kind) {
+            sql.push_str(&format!(
+                "CREATE INDEX {t}_{c}_id ON {t} ({c}, id);\n",
+                c = c.name()
+            ));
+        }
+    }
+    for t in ["invoice", "payment"] {
+        sql.push_str(&format!(
+            "CREATE INDEX {t}_status_id ON {t} (status, id);\n"
+        ));
+    }
+    // A customer's records in id order straight from the index (the paged
+    // queries' order; `list_by_customer` uses it too), replacing the
+    // customer_id index: still one index per table.
+    for kind in EntityKind::ALL.into_iter().filter(|&k| has_customer(k)) {
+        let t = kind.as_str();
+        sql.push_str(&format!(
+            "DROP INDEX IF EXISTS {t}_customer_id;\n\
+             CREATE INDEX {t}_customer_id_id ON {t} (customer_id, id);\n"
+        ));
+    }
+    sql
+}
+
+/// Version 8: one read-only view per record kind and per kind of line
+/// ([`VIEWS_V1`](tieout_core::store::views::VIEWS_V1): customers, invoices,
+/// invoice_lines, payments, allocations, ...), typed columns over the record
+/// JSON. A later change to the views is a new migration that drops and
+/// recreates them from a new version of the list.
+fn v8_views() -> String {
+    crate::views::create_views(tieout_core::store::views::VIEWS_V1)
+}
+
 /// The tables and indexes of kinds a migration adds (nullable `data`, as v3
 /// left every table).
 fn new_record_tables(kinds: &[EntityKind]) -> String {
@@ -236,6 +308,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<u32, SqliteError> {
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.execute_batch(&(m.sql)())?;
+        if let Some(backfill) = m.backfill {
+            backfill(&tx)?;
+        }
         tx.execute(
             "INSERT INTO schema_version (version, description) VALUES (?1, ?2)",
             (m.version, m.description),
@@ -320,8 +395,9 @@ mod tests {
         assert_eq!(tables(&conn), 1);
         let idx: i64 = conn
             .query_row(
+                // (v6 turned the customer index into (customer_id, id))
                 "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN \
-                 ('credit_note_customer_id', 'credit_note_invoice_id')",
+                 ('credit_note_customer_id_id', 'credit_note_invoice_id')",
                 [],
                 |r| r.get(0),
             )
@@ -394,6 +470,7 @@ mod tests {
         tieout_core::store::conformance::check_every_kind_round_trips(&mut current);
         let dir = tempfile::tempdir().unwrap();
         let old = dir.path().join("v2.db");
+        let dump = dir.path().join("current.db");
         // A database as version 2 left it, holding the same rows.
         {
             let conn = Connection::open(&old).unwrap();
@@ -404,7 +481,6 @@ mod tests {
                 "INSERT INTO schema_version (version, description) VALUES (1, 'v1'), (2, 'v2')",
             )
             .unwrap();
-            let dump = dir.path().join("current.db");
             current
                 .conn
                 .execute("VACUUM INTO ?1", [dump.to_str().unwrap()])
@@ -413,8 +489,15 @@ mod tests {
                 .unwrap();
             for &kind in V1_KINDS {
                 let t = kind.as_str();
-                conn.execute_batch(&format!("INSERT INTO {t} SELECT * FROM cur.{t}"))
-                    .unwrap();
+                // The columns version 2 had (the current tables have more).
+                let mut names = vec!["id"];
+                names.extend(columns_of(kind).iter().map(|c| c.name()));
+                names.push("data");
+                let names = names.join(", ");
+                conn.execute_batch(&format!(
+                    "INSERT INTO {t} ({names}) SELECT {names} FROM cur.{t}"
+                ))
+                .unwrap();
             }
             conn.execute_batch("INSERT INTO alias SELECT * FROM cur.alias; DETACH cur")
                 .unwrap();
@@ -425,6 +508,29 @@ mod tests {
         for &kind in V4_KINDS.iter().chain(V5_KINDS) {
             use tieout_core::Store;
             assert!(migrated.list(kind).unwrap().is_empty(), "{}", kind.as_str());
+        }
+        // Version 6 filled the time columns from the records, as the store
+        // writes them for new rows.
+        migrated
+            .conn
+            .execute("ATTACH ?1 AS cur", [dump.to_str().unwrap()])
+            .unwrap();
+        for &kind in V1_KINDS {
+            let t = kind.as_str();
+            let sql = format!(
+                "SELECT count(*) FROM {t} AS m JOIN cur.{t} AS c USING (id) \
+                 WHERE m.created_at IS c.created_at AND m.due_at IS c.due_at \
+                 AND m.updated_at IS c.updated_at"
+            );
+            let same: i64 = migrated
+                .conn
+                .query_row(&sql, [], |r| r.get(0))
+                .unwrap_or(-1);
+            let all: i64 = current
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(same, all, "{t}: time columns backfilled");
         }
         for &kind in V1_KINDS {
             use tieout_core::Store;

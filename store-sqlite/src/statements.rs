@@ -3,13 +3,13 @@
 
 use tieout_core::EntityKind;
 
-use crate::columns::{columns_of, has_customer};
+use crate::columns::{TimeColumn, columns_of, has_customer};
 
 /// Statements of one kind's table.
 #[derive(Debug)]
 pub(crate) struct KindSql {
     /// `INSERT OR FAIL ... ON CONFLICT(id) DO UPDATE`; binds id, the extracted
-    /// columns, data. `OR FAIL` (a failing row ends the statement and keeps the
+    /// columns, the time columns (schema v6), data. `OR FAIL` (a failing row ends the statement and keeps the
     /// rows before it) instead of the default ABORT, with no NOT NULL column
     /// that the update sets (schema v3), spares SQLite a statement journal per
     /// multi-row statement: every commit is one transaction that is rolled
@@ -51,6 +51,8 @@ impl Statements {
             .map(|&kind| {
                 let t = kind.as_str();
                 let cols: Vec<&str> = columns_of(kind).iter().map(|c| c.name()).collect();
+                let mut cols = cols;
+                cols.extend(TimeColumn::ALL.iter().map(|c| c.name()));
                 let mut names = vec!["id"];
                 names.extend(&cols);
                 names.push("data");

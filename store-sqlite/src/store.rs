@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tieout_core::model::{ExternalKey, Id};
+use tieout_core::store::{RecordPage, RecordQuery};
 use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 
 use crate::error::SqliteError;
@@ -333,6 +334,16 @@ impl Store for SqliteStore {
             Some(sql) => Ok(self.read_records(kind, sql, [customer_id])?),
             None => Ok(Vec::new()),
         }
+    }
+
+    fn query(&self, q: &RecordQuery) -> Result<RecordPage> {
+        let cursor = q.validate()?;
+        let page = crate::query::page_sql(q, cursor.as_ref());
+        let mut records =
+            self.read_records(q.kind, &page.sql, rusqlite::params_from_iter(page.params))?;
+        let more = records.len() > q.limit;
+        records.truncate(q.limit);
+        Ok(q.page(records, more))
     }
 
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {

@@ -183,7 +183,7 @@ fn lookups_use_indexes_not_table_scans() {
         .expect("payments");
     let p = plan(c, by_customer, ["cust"]);
     assert!(
-        p.contains("USING INDEX payment_customer_id (customer_id=?)"),
+        p.contains("USING INDEX payment_customer_id_id (customer_id=?)"),
         "by customer: {p}"
     );
     let p = plan(c, ALLOCATIONS_FOR, ["[]", "[]"]);
@@ -318,4 +318,56 @@ fn is_empty_until_any_record_or_alias_is_stored() {
         })
         .unwrap();
     assert!(!aliased.is_empty().unwrap(), "an alias alone is not empty");
+fn paged_queries_walk_an_index_in_their_order() {
+    use tieout_core::store::query::{Cursor, QueryOrder};
+    use tieout_core::store::{RecordQuery, TimeRange};
+
+    let store = SqliteStore::open_in_memory().expect("open");
+    let t = chrono::DateTime::from_timestamp(1_709_285_400, 0).expect("time");
+    let mut cases: Vec<(RecordQuery, Option<Cursor>, &str)> = Vec::new();
+    let mut q = RecordQuery::new(EntityKind::Invoice);
+    q.status = Some("open".into());
+    cases.push((
+        q,
+        Some(Cursor {
+            order: QueryOrder::Id,
+            time: String::new(),
+            id: "inv_a".into(),
+        }),
+        "invoice_status_id (status=? AND id>?)",
+    ));
+    let mut q = RecordQuery::new(EntityKind::Payment);
+    q.customer_id = Some("cust_a".into());
+    cases.push((q, None, "payment_customer_id_id (customer_id=?)"));
+    let mut q = RecordQuery::new(EntityKind::Invoice);
+    q.due = TimeRange::new(Some(t), None);
+    cases.push((
+        q,
+        Some(Cursor {
+            order: QueryOrder::Due,
+            time: "2024-03-01T09:30:00.000Z".into(),
+            id: "inv_a".into(),
+        }),
+        "invoice_due_at_id",
+    ));
+    let mut q = RecordQuery::new(EntityKind::Invoice);
+    q.updated_since = Some(t);
+    cases.push((q, None, "invoice_updated_at_id"));
+    let mut q = RecordQuery::new(EntityKind::Payment);
+    q.created = TimeRange::new(Some(t), Some(t));
+    cases.push((q, None, "payment_created_at_id"));
+    for (q, cursor, index) in cases {
+        let page = crate::query::page_sql(&q, cursor.as_ref());
+        let p = plan(
+            &store.conn,
+            &page.sql,
+            rusqlite::params_from_iter(page.params),
+        );
+        assert!(p.contains(index), "{}: {p}", page.sql);
+        assert!(
+            !p.contains("TEMP B-TREE"),
+            "no sort per page: {}: {p}",
+            page.sql
+        );
+    }
 }

@@ -3,7 +3,7 @@
 import datetime
 import os
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar, Union, final
 
 from tieout._records import (
     Export,
@@ -54,6 +54,7 @@ __all__ = [
     "ReconcilePolicy",
     "SlackWebhook",
     "SmtpChannel",
+    "RecordIterator",
     "ReviewEntryPages",
     "StripeEvents",
     "StripeFiles",
@@ -260,6 +261,18 @@ class SlackWebhook:
     @property
     def digest(self) -> bool: ...
 
+_R = TypeVar("_R")
+
+@final
+class RecordIterator(Generic[_R]):
+    """Records of a query, read lazily one page at a time."""
+    def __iter__(self) -> RecordIterator[_R]: ...
+    def __next__(self) -> _R: ...
+    @property
+    def pages_fetched(self) -> int: ...
+    @property
+    def cursor(self) -> Optional[str]: ...
+
 @final
 class ReviewEntryPages:
     def __len__(self) -> int: ...
@@ -456,6 +469,63 @@ class Books:
     ) -> Dict[str, Any]: ...
     def invoices(self, status: Optional[str] = None, customer_id: Optional[str] = None) -> List[Invoice]: ...
     def customers(self) -> List[Customer]: ...
+    def iter_records(
+        self,
+        kind: str,
+        *,
+        status: Optional[str] = None,
+        customer_id: Optional[str] = None,
+        currency: Optional[str] = None,
+        created_from: Optional[_Time] = None,
+        created_to: Optional[_Time] = None,
+        due_from: Optional[_Time] = None,
+        due_to: Optional[_Time] = None,
+        updated_since: Optional[_Time] = None,
+        page_size: int = 500,
+        after: Optional[str] = None,
+    ) -> RecordIterator[Any]: ...
+    def iter_invoices(
+        self,
+        *,
+        status: Optional[str] = None,
+        customer_id: Optional[str] = None,
+        currency: Optional[str] = None,
+        created_from: Optional[_Time] = None,
+        created_to: Optional[_Time] = None,
+        due_from: Optional[_Time] = None,
+        due_to: Optional[_Time] = None,
+        updated_since: Optional[_Time] = None,
+        page_size: int = 500,
+        after: Optional[str] = None,
+    ) -> RecordIterator[Invoice]: ...
+    def iter_payments(
+        self,
+        *,
+        status: Optional[str] = None,
+        customer_id: Optional[str] = None,
+        currency: Optional[str] = None,
+        created_from: Optional[_Time] = None,
+        created_to: Optional[_Time] = None,
+        due_from: Optional[_Time] = None,
+        due_to: Optional[_Time] = None,
+        updated_since: Optional[_Time] = None,
+        page_size: int = 500,
+        after: Optional[str] = None,
+    ) -> RecordIterator[Payment]: ...
+    def iter_customers(
+        self,
+        *,
+        status: Optional[str] = None,
+        customer_id: Optional[str] = None,
+        currency: Optional[str] = None,
+        created_from: Optional[_Time] = None,
+        created_to: Optional[_Time] = None,
+        due_from: Optional[_Time] = None,
+        due_to: Optional[_Time] = None,
+        updated_since: Optional[_Time] = None,
+        page_size: int = 500,
+        after: Optional[str] = None,
+    ) -> RecordIterator[Customer]: ...
     def products(self) -> List[Product]: ...
     def prices(self) -> List[Price]: ...
     def payments(self) -> List[Payment]: ...

@@ -2,6 +2,8 @@
 //! same in SQLite and PostgreSQL), and how they are read off a record at
 //! write time. Pure: no SQL here, only names and values.
 
+use chrono::{DateTime, NaiveTime, Utc};
+
 use crate::entity::{Entity, EntityKind};
 use crate::model::DisputeStatus;
 
@@ -154,5 +156,101 @@ pub fn value(e: &Entity, col: Column) -> Option<&str> {
         Account => e.source().map(|s| s.account.as_str()),
         Object => e.source().map(|s| s.object.as_str()),
         ExternalId => e.source().map(|s| s.external_id.as_str()),
+    }
+}
+
+/// A time column every record table carries for the paged queries (added by
+/// a later migration than [`columns_of`]'s, so it is listed apart). Stored as
+/// [`time_key`](super::query::time_key) text, so text order is time order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeColumn {
+    /// When the record was created ([`created_at`]).
+    CreatedAt,
+    /// When an invoice is due ([`due_at`]).
+    DueAt,
+    /// When the source last updated the record ([`updated_at`]).
+    UpdatedAt,
+}
+
+impl TimeColumn {
+    /// Every time column, in table order.
+    pub const ALL: [TimeColumn; 3] = [
+        TimeColumn::CreatedAt,
+        TimeColumn::DueAt,
+        TimeColumn::UpdatedAt,
+    ];
+
+    /// SQL column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeColumn::CreatedAt => "created_at",
+            TimeColumn::DueAt => "due_at",
+            TimeColumn::UpdatedAt => "updated_at",
+        }
+    }
+
+    /// The column's time for record `e`.
+    pub fn of(self, e: &Entity) -> Option<DateTime<Utc>> {
+        match self {
+            TimeColumn::CreatedAt => created_at(e),
+            TimeColumn::DueAt => due_at(e),
+            TimeColumn::UpdatedAt => updated_at(e),
+        }
+    }
+
+    /// The column's stored text for record `e` (`None` is SQL NULL).
+    pub fn key_of(self, e: &Entity) -> Option<String> {
+        self.of(e).map(|t| super::query::time_key(&t))
+    }
+}
+
+/// The kinds whose tables index the time columns (with the id, for the
+/// paged queries' order): the big tables a range query walks. Other kinds
+/// are filtered by time while walked in id order.
+pub fn time_indexed(kind: EntityKind) -> &'static [TimeColumn] {
+    match kind {
+        EntityKind::Invoice => &TimeColumn::ALL,
+        EntityKind::Payment => &[TimeColumn::CreatedAt, TimeColumn::UpdatedAt],
+        _ => &[],
+    }
+}
+
+/// When the record was created: the source's creation time; for books
+/// records the allocation time, the run's start, the bank line's date
+/// (midnight UTC) or a collection case's first event.
+pub fn created_at(e: &Entity) -> Option<DateTime<Utc>> {
+    if let Some(t) = e.source().and_then(|s| s.created_at) {
+        return Some(t);
+    }
+    match e {
+        Entity::Refund(r) => r.created_at,
+        Entity::Dispute(r) => r.created_at,
+        Entity::Allocation(r) => r.allocated_at,
+        Entity::ImportRun(r) => Some(r.started_at),
+        Entity::BankLine(r) => Some(r.date.and_time(NaiveTime::MIN).and_utc()),
+        Entity::CollectionCase(r) => r.history.first().map(|h| h.at),
+        _ => None,
+    }
+}
+
+/// When an invoice is due (`None` for other kinds).
+pub fn due_at(e: &Entity) -> Option<DateTime<Utc>> {
+    match e {
+        Entity::Invoice(r) => r.due_date,
+        _ => None,
+    }
+}
+
+/// When the record last changed: the source's update time; for books
+/// records a write's last update, a run's end or a case's last event.
+pub fn updated_at(e: &Entity) -> Option<DateTime<Utc>> {
+    if let Some(t) = e.source().and_then(|s| s.updated_at) {
+        return Some(t);
+    }
+    match e {
+        Entity::WriteRecord(r) => Some(r.updated_at),
+        Entity::ImportRun(r) => r.finished_at,
+        Entity::CollectionCase(r) => r.history.last().map(|h| h.at),
+        _ => None,
     }
 }

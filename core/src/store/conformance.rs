@@ -25,12 +25,18 @@ use crate::error::CoreError;
 use crate::model::*;
 use crate::money::Currency;
 
+mod paged;
+pub use paged::check_paged_queries;
+
 /// One conformance check: runs against a fresh, empty store.
 pub type Check = fn(&mut dyn Store);
 
+/// How many checks [`run_all`] runs (each on its own fresh store).
+pub const CHECKS: usize = 16;
+
 /// Runs every check, each on a fresh store from `make`.
 pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Store>) {
-    let checks: [(&str, Check); 15] = [
+    let checks: [(&str, Check); CHECKS] = [
         ("empty_store", check_empty_store),
         ("create", check_create),
         ("every_kind_round_trips", check_every_kind_round_trips),
@@ -52,6 +58,7 @@ pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Store>) {
         ),
         ("checkpoint_round_trip", check_checkpoint_round_trip),
         ("import_run_round_trip", check_import_run_round_trip),
+        ("paged_queries", check_paged_queries),
     ];
     for (name, check) in checks {
         let _report = NameOnPanic(name);

@@ -4,10 +4,13 @@ mod changeset;
 pub mod columns;
 pub mod conformance;
 mod memory;
+pub mod query;
 mod scaled;
+pub mod views;
 
 pub use changeset::ChangeSet;
 pub use memory::{MemoryStore, customer_of};
+pub use query::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use scaled::ScaledStore;
 
 use std::collections::HashMap;
@@ -41,6 +44,15 @@ pub trait Store: Send {
     /// Every record of a kind whose `customer_id` is `customer_id`, ordered by id
     /// (invoices, payments, subscriptions).
     fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>>;
+
+    /// One page of a filtered query (see [the query module](crate::store::query)
+    /// for the filters, the order and the cursor). The default runs [`RecordQuery::page_of`]
+    /// over [`Store::list`]; the SQL stores answer from their indexes,
+    /// reading one page.
+    fn query(&self, q: &RecordQuery) -> Result<RecordPage> {
+        q.validate()?;
+        q.page_of(self.list(q.kind)?)
+    }
 
     /// Allocations touching any of these payment or invoice ids.
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>>;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{ChangeSet, Store};
+use super::{ChangeSet, RecordPage, RecordQuery, Store};
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
 use crate::model::{AtCurrencyScale, ExternalKey, Id};
@@ -46,6 +46,12 @@ impl Store for ScaledStore {
 
     fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
         self.inner.list_by_customer(kind, customer_id).map(scaled)
+    }
+
+    fn query(&self, q: &RecordQuery) -> Result<RecordPage> {
+        let mut page = self.inner.query(q)?;
+        page.records = scaled(page.records);
+        Ok(page)
     }
 
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {
