@@ -422,7 +422,7 @@ impl Books {
             // books as this import leaves them (the same planning it commits).
             if self.runs_builtin_cases(plan) {
                 review.collection_cases = Some(crate::collect::case_opening(
-                    &b.layered(&self.store),
+                    &b.layered(&self.store)?,
                     &Default::default(),
                     &Default::default(),
                     now,

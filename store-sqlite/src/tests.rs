@@ -318,6 +318,9 @@ fn is_empty_until_any_record_or_alias_is_stored() {
         })
         .unwrap();
     assert!(!aliased.is_empty().unwrap(), "an alias alone is not empty");
+}
+
+#[test]
 fn paged_queries_walk_an_index_in_their_order() {
     use tieout_core::store::query::{Cursor, QueryOrder};
     use tieout_core::store::{RecordQuery, TimeRange};
