@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let run = books.import(&source, &plan, Some(&review.approval)).await?;
     let imported = t.elapsed();
 
-    for (object, c) in &run.counts {
+    for (object, c) in &run.by_object {
         println!(
             "{object:<20} created {:>8}  updated {:>8}  unchanged {:>8}  failed {:>6}",
             c.created, c.updated, c.unchanged, c.failed

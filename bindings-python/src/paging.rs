@@ -80,10 +80,12 @@ fn to_py<'py>(py: Python<'py>, r: &Records<'py>, e: &Entity) -> PyResult<Obj<'py
         Entity::BankLine(x) => r.bank_line(x),
         Entity::ImportRun(x) => r.run(x),
         Entity::CreditNote(x) => r.credit_note(x),
-        Entity::WriteRecord(_) | Entity::CollectionCase(_) => Err(invalid(
-            py,
-            format!("{} records are not iterable here", e.kind().as_str()),
-        )),
+        Entity::WriteRecord(_) | Entity::CollectionCase(_) | Entity::LedgerExport(_) => {
+            Err(invalid(
+                py,
+                format!("{} records are not iterable here", e.kind().as_str()),
+            ))
+        }
     }
 }
 
