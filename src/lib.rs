@@ -34,6 +34,7 @@ mod reconcile;
 mod reported_balance;
 mod review_spill;
 mod stripe_push;
+mod workers;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
@@ -48,6 +49,7 @@ pub use tieout_core::ledger::{
     StripeBalance, Target,
 };
 pub use tieout_core::stripe_writes::CheckoutSettings;
+pub use workers::{LeaseOptions, WorkerOptions, WorkerReport};
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{

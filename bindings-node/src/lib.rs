@@ -26,6 +26,7 @@ mod sources;
 mod task;
 mod values;
 mod webhook;
+mod workers;
 
 /// Rust's allocations in the addon (records, JSON, SQL rows) go through
 /// mimalloc: the import allocates and frees many small objects per record, and

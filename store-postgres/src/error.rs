@@ -30,6 +30,18 @@ pub enum PostgresError {
     /// A commit failed on purpose through the fault-injection hook.
     #[error("{0}")]
     Injected(String),
+    /// An allocation over a payment's or an invoice's cap, found inside
+    /// the transaction (a concurrent allocation won).
+    #[error("{0}")]
+    Allocation(String),
+    /// Another holder has the stream or shard this call needs.
+    #[error("busy: {what} is held by {holder}")]
+    Busy {
+        /// What is held.
+        what: String,
+        /// Who holds it.
+        holder: String,
+    },
     /// The store's connection thread is gone (it panicked or could not start).
     #[error("postgres connection thread stopped: {0}")]
     Worker(String),
@@ -57,6 +69,8 @@ impl From<PostgresError> for CoreError {
     fn from(e: PostgresError) -> Self {
         match e {
             PostgresError::Invalid(m) => CoreError::Invalid(m),
+            PostgresError::Busy { what, holder } => CoreError::Busy { what, holder },
+            PostgresError::Allocation(m) => CoreError::Allocation(m),
             e => CoreError::Store(e.to_string()),
         }
     }

@@ -30,8 +30,10 @@
 //! # Ok::<(), tieout_core::CoreError>(())
 //! ```
 
+mod caps;
 mod error;
 mod schema;
+mod shared;
 mod statements;
 mod store;
 mod worker;
