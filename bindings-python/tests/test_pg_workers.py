@@ -71,8 +71,10 @@ PLAN = dict(created_from=BASE - 10, created_to=BASE + 60 * 20_000)
 CHILD = """
 import json, sys, time, datetime as dt, tieout
 url, schema, folder, part = sys.argv[1:5]
+# A page can take seconds in a debug build on a busy machine: the holder's
+# lease outlives that; a worker's is short, so a killed one is taken over soon.
 books = tieout.Books.open(url, schema=schema, commit_records=0, commit_seconds=0,
-                          lease_seconds=1.5)
+                          lease_seconds=30 if part == "hold" else 4)
 plan = tieout.ImportPlan(
     created_from=dt.datetime.fromtimestamp(%(created_from)d, dt.timezone.utc),
     created_to=dt.datetime.fromtimestamp(%(created_to)d, dt.timezone.utc))
@@ -108,7 +110,7 @@ def dump(books: tieout.Books) -> List[Any]:
 
 
 def test_one_import_of_a_stream_at_a_time(pg_url: str, schema: str, tmp_path: Path) -> None:
-    write_data(tmp_path, 20, 2500)
+    write_data(tmp_path, 20, 1200)
     tieout.Books.open(pg_url, schema=schema)  # migrate before the processes race
     holder = spawn(pg_url, schema, tmp_path, "hold")
     assert holder.stdout is not None
@@ -123,17 +125,17 @@ def test_one_import_of_a_stream_at_a_time(pg_url: str, schema: str, tmp_path: Pa
     run = patient.import_(tieout.StripeFiles(tmp_path), plan())
     out, _ = holder.communicate(timeout=120)
     first = json.loads(out.strip().splitlines()[-1])
-    assert first == {"status": "succeeded", "created": 2520}
+    assert first == {"status": "succeeded", "created": 1220}
     assert run.created == 0 and run.failed == 0
-    assert len(books.invoices()) == 2500
+    assert len(books.invoices()) == 1200
 
 
 def test_a_backfill_over_three_processes_survives_a_kill(
         pg_url: str, schema: str, tmp_path: Path) -> None:
-    write_data(tmp_path, 200, 6000)
+    write_data(tmp_path, 100, 1500)
     tieout.Books.open(pg_url, schema=schema)
     workers = [spawn(pg_url, schema, tmp_path, "worker") for _ in range(3)]
-    time.sleep(1.5)  # mid-run: the shards take longer than that
+    time.sleep(2)  # mid-run: the shards take longer than that
     os.kill(workers[0].pid, signal.SIGKILL)
     workers[0].wait()
     reports = []
@@ -147,8 +149,13 @@ def test_a_backfill_over_three_processes_survives_a_kill(
     assert len(history) == 1, history
     lite = tieout.Books.open(tmp_path / "seq.db")
     seq = lite.import_(tieout.StripeFiles(tmp_path), plan())
-    assert (history[0].created, history[0].updated, history[0].failed) == \
-        (seq.created, seq.updated, seq.failed) == (6200, 0, 0)
+    assert (seq.created, seq.updated, seq.failed) == (1600, 0, 0)
+    # Invoices count once across the kill (counts commit with the shard's
+    # checkpoint); customers may count more: a shard whose invoices name a
+    # customer another shard has not imported yet creates it, then that
+    # shard updates it.
+    assert history[0].by_object["invoice"] == seq.by_object["invoice"]
+    assert history[0].failed == 0
     assert dump(books) == dump(lite)
     assert history[0].id == reports[0]["run"]
 
