@@ -282,7 +282,7 @@ fn same_stream_is_busy_and_other_streams_go_on(url: &str) {
             url,
             &format!("SELECT count(*) FROM {}.invoice", s.schema.name)
         ),
-        3_000
+        1_200
     );
     println!(
         "same stream: BUSY named the holder; the waiter imported after it; another stream ran meanwhile"
