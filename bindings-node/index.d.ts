@@ -280,6 +280,17 @@ export declare class Books {
    * `reference`: recording it again resolves to the same payment.
    */
   recordPayment(input: ManualPaymentInput): Promise<Payment>
+  /** How these books name themselves as the holder of a stream or shard. */
+  get holder(): string
+  /**
+   * One worker of a backfill shared by any number of processes on shared
+   * (PostgreSQL) books: claims the plan's created-date shards one at a
+   * time under a lease, imports each (pages commit with their
+   * checkpoint), takes over a shard whose worker died once its lease ran
+   * out, and resolves once every shard is done, with the backfill's one
+   * history entry. SQLite books reject with `INVALID_ARGUMENT`.
+   */
+  backfillWorker(source: StripeSource | StripeFiles, plan?: ImportPlanOptions | undefined | null, options?: BackfillWorkerOptions | undefined | null): Promise<WorkerReport>
 }
 
 /**
@@ -619,6 +630,14 @@ export interface AutoPayRunOptions {
    * `performed` as a crash would (the Promise rejects with `ABORTED`).
    */
   fault?: (key: string, point: string) => boolean
+/** Options of `Books#backfillWorker`. */
+export interface BackfillWorkerOptions {
+  /** The `approval` token of a review of this plan (live sources). */
+  approval?: string
+  /** Shards the first worker splits the created range into (default 16). */
+  shards?: number
+  /** Tells a new backfill of the same plan from a finished one. */
+  name?: string
 }
 
 /** A balance transaction (gross, fee, net in the settlement currency). */
@@ -1489,6 +1508,16 @@ export interface OpenOptions {
    * `postgres://` / `postgresql://` URL.
    */
   schema?: string
+  /**
+   * Shared books: seconds an import stream or backfill shard stays held
+   * without a commit renewing it (default 60).
+   */
+  leaseSeconds?: number
+  /**
+   * Shared books: seconds an import waits for a stream another process
+   * holds before it rejects with `BUSY` naming the holder (default 0).
+   */
+  lockWaitSeconds?: number
 }
 
 /** The customer a record had in the source (kept for fixed-customer imports). */
@@ -2520,6 +2549,18 @@ export interface VerifyWebhookOptions {
   tolerance?: number | null
   /** The current time in unix seconds (fixes the clock in tests). */
   now?: number
+}
+
+/** What one backfill worker did, and the backfill's run. */
+export interface WorkerReport {
+  /** The worker (host, process and books instance). */
+  worker: string
+  /** The shards this worker imported to their end, by index. */
+  shards: Array<number>
+  /** How many shards the backfill has. */
+  shardsTotal: number
+  /** The backfill's one history entry: every shard's counts and failures. */
+  run: ImportRun
 }
 
 /** One attempt at a write. */

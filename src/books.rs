@@ -38,6 +38,8 @@ pub struct Books {
     pub(crate) reviews: crate::review_spill::Registry,
     actions: Mutex<BTreeMap<String, PostAction>>,
     batch: CommitBatch,
+    /// Lease holder name and options (shared books; see `workers`).
+    pub(crate) sharing: crate::workers::Sharing,
 }
 
 /// How an import groups source pages into store commits. Every commit holds
@@ -172,6 +174,7 @@ impl Books {
             reviews: crate::review_spill::Registry::default(),
             actions: Mutex::new(BTreeMap::new()),
             batch: CommitBatch::default(),
+            sharing: crate::workers::Sharing::default(),
         }
     }
 

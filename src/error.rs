@@ -84,5 +84,6 @@ fn core_code(c: &CoreError) -> &str {
         CoreError::Store(_) => "STORE_ERROR",
         CoreError::Source { code, .. } => code,
         CoreError::Allocation(_) => "ALLOCATION_REJECTED",
+        CoreError::Busy { .. } => "BUSY",
     }
 }

@@ -94,6 +94,9 @@ impl Store for CountedStore {
         Ok(())
     }
 
+    fn inject_commit_failure(&mut self, reason: &str) -> bool {
+        self.inner.inject_commit_failure(reason)
+    }
     fn external_generation(&self) -> tieout_core::Result<Option<u64>> {
         self.inner.external_generation()
     }
@@ -104,6 +107,51 @@ impl Store for CountedStore {
 
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.inner.inject_commit_failure(reason)
+    fn claim_stream(
+        &mut self,
+        stream: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> tieout_core::Result<tieout_core::store::shared::StreamClaim> {
+        self.inner.claim_stream(stream, holder, ttl)
+    }
+
+    fn release_stream(&mut self, stream: &str, holder: &str) -> tieout_core::Result<()> {
+        self.inner.release_stream(stream, holder)
+    }
+
+    fn shards_create(
+        &mut self,
+        backfill: &str,
+        shards: &[tieout_core::store::shared::ShardSpec],
+    ) -> tieout_core::Result<()> {
+        self.inner.shards_create(backfill, shards)
+    }
+
+    fn shard_claim(
+        &mut self,
+        backfill: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> tieout_core::Result<tieout_core::store::shared::ShardClaim> {
+        self.inner.shard_claim(backfill, holder, ttl)
+    }
+
+    fn shard_finish(
+        &mut self,
+        backfill: &str,
+        index: u32,
+        holder: &str,
+        result: &str,
+    ) -> tieout_core::Result<bool> {
+        self.inner.shard_finish(backfill, index, holder, result)
+    }
+
+    fn shards(
+        &self,
+        backfill: &str,
+    ) -> tieout_core::Result<Vec<tieout_core::store::shared::ShardState>> {
+        self.inner.shards(backfill)
     }
 
     fn commit_sequenced(

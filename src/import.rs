@@ -22,6 +22,17 @@ use crate::progress::{ImportProgress, Progress};
 enum Mode<'a> {
     Review,
     Apply(Option<&'a Approval>),
+    /// One shard of a shared backfill (see `workers::backfill`): applied
+    /// like an import, but its run (counts so far) lives in the checkpoint,
+    /// not in the history, so a worker taking the shard over goes on with it.
+    Shard(&'a ShardRun),
+}
+
+/// The identity of a backfill shard's import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ShardRun {
+    /// The shard run's id (derived from the backfill and the shard).
+    pub(crate) run_id: String,
 }
 
 /// Where an interrupted import resumes: stored with every page.
@@ -32,6 +43,10 @@ pub(crate) struct Resume {
     /// Set when the page was committed by applying a review's batch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) reviewed: Option<Reviewed>,
+    /// A backfill shard's run so far (committed with its pages, so the
+    /// counts stay exact when another worker takes the shard over).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) shard: Option<Box<ImportRun>>,
 }
 
 /// Whether `saved` (a stream's checkpoint) is an unfinished run to resume.
@@ -41,7 +56,7 @@ pub(crate) fn resumes(saved: Option<&str>) -> bool {
         .is_some_and(|r| !r.position.is_empty())
 }
 
-fn checkpoint_stream(source: &dyn Source, plan: &ImportPlan) -> String {
+pub(crate) fn checkpoint_stream(source: &dyn Source, plan: &ImportPlan) -> String {
     format!("{}#plan:{}", source.stream(), &plan.hash()[..16])
 }
 
@@ -60,7 +75,11 @@ fn fetch_scope(plan: &ImportPlan) -> FetchScope {
 }
 
 /// Refuses an apply that the plan and approval do not allow.
-fn guard(plan: &ImportPlan, account: &AccountInfo, approval: Option<&Approval>) -> Result<()> {
+pub(crate) fn guard(
+    plan: &ImportPlan,
+    account: &AccountInfo,
+    approval: Option<&Approval>,
+) -> Result<()> {
     if account.livemode {
         if !plan.allow_live {
             return Err(CoreError::ApprovalRequired(
@@ -95,7 +114,7 @@ fn guard(plan: &ImportPlan, account: &AccountInfo, approval: Option<&Approval>) 
     Ok(())
 }
 
-fn merge_counts(into: &mut BTreeMap<String, Counts>, from: &BTreeMap<String, Counts>) {
+pub(crate) fn merge_counts(into: &mut BTreeMap<String, Counts>, from: &BTreeMap<String, Counts>) {
     for (k, v) in from {
         into.entry(k.clone()).or_default().add(v);
     }
@@ -157,10 +176,13 @@ impl Books {
             .and_then(|a| self.reviews.get(&a.token))
             .and_then(|s| s.reported());
         let fresh = self.balance_before_import(source, plan, &stream).await?;
-        match self
+        // One import of a stream at a time, across processes (shared books).
+        self.hold_stream(&stream).await?;
+        let ran = self
             .run(source, plan, Mode::Apply(approval), progress)
-            .await?
-        {
+            .await;
+        self.let_go_of_stream(&stream);
+        match ran? {
             Outcome::Run(mut r) => {
                 let replayed = r
                     .notes
@@ -196,7 +218,12 @@ impl Books {
                 .into());
             }
         }
-        let apply = matches!(mode, Mode::Apply(_));
+        let apply = matches!(mode, Mode::Apply(_) | Mode::Shard(_));
+        // A shard's run goes to the history only as part of its backfill's.
+        let shard = match mode {
+            Mode::Shard(s) => Some(s),
+            _ => None,
+        };
         // An import keeps counts and failures in its run; only a review lists entries.
         let planner = Planner::new(plan).with_entries(!apply);
         let mut state = WorkState::new();
@@ -209,10 +236,13 @@ impl Books {
         let scope = fetch_scope(plan);
         let now = Utc::now();
         let mut run = ImportRun {
-            id: derive_id(
-                "run",
-                &format!("{stream}/{}", now.timestamp_nanos_opt().unwrap_or(0)),
-            ),
+            id: match shard {
+                Some(s) => s.run_id.clone(),
+                None => derive_id(
+                    "run",
+                    &format!("{stream}/{}", now.timestamp_nanos_opt().unwrap_or(0)),
+                ),
+            },
             plan_hash: plan.hash(),
             source: format!("{}:{}", account.system, account.account),
             mode: if account.livemode { "live" } else { "test" }.into(),
@@ -244,6 +274,24 @@ impl Books {
         }
         if apply && !replayed {
             if let Some(r) = self.resume_point(&stream)? {
+                if let (Some(_), Some(saved)) = (shard, r.shard.filter(|s| s.id == run.id)) {
+                    if r.position.is_empty() {
+                        // The shard was imported to its end (the worker
+                        // died before recording that): its run stands.
+                        let mut saved = saved;
+                        saved.finished_at = saved.finished_at.or(Some(Utc::now()));
+                        saved.status = if saved.totals.failed > 0 {
+                            RunStatus::PartiallyFailed
+                        } else {
+                            RunStatus::Succeeded
+                        };
+                        return Ok(Outcome::Run(saved));
+                    }
+                    run.totals = saved.totals;
+                    run.by_object = saved.by_object;
+                    run.failures = saved.failures;
+                    run.started_at = saved.started_at;
+                }
                 if !r.position.is_empty() {
                     run.notes.push(if source.tails() {
                         format!("continued from the cursor run {} left", r.run)
@@ -302,12 +350,14 @@ impl Books {
                         let mut failure = e.to_string();
                         if pending > 0 {
                             let at = position.clone().unwrap_or_default();
-                            if let Err(c) = self.commit_pending(&mut state, &run, &stream, at) {
+                            if let Err(c) =
+                                self.commit_pending(&mut state, &run, &stream, at, shard.is_some())
+                            {
                                 failure =
                                     format!("{failure}; and the pending pages did not commit: {c}");
                             }
                         }
-                        self.fail_run(&mut run, &failure);
+                        self.fail_in(shard.is_some(), &mut run, &failure);
                     }
                     return Err(e.into());
                 }
@@ -330,7 +380,7 @@ impl Books {
                 Ok(o) => o,
                 Err(e) => {
                     if apply {
-                        self.fail_run(&mut run, &e.to_string());
+                        self.fail_in(shard.is_some(), &mut run, &e.to_string());
                     }
                     return Err(e.into());
                 }
@@ -383,8 +433,9 @@ impl Books {
                 pending = 0;
                 last_commit = Instant::now();
             } else if apply && due {
-                if let Err(e) = self.commit_pending(&mut state, &run, &stream, at) {
-                    self.fail_run(&mut run, &e.to_string());
+                if let Err(e) = self.commit_pending(&mut state, &run, &stream, at, shard.is_some())
+                {
+                    self.fail_in(shard.is_some(), &mut run, &e.to_string());
                     return Err(e);
                 }
                 pending = 0;
@@ -392,7 +443,7 @@ impl Books {
             }
             if !keep_going {
                 if apply {
-                    self.fail_run(&mut run, "interrupted");
+                    self.fail_in(shard.is_some(), &mut run, "interrupted");
                 }
                 return Err(Error::Interrupted { pages });
             }
@@ -439,7 +490,7 @@ impl Books {
                     let cs = ws.take_changes();
                     if let Err(e) = crate::reconcile::commit_if_any(store.as_mut(), cs) {
                         drop(store);
-                        self.fail_run(&mut run, &e.to_string());
+                        self.fail_in(shard.is_some(), &mut run, &e.to_string());
                         return Err(e);
                     }
                     state.committed();
@@ -459,7 +510,7 @@ impl Books {
                 Err(e) => {
                     drop(store);
                     if apply {
-                        self.fail_run(&mut run, &e.to_string());
+                        self.fail_in(shard.is_some(), &mut run, &e.to_string());
                     }
                     return Err(e);
                 }
@@ -490,14 +541,24 @@ impl Books {
         } else {
             RunStatus::Succeeded
         };
-        self.save_run(&run)?;
+        if shard.is_some() {
+            return Ok(Outcome::Run(Box::new(run)));
+        }
+        self.finish_run(plan, &mut run)?;
+        Ok(Outcome::Run(Box::new(run)))
+    }
+
+    /// Saves a finished run to the history, brings the collection cases up
+    /// to date and runs the plan's post-import actions.
+    pub(crate) fn finish_run(&self, plan: &ImportPlan, run: &mut ImportRun) -> Result<()> {
+        self.save_run(run)?;
         self.sync_collection_cases(Utc::now())?;
         for name in &plan.post_actions {
             if let Some(action) = self.action(name) {
-                if let Err(reason) = action(self, &run) {
+                if let Err(reason) = action(self, run) {
                     run.notes
                         .push(format!("post-import action {name} failed: {reason}"));
-                    self.save_run(&run)?;
+                    self.save_run(run)?;
                     return Err(Error::Action {
                         name: name.clone(),
                         reason,
@@ -507,9 +568,26 @@ impl Books {
             }
         }
         if !plan.post_actions.is_empty() {
-            self.save_run(&run)?;
+            self.save_run(run)?;
         }
-        Ok(Outcome::Run(Box::new(run)))
+        Ok(())
+    }
+
+    /// Imports one shard of a shared backfill: `plan` is the shard's part of
+    /// the backfill's plan (approved as a whole by the caller); its stream's
+    /// lease was claimed with the shard.
+    pub(crate) async fn import_shard(
+        &self,
+        source: &dyn Source,
+        plan: &ImportPlan,
+        shard: &ShardRun,
+    ) -> Result<ImportRun> {
+        match self.run(source, plan, Mode::Shard(shard), None).await? {
+            Outcome::Run(r) => Ok(*r),
+            Outcome::Review(_) => {
+                Err(CoreError::Invalid("a shard produced a review".into()).into())
+            }
+        }
     }
 
     /// Commits the planned changes of the pending pages with the checkpoint
@@ -521,6 +599,7 @@ impl Books {
         run: &ImportRun,
         stream: &str,
         position: String,
+        shard: bool,
     ) -> Result<()> {
         let mut store = self.store()?;
         let mut cs = Workspace::new(store.as_ref(), state).take_changes();
@@ -528,12 +607,15 @@ impl Books {
             run: run.id.clone(),
             position,
             reviewed: None,
+            shard: shard.then(|| Box::new(run.clone())),
         };
         cs.checkpoint = Some((
             stream.to_string(),
             serde_json::to_string(&resume).unwrap_or_default(),
         ));
-        cs.run = Some(run.clone());
+        if !shard {
+            cs.run = Some(run.clone());
+        }
         if let Err(e) = store.commit(cs) {
             state.discard();
             return Err(e.into());
@@ -558,6 +640,18 @@ impl Books {
         };
         self.store()?.commit(cs)?;
         Ok(())
+    }
+
+    /// Records a run's failure in the history (best effort: the store may be
+    /// the problem); a backfill shard's only in the run it returns (its
+    /// backfill goes on with another worker).
+    fn fail_in(&self, shard: bool, run: &mut ImportRun, error: &str) {
+        if shard {
+            run.status = RunStatus::Failed;
+            run.error = Some(error.to_string());
+        } else {
+            self.fail_run(run, error);
+        }
     }
 
     /// Records a run's failure in the history (best effort: the store may be the problem).

@@ -38,6 +38,7 @@ mod reported_balance;
 mod review_spill;
 mod stripe_push;
 mod write_back;
+mod workers;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
@@ -57,6 +58,7 @@ pub use tieout_core::store::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use tieout_core::stripe_writes::CheckoutSettings;
 pub use tieout_core::stripe_writes::{WriteBackMethod, WriteBackSkip};
 pub use write_back::{WritesReview, WritesSettings};
+pub use workers::{LeaseOptions, WorkerOptions, WorkerReport};
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 use rust_decimal::Decimal;
+use tieout_core::CoreError;
 use tieout_core::entity::{Entity, EntityKind};
 use tieout_core::import::{PageOutcome, WorkState, Workspace, keys};
 use tieout_core::model::*;
@@ -61,23 +62,42 @@ fn report_from(store: &dyn Store, policy: &ReconcilePolicy) -> Result<ReconcileR
     Ok(build_report(input, payout_report, policy))
 }
 
+/// How often [`Books::reconcile`] plans again when a concurrent allocation
+/// made its commit exceed a payment or an invoice.
+pub(crate) const RECONCILE_ATTEMPTS: u32 = 5;
+
 impl Books {
     /// Re-runs policy matching (strategy 6) for every customer with unapplied
     /// payments, then matches payouts to bank deposits; commits the changes in
     /// one change set and returns the report.
+    ///
+    /// On shared books another process may allocate the same payments or
+    /// invoices meanwhile: the store then refuses the commit (the caps are
+    /// checked in its transaction) and matching runs again on what is there
+    /// now, up to 5 times.
     pub fn reconcile(&self, policy: &ReconcilePolicy) -> Result<ReconcileReport> {
         let mut store = self.store()?;
-        let mut state = WorkState::new();
-        let cs = {
-            let customers = policy_match::unapplied_customers(store.as_ref())?;
-            let (pos, lines) = payouts_and_lines(store.as_ref())?;
-            let mut ws = Workspace::new(store.as_ref(), &mut state);
-            policy_match::match_unapplied(&mut ws, policy, &customers)?;
-            payouts::match_payouts(&mut ws, &pos, &lines, policy)?;
-            ws.take_changes()
-        };
-        if !cs.is_empty() {
-            store.commit(cs)?;
+        let mut attempt = 1;
+        loop {
+            let mut state = WorkState::new();
+            let cs = {
+                let customers = policy_match::unapplied_customers(store.as_ref())?;
+                let (pos, lines) = payouts_and_lines(store.as_ref())?;
+                let mut ws = Workspace::new(store.as_ref(), &mut state);
+                policy_match::match_unapplied(&mut ws, policy, &customers)?;
+                payouts::match_payouts(&mut ws, &pos, &lines, policy)?;
+                ws.take_changes()
+            };
+            if cs.is_empty() {
+                break;
+            }
+            match store.commit(cs) {
+                Err(CoreError::Allocation(_)) if attempt < RECONCILE_ATTEMPTS => attempt += 1,
+                other => {
+                    other?;
+                    break;
+                }
+            }
         }
         let report = report_from(store.as_ref(), policy)?;
         drop(store);

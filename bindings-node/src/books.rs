@@ -30,6 +30,12 @@ pub struct OpenOptions {
     /// PostgreSQL schema holding the books (default `tieout`); only with a
     /// `postgres://` / `postgresql://` URL.
     pub schema: Option<String>,
+    /// Shared books: seconds an import stream or backfill shard stays held
+    /// without a commit renewing it (default 60).
+    pub lease_seconds: Option<f64>,
+    /// Shared books: seconds an import waits for a stream another process
+    /// holds before it rejects with `BUSY` naming the holder (default 0).
+    pub lock_wait_seconds: Option<f64>,
 }
 
 /// How imports group pages into commits (`Books#commitBatch`).
@@ -198,18 +204,30 @@ impl Books {
         path: String,
         options: Option<OpenOptions>,
     ) -> napi::Result<PromiseRaw<'_, Books>> {
-        let (records, seconds, schema) = options.map_or((None, None, None), |o| {
-            (o.commit_records, o.commit_seconds, o.schema)
-        });
+        let (records, seconds, schema, lease, wait) =
+            options.map_or((None, None, None, None, None), |o| {
+                (
+                    o.commit_records,
+                    o.commit_seconds,
+                    o.schema,
+                    o.lease_seconds,
+                    o.lock_wait_seconds,
+                )
+            });
         let batch = match tieout::CommitBatch::from_parts(records, seconds) {
             Ok(b) => b,
+            Err(e) => return rejected(env, e),
+        };
+        let leases = match tieout::LeaseOptions::from_seconds(lease, wait) {
+            Ok(l) => l,
             Err(e) => return rejected(env, e),
         };
         blocking(env, move || {
             Ok(Books {
                 inner: Arc::new(
                     tieout::Books::open_in_schema(&path, schema.as_deref())?
-                        .with_commit_batch(batch),
+                        .with_commit_batch(batch)
+                        .with_leases(leases),
                 ),
             })
         })

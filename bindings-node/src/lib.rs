@@ -29,6 +29,7 @@ mod sources;
 mod task;
 mod values;
 mod webhook;
+mod workers;
 mod write_back;
 
 /// Rust's allocations in the addon (records, JSON, SQL rows) go through

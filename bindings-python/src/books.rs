@@ -119,21 +119,72 @@ impl PyBooks {
     /// records are pending or `commit_seconds` after the previous commit (0:
     /// every page), each commit with its checkpoint.
     #[staticmethod]
-    #[pyo3(signature = (path, *, commit_records=None, commit_seconds=None, schema=None))]
+    ///
+    /// Shared (PostgreSQL) books hold an import stream, or a backfill
+    /// shard, under a lease of `lease_seconds` (default 60) that every commit
+    /// renews; an import of a stream another process holds waits up to
+    /// `lock_wait_seconds` (default 0) and then raises `Busy` naming it.
+    #[pyo3(signature = (path, *, commit_records=None, commit_seconds=None, schema=None, lease_seconds=None, lock_wait_seconds=None))]
     fn open(
         py: Python<'_>,
         path: PathBuf,
         commit_records: Option<i64>,
         commit_seconds: Option<f64>,
         schema: Option<String>,
+        lease_seconds: Option<f64>,
+        lock_wait_seconds: Option<f64>,
     ) -> PyResult<Self> {
         let batch = CommitBatch::from_parts(commit_records, commit_seconds).py_err(py)?;
+        let leases =
+            tieout::LeaseOptions::from_seconds(lease_seconds, lock_wait_seconds).py_err(py)?;
         let books = py
             .detach(move || Books::open_in_schema(path, schema.as_deref()))
             .py_err(py)?;
         Ok(PyBooks {
-            inner: Arc::new(books.with_commit_batch(batch)),
+            inner: Arc::new(books.with_commit_batch(batch).with_leases(leases)),
         })
+    }
+
+    /// How these books name themselves as the holder of a stream or shard.
+    #[getter]
+    fn holder(&self) -> String {
+        self.inner.holder().to_string()
+    }
+
+    /// One worker of a backfill shared by any number of processes on shared
+    /// (PostgreSQL) books: claims the plan's created-date shards one at a
+    /// time under a lease, imports each (pages commit with their checkpoint),
+    /// takes over a shard whose worker died once its lease ran out, and
+    /// returns once every shard is done, with the backfill's one history
+    /// entry. The first worker splits the range into `shards` (default 16);
+    /// `name` tells a new backfill of the same plan from a finished one. A
+    /// live source needs `plan.allow_live` and `approval`.
+    #[pyo3(signature = (source, plan=None, approval=None, *, shards=16, name=None))]
+    fn backfill_worker<'py>(
+        &self,
+        py: Python<'py>,
+        source: &Bound<'py, PyAny>,
+        plan: Option<PyImportPlan>,
+        approval: Option<&Bound<'py, PyAny>>,
+        shards: u32,
+        name: Option<String>,
+    ) -> PyResult<Obj<'py>> {
+        let src = AnySource::from_py(source)?;
+        let plan = plan.map(|p| p.inner).unwrap_or_default();
+        let approval = approval_arg(approval)?;
+        let options = tieout::WorkerOptions { shards, name };
+        let books = &self.inner;
+        let report = py
+            .detach(|| {
+                runtime().block_on(books.backfill_worker_with(
+                    src.as_dyn(),
+                    &plan,
+                    approval.as_ref(),
+                    &options,
+                ))
+            })
+            .py_err(py)?;
+        Records::new(py)?.worker_report(&report)
     }
 
     /// How imports group pages into commits: `(records, seconds)`.

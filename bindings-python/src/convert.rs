@@ -460,6 +460,17 @@ impl<'py> Records<'py> {
         )
     }
 
+    pub(crate) fn worker_report(&self, r: &tieout::WorkerReport) -> PyResult<Obj<'py>> {
+        let py = self.py;
+        self.make(
+            "WorkerReport",
+            kw!(py;
+                worker = &r.worker, shards = &r.shards, shards_total = r.shards_total,
+                run = self.run(&r.run)?,
+            ),
+        )
+    }
+
     pub(crate) fn entry(&self, e: &ReviewEntry) -> PyResult<Obj<'py>> {
         let py = self.py;
         let changes = PyList::empty(py);

@@ -23,6 +23,7 @@ fn class_for(code: &str) -> &'static str {
         "APPROVAL_REQUIRED" => "ApprovalRequired",
         "STORE_ERROR" => "StoreError",
         "ALLOCATION_REJECTED" => "AllocationRejected",
+        "BUSY" => "Busy",
         "INTERRUPTED" => "Interrupted",
         "ACTION_FAILED" => "ActionFailed",
         "ABORTED" => "Aborted",

@@ -61,6 +61,15 @@ pub enum CoreError {
         /// What went wrong (never contains a key).
         message: String,
     },
+    /// Another process holds what this call needs (an import stream, a
+    /// backfill shard) and did not let go within the wait allowed.
+    #[error("busy: {what} is held by {holder}")]
+    Busy {
+        /// What is held (e.g. the import stream).
+        what: String,
+        /// Who holds it (host, process and instance).
+        holder: String,
+    },
     /// An allocation that would break an invariant (over-allocating a payment or invoice).
     #[error("allocation rejected: {0}")]
     Allocation(String),

@@ -118,6 +118,7 @@ impl Books {
                         spill: spill.id.clone(),
                         batch: seq,
                     }),
+                    shard: None,
                 };
                 cs.checkpoint = Some((
                     stream.to_string(),

@@ -33,6 +33,18 @@ pub enum PostgresError {
     /// The caller's build of a sequenced commit refused (its own error).
     #[error(transparent)]
     Build(CoreError),
+    /// An allocation over a payment's or an invoice's cap, found inside
+    /// the transaction (a concurrent allocation won).
+    #[error("{0}")]
+    Allocation(String),
+    /// Another holder has the stream or shard this call needs.
+    #[error("busy: {what} is held by {holder}")]
+    Busy {
+        /// What is held.
+        what: String,
+        /// Who holds it.
+        holder: String,
+    },
     /// The store's connection thread is gone (it panicked or could not start).
     #[error("postgres connection thread stopped: {0}")]
     Worker(String),
@@ -61,6 +73,8 @@ impl From<PostgresError> for CoreError {
         match e {
             PostgresError::Invalid(m) => CoreError::Invalid(m),
             PostgresError::Build(e) => e,
+            PostgresError::Busy { what, holder } => CoreError::Busy { what, holder },
+            PostgresError::Allocation(m) => CoreError::Allocation(m),
             e => CoreError::Store(e.to_string()),
         }
     }

@@ -31,9 +31,11 @@
 //! ```
 
 mod backfill;
+mod caps;
 mod error;
 mod query;
 mod schema;
+mod shared;
 mod statements;
 mod store;
 mod views;

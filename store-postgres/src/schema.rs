@@ -51,10 +51,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: v4_views,
         backfill: None,
     },
+    Migration {
+        version: 5,
+        description: "source snapshot columns, commit counter, stream leases, backfill shards",
+        sql: v5_concurrency,
+        backfill: None,
+    },
 ];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The kinds later versions added (version 1 made a table for every other kind).
 const LATER_KINDS: &[EntityKind] = &[EntityKind::LedgerExport];
@@ -169,6 +175,57 @@ fn v3_query_columns(s: &str) -> String {
 /// JSON, the same columns as the SQLite store's views.
 fn v4_views(s: &str) -> String {
     crate::views::create_views(s, tieout_core::store::views::VIEWS_V1)
+}
+
+/// Version 5, what several writers need:
+/// - per record table, the source key and the source's update time (unix
+///   microseconds) of the stored snapshot, so the upsert itself refuses an
+///   older snapshot of the same object (the out-of-order guard, inside the
+///   transaction);
+/// - `commits`: one row counting the commits that changed records or
+///   aliases, bumped by every writer (a review's change detection);
+/// - `leases`: who holds an import stream until when (transaction-scoped
+///   rows, nothing on the session: PgBouncer-safe);
+/// - `backfills` and `backfill_shards`: a backfill split between workers.
+fn v5_concurrency(s: &str) -> String {
+    let mut sql = String::new();
+    for kind in EntityKind::ALL {
+        sql.push_str(&format!(
+            "ALTER TABLE {s}.{t} ADD COLUMN source_key text COLLATE \"C\", \
+             ADD COLUMN source_updated_us bigint;\n",
+            t = kind.as_str()
+        ));
+    }
+    sql.push_str(&format!(
+        "CREATE TABLE {s}.commits (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    n  bigint NOT NULL
+);
+INSERT INTO {s}.commits (id, n) VALUES (1, 0);
+CREATE TABLE {s}.leases (
+    stream      text COLLATE \"C\" PRIMARY KEY,
+    holder      text NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    acquired_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE {s}.backfills (
+    id         text COLLATE \"C\" PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz
+);
+CREATE TABLE {s}.backfill_shards (
+    backfill text COLLATE \"C\" NOT NULL REFERENCES {s}.backfills (id),
+    idx      integer NOT NULL,
+    stream   text COLLATE \"C\" NOT NULL,
+    spec     text NOT NULL,
+    done     boolean NOT NULL DEFAULT false,
+    holder   text,
+    result   text,
+    PRIMARY KEY (backfill, idx)
+);
+"
+    ));
+    sql
 }
 
 /// Brings the schema `name` to [`SCHEMA_VERSION`], creating it if needed, in
@@ -341,5 +398,22 @@ mod tests {
         assert!(
             sql.contains("CREATE INDEX invoice_customer_id ON tieout.invoice (customer_id, id)")
         );
+    }
+
+    #[test]
+    fn v2_adds_the_snapshot_columns_to_every_record_table() {
+        let sql = v5_concurrency("tieout");
+        for kind in EntityKind::ALL {
+            assert!(sql.contains(&format!(
+                "ALTER TABLE tieout.{} ADD COLUMN source_key",
+                kind.as_str()
+            )));
+        }
+        for table in ["commits", "leases", "backfills", "backfill_shards"] {
+            assert!(
+                sql.contains(&format!("CREATE TABLE tieout.{table} (")),
+                "{table}"
+            );
+        }
     }
 }

@@ -8,8 +8,11 @@ use tieout_core::store::columns::{TimeColumn, columns_of, has_customer};
 /// The statements of one kind's table.
 #[derive(Debug)]
 pub(crate) struct KindSql {
-    /// Upserts the rows of parallel `text[]` arrays: id, each extracted
-    /// column, each time column (schema v2), data. A changed row gets the next row version.
+    /// Upserts the rows of parallel arrays: id, each extracted column, each
+    /// time column (schema v3), data, source key (`text[]`) and source update
+    /// time (`bigint[]`, unix microseconds, schema v5). A changed row gets the
+    /// next row version; an older snapshot of the same source object is not
+    /// written.
     pub(crate) upsert: String,
     /// Deletes the ids in `$1::text[]`.
     pub(crate) delete: String,
@@ -25,6 +28,10 @@ pub(crate) struct KindSql {
 #[derive(Debug)]
 pub(crate) struct Statements {
     kinds: Vec<KindSql>,
+    /// The schema name (a checked identifier).
+    pub(crate) schema: String,
+    /// Leases and backfill shards.
+    pub(crate) shared: crate::shared::SharedSql,
     /// `(key, id)` rows of the keys in `$1::text[]`, ordered by key and id.
     pub(crate) resolve: String,
     /// Adds the `(key, id)` pairs of `$1`, `$2`; existing ones are kept.
@@ -37,6 +44,10 @@ pub(crate) struct Statements {
     pub(crate) checkpoint_set: String,
     /// Reads checkpoint `$1`.
     pub(crate) checkpoint_get: String,
+    /// Counts a commit that changed records or aliases; returns the count.
+    pub(crate) commits_bump: String,
+    /// The books-wide commit count.
+    pub(crate) commits_get: String,
 }
 
 impl Statements {
@@ -52,17 +63,31 @@ impl Statements {
                 let mut names = vec!["id"];
                 names.extend(&cols);
                 names.push("data");
-                let arrays: Vec<String> =
+                names.push("source_key");
+                let mut arrays: Vec<String> =
                     (1..=names.len()).map(|i| format!("${i}::text[]")).collect();
+                names.push("source_updated_us");
+                arrays.push(format!("${}::bigint[]", names.len()));
                 let mut updates: Vec<String> =
                     cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
                 updates.push("data = excluded.data".into());
+                updates.push("source_key = excluded.source_key".into());
+                updates.push("source_updated_us = excluded.source_updated_us".into());
                 updates.push("row_version = r.row_version + 1".into());
                 updates.push("written_at = now()".into());
                 KindSql {
+                    // The out-of-order guard, in the statement: a snapshot of
+                    // the same source object older than the stored one does
+                    // not replace it, whatever order concurrent writers
+                    // commit in (the row is locked while this is decided);
+                    // nor does one without a time (a stub a reference
+                    // created, e.g. an invoice's customer).
                     upsert: format!(
                         "INSERT INTO {t} AS r ({}) SELECT * FROM unnest({}) \
-                         ON CONFLICT (id) DO UPDATE SET {}",
+                         ON CONFLICT (id) DO UPDATE SET {} \
+                         WHERE r.source_key IS DISTINCT FROM excluded.source_key \
+                         OR r.source_updated_us IS NULL \
+                         OR excluded.source_updated_us >= r.source_updated_us",
                         names.join(", "),
                         arrays.join(", "),
                         updates.join(", ")
@@ -81,6 +106,8 @@ impl Statements {
             .collect();
         Statements {
             kinds,
+            schema: s.to_string(),
+            shared: crate::shared::SharedSql::new(s),
             resolve: format!(
                 "SELECT key, id FROM {s}.alias WHERE key = ANY($1::text[]) ORDER BY key, id"
             ),
@@ -102,6 +129,8 @@ impl Statements {
                  updated_at = now()"
             ),
             checkpoint_get: format!("SELECT position FROM {s}.checkpoints WHERE stream = $1"),
+            commits_bump: format!("UPDATE {s}.commits SET n = n + 1 WHERE id = 1 RETURNING n"),
+            commits_get: format!("SELECT n FROM {s}.commits WHERE id = 1"),
         }
     }
 

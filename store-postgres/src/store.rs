@@ -7,6 +7,7 @@ use std::time::Duration;
 use postgres::Row;
 use tieout_core::model::{ExternalKey, Id};
 use tieout_core::store::{RecordPage, RecordQuery};
+use tieout_core::store::{ShardClaim, ShardSpec, ShardState, StreamClaim};
 use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 
 use crate::error::PostgresError;
@@ -34,6 +35,10 @@ pub struct PostgresStore {
     schema: String,
     migrated_from: u32,
     fail_next_commit: Option<String>,
+    /// Streams this store holds a lease on: holder and lease length (ms).
+    leases: HashMap<String, (String, i64)>,
+    /// Commits through this store that bumped the books-wide counter.
+    own_commits: u64,
 }
 
 impl PostgresStore {
@@ -61,6 +66,8 @@ impl PostgresStore {
             schema: name.to_string(),
             migrated_from,
             fail_next_commit: None,
+            leases: HashMap::new(),
+            own_commits: 0,
         })
     }
 
@@ -107,7 +114,7 @@ impl PostgresStore {
 }
 
 /// Decodes `(id, data)` rows of `kind`.
-fn decode(kind: EntityKind, rows: Vec<Row>) -> Result<Vec<Entity>, PostgresError> {
+pub(crate) fn decode(kind: EntityKind, rows: Vec<Row>) -> Result<Vec<Entity>, PostgresError> {
     rows.into_iter()
         .map(|row| {
             let data: &str = row.get(1);
@@ -224,7 +231,16 @@ impl Store for PostgresStore {
         let fail = self.fail_next_commit.take();
         let mut writes = Writes::from_changes(changes)?;
         writes.fail = fail;
+        writes.lease = writes.stream().and_then(|stream| {
+            self.leases
+                .get(stream)
+                .map(|(holder, ms)| (stream.to_string(), holder.clone(), *ms))
+        });
+        let counted = writes.changes_books;
         self.run(move |c, sql| in_transaction(c, |tx| writes.write(tx, sql)))?;
+        if counted {
+            self.own_commits += 1;
+        }
         Ok(())
     }
 
@@ -254,10 +270,85 @@ impl Store for PostgresStore {
                 let mut writes = Writes::from_changes(changes)?;
                 writes.fail.clone_from(&fail);
                 writes.write(tx, sql)?;
-                Ok(last)
+                Ok((last, writes.changes_books))
             })
         })?;
+        let (last, counted) = last;
+        if counted {
+            self.own_commits += 1;
+        }
         Ok(last)
+    }
+
+    /// The books-wide commit counter (bumped by every writer's commit that
+    /// changed records or aliases) less this store's own such commits: it
+    /// moves exactly when another connection changed the books.
+    fn external_generation(&self) -> Result<Option<u64>> {
+        let n: i64 = self.run(|c, sql| Ok(c.query_one(&sql.commits_get, &[])?.get(0)))?;
+        Ok(Some((n as u64).wrapping_sub(self.own_commits)))
+    }
+
+    fn claim_stream(&mut self, stream: &str, holder: &str, ttl: Duration) -> Result<StreamClaim> {
+        let ms = crate::shared::millis(ttl);
+        let (st, h) = (stream.to_string(), holder.to_string());
+        let claim = self.run(move |c, sql| {
+            in_transaction(c, |tx| crate::shared::claim(tx, sql, &st, &h, ms))
+        })?;
+        if claim == StreamClaim::Held {
+            self.leases
+                .insert(stream.to_string(), (holder.to_string(), ms));
+        }
+        Ok(claim)
+    }
+
+    fn release_stream(&mut self, stream: &str, holder: &str) -> Result<()> {
+        self.leases.remove(stream);
+        let (st, h) = (stream.to_string(), holder.to_string());
+        self.run(move |c, sql| in_transaction(c, |tx| crate::shared::release(tx, sql, &st, &h)))?;
+        Ok(())
+    }
+
+    fn shards_create(&mut self, backfill: &str, shards: &[ShardSpec]) -> Result<()> {
+        let (b, shards) = (backfill.to_string(), shards.to_vec());
+        self.run(move |c, sql| {
+            in_transaction(c, |tx| crate::shared::create(tx, sql, &b, &shards))
+        })?;
+        Ok(())
+    }
+
+    fn shard_claim(&mut self, backfill: &str, holder: &str, ttl: Duration) -> Result<ShardClaim> {
+        let ms = crate::shared::millis(ttl);
+        let (b, h) = (backfill.to_string(), holder.to_string());
+        let claim = self.run(move |c, sql| {
+            in_transaction(c, |tx| crate::shared::claim_shard(tx, sql, &b, &h, ms))
+        })?;
+        if let ShardClaim::Claimed(spec) = &claim {
+            self.leases
+                .insert(spec.stream.clone(), (holder.to_string(), ms));
+        }
+        Ok(claim)
+    }
+
+    fn shard_finish(
+        &mut self,
+        backfill: &str,
+        index: u32,
+        holder: &str,
+        result: &str,
+    ) -> Result<bool> {
+        let (b, h, r) = (backfill.to_string(), holder.to_string(), result.to_string());
+        let (last, stream) = self.run(move |c, sql| {
+            in_transaction(c, |tx| {
+                crate::shared::finish_shard(tx, sql, &b, index, &h, &r)
+            })
+        })?;
+        self.leases.remove(&stream);
+        Ok(last)
+    }
+
+    fn shards(&self, backfill: &str) -> Result<Vec<ShardState>> {
+        let b = backfill.to_string();
+        Ok(self.run(move |c, sql| crate::shared::list(c, sql, &b))?)
     }
 
     fn inject_commit_failure(&mut self, reason: &str) -> bool {

@@ -1,6 +1,8 @@
 //! A change set turned into the rows one commit writes: per kind, parallel
 //! column arrays bound to one `INSERT ... SELECT FROM unnest(...)` per chunk.
 
+use std::collections::BTreeSet;
+
 use postgres::Transaction;
 use postgres::types::ToSql;
 use tieout_core::store::columns::{TimeColumn, columns_of, value};
@@ -19,6 +21,8 @@ struct KindRows {
     ids: Vec<String>,
     columns: Vec<Vec<Option<String>>>,
     data: Vec<String>,
+    source_keys: Vec<Option<String>>,
+    source_updated: Vec<Option<i64>>,
 }
 
 /// Everything one commit writes, ready to bind (owned, so a retried
@@ -30,6 +34,15 @@ pub(crate) struct Writes {
     alias_remove: (Vec<String>, Vec<String>),
     alias_add: (Vec<String>, Vec<String>),
     checkpoint: Option<(String, String)>,
+    /// Whether the commit changes records or aliases (and so bumps the
+    /// books-wide commit counter).
+    pub(crate) changes_books: bool,
+    /// The lease this commit renews, checking it is still held: the
+    /// checkpoint's stream, its holder and the lease's length in ms.
+    pub(crate) lease: Option<(String, String, i64)>,
+    /// The payments and invoices the commit's allocations name (their caps
+    /// are checked in the transaction).
+    capped: (BTreeSet<String>, BTreeSet<String>),
     /// The fault hook's reason: fail after the records, before the checkpoint.
     pub(crate) fail: Option<String>,
 }
@@ -48,6 +61,10 @@ impl Writes {
             checkpoint,
             run,
         } = c;
+        let changes_books = !(upserts.is_empty()
+            && deletes.is_empty()
+            && aliases_add.is_empty()
+            && aliases_remove.is_empty());
         let mut records: Vec<Entity> = upserts
             .into_iter()
             .chain(run.map(Entity::ImportRun))
@@ -67,6 +84,17 @@ impl Writes {
                 _ => last.push(e),
             }
         }
+        let mut capped = (BTreeSet::new(), BTreeSet::new());
+        for e in &last {
+            if let Entity::Allocation(a) = e {
+                if !a.payment_id.is_empty() {
+                    capped.0.insert(a.payment_id.clone());
+                }
+                if !a.invoice_id.is_empty() {
+                    capped.1.insert(a.invoice_id.clone());
+                }
+            }
+        }
         let mut upserts: Vec<KindRows> = Vec::new();
         for e in &last {
             let kind = e.kind();
@@ -79,6 +107,8 @@ impl Writes {
                     ids: Vec::new(),
                     columns: vec![Vec::new(); columns_of(kind).len() + TimeColumn::ALL.len()],
                     data: Vec::new(),
+                    source_keys: Vec::new(),
+                    source_updated: Vec::new(),
                 });
             }
             let rows = upserts.last_mut().expect("pushed above");
@@ -91,6 +121,14 @@ impl Writes {
                 rows.columns[cols.len() + i].push(c.key_of(e));
             }
             rows.data.push(serde_json::to_string(&e.record())?);
+            let source = e.source();
+            rows.source_keys
+                .push(source.map(|s| s.key().joined().to_string()));
+            rows.source_updated.push(
+                source
+                    .and_then(|s| s.updated_at)
+                    .map(|t| t.timestamp_micros()),
+            );
         }
         let mut by_kind: Vec<(EntityKind, Vec<String>)> = Vec::new();
         for (kind, id) in deletes {
@@ -113,16 +151,30 @@ impl Writes {
             alias_remove: split(aliases_remove),
             alias_add: split(aliases_add),
             checkpoint,
+            changes_books,
+            lease: None,
+            capped,
             fail: None,
         })
     }
 
-    /// Writes everything inside `tx` (the caller commits).
+    /// The stream of the checkpoint this commit writes, if any.
+    pub(crate) fn stream(&self) -> Option<&str> {
+        self.checkpoint.as_ref().map(|(s, _)| s.as_str())
+    }
+
+    /// Writes everything inside `tx` (the caller commits): the lease check,
+    /// deletions, upserts, aliases, the checkpoint and the commit counter.
     pub(crate) fn write(
         &self,
         tx: &mut Transaction<'_>,
         sql: &Statements,
     ) -> Result<(), PostgresError> {
+        // First, so a commit of a stream taken over writes nothing, and the
+        // lease row stays locked (nobody takes it over) until this commits.
+        if let Some((stream, holder, ttl_ms)) = &self.lease {
+            crate::shared::renew(tx, sql, stream, holder, *ttl_ms)?;
+        }
         for (kind, ids) in &self.deletes {
             tx.execute(&sql.of(*kind).delete, &[ids])?;
         }
@@ -133,6 +185,8 @@ impl Writes {
                 params.push(c);
             }
             params.push(&rows.data);
+            params.push(&rows.source_keys);
+            params.push(&rows.source_updated);
             tx.execute(&sql.of(rows.kind).upsert, &params)?;
         }
         if !self.alias_remove.0.is_empty() {
@@ -144,11 +198,16 @@ impl Writes {
         if !self.alias_add.0.is_empty() {
             tx.execute(&sql.alias_add, &[&self.alias_add.0, &self.alias_add.1])?;
         }
+        crate::caps::check(tx, sql, &self.capped.0, &self.capped.1)?;
         if let Some(reason) = &self.fail {
             return Err(PostgresError::Injected(reason.clone()));
         }
         if let Some((stream, position)) = &self.checkpoint {
             tx.execute(&sql.checkpoint_set, &[stream, position])?;
+        }
+        // Last, so the counter row is locked only while this commits.
+        if self.changes_books {
+            tx.execute(&sql.commits_bump, &[])?;
         }
         Ok(())
     }

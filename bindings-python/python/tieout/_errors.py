@@ -135,6 +135,12 @@ class AllocationRejected(TieoutError):
     code = "ALLOCATION_REJECTED"
 
 
+class Busy(TieoutError):
+    """Another process holds the import stream or backfill shard (the message names it)."""
+
+    code = "BUSY"
+
+
 class Interrupted(TieoutError):
     """An import stopped on request; committed pages stay and the next import resumes."""
 
@@ -161,6 +167,7 @@ class Aborted(TieoutError):
 
 __all__ = [
     "Aborted",
+    "Busy",
     "TemplateError",
     "ActionFailed",
     "AllocationRejected",

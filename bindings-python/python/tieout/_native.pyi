@@ -40,6 +40,7 @@ from tieout._records import (
     PlannedFollowUp,
     WriteRecord,
     WriteReport,
+    WorkerReport,
 )
 
 __version__: str
@@ -327,7 +328,20 @@ class Books:
         commit_records: Optional[int] = None,
         commit_seconds: Optional[float] = None,
         schema: Optional[str] = None,
+        lease_seconds: Optional[float] = None,
+        lock_wait_seconds: Optional[float] = None,
     ) -> Books: ...
+    @property
+    def holder(self) -> str: ...
+    def backfill_worker(
+        self,
+        source: _Source,
+        plan: Optional[ImportPlan] = None,
+        approval: Optional[Union[Approval, str]] = None,
+        *,
+        shards: int = 16,
+        name: Optional[str] = None,
+    ) -> WorkerReport: ...
     @staticmethod
     def in_memory() -> Books: ...
     @property

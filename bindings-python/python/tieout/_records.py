@@ -722,6 +722,22 @@ class ImportRun(_Record):
 
 
 @dataclass(frozen=True, repr=False)
+class WorkerReport(_Record):
+    """What one backfill worker did, and the backfill's one history entry."""
+
+    _repr_fields = ("worker", "shards", "shards_total")
+
+    #: The worker (host, process and books instance).
+    worker: str
+    #: The shards this worker imported to their end, by index.
+    shards: List[int]
+    #: How many shards the backfill has.
+    shards_total: int
+    #: The backfill's run: every shard's counts and failures.
+    run: ImportRun
+
+
+@dataclass(frozen=True, repr=False)
 class FieldChange(_Record):
     """One field that changes (``before`` / ``after`` as JSON values)."""
 
@@ -1649,6 +1665,7 @@ __all__ = [
     "FeeDetail",
     "FieldChange",
     "ImportRun",
+    "WorkerReport",
     "Interval",
     "Invoice",
     "InvoiceLine",

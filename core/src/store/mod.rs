@@ -7,17 +7,21 @@ mod memory;
 pub mod query;
 mod scaled;
 pub mod views;
+pub mod shared;
 
 pub use changeset::ChangeSet;
 pub use memory::{MemoryStore, customer_of};
 pub use query::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use scaled::ScaledStore;
+pub use shared::{ShardClaim, ShardSpec, ShardState, StreamClaim};
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::entity::{Entity, EntityKind};
-use crate::error::Result;
+use std::time::Duration;
+
+use crate::error::{CoreError, Result};
 use crate::model::{ExternalKey, Id};
 
 /// Builds the change set of [`Store::commit_sequenced`] from a stream's
@@ -101,5 +105,67 @@ pub trait Store: Send {
     /// behind). Returns `false` when the store has no such hook (the default).
     fn inject_commit_failure(&mut self, _reason: &str) -> bool {
         false
+    }
+
+    /// Claims the import stream `stream` for `holder` for `ttl` (a lease
+    /// that every commit with the stream's checkpoint renews, and that fails
+    /// such a commit once another holder took the stream over). A holder
+    /// that has it already renews it. Stores that live in one process hold
+    /// every stream at once (the default).
+    fn claim_stream(
+        &mut self,
+        _stream: &str,
+        _holder: &str,
+        _ttl: Duration,
+    ) -> Result<StreamClaim> {
+        Ok(StreamClaim::Held)
+    }
+
+    /// Gives up `holder`'s lease on `stream` (nothing when it holds none).
+    fn release_stream(&mut self, _stream: &str, _holder: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// Records the shards of the shared backfill `backfill`, unless they are
+    /// recorded already (the first worker's split stands).
+    fn shards_create(&mut self, _backfill: &str, _shards: &[ShardSpec]) -> Result<()> {
+        Err(CoreError::Invalid(
+            "backfill workers need books shared between processes (PostgreSQL)".into(),
+        ))
+    }
+
+    /// Claims the first unfinished shard of `backfill` whose stream no live
+    /// lease holds (a shard whose worker died is taken over once its lease
+    /// ran out), for `holder` for `ttl`.
+    fn shard_claim(
+        &mut self,
+        _backfill: &str,
+        _holder: &str,
+        _ttl: Duration,
+    ) -> Result<ShardClaim> {
+        Err(CoreError::Invalid(
+            "backfill workers need books shared between processes (PostgreSQL)".into(),
+        ))
+    }
+
+    /// Marks shard `index` of `backfill` done with its `result`, provided
+    /// `holder` still holds its lease (else a [`CoreError::Busy`]), and
+    /// releases the lease. Returns `true` for the one call that finished the
+    /// last shard.
+    fn shard_finish(
+        &mut self,
+        _backfill: &str,
+        _index: u32,
+        _holder: &str,
+        _result: &str,
+    ) -> Result<bool> {
+        Err(CoreError::Invalid(
+            "backfill workers need books shared between processes (PostgreSQL)".into(),
+        ))
+    }
+
+    /// The shards of `backfill`, in order (none when it is not recorded).
+    fn shards(&self, _backfill: &str) -> Result<Vec<ShardState>> {
+        Ok(Vec::new())
     }
 }

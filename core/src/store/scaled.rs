@@ -96,5 +96,44 @@ impl Store for ScaledStore {
             Ok(changes)
         });
         self.inner.commit_sequenced(stream, scale)
+
+    fn claim_stream(
+        &mut self,
+        stream: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<super::shared::StreamClaim> {
+        self.inner.claim_stream(stream, holder, ttl)
+    }
+
+    fn release_stream(&mut self, stream: &str, holder: &str) -> Result<()> {
+        self.inner.release_stream(stream, holder)
+    }
+
+    fn shards_create(&mut self, backfill: &str, shards: &[super::shared::ShardSpec]) -> Result<()> {
+        self.inner.shards_create(backfill, shards)
+    }
+
+    fn shard_claim(
+        &mut self,
+        backfill: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<super::shared::ShardClaim> {
+        self.inner.shard_claim(backfill, holder, ttl)
+    }
+
+    fn shard_finish(
+        &mut self,
+        backfill: &str,
+        index: u32,
+        holder: &str,
+        result: &str,
+    ) -> Result<bool> {
+        self.inner.shard_finish(backfill, index, holder, result)
+    }
+
+    fn shards(&self, backfill: &str) -> Result<Vec<super::shared::ShardState>> {
+        self.inner.shards(backfill)
     }
 }
