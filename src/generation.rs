@@ -97,6 +97,7 @@ impl Store for CountedStore {
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.inner.inject_commit_failure(reason)
     }
+
     fn external_generation(&self) -> tieout_core::Result<Option<u64>> {
         self.inner.external_generation()
     }
@@ -105,8 +106,6 @@ impl Store for CountedStore {
         self.inner.is_empty()
     }
 
-    fn inject_commit_failure(&mut self, reason: &str) -> bool {
-        self.inner.inject_commit_failure(reason)
     fn claim_stream(
         &mut self,
         stream: &str,

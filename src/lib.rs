@@ -37,8 +37,8 @@ mod reconcile;
 mod reported_balance;
 mod review_spill;
 mod stripe_push;
-mod write_back;
 mod workers;
+mod write_back;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
@@ -57,8 +57,8 @@ pub use tieout_core::ledger::{
 pub use tieout_core::store::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use tieout_core::stripe_writes::CheckoutSettings;
 pub use tieout_core::stripe_writes::{WriteBackMethod, WriteBackSkip};
-pub use write_back::{WritesReview, WritesSettings};
 pub use workers::{LeaseOptions, WorkerOptions, WorkerReport};
+pub use write_back::{WritesReview, WritesSettings};
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{

@@ -150,11 +150,14 @@ impl Store for Layered<'_> {
         }
         for (k, ids) in self.top.store.resolve(&staged)? {
             let slot = out.entry(k).or_default();
-            for id in ids {
-                if !slot.contains(&id) {
-                    slot.push(id);
-                }
+            if slot.is_empty() {
+                *slot = ids;
+                continue;
             }
+            // A key may name many records (every invoice awaiting one
+            // subscription): merge through a set, not a scan per id.
+            let have: HashSet<Id> = slot.iter().cloned().collect();
+            slot.extend(ids.into_iter().filter(|id| !have.contains(id)));
         }
         Ok(out)
     }

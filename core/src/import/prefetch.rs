@@ -80,9 +80,11 @@ pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool, v: &mut Vec<Exter
             if let Some(n) = &i.number {
                 v.push(keys::payment_for_invoice(src, n));
             }
+            // Not the invoice's `awaiting_subscription` key: a new invoice
+            // only adds itself to it, and that key may name every invoice of
+            // a subscription the books do not have yet.
             if let Some(s) = &i.subscription_ref {
                 v.push(src.sibling("subscription", s));
-                v.push(keys::awaiting(src, "subscription", s));
             }
             payment_ref_keys(v, &i.payment_refs);
         }

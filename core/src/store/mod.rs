@@ -6,8 +6,8 @@ pub mod conformance;
 mod memory;
 pub mod query;
 mod scaled;
-pub mod views;
 pub mod shared;
+pub mod views;
 
 pub use changeset::ChangeSet;
 pub use memory::{MemoryStore, customer_of};

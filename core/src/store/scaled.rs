@@ -96,6 +96,7 @@ impl Store for ScaledStore {
             Ok(changes)
         });
         self.inner.commit_sequenced(stream, scale)
+    }
 
     fn claim_stream(
         &mut self,
