@@ -1062,6 +1062,8 @@ export interface Export {
 
 /** One journal entry as an export target received it. */
 export interface ExportedEntry {
+  /** The log record's books id. */
+  id: string
   /** Target name. */
   target: string
   /** The journal entry's id. */

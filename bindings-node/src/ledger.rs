@@ -137,6 +137,8 @@ pub struct StripeBalance {
 /// One journal entry as an export target received it.
 #[napi(object, object_from_js = false)]
 pub struct ExportedEntry {
+    /// The log record's books id.
+    pub id: String,
     /// Target name.
     pub target: String,
     /// The journal entry's id.
@@ -416,6 +418,7 @@ impl Books {
             Ok(b.export_log(t)?
                 .iter()
                 .map(|r| ExportedEntry {
+                    id: r.id.clone(),
                     target: r.target.as_str().into(),
                     entry_id: r.entry_id.clone(),
                     at: instant(r.mark.at),
