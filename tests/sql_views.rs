@@ -96,6 +96,10 @@ const PINNED: &[(&str, &str)] = &[
         "ledger_posts",
         "id target purpose status attempts planned_at updated_at",
     ),
+    (
+        "ledger_exports",
+        "id target entry_id exported_at entry_date postings adjustments",
+    ),
 ];
 
 /// Rows of a query as JSON objects, through one of the real SQL shells.

@@ -1144,6 +1144,47 @@ pub const VIEWS_V1: &[View] = &[
             col("updated_at", Time, Record(&["updated_at"]), "last change"),
         ],
     },
+    View {
+        name: "ledger_exports",
+        table: "ledger_export",
+        lines: None,
+        only: None,
+        doc: "one row per journal entry a file export target received (the export log)",
+        columns: &[
+            ID,
+            col(
+                "target",
+                Text,
+                Record(&["target"]),
+                "beancount, hledger, ...",
+            ),
+            col(
+                "entry_id",
+                Text,
+                Record(&["entry_id"]),
+                "the journal entry's stable id",
+            ),
+            col(
+                "exported_at",
+                Time,
+                Record(&["at"]),
+                "when it was exported (the last adjustment's time once adjusted)",
+            ),
+            col("entry_date", Date, Record(&["date"]), "the entry's date"),
+            col(
+                "postings",
+                Integer,
+                Count(&["postings"]),
+                "postings the target holds for it",
+            ),
+            col(
+                "adjustments",
+                Integer,
+                Record(&["adjustments"]),
+                "adjusting entries emitted for it",
+            ),
+        ],
+    },
 ];
 
 /// The view named `name` in [`VIEWS_V1`].
