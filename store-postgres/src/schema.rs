@@ -335,7 +335,13 @@ mod tests {
         ))
         .unwrap();
         c.batch_execute(&v1_initial(&old)).unwrap();
-        for kind in EntityKind::ALL {
+        // Kinds whose tables came later start empty: only version 1's rows migrate.
+        let v1_kinds = || {
+            EntityKind::ALL
+                .into_iter()
+                .filter(|k| !LATER_KINDS.contains(k))
+        };
+        for kind in v1_kinds() {
             let t = kind.as_str();
             let mut names = vec!["id"];
             names.extend(columns_of(kind).iter().map(|c| c.name()));
@@ -348,7 +354,7 @@ mod tests {
         }
         let migrated = crate::PostgresStore::open_in_schema(&url, &old).unwrap();
         assert_eq!(migrated.migrated_from(), 1);
-        for kind in EntityKind::ALL {
+        for kind in v1_kinds() {
             let t = kind.as_str();
             let differ: i64 = c
                 .query_one(
