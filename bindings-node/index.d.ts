@@ -262,6 +262,17 @@ export declare class Books {
   importBankCsv(csv: string, mapping?: CsvMappingOptions | undefined | null): Promise<Array<BankLine>>
   /** Imports bank statement lines from an ISO 20022 camt.053 XML document. */
   importBankCamt053(xml: string): Promise<Array<BankLine>>
+  /** How these books name themselves as the holder of a stream or shard. */
+  get holder(): string
+  /**
+   * One worker of a backfill shared by any number of processes on shared
+   * (PostgreSQL) books: claims the plan's created-date shards one at a
+   * time under a lease, imports each (pages commit with their
+   * checkpoint), takes over a shard whose worker died once its lease ran
+   * out, and resolves once every shard is done, with the backfill's one
+   * history entry. SQLite books reject with `INVALID_ARGUMENT`.
+   */
+  backfillWorker(source: StripeSource | StripeFiles, plan?: ImportPlanOptions | undefined | null, options?: BackfillWorkerOptions | undefined | null): Promise<WorkerReport>
   /**
    * The Stripe writes a run would make (invoices the books see paid some
    * other way, marked paid in Stripe): `{account, livemode, writes,
@@ -280,17 +291,6 @@ export declare class Books {
    * `reference`: recording it again resolves to the same payment.
    */
   recordPayment(input: ManualPaymentInput): Promise<Payment>
-  /** How these books name themselves as the holder of a stream or shard. */
-  get holder(): string
-  /**
-   * One worker of a backfill shared by any number of processes on shared
-   * (PostgreSQL) books: claims the plan's created-date shards one at a
-   * time under a lease, imports each (pages commit with their
-   * checkpoint), takes over a shard whose worker died once its lease ran
-   * out, and resolves once every shard is done, with the backfill's one
-   * history entry. SQLite books reject with `INVALID_ARGUMENT`.
-   */
-  backfillWorker(source: StripeSource | StripeFiles, plan?: ImportPlanOptions | undefined | null, options?: BackfillWorkerOptions | undefined | null): Promise<WorkerReport>
 }
 
 /**
@@ -347,29 +347,6 @@ export declare class FollowUpPolicy {
   get steps(): Array<string>
 }
 
-/** What a ledger push would post, for a person to approve. Nothing was sent. */
-export declare class LedgerPushReview {
-  /** `qbo` or `xero`. */
-  get target(): string
-  /** The company (QuickBooks realm id, Xero tenant id). */
-  get account(): string
-  /** The entries not pushed yet, and adjusting entries for pushed ones that changed. */
-  get entries(): Array<JournalEntry>
-  /** The writes, one per document (QuickBooks: one per entry and currency). */
-  get plan(): WritePlan
-  /** Approval token for `pushLedger`, once a person accepts this review. */
-  get approval(): string
-}
-
-/**
- * Posts journal entries to one QuickBooks Online company (`realmId`) with
- * the host's OAuth access token.
- */
-export declare class QuickBooksClient {
-  /** A client for company `realmId` with the host's OAuth access token. */
-  constructor(realmId: string, accessToken: string, options?: LedgerClientOptions | undefined | null)
-  /** The company it posts to. */
-  get realmId(): string
 /** r" Invoices of a query, read a page at a time (`for await`). */
 export declare class InvoiceIterator {
   /**
@@ -388,6 +365,20 @@ export declare class InvoiceIterator {
   get cursor(): string | null
 }
 
+/** What a ledger push would post, for a person to approve. Nothing was sent. */
+export declare class LedgerPushReview {
+  /** `qbo` or `xero`. */
+  get target(): string
+  /** The company (QuickBooks realm id, Xero tenant id). */
+  get account(): string
+  /** The entries not pushed yet, and adjusting entries for pushed ones that changed. */
+  get entries(): Array<JournalEntry>
+  /** The writes, one per document (QuickBooks: one per entry and currency). */
+  get plan(): WritePlan
+  /** Approval token for `pushLedger`, once a person accepts this review. */
+  get approval(): string
+}
+
 /** r" Payments of a query, read a page at a time (`for await`). */
 export declare class PaymentIterator {
   /**
@@ -404,6 +395,17 @@ export declare class PaymentIterator {
    * the last.
    */
   get cursor(): string | null
+}
+
+/**
+ * Posts journal entries to one QuickBooks Online company (`realmId`) with
+ * the host's OAuth access token.
+ */
+export declare class QuickBooksClient {
+  /** A client for company `realmId` with the host's OAuth access token. */
+  constructor(realmId: string, accessToken: string, options?: LedgerClientOptions | undefined | null)
+  /** The company it posts to. */
+  get realmId(): string
 }
 
 /** Everything an import would do, shown before it is approved. Nothing was written. */
@@ -630,6 +632,8 @@ export interface AutoPayRunOptions {
    * `performed` as a crash would (the Promise rejects with `ABORTED`).
    */
   fault?: (key: string, point: string) => boolean
+}
+
 /** Options of `Books#backfillWorker`. */
 export interface BackfillWorkerOptions {
   /** The `approval` token of a review of this plan (live sources). */
