@@ -305,6 +305,18 @@ fn kind_of(item: &SourceItem) -> Option<ObjectScope> {
     }
 }
 
+/// Items per kind, in order of first appearance.
+fn tally(kinds: impl IntoIterator<Item = Option<ObjectScope>>) -> Vec<(Option<ObjectScope>, u64)> {
+    let mut out: Vec<(Option<ObjectScope>, u64)> = Vec::new();
+    for k in kinds {
+        match out.iter_mut().find(|(x, _)| *x == k) {
+            Some((_, n)) => *n += 1,
+            None => out.push((k, 1)),
+        }
+    }
+    out
+}
+
 /// The first pass: skims every file once (or reads and maps one the skim
 /// declines), keeping only what paging needs.
 fn index(dir: &Path, label: Option<&str>) -> Index {
@@ -316,17 +328,7 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
     let mut livemode = false;
     let mut payout_bts: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut keyed: Vec<(usize, FileEntry)> = Vec::with_capacity(paths.len() + 1);
-    let count = |items: &[SourceItem]| {
-        let mut kinds: Vec<(Option<ObjectScope>, u64)> = Vec::new();
-        for i in items {
-            let k = kind_of(i);
-            match kinds.iter_mut().find(|(x, _)| *x == k) {
-                Some((_, n)) => *n += 1,
-                None => kinds.push((k, 1)),
-            }
-        }
-        kinds
-    };
+    let count = |items: &[SourceItem]| tally(items.iter().map(kind_of));
     if !errors.is_empty() {
         let kinds = count(&errors);
         keyed.push((
@@ -355,13 +357,7 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
                 .next()
                 .and_then(|k| ObjectScope::ALL.iter().position(|s| s == k))
                 .unwrap_or(0);
-            let mut kinds: Vec<(Option<ObjectScope>, u64)> = Vec::new();
-            for k in s.kinds {
-                match kinds.iter_mut().find(|(x, _)| *x == k) {
-                    Some((_, n)) => *n += 1,
-                    None => kinds.push((k, 1)),
-                }
-            }
+            let kinds = tally(s.kinds);
             keyed.push((
                 key,
                 FileEntry {
