@@ -45,10 +45,10 @@ pub(crate) struct Stage {
 }
 
 impl Stage {
-    /// A staging store in the SQLite file at `path` (created).
+    /// A staging store in the SQLite scratch file at `path` (created).
     pub(crate) fn open(path: &std::path::Path) -> Result<Stage> {
         Ok(Stage {
-            store: ScaledStore::new(Box::new(SqliteStore::open(path)?)),
+            store: ScaledStore::new(Box::new(SqliteStore::open_scratch(path)?)),
             deleted: HashSet::new(),
             unaliased: HashMap::new(),
             seen: Seen::default(),

@@ -249,7 +249,7 @@ impl Builder {
             ..
         } = self;
         let adoptable = stage.adoptable();
-        // Closing the staging store checkpoints its WAL into the file.
+        // Closed: the staging file is complete (it keeps no journal).
         drop(stage);
         let staged = dir.0.join("stage.db");
         if !adoptable {

@@ -45,6 +45,25 @@ impl SqliteStore {
         Ok(Self::init(conn, Some(path.to_path_buf()))?)
     }
 
+    /// Opens (creating) a scratch store at `path`: a file nothing needs
+    /// after a crash (a review's staging file), so it keeps no rollback
+    /// journal or write-ahead log and never syncs: each page is written once.
+    /// A failed commit may leave it half written: throw it away then.
+    pub fn open_scratch(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let conn = Connection::open(path).map_err(SqliteError::from)?;
+        let store = Self::init(conn, Some(path.to_path_buf()))?;
+        let _mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode = OFF", [], |r| r.get(0))
+            .map_err(SqliteError::from)?;
+        store
+            .conn
+            .pragma_update(None, "synchronous", "OFF")
+            .map_err(SqliteError::from)?;
+        Ok(store)
+    }
+
     /// Fresh books in memory (lost on drop), for tests and previews.
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().map_err(SqliteError::from)?;
