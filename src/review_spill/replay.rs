@@ -48,6 +48,31 @@ fn fold_meta(run: &mut ImportRun, meta: &BatchMeta) {
     }
 }
 
+/// The checkpoint of `stream` once batch `batch` of `spill` is committed:
+/// the source `position` after it, and the reviewed batch (to resume the
+/// apply).
+fn reviewed_checkpoint(
+    stream: &str,
+    run: &ImportRun,
+    spill: &Spill,
+    batch: u64,
+    position: &str,
+) -> (String, String) {
+    let resume = Resume {
+        run: run.id.clone(),
+        position: position.to_string(),
+        reviewed: Some(Reviewed {
+            spill: spill.id.clone(),
+            batch,
+        }),
+        shard: None,
+    };
+    (
+        stream.to_string(),
+        serde_json::to_string(&resume).unwrap_or_default(),
+    )
+}
+
 /// How the run's note of a successful replay starts.
 pub(crate) const REPLAYED: &str = "applied the reviewed changes";
 
@@ -128,19 +153,7 @@ impl Books {
             }
             fold_meta(run, &meta);
             if let Some(p) = &meta.position {
-                let resume = Resume {
-                    run: run.id.clone(),
-                    position: p.clone(),
-                    reviewed: Some(Reviewed {
-                        spill: spill.id.clone(),
-                        batch: seq,
-                    }),
-                    shard: None,
-                };
-                cs.checkpoint = Some((
-                    stream.to_string(),
-                    serde_json::to_string(&resume).unwrap_or_default(),
-                ));
+                cs.checkpoint = Some(reviewed_checkpoint(stream, run, &spill, seq, p));
             }
             cs.run = Some(run.clone());
             if let Err(e) = store.commit(cs) {
@@ -207,19 +220,7 @@ impl Books {
         let last = spill.batches - 1;
         let mut tail = ChangeSet::default();
         if let Some(position) = position {
-            let resume = Resume {
-                run: run.id.clone(),
-                position,
-                reviewed: Some(Reviewed {
-                    spill: spill.id.clone(),
-                    batch: last,
-                }),
-                shard: None,
-            };
-            tail.checkpoint = Some((
-                stream.to_string(),
-                serde_json::to_string(&resume).unwrap_or_default(),
-            ));
+            tail.checkpoint = Some(reviewed_checkpoint(stream, run, spill, last, &position));
         }
         tail.run = Some(run.clone());
         let mut store = self.store()?;

@@ -6,11 +6,11 @@
 use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
-use tieout_core::EntityKind;
+use tieout_core::{ChangeSet, EntityKind};
 
 use crate::error::SqliteError;
 use crate::statements::Statements;
-use crate::store::{Changes, write_changes};
+use crate::store::write_changes;
 
 /// The schema name the staging file is attached as.
 const STAGED: &str = "tieout_staged";
@@ -62,7 +62,7 @@ pub(crate) fn adopt(
     conn: &mut Connection,
     sql: &Statements,
     staged: &Path,
-    tail: Changes,
+    tail: ChangeSet,
     fail: Option<String>,
 ) -> Result<bool, SqliteError> {
     let path = staged.to_str().ok_or_else(|| {
@@ -79,7 +79,7 @@ pub(crate) fn adopt(
 fn copy(
     conn: &mut Connection,
     sql: &Statements,
-    tail: Changes,
+    tail: ChangeSet,
     fail: Option<String>,
 ) -> Result<bool, SqliteError> {
     if schema_version(conn, "main")? != schema_version(conn, STAGED)? {

@@ -175,26 +175,14 @@ impl SqliteStore {
         guard: Option<(&str, Option<&str>)>,
     ) -> Result<bool, SqliteError> {
         let fail = self.fail_next_commit.take();
-        let ChangeSet {
-            mut upserts,
-            deletes,
-            aliases_add,
-            aliases_remove,
-            checkpoint,
-            run,
-        } = c;
-        if let Some(e) = upserts.iter().find(|e| e.id().is_empty()) {
+        let mut c = c;
+        if let Some(e) = c.upserts.iter().find(|e| e.id().is_empty()) {
             return Err(SqliteError::Invalid(format!(
                 "{} without id",
                 e.kind().as_str()
             )));
         }
-        // Grouped by kind, each group in id order: index inserts in key order.
-        // The import hands records over that way; anything else is sorted
-        // here, stably, so a later upsert of one id still wins.
-        if !upserts.is_sorted_by(|a, b| write_order(a) <= write_order(b)) {
-            upserts.sort_by(|a, b| write_order(a).cmp(&write_order(b)));
-        }
+        in_write_order(&mut c.upserts);
         let sql = &self.sql;
         let tx = self
             .conn
@@ -209,45 +197,33 @@ impl SqliteStore {
                 return Ok(false);
             }
         }
-        write_changes(
-            sql,
-            &tx,
-            Changes {
-                upserts,
-                deletes,
-                aliases_add,
-                aliases_remove,
-                checkpoint,
-                run,
-            },
-            fail,
-        )?;
+        write_changes(sql, &tx, c, fail)?;
         tx.commit()?;
         Ok(true)
     }
 }
 
-/// A change set's parts, as [`write_changes`] takes them (upserts sorted in
-/// [`write_order`]).
-pub(crate) struct Changes {
-    pub upserts: Vec<Entity>,
-    pub deletes: Vec<(EntityKind, Id)>,
-    pub aliases_add: Vec<(ExternalKey, Id)>,
-    pub aliases_remove: Vec<(ExternalKey, Id)>,
-    pub checkpoint: Option<(String, String)>,
-    pub run: Option<tieout_core::model::ImportRun>,
+/// Sorts `upserts` as a commit writes them: grouped by kind, each group in
+/// id order (index inserts in key order). The import hands records over that
+/// way; anything else is sorted here, stably, so a later upsert of one id
+/// still wins.
+pub(crate) fn in_write_order(upserts: &mut [Entity]) {
+    if !upserts.is_sorted_by(|a, b| write_order(a) <= write_order(b)) {
+        upserts.sort_by(|a, b| write_order(a).cmp(&write_order(b)));
+    }
 }
 
-/// Writes `c` inside `tx`: deletions, upserts (and the run), alias removals
-/// and additions, then the checkpoint; with `fail`, fails before the
-/// checkpoint (the caller's rollback keeps the books unchanged).
+/// Writes `c` (its upserts [`in_write_order`]) inside `tx`: deletions,
+/// upserts (and the run), alias removals and additions, then the checkpoint;
+/// with `fail`, fails before the checkpoint (the caller's rollback keeps the
+/// books unchanged).
 pub(crate) fn write_changes(
     sql: &Statements,
     tx: &rusqlite::Transaction<'_>,
-    c: Changes,
+    c: ChangeSet,
     fail: Option<String>,
 ) -> Result<(), SqliteError> {
-    let Changes {
+    let ChangeSet {
         upserts,
         deletes,
         aliases_add,
@@ -470,26 +446,9 @@ impl Store for SqliteStore {
         self.path.is_some()
     }
 
-    fn adopt_staged(&mut self, staged: &Path, tail: ChangeSet) -> Result<bool> {
+    fn adopt_staged(&mut self, staged: &Path, mut tail: ChangeSet) -> Result<bool> {
         let fail = self.fail_next_commit.take();
-        let ChangeSet {
-            upserts,
-            deletes,
-            aliases_add,
-            aliases_remove,
-            checkpoint,
-            run,
-        } = tail;
-        let mut upserts = upserts;
-        upserts.sort_by(|a, b| write_order(a).cmp(&write_order(b)));
-        let tail = Changes {
-            upserts,
-            deletes,
-            aliases_add,
-            aliases_remove,
-            checkpoint,
-            run,
-        };
+        in_write_order(&mut tail.upserts);
         Ok(crate::adopt::adopt(
             &mut self.conn,
             &self.sql,
