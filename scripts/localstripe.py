@@ -63,6 +63,9 @@ def serve():
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # Listen before telling the port: a client that connects before aiohttp
+    # starts accepting then waits in the backlog instead of being refused.
+    sock.listen(128)
     print(f"PORT {port}", flush=True)
     print(f"WORKDIR {workdir}", flush=True)
     web.run_app(server.app, sock=sock, print=None, handle_signals=True)

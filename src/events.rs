@@ -110,6 +110,9 @@ impl Books {
         };
         let seen_key = keys::event("stripe", &account, &event.id);
         let items = event.items(&account);
+        // Read before the store is held: a completed checkout that saved the
+        // card commits the auto-pay change with the payment.
+        let card = self.event_card(event, &account)?;
         let mut store = self.store()?;
         let mut state = WorkState::new();
         let mut ws = Workspace::new(store.as_ref(), &mut state);
@@ -122,12 +125,19 @@ impl Books {
         }
         let planned = Planner::new(plan).plan_page(&mut ws, items)?;
         ws.alias(seen_key, &format!("event_{}", event.id))?;
-        let cs = ws.take_changes();
+        let mut cs = ws.take_changes();
+        let mut card = card;
+        let alone = card.as_mut().is_some_and(|c| !c.merge_into(&mut cs));
         store.commit(cs)?;
         drop(store);
+        let card_note = card.as_ref().map(|c| c.note().to_string());
+        if let Some(c) = card.filter(|_| alone) {
+            c.commit_alone(self)?;
+        }
         self.sync_collection_cases(chrono::Utc::now())?;
         outcome.entries = planned.entries;
         outcome.notes = planned.notes;
+        outcome.notes.extend(card_note);
         Ok(outcome)
     }
 }

@@ -115,7 +115,9 @@ export async function mockStripe(handler) {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    // Also drops the client's idle keep-alive connections: the native client
+    // pools them for 90 s, and close() alone waits for them.
+    close: () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections() }),
   }
 }
 

@@ -1,17 +1,12 @@
 // Own invoices (create, issue, void; numbering; paid by a payment naming them) and
 // books customers pushed once to localstripe, read back with the official stripe SDK.
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
-import fs from 'node:fs'
-import path from 'node:path'
-import readline from 'node:readline'
 import { test } from 'node:test'
 
-import { ROOT, emptyList, mockStripe, rejectsWithCode, stripeDir, tieout } from './helpers.mjs'
+import { emptyList, mockStripe, rejectsWithCode, stripeDir, tieout } from './helpers.mjs'
+import { KEY, withLocalstripe } from './localstripe_support.mjs'
 
 const { Books, StripeFiles } = tieout
-const SCRIPT = path.join(ROOT, 'scripts', 'localstripe.py')
-const KEY = 'sk_test_tieoutLocalstripe'
 const T1 = '2025-04-06T09:00:00Z'
 
 const lines = () => [
@@ -53,59 +48,22 @@ test('own invoices: totals, gap-free numbers per prefix, paid by a charge naming
   assert.deepEqual((await books.invoices({ status: 'open' })).map((i) => i.number), ['INV-000002'])
 })
 
-function findPython() {
-  const python = process.env.TIEOUT_PYTHON || path.join(ROOT, '.venv', 'bin', 'python')
-  if (!fs.existsSync(python)) return { reason: `no python at ${python} (set TIEOUT_PYTHON)` }
-  const probe = spawnSync(python, ['-c', 'import localstripe, stripe'], { encoding: 'utf8' })
-  if (probe.status !== 0) return { reason: `${python} lacks localstripe/stripe` }
-  return { python }
-}
-
-function startLocalstripe(python) {
-  const child = spawn(python, [SCRIPT, 'serve'], { stdio: ['ignore', 'pipe', 'ignore'] })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill(); reject(new Error('localstripe did not start')) }, 30_000)
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /^PORT (\d+)$/.exec(line.trim())
-      if (m) { clearTimeout(timer); resolve({ url: `http://127.0.0.1:${m[1]}`, child }) }
-    })
-  })
-}
-
-const found = findPython()
-const skip = found.python ? false : found.reason
-if (skip && process.env.CI === 'true') {
-  test('localstripe is available in CI (customer push)', () => assert.fail(skip))
-}
-
-test('customers are pushed to localstripe once and stay linked', { skip: process.env.CI === 'true' ? false : skip, timeout: 120_000 }, async () => {
-  const { url, child } = await startLocalstripe(found.python)
-  try {
-    const books = Books.inMemory()
-    const ids = []
-    for (const n of ['Acme', 'Globex']) ids.push((await books.createCustomer(n, { email: `ap@${n.toLowerCase()}.test` })).id)
-    const review = await books.reviewCustomerPushes({ apiKey: KEY, baseUrl: url })
-    assert.deepEqual(review.writes.map((w) => w.kind), ['customer_create', 'customer_create'])
-    assert.equal(review.livemode, false)
-    const report = await books.pushCustomers({ apiKey: KEY, baseUrl: url })
-    assert.equal(report.delivered.length, 2)
-    const again = await books.pushCustomers({ apiKey: KEY, baseUrl: url })
-    assert.deepEqual(again.delivered, [])
-    const sdk = spawnSync(found.python, ['-c', [
-      'import json, stripe, sys',
-      `stripe.api_key = ${JSON.stringify(KEY)}`,
-      `stripe.api_base = ${JSON.stringify(url)}`,
-      'print(json.dumps([c.to_dict() for c in stripe.Customer.list(limit=100).auto_paging_iter()]))',
-    ].join('\n')], { encoding: 'utf8' })
-    assert.equal(sdk.status, 0, sdk.stderr)
-    const onStripe = JSON.parse(sdk.stdout)
-    assert.deepEqual(onStripe.map((c) => c.metadata.tieout_customer).sort(), [...ids].sort())
-    for (const id of ids) {
-      const link = await books.stripeCustomerLink(id, review.account)
-      assert.ok(onStripe.some((c) => c.id === link), `${id} linked to ${link}`)
-    }
-  } finally {
-    child.kill('SIGTERM')
+withLocalstripe('customers are pushed to localstripe once and stay linked', {}, async ({ url, sdk }) => {
+  const books = Books.inMemory()
+  const ids = []
+  for (const n of ['Acme', 'Globex']) ids.push((await books.createCustomer(n, { email: `ap@${n.toLowerCase()}.test` })).id)
+  const review = await books.reviewCustomerPushes({ apiKey: KEY, baseUrl: url })
+  assert.deepEqual(review.writes.map((w) => w.kind), ['customer_create', 'customer_create'])
+  assert.equal(review.livemode, false)
+  const report = await books.pushCustomers({ apiKey: KEY, baseUrl: url })
+  assert.equal(report.delivered.length, 2)
+  const again = await books.pushCustomers({ apiKey: KEY, baseUrl: url })
+  assert.deepEqual(again.delivered, [])
+  const onStripe = sdk('print(json.dumps([c.to_dict() for c in stripe.Customer.list(limit=100).auto_paging_iter()]))')
+  assert.deepEqual(onStripe.map((c) => c.metadata.tieout_customer).sort(), [...ids].sort())
+  for (const id of ids) {
+    const link = await books.stripeCustomerLink(id, review.account)
+    assert.ok(onStripe.some((c) => c.id === link), `${id} linked to ${link}`)
   }
 })
 

@@ -62,8 +62,9 @@ fn read(ret: napi::Result<Unknown<'static>>) -> Returned {
 pub(crate) fn call_and_wait<
     T: 'static,
     A: 'static + napi::bindgen_prelude::JsValuesTupleIntoVec,
+    const WEAK: bool,
 >(
-    f: &ThreadsafeFunction<T, Unknown<'static>, A, Status, false>,
+    f: &ThreadsafeFunction<T, Unknown<'static>, A, Status, false, WEAK>,
     value: T,
 ) -> Option<Returned> {
     let (tx, rx) = mpsc::channel();

@@ -30,22 +30,26 @@ use crate::records::Address;
 use crate::task::{blocking, rejected};
 use crate::values::{amount, instant, instant_opt, parse_decimal, parse_instant};
 
-/// A host channel: `(message, key) => boolean | string | void`.
+/// A host channel: `(message, key) => boolean | string | void`. Weak: a
+/// `Channels` object kept (or not yet collected) after its runs does not keep
+/// the process alive; a run in progress does, through its Promise.
 pub type SendFn = ThreadsafeFunction<
     FnArgs<(Value, String)>,
     Unknown<'static>,
     FnArgs<(Value, String)>,
     Status,
     false,
+    true,
 >;
 
-/// A fault hook (tests): `(key, point) => boolean`.
+/// A fault hook (tests): `(key, point) => boolean`. Weak, like [`SendFn`].
 pub type FaultFn = ThreadsafeFunction<
     FnArgs<(String, String)>,
     Unknown<'static>,
     FnArgs<(String, String)>,
     Status,
     false,
+    true,
 >;
 
 // --- records ------------------------------------------------------------------

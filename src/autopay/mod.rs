@@ -3,6 +3,7 @@
 //! [`tieout_core::autopay`]).
 
 mod channel;
+mod checkout_event;
 mod run;
 mod settings;
 

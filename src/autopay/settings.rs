@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use tieout_core::autopay::{AutoPay, AutoPaySource, saved_card, stream};
+use tieout_core::autopay::{AutoPay, AutoPaySource, SavedCard, saved_card, stream};
 use tieout_core::entity::{Entity, EntityKind};
 use tieout_core::model::{Counts, ExternalKey, Id, ImportRun, RunStatus, derive_id};
 use tieout_core::{ChangeSet, CoreError};
@@ -45,6 +45,22 @@ fn audit(customer_id: &str, note: String, at: DateTime<Utc>) -> ImportRun {
     }
 }
 
+/// Adds a changed auto-pay setting to `cs`: the setting (the customer's
+/// auto-pay checkpoint) and its history entry. `cs` must not carry another
+/// checkpoint or run.
+pub(crate) fn auto_pay_change(cs: &mut ChangeSet, a: &AutoPay, note: String) {
+    cs.checkpoint = Some((stream(&a.customer_id), a.to_text()));
+    cs.run = Some(audit(&a.customer_id, note, a.updated_at));
+}
+
+/// What a saved card does to a customer's auto-pay setting.
+pub(crate) enum CardSetting {
+    /// The setting already has this card from this checkout.
+    Unchanged(AutoPay),
+    /// The new setting, and the history note saying why.
+    Changed(AutoPay, String),
+}
+
 impl Books {
     /// The auto-pay setting of a books customer (`None`: never set).
     pub fn auto_pay(&self, customer_id: &str) -> Result<Option<AutoPay>> {
@@ -70,11 +86,8 @@ impl Books {
     }
 
     pub(crate) fn save_auto_pay(&self, a: &AutoPay, note: String) -> Result<()> {
-        let cs = ChangeSet {
-            checkpoint: Some((stream(&a.customer_id), a.to_text())),
-            run: Some(audit(&a.customer_id, note, a.updated_at)),
-            ..ChangeSet::default()
-        };
+        let mut cs = ChangeSet::default();
+        auto_pay_change(&mut cs, a, note);
         self.store()?.commit(cs)?;
         Ok(())
     }
@@ -163,6 +176,19 @@ impl Books {
         let Some(card) = saved_card(session, payment_intent) else {
             return Ok(None);
         };
+        Ok(Some(match self.card_setting(&card, account, now)? {
+            CardSetting::Unchanged(a) => a,
+            CardSetting::Changed(a, note) => {
+                self.save_auto_pay(&a, note)?;
+                a
+            }
+        }))
+    }
+
+    /// The books customer a saved card belongs to: the customer of the books
+    /// invoice the checkout names, else the one linked to its Stripe
+    /// customer in `account`.
+    fn card_customer(&self, card: &SavedCard, account: &str) -> Result<Id> {
         let by_invoice = match &card.invoice {
             Some(id) => match self.get(EntityKind::Invoice, id)? {
                 Some(Entity::Invoice(i)) => i.customer_id,
@@ -170,22 +196,33 @@ impl Books {
             },
             None => None,
         };
-        let customer_id = match by_invoice {
-            Some(c) => c,
-            None => {
-                let key = ExternalKey::new("stripe", account, "customer", &card.stripe_customer);
-                let found = self.store()?.resolve(std::slice::from_ref(&key))?;
-                found
-                    .get(&key)
-                    .and_then(|ids| ids.first().cloned())
-                    .ok_or_else(|| {
-                        CoreError::NotFound(format!(
-                            "no books customer for Stripe customer {} of checkout {}",
-                            card.stripe_customer, card.session
-                        ))
-                    })?
-            }
-        };
+        if let Some(c) = by_invoice {
+            return Ok(c);
+        }
+        let key = ExternalKey::new("stripe", account, "customer", &card.stripe_customer);
+        let found = self.store()?.resolve(std::slice::from_ref(&key))?;
+        Ok(found
+            .get(&key)
+            .and_then(|ids| ids.first().cloned())
+            .ok_or_else(|| {
+                CoreError::NotFound(format!(
+                    "no books customer for Stripe customer {} of checkout {}",
+                    card.stripe_customer, card.session
+                ))
+            })?)
+    }
+
+    /// The customer's auto-pay setting once `card` (saved by a completed
+    /// checkout) is its default, opted in via that checkout at `now`; nothing
+    /// is written. [`Books::save_card_from_checkout`] and a
+    /// `checkout.session.completed` event both go through here.
+    pub(crate) fn card_setting(
+        &self,
+        card: &SavedCard,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CardSetting> {
+        let customer_id = self.card_customer(card, account)?;
         let mut a = self
             .auto_pay(&customer_id)?
             .unwrap_or_else(|| AutoPay::none(&customer_id, now));
@@ -195,7 +232,7 @@ impl Books {
         if a.payment_method.as_deref() == Some(card.payment_method.as_str())
             && a.enabled_via.as_ref() == Some(&via)
         {
-            return Ok(Some(a));
+            return Ok(CardSetting::Unchanged(a));
         }
         a.save_card(
             account,
@@ -204,13 +241,10 @@ impl Books {
             via,
             now,
         );
-        self.save_auto_pay(
-            &a,
-            format!(
-                "auto-pay on for {customer_id}: {} saved by checkout {}",
-                card.payment_method, card.session
-            ),
-        )?;
-        Ok(Some(a))
+        let note = format!(
+            "auto-pay on for {customer_id}: {} saved by checkout {}",
+            card.payment_method, card.session
+        );
+        Ok(CardSetting::Changed(a, note))
     }
 }

@@ -31,7 +31,8 @@ pub fn object_path(object: &str, id: &str) -> Option<String> {
 
 impl StripeSource {
     /// The current version of `object` (a Stripe object, e.g. an event's
-    /// `data.object`) read from the API, with its embedded lists completed.
+    /// `data.object`) read from the API, with its embedded lists completed
+    /// (a checkout session with its payment intent expanded).
     /// `None` when the type is not imported or the object no longer exists.
     pub async fn refetch(&self, object: &Value) -> Result<Option<Value>> {
         let kind = object.get("object").and_then(Value::as_str).unwrap_or("");
@@ -41,7 +42,14 @@ impl StripeSource {
         let Some(path) = object_path(kind, id) else {
             return Ok(None);
         };
-        match self.get_json(&path, &[]).await {
+        // A session's payment intent, expanded, says whether the checkout
+        // saved the card and which one (the session itself does not).
+        let query: &[(&str, &str)] = if kind == "checkout.session" {
+            &[("expand[]", "payment_intent")]
+        } else {
+            &[]
+        };
+        match self.get_json(&path, query).await {
             Ok(mut fresh) => {
                 complete_embedded(self.http(), &mut fresh, true).await?;
                 Ok(Some(fresh))
