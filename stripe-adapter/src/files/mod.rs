@@ -341,10 +341,13 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
         ));
     }
     for path in paths {
-        // Most files are list pages: skimmed, not mapped.
-        if let Some(s) = fs::read(&path)
+        // Most files are list pages: skimmed, not mapped. The bytes are read
+        // once: a file the skim declines is mapped from the same bytes.
+        let bytes = fs::read(&path);
+        if let Some(s) = bytes
+            .as_ref()
             .ok()
-            .and_then(|b| skim::skim(&b, skim::is_lines(&path)))
+            .and_then(|b| skim::skim(b, skim::is_lines(&path)))
         {
             livemode |= s.livemode;
             for (po, ids) in s.payout_bts {
@@ -368,7 +371,7 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
             ));
             continue;
         }
-        let items = reader.read_file(&path);
+        let items = reader.read_bytes(&path, bytes);
         for item in &items {
             if let SourceItem::Record(r) = item {
                 livemode |= r.source().is_some_and(|s| s.livemode);
@@ -517,13 +520,19 @@ impl Reader {
     }
 
     fn read_file(&mut self, path: &Path) -> Vec<SourceItem> {
+        self.read_bytes(path, fs::read(path))
+    }
+
+    /// The items of the file at `path`, from its bytes as read (or the
+    /// error reading it gave).
+    fn read_bytes(&mut self, path: &Path, bytes: std::io::Result<Vec<u8>>) -> Vec<SourceItem> {
         let name = path.display().to_string();
         let mut out = Vec::new();
         self.file_time = fs::metadata(path)
             .and_then(|m| m.modified())
             .map(DateTime::<Utc>::from)
             .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-        let bytes = match fs::read(path) {
+        let bytes = match bytes {
             Ok(b) => b,
             Err(e) => {
                 out.push(file_failure(&name, format!("cannot read file: {e}")));
