@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use local_http::{Reply, form, get, metadata};
+use local_http::{Reply, form, get, list_by_customer, metadata};
 use serde_json::{Value, json};
 
 pub use local_http::Form;
@@ -193,23 +193,7 @@ fn handle(
                 }
             }
         }
-        ("GET", "/v1/payment_intents") => {
-            let q = form(query);
-            let cus = get(&q, "customer");
-            let data: Vec<Value> = st
-                .intents
-                .iter()
-                .rev()
-                .filter(|p| cus.is_none_or(|c| p["customer"] == c))
-                .cloned()
-                .collect();
-            (
-                200,
-                json!({"object": "list", "has_more": false, "data": data}).to_string(),
-                false,
-                none,
-            )
-        }
+        ("GET", "/v1/payment_intents") => (200, list_by_customer(&st.intents, query), false, none),
         ("POST", "/v1/checkout/sessions") => {
             let n = st.sessions.len() + 1;
             let s = json!({

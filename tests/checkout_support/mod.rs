@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use local_http::{Reply, form, get, metadata};
+use local_http::{Reply, form, get, list_by_customer, metadata};
 use serde_json::{Value, json};
 
 /// What the server holds and counts.
@@ -90,21 +90,7 @@ fn handle(
                 (200, s.to_string())
             }
         }
-        ("GET", "/v1/checkout/sessions") => {
-            let q = form(query);
-            let cus = get(&q, "customer");
-            let data: Vec<Value> = st
-                .sessions
-                .iter()
-                .rev()
-                .filter(|s| cus.is_none_or(|c| s["customer"] == c))
-                .cloned()
-                .collect();
-            (
-                200,
-                json!({"object": "list", "has_more": false, "data": data}).to_string(),
-            )
-        }
+        ("GET", "/v1/checkout/sessions") => (200, list_by_customer(&st.sessions, query)),
         ("POST", p) if p.starts_with("/v1/checkout/sessions/") && p.ends_with("/expire") => {
             let id = p
                 .trim_start_matches("/v1/checkout/sessions/")

@@ -89,6 +89,20 @@ pub fn metadata(f: &[(String, String)]) -> Value {
     Value::Object(m)
 }
 
+/// A list page (`has_more: false`) of `items` whose `customer` is the
+/// query's `customer` (all without one), newest first.
+pub fn list_by_customer(items: &[Value], query: &str) -> String {
+    let q = form(query);
+    let cus = get(&q, "customer");
+    let data: Vec<Value> = items
+        .iter()
+        .rev()
+        .filter(|x| cus.is_none_or(|c| x["customer"] == c))
+        .cloned()
+        .collect();
+    serde_json::json!({"object": "list", "has_more": false, "data": data}).to_string()
+}
+
 /// Serves `handler` on a free loopback port, a thread per connection
 /// (threads end with the test process); its `http://127.0.0.1:PORT`.
 pub fn start(handler: impl Fn(Request) -> Reply + Send + Sync + 'static) -> String {
