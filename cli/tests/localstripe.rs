@@ -6,98 +6,21 @@
 //! loudly without it, except under `CI=true`, where it fails.
 
 mod common;
+#[path = "../../tests/localstripe_support/peer.rs"]
+mod localstripe_peer;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
 use common::*;
+use localstripe_peer::seed;
 use serde_json::Value;
 
-struct LocalStripe {
-    child: Child,
-    url: String,
-    workdir: Option<PathBuf>,
-}
-
-impl Drop for LocalStripe {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(dir) = &self.workdir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/localstripe.py")
-}
-
 fn python() -> Option<String> {
-    match std::env::var("TIEOUT_PYTHON") {
-        Ok(p) if !p.trim().is_empty() => Some(p),
-        _ => {
-            assert!(
-                !std::env::var("CI").is_ok_and(|v| v == "true"),
-                "TIEOUT_PYTHON must point to a python with localstripe and stripe under CI"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPING CLI localstripe test: TIEOUT_PYTHON is not set ***\n"
-            );
-            None
-        }
-    }
+    localstripe_peer::python("CLI localstripe test")
 }
 
-fn start(python: &str) -> LocalStripe {
-    let mut child = Command::new(python)
-        .arg(script())
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start localstripe");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut guard = LocalStripe {
-        child,
-        url: String::new(),
-        workdir: None,
-    };
-    let mut port = None;
-    for line in BufReader::new(stdout).lines().take(2) {
-        let line = line.expect("read localstripe output");
-        if let Some(p) = line.strip_prefix("PORT ") {
-            port = Some(p.trim().parse::<u16>().expect("port"));
-        } else if let Some(d) = line.strip_prefix("WORKDIR ") {
-            guard.workdir = Some(PathBuf::from(d.trim()));
-        }
-    }
-    let port = port.expect("localstripe printed no port");
-    guard.url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "localstripe did not start listening"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    guard
-}
-
-fn seed(python: &str, url: &str) -> Value {
-    let out = Command::new(python)
-        .arg(script())
-        .arg("seed")
-        .arg(url)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run seed");
-    assert!(out.status.success(), "seeding failed");
-    serde_json::from_slice(&out.stdout).expect("seed summary is JSON")
+fn start(python: &str) -> localstripe_peer::Peer {
+    localstripe_peer::start(python, Stdio::inherit())
 }
 
 #[test]

@@ -1,11 +1,11 @@
-//! The paged queries ([`RecordQuery`]) as SQL: one statement per query shape
-//! (which filters are set), reading one page plus one row to know whether
-//! another follows. The same conditions as the SQLite store's, with the
-//! same indexes.
+//! The paged queries ([`RecordQuery`]) as SQL: the page's conditions
+//! ([`PageFilter`], shared with the SQLite store, so the same indexes serve)
+//! with `$n` placeholders, reading one page plus one row to know whether
+//! another follows.
 
-use tieout_core::store::columns::TimeColumn;
-use tieout_core::store::query::{Cursor, time_key};
-use tieout_core::store::{RecordQuery, TimeRange};
+use tieout_core::store::RecordQuery;
+use tieout_core::store::page_filter::PageFilter;
+use tieout_core::store::query::Cursor;
 
 /// A query's SQL and its text parameters (`$1`, `$2`, ...); the page size
 /// is the last parameter, `$n` of type `bigint`.
@@ -20,67 +20,20 @@ pub(crate) struct QuerySql {
 
 /// The statement answering `q` after `cursor` in schema `s`.
 pub(crate) fn page_sql(s: &str, q: &RecordQuery, cursor: Option<&Cursor>) -> QuerySql {
-    let mut conds: Vec<String> = Vec::new();
+    let page = PageFilter::new(q, cursor);
     let mut params: Vec<String> = Vec::new();
-    let bind = |params: &mut Vec<String>, v: String| {
+    let filter = page.where_clause(|v| {
         params.push(v);
         format!("${}", params.len())
-    };
-    for (col, v) in [
-        ("status", q.status.clone()),
-        ("customer_id", q.customer_id.clone()),
-        ("currency", q.currency.map(|c| c.code().to_string())),
-    ] {
-        if let Some(v) = v {
-            let p = bind(&mut params, v);
-            conds.push(format!("{col} = {p}"));
-        }
-    }
-    for (col, range) in [
-        (TimeColumn::CreatedAt, q.created),
-        (TimeColumn::DueAt, q.due),
-        (TimeColumn::UpdatedAt, q.updated()),
-    ] {
-        let TimeRange { from, to } = range;
-        if let Some(from) = from {
-            let p = bind(&mut params, time_key(&from));
-            conds.push(format!("{} >= {p}", col.name()));
-        }
-        if let Some(to) = to {
-            let p = bind(&mut params, time_key(&to));
-            conds.push(format!("{} < {p}", col.name()));
-        }
-    }
-    let order = q.order().column();
-    if let Some(c) = cursor {
-        match order {
-            None => {
-                let p = bind(&mut params, c.id.clone());
-                conds.push(format!("id > {p}"));
-            }
-            Some(col) => {
-                let t = bind(&mut params, c.time.clone());
-                let i = bind(&mut params, c.id.clone());
-                conds.push(format!("({}, id) > ({t}, {i})", col.name()));
-            }
-        }
-    }
-    let order_by = match order {
-        None => "id".to_string(),
-        Some(col) => format!("{}, id", col.name()),
-    };
-    let filter = if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
-    };
+    });
     QuerySql {
         sql: format!(
-            "SELECT id, data FROM {s}.{}{filter} ORDER BY {order_by} LIMIT ${}",
+            "SELECT id, data FROM {s}.{}{filter} ORDER BY {} LIMIT ${}",
             q.kind.as_str(),
+            page.order_clause(),
             params.len() + 1
         ),
         params,
-        limit: q.limit as i64 + 1,
+        limit: page.rows as i64,
     }
 }

@@ -206,10 +206,7 @@ impl Store for PostgresStore {
             params.push(&page.limit);
             Ok(c.query(&page.sql, &params)?)
         })?;
-        let mut records = decode(q.kind, rows)?;
-        let more = records.len() > q.limit;
-        records.truncate(q.limit);
-        Ok(q.page(records, more))
+        Ok(q.page_of_rows(decode(q.kind, rows)?))
     }
 
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {

@@ -376,11 +376,8 @@ impl Store for SqliteStore {
     fn query(&self, q: &RecordQuery) -> Result<RecordPage> {
         let cursor = q.validate()?;
         let page = crate::query::page_sql(q, cursor.as_ref());
-        let mut records =
-            self.read_records(q.kind, &page.sql, rusqlite::params_from_iter(page.params))?;
-        let more = records.len() > q.limit;
-        records.truncate(q.limit);
-        Ok(q.page(records, more))
+        let rows = self.read_records(q.kind, &page.sql, rusqlite::params_from_iter(page.params))?;
+        Ok(q.page_of_rows(rows))
     }
 
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {

@@ -12,13 +12,17 @@
 //! with those codes; `pm_expired` is an `expired_card` error.
 #![allow(dead_code)]
 
+#[path = "../local_http/mod.rs"]
+mod local_http;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use local_http::{Reply, form, get, list_by_customer, metadata};
 use serde_json::{Value, json};
+
+pub use local_http::Form;
 
 /// A fault for the next charge request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,9 +35,6 @@ pub enum Fault {
     /// answer under the key, but answer this request 409.
     Conflict,
 }
-
-/// A form as received: `(name, value)` pairs.
-pub type Form = Vec<(String, String)>;
 
 /// What the server holds and counts.
 #[derive(Default)]
@@ -68,50 +69,6 @@ pub struct PaymentServer {
     pub url: String,
     /// Its state.
     pub state: Arc<Mutex<State>>,
-}
-
-fn decode(s: &str) -> String {
-    let s = s.replace('+', " ");
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?'));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).to_string()
-}
-
-fn form(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn get<'a>(f: &'a [(String, String)], k: &str) -> Option<&'a str> {
-    f.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
-}
-
-fn metadata(f: &[(String, String)]) -> Value {
-    let mut m = serde_json::Map::new();
-    for (k, v) in f {
-        if let Some(name) = k
-            .strip_prefix("metadata[")
-            .and_then(|r| r.strip_suffix(']'))
-        {
-            m.insert(name.to_string(), Value::String(v.clone()));
-        }
-    }
-    Value::Object(m)
 }
 
 fn card_error(code: &str, decline: Option<&str>, advice: Option<&str>, pi: &Value) -> String {
@@ -236,23 +193,7 @@ fn handle(
                 }
             }
         }
-        ("GET", "/v1/payment_intents") => {
-            let q = form(query);
-            let cus = get(&q, "customer");
-            let data: Vec<Value> = st
-                .intents
-                .iter()
-                .rev()
-                .filter(|p| cus.is_none_or(|c| p["customer"] == c))
-                .cloned()
-                .collect();
-            (
-                200,
-                json!({"object": "list", "has_more": false, "data": data}).to_string(),
-                false,
-                none,
-            )
-        }
+        ("GET", "/v1/payment_intents") => (200, list_by_customer(&st.intents, query), false, none),
         ("POST", "/v1/checkout/sessions") => {
             let n = st.sessions.len() + 1;
             let s = json!({
@@ -286,73 +227,20 @@ fn handle(
     (status, text, false, delay)
 }
 
-fn serve(state: Arc<Mutex<State>>, mut stream: TcpStream) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let (method, target) = (
-            parts.next().unwrap_or("").to_string(),
-            parts.next().unwrap_or("").to_string(),
-        );
-        let (mut len, mut key) = (0usize, None);
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).unwrap_or(0) == 0 {
-                return;
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            let (name, value) = h.split_once(':').unwrap_or((h, ""));
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => len = value.trim().parse().unwrap_or(0),
-                "idempotency-key" => key = Some(value.trim().to_string()),
-                _ => {}
-            }
-        }
-        let mut body = vec![0u8; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let (status, text, replayed, delay) = handle(
-            &state,
-            &method,
-            &target,
-            key,
-            &String::from_utf8_lossy(&body),
-        );
-        if !delay.is_zero() {
-            std::thread::sleep(delay);
-        }
-        let reply = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nrequest-id: req_{}\r\nidempotent-replayed: {replayed}\r\n\r\n{text}",
-            text.len(),
-            status
-        );
-        if stream.write_all(reply.as_bytes()).is_err() {
-            return;
-        }
-    }
-}
-
 /// Starts the server on a free loopback port (threads end with the test process).
 pub fn start() -> PaymentServer {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let state = Arc::new(Mutex::new(State {
         delay: Duration::from_millis(1500),
         ..Default::default()
     }));
     let s = state.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let s = s.clone();
-            std::thread::spawn(move || serve(s, stream));
+    let url = local_http::start(move |r| {
+        let (status, text, replayed, delay) = handle(&s, &r.method, &r.target, r.key, &r.body);
+        Reply {
+            status,
+            text,
+            replayed,
+            delay,
         }
     });
     PaymentServer { url, state }

@@ -7,11 +7,14 @@
 //! /v1/payment_records/report_payment`, `POST /v1/invoices/{id}/attach_payment`.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+#[path = "../local_http/mod.rs"]
+mod local_http;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use local_http::{Reply, form, get, list_by_customer, metadata};
 use serde_json::{Value, json};
 
 /// What the server holds and counts.
@@ -46,37 +49,6 @@ pub struct CheckoutServer {
     pub state: Arc<Mutex<State>>,
 }
 
-fn form(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                let s = s.replace('+', " ");
-                let bytes = s.as_bytes();
-                let mut out = Vec::new();
-                let mut i = 0;
-                while i < bytes.len() {
-                    if bytes[i] == b'%' && i + 2 < bytes.len() {
-                        let h = u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?');
-                        out.push(h);
-                        i += 3;
-                    } else {
-                        out.push(bytes[i]);
-                        i += 1;
-                    }
-                }
-                String::from_utf8_lossy(&out).to_string()
-            };
-            (dec(k), dec(v))
-        })
-        .collect()
-}
-
-fn get<'a>(f: &'a [(String, String)], k: &str) -> Option<&'a str> {
-    f.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
-}
-
 fn handle(
     state: &Mutex<State>,
     method: &str,
@@ -99,15 +71,7 @@ fn handle(
             st.creates
                 .push((f.clone(), key.clone().unwrap_or_default()));
             let n = st.sessions.len() + 1;
-            let mut metadata = serde_json::Map::new();
-            for (k, v) in &f {
-                if let Some(name) = k
-                    .strip_prefix("metadata[")
-                    .and_then(|r| r.strip_suffix(']'))
-                {
-                    metadata.insert(name.to_string(), Value::String(v.clone()));
-                }
-            }
+            let metadata = metadata(&f);
             let s = json!({
                 "id": format!("cs_test_{n}"), "object": "checkout.session",
                 "url": format!("https://checkout.test/pay/cs_test_{n}"),
@@ -126,21 +90,7 @@ fn handle(
                 (200, s.to_string())
             }
         }
-        ("GET", "/v1/checkout/sessions") => {
-            let q = form(query);
-            let cus = get(&q, "customer");
-            let data: Vec<Value> = st
-                .sessions
-                .iter()
-                .rev()
-                .filter(|s| cus.is_none_or(|c| s["customer"] == c))
-                .cloned()
-                .collect();
-            (
-                200,
-                json!({"object": "list", "has_more": false, "data": data}).to_string(),
-            )
-        }
+        ("GET", "/v1/checkout/sessions") => (200, list_by_customer(&st.sessions, query)),
         ("POST", p) if p.starts_with("/v1/checkout/sessions/") && p.ends_with("/expire") => {
             let id = p
                 .trim_start_matches("/v1/checkout/sessions/")
@@ -228,70 +178,20 @@ fn handle(
     (status, text, false)
 }
 
-fn serve(state: Arc<Mutex<State>>, mut stream: TcpStream) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let (method, target) = (
-            parts.next().unwrap_or("").to_string(),
-            parts.next().unwrap_or("").to_string(),
-        );
-        let (mut len, mut key) = (0usize, None);
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).unwrap_or(0) == 0 {
-                return;
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            let (name, value) = h.split_once(':').unwrap_or((h, ""));
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => len = value.trim().parse().unwrap_or(0),
-                "idempotency-key" => key = Some(value.trim().to_string()),
-                _ => {}
-            }
-        }
-        let mut body = vec![0u8; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let (status, text, replayed) = handle(
-            &state,
-            &method,
-            &target,
-            key,
-            &String::from_utf8_lossy(&body),
-        );
-        let reply = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nrequest-id: req_{}\r\nidempotent-replayed: {replayed}\r\n\r\n{text}",
-            text.len(),
-            status
-        );
-        if stream.write_all(reply.as_bytes()).is_err() {
-            return;
-        }
-    }
-}
-
 /// Starts the server on a free loopback port (threads end with the test process).
 pub fn start(expires_at: i64) -> CheckoutServer {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let state = Arc::new(Mutex::new(State {
         expires_at,
         ..Default::default()
     }));
     let s = state.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let s = s.clone();
-            std::thread::spawn(move || serve(s, stream));
+    let url = local_http::start(move |r| {
+        let (status, text, replayed) = handle(&s, &r.method, &r.target, r.key, &r.body);
+        Reply {
+            status,
+            text,
+            replayed,
+            delay: Duration::ZERO,
         }
     });
     CheckoutServer { url, state }

@@ -296,53 +296,29 @@ pub fn all_books() -> Vec<(&'static str, Books, Keep)> {
     all
 }
 
+#[path = "../../store-postgres/tests/support/mod.rs"]
+mod pg_support;
+
 /// The test PostgreSQL's URL; `None` outside CI when it is not set, a
 /// failure under `CI=true` (CI runs every PostgreSQL test).
-pub fn pg_url() -> Option<String> {
-    match std::env::var("TIEOUT_TEST_PG_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but TIEOUT_TEST_PG_URL is not set: run the tests through scripts/test"
-            );
-            None
-        }
-    }
-}
+pub use pg_support::pg_url;
 
-/// A PostgreSQL schema no other test uses, dropped with the value.
-pub struct PgSchema {
-    url: String,
-    /// The schema's name.
-    pub name: String,
-}
+/// A PostgreSQL schema no other test uses, dropped with the value; its
+/// `name` through `Deref`.
+pub struct PgSchema(pg_support::Schema);
 
 impl PgSchema {
     /// A fresh schema name on the test server.
     pub fn fresh(url: &str) -> PgSchema {
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let s = PgSchema {
-            url: url.to_string(),
-            name: format!("t_facade_{}_{n}", std::process::id()),
-        };
-        s.drop_schema();
-        s
-    }
-
-    fn drop_schema(&self) {
-        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
-        c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name))
-            .expect("drop schema");
+        PgSchema(pg_support::Schema::fresh(url, "facade"))
     }
 }
 
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            self.drop_schema();
-        }
+impl std::ops::Deref for PgSchema {
+    type Target = pg_support::Schema;
+
+    fn deref(&self) -> &pg_support::Schema {
+        &self.0
     }
 }
 

@@ -4,6 +4,7 @@ mod changeset;
 pub mod columns;
 pub mod conformance;
 mod memory;
+pub mod page_filter;
 pub mod query;
 mod scaled;
 pub mod shared;

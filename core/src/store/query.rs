@@ -272,9 +272,16 @@ impl RecordQuery {
             .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
             .collect();
         hits.sort_by(|a, b| a.0.cmp(&b.0));
-        let more = hits.len() > self.limit;
-        hits.truncate(self.limit);
-        Ok(self.page(hits.into_iter().map(|(_, e)| e).collect(), more))
+        hits.truncate(self.limit + 1);
+        Ok(self.page_of_rows(hits.into_iter().map(|(_, e)| e).collect()))
+    }
+
+    /// The page from the rows read for it (this query's matches, in order,
+    /// at most `limit + 1`): the first `limit`, and whether more follow.
+    pub fn page_of_rows(&self, mut rows: Vec<Entity>) -> RecordPage {
+        let more = rows.len() > self.limit;
+        rows.truncate(self.limit);
+        self.page(rows, more)
     }
 
     /// A page of `records` (this query's matches, in order, at most

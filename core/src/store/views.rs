@@ -124,78 +124,184 @@ const LIVEMODE: ViewColumn = col(
     "live (not test) data",
 );
 
+/// The books id of the customer a record names.
+const CUSTOMER_ID: ViewColumn = col(
+    "customer_id",
+    Text,
+    Record(&["customer_id"]),
+    "books id of the customer",
+);
+/// The source id of the customer a record names (through its books id).
+const CUSTOMER_STRIPE_ID: ViewColumn = col(
+    "customer_stripe_id",
+    Text,
+    SourceIdOf {
+        table: "customer",
+        path: &["customer_id"],
+    },
+    "source id of the customer",
+);
+/// The books id of the payment a record names.
+const PAYMENT_ID: ViewColumn = col(
+    "payment_id",
+    Text,
+    Record(&["payment_id"]),
+    "books id of the payment",
+);
+/// The source id of the payment a record names (through its books id).
+const PAYMENT_STRIPE_ID: ViewColumn = col(
+    "payment_stripe_id",
+    Text,
+    SourceIdOf {
+        table: "payment",
+        path: &["payment_id"],
+    },
+    "source id of the payment",
+);
+/// The books id of the invoice a record names.
+const INVOICE_ID: ViewColumn = col(
+    "invoice_id",
+    Text,
+    Record(&["invoice_id"]),
+    "books id of the invoice",
+);
+/// The source id of the invoice a record names (through its books id).
+const INVOICE_STRIPE_ID: ViewColumn = col(
+    "invoice_stripe_id",
+    Text,
+    SourceIdOf {
+        table: "invoice",
+        path: &["invoice_id"],
+    },
+    "source id of the invoice",
+);
+/// A write's attempts.
+const ATTEMPTS: ViewColumn = col("attempts", Integer, Count(&["attempts"]), "attempts made");
+/// When a write was planned.
+const PLANNED_AT: ViewColumn = col(
+    "planned_at",
+    Time,
+    Record(&["intent", "planned_at"]),
+    "planned",
+);
+/// A write's last change.
+const LAST_CHANGE: ViewColumn = col("updated_at", Time, Record(&["updated_at"]), "last change");
+
+/// A column named as the record's top-level field.
+macro_rules! field {
+    ($name:literal, $ty:ident, $doc:literal) => {
+        col($name, $ty, Record(&[$name]), $doc)
+    };
+}
+
 /// An amount column named as the record's field.
 macro_rules! amount {
     ($name:literal, $doc:literal) => {
-        col($name, Decimal, Record(&[$name]), $doc)
+        field!($name, Decimal, $doc)
     };
+}
+
+/// A column from a write's intent: its field `$key`.
+macro_rules! intent {
+    ($name:literal, $ty:ident, $key:literal, $doc:literal) => {
+        col($name, $ty, Record(&["intent", $key]), $doc)
+    };
+}
+
+/// A column from a write's payload: its field `$key`.
+macro_rules! payload {
+    ($name:literal, $ty:ident, $key:literal, $doc:literal) => {
+        col($name, $ty, Record(&["intent", "payload", $key]), $doc)
+    };
+}
+
+/// A line view's column named as the line's top-level field.
+macro_rules! line_field {
+    ($name:literal, $ty:ident, $doc:literal) => {
+        col($name, $ty, Line(&[$name]), $doc)
+    };
+}
+
+/// A view with a row per record of `table`.
+const fn table_view(
+    name: &'static str,
+    table: &'static str,
+    doc: &'static str,
+    columns: &'static [ViewColumn],
+) -> View {
+    View {
+        name,
+        table,
+        lines: None,
+        only: None,
+        doc,
+        columns,
+    }
+}
+
+impl View {
+    /// The view with a row per element of the record's array at `lines`.
+    const fn per_line(mut self, lines: &'static [&'static str]) -> View {
+        self.lines = Some(lines);
+        self
+    }
+
+    /// The view over only the records whose field at `path` is `value`.
+    const fn only(mut self, path: &'static [&'static str], value: &'static str) -> View {
+        self.only = Some((path, value));
+        self
+    }
 }
 
 /// The views of the first version (SQLite schema v7, PostgreSQL schema v3).
 pub const VIEWS_V1: &[View] = &[
-    View {
-        name: "customers",
-        table: "customer",
-        lines: None,
-        only: None,
-        doc: "one row per customer",
-        columns: &[
+    table_view(
+        "customers",
+        "customer",
+        "one row per customer",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col("name", Text, Record(&["name"]), "display name"),
-            col("email", Text, Record(&["email"]), "email address"),
-            col("phone", Text, Record(&["phone"]), "phone number"),
-            col("kind", Text, Record(&["kind"]), "company or contact"),
+            field!("name", Text, "display name"),
+            field!("email", Text, "email address"),
+            field!("phone", Text, "phone number"),
+            field!("kind", Text, "company or contact"),
             col(
                 "country",
                 Text,
                 Record(&["address", "country"]),
                 "billing country (ISO)",
             ),
-            col(
-                "deleted",
-                Bool,
-                Record(&["deleted"]),
-                "deleted in the source",
-            ),
+            field!("deleted", Bool, "deleted in the source"),
             CREATED_AT,
             UPDATED_AT,
             LIVEMODE,
         ],
-    },
-    View {
-        name: "products",
-        table: "product",
-        lines: None,
-        only: None,
-        doc: "one row per product",
-        columns: &[
+    ),
+    table_view(
+        "products",
+        "product",
+        "one row per product",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col("name", Text, Record(&["name"]), "product name"),
-            col("description", Text, Record(&["description"]), "description"),
-            col("active", Bool, Record(&["active"]), "available for sale"),
+            field!("name", Text, "product name"),
+            field!("description", Text, "description"),
+            field!("active", Bool, "available for sale"),
             CREATED_AT,
         ],
-    },
-    View {
-        name: "prices",
-        table: "price",
-        lines: None,
-        only: None,
-        doc: "one row per price",
-        columns: &[
+    ),
+    table_view(
+        "prices",
+        "price",
+        "one row per price",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col(
-                "product_id",
-                Text,
-                Record(&["product_id"]),
-                "books id of the product",
-            ),
+            field!("product_id", Text, "books id of the product"),
             col(
                 "product_stripe_id",
                 Text,
@@ -210,55 +316,30 @@ pub const VIEWS_V1: &[View] = &[
                 Record(&["recurring", "interval"]),
                 "billing interval of a recurring price",
             ),
-            col(
-                "active",
-                Bool,
-                Record(&["active"]),
-                "available for new purchases",
-            ),
-            col("nickname", Text, Record(&["nickname"]), "nickname"),
+            field!("active", Bool, "available for new purchases"),
+            field!("nickname", Text, "nickname"),
             CREATED_AT,
         ],
-    },
-    View {
-        name: "invoices",
-        table: "invoice",
-        lines: None,
-        only: None,
-        doc: "one row per invoice; amounts and status are the books' (from allocations)",
-        columns: &[
+    ),
+    table_view(
+        "invoices",
+        "invoice",
+        "one row per invoice; amounts and status are the books' (from allocations)",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col("number", Text, Record(&["number"]), "invoice number"),
-            col(
-                "customer_id",
-                Text,
-                Record(&["customer_id"]),
-                "books id of the customer",
-            ),
-            col(
-                "customer_stripe_id",
-                Text,
-                SourceIdOf {
-                    table: "customer",
-                    path: &["customer_id"],
-                },
-                "source id of the customer",
-            ),
-            col(
-                "subscription_id",
-                Text,
-                Record(&["subscription_id"]),
-                "books id of the subscription",
-            ),
+            field!("number", Text, "invoice number"),
+            CUSTOMER_ID,
+            CUSTOMER_STRIPE_ID,
+            field!("subscription_id", Text, "books id of the subscription"),
             col(
                 "subscription_stripe_id",
                 Text,
                 Record(&["subscription_ref"]),
                 "source id of the subscription",
             ),
-            col("status", Text, Record(&["status"]), "books status"),
+            field!("status", Text, "books status"),
             col(
                 "stripe_status",
                 Text,
@@ -275,14 +356,9 @@ pub const VIEWS_V1: &[View] = &[
             amount!("amount_remaining", "still open, per the books"),
             amount!("amount_written_off", "written off under the tolerance"),
             amount!("amount_credited", "credited before payment by credit notes"),
-            col("issued_at", Time, Record(&["issued_at"]), "finalized"),
+            field!("issued_at", Time, "finalized"),
             col("due_at", Time, Record(&["due_date"]), "due"),
-            col(
-                "paid_at",
-                Time,
-                Record(&["paid_at"]),
-                "marked paid in the source",
-            ),
+            field!("paid_at", Time, "marked paid in the source"),
             CREATED_AT,
             UPDATED_AT,
             col(
@@ -293,14 +369,12 @@ pub const VIEWS_V1: &[View] = &[
             ),
             LIVEMODE,
         ],
-    },
-    View {
-        name: "invoice_lines",
-        table: "invoice",
-        lines: Some(&["lines"]),
-        only: None,
-        doc: "one row per invoice line",
-        columns: &[
+    ),
+    table_view(
+        "invoice_lines",
+        "invoice",
+        "one row per invoice line",
+        &[
             col("invoice_id", Text, Column("id"), "books id of the invoice"),
             col(
                 "invoice_stripe_id",
@@ -320,34 +394,18 @@ pub const VIEWS_V1: &[View] = &[
                 Line(&["external_id"]),
                 "source id of the line",
             ),
-            col("description", Text, Line(&["description"]), "description"),
-            col("quantity", Decimal, Line(&["quantity"]), "quantity"),
-            col(
-                "unit_amount",
-                Decimal,
-                Line(&["unit_amount"]),
-                "price per unit",
-            ),
-            col(
+            line_field!("description", Text, "description"),
+            line_field!("quantity", Decimal, "quantity"),
+            line_field!("unit_amount", Decimal, "price per unit"),
+            line_field!(
                 "amount",
                 Decimal,
-                Line(&["amount"]),
-                "line amount before invoice discounts and tax",
+                "line amount before invoice discounts and tax"
             ),
-            col("tax", Decimal, Line(&["tax"]), "tax on the line"),
+            line_field!("tax", Decimal, "tax on the line"),
             CURRENCY,
-            col(
-                "period_start",
-                Time,
-                Line(&["period_start"]),
-                "service period start",
-            ),
-            col(
-                "period_end",
-                Time,
-                Line(&["period_end"]),
-                "service period end",
-            ),
+            line_field!("period_start", Time, "service period start"),
+            line_field!("period_end", Time, "service period end"),
             col(
                 "price_stripe_id",
                 Text,
@@ -360,16 +418,15 @@ pub const VIEWS_V1: &[View] = &[
                 Line(&["product_ref"]),
                 "source id of the product",
             ),
-            col("proration", Bool, Line(&["proration"]), "a proration line"),
+            line_field!("proration", Bool, "a proration line"),
         ],
-    },
-    View {
-        name: "payments",
-        table: "payment",
-        lines: None,
-        only: None,
-        doc: "one row per payment (one real payment, however many Stripe objects name it)",
-        columns: &[
+    )
+    .per_line(&["lines"]),
+    table_view(
+        "payments",
+        "payment",
+        "one row per payment (one real payment, however many Stripe objects name it)",
+        &[
             ID,
             STRIPE_ID,
             col(
@@ -379,22 +436,9 @@ pub const VIEWS_V1: &[View] = &[
                 "source object type (charge, payment_intent, ...)",
             ),
             ACCOUNT,
-            col(
-                "customer_id",
-                Text,
-                Record(&["customer_id"]),
-                "books id of the customer",
-            ),
-            col(
-                "customer_stripe_id",
-                Text,
-                SourceIdOf {
-                    table: "customer",
-                    path: &["customer_id"],
-                },
-                "source id of the customer",
-            ),
-            col("status", Text, Record(&["status"]), "payment status"),
+            CUSTOMER_ID,
+            CUSTOMER_STRIPE_ID,
+            field!("status", Text, "payment status"),
             CURRENCY,
             amount!("amount", "amount paid"),
             amount!("fee", "processing fees"),
@@ -404,14 +448,9 @@ pub const VIEWS_V1: &[View] = &[
             amount!("allocated", "allocated to invoices"),
             amount!("unapplied", "held as unapplied"),
             amount!("settlement_amount", "amount in the settlement currency"),
-            col(
-                "settlement_currency",
-                Text,
-                Record(&["settlement_currency"]),
-                "settlement currency",
-            ),
-            col("method", Text, Record(&["method"]), "payment method type"),
-            col("received_at", Time, Record(&["received_at"]), "received"),
+            field!("settlement_currency", Text, "settlement currency"),
+            field!("method", Text, "payment method type"),
+            field!("received_at", Time, "received"),
             col(
                 "charge_stripe_id",
                 Text,
@@ -428,48 +467,20 @@ pub const VIEWS_V1: &[View] = &[
             UPDATED_AT,
             LIVEMODE,
         ],
-    },
-    View {
-        name: "allocations",
-        table: "allocation",
-        lines: None,
-        only: None,
-        doc: "one row per allocation of a payment to an invoice",
-        columns: &[
+    ),
+    table_view(
+        "allocations",
+        "allocation",
+        "one row per allocation of a payment to an invoice",
+        &[
             ID,
-            col(
-                "payment_id",
-                Text,
-                Record(&["payment_id"]),
-                "books id of the payment",
-            ),
-            col(
-                "payment_stripe_id",
-                Text,
-                SourceIdOf {
-                    table: "payment",
-                    path: &["payment_id"],
-                },
-                "source id of the payment",
-            ),
-            col(
-                "invoice_id",
-                Text,
-                Record(&["invoice_id"]),
-                "books id of the invoice",
-            ),
-            col(
-                "invoice_stripe_id",
-                Text,
-                SourceIdOf {
-                    table: "invoice",
-                    path: &["invoice_id"],
-                },
-                "source id of the invoice",
-            ),
+            PAYMENT_ID,
+            PAYMENT_STRIPE_ID,
+            INVOICE_ID,
+            INVOICE_STRIPE_ID,
             amount!("amount", "amount allocated"),
             CURRENCY,
-            col("kind", Text, Record(&["kind"]), "payment, reversal, ..."),
+            field!("kind", Text, "payment, reversal, ..."),
             col(
                 "strategy",
                 Text,
@@ -477,139 +488,72 @@ pub const VIEWS_V1: &[View] = &[
                 "how the payment was matched",
             ),
             col("reason", Text, Record(&["reason", "detail"]), "why"),
-            col("allocated_at", Time, Record(&["allocated_at"]), "allocated"),
+            field!("allocated_at", Time, "allocated"),
         ],
-    },
-    View {
-        name: "refunds",
-        table: "refund",
-        lines: None,
-        only: None,
-        doc: "one row per refund",
-        columns: &[
+    ),
+    table_view(
+        "refunds",
+        "refund",
+        "one row per refund",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col(
-                "payment_id",
-                Text,
-                Record(&["payment_id"]),
-                "books id of the payment",
-            ),
-            col(
-                "payment_stripe_id",
-                Text,
-                SourceIdOf {
-                    table: "payment",
-                    path: &["payment_id"],
-                },
-                "source id of the payment",
-            ),
-            col("status", Text, Record(&["status"]), "refund status"),
+            PAYMENT_ID,
+            PAYMENT_STRIPE_ID,
+            field!("status", Text, "refund status"),
             CURRENCY,
             amount!("amount", "amount refunded"),
-            col("reason", Text, Record(&["reason"]), "reason"),
-            col("created_at", Time, Record(&["created_at"]), "created"),
+            field!("reason", Text, "reason"),
+            field!("created_at", Time, "created"),
         ],
-    },
-    View {
-        name: "disputes",
-        table: "dispute",
-        lines: None,
-        only: None,
-        doc: "one row per dispute",
-        columns: &[
+    ),
+    table_view(
+        "disputes",
+        "dispute",
+        "one row per dispute",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col(
-                "payment_id",
-                Text,
-                Record(&["payment_id"]),
-                "books id of the payment",
-            ),
-            col(
-                "payment_stripe_id",
-                Text,
-                SourceIdOf {
-                    table: "payment",
-                    path: &["payment_id"],
-                },
-                "source id of the payment",
-            ),
-            col("status", Text, Record(&["status"]), "dispute status"),
+            PAYMENT_ID,
+            PAYMENT_STRIPE_ID,
+            field!("status", Text, "dispute status"),
             CURRENCY,
             amount!("amount", "amount disputed"),
-            col("reason", Text, Record(&["reason"]), "reason"),
-            col("created_at", Time, Record(&["created_at"]), "created"),
+            field!("reason", Text, "reason"),
+            field!("created_at", Time, "created"),
         ],
-    },
-    View {
-        name: "subscriptions",
-        table: "subscription",
-        lines: None,
-        only: None,
-        doc: "one row per subscription",
-        columns: &[
+    ),
+    table_view(
+        "subscriptions",
+        "subscription",
+        "one row per subscription",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col(
-                "customer_id",
-                Text,
-                Record(&["customer_id"]),
-                "books id of the customer",
-            ),
-            col(
-                "customer_stripe_id",
-                Text,
-                SourceIdOf {
-                    table: "customer",
-                    path: &["customer_id"],
-                },
-                "source id of the customer",
-            ),
-            col("status", Text, Record(&["status"]), "subscription status"),
+            CUSTOMER_ID,
+            CUSTOMER_STRIPE_ID,
+            field!("status", Text, "subscription status"),
             CURRENCY,
             amount!("amount", "recurring amount per interval"),
-            col("interval", Text, Record(&["interval"]), "billing interval"),
-            col(
-                "interval_count",
-                Integer,
-                Record(&["interval_count"]),
-                "intervals per billing period",
-            ),
-            col("start_date", Time, Record(&["start_date"]), "started"),
-            col(
-                "current_period_start",
-                Time,
-                Record(&["current_period_start"]),
-                "current period start",
-            ),
-            col(
-                "current_period_end",
-                Time,
-                Record(&["current_period_end"]),
-                "current period end",
-            ),
-            col(
-                "cancel_at_period_end",
-                Bool,
-                Record(&["cancel_at_period_end"]),
-                "ends at the period end",
-            ),
-            col("canceled_at", Time, Record(&["canceled_at"]), "canceled"),
-            col("ended_at", Time, Record(&["ended_at"]), "ended"),
+            field!("interval", Text, "billing interval"),
+            field!("interval_count", Integer, "intervals per billing period"),
+            field!("start_date", Time, "started"),
+            field!("current_period_start", Time, "current period start"),
+            field!("current_period_end", Time, "current period end"),
+            field!("cancel_at_period_end", Bool, "ends at the period end"),
+            field!("canceled_at", Time, "canceled"),
+            field!("ended_at", Time, "ended"),
             CREATED_AT,
         ],
-    },
-    View {
-        name: "subscription_items",
-        table: "subscription",
-        lines: Some(&["items"]),
-        only: None,
-        doc: "one row per subscription item",
-        columns: &[
+    ),
+    table_view(
+        "subscription_items",
+        "subscription",
+        "one row per subscription item",
+        &[
             col(
                 "subscription_id",
                 Text,
@@ -641,30 +585,19 @@ pub const VIEWS_V1: &[View] = &[
                 Line(&["product_ref"]),
                 "source id of the product",
             ),
-            col("quantity", Decimal, Line(&["quantity"]), "quantity"),
-            col(
-                "unit_amount",
-                Decimal,
-                Line(&["unit_amount"]),
-                "price per unit",
-            ),
+            line_field!("quantity", Decimal, "quantity"),
+            line_field!("unit_amount", Decimal, "price per unit"),
             CURRENCY,
-            col("interval", Text, Line(&["interval"]), "billing interval"),
-            col(
-                "interval_count",
-                Integer,
-                Line(&["interval_count"]),
-                "intervals per billing period",
-            ),
+            line_field!("interval", Text, "billing interval"),
+            line_field!("interval_count", Integer, "intervals per billing period"),
         ],
-    },
-    View {
-        name: "balance_transactions",
-        table: "balance_transaction",
-        lines: None,
-        only: None,
-        doc: "one row per Stripe balance transaction",
-        columns: &[
+    )
+    .per_line(&["items"]),
+    table_view(
+        "balance_transactions",
+        "balance_transaction",
+        "one row per Stripe balance transaction",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
@@ -674,35 +607,15 @@ pub const VIEWS_V1: &[View] = &[
                 Record(&["kind"]),
                 "Stripe type (charge, refund, payout, ...)",
             ),
-            col(
-                "reporting_category",
-                Text,
-                Record(&["reporting_category"]),
-                "Stripe reporting category",
-            ),
-            col("status", Text, Record(&["status"]), "pending or available"),
+            field!("reporting_category", Text, "Stripe reporting category"),
+            field!("status", Text, "pending or available"),
             CURRENCY,
             amount!("amount", "gross amount"),
             amount!("fee", "fees"),
             amount!("net", "net amount"),
-            col(
-                "exchange_rate",
-                Decimal,
-                Record(&["exchange_rate"]),
-                "conversion rate, when converted",
-            ),
-            col(
-                "available_on",
-                Time,
-                Record(&["available_on"]),
-                "funds available",
-            ),
-            col(
-                "payment_id",
-                Text,
-                Record(&["payment_id"]),
-                "books id of the payment",
-            ),
+            amount!("exchange_rate", "conversion rate, when converted"),
+            field!("available_on", Time, "funds available"),
+            PAYMENT_ID,
             col(
                 "source_stripe_id",
                 Text,
@@ -717,39 +630,22 @@ pub const VIEWS_V1: &[View] = &[
             ),
             CREATED_AT,
         ],
-    },
-    View {
-        name: "payouts",
-        table: "payout",
-        lines: None,
-        only: None,
-        doc: "one row per payout",
-        columns: &[
+    ),
+    table_view(
+        "payouts",
+        "payout",
+        "one row per payout",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col("status", Text, Record(&["status"]), "payout status"),
+            field!("status", Text, "payout status"),
             CURRENCY,
             amount!("amount", "amount paid out"),
-            col(
-                "arrival_date",
-                Date,
-                Record(&["arrival_date"]),
-                "expected arrival",
-            ),
-            col(
-                "automatic",
-                Bool,
-                Record(&["automatic"]),
-                "automatic payout",
-            ),
-            col("method", Text, Record(&["method"]), "standard or instant"),
-            col(
-                "statement_descriptor",
-                Text,
-                Record(&["statement_descriptor"]),
-                "text on the bank statement",
-            ),
+            field!("arrival_date", Date, "expected arrival"),
+            field!("automatic", Bool, "automatic payout"),
+            field!("method", Text, "standard or instant"),
+            field!("statement_descriptor", Text, "text on the bank statement"),
             col(
                 "bank_line_id",
                 Text,
@@ -758,27 +654,20 @@ pub const VIEWS_V1: &[View] = &[
             ),
             CREATED_AT,
         ],
-    },
-    View {
-        name: "bank_lines",
-        table: "bank_line",
-        lines: None,
-        only: None,
-        doc: "one row per imported bank statement line",
-        columns: &[
+    ),
+    table_view(
+        "bank_lines",
+        "bank_line",
+        "one row per imported bank statement line",
+        &[
             ID,
             col("bank_account", Text, Record(&["account"]), "bank account"),
-            col("date", Date, Record(&["date"]), "booking date"),
+            field!("date", Date, "booking date"),
             CURRENCY,
             amount!("amount", "amount (deposits positive)"),
-            col("description", Text, Record(&["description"]), "description"),
-            col("reference", Text, Record(&["reference"]), "reference"),
-            col(
-                "payout_id",
-                Text,
-                Record(&["payout_id"]),
-                "books id of the matched payout",
-            ),
+            field!("description", Text, "description"),
+            field!("reference", Text, "reference"),
+            field!("payout_id", Text, "books id of the matched payout"),
             col(
                 "payout_stripe_id",
                 Text,
@@ -789,36 +678,24 @@ pub const VIEWS_V1: &[View] = &[
                 "source id of the matched payout",
             ),
         ],
-    },
-    View {
-        name: "credit_notes",
-        table: "credit_note",
-        lines: None,
-        only: None,
-        doc: "one row per credit note",
-        columns: &[
+    ),
+    table_view(
+        "credit_notes",
+        "credit_note",
+        "one row per credit note",
+        &[
             ID,
             STRIPE_ID,
             ACCOUNT,
-            col("number", Text, Record(&["number"]), "credit note number"),
-            col(
-                "invoice_id",
-                Text,
-                Record(&["invoice_id"]),
-                "books id of the invoice",
-            ),
+            field!("number", Text, "credit note number"),
+            INVOICE_ID,
             col(
                 "invoice_stripe_id",
                 Text,
                 Record(&["invoice_ref"]),
                 "source id of the invoice",
             ),
-            col(
-                "customer_id",
-                Text,
-                Record(&["customer_id"]),
-                "books id of the customer",
-            ),
+            CUSTOMER_ID,
             col(
                 "status",
                 Text,
@@ -832,35 +709,23 @@ pub const VIEWS_V1: &[View] = &[
             amount!("refund_amount", "refunded"),
             amount!("credit_amount", "credited to the customer balance"),
             amount!("out_of_band_amount", "settled outside Stripe"),
-            col("reason", Text, Record(&["reason"]), "reason"),
-            col("effective_at", Time, Record(&["effective_at"]), "effective"),
-            col("voided_at", Time, Record(&["voided_at"]), "voided"),
+            field!("reason", Text, "reason"),
+            field!("effective_at", Time, "effective"),
+            field!("voided_at", Time, "voided"),
             CREATED_AT,
         ],
-    },
-    View {
-        name: "import_runs",
-        table: "import_run",
-        lines: None,
-        only: None,
-        doc: "one row per import run (the history)",
-        columns: &[
+    ),
+    table_view(
+        "import_runs",
+        "import_run",
+        "one row per import run (the history)",
+        &[
             ID,
-            col(
-                "source",
-                Text,
-                Record(&["source"]),
-                "what was imported from",
-            ),
-            col(
-                "mode",
-                Text,
-                Record(&["mode"]),
-                "review, import, events, ...",
-            ),
-            col("status", Text, Record(&["status"]), "run status"),
-            col("started_at", Time, Record(&["started_at"]), "started"),
-            col("finished_at", Time, Record(&["finished_at"]), "finished"),
+            field!("source", Text, "what was imported from"),
+            field!("mode", Text, "review, import, events, ..."),
+            field!("status", Text, "run status"),
+            field!("started_at", Time, "started"),
+            field!("finished_at", Time, "finished"),
             col(
                 "created",
                 Integer,
@@ -892,41 +757,24 @@ pub const VIEWS_V1: &[View] = &[
                 "records failed",
             ),
             col("failures", Integer, Count(&["failures"]), "failures listed"),
-            col("error", Text, Record(&["error"]), "why the run stopped"),
-            col(
-                "plan_hash",
-                Text,
-                Record(&["plan_hash"]),
-                "hash of the plan",
-            ),
+            field!("error", Text, "why the run stopped"),
+            field!("plan_hash", Text, "hash of the plan"),
         ],
-    },
-    View {
-        name: "collection_cases",
-        table: "collection_case",
-        lines: None,
-        only: None,
-        doc: "one row per collection case (an unpaid invoice in collection)",
-        columns: &[
+    ),
+    table_view(
+        "collection_cases",
+        "collection_case",
+        "one row per collection case (an unpaid invoice in collection)",
+        &[
             ID,
-            col(
-                "invoice_id",
-                Text,
-                Record(&["invoice_id"]),
-                "books id of the invoice",
-            ),
+            INVOICE_ID,
             col(
                 "invoice_stripe_id",
                 Text,
                 Record(&["invoice_external_id"]),
                 "source id of the invoice",
             ),
-            col(
-                "invoice_number",
-                Text,
-                Record(&["invoice_number"]),
-                "invoice number",
-            ),
+            field!("invoice_number", Text, "invoice number"),
             col(
                 "customer_id",
                 Text,
@@ -948,25 +796,10 @@ pub const VIEWS_V1: &[View] = &[
             CURRENCY,
             amount!("original_amount", "invoice total when the case opened"),
             amount!("open_amount", "still open"),
-            col(
-                "age_from",
-                Time,
-                Record(&["age_from"]),
-                "the date ages count from",
-            ),
-            col(
-                "age_basis",
-                Text,
-                Record(&["age_basis"]),
-                "due date or issue date",
-            ),
-            col("status", Text, Record(&["status"]), "case status"),
-            col(
-                "close_reason",
-                Text,
-                Record(&["close_reason"]),
-                "why it closed",
-            ),
+            field!("age_from", Time, "the date ages count from"),
+            field!("age_basis", Text, "due date or issue date"),
+            field!("status", Text, "case status"),
+            field!("close_reason", Text, "why it closed"),
             col(
                 "events",
                 Integer,
@@ -974,39 +807,22 @@ pub const VIEWS_V1: &[View] = &[
                 "events in its history",
             ),
         ],
-    },
-    View {
-        name: "writes",
-        table: "write_record",
-        lines: None,
-        only: None,
-        doc: "one row per write to the outside (emails, Slack, Stripe, ledger posts)",
-        columns: &[
+    ),
+    table_view(
+        "writes",
+        "write_record",
+        "one row per write to the outside (emails, Slack, Stripe, ledger posts)",
+        &[
             ID,
-            col("key", Text, Record(&["key"]), "idempotency key"),
-            col(
-                "target",
-                Text,
-                Record(&["intent", "target"]),
-                "channel or target",
-            ),
-            col(
-                "kind",
-                Text,
-                Record(&["intent", "kind"]),
-                "follow_up, ledger_post, ...",
-            ),
-            col(
-                "purpose",
-                Text,
-                Record(&["intent", "purpose"]),
-                "what the key derives from",
-            ),
-            col(
+            field!("key", Text, "idempotency key"),
+            intent!("target", Text, "target", "channel or target"),
+            intent!("kind", Text, "kind", "follow_up, ledger_post, ..."),
+            intent!("purpose", Text, "purpose", "what the key derives from"),
+            intent!(
                 "subject_id",
                 Text,
-                Record(&["intent", "subject"]),
-                "books id of the record it is about",
+                "subject",
+                "books id of the record it is about"
             ),
             col(
                 "amount",
@@ -1020,72 +836,35 @@ pub const VIEWS_V1: &[View] = &[
                 Record(&["intent", "amount", "currency"]),
                 "currency of the amount",
             ),
-            col(
-                "status",
-                Text,
-                Record(&["status"]),
-                "planned, succeeded, unknown, ...",
-            ),
-            col("attempts", Integer, Count(&["attempts"]), "attempts made"),
-            col(
-                "planned_at",
-                Time,
-                Record(&["intent", "planned_at"]),
-                "planned",
-            ),
-            col("updated_at", Time, Record(&["updated_at"]), "last change"),
+            field!("status", Text, "planned, succeeded, unknown, ..."),
+            ATTEMPTS,
+            PLANNED_AT,
+            LAST_CHANGE,
         ],
-    },
-    View {
-        name: "follow_ups",
-        table: "write_record",
-        lines: None,
-        only: Some((&["intent", "kind"], "follow_up")),
-        doc: "one row per follow-up message (reminders to customers about open invoices)",
-        columns: &[
+    ),
+    table_view(
+        "follow_ups",
+        "write_record",
+        "one row per follow-up message (reminders to customers about open invoices)",
+        &[
             ID,
-            col(
-                "channel",
-                Text,
-                Record(&["intent", "target"]),
-                "email, slack, ...",
-            ),
-            col(
-                "invoice_id",
-                Text,
-                Record(&["intent", "subject"]),
-                "books id of the invoice",
-            ),
-            col(
+            intent!("channel", Text, "target", "email, slack, ..."),
+            intent!("invoice_id", Text, "subject", "books id of the invoice"),
+            payload!(
                 "invoice_stripe_id",
                 Text,
-                Record(&["intent", "payload", "invoice_external_id"]),
-                "source id of the invoice",
+                "invoice_external_id",
+                "source id of the invoice"
             ),
-            col(
+            payload!(
                 "customer_id",
                 Text,
-                Record(&["intent", "payload", "customer_id"]),
-                "books id of the customer",
+                "customer_id",
+                "books id of the customer"
             ),
-            col(
-                "step",
-                Text,
-                Record(&["intent", "payload", "step"]),
-                "policy step",
-            ),
-            col(
-                "to_email",
-                Text,
-                Record(&["intent", "payload", "to_email"]),
-                "recipient",
-            ),
-            col(
-                "subject",
-                Text,
-                Record(&["intent", "payload", "subject"]),
-                "message subject",
-            ),
+            payload!("step", Text, "step", "policy step"),
+            payload!("to_email", Text, "to_email", "recipient"),
+            payload!("subject", Text, "subject", "message subject"),
             col(
                 "open_amount",
                 Decimal,
@@ -1098,72 +877,35 @@ pub const VIEWS_V1: &[View] = &[
                 Record(&["intent", "amount", "currency"]),
                 "currency",
             ),
-            col(
-                "status",
-                Text,
-                Record(&["status"]),
-                "planned, succeeded, ...",
-            ),
-            col(
-                "planned_at",
-                Time,
-                Record(&["intent", "planned_at"]),
-                "planned",
-            ),
-            col("updated_at", Time, Record(&["updated_at"]), "last change"),
+            field!("status", Text, "planned, succeeded, ..."),
+            PLANNED_AT,
+            LAST_CHANGE,
         ],
-    },
-    View {
-        name: "ledger_posts",
-        table: "write_record",
-        lines: None,
-        only: Some((&["intent", "kind"], "ledger_post")),
-        doc: "one row per journal entry posted to an external ledger (QuickBooks, Xero)",
-        columns: &[
+    )
+    .only(&["intent", "kind"], "follow_up"),
+    table_view(
+        "ledger_posts",
+        "write_record",
+        "one row per journal entry posted to an external ledger (QuickBooks, Xero)",
+        &[
             ID,
-            col("target", Text, Record(&["intent", "target"]), "ledger"),
-            col(
-                "purpose",
-                Text,
-                Record(&["intent", "purpose"]),
-                "ledger/target/account/entry",
-            ),
-            col(
-                "status",
-                Text,
-                Record(&["status"]),
-                "planned, succeeded, unknown, ...",
-            ),
-            col("attempts", Integer, Count(&["attempts"]), "attempts made"),
-            col(
-                "planned_at",
-                Time,
-                Record(&["intent", "planned_at"]),
-                "planned",
-            ),
-            col("updated_at", Time, Record(&["updated_at"]), "last change"),
+            intent!("target", Text, "target", "ledger"),
+            intent!("purpose", Text, "purpose", "ledger/target/account/entry"),
+            field!("status", Text, "planned, succeeded, unknown, ..."),
+            ATTEMPTS,
+            PLANNED_AT,
+            LAST_CHANGE,
         ],
-    },
-    View {
-        name: "ledger_exports",
-        table: "ledger_export",
-        lines: None,
-        only: None,
-        doc: "one row per journal entry a file export target received (the export log)",
-        columns: &[
+    )
+    .only(&["intent", "kind"], "ledger_post"),
+    table_view(
+        "ledger_exports",
+        "ledger_export",
+        "one row per journal entry a file export target received (the export log)",
+        &[
             ID,
-            col(
-                "target",
-                Text,
-                Record(&["target"]),
-                "beancount, hledger, ...",
-            ),
-            col(
-                "entry_id",
-                Text,
-                Record(&["entry_id"]),
-                "the journal entry's stable id",
-            ),
+            field!("target", Text, "beancount, hledger, ..."),
+            field!("entry_id", Text, "the journal entry's stable id"),
             col(
                 "exported_at",
                 Time,
@@ -1177,14 +919,9 @@ pub const VIEWS_V1: &[View] = &[
                 Count(&["postings"]),
                 "postings the target holds for it",
             ),
-            col(
-                "adjustments",
-                Integer,
-                Record(&["adjustments"]),
-                "adjusting entries emitted for it",
-            ),
+            field!("adjustments", Integer, "adjusting entries emitted for it"),
         ],
-    },
+    ),
 ];
 
 /// The view named `name` in [`VIEWS_V1`].

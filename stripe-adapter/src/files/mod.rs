@@ -341,59 +341,59 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
         ));
     }
     for path in paths {
-        // Most files are list pages: skimmed, not mapped.
-        if let Some(s) = fs::read(&path)
+        // Most files are list pages: skimmed, not mapped. The bytes are read
+        // once: a file the skim declines is mapped from the same bytes.
+        let bytes = fs::read(&path);
+        let skimmed = bytes
+            .as_ref()
             .ok()
-            .and_then(|b| skim::skim(&b, skim::is_lines(&path)))
-        {
-            livemode |= s.livemode;
-            for (po, ids) in s.payout_bts {
-                payout_bts.entry(po).or_default().extend(ids);
+            .and_then(|b| skim::skim(b, skim::is_lines(&path)));
+        // Dependency order (customers, products, subscriptions, invoices,
+        // payments, ...) so filters and references see what they need first.
+        let (key, kinds) = match skimmed {
+            Some(s) => {
+                livemode |= s.livemode;
+                for (po, ids) in s.payout_bts {
+                    payout_bts.entry(po).or_default().extend(ids);
+                }
+                let key = s
+                    .kinds
+                    .iter()
+                    .flatten()
+                    .next()
+                    .and_then(|k| ObjectScope::ALL.iter().position(|s| s == k))
+                    .unwrap_or(0);
+                (key, tally(s.kinds))
             }
-            let key = s
-                .kinds
-                .iter()
-                .flatten()
-                .next()
-                .and_then(|k| ObjectScope::ALL.iter().position(|s| s == k))
-                .unwrap_or(0);
-            let kinds = tally(s.kinds);
-            keyed.push((
-                key,
-                FileEntry {
-                    path: Some(path),
-                    walk_errors: Vec::new(),
-                    kinds,
-                },
-            ));
-            continue;
-        }
-        let items = reader.read_file(&path);
-        for item in &items {
-            if let SourceItem::Record(r) = item {
-                livemode |= r.source().is_some_and(|s| s.livemode);
-                if let Record::BalanceTransaction(b) = r {
-                    if let Some(po) = &b.payout_ref {
-                        if !b.kind.starts_with("payout") {
-                            payout_bts
-                                .entry(po.clone())
-                                .or_default()
-                                .push(b.source.external_id.clone());
+            None => {
+                let items = reader.read_bytes(&path, bytes);
+                for item in &items {
+                    if let SourceItem::Record(r) = item {
+                        livemode |= r.source().is_some_and(|s| s.livemode);
+                        if let Record::BalanceTransaction(b) = r {
+                            if let Some(po) = &b.payout_ref {
+                                if !b.kind.starts_with("payout") {
+                                    payout_bts
+                                        .entry(po.clone())
+                                        .or_default()
+                                        .push(b.source.external_id.clone());
+                                }
+                            }
                         }
                     }
                 }
+                let key = items
+                    .iter()
+                    .find_map(|i| match i {
+                        SourceItem::Record(r) => {
+                            ObjectScope::ALL.iter().position(|s| *s == r.scope())
+                        }
+                        SourceItem::Failed(_) => None,
+                    })
+                    .unwrap_or(0);
+                (key, count(&items))
             }
-        }
-        // Dependency order (customers, products, subscriptions, invoices,
-        // payments, ...) so filters and references see what they need first.
-        let key = items
-            .iter()
-            .find_map(|i| match i {
-                SourceItem::Record(r) => ObjectScope::ALL.iter().position(|s| *s == r.scope()),
-                SourceItem::Failed(_) => None,
-            })
-            .unwrap_or(0);
-        let kinds = count(&items);
+        };
         keyed.push((
             key,
             FileEntry {
@@ -517,13 +517,19 @@ impl Reader {
     }
 
     fn read_file(&mut self, path: &Path) -> Vec<SourceItem> {
+        self.read_bytes(path, fs::read(path))
+    }
+
+    /// The items of the file at `path`, from its bytes as read (or the
+    /// error reading it gave).
+    fn read_bytes(&mut self, path: &Path, bytes: std::io::Result<Vec<u8>>) -> Vec<SourceItem> {
         let name = path.display().to_string();
         let mut out = Vec::new();
         self.file_time = fs::metadata(path)
             .and_then(|m| m.modified())
             .map(DateTime::<Utc>::from)
             .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-        let bytes = match fs::read(path) {
+        let bytes = match bytes {
             Ok(b) => b,
             Err(e) => {
                 out.push(file_failure(&name, format!("cannot read file: {e}")));
