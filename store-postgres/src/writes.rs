@@ -1,6 +1,7 @@
 //! A change set turned into the rows one commit writes: per kind, parallel
 //! column arrays bound to one `INSERT ... SELECT FROM unnest(...)` per chunk.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use postgres::Transaction;
@@ -43,6 +44,11 @@ pub(crate) struct Writes {
     /// The payments and invoices the commit's allocations name (their caps
     /// are checked in the transaction).
     capped: (BTreeSet<String>, BTreeSet<String>),
+    /// The invoices whose derived totals must still agree with their
+    /// allocations after the commit if they did before it: those the commit
+    /// writes or its allocations name (and, found in the transaction, those
+    /// of the allocations it deletes).
+    totals: BTreeSet<String>,
     /// The fault hook's reason: fail after the records, before the checkpoint.
     pub(crate) fail: Option<String>,
 }
@@ -85,14 +91,22 @@ impl Writes {
             }
         }
         let mut capped = (BTreeSet::new(), BTreeSet::new());
+        let mut totals = BTreeSet::new();
         for e in &last {
-            if let Entity::Allocation(a) = e {
-                if !a.payment_id.is_empty() {
-                    capped.0.insert(a.payment_id.clone());
+            match e {
+                Entity::Allocation(a) => {
+                    if !a.payment_id.is_empty() {
+                        capped.0.insert(a.payment_id.clone());
+                    }
+                    if !a.invoice_id.is_empty() {
+                        capped.1.insert(a.invoice_id.clone());
+                        totals.insert(a.invoice_id.clone());
+                    }
                 }
-                if !a.invoice_id.is_empty() {
-                    capped.1.insert(a.invoice_id.clone());
+                Entity::Invoice(inv) => {
+                    totals.insert(inv.id.clone());
                 }
+                _ => {}
             }
         }
         let mut upserts: Vec<KindRows> = Vec::new();
@@ -154,6 +168,7 @@ impl Writes {
             changes_books,
             lease: None,
             capped,
+            totals,
             fail: None,
         })
     }
@@ -175,6 +190,19 @@ impl Writes {
         if let Some((stream, holder, ttl_ms)) = &self.lease {
             crate::shared::renew(tx, sql, stream, holder, *ttl_ms)?;
         }
+        // The invoices of the allocations this commit deletes, then every
+        // invoice whose totals it may change, locked before anything is
+        // written (their allocations and totals as the last commit left them).
+        let mut totals = Cow::Borrowed(&self.totals);
+        for (kind, ids) in &self.deletes {
+            if *kind == EntityKind::Allocation {
+                for row in tx.query(&sql.allocation_invoices, &[ids])? {
+                    let invoice: Option<String> = row.get(0);
+                    totals.to_mut().extend(invoice.filter(|i| !i.is_empty()));
+                }
+            }
+        }
+        let agreed = crate::caps::agreeing(tx, sql, &totals)?;
         for (kind, ids) in &self.deletes {
             tx.execute(&sql.of(*kind).delete, &[ids])?;
         }
@@ -198,7 +226,7 @@ impl Writes {
         if !self.alias_add.0.is_empty() {
             tx.execute(&sql.alias_add, &[&self.alias_add.0, &self.alias_add.1])?;
         }
-        crate::caps::check(tx, sql, &self.capped.0, &self.capped.1)?;
+        crate::caps::check(tx, sql, &self.capped.0, &self.capped.1, &agreed)?;
         if let Some(reason) = &self.fail {
             return Err(PostgresError::Injected(reason.clone()));
         }
