@@ -30,6 +30,7 @@ use tieout_core::{Entity, EntityKind};
 use crate::error::PostgresError;
 use crate::statements::Statements;
 use crate::store::decode;
+use crate::typed;
 
 /// What the allocations of some payments and invoices add up to.
 #[derive(Default)]
@@ -49,7 +50,7 @@ impl Sums {
         payments: &[&str],
         invoices: &[&str],
     ) -> Result<Sums, PostgresError> {
-        let rows = tx.query(&sql.allocations_for, &[&payments, &invoices])?;
+        let rows = typed::query(tx, &sql.allocations_for, &[&payments, &invoices])?;
         let mut sums = Sums::default();
         for e in decode(EntityKind::Allocation, rows)? {
             let Entity::Allocation(a) = e else { continue };
@@ -92,7 +93,7 @@ fn locked(
         sql.schema,
         kind.as_str()
     );
-    decode(kind, tx.query(&q, &[&ids])?)
+    decode(kind, typed::query(tx, &q, &[&ids])?)
 }
 
 /// Locks the stored invoices of `invoices` (before the commit writes) and

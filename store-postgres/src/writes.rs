@@ -5,12 +5,12 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use postgres::Transaction;
-use postgres::types::ToSql;
 use tieout_core::store::columns::{TimeColumn, columns_of, value};
 use tieout_core::{ChangeSet, Entity, EntityKind};
 
 use crate::error::PostgresError;
 use crate::statements::Statements;
+use crate::typed::{self, Param};
 
 /// Rows per upsert statement: bounds the size of one statement's arrays.
 pub(crate) const UPSERT_ROWS: usize = 5_000;
@@ -196,7 +196,7 @@ impl Writes {
         let mut totals = Cow::Borrowed(&self.totals);
         for (kind, ids) in &self.deletes {
             if *kind == EntityKind::Allocation {
-                for row in tx.query(&sql.allocation_invoices, &[ids])? {
+                for row in typed::query(tx, &sql.allocation_invoices, &[ids])? {
                     let invoice: Option<String> = row.get(0);
                     totals.to_mut().extend(invoice.filter(|i| !i.is_empty()));
                 }
@@ -204,10 +204,10 @@ impl Writes {
         }
         let agreed = crate::caps::agreeing(tx, sql, &totals)?;
         for (kind, ids) in &self.deletes {
-            tx.execute(&sql.of(*kind).delete, &[ids])?;
+            typed::query(tx, &sql.of(*kind).delete, &[ids])?;
         }
         for rows in &self.upserts {
-            let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(rows.columns.len() + 2);
+            let mut params: Vec<&dyn Param> = Vec::with_capacity(rows.columns.len() + 4);
             params.push(&rows.ids);
             for c in &rows.columns {
                 params.push(c);
@@ -215,27 +215,28 @@ impl Writes {
             params.push(&rows.data);
             params.push(&rows.source_keys);
             params.push(&rows.source_updated);
-            tx.execute(&sql.of(rows.kind).upsert, &params)?;
+            typed::query(tx, &sql.of(rows.kind).upsert, &params)?;
         }
         if !self.alias_remove.0.is_empty() {
-            tx.execute(
+            typed::query(
+                tx,
                 &sql.alias_remove,
                 &[&self.alias_remove.0, &self.alias_remove.1],
             )?;
         }
         if !self.alias_add.0.is_empty() {
-            tx.execute(&sql.alias_add, &[&self.alias_add.0, &self.alias_add.1])?;
+            typed::query(tx, &sql.alias_add, &[&self.alias_add.0, &self.alias_add.1])?;
         }
         crate::caps::check(tx, sql, &self.capped.0, &self.capped.1, &agreed)?;
         if let Some(reason) = &self.fail {
             return Err(PostgresError::Injected(reason.clone()));
         }
         if let Some((stream, position)) = &self.checkpoint {
-            tx.execute(&sql.checkpoint_set, &[stream, position])?;
+            typed::query(tx, &sql.checkpoint_set, &[stream, position])?;
         }
         // Last, so the counter row is locked only while this commits.
         if self.changes_books {
-            tx.execute(&sql.commits_bump, &[])?;
+            typed::query(tx, &sql.commits_bump, &[])?;
         }
         Ok(())
     }
