@@ -92,6 +92,8 @@ impl Books {
 
     /// Applies an event under `plan`: deduplicated by event id, older snapshots
     /// never overwrite newer ones, unsupported types are acknowledged and ignored.
+    /// On shared books, an event whose commit another process's allocations
+    /// overtook is planned again on what is there now (up to 8 times).
     pub fn apply_event_with(&self, event: &StripeEvent, plan: &ImportPlan) -> Result<EventOutcome> {
         if event.livemode && !plan.allow_live {
             return Err(CoreError::ApprovalRequired(

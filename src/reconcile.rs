@@ -133,6 +133,11 @@ impl Books {
 
     /// Allocates `amount` of a payment to an invoice by hand
     /// ([`MatchStrategy::Manual`]); recorded in the history as a `books:manual` entry.
+    ///
+    /// On shared books, when another process changed the payment's or the
+    /// invoice's allocations since this call read them, the store refuses
+    /// the commit (`ALLOCATION_REJECTED`, "changed meanwhile"): nothing is
+    /// written; call it again to allocate against what is there now.
     pub fn allocate(
         &self,
         payment_id: &str,
