@@ -106,6 +106,22 @@ impl Store for CountedStore {
         self.inner.is_empty()
     }
 
+    fn adopts_staged(&self) -> bool {
+        self.inner.adopts_staged()
+    }
+
+    fn adopt_staged(
+        &mut self,
+        staged: &std::path::Path,
+        tail: ChangeSet,
+    ) -> tieout_core::Result<bool> {
+        let adopted = self.inner.adopt_staged(staged, tail)?;
+        if adopted {
+            self.local.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(adopted)
+    }
+
     fn claim_stream(
         &mut self,
         stream: &str,

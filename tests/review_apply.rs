@@ -103,7 +103,10 @@ fn spill_dirs() -> usize {
 }
 
 fn reference(items: &[SourceItem]) -> String {
-    let books = Books::in_memory();
+    reference_over(Books::in_memory(), items)
+}
+
+fn reference_over(books: Books, items: &[SourceItem]) -> String {
     run(books.import(
         &RecordsSource::new(ACCT, items.to_vec()),
         &ImportPlan::default(),
@@ -117,6 +120,19 @@ fn sqlite_books(dir: &tempfile::TempDir, batch: CommitBatch) -> Books {
     Books::open(dir.path().join("books.db"))
         .unwrap()
         .with_commit_batch(batch)
+}
+
+/// Books that already hold a customer from an earlier import, so a review's
+/// batches are applied one by one (only empty books take the staged copy).
+fn seeded(books: Books) -> Books {
+    let seed = vec![customer("cus_seed", "Seed", "seed@example.com")];
+    run(books.import(
+        &RecordsSource::new(ACCT, seed),
+        &ImportPlan::default(),
+        None,
+    ))
+    .unwrap();
+    books
 }
 
 #[test]
@@ -243,13 +259,13 @@ fn books_changed_since_the_review_plan_again_and_say_so() {
 fn an_interrupted_reviewed_apply_resumes_without_loss_or_duplicates() {
     let _g = serial();
     let items = dataset(150);
-    let expected = reference(&items);
+    let expected = reference_over(seeded(Books::in_memory()), &items);
     let plan = ImportPlan::default();
     let batches = items.len().div_ceil(40);
     for stop_after in [1, batches / 2, batches - 1] {
         // Stopped by the progress callback after `stop_after` applied batches.
         let dir = tempfile::tempdir().unwrap();
-        let books = sqlite_books(&dir, CommitBatch::every_page());
+        let books = seeded(sqlite_books(&dir, CommitBatch::every_page()));
         let src = Counting::new(items.clone(), 40);
         let review = run(books.review(&src, &plan)).unwrap();
         src.take();
@@ -278,7 +294,7 @@ fn an_interrupted_reviewed_apply_resumes_without_loss_or_duplicates() {
         // review is gone too: the import resumes from the source position
         // of the last applied batch.
         let dir = tempfile::tempdir().unwrap();
-        let books = sqlite_books(&dir, CommitBatch::every_page());
+        let books = seeded(sqlite_books(&dir, CommitBatch::every_page()));
         let review = run(books.review(&src, &plan)).unwrap();
         src.take();
         let calls = AtomicUsize::new(0);
@@ -316,6 +332,70 @@ fn an_interrupted_reviewed_apply_resumes_without_loss_or_duplicates() {
             &format!("crash after {stop_after}"),
         );
     }
+}
+
+#[test]
+fn empty_books_take_the_reviewed_records_in_one_commit_and_a_crash_leaves_nothing() {
+    let _g = serial();
+    let items = dataset(150);
+    let expected = reference(&items);
+    let plan = ImportPlan::default();
+    let dir = tempfile::tempdir().unwrap();
+    let books = sqlite_books(&dir, CommitBatch::every_page());
+    // (The import's first commit otherwise records the default account.)
+    books.set_default_account(ACCT).unwrap();
+    let src = Counting::new(items.clone(), 40);
+    let review = run(books.review(&src, &plan)).unwrap();
+    src.take();
+
+    // The copy's commit fails (a crash of the write): nothing is applied.
+    books
+        .with_store_mut(|s| assert!(s.inject_commit_failure("crash (injected)")))
+        .unwrap();
+    let err = run(books.import(&src, &plan, Some(&review.approval)));
+    assert!(err.is_err(), "the injected failure stops the apply");
+    assert!(
+        books
+            .invoices(&InvoiceFilter::default())
+            .unwrap()
+            .is_empty(),
+        "all or nothing"
+    );
+    assert_eq!(books.history().unwrap()[0].status, RunStatus::Failed);
+
+    // Again with the same approval: copied whole, nothing fetched, one
+    // progress report of everything (there is nothing left to stop).
+    let reports = Mutex::new(Vec::new());
+    let report = |p: &tieout::ImportProgress| {
+        reports.lock().unwrap().push(p.records);
+        false
+    };
+    let imported =
+        run(books.import_with(&src, &plan, Some(&review.approval), Some(&report))).unwrap();
+    assert_eq!(src.take(), 0, "nothing fetched");
+    assert_eq!(*reports.lock().unwrap(), vec![items.len() as u64]);
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.contains("by copying the records the review staged")),
+        "{:?}",
+        imported.notes
+    );
+    assert_eq!(imported.by_object, review.counts);
+    assert_same(
+        &fingerprint(&books),
+        &expected,
+        "copied review = plain import",
+    );
+
+    // The checkpoint says the stream is done: a plain import afterwards
+    // changes nothing, and the same approval applies nothing twice.
+    let again = run(books.import(&src, &plan, None)).unwrap();
+    assert_eq!(again.totals.created + again.totals.updated, 0, "{again:?}");
+    let twice = run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+    assert_eq!(twice.totals.created + twice.totals.updated, 0, "{twice:?}");
+    assert_same(&fingerprint(&books), &expected, "after the re-runs");
 }
 
 #[test]

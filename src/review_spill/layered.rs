@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use tieout_core::entity::{Entity, EntityKind};
 use tieout_core::model::{ExternalKey, Id};
-use tieout_core::{ChangeSet, CoreError, Result, Store};
+use tieout_core::{ChangeSet, CoreError, Result, ScaledStore, Store};
 use tieout_sqlite::SqliteStore;
 
 use super::filter::Seen;
@@ -27,7 +27,9 @@ fn id_tag(kind: EntityKind) -> u8 {
 /// The staging store of one review and what it removed from the books below
 /// (deletions and alias removals are rare: settling and credit changes).
 pub(crate) struct Stage {
-    store: SqliteStore,
+    /// Through [`ScaledStore`], as the books are: the staged rows are what
+    /// the books' commits would write.
+    store: ScaledStore,
     deleted: HashSet<(EntityKind, Id)>,
     unaliased: HashMap<ExternalKey, HashSet<Id>>,
     /// What was committed here (alias keys, ids, allocations' payments and
@@ -37,18 +39,30 @@ pub(crate) struct Stage {
     /// import): then every read is answered by the staging store alone. A
     /// commit to the books during the review makes the import plan again.
     base_empty: Option<bool>,
+    /// Whether the books below can adopt this staging file as it is
+    /// ([`Store::adopt_staged`]).
+    base_adopts: bool,
 }
 
 impl Stage {
-    /// A staging store in the SQLite file at `path` (created).
+    /// A staging store in the SQLite scratch file at `path` (created).
     pub(crate) fn open(path: &std::path::Path) -> Result<Stage> {
         Ok(Stage {
-            store: SqliteStore::open(path)?,
+            store: ScaledStore::new(Box::new(SqliteStore::open_scratch(path)?)),
             deleted: HashSet::new(),
             unaliased: HashMap::new(),
             seen: Seen::default(),
             base_empty: None,
+            base_adopts: false,
         })
+    }
+
+    /// Whether the books below held nothing when the review began and can
+    /// adopt the staging file: then the staged rows are exactly what the
+    /// review's batches would leave in them (known once a [`Layered`] was
+    /// made over them).
+    pub(crate) fn adoptable(&self) -> bool {
+        self.base_empty == Some(true) && self.base_adopts
     }
 }
 
@@ -62,11 +76,11 @@ impl<'a> Layered<'a> {
     /// The books' store `base` under `top`.
     pub(crate) fn new(base: &'a Mutex<Box<dyn Store>>, top: &'a mut Stage) -> Result<Self> {
         if top.base_empty.is_none() {
-            let empty = base
+            let base = base
                 .lock()
-                .map_err(|_| CoreError::Store("store lock poisoned by a panic".into()))?
-                .is_empty()?;
-            top.base_empty = Some(empty);
+                .map_err(|_| CoreError::Store("store lock poisoned by a panic".into()))?;
+            top.base_empty = Some(base.is_empty()?);
+            top.base_adopts = base.adopts_staged();
         }
         Ok(Layered { base, top })
     }

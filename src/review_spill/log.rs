@@ -94,15 +94,19 @@ impl Log {
         Ok(out)
     }
 
-    /// Appends batch `seq`.
+    /// Appends batch `seq`; without its change set when `cs` is `None` (the
+    /// review's staging file holds the changes, see [`super::Spill`]).
     pub(crate) fn append_batch(
         &mut self,
         seq: u64,
         meta: &BatchMeta,
-        cs: &ChangeSet,
+        cs: Option<&ChangeSet>,
     ) -> Result<()> {
         let meta = serde_json::to_string(meta).map_err(json)?;
-        let changes = serde_json::to_string(cs).map_err(json)?;
+        let changes = match cs {
+            Some(cs) => serde_json::to_string(cs).map_err(json)?,
+            None => String::new(),
+        };
         self.conn
             .execute(
                 "INSERT INTO batches (seq, meta, changes) VALUES (?1, ?2, ?3)",
@@ -112,8 +116,24 @@ impl Log {
         Ok(())
     }
 
-    /// Batch `seq`, if there is one.
-    pub(crate) fn batch(&self, seq: u64) -> Result<Option<(BatchMeta, ChangeSet)>> {
+    /// What batch `seq` adds to a run besides its changes, if there is one.
+    pub(crate) fn meta(&self, seq: u64) -> Result<Option<BatchMeta>> {
+        let meta: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT meta FROM batches WHERE seq = ?1",
+                [seq as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        meta.map(|m| serde_json::from_str(&m).map_err(json))
+            .transpose()
+    }
+
+    /// Batch `seq`, if there is one; its change set `None` when it was not
+    /// logged.
+    pub(crate) fn batch(&self, seq: u64) -> Result<Option<(BatchMeta, Option<ChangeSet>)>> {
         let row: Option<(String, String)> = self
             .conn
             .query_row(
@@ -126,9 +146,11 @@ impl Log {
         let Some((meta, changes)) = row else {
             return Ok(None);
         };
-        Ok(Some((
-            serde_json::from_str(&meta).map_err(json)?,
-            serde_json::from_str(&changes).map_err(json)?,
-        )))
+        let changes = if changes.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_str(&changes).map_err(json)?)
+        };
+        Ok(Some((serde_json::from_str(&meta).map_err(json)?, changes)))
     }
 }

@@ -81,6 +81,10 @@ pub(crate) struct Spill {
     entries: u64,
     /// Planned batches.
     pub batches: u64,
+    /// The review's staging file, kept when the books were empty and can
+    /// adopt it: an import copies it into them instead of committing the
+    /// batches one by one (their change sets are then not logged).
+    staged: Option<PathBuf>,
     /// The last batch an import applied and the books' generation after it.
     applied: Mutex<Option<(u64, Generation)>>,
     /// What the source reported as the balance before the review listed
@@ -91,12 +95,25 @@ pub(crate) struct Spill {
 }
 
 impl Spill {
-    /// Batch `seq`.
-    pub(crate) fn batch(&self, seq: u64) -> Result<Option<(BatchMeta, ChangeSet)>> {
+    /// Batch `seq` (its change set `None` when the staging file holds it).
+    pub(crate) fn batch(&self, seq: u64) -> Result<Option<(BatchMeta, Option<ChangeSet>)>> {
         self.log
             .lock()
             .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
             .batch(seq)
+    }
+
+    /// What batch `seq` adds to a run besides its changes.
+    pub(crate) fn meta(&self, seq: u64) -> Result<Option<BatchMeta>> {
+        self.log
+            .lock()
+            .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
+            .meta(seq)
+    }
+
+    /// The review's staging file, when empty books can adopt it.
+    pub(crate) fn staged(&self) -> Option<&std::path::Path> {
+        self.staged.as_deref()
     }
 
     /// The last batch an import applied and the generation after it.
@@ -213,7 +230,10 @@ impl Builder {
     ) -> Result<()> {
         let mut meta = std::mem::take(&mut self.pending);
         meta.position = position;
-        self.log.append_batch(self.batches, &meta, &cs)?;
+        // Knows, once made, whether the books below can adopt the staging file.
+        Layered::new(base, &mut self.stage)?;
+        let logged = (!self.stage.adoptable()).then_some(&cs);
+        self.log.append_batch(self.batches, &meta, logged)?;
         self.batches += 1;
         self.layered(base)?.commit(cs)
     }
@@ -228,9 +248,14 @@ impl Builder {
             dir,
             ..
         } = self;
+        let adoptable = stage.adoptable();
+        // Closed: the staging file is complete (it keeps no journal).
         drop(stage);
-        for f in ["stage.db", "stage.db-wal", "stage.db-shm"] {
-            let _ = std::fs::remove_file(dir.0.join(f));
+        let staged = dir.0.join("stage.db");
+        if !adoptable {
+            for f in ["stage.db", "stage.db-wal", "stage.db-shm"] {
+                let _ = std::fs::remove_file(dir.0.join(f));
+            }
         }
         let id = dir
             .0
@@ -245,6 +270,7 @@ impl Builder {
             reported: Mutex::new(None),
             batches,
             applied: Mutex::new(None),
+            staged: adoptable.then_some(staged),
             _dir: dir,
         })
     }

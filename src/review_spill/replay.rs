@@ -2,13 +2,18 @@
 //! sets that review planned, batch by batch with a checkpoint, instead of
 //! fetching and planning again, when the books did not change since.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 use tieout_core::model::ImportRun;
 use tieout_core::plan::Approval;
+use tieout_core::{ChangeSet, CoreError};
 
+use super::Spill;
 use super::log::BatchMeta;
 use crate::books::Books;
 use crate::error::{Error, Result};
+use crate::generation::Generation;
 use crate::import::Resume;
 use crate::progress::{ImportProgress, Progress};
 
@@ -97,9 +102,21 @@ impl Books {
             }
             _ => {}
         }
+        if let (0, Some(staged)) = (next, spill.staged()) {
+            if spill.batches > 0 {
+                return self.adopt_reviewed(&spill, staged, stream, expected, run, progress);
+            }
+        }
         let (mut done, mut pages) = (0u64, 0u64);
         let mut seq = next;
-        while let Some((meta, mut cs)) = spill.batch(seq)? {
+        while let Some((meta, cs)) = spill.batch(seq)? {
+            let Some(mut cs) = cs else {
+                // A staging file's batches are applied whole, or planned again.
+                run.notes.push(
+                    "planned again: the review's changes are held for empty books only".into(),
+                );
+                return Ok(Replay::Plan);
+            };
             let mut store = self.store()?;
             if self.generation(store.as_ref())? != expected {
                 drop(store);
@@ -152,6 +169,93 @@ impl Books {
         }
         run.notes.push(format!(
             "{REPLAYED} ({} batch(es)); nothing was fetched or planned again",
+            spill.batches
+        ));
+        Ok(Replay::Done)
+    }
+
+    /// Copies the review's staging file into the empty books with the run
+    /// and the checkpoint of its last batch, in one commit: what committing
+    /// its batches one by one would leave, without decoding and writing
+    /// every record again. Plans again when the books cannot take it.
+    fn adopt_reviewed(
+        &self,
+        spill: &Spill,
+        staged: &Path,
+        stream: &str,
+        expected: Generation,
+        run: &mut ImportRun,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Replay> {
+        let (mut records, mut pages, mut total) = (0u64, 0u64, None);
+        let mut position = None;
+        for seq in 0..spill.batches {
+            let meta = spill.meta(seq)?.ok_or_else(|| {
+                Error::from(CoreError::Store(format!(
+                    "review spill: batch {seq} of {} is missing",
+                    spill.batches
+                )))
+            })?;
+            fold_meta(run, &meta);
+            records += meta.records;
+            pages += meta.pages;
+            total = meta.total.or(total);
+            if meta.position.is_some() {
+                position = meta.position;
+            }
+        }
+        let last = spill.batches - 1;
+        let mut tail = ChangeSet::default();
+        if let Some(position) = position {
+            let resume = Resume {
+                run: run.id.clone(),
+                position,
+                reviewed: Some(Reviewed {
+                    spill: spill.id.clone(),
+                    batch: last,
+                }),
+                shard: None,
+            };
+            tail.checkpoint = Some((
+                stream.to_string(),
+                serde_json::to_string(&resume).unwrap_or_default(),
+            ));
+        }
+        tail.run = Some(run.clone());
+        let mut store = self.store()?;
+        if self.generation(store.as_ref())? != expected {
+            run.notes
+                .push("planned again: the books changed since the review".into());
+            return Ok(Replay::Plan);
+        }
+        match store.adopt_staged(staged, tail) {
+            Ok(true) => {}
+            Ok(false) => {
+                run.notes.push(
+                    "planned again: the books were not empty any more when the review's records were copied".into(),
+                );
+                return Ok(Replay::Plan);
+            }
+            Err(e) => {
+                drop(store);
+                self.fail_run(run, &e.to_string());
+                return Err(e.into());
+            }
+        }
+        let generation = self.generation(store.as_ref())?;
+        drop(store);
+        spill.set_applied(last, generation);
+        if let Some(p) = progress {
+            // Everything is committed: the answer cannot stop anything.
+            let _ = p(&ImportProgress {
+                records,
+                total,
+                pages,
+                failures: run.failures.len() as u64,
+            });
+        }
+        run.notes.push(format!(
+            "{REPLAYED} ({} batch(es)) by copying the records the review staged into the empty books; nothing was fetched or planned again",
             spill.batches
         ));
         Ok(Replay::Done)

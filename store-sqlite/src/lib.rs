@@ -22,6 +22,7 @@
 //! # Ok::<(), tieout_core::CoreError>(())
 //! ```
 
+mod adopt;
 mod backfill;
 mod codec;
 mod columns;

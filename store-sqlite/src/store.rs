@@ -45,6 +45,25 @@ impl SqliteStore {
         Ok(Self::init(conn, Some(path.to_path_buf()))?)
     }
 
+    /// Opens (creating) a scratch store at `path`: a file nothing needs
+    /// after a crash (a review's staging file), so it keeps no rollback
+    /// journal or write-ahead log and never syncs: each page is written once.
+    /// A failed commit may leave it half written: throw it away then.
+    pub fn open_scratch(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let conn = Connection::open(path).map_err(SqliteError::from)?;
+        let store = Self::init(conn, Some(path.to_path_buf()))?;
+        let _mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode = OFF", [], |r| r.get(0))
+            .map_err(SqliteError::from)?;
+        store
+            .conn
+            .pragma_update(None, "synchronous", "OFF")
+            .map_err(SqliteError::from)?;
+        Ok(store)
+    }
+
     /// Fresh books in memory (lost on drop), for tests and previews.
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().map_err(SqliteError::from)?;
@@ -190,65 +209,107 @@ impl SqliteStore {
                 return Ok(false);
             }
         }
-        {
-            for (kind, id) in &deletes {
-                tx.prepare_cached(&sql.of(*kind).delete)?.execute([id])?;
-            }
-            // Each run of one kind through its upsert statements; each record
-            // is freed as soon as its row is written.
-            let mut rows = RowBuffer::default();
-            let mut records = upserts
-                .into_iter()
-                .chain(run.map(Entity::ImportRun))
-                .peekable();
-            while let Some(kind) = records.peek().map(Entity::kind) {
-                let kind_sql = sql.of(kind);
-                in_chunks(
-                    &tx,
-                    (&kind_sql.upsert_many, UPSERT_ROWS),
-                    &kind_sql.upsert,
-                    std::iter::from_fn(|| records.next_if(|e| e.kind() == kind)),
-                    |stmt, chunk| rows.write(stmt, kind, chunk),
-                )?;
-            }
-            if !aliases_remove.is_empty() {
-                let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
-                for (k, id) in &aliases_remove {
-                    stmt.execute((k.joined(), id))?;
-                }
-            }
-            if !aliases_add.is_empty() {
-                // In key order, ALIAS_ROWS to a statement.
-                let mut adds: Vec<(&str, &str)> = aliases_add
-                    .iter()
-                    .map(|(k, id)| (k.joined(), id.as_str()))
-                    .collect();
-                adds.sort_unstable();
-                in_chunks(
-                    &tx,
-                    (&sql.alias_add_many, ALIAS_ROWS),
-                    ALIAS_ADD,
-                    adds.into_iter(),
-                    |stmt, chunk| {
-                        stmt.execute(rusqlite::params_from_iter(
-                            chunk.iter().flat_map(|(k, id)| [*k, *id]),
-                        ))?;
-                        Ok(())
-                    },
-                )?;
-            }
-            if let Some(reason) = fail {
-                // Dropping `tx` on this early return rolls every write above back.
-                return Err(SqliteError::Injected(reason));
-            }
-            if let Some((stream, position)) = &checkpoint {
-                tx.prepare_cached(CHECKPOINT_SET)?
-                    .execute((stream, position))?;
-            }
-        }
+        write_changes(
+            sql,
+            &tx,
+            Changes {
+                upserts,
+                deletes,
+                aliases_add,
+                aliases_remove,
+                checkpoint,
+                run,
+            },
+            fail,
+        )?;
         tx.commit()?;
         Ok(true)
     }
+}
+
+/// A change set's parts, as [`write_changes`] takes them (upserts sorted in
+/// [`write_order`]).
+pub(crate) struct Changes {
+    pub upserts: Vec<Entity>,
+    pub deletes: Vec<(EntityKind, Id)>,
+    pub aliases_add: Vec<(ExternalKey, Id)>,
+    pub aliases_remove: Vec<(ExternalKey, Id)>,
+    pub checkpoint: Option<(String, String)>,
+    pub run: Option<tieout_core::model::ImportRun>,
+}
+
+/// Writes `c` inside `tx`: deletions, upserts (and the run), alias removals
+/// and additions, then the checkpoint; with `fail`, fails before the
+/// checkpoint (the caller's rollback keeps the books unchanged).
+pub(crate) fn write_changes(
+    sql: &Statements,
+    tx: &rusqlite::Transaction<'_>,
+    c: Changes,
+    fail: Option<String>,
+) -> Result<(), SqliteError> {
+    let Changes {
+        upserts,
+        deletes,
+        aliases_add,
+        aliases_remove,
+        checkpoint,
+        run,
+    } = c;
+    for (kind, id) in &deletes {
+        tx.prepare_cached(&sql.of(*kind).delete)?.execute([id])?;
+    }
+    // Each run of one kind through its upsert statements; each record
+    // is freed as soon as its row is written.
+    let mut rows = RowBuffer::default();
+    let mut records = upserts
+        .into_iter()
+        .chain(run.map(Entity::ImportRun))
+        .peekable();
+    while let Some(kind) = records.peek().map(Entity::kind) {
+        let kind_sql = sql.of(kind);
+        in_chunks(
+            tx,
+            (&kind_sql.upsert_many, UPSERT_ROWS),
+            &kind_sql.upsert,
+            std::iter::from_fn(|| records.next_if(|e| e.kind() == kind)),
+            |stmt, chunk| rows.write(stmt, kind, chunk),
+        )?;
+    }
+    if !aliases_remove.is_empty() {
+        let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
+        for (k, id) in &aliases_remove {
+            stmt.execute((k.joined(), id))?;
+        }
+    }
+    if !aliases_add.is_empty() {
+        // In key order, ALIAS_ROWS to a statement.
+        let mut adds: Vec<(&str, &str)> = aliases_add
+            .iter()
+            .map(|(k, id)| (k.joined(), id.as_str()))
+            .collect();
+        adds.sort_unstable();
+        in_chunks(
+            tx,
+            (&sql.alias_add_many, ALIAS_ROWS),
+            ALIAS_ADD,
+            adds.into_iter(),
+            |stmt, chunk| {
+                stmt.execute(rusqlite::params_from_iter(
+                    chunk.iter().flat_map(|(k, id)| [*k, *id]),
+                ))?;
+                Ok(())
+            },
+        )?;
+    }
+    if let Some(reason) = fail {
+        // Dropping `tx` on this early return rolls every write above back.
+        return Err(SqliteError::Injected(reason));
+    }
+    if let Some((stream, position)) = &checkpoint {
+        tx.prepare_cached(CHECKPOINT_SET)?
+            .execute((stream, position))?;
+    }
+    Ok(())
 }
 
 /// Where a record goes in a commit's writes: by kind, then id.
@@ -394,18 +455,48 @@ impl Store for SqliteStore {
     }
 
     fn is_empty(&self) -> Result<bool> {
-        let mut sql = String::from("SELECT NOT EXISTS (SELECT 1 FROM alias)");
-        for kind in EntityKind::ALL {
-            sql.push_str(&format!(
-                " AND NOT EXISTS (SELECT 1 FROM {})",
-                kind.as_str()
-            ));
-        }
         let empty: bool = self
             .conn
-            .query_row(&sql, [], |r| r.get(0))
+            .query_row(
+                &crate::adopt::empty_query("main", EntityKind::ALL.into_iter()),
+                [],
+                |r| r.get(0),
+            )
             .map_err(SqliteError::from)?;
         Ok(empty)
+    }
+
+    fn adopts_staged(&self) -> bool {
+        self.path.is_some()
+    }
+
+    fn adopt_staged(&mut self, staged: &Path, tail: ChangeSet) -> Result<bool> {
+        let fail = self.fail_next_commit.take();
+        let ChangeSet {
+            upserts,
+            deletes,
+            aliases_add,
+            aliases_remove,
+            checkpoint,
+            run,
+        } = tail;
+        let mut upserts = upserts;
+        upserts.sort_by(|a, b| write_order(a).cmp(&write_order(b)));
+        let tail = Changes {
+            upserts,
+            deletes,
+            aliases_add,
+            aliases_remove,
+            checkpoint,
+            run,
+        };
+        Ok(crate::adopt::adopt(
+            &mut self.conn,
+            &self.sql,
+            staged,
+            tail,
+            fail,
+        )?)
     }
 
     fn inject_commit_failure(&mut self, reason: &str) -> bool {

@@ -374,3 +374,81 @@ fn paged_queries_walk_an_index_in_their_order() {
         );
     }
 }
+
+#[test]
+fn a_staged_file_is_adopted_whole_into_empty_books_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let every = store_with_every_kind();
+    let records: Vec<Entity> = EntityKind::ALL
+        .iter()
+        .flat_map(|&k| every.list(k).unwrap())
+        .collect();
+    let staged_path = dir.path().join("stage.db");
+    let key = tieout_core::model::ExternalKey::new("stripe", "acct_1", "invoice", "in_1");
+    {
+        let mut staged = SqliteStore::open(&staged_path).unwrap();
+        staged
+            .commit(ChangeSet {
+                upserts: records
+                    .iter()
+                    .filter(|e| e.kind() != EntityKind::ImportRun)
+                    .cloned()
+                    .collect(),
+                aliases_add: vec![(key.clone(), "inv_1".to_string())],
+                ..ChangeSet::default()
+            })
+            .unwrap();
+    }
+    let run = records
+        .iter()
+        .find(|e| e.kind() == EntityKind::ImportRun)
+        .cloned()
+        .unwrap();
+    let tail = || ChangeSet {
+        upserts: vec![run.clone()],
+        checkpoint: Some(("stream".into(), "done".into())),
+        ..ChangeSet::default()
+    };
+
+    // A failed copy leaves nothing; books in memory do not adopt.
+    let mut books = SqliteStore::open(dir.path().join("books.db")).unwrap();
+    assert!(books.adopts_staged());
+    assert!(!SqliteStore::open_in_memory().unwrap().adopts_staged());
+    books.fail_next_commit("crash (injected)");
+    assert!(books.adopt_staged(&staged_path, tail()).is_err());
+    assert!(books.is_empty().unwrap(), "all or nothing");
+
+    assert!(books.adopt_staged(&staged_path, tail()).unwrap());
+    for &kind in &EntityKind::ALL {
+        assert_eq!(
+            books.list(kind).unwrap(),
+            every.list(kind).unwrap(),
+            "{} copied",
+            kind.as_str()
+        );
+    }
+    assert_eq!(
+        books.resolve(std::slice::from_ref(&key)).unwrap()[&key],
+        vec!["inv_1"]
+    );
+    assert_eq!(books.checkpoint("stream").unwrap().as_deref(), Some("done"));
+
+    // Books holding records refuse a second copy: nothing doubled or moved.
+    assert!(!books.adopt_staged(&staged_path, tail()).unwrap());
+    assert_eq!(books.checkpoint("stream").unwrap().as_deref(), Some("done"));
+    let n: i64 = books
+        .conn
+        .query_row("SELECT COUNT(*) FROM alias", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    // The staging file is detached again.
+    let attached: i64 = books
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_database_list WHERE name = 'tieout_staged'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(attached, 0);
+}

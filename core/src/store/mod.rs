@@ -101,6 +101,23 @@ pub trait Store: Send {
         Ok(false)
     }
 
+    /// Whether [`Store::adopt_staged`] can copy a review's staging file into
+    /// these books (`false`, the default, for stores of another kind).
+    fn adopts_staged(&self) -> bool {
+        false
+    }
+
+    /// Copies every record and alias of `staged`, a store file of this
+    /// store's own kind that a review committed its planned batches to, into
+    /// these books, then commits `tail` (the run and the checkpoint), all in
+    /// one transaction. Only into books that hold no record and no alias:
+    /// then the copy is exactly what committing the review's batches one by
+    /// one would leave. Returns `false`, having written nothing, when the
+    /// books are not empty or the store cannot adopt (the default).
+    fn adopt_staged(&mut self, _staged: &std::path::Path, _tail: ChangeSet) -> Result<bool> {
+        Ok(false)
+    }
+
     /// Arms a test fault hook: the next `commit` fails (and must leave nothing
     /// behind). Returns `false` when the store has no such hook (the default).
     fn inject_commit_failure(&mut self, _reason: &str) -> bool {

@@ -75,6 +75,19 @@ impl Store for ScaledStore {
         self.inner.external_generation()
     }
 
+    fn adopts_staged(&self) -> bool {
+        self.inner.adopts_staged()
+    }
+
+    /// The staged records were committed through a `ScaledStore` too (a
+    /// review stages through one), so they are at their scale already.
+    fn adopt_staged(&mut self, staged: &std::path::Path, mut tail: ChangeSet) -> Result<bool> {
+        for r in &mut tail.upserts {
+            r.at_currency_scale();
+        }
+        self.inner.adopt_staged(staged, tail)
+    }
+
     fn is_empty(&self) -> Result<bool> {
         self.inner.is_empty()
     }

@@ -1,0 +1,110 @@
+//! Adopting a review's staging file: the records and aliases a review
+//! committed to a staging SQLite file, copied into empty books by SQL
+//! (`ATTACH` + `INSERT ... SELECT` per table) instead of decoding and
+//! re-encoding every planned change set.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+use tieout_core::EntityKind;
+
+use crate::error::SqliteError;
+use crate::statements::Statements;
+use crate::store::{Changes, write_changes};
+
+/// The schema name the staging file is attached as.
+const STAGED: &str = "tieout_staged";
+
+/// `SELECT` answering whether schema `db` holds no alias and no record of
+/// `kinds`.
+pub(crate) fn empty_query(db: &str, kinds: impl Iterator<Item = EntityKind>) -> String {
+    let mut sql = format!("SELECT NOT EXISTS (SELECT 1 FROM {db}.alias)");
+    for kind in kinds {
+        sql.push_str(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM {db}.{})",
+            kind.as_str()
+        ));
+    }
+    sql
+}
+
+fn schema_version(conn: &Connection, db: &str) -> Result<u32, SqliteError> {
+    Ok(conn.query_row(
+        &format!("SELECT COALESCE(MAX(version), 0) FROM {db}.schema_version"),
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The kinds a staging file holds: every kind but the import runs (the
+/// history is the books' own; a review commits no run).
+fn staged_kinds() -> impl Iterator<Item = EntityKind> {
+    EntityKind::ALL
+        .into_iter()
+        .filter(|&k| k != EntityKind::ImportRun)
+}
+
+/// The columns of table `table` in schema `db`, in their order.
+fn columns(conn: &Connection, db: &str, table: &str) -> Result<Vec<String>, SqliteError> {
+    let mut st = conn.prepare(&format!("PRAGMA {db}.table_info({table})"))?;
+    let names = st
+        .query_map([], |r| r.get::<_, String>(1))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(names)
+}
+
+/// Copies the staging file at `staged` into the books of `conn` (which must
+/// hold no record and no alias, checked under the write lock; earlier runs
+/// in the history do not count) and writes
+/// `tail` in the same transaction. `Ok(false)`: nothing written (the books
+/// are not empty, or the file is of another schema version).
+pub(crate) fn adopt(
+    conn: &mut Connection,
+    sql: &Statements,
+    staged: &Path,
+    tail: Changes,
+    fail: Option<String>,
+) -> Result<bool, SqliteError> {
+    let path = staged.to_str().ok_or_else(|| {
+        SqliteError::Invalid(format!("staging file {} is not UTF-8", staged.display()))
+    })?;
+    conn.execute(&format!("ATTACH DATABASE ?1 AS {STAGED}"), [path])?;
+    let copied = copy(conn, sql, tail, fail);
+    let detached = conn.execute_batch(&format!("DETACH DATABASE {STAGED}"));
+    let copied = copied?;
+    detached?;
+    Ok(copied)
+}
+
+fn copy(
+    conn: &mut Connection,
+    sql: &Statements,
+    tail: Changes,
+    fail: Option<String>,
+) -> Result<bool, SqliteError> {
+    if schema_version(conn, "main")? != schema_version(conn, STAGED)? {
+        return Ok(false);
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let empty: bool = tx.query_row(&empty_query("main", staged_kinds()), [], |r| r.get(0))?;
+    if !empty {
+        return Ok(false); // the drop rolls the (empty) transaction back
+    }
+    let tables = staged_kinds().map(|k| k.as_str()).chain(["alias"]);
+    for table in tables {
+        let names = columns(&tx, "main", table)?;
+        if names != columns(&tx, STAGED, table)? {
+            return Ok(false);
+        }
+        let names = names.join(", ");
+        tx.execute(
+            &format!(
+                "INSERT INTO main.{table} ({names}) SELECT {names} FROM {STAGED}.{table} ORDER BY 1"
+            ),
+            [],
+        )?;
+    }
+    write_changes(sql, &tx, tail, fail)?;
+    tx.commit()?;
+    Ok(true)
+}
