@@ -82,6 +82,19 @@ fn worker(url: &str, schema: &str, dir: &str, invoices: usize) {
     assert_eq!(report.run.totals.failed, 0);
 }
 
+/// The machine's one-minute load average (other processes share it).
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn count(url: &str, sql: &str) -> i64 {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    c.query_one(sql, &[]).unwrap().get(0)
+}
+
 fn drop_schema(url: &str, schema: &str) {
     let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
     c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -109,17 +122,21 @@ fn main() {
         write_data(&dir, invoices);
     }
     let records = invoices + 5_000.min(invoices);
-    let mut rows: Vec<(String, Duration)> = Vec::new();
+    let mut rows: Vec<(String, Duration, String)> = Vec::new();
 
     let db = root.join("sqlite.db");
     let _ = std::fs::remove_file(&db);
     let books = Books::open(&db).unwrap();
     let source = StripeFiles::new(&dir).unwrap();
-    let start = Instant::now();
+    let (start, load_before) = (Instant::now(), load());
     let run = runtime()
         .block_on(books.import(&source, &plan(invoices), None))
         .unwrap();
-    rows.push(("SQLite, one import".into(), start.elapsed()));
+    rows.push((
+        "SQLite, one import".into(),
+        start.elapsed(),
+        format!("{load_before} / {}", load()),
+    ));
     assert_eq!(run.totals.created as usize, records);
     drop(books);
     let _ = std::fs::remove_file(&db);
@@ -129,7 +146,7 @@ fn main() {
         let schema = format!("bench_workers_{n}");
         drop_schema(&url, &schema);
         drop(Books::open_in_schema(&url, Some(&schema)).unwrap());
-        let start = Instant::now();
+        let (start, load_before) = (Instant::now(), load());
         let children: Vec<_> = (0..n)
             .map(|_| {
                 Command::new(&exe)
@@ -142,17 +159,28 @@ fn main() {
         for mut c in children {
             assert!(c.wait().unwrap().success());
         }
+        let took = start.elapsed();
+        // The backfill is whole: every invoice, and one history entry.
+        assert_eq!(
+            count(&url, &format!("SELECT count(*) FROM {schema}.invoice")),
+            invoices as i64
+        );
+        assert_eq!(
+            count(&url, &format!("SELECT count(*) FROM {schema}.import_run")),
+            1
+        );
         rows.push((
             format!("PostgreSQL, {n} worker process(es)"),
-            start.elapsed(),
+            took,
+            format!("{load_before} / {}", load()),
         ));
         drop_schema(&url, &schema);
     }
     println!("\n{records} records ({invoices} invoices + customers), {SHARDS} shards:");
-    println!("| books | wall time | records/s |\n|---|---:|---:|");
-    for (what, t) in rows {
+    println!("| books | wall time | records/s | load before / after |\n|---|---:|---:|---|");
+    for (what, t, load) in rows {
         println!(
-            "| {what} | {:.1} s | {:.0} |",
+            "| {what} | {:.1} s | {:.0} | {load} |",
             t.as_secs_f64(),
             records as f64 / t.as_secs_f64()
         );

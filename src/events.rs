@@ -41,6 +41,10 @@ pub struct EventOutcome {
     pub notes: Vec<String>,
 }
 
+/// How often [`Books::apply_event_with`] plans an event again when a
+/// concurrent writer changed the allocations it derived totals from.
+pub(crate) const EVENT_ATTEMPTS: u32 = 8;
+
 impl Books {
     /// The Stripe account id these books import from (set by the first import
     /// from a verified source); events without an `account` use it.
@@ -88,6 +92,8 @@ impl Books {
 
     /// Applies an event under `plan`: deduplicated by event id, older snapshots
     /// never overwrite newer ones, unsupported types are acknowledged and ignored.
+    /// On shared books, an event whose commit another process's allocations
+    /// overtook is planned again on what is there now (up to 8 times).
     pub fn apply_event_with(&self, event: &StripeEvent, plan: &ImportPlan) -> Result<EventOutcome> {
         if event.livemode && !plan.allow_live {
             return Err(CoreError::ApprovalRequired(
@@ -109,26 +115,42 @@ impl Books {
             notes: Vec::new(),
         };
         let seen_key = keys::event("stripe", &account, &event.id);
-        let items = event.items(&account);
         // Read before the store is held: a completed checkout that saved the
         // card commits the auto-pay change with the payment.
         let card = self.event_card(event, &account)?;
         let mut store = self.store()?;
-        let mut state = WorkState::new();
-        let mut ws = Workspace::new(store.as_ref(), &mut state);
-        if !ws.resolve(&seen_key)?.is_empty() {
-            outcome.status = EventStatus::Duplicate;
-            return Ok(outcome);
-        }
-        if items.is_empty() {
-            outcome.status = EventStatus::Ignored;
-        }
-        let planned = Planner::new(plan).plan_page(&mut ws, items)?;
-        ws.alias(seen_key, &format!("event_{}", event.id))?;
-        let mut cs = ws.take_changes();
-        let mut card = card;
-        let alone = card.as_mut().is_some_and(|c| !c.merge_into(&mut cs));
-        store.commit(cs)?;
+        let mut attempt = 1;
+        let mut alone: bool;
+        let planned = loop {
+            let items = event.items(&account);
+            let mut state = WorkState::new();
+            let mut ws = Workspace::new(store.as_ref(), &mut state);
+            if !ws.resolve(&seen_key)?.is_empty() {
+                outcome.status = EventStatus::Duplicate;
+                return Ok(outcome);
+            }
+            if items.is_empty() {
+                outcome.status = EventStatus::Ignored;
+            }
+            let planned = Planner::new(plan).plan_page(&mut ws, items)?;
+            ws.alias(seen_key.clone(), &format!("event_{}", event.id))?;
+            let mut cs = ws.take_changes();
+            alone = card.as_ref().is_some_and(|c| !c.merge_into(&mut cs));
+            // On shared books another process may have changed the
+            // allocations of a payment or invoice this event touches since
+            // it was read: the store refuses the commit, and the event is
+            // planned again on what is there now.
+            match store.commit(cs) {
+                Err(CoreError::Allocation(_)) if attempt < EVENT_ATTEMPTS => {
+                    crate::conflict::pause_before_retry(attempt);
+                    attempt += 1;
+                }
+                other => {
+                    other?;
+                    break planned;
+                }
+            }
+        };
         drop(store);
         let card_note = card.as_ref().map(|c| c.note().to_string());
         if let Some(c) = card.filter(|_| alone) {

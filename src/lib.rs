@@ -20,6 +20,7 @@ pub mod autopay;
 mod books;
 pub mod channels;
 pub mod collect;
+mod conflict;
 mod error;
 mod events;
 mod generation;

@@ -64,7 +64,7 @@ fn report_from(store: &dyn Store, policy: &ReconcilePolicy) -> Result<ReconcileR
 
 /// How often [`Books::reconcile`] plans again when a concurrent allocation
 /// made its commit exceed a payment or an invoice.
-pub(crate) const RECONCILE_ATTEMPTS: u32 = 5;
+pub(crate) const RECONCILE_ATTEMPTS: u32 = 8;
 
 impl Books {
     /// Re-runs policy matching (strategy 6) for every customer with unapplied
@@ -74,7 +74,7 @@ impl Books {
     /// On shared books another process may allocate the same payments or
     /// invoices meanwhile: the store then refuses the commit (the caps are
     /// checked in its transaction) and matching runs again on what is there
-    /// now, up to 5 times.
+    /// now (after a short, growing pause), up to 8 times.
     pub fn reconcile(&self, policy: &ReconcilePolicy) -> Result<ReconcileReport> {
         let mut store = self.store()?;
         let mut attempt = 1;
@@ -92,7 +92,10 @@ impl Books {
                 break;
             }
             match store.commit(cs) {
-                Err(CoreError::Allocation(_)) if attempt < RECONCILE_ATTEMPTS => attempt += 1,
+                Err(CoreError::Allocation(_)) if attempt < RECONCILE_ATTEMPTS => {
+                    crate::conflict::pause_before_retry(attempt);
+                    attempt += 1;
+                }
                 other => {
                     other?;
                     break;
@@ -130,6 +133,11 @@ impl Books {
 
     /// Allocates `amount` of a payment to an invoice by hand
     /// ([`MatchStrategy::Manual`]); recorded in the history as a `books:manual` entry.
+    ///
+    /// On shared books, when another process changed the payment's or the
+    /// invoice's allocations since this call read them, the store refuses
+    /// the commit (`ALLOCATION_REJECTED`, "changed meanwhile"): nothing is
+    /// written; call it again to allocate against what is there now.
     pub fn allocate(
         &self,
         payment_id: &str,

@@ -30,12 +30,12 @@ impl EventCard {
     /// Moves the change into the event's change set; `false` when that
     /// already carries a checkpoint or a run (then it commits on its own,
     /// right after: [`EventCard::commit_alone`]).
-    pub(crate) fn merge_into(&mut self, cs: &mut ChangeSet) -> bool {
+    pub(crate) fn merge_into(&self, cs: &mut ChangeSet) -> bool {
         if cs.checkpoint.is_some() || cs.run.is_some() {
             return false;
         }
-        cs.checkpoint = self.cs.checkpoint.take();
-        cs.run = self.cs.run.take();
+        cs.checkpoint = self.cs.checkpoint.clone();
+        cs.run = self.cs.run.clone();
         true
     }
 

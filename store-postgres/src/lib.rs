@@ -38,6 +38,7 @@ mod schema;
 mod shared;
 mod statements;
 mod store;
+mod typed;
 mod views;
 mod worker;
 mod writes;

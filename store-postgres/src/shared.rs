@@ -26,7 +26,8 @@ pub(crate) struct SharedSql {
     claim: String,
     /// The holder of lease `$1` and the ms its lease still runs.
     holder: String,
-    /// Renews `$2`'s lease `$1` for `$3` ms; no row when it holds none.
+    /// Renews `$2`'s lease `$1` for `$3` ms; returns no row when it holds
+    /// none.
     renew: String,
     /// Drops `$2`'s lease `$1`.
     release: String,
@@ -67,7 +68,7 @@ impl SharedSql {
             holder: format!("SELECT l.holder, {left_ms} FROM {s}.leases AS l WHERE l.stream = $1"),
             renew: format!(
                 "UPDATE {s}.leases SET expires_at = now() + {ms} \
-                 WHERE stream = $1 AND holder = $2"
+                 WHERE stream = $1 AND holder = $2 RETURNING stream"
             ),
             release: format!("DELETE FROM {s}.leases WHERE stream = $1 AND holder = $2"),
             backfill_create: format!(
@@ -158,7 +159,7 @@ pub(crate) fn renew(
     holder: &str,
     ttl_ms: i64,
 ) -> Result<(), PostgresError> {
-    if tx.execute(&sql.shared.renew, &[&stream, &holder, &ttl_ms])? == 1 {
+    if crate::typed::query_opt(tx, &sql.shared.renew, &[&stream, &holder, &ttl_ms])?.is_some() {
         return Ok(());
     }
     let (now, _) = holder_of(tx, sql, stream)?;

@@ -40,6 +40,8 @@ pub(crate) struct Statements {
     pub(crate) alias_remove: String,
     /// Allocations whose payment is in `$1` or whose invoice is in `$2`.
     pub(crate) allocations_for: String,
+    /// The invoice ids of the allocations in `$1::text[]`.
+    pub(crate) allocation_invoices: String,
     /// Sets checkpoint `$1` to `$2`.
     pub(crate) checkpoint_set: String,
     /// Reads checkpoint `$1`.
@@ -122,6 +124,9 @@ impl Statements {
             allocations_for: format!(
                 "SELECT id, data FROM {s}.allocation \
                  WHERE payment_id = ANY($1::text[]) OR invoice_id = ANY($2::text[]) ORDER BY id"
+            ),
+            allocation_invoices: format!(
+                "SELECT DISTINCT invoice_id FROM {s}.allocation WHERE id = ANY($1::text[])"
             ),
             checkpoint_set: format!(
                 "INSERT INTO {s}.checkpoints (stream, position) VALUES ($1, $2) \

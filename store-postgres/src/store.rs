@@ -13,6 +13,7 @@ use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 use crate::error::PostgresError;
 use crate::schema;
 use crate::statements::Statements;
+use crate::typed;
 use crate::worker::Worker;
 use crate::writes::Writes;
 
@@ -162,7 +163,7 @@ impl Store for PostgresStore {
             return Ok(HashMap::new());
         }
         let joined: Vec<String> = keys.iter().map(|k| k.joined().to_string()).collect();
-        let rows = self.run(move |c, sql| Ok(c.query(&sql.resolve, &[&joined])?))?;
+        let rows = self.run(move |c, sql| Ok(typed::query(c, &sql.resolve, &[&joined])?))?;
         let by_text: HashMap<&str, &ExternalKey> = keys.iter().map(|k| (k.joined(), k)).collect();
         let mut out: HashMap<ExternalKey, Vec<Id>> = HashMap::new();
         for row in rows {
@@ -179,19 +180,19 @@ impl Store for PostgresStore {
             return Ok(Vec::new());
         }
         let ids = ids.to_vec();
-        let rows = self.run(move |c, sql| Ok(c.query(&sql.of(kind).get, &[&ids])?))?;
+        let rows = self.run(move |c, sql| Ok(typed::query(c, &sql.of(kind).get, &[&ids])?))?;
         Ok(decode(kind, rows)?)
     }
 
     fn list(&self, kind: EntityKind) -> Result<Vec<Entity>> {
-        let rows = self.run(move |c, sql| Ok(c.query(&sql.of(kind).list, &[])?))?;
+        let rows = self.run(move |c, sql| Ok(typed::query(c, &sql.of(kind).list, &[])?))?;
         Ok(decode(kind, rows)?)
     }
 
     fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
         let customer = customer_id.to_string();
         let rows = self.run(move |c, sql| match &sql.of(kind).by_customer {
-            Some(q) => Ok(c.query(q, &[&customer])?),
+            Some(q) => Ok(typed::query(c, q, &[&customer])?),
             None => Ok(Vec::new()),
         })?;
         Ok(decode(kind, rows)?)
@@ -214,13 +215,14 @@ impl Store for PostgresStore {
             return Ok(Vec::new());
         }
         let (p, i) = (payment_ids.to_vec(), invoice_ids.to_vec());
-        let rows = self.run(move |c, sql| Ok(c.query(&sql.allocations_for, &[&p, &i])?))?;
+        let rows = self.run(move |c, sql| Ok(typed::query(c, &sql.allocations_for, &[&p, &i])?))?;
         Ok(decode(EntityKind::Allocation, rows)?)
     }
 
     fn checkpoint(&self, stream: &str) -> Result<Option<String>> {
         let stream = stream.to_string();
-        let row = self.run(move |c, sql| Ok(c.query_opt(&sql.checkpoint_get, &[&stream])?))?;
+        let row =
+            self.run(move |c, sql| Ok(typed::query_opt(c, &sql.checkpoint_get, &[&stream])?))?;
         Ok(row.map(|r| r.get(0)))
     }
 
@@ -256,13 +258,13 @@ impl Store for PostgresStore {
         let stream = stream.to_string();
         let last = self.run(move |c, sql| {
             in_transaction(c, |tx| {
-                tx.execute(
+                typed::query(
+                    tx,
                     "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                     &[&lock_key],
                 )?;
-                let last: Option<String> = tx
-                    .query_opt(&sql.checkpoint_get, &[&stream])?
-                    .map(|r| r.get(0));
+                let last: Option<String> =
+                    typed::query_opt(tx, &sql.checkpoint_get, &[&stream])?.map(|r| r.get(0));
                 let changes = build(last.clone()).map_err(PostgresError::Build)?;
                 let mut writes = Writes::from_changes(changes)?;
                 writes.fail.clone_from(&fail);
@@ -281,7 +283,10 @@ impl Store for PostgresStore {
     /// changed records or aliases) less this store's own such commits: it
     /// moves exactly when another connection changed the books.
     fn external_generation(&self) -> Result<Option<u64>> {
-        let n: i64 = self.run(|c, sql| Ok(c.query_one(&sql.commits_get, &[])?.get(0)))?;
+        let n: i64 = self.run(|c, sql| {
+            let row = typed::query_opt(c, &sql.commits_get, &[])?;
+            Ok(row.map_or(0, |r| r.get(0)))
+        })?;
         Ok(Some((n as u64).wrapping_sub(self.own_commits)))
     }
 

@@ -1,15 +1,16 @@
 //! A change set turned into the rows one commit writes: per kind, parallel
 //! column arrays bound to one `INSERT ... SELECT FROM unnest(...)` per chunk.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use postgres::Transaction;
-use postgres::types::ToSql;
 use tieout_core::store::columns::{TimeColumn, columns_of, value};
 use tieout_core::{ChangeSet, Entity, EntityKind};
 
 use crate::error::PostgresError;
 use crate::statements::Statements;
+use crate::typed::{self, Param};
 
 /// Rows per upsert statement: bounds the size of one statement's arrays.
 pub(crate) const UPSERT_ROWS: usize = 5_000;
@@ -43,6 +44,11 @@ pub(crate) struct Writes {
     /// The payments and invoices the commit's allocations name (their caps
     /// are checked in the transaction).
     capped: (BTreeSet<String>, BTreeSet<String>),
+    /// The invoices whose derived totals must still agree with their
+    /// allocations after the commit if they did before it: those the commit
+    /// writes or its allocations name (and, found in the transaction, those
+    /// of the allocations it deletes).
+    totals: BTreeSet<String>,
     /// The fault hook's reason: fail after the records, before the checkpoint.
     pub(crate) fail: Option<String>,
 }
@@ -85,14 +91,22 @@ impl Writes {
             }
         }
         let mut capped = (BTreeSet::new(), BTreeSet::new());
+        let mut totals = BTreeSet::new();
         for e in &last {
-            if let Entity::Allocation(a) = e {
-                if !a.payment_id.is_empty() {
-                    capped.0.insert(a.payment_id.clone());
+            match e {
+                Entity::Allocation(a) => {
+                    if !a.payment_id.is_empty() {
+                        capped.0.insert(a.payment_id.clone());
+                    }
+                    if !a.invoice_id.is_empty() {
+                        capped.1.insert(a.invoice_id.clone());
+                        totals.insert(a.invoice_id.clone());
+                    }
                 }
-                if !a.invoice_id.is_empty() {
-                    capped.1.insert(a.invoice_id.clone());
+                Entity::Invoice(inv) => {
+                    totals.insert(inv.id.clone());
                 }
+                _ => {}
             }
         }
         let mut upserts: Vec<KindRows> = Vec::new();
@@ -154,6 +168,7 @@ impl Writes {
             changes_books,
             lease: None,
             capped,
+            totals,
             fail: None,
         })
     }
@@ -175,11 +190,24 @@ impl Writes {
         if let Some((stream, holder, ttl_ms)) = &self.lease {
             crate::shared::renew(tx, sql, stream, holder, *ttl_ms)?;
         }
+        // The invoices of the allocations this commit deletes, then every
+        // invoice whose totals it may change, locked before anything is
+        // written (their allocations and totals as the last commit left them).
+        let mut totals = Cow::Borrowed(&self.totals);
         for (kind, ids) in &self.deletes {
-            tx.execute(&sql.of(*kind).delete, &[ids])?;
+            if *kind == EntityKind::Allocation {
+                for row in typed::query(tx, &sql.allocation_invoices, &[ids])? {
+                    let invoice: Option<String> = row.get(0);
+                    totals.to_mut().extend(invoice.filter(|i| !i.is_empty()));
+                }
+            }
+        }
+        let agreed = crate::caps::agreeing(tx, sql, &totals)?;
+        for (kind, ids) in &self.deletes {
+            typed::query(tx, &sql.of(*kind).delete, &[ids])?;
         }
         for rows in &self.upserts {
-            let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(rows.columns.len() + 2);
+            let mut params: Vec<&dyn Param> = Vec::with_capacity(rows.columns.len() + 4);
             params.push(&rows.ids);
             for c in &rows.columns {
                 params.push(c);
@@ -187,27 +215,28 @@ impl Writes {
             params.push(&rows.data);
             params.push(&rows.source_keys);
             params.push(&rows.source_updated);
-            tx.execute(&sql.of(rows.kind).upsert, &params)?;
+            typed::query(tx, &sql.of(rows.kind).upsert, &params)?;
         }
         if !self.alias_remove.0.is_empty() {
-            tx.execute(
+            typed::query(
+                tx,
                 &sql.alias_remove,
                 &[&self.alias_remove.0, &self.alias_remove.1],
             )?;
         }
         if !self.alias_add.0.is_empty() {
-            tx.execute(&sql.alias_add, &[&self.alias_add.0, &self.alias_add.1])?;
+            typed::query(tx, &sql.alias_add, &[&self.alias_add.0, &self.alias_add.1])?;
         }
-        crate::caps::check(tx, sql, &self.capped.0, &self.capped.1)?;
+        crate::caps::check(tx, sql, &self.capped.0, &self.capped.1, &agreed)?;
         if let Some(reason) = &self.fail {
             return Err(PostgresError::Injected(reason.clone()));
         }
         if let Some((stream, position)) = &self.checkpoint {
-            tx.execute(&sql.checkpoint_set, &[stream, position])?;
+            typed::query(tx, &sql.checkpoint_set, &[stream, position])?;
         }
         // Last, so the counter row is locked only while this commits.
         if self.changes_books {
-            tx.execute(&sql.commits_bump, &[])?;
+            typed::query(tx, &sql.commits_bump, &[])?;
         }
         Ok(())
     }

@@ -112,6 +112,20 @@ pub fn derive_invoice_totals(
     inv.status = status;
 }
 
+/// Whether an invoice's stored `amount_paid` and `amount_written_off` are
+/// what [`derive_invoice_totals`] gives for allocations that pay `paid` and
+/// write off `written_off` (under either paid-invoice rule: a source-paid
+/// invoice imported as "mark paid only" counts the source's paid amount).
+/// Shared stores check this inside a commit's transaction: a writer that
+/// derived the totals from allocations another writer changed since it read
+/// them would otherwise lose that writer's update.
+pub fn invoice_totals_agree(inv: &Invoice, paid: Decimal, written_off: Decimal) -> bool {
+    let source_paid = inv.source.status.as_deref() == Some("paid");
+    inv.amount_written_off == written_off
+        && (inv.amount_paid == paid
+            || (source_paid && inv.amount_paid == paid.max(inv.source_amount_paid)))
+}
+
 /// Whether the invoice's books view is the one [`derive_invoice_totals`]
 /// gives with nothing paid and nothing written off.
 pub fn unsettled_view(inv: &Invoice, rules: &SettleRules) -> bool {
@@ -173,5 +187,55 @@ pub fn rules_outside_import(policy: &ReconcilePolicy) -> SettleRules {
         paid: PaidInvoices::RecordPayment,
         unpaid: UnpaidInvoices::KeepStatus,
         general_only: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A 100.00 USD invoice, `source` in Stripe, with the books' totals given.
+    fn invoice(source: &str, paid: &str, off: &str, source_paid: &str) -> Invoice {
+        serde_json::from_value(json!({
+            "id": "inv_1",
+            "source": { "system": "stripe", "account": "acct_1", "object": "invoice",
+                        "external_id": "in_1", "status": source },
+            "status": "open", "currency": "usd",
+            "subtotal": "100.00", "discount": "0", "tax": "0", "total": "100.00",
+            "amount_due": "100.00", "amount_paid": paid, "amount_remaining": "0",
+            "amount_written_off": off, "source_amount_paid": source_paid,
+            "payment_refs": {}, "links": {}
+        }))
+        .expect("an invoice")
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("a decimal")
+    }
+
+    #[test]
+    fn totals_agree_with_the_allocations_they_were_derived_from() {
+        let rules = rules_outside_import(&ReconcilePolicy::default());
+        let mut inv = invoice("open", "0", "0", "0");
+        derive_invoice_totals(&mut inv, d("30.00"), d("0.50"), &rules);
+        assert!(invoice_totals_agree(&inv, d("30.00"), d("0.50")));
+        // Another writer's allocation since: paid now counts more.
+        assert!(!invoice_totals_agree(&inv, d("45.00"), d("0.50")));
+        assert!(!invoice_totals_agree(&inv, d("30.00"), d("0")));
+        assert!(!invoice_totals_agree(&inv, d("0"), d("0.50")));
+    }
+
+    #[test]
+    fn a_source_paid_invoice_marked_paid_counts_the_source_amount() {
+        let mut rules = rules_outside_import(&ReconcilePolicy::default());
+        rules.paid = PaidInvoices::MarkPaidOnly;
+        let mut inv = invoice("paid", "0", "0", "100.00");
+        derive_invoice_totals(&mut inv, Decimal::ZERO, Decimal::ZERO, &rules);
+        assert_eq!(inv.amount_paid, d("100.00"));
+        assert!(invoice_totals_agree(&inv, Decimal::ZERO, Decimal::ZERO));
+        // Not for an invoice the source has not paid.
+        let open = invoice("open", "100.00", "0", "100.00");
+        assert!(!invoice_totals_agree(&open, Decimal::ZERO, Decimal::ZERO));
     }
 }
