@@ -138,10 +138,14 @@ impl SqliteStore {
         if !self.conn.is_autocommit() {
             return f();
         }
-        self.conn.execute_batch("BEGIN DEFERRED")?;
+        // Cached statements: a planner reads in many small snapshots.
+        self.conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         let out = f();
         // A read transaction has nothing to keep: end it whatever `f` returned.
-        let end = self.conn.execute_batch("COMMIT");
+        let end = self
+            .conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut st| st.execute([]));
         let out = out?;
         end?;
         Ok(out)
