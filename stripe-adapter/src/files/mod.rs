@@ -232,7 +232,7 @@ impl Source for StripeFiles {
             Some(c) => parse_checkpoint(c)?,
         };
         let total_hint = Some(self.total(scope));
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(PAGE_SIZE);
         let mut done = true;
         while f < files {
             let file = self.file_items(f);
