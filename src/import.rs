@@ -6,7 +6,8 @@ use std::time::Instant;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tieout_core::import::{
-    PageOutcome, Planner, Review, ReviewEntries, ReviewSummary, WorkState, Workspace,
+    PageOutcome, Planner, Review, ReviewAllocations, ReviewEntries, ReviewSummary, WorkState,
+    Workspace,
 };
 use tieout_core::model::{Counts, ImportRun, RunStatus, derive_id};
 use tieout_core::plan::Approval;
@@ -319,7 +320,7 @@ impl Books {
             summary: ReviewSummary::new(plan, &account),
             approval: Approval::for_plan(plan, &account),
             entries: ReviewEntries::default(),
-            allocations: Vec::new(),
+            allocations: ReviewAllocations::default(),
             allocations_removed: Vec::new(),
             counts: BTreeMap::new(),
             totals: BTreeMap::new(),
@@ -327,9 +328,6 @@ impl Books {
             notes: Vec::new(),
             collection_cases: None,
         };
-        // Allocation changes of the review, by id (pages may change one twice).
-        let mut review_allocs: BTreeMap<String, Option<tieout_core::model::Allocation>> =
-            BTreeMap::new();
         let mut done: u64 = 0;
         let mut pages: u64 = 0;
         let mut failures: u64 = 0;
@@ -403,7 +401,9 @@ impl Books {
                 meta.records += records as u64;
                 meta.pages += 1;
                 meta.total = page.total_hint;
-                collect(&mut review, &mut review_allocs, outcome, notes);
+                // Allocation changes by id, in the spill (pages may change one twice).
+                b.allocations(&outcome.settle.upserted, &outcome.settle.removed)?;
+                collect(&mut review, outcome, notes);
             }
             let keep_going = match progress {
                 Some(p) => {
@@ -465,9 +465,7 @@ impl Books {
                     }
                     b.cut(&self.store, cs, None)?;
                 }
-                for a in m.upserted {
-                    review_allocs.insert(a.id.clone(), Some(a));
-                }
+                b.allocations(&m.upserted, &[])?;
             }
             // The cases the `collection_cases` action would open over the
             // books as this import leaves them (the same planning it commits).
@@ -501,11 +499,8 @@ impl Books {
                         ));
                     }
                 }
-                Ok(Some(m)) => {
-                    for a in m.upserted {
-                        review_allocs.insert(a.id.clone(), Some(a));
-                    }
-                }
+                // A review matched above, into its spill.
+                Ok(Some(_)) => {}
                 Ok(None) => {}
                 Err(e) => {
                     drop(store);
@@ -518,19 +513,15 @@ impl Books {
         }
         // ---- end reconcile block ----
         if !apply {
-            for (id, a) in review_allocs {
-                match a {
-                    Some(a) => review.allocations.push(a),
-                    None => review.allocations_removed.push(id),
-                }
-            }
             if let Some(b) = spill {
-                let spilled = b.finish(Identity {
+                let (spilled, removed) = b.finish(Identity {
                     token: review.approval.token.clone(),
                     stream: stream.clone(),
                     generation,
-                });
+                })?;
                 self.reviews.register(&spilled);
+                review.allocations_removed = removed;
+                review.allocations = ReviewAllocations::Paged(spilled.clone());
                 review.entries = ReviewEntries::Paged(spilled);
             }
             return Ok(Outcome::Review(Box::new(review)));
@@ -681,12 +672,7 @@ fn fold(run: &mut ImportRun, o: &PageOutcome, notes: &[String]) {
     }
 }
 
-fn collect(
-    review: &mut Review,
-    allocs: &mut BTreeMap<String, Option<tieout_core::model::Allocation>>,
-    o: PageOutcome,
-    notes: Vec<String>,
-) {
+fn collect(review: &mut Review, o: PageOutcome, notes: Vec<String>) {
     merge_counts(&mut review.counts, &o.counts);
     for (obj, per) in o.totals {
         let slot = review.totals.entry(obj).or_default();
@@ -701,12 +687,6 @@ fn collect(
         if !review.notes.contains(&n) {
             review.notes.push(n);
         }
-    }
-    for a in o.settle.upserted {
-        allocs.insert(a.id.clone(), Some(a));
-    }
-    for id in o.settle.removed {
-        allocs.insert(id, None);
     }
     for n in notes {
         if !review.notes.contains(&n) {

@@ -541,9 +541,14 @@ impl<'py> Records<'py> {
                 approval = self.make("Approval", kw!(py; token = &r.approval.token))?,
                 entries = self.make("ReviewEntries", kw!(py; pages = pyo3::Py::new(
                     py,
-                    crate::review_entries::PyReviewEntryPages { inner: r.entries.clone() },
+                    crate::review_pages::PyReviewEntryPages { inner: r.entries.clone() },
                 )?))?,
-                allocations = self.list(&r.allocations, Self::allocation)?,
+                allocations = self.make("ReviewAllocations", kw!(py; pages = pyo3::Py::new(
+                    py,
+                    crate::review_pages::PyReviewAllocationPages {
+                        inner: r.allocations.clone(),
+                    },
+                )?))?,
                 allocations_removed = &r.allocations_removed,
                 counts = self.counts_map(&r.counts)?,
                 total_counts = self.counts(&r.total_counts())?, totals = totals,

@@ -122,6 +122,7 @@ from ._records import (
     CreditNote,
     CreditNoteLine,
     Review,
+    ReviewAllocations,
     ReviewEntries,
     ReviewEntry,
     ReviewSummary,

@@ -56,6 +56,7 @@ __all__ = [
     "SlackWebhook",
     "SmtpChannel",
     "RecordIterator",
+    "ReviewAllocationPages",
     "ReviewEntryPages",
     "StripeEvents",
     "StripeFiles",
@@ -278,6 +279,11 @@ class RecordIterator(Generic[_R]):
 class ReviewEntryPages:
     def __len__(self) -> int: ...
     def page(self, offset: int, limit: int) -> List[ReviewEntry]: ...
+
+@final
+class ReviewAllocationPages:
+    def __len__(self) -> int: ...
+    def page(self, offset: int, limit: int) -> List[Allocation]: ...
 
 @final
 class QuickBooksClient:
