@@ -6,8 +6,8 @@ use std::time::Instant;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tieout_core::import::{
-    PageOutcome, Planner, Review, ReviewAllocations, ReviewEntries, ReviewSummary, WorkState,
-    Workspace,
+    PageOutcome, Planner, Review, ReviewAllocations, ReviewEntries, ReviewRemovals, ReviewSummary,
+    WorkState, Workspace,
 };
 use tieout_core::model::{Counts, ImportRun, RunStatus, derive_id};
 use tieout_core::plan::Approval;
@@ -227,7 +227,8 @@ impl Books {
         };
         // An import keeps counts and failures in its run; only a review lists entries.
         let planner = Planner::new(plan).with_entries(!apply);
-        let mut state = WorkState::new();
+        let (cached, aliases) = cache_bound(self.commit_batch());
+        let mut state = WorkState::with_cache_bound(cached, aliases);
         {
             let store = self.store()?;
             let mut ws = Workspace::new(store.as_ref(), &mut state);
@@ -321,7 +322,7 @@ impl Books {
             approval: Approval::for_plan(plan, &account),
             entries: ReviewEntries::default(),
             allocations: ReviewAllocations::default(),
-            allocations_removed: Vec::new(),
+            allocations_removed: ReviewRemovals::default(),
             counts: BTreeMap::new(),
             totals: BTreeMap::new(),
             failures: Vec::new(),
@@ -514,13 +515,13 @@ impl Books {
         // ---- end reconcile block ----
         if !apply {
             if let Some(b) = spill {
-                let (spilled, removed) = b.finish(Identity {
+                let spilled = b.finish(Identity {
                     token: review.approval.token.clone(),
                     stream: stream.clone(),
                     generation,
                 })?;
                 self.reviews.register(&spilled);
-                review.allocations_removed = removed;
+                review.allocations_removed = ReviewRemovals::Paged(spilled.clone());
                 review.allocations = ReviewAllocations::Paged(spilled.clone());
                 review.entries = ReviewEntries::Paged(spilled);
             }
@@ -652,6 +653,16 @@ impl Books {
         run.finished_at = Some(Utc::now());
         let _ = self.save_run(run);
     }
+}
+
+/// Records and alias keys an import's planner keeps cached across commits:
+/// a few batches' worth (20,000 and 80,000 with the default batch of 5,000
+/// records; never under 1,000 and 4,000), so what a run holds is bounded by
+/// its batch, not by the export. At about 1 KB a cached record (an invoice
+/// with its lines) and 250 bytes an alias key, the default is some 40 MB.
+fn cache_bound(batch: crate::CommitBatch) -> (usize, usize) {
+    let records = batch.records.clamp(250, 1_000_000);
+    (4 * records, 16 * records)
 }
 
 enum Outcome {

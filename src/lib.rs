@@ -64,7 +64,7 @@ pub use write_back::{WritesReview, WritesSettings};
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{
     Action, FieldChange, PagedIter, PagedList, Pages, Review, ReviewAllocations, ReviewEntries,
-    ReviewEntry, ReviewSummary, Total,
+    ReviewEntry, ReviewRemovals, ReviewSummary, Total,
 };
 pub use tieout_core::invoicing::{DraftLine, InvoiceDraft, LineKind};
 pub use tieout_core::model::*;

@@ -226,15 +226,16 @@ fn a_reviewed_import_applies_the_review_without_fetching_again() {
     let mut held = books.allocations().unwrap();
     held.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(shown, held, "the reviewed allocations were written");
-    // Removed (here: made, then re-planned away by a later page's refund):
-    // none of them is shown or held.
+    // Removed (here: made by an invoice's page, then replaced when its
+    // payment's page came): none of them is shown or held.
+    let removed = review.allocations_removed.to_vec().unwrap();
+    assert!(!removed.is_empty());
+    assert!(removed.windows(2).all(|w| w[0] < w[1]), "in id order");
     assert!(
-        review
-            .allocations_removed
+        removed
             .iter()
             .all(|id| shown.binary_search_by(|a| a.id.cmp(id)).is_err()),
-        "{:?}",
-        review.allocations_removed
+        "{removed:?}"
     );
 
     // What was reviewed is what was written: a second import changes nothing.

@@ -101,6 +101,7 @@ test('review writes nothing; import with the approval writes; every query answer
   assert.deepEqual(allocs.map((a) => a.id), allocs.map((a) => a.id).sort())
   assert.deepEqual(review.allocationsPage(1, 2), allocs.slice(1, 3))
   assert.deepEqual(review.allocationsPage(allocs.length, 10), [])
+  assert.equal(review.allocationsRemovedCount, review.allocationsRemoved.length)
 
   const run = await books.import(files, {}, { approval: review.approval })
   assert.equal(run.status, 'succeeded')

@@ -127,10 +127,20 @@ impl Review {
         self.allocation_page(&env, u64::from(offset), u64::from(limit))
     }
 
-    /// Allocations that would be removed (books ids).
+    /// Allocations that would be removed (books ids, in id order; read from
+    /// the review's spill on each access).
     #[napi(getter)]
-    pub fn allocations_removed(&self) -> Vec<String> {
-        self.inner.allocations_removed.clone()
+    pub fn allocations_removed(&self, env: Env) -> napi::Result<Vec<String>> {
+        self.inner
+            .allocations_removed
+            .page(0, u64::MAX)
+            .map_err(|e| to_napi(&env, &tieout::Error::Core(e)))
+    }
+
+    /// Number of allocations that would be removed.
+    #[napi(getter)]
+    pub fn allocations_removed_count(&self) -> i64 {
+        count(self.inner.allocations_removed.len())
     }
 
     /// Counts per Stripe object type.

@@ -1,6 +1,7 @@
-//! `ReviewEntryPages` and `ReviewAllocationPages`: a review's entries and
-//! allocations, read page by page from the review's spill (the Python
-//! `ReviewEntries` and `ReviewAllocations` sequences wrap them).
+//! `ReviewEntryPages`, `ReviewAllocationPages` and `ReviewRemovalPages`: a
+//! review's entries, allocations and removed allocation ids, read page by
+//! page from the review's spill (the Python `ReviewEntries`,
+//! `ReviewAllocations` and `ReviewRemovals` sequences wrap them).
 
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -9,9 +10,9 @@ use crate::convert::Records;
 use crate::errors::to_py_err;
 
 /// Defines a frozen pyclass over a `tieout::PagedList` with `__len__` and
-/// `page(offset, limit)`, converting each item with a `Records` method.
+/// `page(offset, limit)`, converting each item with `$convert(&Records, &T)`.
 macro_rules! pages_class {
-    ($(#[$doc:meta])* $rust:ident, $py:literal, $list:ty, $convert:ident) => {
+    ($(#[$doc:meta])* $rust:ident, $py:literal, $list:ty, $convert:path) => {
         $(#[$doc])*
         #[pyclass(module = "tieout._native", name = $py, frozen)]
         pub struct $rust {
@@ -39,7 +40,7 @@ macro_rules! pages_class {
                 let records = Records::new(py)?;
                 let out = PyList::empty(py);
                 for item in &page {
-                    out.append(records.$convert(item)?)?;
+                    out.append($convert(&records, item)?)?;
                 }
                 Ok(out)
             }
@@ -53,7 +54,7 @@ pages_class!(
     PyReviewEntryPages,
     "ReviewEntryPages",
     tieout::ReviewEntries,
-    entry
+    Records::entry
 );
 
 pages_class!(
@@ -62,5 +63,14 @@ pages_class!(
     PyReviewAllocationPages,
     "ReviewAllocationPages",
     tieout::ReviewAllocations,
-    allocation
+    Records::allocation
+);
+
+pages_class!(
+    /// The books ids of the allocations one review would remove, in id
+    /// order; keeps the review's spill alive.
+    PyReviewRemovalPages,
+    "ReviewRemovalPages",
+    tieout::ReviewRemovals,
+    Records::text
 );

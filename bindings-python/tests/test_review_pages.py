@@ -50,6 +50,10 @@ def test_entries_are_a_paged_sequence_and_the_import_applies_the_review(tmp_path
     assert allocs == shown and allocs != shown[1:]
     assert review.allocations_page(1, 1) == shown[1:2]
     assert review.to_dict()["allocations"][0]["id"] == shown[0].id
+    removed = review.allocations_removed
+    assert isinstance(removed, tieout.ReviewRemovals)
+    assert removed == sorted(removed) and all(isinstance(i, str) for i in removed)
+    assert not set(removed) & {a.id for a in shown}
 
     run = books.import_(src, approval=review.approval)
     assert any("applied the reviewed changes" in n for n in run.notes), run.notes
@@ -58,7 +62,7 @@ def test_entries_are_a_paged_sequence_and_the_import_applies_the_review(tmp_path
     again = books.import_(src)
     assert again.created == 0 and again.updated == 0
 
-    del review, entries, allocs
+    del review, entries, allocs, removed
     gc.collect()
     assert len(_spills()) == before, "the spill goes with the review"
 

@@ -59,7 +59,8 @@ impl Log {
              -- Allocation changes by id as pages make them (the last wins;
              -- NULL: removed), then the kept ones numbered in id order.
              CREATE TABLE allocations (id TEXT PRIMARY KEY, allocation TEXT);
-             CREATE TABLE allocation_list (seq INTEGER PRIMARY KEY, allocation TEXT NOT NULL);",
+             CREATE TABLE allocation_list (seq INTEGER PRIMARY KEY, allocation TEXT NOT NULL);
+             CREATE TABLE removed_list (seq INTEGER PRIMARY KEY, id TEXT NOT NULL);",
         )
         .map_err(sql)?;
         Ok(Log { conn })
@@ -129,9 +130,9 @@ impl Log {
         tx.commit().map_err(sql)
     }
 
-    /// Ends the allocation changes: numbers the kept allocations in id order
-    /// for paging and returns their count and the removed ids (in id order).
-    pub(crate) fn seal_allocations(&mut self) -> Result<(u64, Vec<String>)> {
+    /// Ends the allocation changes: numbers the kept allocations and the
+    /// removed ids, each in id order, for paging; returns their counts.
+    pub(crate) fn seal_allocations(&mut self) -> Result<(u64, u64)> {
         let tx = self.conn.transaction().map_err(sql)?;
         let kept = tx
             .execute(
@@ -140,17 +141,16 @@ impl Log {
                 [],
             )
             .map_err(sql)?;
-        let removed = {
-            let mut st = tx
-                .prepare("SELECT id FROM allocations WHERE allocation IS NULL ORDER BY id")
-                .map_err(sql)?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
-            rows.collect::<rusqlite::Result<Vec<String>>>()
-                .map_err(sql)?
-        };
+        let removed = tx
+            .execute(
+                "INSERT INTO removed_list (id)
+                 SELECT id FROM allocations WHERE allocation IS NULL ORDER BY id",
+                [],
+            )
+            .map_err(sql)?;
         tx.execute("DELETE FROM allocations", []).map_err(sql)?;
         tx.commit().map_err(sql)?;
-        Ok((kept as u64, removed))
+        Ok((kept as u64, removed as u64))
     }
 
     /// Up to `limit` allocations from `offset` on, in id order (after
@@ -172,6 +172,21 @@ impl Log {
             out.push(serde_json::from_str(&text.map_err(sql)?).map_err(json)?);
         }
         Ok(out)
+    }
+
+    /// Up to `limit` removed allocation ids from `offset` on, in id order
+    /// (after [`Log::seal_allocations`]).
+    pub(crate) fn removed(&self, offset: u64, limit: u64) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id FROM removed_list WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .map_err(sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows = st
+            .query_map(params![offset, limit], |r| r.get::<_, String>(0))
+            .map_err(sql)?;
+        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(sql)
     }
 
     /// Appends batch `seq`; without its change set when `cs` is `None` (the
@@ -272,8 +287,12 @@ mod tests {
             .unwrap();
         log.put_allocations(&[], &["e".to_string()]).unwrap();
         let (kept, removed) = log.seal_allocations().unwrap();
-        assert_eq!(kept, 3);
-        assert_eq!(removed, vec!["d".to_string(), "e".to_string()]);
+        assert_eq!((kept, removed), (3, 2));
+        assert_eq!(
+            log.removed(0, 10).unwrap(),
+            vec!["d".to_string(), "e".to_string()]
+        );
+        assert_eq!(log.removed(1, 10).unwrap(), vec!["e".to_string()]);
         let all = log.allocations(0, 100).unwrap();
         assert_eq!(all, vec![alloc("a", 150), alloc("b", 250), alloc("c", 300)]);
         assert_eq!(log.allocations(1, 1).unwrap(), vec![alloc("b", 250)]);

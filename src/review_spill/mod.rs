@@ -81,6 +81,7 @@ pub(crate) struct Spill {
     pub identity: Identity,
     entries: u64,
     allocations: u64,
+    removed: u64,
     /// Planned batches.
     pub batches: u64,
     /// The review's staging file, kept when the books were empty and can
@@ -152,6 +153,19 @@ impl Pages<ReviewEntry> for Spill {
             .lock()
             .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
             .entries(offset, limit)
+    }
+}
+
+impl Pages<String> for Spill {
+    fn count(&self) -> u64 {
+        self.removed
+    }
+
+    fn page(&self, offset: u64, limit: u64) -> Result<Vec<String>> {
+        self.log
+            .lock()
+            .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
+            .removed(offset, limit)
     }
 }
 
@@ -263,9 +277,8 @@ impl Builder {
         self.layered(base)?.commit(cs)
     }
 
-    /// The finished spill (the staging store is removed) and the ids of the
-    /// allocations the review would remove, in id order.
-    pub(crate) fn finish(self, identity: Identity) -> Result<(Arc<Spill>, Vec<String>)> {
+    /// The finished spill (the staging store is removed).
+    pub(crate) fn finish(self, identity: Identity) -> Result<Arc<Spill>> {
         let Builder {
             stage,
             mut log,
@@ -295,12 +308,13 @@ impl Builder {
             identity,
             entries,
             allocations,
+            removed,
             reported: Mutex::new(None),
             batches,
             applied: Mutex::new(None),
             staged: adoptable.then_some(staged),
             _dir: dir,
         });
-        Ok((spill, removed))
+        Ok(spill)
     }
 }

@@ -123,6 +123,7 @@ from ._records import (
     CreditNoteLine,
     Review,
     ReviewAllocations,
+    ReviewRemovals,
     ReviewEntries,
     ReviewEntry,
     ReviewSummary,

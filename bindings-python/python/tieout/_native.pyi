@@ -58,6 +58,7 @@ __all__ = [
     "RecordIterator",
     "ReviewAllocationPages",
     "ReviewEntryPages",
+    "ReviewRemovalPages",
     "StripeEvents",
     "StripeFiles",
     "StripeSource",
@@ -284,6 +285,11 @@ class ReviewEntryPages:
 class ReviewAllocationPages:
     def __len__(self) -> int: ...
     def page(self, offset: int, limit: int) -> List[Allocation]: ...
+
+@final
+class ReviewRemovalPages:
+    def __len__(self) -> int: ...
+    def page(self, offset: int, limit: int) -> List[str]: ...
 
 @final
 class QuickBooksClient:

@@ -848,6 +848,15 @@ class ReviewAllocations(_PagedList[Allocation]):
     _WHAT = "allocation"
 
 
+class ReviewRemovals(_PagedList[str]):
+    """The books ids of the allocations a review would remove, in id order,
+    read page by page from the review's spill file (see the base class for
+    the sequence operations and ``page``).
+    """
+
+    _WHAT = "removed allocation"
+
+
 @dataclass(frozen=True, repr=False)
 class Total(_Record):
     """Count and amount sum of created and updated records of one type and currency."""
@@ -914,7 +923,7 @@ class Review(_Record):
     approval: Approval
     entries: ReviewEntries
     allocations: ReviewAllocations
-    allocations_removed: List[str]
+    allocations_removed: ReviewRemovals
     counts: Dict[str, Counts]
     total_counts: Counts
     totals: Dict[str, Dict[str, Total]]
@@ -1710,6 +1719,7 @@ __all__ = [
     "CreditNoteLine",
     "Review",
     "ReviewAllocations",
+    "ReviewRemovals",
     "ReviewEntries",
     "ReviewEntry",
     "ReviewSummary",

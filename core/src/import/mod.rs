@@ -22,7 +22,8 @@ pub use diff::diff;
 pub use paged::{PagedIter, PagedList, Pages};
 pub use planner::{PageOutcome, Planner};
 pub use review::{
-    Action, FieldChange, Review, ReviewAllocations, ReviewEntries, ReviewEntry, Total,
+    Action, FieldChange, Review, ReviewAllocations, ReviewEntries, ReviewEntry, ReviewRemovals,
+    Total,
 };
 pub use summary::ReviewSummary;
 pub use upsert::{existing_or_new, upsert};

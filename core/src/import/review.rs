@@ -90,6 +90,9 @@ pub type ReviewEntries = PagedList<ReviewEntry>;
 /// The allocations a review would create or change, in id order.
 pub type ReviewAllocations = PagedList<Allocation>;
 
+/// The books ids of the allocations a review would remove, in id order.
+pub type ReviewRemovals = PagedList<String>;
+
 /// Everything an import would do, shown before it is approved.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Review {
@@ -107,8 +110,9 @@ pub struct Review {
     /// Allocations that would be created or changed, in id order (read page
     /// by page when the review spilled them).
     pub allocations: ReviewAllocations,
-    /// Allocations that would be removed (books ids).
-    pub allocations_removed: Vec<String>,
+    /// Allocations that would be removed (books ids, in id order; read page
+    /// by page when the review spilled them).
+    pub allocations_removed: ReviewRemovals,
     /// Counts per object type.
     pub counts: BTreeMap<String, Counts>,
     /// Amount totals per object type and currency (created and updated records).
