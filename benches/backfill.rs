@@ -6,7 +6,11 @@
 //! (opened three years ago, sign-ups growing linearly). Both are full imports
 //! (no created range), as a first sync is.
 //!
-//! `cargo bench --bench backfill` (set `TIEOUT_BACKFILL_N`, default 20000 customers).
+//! `cargo bench --bench backfill` (set `TIEOUT_BACKFILL_N`, default 20000
+//! customers; `TIEOUT_BACKFILL_RUNS`, default 1, runs of the default settings
+//! per shape; `TIEOUT_BACKFILL_PEER=0` skips the one-cursor peer). Each run
+//! also prints the server's timeline: request starts per second and every
+//! start later than the limit allowed (a request slot idling).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -57,6 +61,10 @@ struct Server {
     served: Mutex<u64>,
     /// Pages with fewer objects than asked for (each shard's last page).
     partial: Mutex<u64>,
+    /// The size of each of those pages.
+    partial_sizes: Mutex<Vec<usize>>,
+    /// When each request arrived and whether it was admitted, in arrival order.
+    log: Mutex<Vec<(Instant, bool)>>,
 }
 
 fn query_param<'a>(q: &'a str, key: &str) -> Option<&'a str> {
@@ -67,8 +75,14 @@ fn query_param<'a>(q: &'a str, key: &str) -> Option<&'a str> {
 }
 
 impl Server {
-    fn admit(&self) -> bool {
+    fn admit(&self, arrived: Instant) -> bool {
         *self.requests.lock().expect("lock") += 1;
+        let admitted = self.admit_now();
+        self.log.lock().expect("lock").push((arrived, admitted));
+        admitted
+    }
+
+    fn admit_now(&self) -> bool {
         let mut r = self.recent.lock().expect("lock");
         let now = Instant::now();
         while r
@@ -114,6 +128,7 @@ impl Server {
         *self.served.lock().expect("lock") += data.len() as u64;
         if data.len() < limit {
             *self.partial.lock().expect("lock") += 1;
+            self.partial_sizes.lock().expect("lock").push(data.len());
         }
         let objs: Vec<&str> = data.iter().map(|(_, j)| j.as_str()).collect();
         format!(
@@ -140,8 +155,9 @@ async fn serve(listener: TcpListener, server: Arc<Server>) {
                 }
                 let req = String::from_utf8_lossy(&buf[..n]).to_string();
                 let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let arrived = Instant::now();
                 tokio::time::sleep(LATENCY).await;
-                let (status, body) = if server.admit() {
+                let (status, body) = if server.admit(arrived) {
                     ("200 OK", server.page(&path))
                 } else {
                     ("429 Too Many Requests", json!({"error": {"type": "invalid_request_error", "message": "rate limited"}}).to_string())
@@ -166,6 +182,10 @@ struct Measured {
     requests: u64,
     served: u64,
     partial: u64,
+    /// The size of each partial page, smallest first.
+    partial_sizes: Vec<usize>,
+    /// Arrival of every request after the start, and whether it was admitted.
+    log: Vec<(Duration, bool)>,
 }
 
 async fn run(n: usize, shape: Shape, one_cursor: bool) -> Measured {
@@ -192,6 +212,8 @@ async fn run(n: usize, shape: Shape, one_cursor: bool) -> Measured {
         requests: Mutex::new(0),
         served: Mutex::new(0),
         partial: Mutex::new(0),
+        partial_sizes: Mutex::new(Vec::new()),
+        log: Mutex::new(Vec::new()),
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -218,7 +240,59 @@ async fn run(n: usize, shape: Shape, one_cursor: bool) -> Measured {
         requests: read(&server.requests),
         served: read(&server.served),
         partial: read(&server.partial),
+        partial_sizes: {
+            let mut sizes = server.partial_sizes.lock().expect("lock").clone();
+            sizes.sort_unstable();
+            sizes
+        },
+        log: server
+            .log
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(at, ok)| (at.saturating_duration_since(t), *ok))
+            .collect(),
     }
+}
+
+/// Where the run's time went, from the server's log of request arrivals:
+/// request starts per second, the first request, and every place where a
+/// request started later than the limit allowed (more than 60 ms after the
+/// request `LIMIT_PER_SEC` before it left the server's one-second window),
+/// which is time a request slot idled while the limit had room.
+fn timeline(log: &[(Duration, bool)], took: Duration) -> String {
+    let mut starts: Vec<f64> = log.iter().map(|(at, _)| at.as_secs_f64()).collect();
+    starts.sort_by(f64::total_cmp);
+    let seconds = took.as_secs_f64().ceil() as usize;
+    let mut per_second = vec![0usize; seconds.max(1)];
+    for s in &starts {
+        let k = (*s as usize).min(per_second.len() - 1);
+        per_second[k] += 1;
+    }
+    let mut late = Vec::new();
+    let mut lost = 0.0;
+    for k in LIMIT_PER_SEC..starts.len() {
+        let gap = starts[k] - starts[k - LIMIT_PER_SEC] - 1.0;
+        if gap > 0.06 {
+            lost += gap - 0.04;
+            late.push(format!(
+                "#{k} at {:.2} s +{:.0} ms",
+                starts[k],
+                gap * 1000.0
+            ));
+        }
+    }
+    let first = starts.first().copied().unwrap_or(0.0);
+    let last = starts.last().copied().unwrap_or(0.0);
+    format!(
+        "  starts/s {per_second:?}; first at {:.0} ms, last at {last:.2} s, answered by {:.2} s; {} late starts ({:.0} ms over the guard){}{}",
+        first * 1000.0,
+        took.as_secs_f64(),
+        late.len(),
+        lost * 1000.0,
+        if late.is_empty() { "" } else { ": " },
+        late.iter().take(12).cloned().collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// The 1, 5 and 15 minute load averages (the machine is shared), where known.
@@ -234,14 +308,24 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
+    let runs: usize = std::env::var("TIEOUT_BACKFILL_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let peer = std::env::var("TIEOUT_BACKFILL_PEER").as_deref() != Ok("0");
     let bound = (LIMIT_PER_SEC * 100) as f64;
     println!(
         "backfill of {n} customers, full import; server: 250 ms latency, {LIMIT_PER_SEC} req/s; bound {bound:.0} objects/s; load {}",
         load_average()
     );
     for shape in [Shape::Even, Shape::YoungAndGrowing] {
-        let mut seq_rate = 0.0;
-        for (label, one_cursor) in [("one cursor", true), ("default settings", false)] {
+        let mut seq_rate = f64::NAN;
+        let settings = std::iter::repeat_n(("default settings", false), runs.max(1));
+        let plan = [("one cursor", true)]
+            .into_iter()
+            .filter(|_| peer)
+            .chain(settings);
+        for (label, one_cursor) in plan {
             let Measured {
                 count,
                 took,
@@ -249,19 +333,28 @@ async fn main() {
                 requests,
                 served,
                 partial,
+                partial_sizes,
+                log,
             } = run(n, shape, one_cursor).await;
             assert_eq!(count, n, "every object fetched exactly once");
             let rate = count as f64 / took.as_secs_f64();
             if one_cursor {
                 seq_rate = rate;
             }
+            let versus = match seq_rate.is_nan() {
+                true => String::new(),
+                false => format!(", {:.1}x one cursor", rate / seq_rate),
+            };
             println!(
-                "{shape:?}, {label}: {count} objects in {:.2} s = {rate:.0} objects/s ({:.1}% of bound, {:.1}x one cursor), {requests} requests ({partial} partial pages, {} objects read twice), {throttled} throttled",
+                "{shape:?}, {label}: {count} objects in {:.2} s = {rate:.0} objects/s ({:.1}% of bound{versus}), {requests} requests ({partial} partial pages, {} objects read twice), {throttled} throttled",
                 took.as_secs_f64(),
                 100.0 * rate / bound,
-                rate / seq_rate,
                 served.saturating_sub(count as u64)
             );
+            if !one_cursor {
+                println!("{}", timeline(&log, took));
+                println!("  partial pages of {partial_sizes:?} objects");
+            }
             println!("  load {}", load_average());
         }
     }

@@ -110,8 +110,9 @@ async fn server(all: Vec<Value>, latency: Duration) -> Server {
 }
 
 /// The server, and the size of every customers page it serves. Nothing is
-/// answered before `first` has passed since the first request (a slow first
-/// answer shows what a client sends before it, whatever the machine's load).
+/// answered before `first` has passed since the first request, and what comes
+/// in the next `first` is answered when that is up (slow first answers show
+/// what a client sends before them, whatever the machine's load).
 async fn counting_server(all: Vec<Value>, latency: Duration, first: Duration) -> (Server, Served) {
     let all = Sorted::new(all);
     let served: Served = Arc::default();
@@ -122,9 +123,11 @@ async fn counting_server(all: Vec<Value>, latency: Duration, first: Duration) ->
             let (resp, n) = all.list(r);
             sizes.lock().unwrap().push(n);
             // Everything asked within `first` of the first request is
-            // answered when that time is up.
+            // answered when that time is up, and what is asked in the next
+            // `first` when that is up.
             let t0 = *first_at.lock().unwrap().get_or_insert(r.at);
-            let gate = (t0 + first).saturating_duration_since(Instant::now());
+            let wave = if r.at < t0 + first { 1 } else { 2 };
+            let gate = (t0 + first * wave).saturating_duration_since(Instant::now());
             resp.delay(gate.max(latency))
         }
         "/v1/invoices" => empty_list().delay(latency),
@@ -178,7 +181,7 @@ async fn a_small_account_stays_one_cursor() {
     assert_eq!(cursor["endpoint"], "invoices", "{cursor}");
     // The probes went out with the first page, not after it: one round trip.
     let customers = server.requests_to("/v1/customers");
-    assert!(customers.len() <= 8, "{} requests", customers.len());
+    assert!(customers.len() <= 2, "{} requests", customers.len());
     let spread = customers.last().unwrap().at - customers[0].at;
     assert!(spread < slow_first, "{spread:?}");
     // A small account's later listings are one request each.
@@ -205,7 +208,8 @@ fn even_since_2011(n: usize) -> Vec<Value> {
 /// The backfill bench's setting scaled down in time: 20k customers, a rate
 /// limit that binds (100 requests/s while 8 slots could send 200), the default
 /// shards. The plan is judged by what the server saw, not by the clock: the
-/// first request does not go alone, and few requests read less than a page.
+/// first page goes with one probe, every slot is busy from the first answer
+/// on, and few requests read less than a page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shard_plan_at_the_rate_limit_costs_few_partial_pages() {
     let n = 20_000;
@@ -231,23 +235,30 @@ async fn the_shard_plan_at_the_rate_limit_costs_few_partial_pages() {
         let sizes = served.lock().unwrap().clone();
         let partial = sizes.iter().filter(|&&k| k < 100).count();
         let reqs = server.requests_to("/v1/customers");
-        // Every slot busy from the start: 8 requests before the first answer.
-        // Sent before the first answer.
+        // Two requests before the first answer (the first page and one probe
+        // of the past: what a small account costs), then every slot busy:
+        // 8 more sent before any answer to them.
         let first_wave = reqs
             .iter()
             .filter(|r| r.at - reqs[0].at < slow_first)
             .count();
+        let second_wave = reqs
+            .iter()
+            .filter(|r| r.at - reqs[0].at >= slow_first && r.at - reqs[0].at < slow_first * 2)
+            .count();
         eprintln!(
-            "{shape}: {} requests, {partial} partial pages, {first_wave} in the first wave",
+            "{shape}: {} requests, {partial} partial pages, waves of {first_wave} and {second_wave}",
             reqs.len()
         );
-        assert!(first_wave >= 8, "{shape}: first wave of {first_wave}");
-        // 200 full pages; shards end in partial pages, a young account's
-        // oldest probes are empty. Seen here: 205-210 requests, 12-18 partial
-        // pages (the plan before probes and interpolated cuts: 209 and 16-19
-        // on the young shape, with the first request alone).
-        assert!(reqs.len() <= 212, "{shape}: {} requests", reqs.len());
-        assert!(partial <= 22, "{shape}: {partial} partial pages");
+        assert_eq!(first_wave, 2, "{shape}: first wave");
+        assert!(second_wave >= 8, "{shape}: second wave of {second_wave}");
+        // 200 full pages; shards end in partial pages, and splits in the last
+        // rounds add a few (each a partial page, so that no shard is read
+        // alone at the end). Seen here on a loaded machine: 203 requests
+        // (even) and 207-213 (young), 17-23 partial pages (with 8 probes at
+        // the start and no split in the last rounds: 205-210 and 12-18).
+        assert!(reqs.len() <= 215, "{shape}: {} requests", reqs.len());
+        assert!(partial <= 26, "{shape}: {partial} partial pages");
     }
 }
 

@@ -1,12 +1,14 @@
 //! One HTTP exchange with Stripe: headers, rate limit, concurrency, retries, errors.
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use rand::Rng;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use super::config::Config;
 use super::key::{ApiKey, redact};
@@ -20,13 +22,22 @@ pub(crate) struct Http {
     pub key: ApiKey,
     pub config: Config,
     limiter: RateLimiter,
-    semaphore: Semaphore,
+    semaphore: Arc<Semaphore>,
     /// The server rejected `created[...]` list filters (mocks): later endpoints skip them.
     pub filters_rejected: AtomicBool,
     /// A backfill listing has started on this client.
     pub listed: AtomicBool,
     /// A backfill listing of this client needed more than one page.
     pub large_listing: AtomicBool,
+}
+
+/// A request's turn taken ahead of choosing what it asks for: a concurrency
+/// slot and a start counted by the rate limiter. Used at once by
+/// [`Http::get_admitted`], or given back by [`Http::release`].
+#[derive(Debug)]
+pub(crate) struct Admission {
+    _permit: OwnedSemaphorePermit,
+    at: Instant,
 }
 
 /// A request body or query: form pairs.
@@ -48,7 +59,7 @@ impl Http {
     pub fn new(client: reqwest::Client, key: ApiKey, config: Config) -> Self {
         Http {
             limiter: RateLimiter::new(config.max_rps),
-            semaphore: Semaphore::new(config.max_concurrency.max(1)),
+            semaphore: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
             filters_rejected: AtomicBool::new(false),
             listed: AtomicBool::new(false),
             large_listing: AtomicBool::new(false),
@@ -73,7 +84,37 @@ impl Http {
 
     /// GET `path` with a form-encoded query, retrying as configured.
     pub async fn get(&self, path: &str, query: &[(String, String)]) -> Result<Value> {
-        self.send(Method::GET, path, query, None, None).await
+        self.send(Method::GET, path, query, None, None, None).await
+    }
+
+    /// Waits for a request's turn: a concurrency slot, then a start the rate
+    /// limiter counts from now (so the request must leave at once).
+    pub async fn admit(&self) -> Admission {
+        let permit = self.semaphore.clone().acquire_owned().await;
+        // The semaphore is never closed.
+        let permit = permit.expect("the request semaphore is never closed");
+        let at = self.limiter.acquire().await;
+        Admission {
+            _permit: permit,
+            at,
+        }
+    }
+
+    /// Gives back a turn that found nothing to ask for.
+    pub fn release(&self, admission: Admission) {
+        self.limiter.refund(admission.at);
+    }
+
+    /// [`Self::get`] whose first attempt goes out on `admission` (retries
+    /// wait for their turn as usual).
+    pub async fn get_admitted(
+        &self,
+        admission: Admission,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<Value> {
+        self.send(Method::GET, path, query, None, None, Some(admission))
+            .await
     }
 
     /// POST a form to `path` with an idempotency key (a fresh uuid v4 when `None`).
@@ -84,7 +125,7 @@ impl Http {
         idempotency_key: Option<String>,
     ) -> Result<Value> {
         let key = idempotency_key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        self.send(Method::POST, path, &[], Some(form), Some(&key))
+        self.send(Method::POST, path, &[], Some(form), Some(&key), None)
             .await
     }
 
@@ -95,6 +136,7 @@ impl Http {
         query: &[(String, String)],
         form: Option<&[(String, String)]>,
         idempotency_key: Option<&str>,
+        mut admission: Option<Admission>,
     ) -> Result<Value> {
         let url = self.url(path, query)?;
         let max_attempts = self.config.max_retries.saturating_add(1);
@@ -102,7 +144,13 @@ impl Http {
         loop {
             attempt += 1;
             let failure = match self
-                .attempt(method.clone(), url.clone(), form, idempotency_key)
+                .attempt(
+                    method.clone(),
+                    url.clone(),
+                    form,
+                    idempotency_key,
+                    admission.take(),
+                )
                 .await
             {
                 Ok(v) => return Ok(v),
@@ -159,14 +207,13 @@ impl Http {
         url: reqwest::Url,
         form: Option<&[(String, String)]>,
         idempotency_key: Option<&str>,
+        admission: Option<Admission>,
     ) -> std::result::Result<Value, Failure> {
-        let _permit = self
-            .semaphore
-            .acquire()
-            .await
-            .map_err(|_| Failure::Transport("client closed".into()))?;
         // Counted when it leaves, after any wait for a concurrency slot.
-        self.limiter.acquire().await;
+        let admission = match admission {
+            Some(a) => a,
+            None => self.admit().await,
+        };
         let mut req = self
             .client
             .request(method, url)
@@ -187,6 +234,7 @@ impl Http {
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.text().await.map_err(transport)?;
+        self.limiter.observe(admission.at.elapsed());
         if status == StatusCode::TOO_MANY_REQUESTS {
             self.limiter.throttled();
         }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::http::{Http, Params};
+use super::http::{Admission, Http, Params};
 use super::shards::Shard;
 use crate::error::{Result, StripeError};
 
@@ -34,9 +34,11 @@ pub(crate) fn parse_list(v: Value, path: &str) -> Result<ListPage> {
     Ok(ListPage { data, has_more })
 }
 
-/// Fetches one page of `path` for a shard (adds `created[...]` when `filtered`).
+/// Fetches one page of `path` for a shard (adds `created[...]` when
+/// `filtered`), sent on the turn `admission` took.
 pub(crate) async fn shard_page(
     http: &Http,
+    admission: Admission,
     path: &str,
     params: &[(String, String)],
     shard: &Shard,
@@ -58,7 +60,7 @@ pub(crate) async fn shard_page(
     if let Some(a) = &shard.after {
         q.push(("starting_after".into(), a.clone()));
     }
-    parse_list(http.get(path, &q).await?, path)
+    parse_list(http.get_admitted(admission, path, &q).await?, path)
 }
 
 /// Reads `path` from `starting_after` to the end.

@@ -12,6 +12,8 @@
 //! are bounded (twice the pool), so memory stays bounded when the caller is
 //! slower than the network.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -20,15 +22,29 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
-use super::http::{Http, Params};
+use super::http::{Admission, Http, Params};
 use super::paginate::{ListPage, id_of, shard_page};
-use super::shards::{Density, Estimate, Shard, estimate, probes, split_at};
+use super::shards::{Density, Estimate, Shard, estimate, probes, split_at, trend_floor};
 use crate::error::{Result, StripeError};
 
 /// A shard is split only when it holds this many pages or more below what is
 /// already being read (fewer would cost more in partial last pages than it
 /// saves), unless it is the backfill's critical path (see [`next_target`]).
 const MIN_PAGES_TO_SPLIT: f64 = 2.0;
+
+/// Probes sent with a fresh backfill's first page: one, over everything below
+/// the newest 90 days. A small account (one page) costs two requests; a large
+/// one learns the density at both ends of its range from the first round
+/// trip and splits from there.
+const PROBES: usize = 1;
+
+/// The last rounds of a backfill: what is left, spread over every slot, is at
+/// most this many pages per slot.
+const TAIL_ROUNDS: f64 = 3.0;
+
+/// In the last rounds, a shard is split when its pages in a row (the one in
+/// flight included) exceed the rounds left by more than this.
+const TAIL_SLACK: f64 = 0.5;
 
 /// The least a split-off lower part must be estimated to hold, in pages.
 const MIN_LOWER_PART: f64 = 0.25;
@@ -155,6 +171,9 @@ impl Live {
 
 type Done = (usize, Result<ListPage>, OwnedSemaphorePermit);
 
+/// A request's turn and its place in the backlog.
+type Turn = (Admission, OwnedSemaphorePermit);
+
 async fn drive(
     http: Arc<Http>,
     listing: Arc<Listing>,
@@ -177,103 +196,132 @@ async fn drive(
     // A fresh backfill that may split reads probes of the past with its first page.
     let mut probing = false;
     if probe && max_shards > 1 && live.len() == 1 {
-        let found = probes(&live[0].shard, slots.min(max_shards) - 1);
+        let found = probes(&live[0].shard, PROBES.min(max_shards - 1));
         probing = !found.is_empty();
         live.extend(found.into_iter().map(|s| Live::new(s, Role::Probe)));
     }
     // Probe pages that came back before the first page.
     let mut held: Vec<(usize, Result<ListPage>)> = Vec::new();
-    let mut in_flight = FuturesUnordered::new();
+    let mut in_flight: FuturesUnordered<Pin<Box<dyn Future<Output = Done> + Send>>> =
+        FuturesUnordered::new();
+    // The next request's turn, waited for one at a time: what it reads is
+    // chosen when it may leave, with every answer back by then taken in.
+    let mut turn: Option<Pin<Box<dyn Future<Output = Turn> + Send>>> = None;
+    // A turn came with nothing to read: wait for a page before the next one.
+    let mut stalled = false;
     loop {
-        while in_flight.len() < slots {
-            let Ok(permit) = backlog.clone().try_acquire_owned() else {
-                break;
-            };
-            let target = if probing {
-                live.iter()
-                    .position(|l| !l.requested && l.role != Role::Dropped)
-            } else {
-                next_target(&mut live, max_shards, page_size, slots)
-            };
-            let Some(i) = target else {
-                break;
-            };
-            live[i].busy = true;
-            live[i].requested = true;
-            let (http, listing, shard) = (http.clone(), listing.clone(), live[i].shard.clone());
-            in_flight.push(async move {
-                let r = shard_page(
-                    &http,
-                    &listing.path,
-                    &listing.params,
-                    &shard,
-                    listing.filtered,
-                )
-                .await;
-                (i, r, permit) as Done
-            });
+        if turn.is_none()
+            && !stalled
+            && in_flight.len() < slots
+            && let Ok(permit) = backlog.clone().try_acquire_owned()
+        {
+            let http = http.clone();
+            turn = Some(Box::pin(async move { (http.admit().await, permit) }));
         }
-        let Some((i, result, permit)) = in_flight.next().await else {
-            if finished(&live) {
-                let _ = tx.send(Ok(Step {
-                    objects: Vec::new(),
-                    shards: snapshot(&live),
-                    _permit: None,
-                }));
-                return;
-            }
-            // Every page read is waiting for the caller: wait for a free slot.
-            match backlog.clone().acquire_owned().await {
-                Ok(p) => drop(p),
-                Err(_) => return,
-            }
-            continue;
-        };
-        live[i].busy = false;
-        match live[i].role {
-            Role::Dropped => continue,
-            Role::Probe => {
-                held.push((i, result));
-                continue;
-            }
-            Role::Read => {}
-        }
-        let page = match result {
-            Ok(p) => p,
-            Err(e) => {
-                let _ = tx.send(Err(e));
-                return;
-            }
-        };
-        if page.has_more {
-            http.large_listing.store(true, Ordering::Relaxed);
-        }
-        let mut objects = apply(&mut live[i], page);
-        if probing && i == 0 {
-            // The first page: it tells which probes count.
-            probing = false;
-            settle_probes(&mut live);
-            for (j, r) in held.drain(..) {
-                if live[j].role != Role::Read {
-                    continue;
+        tokio::select! {
+            biased;
+            Some((i, result, permit)) = in_flight.next(), if !in_flight.is_empty() => {
+                stalled = false;
+                live[i].busy = false;
+                match live[i].role {
+                    Role::Dropped => continue,
+                    Role::Probe => {
+                        held.push((i, result));
+                        continue;
+                    }
+                    Role::Read => {}
                 }
-                match r {
-                    Ok(p) => objects.extend(apply(&mut live[j], p)),
+                let page = match result {
+                    Ok(p) => p,
                     Err(e) => {
                         let _ = tx.send(Err(e));
                         return;
                     }
+                };
+                if page.has_more {
+                    http.large_listing.store(true, Ordering::Relaxed);
+                }
+                let mut objects = apply(&mut live[i], page);
+                if probing && i == 0 {
+                    // The first page: it tells which probes count.
+                    probing = false;
+                    settle_probes(&mut live);
+                    for (j, r) in held.drain(..) {
+                        if live[j].role != Role::Read {
+                            continue;
+                        }
+                        match r {
+                            Ok(p) => objects.extend(apply(&mut live[j], p)),
+                            Err(e) => {
+                                let _ = tx.send(Err(e));
+                                return;
+                            }
+                        }
+                    }
+                }
+                let finished = finished(&live);
+                let step = Step {
+                    objects,
+                    shards: snapshot(&live),
+                    _permit: Some(permit),
+                };
+                if tx.send(Ok(step)).is_err() || finished {
+                    return;
                 }
             }
-        }
-        let finished = finished(&live);
-        let step = Step {
-            objects,
-            shards: snapshot(&live),
-            _permit: Some(permit),
-        };
-        if tx.send(Ok(step)).is_err() || finished {
-            return;
+            (admission, permit) = async { turn.as_mut().expect("a turn is awaited").await }, if turn.is_some() => {
+                turn = None;
+                let target = if probing {
+                    live.iter()
+                        .position(|l| !l.requested && l.role != Role::Dropped)
+                } else {
+                    next_target(&mut live, max_shards, page_size, slots)
+                };
+                let Some(i) = target else {
+                    // Nothing to read until a page comes back: give the turn back.
+                    http.release(admission);
+                    drop(permit);
+                    stalled = true;
+                    continue;
+                };
+                live[i].busy = true;
+                live[i].requested = true;
+                let (http, listing, shard) = (http.clone(), listing.clone(), live[i].shard.clone());
+                in_flight.push(Box::pin(async move {
+                    let r = shard_page(
+                        &http,
+                        admission,
+                        &listing.path,
+                        &listing.params,
+                        &shard,
+                        listing.filtered,
+                    )
+                    .await;
+                    (i, r, permit) as Done
+                }));
+            }
+            else => {
+                if finished(&live) {
+                    let _ = tx.send(Ok(Step {
+                        objects: Vec::new(),
+                        shards: snapshot(&live),
+                        _permit: None,
+                    }));
+                    return;
+                }
+                if stalled {
+                    // Nothing in flight and nothing to read, yet not finished.
+                    let _ = tx.send(Err(StripeError::Network(
+                        "the backfill has shards left but none to read".into(),
+                    )));
+                    return;
+                }
+                // Every page read is waiting for the caller: wait for a free slot.
+                match backlog.clone().acquire_owned().await {
+                    Ok(p) => drop(p),
+                    Err(_) => return,
+                }
+            }
         }
     }
 }
@@ -327,22 +375,34 @@ fn density_below(live: &[Live], shard: &Shard) -> Option<f64> {
     }
 }
 
+/// Where the density of `shard` (at its top) and of the shard just above it
+/// fall to zero, when that is inside `shard` (see [`trend_floor`]).
+fn trend_floor_of(live: &[Live], shard: &Shard, density: Density) -> Option<i64> {
+    let (gte, lte) = (shard.gte?, shard.lte?);
+    let above = live
+        .iter()
+        .find(|l| l.role == Role::Read && l.shard.gte == Some(lte + 1))?
+        .density?;
+    trend_floor(density, above).filter(|floor| *floor > gte)
+}
+
 /// The shard to read next: an idle open one, else the lower part split off
 /// the shard with the most left to read, if one is worth splitting: it holds
 /// two pages or more below the page in flight, or at least one and is the
 /// critical path (its pages in a row outlast what is left overall spread over
-/// every slot), so the backfill's last round is not one shard alone.
+/// every slot), so the backfill's last round is not one shard alone. In the
+/// last rounds a shard whose pages in a row would outlast them is split even
+/// when another shard is idle: read one after the other, its last page would
+/// go out alone after every other slot has finished.
 fn next_target(
     live: &mut Vec<Live>,
     max_shards: usize,
     page_size: u32,
     slots: usize,
 ) -> Option<usize> {
-    if let Some(i) = live.iter().position(|l| l.open() && !l.busy) {
-        return Some(i);
-    }
+    let idle = live.iter().position(|l| l.open() && !l.busy);
     if live.iter().filter(|l| l.open()).count() >= max_shards {
-        return None;
+        return idle;
     }
     let page = f64::from(page_size);
     let estimates: Vec<Option<Estimate>> = live
@@ -351,8 +411,20 @@ fn next_target(
             if !l.open() {
                 return None;
             }
-            let below = density_below(live, &l.shard);
-            estimate(&l.shard, l.density?, below, l.busy, page_size)
+            let density = l.density?;
+            match density_below(live, &l.shard) {
+                Some(below) => estimate(&l.shard, density, Some(below), l.busy, page_size),
+                None => match trend_floor_of(live, &l.shard, density) {
+                    // Nothing learnt below, and the account grows: nothing is
+                    // estimated under where its trend reaches zero.
+                    Some(floor) => {
+                        let mut above_floor = l.shard.clone();
+                        above_floor.gte = Some(floor);
+                        estimate(&above_floor, density, Some(0.0), l.busy, page_size)
+                    }
+                    None => estimate(&l.shard, density, None, l.busy, page_size),
+                },
+            }
         })
         .collect();
     let in_flight = |l: &Live| if l.busy { 1.0 } else { 0.0 };
@@ -367,20 +439,29 @@ fn next_target(
         })
         .sum();
     let rounds = left / slots as f64;
-    let (i, _, mid) = live
+    let tail = rounds <= TAIL_ROUNDS;
+    let split = live
         .iter()
         .zip(&estimates)
         .enumerate()
         .filter_map(|(i, (l, e))| {
             let e = (*e)?;
             let pages = e.objects / page;
-            let critical = pages >= 1.0 && pages + in_flight(l) > rounds + 1.0;
+            let serial = pages + in_flight(l);
+            let wanted = match idle {
+                // Only the tail's critical path is worth a split while a shard idles.
+                Some(_) => tail && pages >= 1.0 && serial > rounds + TAIL_SLACK,
+                None => pages >= MIN_PAGES_TO_SPLIT || (pages >= 1.0 && serial > rounds + 1.0),
+            };
             let (mid, below) = split_at(&e, page_size);
             // A lower part with next to nothing in it would be a request for nothing.
             let worth = below >= page * MIN_LOWER_PART;
-            ((pages >= MIN_PAGES_TO_SPLIT || critical) && worth).then_some((i, e.objects, mid))
+            (wanted && worth).then_some((i, e.objects, mid))
         })
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let Some((i, _, mid)) = split else {
+        return idle;
+    };
     let lower = Shard::new(live[i].shard.gte, Some(mid - 1));
     live[i].shard.gte = Some(mid);
     tracing::debug!(
@@ -456,5 +537,61 @@ fn snapshot(live: &[Live]) -> Vec<Shard> {
             .collect()
     } else {
         open
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shard over `[gte, lte]` read down to `top` at `per_second`.
+    fn read_to(gte: i64, lte: i64, top: i64, per_second: f64, busy: bool) -> Live {
+        let mut shard = Shard::new(Some(gte), Some(lte));
+        shard.after = Some(format!("cus_{top}"));
+        let mut l = Live::new(shard, Role::Read);
+        l.density = Some(Density { per_second, top });
+        l.busy = busy;
+        l.requested = true;
+        l
+    }
+
+    /// Seven shards each with their last page in flight, above an idle shard
+    /// with two pages left (200 objects at 0.1/s below 12,000).
+    fn last_rounds() -> Vec<Live> {
+        let mut live = vec![read_to(10_000, 12_000, 12_000, 0.1, false)];
+        for k in 0..7 {
+            let lo = 20_000 + k * 1_000;
+            live.push(read_to(lo, lo + 999, lo + 5, 1.0, true));
+        }
+        live
+    }
+
+    #[test]
+    fn in_the_last_rounds_a_long_idle_shard_is_split_not_read_alone() {
+        let mut live = last_rounds();
+        // Read as it is, its second page would go out alone after the others.
+        let target = next_target(&mut live, 32, 100, 8);
+        assert_eq!(target, Some(8), "the lower part split off is read now");
+        let (upper, lower) = (&live[0].shard, &live[8].shard);
+        // The two parts partition the shard: the upper keeps its cursor and
+        // one page, the lower starts fresh below it.
+        assert_eq!(lower.gte, Some(10_000));
+        assert_eq!(lower.lte.map(|l| l + 1), upper.gte);
+        assert_eq!(upper.after.as_deref(), Some("cus_12000"));
+        assert_eq!(lower.after, None);
+        assert_eq!(upper.gte, Some(11_001), "one page (1,000 s at 0.1/s) above");
+        // The next turn reads the upper part.
+        live[8].busy = true;
+        assert_eq!(next_target(&mut live, 32, 100, 8), Some(0));
+    }
+
+    #[test]
+    fn before_the_last_rounds_an_idle_shard_is_read_as_it_is() {
+        let mut live = last_rounds();
+        // A busy shard with 60 pages left: far from the last rounds.
+        live.push(read_to(100_000, 200_000, 160_000, 0.1, true));
+        assert_eq!(next_target(&mut live, 32, 100, 8), Some(0));
+        assert_eq!(live.len(), 9, "nothing split");
+        assert_eq!(live[0].shard.gte, Some(10_000));
     }
 }

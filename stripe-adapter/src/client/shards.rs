@@ -118,6 +118,20 @@ pub(crate) fn estimate(
     })
 }
 
+/// Where a growing account's density reaches zero, by the line through the
+/// densities at the tops of two shards: `density` of a shard and `above`, of
+/// the shard just above it (newer). `None` unless the newer one is denser
+/// (an account that does not grow gives no floor). For a shard with nothing
+/// learnt below it, nothing is estimated under that second.
+pub(crate) fn trend_floor(density: Density, above: Density) -> Option<i64> {
+    let rise = above.per_second - density.per_second;
+    let run = (above.top - density.top) as f64;
+    if rise <= 0.0 || run <= 0.0 || density.per_second <= 0.0 {
+        return None;
+    }
+    Some(density.top - (density.per_second * run / rise).ceil() as i64)
+}
+
 /// Where to cut an estimated shard so that a new shard takes the lower part:
 /// the upper part, which keeps the cursor, gets about half of what is left in
 /// whole pages, so that its last page is a full one (every shard's partial last
@@ -262,6 +276,31 @@ mod tests {
         assert!((above - 200.0).abs() < 0.5, "{mid}: {above}");
         // The top density alone would have cut far lower (5 pages above).
         assert!(mid > 4_001 + 2_000, "{mid}");
+    }
+
+    #[test]
+    fn a_growing_account_has_nothing_below_where_its_trend_reaches_zero() {
+        // 0.1/s at 10,000 and 0.05/s at 9,000: zero at 8,000.
+        let above = Density::of_page(100, 10_999, 10_000);
+        let here = Density {
+            per_second: 0.05,
+            top: 9_000,
+        };
+        assert!((above.per_second - 0.1).abs() < 1e-9);
+        assert_eq!(trend_floor(here, above), Some(8_000));
+        // Not growing (the same density, or less above): no floor.
+        assert_eq!(trend_floor(above, here), None);
+        let flat = Density {
+            per_second: 0.1,
+            top: 9_000,
+        };
+        assert_eq!(trend_floor(flat, above), None);
+        // Estimated from the floor up, with the density falling to zero there.
+        let mut s = Shard::new(Some(0), Some(9_000));
+        s.after = Some("cus_x".into());
+        s.gte = Some(8_000);
+        let e = estimate(&s, here, Some(0.0), false, 100).unwrap();
+        assert!((e.objects - 25.0).abs() < 0.1, "{e:?}");
     }
 
     #[test]

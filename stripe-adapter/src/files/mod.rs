@@ -36,7 +36,10 @@ use crate::error::{Result, StripeError};
 use crate::events::{StripeEvent, event_items};
 use crate::map::{MapContext, map_object};
 
+mod ahead;
 mod skim;
+
+use ahead::ReadAhead;
 
 /// Items per page.
 const PAGE_SIZE: usize = 500;
@@ -53,9 +56,11 @@ const DEFAULT_ACCOUNT: &str = "acct_files";
 pub struct StripeFiles {
     dir: PathBuf,
     label: Option<String>,
-    index: OnceLock<Index>,
+    index: OnceLock<Arc<Index>>,
     /// The file whose items are being paged: (position, items).
     current: Mutex<Option<(usize, Arc<Vec<SourceItem>>)>>,
+    /// The thread reading the files after it.
+    ahead: Mutex<Option<ReadAhead>>,
     total_cache: Mutex<Option<(FetchScope, u64)>>,
 }
 
@@ -97,6 +102,7 @@ impl StripeFiles {
             label: None,
             index: OnceLock::new(),
             current: Mutex::new(None),
+            ahead: Mutex::new(None),
             total_cache: Mutex::new(None),
         })
     }
@@ -107,6 +113,7 @@ impl StripeFiles {
         self.label = Some(label.to_string());
         self.index = OnceLock::new();
         self.current = Mutex::new(None);
+        self.ahead = Mutex::new(None);
         self
     }
 
@@ -123,9 +130,9 @@ impl StripeFiles {
         })
     }
 
-    fn index(&self) -> &Index {
+    fn index(&self) -> &Arc<Index> {
         self.index
-            .get_or_init(|| index(&self.dir, self.label.as_deref()))
+            .get_or_init(|| Arc::new(index(&self.dir, self.label.as_deref())))
     }
 
     /// The items of file `f` (in the order of [`Index::files`]), read and
@@ -138,20 +145,23 @@ impl StripeFiles {
             }
         }
         *cur = None;
-        let idx = self.index();
-        let entry = &idx.files[f];
-        let items = match &entry.path {
-            None => entry.walk_errors.clone(),
-            Some(path) => {
-                let mut reader = Reader::new(self.label.as_deref());
-                let mut items = reader.read_file(path);
-                finish(&mut items, idx);
-                items
-            }
-        };
-        let items = Arc::new(items);
+        let items = self.read(f);
         *cur = Some((f, Arc::clone(&items)));
         items
+    }
+
+    /// File `f`'s items from the read-ahead thread (started, or started
+    /// again, from `f` unless it is already there), else read in place.
+    fn read(&self, f: usize) -> Arc<Vec<SourceItem>> {
+        let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        if ahead.as_ref().is_none_or(|a| a.next() != f) {
+            *ahead = ReadAhead::start(Arc::clone(self.index()), self.label.clone(), f);
+        }
+        if let Some(items) = ahead.as_mut().and_then(ReadAhead::take) {
+            return items;
+        }
+        *ahead = None;
+        Arc::new(read_entry(self.index(), f, self.label.as_deref()))
     }
 
     fn account_id(&self) -> String {
@@ -419,6 +429,20 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
         files: keyed.into_iter().map(|(_, f)| f).collect(),
         payout_bts,
         balances: reader.balances.into_values().collect(),
+    }
+}
+
+/// The items of file `f` of the index, read and mapped.
+fn read_entry(idx: &Index, f: usize, label: Option<&str>) -> Vec<SourceItem> {
+    let entry = &idx.files[f];
+    match &entry.path {
+        None => entry.walk_errors.clone(),
+        Some(path) => {
+            let mut reader = Reader::new(label);
+            let mut items = reader.read_file(path);
+            finish(&mut items, idx);
+            items
+        }
     }
 }
 
