@@ -442,8 +442,13 @@ export declare class Review {
    * the end).
    */
   allocationsPage(offset: number, limit: number): Array<Allocation>
-  /** Allocations that would be removed (books ids). */
+  /**
+   * Allocations that would be removed (books ids, in id order; read from
+   * the review's spill on each access).
+   */
   get allocationsRemoved(): Array<string>
+  /** Number of allocations that would be removed. */
+  get allocationsRemovedCount(): number
   /** Counts per Stripe object type. */
   get counts(): Record<string, Counts>
   /** Counts over all object types. */

@@ -121,10 +121,12 @@ fn review_and_import_memory_does_not_grow_with_the_export() {
         p4 as f64 / p1.max(1) as f64,
         4 * SMALL
     );
-    // Linear growth gives x4 here; what a run holds beyond its batches is a
-    // few bytes a record (the review's Bloom filters, touched customers).
+    // Linear growth gives x4 here, and a cache bound that ignores the batch
+    // (the former 50k records) x2.08; now x1.46: what a run holds beyond its
+    // batches and the files read ahead is a few bytes a record (the review's
+    // Bloom filters, touched customers).
     assert!(
-        p4 as f64 <= 1.5 * p1 as f64,
+        p4 as f64 <= 1.75 * p1 as f64,
         "peak at 4n is x{:.2} the peak at n",
         p4 as f64 / p1 as f64
     );
