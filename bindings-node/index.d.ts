@@ -429,10 +429,26 @@ export declare class Review {
   get entryCount(): number
   /** Up to `limit` entries from `offset` on (empty past the end). */
   entriesPage(offset: number, limit: number): Array<ReviewEntry>
-  /** Allocations that would be created or changed. */
+  /**
+   * Allocations that would be created or changed, all of them, in id
+   * order (read from the review's spill on each access; use
+   * `allocationsPage` to read a large review in pages).
+   */
   get allocations(): Array<Allocation>
-  /** Allocations that would be removed (books ids). */
+  /** Number of allocations that would be created or changed. */
+  get allocationCount(): number
+  /**
+   * Up to `limit` allocations from `offset` on, in id order (empty past
+   * the end).
+   */
+  allocationsPage(offset: number, limit: number): Array<Allocation>
+  /**
+   * Allocations that would be removed (books ids, in id order; read from
+   * the review's spill on each access).
+   */
   get allocationsRemoved(): Array<string>
+  /** Number of allocations that would be removed. */
+  get allocationsRemovedCount(): number
   /** Counts per Stripe object type. */
   get counts(): Record<string, Counts>
   /** Counts over all object types. */

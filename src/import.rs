@@ -6,7 +6,8 @@ use std::time::Instant;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tieout_core::import::{
-    PageOutcome, Planner, Review, ReviewEntries, ReviewSummary, WorkState, Workspace,
+    PageOutcome, Planner, Review, ReviewAllocations, ReviewEntries, ReviewRemovals, ReviewSummary,
+    WorkState, Workspace,
 };
 use tieout_core::model::{Counts, ImportRun, RunStatus, derive_id};
 use tieout_core::plan::Approval;
@@ -226,7 +227,8 @@ impl Books {
         };
         // An import keeps counts and failures in its run; only a review lists entries.
         let planner = Planner::new(plan).with_entries(!apply);
-        let mut state = WorkState::new();
+        let (cached, aliases) = cache_bound(self.commit_batch());
+        let mut state = WorkState::with_cache_bound(cached, aliases);
         {
             let store = self.store()?;
             let mut ws = Workspace::new(store.as_ref(), &mut state);
@@ -319,17 +321,14 @@ impl Books {
             summary: ReviewSummary::new(plan, &account),
             approval: Approval::for_plan(plan, &account),
             entries: ReviewEntries::default(),
-            allocations: Vec::new(),
-            allocations_removed: Vec::new(),
+            allocations: ReviewAllocations::default(),
+            allocations_removed: ReviewRemovals::default(),
             counts: BTreeMap::new(),
             totals: BTreeMap::new(),
             failures: Vec::new(),
             notes: Vec::new(),
             collection_cases: None,
         };
-        // Allocation changes of the review, by id (pages may change one twice).
-        let mut review_allocs: BTreeMap<String, Option<tieout_core::model::Allocation>> =
-            BTreeMap::new();
         let mut done: u64 = 0;
         let mut pages: u64 = 0;
         let mut failures: u64 = 0;
@@ -403,7 +402,9 @@ impl Books {
                 meta.records += records as u64;
                 meta.pages += 1;
                 meta.total = page.total_hint;
-                collect(&mut review, &mut review_allocs, outcome, notes);
+                // Allocation changes by id, in the spill (pages may change one twice).
+                b.allocations(&outcome.settle.upserted, &outcome.settle.removed)?;
+                collect(&mut review, outcome, notes);
             }
             let keep_going = match progress {
                 Some(p) => {
@@ -465,9 +466,7 @@ impl Books {
                     }
                     b.cut(&self.store, cs, None)?;
                 }
-                for a in m.upserted {
-                    review_allocs.insert(a.id.clone(), Some(a));
-                }
+                b.allocations(&m.upserted, &[])?;
             }
             // The cases the `collection_cases` action would open over the
             // books as this import leaves them (the same planning it commits).
@@ -501,11 +500,8 @@ impl Books {
                         ));
                     }
                 }
-                Ok(Some(m)) => {
-                    for a in m.upserted {
-                        review_allocs.insert(a.id.clone(), Some(a));
-                    }
-                }
+                // A review matched above, into its spill.
+                Ok(Some(_)) => {}
                 Ok(None) => {}
                 Err(e) => {
                     drop(store);
@@ -518,19 +514,15 @@ impl Books {
         }
         // ---- end reconcile block ----
         if !apply {
-            for (id, a) in review_allocs {
-                match a {
-                    Some(a) => review.allocations.push(a),
-                    None => review.allocations_removed.push(id),
-                }
-            }
             if let Some(b) = spill {
                 let spilled = b.finish(Identity {
                     token: review.approval.token.clone(),
                     stream: stream.clone(),
                     generation,
-                });
+                })?;
                 self.reviews.register(&spilled);
+                review.allocations_removed = ReviewRemovals::Paged(spilled.clone());
+                review.allocations = ReviewAllocations::Paged(spilled.clone());
                 review.entries = ReviewEntries::Paged(spilled);
             }
             return Ok(Outcome::Review(Box::new(review)));
@@ -663,6 +655,16 @@ impl Books {
     }
 }
 
+/// Records and alias keys an import's planner keeps cached across commits:
+/// a few batches' worth (20,000 and 80,000 with the default batch of 5,000
+/// records; never under 1,000 and 4,000), so what a run holds is bounded by
+/// its batch, not by the export. At about 1 KB a cached record (an invoice
+/// with its lines) and 250 bytes an alias key, the default is some 40 MB.
+fn cache_bound(batch: crate::CommitBatch) -> (usize, usize) {
+    let records = batch.records.clamp(250, 1_000_000);
+    (4 * records, 16 * records)
+}
+
 enum Outcome {
     Review(Box<Review>),
     Run(Box<ImportRun>),
@@ -681,12 +683,7 @@ fn fold(run: &mut ImportRun, o: &PageOutcome, notes: &[String]) {
     }
 }
 
-fn collect(
-    review: &mut Review,
-    allocs: &mut BTreeMap<String, Option<tieout_core::model::Allocation>>,
-    o: PageOutcome,
-    notes: Vec<String>,
-) {
+fn collect(review: &mut Review, o: PageOutcome, notes: Vec<String>) {
     merge_counts(&mut review.counts, &o.counts);
     for (obj, per) in o.totals {
         let slot = review.totals.entry(obj).or_default();
@@ -701,12 +698,6 @@ fn collect(
         if !review.notes.contains(&n) {
             review.notes.push(n);
         }
-    }
-    for a in o.settle.upserted {
-        allocs.insert(a.id.clone(), Some(a));
-    }
-    for id in o.settle.removed {
-        allocs.insert(id, None);
     }
     for n in notes {
         if !review.notes.contains(&n) {

@@ -63,7 +63,8 @@ pub use write_back::{WritesReview, WritesSettings};
 
 pub use tieout_core::entity::{Entity, EntityKind};
 pub use tieout_core::import::{
-    Action, FieldChange, Review, ReviewEntries, ReviewEntry, ReviewSummary, Total,
+    Action, FieldChange, PagedIter, PagedList, Pages, Review, ReviewAllocations, ReviewEntries,
+    ReviewEntry, ReviewRemovals, ReviewSummary, Total,
 };
 pub use tieout_core::invoicing::{DraftLine, InvoiceDraft, LineKind};
 pub use tieout_core::model::*;

@@ -629,7 +629,7 @@ fn review_shows_policy_allocations_and_writes_nothing() {
     let review = run(books.review(&src, &plan())).unwrap();
     assert_eq!(review.allocations.len(), 1);
     assert_eq!(
-        review.allocations[0].reason.strategy,
+        review.allocations.to_vec().unwrap()[0].reason.strategy,
         MatchStrategy::ExactAmount
     );
     assert!(books.allocations().unwrap().is_empty());

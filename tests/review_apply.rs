@@ -205,6 +205,39 @@ fn a_reviewed_import_applies_the_review_without_fetching_again() {
     );
     assert_eq!(books.history().unwrap()[0].status, RunStatus::Succeeded);
 
+    // The allocations the review showed, read page by page from its spill in
+    // id order, are the ones the books now hold (the books were empty).
+    assert!(
+        matches!(review.allocations, ReviewAllocations::Paged(_)),
+        "the review's allocations are in its spill"
+    );
+    let shown = review.allocations.to_vec().unwrap();
+    assert!(shown.len() >= 100, "{} allocations", shown.len());
+    assert_eq!(shown.len() as u64, review.allocations.len());
+    assert!(shown.windows(2).all(|w| w[0].id < w[1].id), "in id order");
+    let mut paged = Vec::new();
+    while let Ok(page) = review.allocations.page(paged.len() as u64, 41) {
+        if page.is_empty() {
+            break;
+        }
+        paged.extend(page);
+    }
+    assert_eq!(paged, shown);
+    let mut held = books.allocations().unwrap();
+    held.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(shown, held, "the reviewed allocations were written");
+    // Removed (here: made by an invoice's page, then replaced when its
+    // payment's page came): none of them is shown or held.
+    let removed = review.allocations_removed.to_vec().unwrap();
+    assert!(!removed.is_empty());
+    assert!(removed.windows(2).all(|w| w[0] < w[1]), "in id order");
+    assert!(
+        removed
+            .iter()
+            .all(|id| shown.binary_search_by(|a| a.id.cmp(id)).is_err()),
+        "{removed:?}"
+    );
+
     // What was reviewed is what was written: a second import changes nothing.
     let again = run(books.import(&src, &plan, None)).unwrap();
     assert_eq!(again.totals.created + again.totals.updated, 0, "{again:?}");

@@ -95,10 +95,19 @@ test('review writes nothing; import with the approval writes; every query answer
     offset += page.length
   }
   assert.deepEqual(paged, all)
+  // So are the allocations, in id order.
+  const allocs = review.allocations
+  assert.equal(review.allocationCount, allocs.length)
+  assert.deepEqual(allocs.map((a) => a.id), allocs.map((a) => a.id).sort())
+  assert.deepEqual(review.allocationsPage(1, 2), allocs.slice(1, 3))
+  assert.deepEqual(review.allocationsPage(allocs.length, 10), [])
+  assert.equal(review.allocationsRemovedCount, review.allocationsRemoved.length)
 
   const run = await books.import(files, {}, { approval: review.approval })
   assert.equal(run.status, 'succeeded')
   assert.equal(run.created, review.totalCounts.created)
+  const written = (await books.allocations()).sort((a, b) => (a.id < b.id ? -1 : 1))
+  assert.deepEqual(written.map((a) => [a.id, a.amount]), allocs.map((a) => [a.id, a.amount]), 'the reviewed allocations were written')
   assert.equal(run.planHash, review.planHash)
   assert.ok(run.notes.some((n) => n.includes('applied the reviewed changes')), run.notes.join('; '))
 

@@ -34,6 +34,15 @@ impl Review {
             .map_err(|e| to_napi(env, &tieout::Error::Core(e)))?;
         Ok(page.iter().map(Into::into).collect())
     }
+
+    fn allocation_page(&self, env: &Env, offset: u64, limit: u64) -> napi::Result<Vec<Allocation>> {
+        let page = self
+            .inner
+            .allocations
+            .page(offset, limit)
+            .map_err(|e| to_napi(env, &tieout::Error::Core(e)))?;
+        Ok(page.iter().map(Into::into).collect())
+    }
 }
 
 #[napi]
@@ -92,16 +101,46 @@ impl Review {
         self.page(&env, u64::from(offset), u64::from(limit))
     }
 
-    /// Allocations that would be created or changed.
+    /// Allocations that would be created or changed, all of them, in id
+    /// order (read from the review's spill on each access; use
+    /// `allocationsPage` to read a large review in pages).
     #[napi(getter)]
-    pub fn allocations(&self) -> Vec<Allocation> {
-        self.inner.allocations.iter().map(Into::into).collect()
+    pub fn allocations(&self, env: Env) -> napi::Result<Vec<Allocation>> {
+        self.allocation_page(&env, 0, u64::MAX)
     }
 
-    /// Allocations that would be removed (books ids).
+    /// Number of allocations that would be created or changed.
     #[napi(getter)]
-    pub fn allocations_removed(&self) -> Vec<String> {
-        self.inner.allocations_removed.clone()
+    pub fn allocation_count(&self) -> i64 {
+        count(self.inner.allocations.len())
+    }
+
+    /// Up to `limit` allocations from `offset` on, in id order (empty past
+    /// the end).
+    #[napi]
+    pub fn allocations_page(
+        &self,
+        env: Env,
+        offset: u32,
+        limit: u32,
+    ) -> napi::Result<Vec<Allocation>> {
+        self.allocation_page(&env, u64::from(offset), u64::from(limit))
+    }
+
+    /// Allocations that would be removed (books ids, in id order; read from
+    /// the review's spill on each access).
+    #[napi(getter)]
+    pub fn allocations_removed(&self, env: Env) -> napi::Result<Vec<String>> {
+        self.inner
+            .allocations_removed
+            .page(0, u64::MAX)
+            .map_err(|e| to_napi(&env, &tieout::Error::Core(e)))
+    }
+
+    /// Number of allocations that would be removed.
+    #[napi(getter)]
+    pub fn allocations_removed_count(&self) -> i64 {
+        count(self.inner.allocations_removed.len())
     }
 
     /// Counts per Stripe object type.

@@ -36,6 +36,11 @@ impl<'py> Records<'py> {
         })
     }
 
+    /// A Python `str`.
+    pub(crate) fn text(&self, s: &str) -> PyResult<Obj<'py>> {
+        Ok(pyo3::types::PyString::new(self.py, s).into_any())
+    }
+
     fn make(&self, class: &str, kwargs: Bound<'py, PyDict>) -> PyResult<Obj<'py>> {
         self.m.getattr(class)?.call((), Some(&kwargs))
     }
@@ -541,10 +546,20 @@ impl<'py> Records<'py> {
                 approval = self.make("Approval", kw!(py; token = &r.approval.token))?,
                 entries = self.make("ReviewEntries", kw!(py; pages = pyo3::Py::new(
                     py,
-                    crate::review_entries::PyReviewEntryPages { inner: r.entries.clone() },
+                    crate::review_pages::PyReviewEntryPages { inner: r.entries.clone() },
                 )?))?,
-                allocations = self.list(&r.allocations, Self::allocation)?,
-                allocations_removed = &r.allocations_removed,
+                allocations = self.make("ReviewAllocations", kw!(py; pages = pyo3::Py::new(
+                    py,
+                    crate::review_pages::PyReviewAllocationPages {
+                        inner: r.allocations.clone(),
+                    },
+                )?))?,
+                allocations_removed = self.make("ReviewRemovals", kw!(py; pages = pyo3::Py::new(
+                    py,
+                    crate::review_pages::PyReviewRemovalPages {
+                        inner: r.allocations_removed.clone(),
+                    },
+                )?))?,
                 counts = self.counts_map(&r.counts)?,
                 total_counts = self.counts(&r.total_counts())?, totals = totals,
                 failures = self.list(&r.failures, Self::failure)?, notes = &r.notes,

@@ -17,7 +17,7 @@ mod ledger_push;
 mod paging;
 mod plan;
 mod receivables;
-mod review_entries;
+mod review_pages;
 mod sources;
 mod tables;
 mod write_back;
@@ -30,7 +30,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub use books::PyBooks;
 pub use plan::{PyImportPlan, PyReconcilePolicy};
-pub use review_entries::PyReviewEntryPages;
+pub use review_pages::{PyReviewAllocationPages, PyReviewEntryPages, PyReviewRemovalPages};
 pub use sources::{
     PyEvent, PyStripeEvents, PyStripeFiles, PyStripeSource, sign_webhook, verify_webhook,
 };
@@ -62,6 +62,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<receivables::PySmtpChannel>()?;
     m.add_class::<receivables::PySlackWebhook>()?;
     m.add_class::<PyReviewEntryPages>()?;
+    m.add_class::<PyReviewAllocationPages>()?;
+    m.add_class::<PyReviewRemovalPages>()?;
     m.add_class::<ledger_push::PyQuickBooksClient>()?;
     m.add_class::<ledger_push::PyXeroClient>()?;
     m.add_class::<ledger_push::PyLedgerPushReview>()?;

@@ -38,13 +38,31 @@ def test_entries_are_a_paged_sequence_and_the_import_applies_the_review(tmp_path
     assert len(entries) == c.created + c.updated + c.unchanged + c.skipped + c.failed
     assert review.to_dict()["entries"][0]["external_id"] == everything[0].external_id
 
+    # The allocations are paged from the spill too, in id order.
+    allocs = review.allocations
+    assert isinstance(allocs, tieout.ReviewAllocations)
+    shown = list(allocs)
+    assert len(allocs) == len(shown) > 1
+    assert all(isinstance(a, tieout.Allocation) for a in shown)
+    assert [a.id for a in shown] == sorted(a.id for a in shown)
+    assert allocs[0] == shown[0] and allocs[-1] == shown[-1] and allocs[1:3] == shown[1:3]
+    assert allocs.page(len(shown), 5) == []
+    assert allocs == shown and allocs != shown[1:]
+    assert review.allocations_page(1, 1) == shown[1:2]
+    assert review.to_dict()["allocations"][0]["id"] == shown[0].id
+    removed = review.allocations_removed
+    assert isinstance(removed, tieout.ReviewRemovals)
+    assert removed == sorted(removed) and all(isinstance(i, str) for i in removed)
+    assert not set(removed) & {a.id for a in shown}
+
     run = books.import_(src, approval=review.approval)
     assert any("applied the reviewed changes" in n for n in run.notes), run.notes
     assert run.created == c.created
+    assert sorted(books.allocations(), key=lambda a: a.id) == shown
     again = books.import_(src)
     assert again.created == 0 and again.updated == 0
 
-    del review, entries
+    del review, entries, allocs, removed
     gc.collect()
     assert len(_spills()) == before, "the spill goes with the review"
 

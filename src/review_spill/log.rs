@@ -1,6 +1,7 @@
-//! The review log: a SQLite file holding a review's entries and its planned
-//! change sets, batch by batch, written as the review goes and read back
-//! page by page (entries) or batch by batch (an import applying them).
+//! The review log: a SQLite file holding a review's entries, the allocations
+//! it would make or remove and its planned change sets, batch by batch,
+//! written as the review goes and read back page by page (entries,
+//! allocations) or batch by batch (an import applying them).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,7 +9,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use tieout_core::import::ReviewEntry;
-use tieout_core::model::{Counts, Failure};
+use tieout_core::model::{Allocation, Counts, Failure};
 use tieout_core::{ChangeSet, CoreError, Result};
 
 /// What one planned batch adds to an import's run besides its changes.
@@ -54,7 +55,12 @@ impl Log {
         conn.execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
              CREATE TABLE entries (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
-             CREATE TABLE batches (seq INTEGER PRIMARY KEY, meta TEXT NOT NULL, changes TEXT NOT NULL);",
+             CREATE TABLE batches (seq INTEGER PRIMARY KEY, meta TEXT NOT NULL, changes TEXT NOT NULL);
+             -- Allocation changes by id as pages make them (the last wins;
+             -- NULL: removed), then the kept ones numbered in id order.
+             CREATE TABLE allocations (id TEXT PRIMARY KEY, allocation TEXT);
+             CREATE TABLE allocation_list (seq INTEGER PRIMARY KEY, allocation TEXT NOT NULL);
+             CREATE TABLE removed_list (seq INTEGER PRIMARY KEY, id TEXT NOT NULL);",
         )
         .map_err(sql)?;
         Ok(Log { conn })
@@ -92,6 +98,95 @@ impl Log {
             out.push(serde_json::from_str(&text.map_err(sql)?).map_err(json)?);
         }
         Ok(out)
+    }
+
+    /// Records a page's allocation changes: `upserted` made or changed,
+    /// then `removed` (a later change of the same id replaces an earlier).
+    pub(crate) fn put_allocations(
+        &mut self,
+        upserted: &[Allocation],
+        removed: &[String],
+    ) -> Result<()> {
+        if upserted.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT INTO allocations (id, allocation) VALUES (?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET allocation = excluded.allocation",
+                )
+                .map_err(sql)?;
+            for a in upserted {
+                let text = serde_json::to_string(a).map_err(json)?;
+                st.execute(params![a.id, text]).map_err(sql)?;
+            }
+            for id in removed {
+                st.execute(params![id, Option::<String>::None])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Ends the allocation changes: numbers the kept allocations and the
+    /// removed ids, each in id order, for paging; returns their counts.
+    pub(crate) fn seal_allocations(&mut self) -> Result<(u64, u64)> {
+        let tx = self.conn.transaction().map_err(sql)?;
+        let kept = tx
+            .execute(
+                "INSERT INTO allocation_list (allocation)
+                 SELECT allocation FROM allocations WHERE allocation IS NOT NULL ORDER BY id",
+                [],
+            )
+            .map_err(sql)?;
+        let removed = tx
+            .execute(
+                "INSERT INTO removed_list (id)
+                 SELECT id FROM allocations WHERE allocation IS NULL ORDER BY id",
+                [],
+            )
+            .map_err(sql)?;
+        tx.execute("DELETE FROM allocations", []).map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok((kept as u64, removed as u64))
+    }
+
+    /// Up to `limit` allocations from `offset` on, in id order (after
+    /// [`Log::seal_allocations`]).
+    pub(crate) fn allocations(&self, offset: u64, limit: u64) -> Result<Vec<Allocation>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT allocation FROM allocation_list WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows = st
+            .query_map(params![offset, limit], |r| r.get::<_, String>(0))
+            .map_err(sql)?;
+        let mut out = Vec::new();
+        for text in rows {
+            out.push(serde_json::from_str(&text.map_err(sql)?).map_err(json)?);
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` removed allocation ids from `offset` on, in id order
+    /// (after [`Log::seal_allocations`]).
+    pub(crate) fn removed(&self, offset: u64, limit: u64) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id FROM removed_list WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .map_err(sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows = st
+            .query_map(params![offset, limit], |r| r.get::<_, String>(0))
+            .map_err(sql)?;
+        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(sql)
     }
 
     /// Appends batch `seq`; without its change set when `cs` is `None` (the
@@ -152,5 +247,56 @@ impl Log {
             Some(serde_json::from_str(&changes).map_err(json)?)
         };
         Ok(Some((serde_json::from_str(&meta).map_err(json)?, changes)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use tieout_core::model::{AllocationKind, AllocationReason, MatchStrategy};
+    use tieout_core::money::Currency;
+
+    fn alloc(id: &str, cents: i64) -> Allocation {
+        Allocation {
+            id: id.into(),
+            payment_id: format!("pay_{id}"),
+            invoice_id: format!("inv_{id}"),
+            amount: Decimal::new(cents, 2),
+            currency: Currency::USD,
+            reason: AllocationReason {
+                strategy: MatchStrategy::ExplicitLink,
+                detail: "test".into(),
+            },
+            kind: AllocationKind::Payment,
+            allocated_at: Some(chrono::DateTime::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn allocations_keep_the_last_change_of_an_id_and_read_in_id_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = Log::create(&dir.path().join("review.db")).unwrap();
+        // Page 1 makes c, a, b; page 2 changes a and removes b; page 3 makes
+        // b again and removes d (never made here: a record in the books).
+        log.put_allocations(&[alloc("c", 300), alloc("a", 100), alloc("b", 200)], &[])
+            .unwrap();
+        log.put_allocations(&[alloc("a", 150)], &["b".to_string()])
+            .unwrap();
+        log.put_allocations(&[alloc("b", 250), alloc("e", 500)], &["d".to_string()])
+            .unwrap();
+        log.put_allocations(&[], &["e".to_string()]).unwrap();
+        let (kept, removed) = log.seal_allocations().unwrap();
+        assert_eq!((kept, removed), (3, 2));
+        assert_eq!(
+            log.removed(0, 10).unwrap(),
+            vec!["d".to_string(), "e".to_string()]
+        );
+        assert_eq!(log.removed(1, 10).unwrap(), vec!["e".to_string()]);
+        let all = log.allocations(0, 100).unwrap();
+        assert_eq!(all, vec![alloc("a", 150), alloc("b", 250), alloc("c", 300)]);
+        assert_eq!(log.allocations(1, 1).unwrap(), vec![alloc("b", 250)]);
+        assert_eq!(log.allocations(2, 5).unwrap(), vec![alloc("c", 300)]);
+        assert!(log.allocations(3, 5).unwrap().is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! A review's spill: its entries and planned change sets on disk, so a review
+//! A review's spill: its entries, allocations and planned change sets on disk, so a review
 //! of a million records holds no more in memory than an import does, and an
 //! import with that review's approval applies exactly what was reviewed.
 //!
@@ -23,7 +23,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use tieout_core::import::{EntryPages, ReviewEntry};
+use tieout_core::import::{Pages, ReviewEntry};
+use tieout_core::model::Allocation;
 use tieout_core::{ChangeSet, CoreError, Result, Store as _};
 
 use crate::generation::Generation;
@@ -79,6 +80,8 @@ pub(crate) struct Spill {
     /// Who it was reviewed for.
     pub identity: Identity,
     entries: u64,
+    allocations: u64,
+    removed: u64,
     /// Planned batches.
     pub batches: u64,
     /// The review's staging file, kept when the books were empty and can
@@ -140,7 +143,7 @@ impl Spill {
     }
 }
 
-impl EntryPages for Spill {
+impl Pages<ReviewEntry> for Spill {
     fn count(&self) -> u64 {
         self.entries
     }
@@ -150,6 +153,32 @@ impl EntryPages for Spill {
             .lock()
             .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
             .entries(offset, limit)
+    }
+}
+
+impl Pages<String> for Spill {
+    fn count(&self) -> u64 {
+        self.removed
+    }
+
+    fn page(&self, offset: u64, limit: u64) -> Result<Vec<String>> {
+        self.log
+            .lock()
+            .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
+            .removed(offset, limit)
+    }
+}
+
+impl Pages<Allocation> for Spill {
+    fn count(&self) -> u64 {
+        self.allocations
+    }
+
+    fn page(&self, offset: u64, limit: u64) -> Result<Vec<Allocation>> {
+        self.log
+            .lock()
+            .map_err(|_| CoreError::Store("review spill lock poisoned".into()))?
+            .allocations(offset, limit)
     }
 }
 
@@ -215,6 +244,16 @@ impl Builder {
         Ok(())
     }
 
+    /// Records a page's allocation changes (made or changed, then removed;
+    /// the last change of an id wins).
+    pub(crate) fn allocations(
+        &mut self,
+        upserted: &[Allocation],
+        removed: &[String],
+    ) -> Result<()> {
+        self.log.put_allocations(upserted, removed)
+    }
+
     /// The batch being gathered (counts, failures, notes of its pages).
     pub(crate) fn pending(&mut self) -> &mut BatchMeta {
         &mut self.pending
@@ -239,15 +278,16 @@ impl Builder {
     }
 
     /// The finished spill (the staging store is removed).
-    pub(crate) fn finish(self, identity: Identity) -> Arc<Spill> {
+    pub(crate) fn finish(self, identity: Identity) -> Result<Arc<Spill>> {
         let Builder {
             stage,
-            log,
+            mut log,
             entries,
             batches,
             dir,
             ..
         } = self;
+        let (allocations, removed) = log.seal_allocations()?;
         let adoptable = stage.adoptable();
         // Closed: the staging file is complete (it keeps no journal).
         drop(stage);
@@ -262,16 +302,19 @@ impl Builder {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Arc::new(Spill {
+        let spill = Arc::new(Spill {
             log: Mutex::new(log),
             id,
             identity,
             entries,
+            allocations,
+            removed,
             reported: Mutex::new(None),
             batches,
             applied: Mutex::new(None),
             staged: adoptable.then_some(staged),
             _dir: dir,
-        })
+        });
+        Ok(spill)
     }
 }

@@ -60,29 +60,69 @@ fn charge(i: usize) -> Value {
            "balance_transaction": null, "disputed": false})
 }
 
-/// Writes `<name>.json` as consecutive list pages of `PAGE` objects.
-fn write_pages(dir: &Path, name: &str, ids: impl Iterator<Item = usize>, make: fn(usize) -> Value) {
-    let file = fs::File::create(dir.join(format!("{name}.json"))).expect("create export file");
-    let mut out = BufWriter::new(file);
-    let ids: Vec<usize> = ids.collect();
-    for chunk in ids.chunks(PAGE) {
-        let data: Vec<Value> = chunk.iter().map(|i| make(*i)).collect();
-        let page = json!({"object": "list", "url": format!("/v1/{name}"), "has_more": false, "data": data});
-        serde_json::to_writer(&mut out, &page).expect("write page");
-        out.write_all(b"\n").expect("write page");
-    }
-    out.flush().expect("flush export file");
+/// How the list pages of one kind are laid out.
+#[derive(Clone, Copy)]
+#[allow(dead_code)] // each test binary uses one layout
+pub enum Layout {
+    /// `<name>.json`: every page of the kind, one after the other.
+    OneFile,
+    /// `<name>/<name>_NNNNNNN.json`: one file per page, as a script saving
+    /// what Stripe lists would write them.
+    FilePerPage,
 }
 
-/// Writes an export of `invoices` invoices into `dir`.
+/// Writes the kind's objects as consecutive list pages of `PAGE` objects.
+fn write_pages(
+    dir: &Path,
+    layout: Layout,
+    name: &str,
+    ids: impl Iterator<Item = usize>,
+    make: fn(usize) -> Value,
+) {
+    let create = |path: std::path::PathBuf| {
+        BufWriter::new(fs::File::create(path).expect("create export file"))
+    };
+    let mut out = match layout {
+        Layout::OneFile => Some(create(dir.join(format!("{name}.json")))),
+        Layout::FilePerPage => {
+            fs::create_dir_all(dir.join(name)).expect("create export dir");
+            None
+        }
+    };
+    let ids: Vec<usize> = ids.collect();
+    for (n, chunk) in ids.chunks(PAGE).enumerate() {
+        let data: Vec<Value> = chunk.iter().map(|i| make(*i)).collect();
+        let page = json!({"object": "list", "url": format!("/v1/{name}"), "has_more": false, "data": data});
+        let mut own;
+        let w = match out.as_mut() {
+            Some(w) => w,
+            None => {
+                own = create(dir.join(name).join(format!("{name}_{:07}.json", n + 1)));
+                &mut own
+            }
+        };
+        serde_json::to_writer(&mut *w, &page).expect("write page");
+        w.write_all(b"\n").expect("write page");
+        w.flush().expect("flush export file");
+    }
+}
+
+/// Writes an export of `invoices` invoices into `dir`, one file per kind.
+#[allow(dead_code)] // each test binary uses one layout
 pub fn write_export(dir: &Path, invoices: usize) {
-    write_pages(dir, "customers", 0..invoices.div_ceil(10), customer);
-    write_pages(dir, "invoices", 0..invoices, invoice);
+    write_export_as(dir, invoices, Layout::OneFile);
+}
+
+/// Writes an export of `invoices` invoices into `dir` in `layout`.
+pub fn write_export_as(dir: &Path, invoices: usize, layout: Layout) {
+    write_pages(dir, layout, "customers", 0..invoices.div_ceil(10), customer);
+    write_pages(dir, layout, "invoices", 0..invoices, invoice);
     write_pages(
         dir,
+        layout,
         "invoice_payments",
         (0..invoices).step_by(2),
         invoice_payment,
     );
-    write_pages(dir, "charges", (0..invoices).step_by(2), charge);
+    write_pages(dir, layout, "charges", (0..invoices).step_by(2), charge);
 }

@@ -122,6 +122,8 @@ from ._records import (
     CreditNote,
     CreditNoteLine,
     Review,
+    ReviewAllocations,
+    ReviewRemovals,
     ReviewEntries,
     ReviewEntry,
     ReviewSummary,

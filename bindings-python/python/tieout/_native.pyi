@@ -56,7 +56,9 @@ __all__ = [
     "SlackWebhook",
     "SmtpChannel",
     "RecordIterator",
+    "ReviewAllocationPages",
     "ReviewEntryPages",
+    "ReviewRemovalPages",
     "StripeEvents",
     "StripeFiles",
     "StripeSource",
@@ -278,6 +280,16 @@ class RecordIterator(Generic[_R]):
 class ReviewEntryPages:
     def __len__(self) -> int: ...
     def page(self, offset: int, limit: int) -> List[ReviewEntry]: ...
+
+@final
+class ReviewAllocationPages:
+    def __len__(self) -> int: ...
+    def page(self, offset: int, limit: int) -> List[Allocation]: ...
+
+@final
+class ReviewRemovalPages:
+    def __len__(self) -> int: ...
+    def page(self, offset: int, limit: int) -> List[str]: ...
 
 @final
 class QuickBooksClient:

@@ -172,7 +172,7 @@ def _plain(value: Any) -> Any:
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, ReviewEntries)):
+    if isinstance(value, (list, tuple, _PagedList)):
         return [_plain(v) for v in value]
     return value
 
@@ -761,39 +761,44 @@ class ReviewEntry(_Record):
     error: Optional[str]
 
 
-class _EntryPages(Protocol):
+_T = typing.TypeVar("_T")
+
+
+class _Pages(Protocol[_T]):
     def __len__(self) -> int: ...
-    def page(self, offset: int, limit: int) -> List[ReviewEntry]: ...
+    def page(self, offset: int, limit: int) -> List[_T]: ...
 
 
-class ReviewEntries(Sequence[ReviewEntry]):
-    """A review's entries, one per source record, read page by page from the
-    review's spill file (a review of a million records does not hold a
-    million entries). A read-only sequence: ``len``, indexing, slicing and
-    iteration work as on a list; ``page(offset, limit)`` reads one page.
+class _PagedList(Sequence[_T]):
+    """A list a review shows, read page by page from the review's spill file
+    (a review of a million records does not hold a million items). A
+    read-only sequence: ``len``, indexing, slicing and iteration work as on a
+    list, and it equals a list with the same items; ``page(offset, limit)``
+    reads one page.
     """
 
     _PAGE = 1000
+    _WHAT = "item"
 
-    def __init__(self, pages: _EntryPages) -> None:
+    def __init__(self, pages: _Pages[_T]) -> None:
         self._pages = pages
 
     def __len__(self) -> int:
         return len(self._pages)
 
-    def page(self, offset: int, limit: int) -> List[ReviewEntry]:
-        """Up to ``limit`` entries from ``offset`` on (empty past the end)."""
+    def page(self, offset: int, limit: int) -> List[_T]:
+        """Up to ``limit`` items from ``offset`` on (empty past the end)."""
         if offset < 0 or limit < 0:
             raise ValueError("offset and limit must be 0 or more")
         return self._pages.page(offset, limit)
 
     @overload
-    def __getitem__(self, index: int) -> ReviewEntry: ...
+    def __getitem__(self, index: int) -> _T: ...
 
     @overload
-    def __getitem__(self, index: slice) -> List[ReviewEntry]: ...
+    def __getitem__(self, index: slice) -> List[_T]: ...
 
-    def __getitem__(self, index: Union[int, slice]) -> Union[ReviewEntry, List[ReviewEntry]]:
+    def __getitem__(self, index: Union[int, slice]) -> Union[_T, List[_T]]:
         n = len(self)
         if isinstance(index, slice):
             start, stop, step = index.indices(n)
@@ -802,10 +807,10 @@ class ReviewEntries(Sequence[ReviewEntry]):
             return [self[i] for i in range(start, stop, step)]
         i = index + n if index < 0 else index
         if not 0 <= i < n:
-            raise IndexError("review entry index out of range")
+            raise IndexError(f"review {self._WHAT} index out of range")
         return self.page(i, 1)[0]
 
-    def __iter__(self) -> Iterator[ReviewEntry]:
+    def __iter__(self) -> Iterator[_T]:
         offset = 0
         while True:
             page = self.page(offset, self._PAGE)
@@ -815,14 +820,41 @@ class ReviewEntries(Sequence[ReviewEntry]):
             offset += len(page)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, (ReviewEntries, list)):
+        if isinstance(other, (_PagedList, list)):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other))
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"ReviewEntries(len={len(self)})"
+        return f"{type(self).__name__}(len={len(self)})"
+
+
+class ReviewEntries(_PagedList[ReviewEntry]):
+    """A review's entries, one per source record in the order planned, read
+    page by page from the review's spill file (see the base class for the
+    sequence operations and ``page``).
+    """
+
+    _WHAT = "entry"
+
+
+class ReviewAllocations(_PagedList[Allocation]):
+    """The allocations a review would create or change, in id order, read
+    page by page from the review's spill file (see the base class for the
+    sequence operations and ``page``).
+    """
+
+    _WHAT = "allocation"
+
+
+class ReviewRemovals(_PagedList[str]):
+    """The books ids of the allocations a review would remove, in id order,
+    read page by page from the review's spill file (see the base class for
+    the sequence operations and ``page``).
+    """
+
+    _WHAT = "removed allocation"
 
 
 @dataclass(frozen=True, repr=False)
@@ -890,8 +922,8 @@ class Review(_Record):
     summary_text: str
     approval: Approval
     entries: ReviewEntries
-    allocations: List[Allocation]
-    allocations_removed: List[str]
+    allocations: ReviewAllocations
+    allocations_removed: ReviewRemovals
     counts: Dict[str, Counts]
     total_counts: Counts
     totals: Dict[str, Dict[str, Total]]
@@ -904,6 +936,10 @@ class Review(_Record):
     def entries_page(self, offset: int, limit: int) -> List[ReviewEntry]:
         """Up to ``limit`` entries from ``offset`` on, read from the review's spill."""
         return self.entries.page(offset, limit)
+
+    def allocations_page(self, offset: int, limit: int) -> List[Allocation]:
+        """Up to ``limit`` allocations from ``offset`` on (id order), read from the review's spill."""
+        return self.allocations.page(offset, limit)
 
     def to_rows(self) -> List[Dict[str, Any]]:
         """One flat row per entry (object, external_id, books_id, action, detail)."""
@@ -1682,6 +1718,8 @@ __all__ = [
     "CreditNote",
     "CreditNoteLine",
     "Review",
+    "ReviewAllocations",
+    "ReviewRemovals",
     "ReviewEntries",
     "ReviewEntry",
     "ReviewSummary",

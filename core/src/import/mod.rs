@@ -9,19 +9,22 @@ pub mod customers;
 mod diff;
 pub mod keys;
 mod overlay_index;
+mod paged;
 pub mod payments;
 mod planner;
 mod prefetch;
 mod review;
-mod review_entries;
 mod summary;
 mod upsert;
 mod workspace;
 
 pub use diff::diff;
+pub use paged::{PagedIter, PagedList, Pages};
 pub use planner::{PageOutcome, Planner};
-pub use review::{Action, FieldChange, Review, ReviewEntry, Total};
-pub use review_entries::{EntryIter, EntryPages, ReviewEntries};
+pub use review::{
+    Action, FieldChange, Review, ReviewAllocations, ReviewEntries, ReviewEntry, ReviewRemovals,
+    Total,
+};
 pub use summary::ReviewSummary;
 pub use upsert::{existing_or_new, upsert};
 pub use workspace::{WorkState, Workspace, kind_of_id};

@@ -11,7 +11,7 @@ use crate::money::Currency;
 use crate::plan::Approval;
 use crate::source::AccountInfo;
 
-use super::{ReviewEntries, ReviewSummary};
+use super::{PagedList, ReviewSummary};
 
 /// One field that changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +84,15 @@ pub struct Total {
     pub amount: Decimal,
 }
 
+/// One entry per source record of a review, in the order planned.
+pub type ReviewEntries = PagedList<ReviewEntry>;
+
+/// The allocations a review would create or change, in id order.
+pub type ReviewAllocations = PagedList<Allocation>;
+
+/// The books ids of the allocations a review would remove, in id order.
+pub type ReviewRemovals = PagedList<String>;
+
 /// Everything an import would do, shown before it is approved.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Review {
@@ -98,10 +107,12 @@ pub struct Review {
     /// One entry per source record, in the order planned (read page by page
     /// when the review spilled them).
     pub entries: ReviewEntries,
-    /// Allocations that would be created or changed.
-    pub allocations: Vec<Allocation>,
-    /// Allocations that would be removed (books ids).
-    pub allocations_removed: Vec<String>,
+    /// Allocations that would be created or changed, in id order (read page
+    /// by page when the review spilled them).
+    pub allocations: ReviewAllocations,
+    /// Allocations that would be removed (books ids, in id order; read page
+    /// by page when the review spilled them).
+    pub allocations_removed: ReviewRemovals,
     /// Counts per object type.
     pub counts: BTreeMap<String, Counts>,
     /// Amount totals per object type and currency (created and updated records).

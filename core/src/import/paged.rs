@@ -1,64 +1,72 @@
-//! A review's entry list: held in memory, or read page by page from where a
-//! review spilled it (the facade keeps large reviews on disk).
+//! A list a review shows (its entries, its allocations): held in memory, or
+//! read page by page from where the review spilled it (the facade keeps large
+//! reviews on disk).
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::ReviewEntry;
 use crate::error::Result;
 
-/// Where spilled review entries are read from, in review order.
-pub trait EntryPages: Send + Sync {
-    /// Number of entries.
+/// Where a spilled list is read from, in the list's order.
+pub trait Pages<T>: Send + Sync {
+    /// Number of items.
     fn count(&self) -> u64;
 
-    /// Up to `limit` entries from `offset` on (fewer at the end).
-    fn page(&self, offset: u64, limit: u64) -> Result<Vec<ReviewEntry>>;
+    /// Up to `limit` items from `offset` on (fewer at the end).
+    fn page(&self, offset: u64, limit: u64) -> Result<Vec<T>>;
 }
 
-/// Entries read per page by [`ReviewEntries::iter`].
+/// Items read per page by [`PagedList::iter`].
 const ITER_PAGE: u64 = 1_000;
 
-/// One entry per source record of a review, in the order planned.
+/// A list held in memory or read on demand.
 ///
-/// A review made by the facade keeps its entries in a spill file and reads
-/// them on demand ([`ReviewEntries::page`], [`ReviewEntries::iter`]), so a
-/// review of a million records does not hold a million entries. It
-/// serializes as a plain list and compares entry by entry.
-#[derive(Clone)]
-pub enum ReviewEntries {
-    /// Entries held in memory.
-    Held(Vec<ReviewEntry>),
-    /// Entries read on demand.
-    Paged(Arc<dyn EntryPages>),
+/// A review made by the facade keeps its entries and allocations in a spill
+/// file and reads them on demand ([`PagedList::page`], [`PagedList::iter`]),
+/// so a review of a million records does not hold a million of either. It
+/// serializes as a plain list and compares item by item.
+pub enum PagedList<T> {
+    /// Items held in memory.
+    Held(Vec<T>),
+    /// Items read on demand.
+    Paged(Arc<dyn Pages<T>>),
 }
 
-impl Default for ReviewEntries {
-    fn default() -> Self {
-        ReviewEntries::Held(Vec::new())
+impl<T: Clone> Clone for PagedList<T> {
+    fn clone(&self) -> Self {
+        match self {
+            PagedList::Held(v) => PagedList::Held(v.clone()),
+            PagedList::Paged(p) => PagedList::Paged(Arc::clone(p)),
+        }
     }
 }
 
-impl ReviewEntries {
-    /// Number of entries.
+impl<T> Default for PagedList<T> {
+    fn default() -> Self {
+        PagedList::Held(Vec::new())
+    }
+}
+
+impl<T: Clone> PagedList<T> {
+    /// Number of items.
     pub fn len(&self) -> u64 {
         match self {
-            ReviewEntries::Held(v) => v.len() as u64,
-            ReviewEntries::Paged(p) => p.count(),
+            PagedList::Held(v) => v.len() as u64,
+            PagedList::Paged(p) => p.count(),
         }
     }
 
-    /// Whether there are no entries.
+    /// Whether there are no items.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Up to `limit` entries from `offset` on (empty past the end).
-    pub fn page(&self, offset: u64, limit: u64) -> Result<Vec<ReviewEntry>> {
+    /// Up to `limit` items from `offset` on (empty past the end).
+    pub fn page(&self, offset: u64, limit: u64) -> Result<Vec<T>> {
         match self {
-            ReviewEntries::Held(v) => {
+            PagedList::Held(v) => {
                 let start = usize::try_from(offset).unwrap_or(usize::MAX).min(v.len());
                 let end = usize::try_from(limit)
                     .unwrap_or(usize::MAX)
@@ -66,49 +74,49 @@ impl ReviewEntries {
                     .min(v.len());
                 Ok(v[start..end].to_vec())
             }
-            ReviewEntries::Paged(p) => p.page(offset, limit),
+            PagedList::Paged(p) => p.page(offset, limit),
         }
     }
 
-    /// Every entry in order, read a page at a time (an error ends the
+    /// Every item in order, read a page at a time (an error ends the
     /// iteration after it is yielded).
-    pub fn iter(&self) -> EntryIter<'_> {
-        EntryIter {
-            entries: self,
+    pub fn iter(&self) -> PagedIter<'_, T> {
+        PagedIter {
+            list: self,
             buffer: Vec::new().into_iter(),
             offset: 0,
             failed: false,
         }
     }
 
-    /// Every entry, in memory.
-    pub fn to_vec(&self) -> Result<Vec<ReviewEntry>> {
+    /// Every item, in memory.
+    pub fn to_vec(&self) -> Result<Vec<T>> {
         match self {
-            ReviewEntries::Held(v) => Ok(v.clone()),
-            ReviewEntries::Paged(_) => self.iter().collect(),
+            PagedList::Held(v) => Ok(v.clone()),
+            PagedList::Paged(_) => self.iter().collect(),
         }
     }
 }
 
-/// Iterator over [`ReviewEntries`], one page read at a time.
-pub struct EntryIter<'a> {
-    entries: &'a ReviewEntries,
-    buffer: std::vec::IntoIter<ReviewEntry>,
+/// Iterator over a [`PagedList`], one page read at a time.
+pub struct PagedIter<'a, T> {
+    list: &'a PagedList<T>,
+    buffer: std::vec::IntoIter<T>,
     offset: u64,
     failed: bool,
 }
 
-impl Iterator for EntryIter<'_> {
-    type Item = Result<ReviewEntry>;
+impl<T: Clone> Iterator for PagedIter<'_, T> {
+    type Item = Result<T>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(e) = self.buffer.next() {
             return Some(Ok(e));
         }
-        if self.failed || self.offset >= self.entries.len() {
+        if self.failed || self.offset >= self.list.len() {
             return None;
         }
-        match self.entries.page(self.offset, ITER_PAGE) {
+        match self.list.page(self.offset, ITER_PAGE) {
             Ok(page) if page.is_empty() => None,
             Ok(page) => {
                 self.offset += page.len() as u64;
@@ -123,28 +131,28 @@ impl Iterator for EntryIter<'_> {
     }
 }
 
-impl From<Vec<ReviewEntry>> for ReviewEntries {
-    fn from(v: Vec<ReviewEntry>) -> Self {
-        ReviewEntries::Held(v)
+impl<T> From<Vec<T>> for PagedList<T> {
+    fn from(v: Vec<T>) -> Self {
+        PagedList::Held(v)
     }
 }
 
-impl fmt::Debug for ReviewEntries {
+impl<T> fmt::Debug for PagedList<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReviewEntries::Held(v) => f.debug_tuple("Held").field(&v.len()).finish(),
-            ReviewEntries::Paged(p) => f.debug_tuple("Paged").field(&p.count()).finish(),
+            PagedList::Held(v) => f.debug_tuple("Held").field(&v.len()).finish(),
+            PagedList::Paged(p) => f.debug_tuple("Paged").field(&p.count()).finish(),
         }
     }
 }
 
-impl PartialEq for ReviewEntries {
+impl<T: Clone + PartialEq> PartialEq for PagedList<T> {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a.ok() == b.ok())
     }
 }
 
-impl Serialize for ReviewEntries {
+impl<T: Clone + Serialize> Serialize for PagedList<T> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
         let mut seq = s.serialize_seq(usize::try_from(self.len()).ok())?;
@@ -155,16 +163,16 @@ impl Serialize for ReviewEntries {
     }
 }
 
-impl<'de> Deserialize<'de> for ReviewEntries {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for PagedList<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        Ok(ReviewEntries::Held(Vec::deserialize(d)?))
+        Ok(PagedList::Held(Vec::deserialize(d)?))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::Action;
+    use crate::import::{Action, ReviewEntries, ReviewEntry};
 
     fn entry(i: usize) -> ReviewEntry {
         ReviewEntry {
@@ -175,22 +183,22 @@ mod tests {
         }
     }
 
-    struct Pages(Vec<ReviewEntry>);
+    struct InMemory(Vec<ReviewEntry>);
 
-    impl EntryPages for Pages {
+    impl Pages<ReviewEntry> for InMemory {
         fn count(&self) -> u64 {
             self.0.len() as u64
         }
         fn page(&self, offset: u64, limit: u64) -> Result<Vec<ReviewEntry>> {
-            ReviewEntries::Held(self.0.clone()).page(offset, limit)
+            PagedList::Held(self.0.clone()).page(offset, limit)
         }
     }
 
     #[test]
     fn paged_and_held_agree() {
         let all: Vec<ReviewEntry> = (0..2_345).map(entry).collect();
-        let held = ReviewEntries::Held(all.clone());
-        let paged = ReviewEntries::Paged(Arc::new(Pages(all.clone())));
+        let held = PagedList::Held(all.clone());
+        let paged = ReviewEntries::Paged(Arc::new(InMemory(all.clone())));
         assert_eq!(paged.len(), 2_345);
         assert_eq!(paged.to_vec().unwrap(), all);
         assert_eq!(held, paged);
@@ -203,6 +211,6 @@ mod tests {
         let back: ReviewEntries =
             serde_json::from_str(&serde_json::to_string(&paged).unwrap()).unwrap();
         assert_eq!(back, held);
-        assert_ne!(held, ReviewEntries::Held(all[1..].to_vec()));
+        assert_ne!(held, PagedList::Held(all[1..].to_vec()));
     }
 }
