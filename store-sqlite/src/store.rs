@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tieout_core::model::{ExternalKey, Id};
 use tieout_core::store::{ReadRecord, RecordPage, RecordQuery};
@@ -82,6 +83,11 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+        // Plans that do not depend on bound values: without it, the bundled
+        // SQLite (built with STAT4) marks a statement's parameters as plan
+        // inputs, and every reuse of a cached statement compiles it again
+        // (rusqlite clears the bindings when it caches a statement).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.set_prepared_statement_cache_capacity(64);
         let migrated_from = schema::migrate(&mut conn)?;
         Ok(SqliteStore {
@@ -132,10 +138,14 @@ impl SqliteStore {
         if !self.conn.is_autocommit() {
             return f();
         }
-        self.conn.execute_batch("BEGIN DEFERRED")?;
+        // Cached statements: a planner reads in many small snapshots.
+        self.conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         let out = f();
         // A read transaction has nothing to keep: end it whatever `f` returned.
-        let end = self.conn.execute_batch("COMMIT");
+        let end = self
+            .conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut st| st.execute([]));
         let out = out?;
         end?;
         Ok(out)

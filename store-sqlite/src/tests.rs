@@ -452,3 +452,27 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
         .unwrap();
     assert_eq!(attached, 0);
 }
+
+#[test]
+fn cached_statements_are_reused_without_recompiling() {
+    use tieout_core::model::ExternalKey;
+    let key = |i: usize| ExternalKey::new("stripe", "acct", "invoice", &format!("in_{i}"));
+    let mut store = SqliteStore::open_in_memory().expect("open");
+    let cs = ChangeSet {
+        aliases_add: (0..50).map(|i| (key(i), format!("id{i}"))).collect(),
+        ..Default::default()
+    };
+    store.commit(cs).expect("commit");
+    let keys: Vec<ExternalKey> = (0..100).map(key).collect();
+    for _ in 0..5 {
+        assert_eq!(store.resolve(&keys).expect("resolve").len(), 50);
+        store.get(EntityKind::Invoice, &["a".into()]).expect("get");
+    }
+    let st = store.conn.prepare_cached(RESOLVE_ONE).expect("cached");
+    assert_eq!(st.get_status(rusqlite::StatementStatus::Run), 500);
+    assert_eq!(
+        st.get_status(rusqlite::StatementStatus::RePrepare),
+        0,
+        "a cached statement was compiled again on reuse"
+    );
+}

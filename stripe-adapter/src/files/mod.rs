@@ -36,9 +36,11 @@ use crate::error::{Result, StripeError};
 use crate::events::{StripeEvent, event_items};
 use crate::map::{MapContext, map_object};
 
+mod ahead;
 mod facts;
 mod skim;
 
+use ahead::ReadAhead;
 use facts::Facts;
 
 /// Items per page.
@@ -56,14 +58,16 @@ const DEFAULT_ACCOUNT: &str = "acct_files";
 pub struct StripeFiles {
     dir: PathBuf,
     label: Option<String>,
-    index: OnceLock<Index>,
+    index: OnceLock<Arc<Index>>,
     /// The file whose items are being paged: (position, items).
     current: Mutex<Option<(usize, Arc<Vec<SourceItem>>)>>,
+    /// The thread reading the files after it.
+    ahead: Mutex<Option<ReadAhead>>,
     total_cache: Mutex<Option<(FetchScope, u64)>>,
     /// Per file (in [`Index::files`] order), its items' kinds and created
     /// times once it was read (see `facts.rs`).
     facts: Mutex<Vec<Option<Arc<Vec<Facts>>>>>,
-    /// How many times a file was read and mapped (for the tests).
+    /// How many files were fetched to be paged or counted (for the tests).
     reads: std::sync::atomic::AtomicUsize,
 }
 
@@ -105,6 +109,7 @@ impl StripeFiles {
             label: None,
             index: OnceLock::new(),
             current: Mutex::new(None),
+            ahead: Mutex::new(None),
             total_cache: Mutex::new(None),
             facts: Mutex::new(Vec::new()),
             reads: std::sync::atomic::AtomicUsize::new(0),
@@ -117,6 +122,7 @@ impl StripeFiles {
         self.label = Some(label.to_string());
         self.index = OnceLock::new();
         self.current = Mutex::new(None);
+        self.ahead = Mutex::new(None);
         self.total_cache = Mutex::new(None);
         self.facts = Mutex::new(Vec::new());
         self
@@ -135,9 +141,9 @@ impl StripeFiles {
         })
     }
 
-    fn index(&self) -> &Index {
+    fn index(&self) -> &Arc<Index> {
         self.index
-            .get_or_init(|| index(&self.dir, self.label.as_deref()))
+            .get_or_init(|| Arc::new(index(&self.dir, self.label.as_deref())))
     }
 
     /// The items of file `f` (in the order of [`Index::files`]), read and
@@ -151,19 +157,7 @@ impl StripeFiles {
         }
         *cur = None;
         let idx = self.index();
-        let entry = &idx.files[f];
-        let items = match &entry.path {
-            None => entry.walk_errors.clone(),
-            Some(path) => {
-                self.reads
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let mut reader = Reader::new(self.label.as_deref());
-                let mut items = reader.read_file(path);
-                finish(&mut items, idx);
-                items
-            }
-        };
-        let items = Arc::new(items);
+        let items = self.read(f);
         *cur = Some((f, Arc::clone(&items)));
         let mut facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
         if facts.len() <= f {
@@ -186,6 +180,22 @@ impl StripeFiles {
     fn nothing_in(&self, f: usize, from: usize, scope: &FetchScope) -> bool {
         self.file_facts(f)
             .is_some_and(|facts| !facts.iter().skip(from).any(|x| facts::in_range(x, scope)))
+    }
+
+    /// File `f`'s items from the read-ahead thread (started, or started
+    /// again, from `f` unless it is already there), else read in place.
+    fn read(&self, f: usize) -> Arc<Vec<SourceItem>> {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        if ahead.as_ref().is_none_or(|a| a.next() != f) {
+            *ahead = ReadAhead::start(Arc::clone(self.index()), self.label.clone(), f);
+        }
+        if let Some(items) = ahead.as_mut().and_then(ReadAhead::take) {
+            return items;
+        }
+        *ahead = None;
+        Arc::new(read_entry(self.index(), f, self.label.as_deref()))
     }
 
     fn account_id(&self) -> String {
@@ -447,6 +457,20 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
         files: keyed.into_iter().map(|(_, f)| f).collect(),
         payout_bts,
         balances: reader.balances.into_values().collect(),
+    }
+}
+
+/// The items of file `f` of the index, read and mapped.
+fn read_entry(idx: &Index, f: usize, label: Option<&str>) -> Vec<SourceItem> {
+    let entry = &idx.files[f];
+    match &entry.path {
+        None => entry.walk_errors.clone(),
+        Some(path) => {
+            let mut reader = Reader::new(label);
+            let mut items = reader.read_file(path);
+            finish(&mut items, idx);
+            items
+        }
     }
 }
 
