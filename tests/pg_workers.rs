@@ -107,11 +107,51 @@ fn child_books() -> Books {
         .with_leases(LeaseOptions { lease, wait })
 }
 
+/// The export files, each page handed over after `T_PAGE_PAUSE_MS` (a slow
+/// source, as a rate-limited API is): a worker then holds each shard's
+/// lease for a while, whatever the machine's speed, so a test can kill it
+/// mid-shard.
+struct Paced {
+    files: StripeFiles,
+    pause: Duration,
+}
+
+#[async_trait::async_trait]
+impl tieout::core::Source for Paced {
+    async fn verify(&self) -> tieout::core::Result<tieout::core::AccountInfo> {
+        self.files.verify().await
+    }
+
+    async fn next_page(
+        &self,
+        scope: &tieout::core::FetchScope,
+        checkpoint: Option<&str>,
+    ) -> tieout::core::Result<tieout::core::Page> {
+        tokio::time::sleep(self.pause).await;
+        self.files.next_page(scope, checkpoint).await
+    }
+
+    fn stream(&self) -> String {
+        self.files.stream()
+    }
+
+    async fn reported_balances(
+        &self,
+    ) -> tieout::core::Result<Vec<tieout::core::ledger::ReportedBalance>> {
+        self.files.reported_balances().await
+    }
+}
+
 /// Plays one part and prints its outcome as one JSON line.
 fn child(part: &str) -> i32 {
     let started = Instant::now();
     let books = child_books();
-    let source = StripeFiles::new(env("T_DIR")).unwrap();
+    let source = Paced {
+        files: StripeFiles::new(env("T_DIR")).unwrap(),
+        pause: Duration::from_millis(
+            std::env::var("T_PAGE_PAUSE_MS").map_or(0, |v| v.parse().unwrap()),
+        ),
+    };
     let out = common::run(async {
         match part {
             "worker" => books
@@ -314,7 +354,10 @@ fn same_stream_is_busy_and_other_streams_go_on(url: &str) {
 
 fn a_killed_worker_is_taken_over_and_the_books_equal_a_sequential_import(url: &str) {
     let s = Setup::new(url, 100, 1_500);
-    let mut workers: Vec<Child> = (0..3).map(|_| s.spawn("worker", &[])).collect();
+    // Pages arrive slowly enough that the victim is caught holding a shard.
+    let mut workers: Vec<Child> = (0..3)
+        .map(|_| s.spawn("worker", &[("T_PAGE_PAUSE_MS", "250".into())]))
+        .collect();
     let victim = workers[0].id();
     let name = s.schema.name.clone();
     // Kill the first worker once it holds a shard and some pages committed.
