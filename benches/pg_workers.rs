@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Writes 100k invoices (and 5k customers) as Stripe JSON under
-//! `target/bench-pg-workers/`, imports them into a fresh SQLite file, then
+//! `target/bench-pg-workers/`, imports them into a fresh SQLite file and
+//! into a fresh PostgreSQL schema (one import from this process), then
 //! runs a backfill of the same plan in a fresh schema with N copies of this
 //! program as worker processes (16 shards), and prints whole-process wall
 //! times. The bench binary is also the worker (`worker` as first argument).
@@ -141,8 +142,30 @@ fn main() {
     drop(books);
     let _ = std::fs::remove_file(&db);
 
+    // The same import into PostgreSQL from this process (no shards, no
+    // workers): the store's own cost against SQLite's.
+    let schema = "bench_import";
+    drop_schema(&url, schema);
+    let books = Books::open_in_schema(&url, Some(schema)).unwrap();
+    let (start, load_before) = (Instant::now(), load());
+    let run = runtime()
+        .block_on(books.import(&source, &plan(invoices), None))
+        .unwrap();
+    rows.push((
+        "PostgreSQL, one import".into(),
+        start.elapsed(),
+        format!("{load_before} / {}", load()),
+    ));
+    assert_eq!(run.totals.created as usize, records);
+    drop(books);
+    drop_schema(&url, schema);
+
+    // TIEOUT_BENCH_WORKERS=1,2 runs other worker counts (default 1, 2, 4).
+    let counts: Vec<usize> = std::env::var("TIEOUT_BENCH_WORKERS")
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|_| vec![1, 2, 4]);
     let exe = std::env::current_exe().unwrap();
-    for n in [1usize, 2, 4] {
+    for n in counts {
         let schema = format!("bench_workers_{n}");
         drop_schema(&url, &schema);
         drop(Books::open_in_schema(&url, Some(&schema)).unwrap());

@@ -42,6 +42,14 @@ pub(crate) fn generation(store: &dyn Store, local: &AtomicU64) -> tieout_core::R
     })
 }
 
+/// Whether `c` changes records or aliases (what a plan sees).
+fn changes_books(c: &ChangeSet) -> bool {
+    !(c.upserts.is_empty()
+        && c.deletes.is_empty()
+        && c.aliases_add.is_empty()
+        && c.aliases_remove.is_empty())
+}
+
 impl Store for CountedStore {
     fn resolve(&self, keys: &[ExternalKey]) -> tieout_core::Result<HashMap<ExternalKey, Vec<Id>>> {
         self.inner.resolve(keys)
@@ -83,11 +91,21 @@ impl Store for CountedStore {
     }
 
     fn commit(&mut self, changes: ChangeSet) -> tieout_core::Result<()> {
-        let changes_books = !(changes.upserts.is_empty()
-            && changes.deletes.is_empty()
-            && changes.aliases_add.is_empty()
-            && changes.aliases_remove.is_empty());
+        let changes_books = changes_books(&changes);
         self.inner.commit(changes)?;
+        if changes_books {
+            self.local.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn commit_if_unchanged(
+        &mut self,
+        changes: ChangeSet,
+        read: &[tieout_core::store::ReadRecord],
+    ) -> tieout_core::Result<()> {
+        let changes_books = changes_books(&changes);
+        self.inner.commit_if_unchanged(changes, read)?;
         if changes_books {
             self.local.fetch_add(1, Ordering::SeqCst);
         }

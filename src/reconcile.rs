@@ -15,6 +15,7 @@ use tieout_core::reconcile::manual::{self, AllocateRequest};
 use tieout_core::reconcile::payouts::{self, PayoutMatchReport};
 use tieout_core::reconcile::policy_match::{self, MatchOutcome};
 use tieout_core::reconcile::report::{ReconcileReport, ReportInput, build_report};
+use tieout_core::store::ReadRecord;
 use tieout_core::{ChangeSet, ImportPlan, Store};
 
 use crate::books::Books;
@@ -163,14 +164,25 @@ impl Books {
             note: note.map(str::to_string),
         };
         let mut store = self.store()?;
-        let mut state = WorkState::new();
-        let (out, mut cs) = {
-            let mut ws = Workspace::new(store.as_ref(), &mut state);
-            let out = manual::allocate(&mut ws, &ReconcilePolicy::default(), &req)?;
-            (out, ws.take_changes())
-        };
-        cs.run = Some(out.audit.clone());
-        store.commit(cs)?;
+        let manual_id = tieout_core::reconcile::ledger::allocation_id(
+            payment_id,
+            invoice_id,
+            MatchStrategy::Manual,
+        );
+        let out = crate::conflict::commit_manual(
+            store.as_mut(),
+            |s| {
+                [
+                    (EntityKind::Payment, payment_id),
+                    (EntityKind::Invoice, invoice_id),
+                    (EntityKind::Allocation, manual_id.as_str()),
+                ]
+                .into_iter()
+                .map(|(kind, id)| ReadRecord::now(kind, id, |k, ids| s.get(k, ids)))
+                .collect()
+            },
+            |ws| manual::allocate(ws, &ReconcilePolicy::default(), &req),
+        )?;
         Ok(out.allocation.expect("allocate returns the allocation"))
     }
 
@@ -178,19 +190,31 @@ impl Books {
     /// invoice's totals; recorded in the history as a `books:manual` entry.
     pub fn unallocate(&self, allocation_id: &str) -> Result<()> {
         let mut store = self.store()?;
-        let mut state = WorkState::new();
-        let (out, mut cs) = {
-            let mut ws = Workspace::new(store.as_ref(), &mut state);
-            let out = manual::unallocate(
-                &mut ws,
-                &ReconcilePolicy::default(),
-                allocation_id,
-                Utc::now(),
-            )?;
-            (out, ws.take_changes())
-        };
-        cs.run = Some(out.audit);
-        store.commit(cs)?;
+        let at = Utc::now();
+        crate::conflict::commit_manual(
+            store.as_mut(),
+            |s| {
+                let a = ReadRecord::now(EntityKind::Allocation, allocation_id, |k, ids| {
+                    s.get(k, ids)
+                })?;
+                let mut read = Vec::new();
+                if let Some(Entity::Allocation(al)) = &a.record {
+                    read.push(ReadRecord::now(
+                        EntityKind::Payment,
+                        &al.payment_id,
+                        |k, ids| s.get(k, ids),
+                    )?);
+                    read.push(ReadRecord::now(
+                        EntityKind::Invoice,
+                        &al.invoice_id,
+                        |k, ids| s.get(k, ids),
+                    )?);
+                }
+                read.push(a);
+                Ok(read)
+            },
+            |ws| manual::unallocate(ws, &ReconcilePolicy::default(), allocation_id, at),
+        )?;
         Ok(())
     }
 

@@ -107,11 +107,51 @@ fn child_books() -> Books {
         .with_leases(LeaseOptions { lease, wait })
 }
 
+/// The export files, each page handed over after `T_PAGE_PAUSE_MS` (a slow
+/// source, as a rate-limited API is): a worker then holds each shard's
+/// lease for a while, whatever the machine's speed, so a test can kill it
+/// mid-shard.
+struct Paced {
+    files: StripeFiles,
+    pause: Duration,
+}
+
+#[async_trait::async_trait]
+impl tieout::core::Source for Paced {
+    async fn verify(&self) -> tieout::core::Result<tieout::core::AccountInfo> {
+        self.files.verify().await
+    }
+
+    async fn next_page(
+        &self,
+        scope: &tieout::core::FetchScope,
+        checkpoint: Option<&str>,
+    ) -> tieout::core::Result<tieout::core::Page> {
+        tokio::time::sleep(self.pause).await;
+        self.files.next_page(scope, checkpoint).await
+    }
+
+    fn stream(&self) -> String {
+        self.files.stream()
+    }
+
+    async fn reported_balances(
+        &self,
+    ) -> tieout::core::Result<Vec<tieout::core::ledger::ReportedBalance>> {
+        self.files.reported_balances().await
+    }
+}
+
 /// Plays one part and prints its outcome as one JSON line.
 fn child(part: &str) -> i32 {
     let started = Instant::now();
     let books = child_books();
-    let source = StripeFiles::new(env("T_DIR")).unwrap();
+    let source = Paced {
+        files: StripeFiles::new(env("T_DIR")).unwrap(),
+        pause: Duration::from_millis(
+            std::env::var("T_PAGE_PAUSE_MS").map_or(0, |v| v.parse().unwrap()),
+        ),
+    };
     let out = common::run(async {
         match part {
             "worker" => books
@@ -314,7 +354,10 @@ fn same_stream_is_busy_and_other_streams_go_on(url: &str) {
 
 fn a_killed_worker_is_taken_over_and_the_books_equal_a_sequential_import(url: &str) {
     let s = Setup::new(url, 100, 1_500);
-    let mut workers: Vec<Child> = (0..3).map(|_| s.spawn("worker", &[])).collect();
+    // Pages arrive slowly enough that the victim is caught holding a shard.
+    let mut workers: Vec<Child> = (0..3)
+        .map(|_| s.spawn("worker", &[("T_PAGE_PAUSE_MS", "250".into())]))
+        .collect();
     let victim = workers[0].id();
     let name = s.schema.name.clone();
     // Kill the first worker once it holds a shard and some pages committed.
@@ -453,38 +496,70 @@ fn events_racing_a_backfill_end_in_the_same_books_for_every_seed(url: &str) {
             (seed, s, events, applier, worker)
         })
         .collect();
-    // Meanwhile: the books of one sequential import, then the same events.
-    let expected = sequential(races[0].1.dir.path(), Some(&races[0].2)).0;
-    let mut fingerprints = Vec::new();
-    for (seed, s, _, applier, worker) in races {
-        let applied = outcome(applier);
-        assert_eq!(applied["applied"], EVENTS as u64, "{applied}");
-        let report = outcome(worker);
-        assert!(report.get("error").is_none(), "{report}");
-        println!(
-            "seed {seed}: events applier {} ms ({} ms CPU), backfill worker {} ms ({} ms CPU)",
-            applied["wall_ms"], applied["cpu_ms"], report["wall_ms"], report["cpu_ms"]
-        );
-        let books = s.books();
-        let paid = books
-            .invoices(&InvoiceFilter {
-                status: Some(InvoiceStatus::Paid),
-                customer_id: None,
+    let started = start.elapsed();
+    // Meanwhile, each on a thread of its own (the comparisons decode every
+    // record, as much work as an import): the books of one sequential import
+    // followed by the same events, and each seed's books once its processes
+    // finished.
+    let (setups, processes): (Vec<_>, Vec<_>) = races
+        .into_iter()
+        .map(|(seed, s, events, applier, worker)| ((seed, s, events), (applier, worker)))
+        .unzip();
+    let (expected, seeds) = std::thread::scope(|scope| {
+        let first = &setups[0];
+        let reference = scope.spawn(move || {
+            let print = sequential(first.1.dir.path(), Some(&first.2)).0;
+            (print, start.elapsed())
+        });
+        let handles: Vec<_> = setups
+            .iter()
+            .zip(processes)
+            .map(|((seed, s, _), (applier, worker))| {
+                let seed = *seed;
+                scope.spawn(move || {
+                    let applied = outcome(applier);
+                    assert_eq!(applied["applied"], EVENTS as u64, "{applied}");
+                    let report = outcome(worker);
+                    assert!(report.get("error").is_none(), "{report}");
+                    let finished = start.elapsed();
+                    println!(
+                        "seed {seed}: events applier {} ms ({} ms CPU), backfill worker {} ms \
+                         ({} ms CPU)",
+                        applied["wall_ms"], applied["cpu_ms"], report["wall_ms"], report["cpu_ms"]
+                    );
+                    let books = s.books();
+                    let paid = books
+                        .invoices(&InvoiceFilter {
+                            status: Some(InvoiceStatus::Paid),
+                            customer_id: None,
+                        })
+                        .unwrap()
+                        .len();
+                    assert_eq!(paid, EVENTS, "seed {seed}: every paid event stands");
+                    (seed, common::fingerprint(&books), finished)
+                })
             })
-            .unwrap()
-            .len();
-        assert_eq!(paid, EVENTS, "seed {seed}: every paid event stands");
-        let print = common::fingerprint(&books);
-        common::assert_same(&print, &expected, &format!("seed {seed}"));
-        fingerprints.push(print);
+            .collect();
+        let seeds: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        (reference.join().unwrap(), seeds)
+    });
+    let (expected, referenced) = expected;
+    for (seed, print, _) in &seeds {
+        common::assert_same(print, &expected, &format!("seed {seed}"));
     }
-    assert_eq!(fingerprints.len(), 5);
-    assert!(fingerprints.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(seeds.len(), 5);
+    assert!(seeds.windows(2).all(|w| w[0].1 == w[1].1));
+    let finished = seeds.iter().map(|x| x.2).max().unwrap_or_default();
+    let took = start.elapsed();
     println!(
         "events racing a backfill: {CUSTOMERS} customers + {INVOICES} invoices, {} events, \
-         identical books for 5 seeds in {:.1} s",
+         identical books for 5 seeds in {:.1} s (data and schemas {:.1} s; then the last \
+         process finished at {:.1} s, the sequential reference at {:.1} s)",
         EVENTS,
-        start.elapsed().as_secs_f64()
+        took.as_secs_f64(),
+        started.as_secs_f64(),
+        finished.as_secs_f64(),
+        referenced.as_secs_f64(),
     );
 }
 

@@ -39,6 +39,7 @@ mod shared;
 mod statements;
 mod store;
 mod typed;
+mod unchanged;
 mod views;
 mod worker;
 mod writes;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use postgres::Row;
 use tieout_core::model::{ExternalKey, Id};
-use tieout_core::store::{RecordPage, RecordQuery};
+use tieout_core::store::{ReadRecord, RecordPage, RecordQuery};
 use tieout_core::store::{ShardClaim, ShardSpec, ShardState, StreamClaim};
 use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 
@@ -227,6 +227,10 @@ impl Store for PostgresStore {
     }
 
     fn commit(&mut self, changes: ChangeSet) -> Result<()> {
+        self.commit_if_unchanged(changes, &[])
+    }
+
+    fn commit_if_unchanged(&mut self, changes: ChangeSet, read: &[ReadRecord]) -> Result<()> {
         let fail = self.fail_next_commit.take();
         let mut writes = Writes::from_changes(changes)?;
         writes.fail = fail;
@@ -235,6 +239,7 @@ impl Store for PostgresStore {
                 .get(stream)
                 .map(|(holder, ms)| (stream.to_string(), holder.clone(), *ms))
         });
+        writes.read = read.to_vec();
         let counted = writes.changes_books;
         self.run(move |c, sql| in_transaction(c, |tx| writes.write(tx, sql)))?;
         if counted {

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use postgres::Transaction;
+use tieout_core::store::ReadRecord;
 use tieout_core::store::columns::{TimeColumn, columns_of, value};
 use tieout_core::{ChangeSet, Entity, EntityKind};
 
@@ -51,6 +52,9 @@ pub(crate) struct Writes {
     totals: BTreeSet<String>,
     /// The fault hook's reason: fail after the records, before the checkpoint.
     pub(crate) fail: Option<String>,
+    /// Records the writer read before planning: the commit is refused when
+    /// one changed since (see `unchanged.rs`).
+    pub(crate) read: Vec<ReadRecord>,
 }
 
 impl Writes {
@@ -170,6 +174,7 @@ impl Writes {
             capped,
             totals,
             fail: None,
+            read: Vec::new(),
         })
     }
 
@@ -202,7 +207,17 @@ impl Writes {
                 }
             }
         }
+        // The invoices of the allocations read before planning too: locked
+        // first, like every writer of their allocations locks them.
+        for r in &self.read {
+            if let Some(Entity::Allocation(a)) = &r.record {
+                if !a.invoice_id.is_empty() && !totals.contains(&a.invoice_id) {
+                    totals.to_mut().insert(a.invoice_id.clone());
+                }
+            }
+        }
         let agreed = crate::caps::agreeing(tx, sql, &totals)?;
+        crate::unchanged::check(tx, sql, &self.read)?;
         for (kind, ids) in &self.deletes {
             typed::query(tx, &sql.of(*kind).delete, &[ids])?;
         }

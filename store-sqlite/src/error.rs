@@ -1,4 +1,5 @@
-//! Errors of the SQLite store, mapped into [`tieout_core::CoreError::Store`].
+//! Errors of the SQLite store, mapped into [`tieout_core::CoreError::Store`]
+//! (a conflict into [`tieout_core::CoreError::Allocation`]).
 
 use tieout_core::CoreError;
 
@@ -31,6 +32,10 @@ pub enum SqliteError {
     /// A commit failed on purpose through the fault-injection hook.
     #[error("{0}")]
     Injected(String),
+    /// A record the writer read before planning changed since (another
+    /// connection wrote it): nothing was written; plan again.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl From<crate::json::Error> for SqliteError {
@@ -41,6 +46,9 @@ impl From<crate::json::Error> for SqliteError {
 
 impl From<SqliteError> for CoreError {
     fn from(e: SqliteError) -> Self {
-        CoreError::Store(e.to_string())
+        match e {
+            SqliteError::Conflict(m) => CoreError::Allocation(m),
+            other => CoreError::Store(other.to_string()),
+        }
     }
 }

@@ -35,6 +35,7 @@ mod statements;
 mod store;
 #[cfg(test)]
 mod tests;
+mod unchanged;
 mod views;
 
 pub use error::SqliteError;

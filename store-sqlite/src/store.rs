@@ -7,7 +7,7 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tieout_core::model::{ExternalKey, Id};
-use tieout_core::store::{RecordPage, RecordQuery};
+use tieout_core::store::{ReadRecord, RecordPage, RecordQuery};
 use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 
 use crate::error::SqliteError;
@@ -172,17 +172,19 @@ impl SqliteStore {
         Ok(out)
     }
 
-    fn commit_inner(&mut self, c: ChangeSet) -> Result<(), SqliteError> {
-        self.commit_guarded(c, None).map(|_| ())
+    fn commit_inner(&mut self, c: ChangeSet, read: &[ReadRecord]) -> Result<(), SqliteError> {
+        self.commit_guarded(c, None, read).map(|_| ())
     }
 
     /// Commits `c`; with `guard = (stream, position)`, only while the stream
     /// is still at `position` when the write lock is held (else nothing is
-    /// written and `false` is returned).
+    /// written and `false` is returned); and only while the records of
+    /// `read` are stored as they were read (else a conflict).
     fn commit_guarded(
         &mut self,
         c: ChangeSet,
         guard: Option<(&str, Option<&str>)>,
+        read: &[ReadRecord],
     ) -> Result<bool, SqliteError> {
         let fail = self.fail_next_commit.take();
         let mut c = c;
@@ -207,6 +209,7 @@ impl SqliteStore {
                 return Ok(false);
             }
         }
+        crate::unchanged::check(sql, &tx, read)?;
         write_changes(sql, &tx, c, fail)?;
         tx.commit()?;
         Ok(true)
@@ -409,7 +412,11 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self, changes: ChangeSet) -> Result<()> {
-        Ok(self.commit_inner(changes)?)
+        Ok(self.commit_inner(changes, &[])?)
+    }
+
+    fn commit_if_unchanged(&mut self, changes: ChangeSet, read: &[ReadRecord]) -> Result<()> {
+        Ok(self.commit_inner(changes, read)?)
     }
 
     /// Optimistic: reads the position, builds, and commits only if the
@@ -423,7 +430,7 @@ impl Store for SqliteStore {
         loop {
             let last = self.checkpoint(stream)?;
             let changes = build(last.clone())?;
-            if self.commit_guarded(changes, Some((stream, last.as_deref())))? {
+            if self.commit_guarded(changes, Some((stream, last.as_deref())), &[])? {
                 return Ok(last);
             }
         }

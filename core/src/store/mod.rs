@@ -8,6 +8,7 @@ pub mod page_filter;
 pub mod query;
 mod scaled;
 pub mod shared;
+pub mod unchanged;
 pub mod views;
 
 pub use changeset::ChangeSet;
@@ -15,6 +16,7 @@ pub use memory::{MemoryStore, customer_of};
 pub use query::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use scaled::ScaledStore;
 pub use shared::{ShardClaim, ShardSpec, ShardState, StreamClaim};
+pub use unchanged::ReadRecord;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -70,6 +72,26 @@ pub trait Store: Send {
     /// thousands).
     /// Records of one kind and id later in `upserts` win over earlier ones.
     fn commit(&mut self, changes: ChangeSet) -> Result<()>;
+
+    /// Commits `changes` only if every record of `read` is still stored as
+    /// it was read before planning them (absent ones still absent), checked
+    /// inside the commit's transaction; otherwise writes nothing and refuses
+    /// with [`CoreError::Allocation`] ("changed meanwhile": plan again). A
+    /// store shared by several connections checks under its write lock
+    /// (SQLite: the `BEGIN IMMEDIATE` transaction; PostgreSQL: the rows and
+    /// the invoices of the allocations involved, locked `FOR UPDATE`), so
+    /// two writers that read the same record cannot both overwrite it. The
+    /// default reads, compares and commits: enough for one connection.
+    fn commit_if_unchanged(&mut self, changes: ChangeSet, read: &[ReadRecord]) -> Result<()> {
+        if let Some(e) = unchanged::first_changed(read, |kind, id| {
+            self.get(kind, &[id.to_string()])
+                .ok()
+                .and_then(|v| v.into_iter().next())
+        }) {
+            return Err(e);
+        }
+        self.commit(changes)
+    }
 
     /// Commits the change set `build` makes from the committed checkpoint
     /// of `stream` (a gap-free sequence such as an invoice number), and

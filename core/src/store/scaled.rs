@@ -71,6 +71,17 @@ impl Store for ScaledStore {
         self.inner.commit(changes)
     }
 
+    fn commit_if_unchanged(
+        &mut self,
+        mut changes: ChangeSet,
+        read: &[super::ReadRecord],
+    ) -> Result<()> {
+        for r in &mut changes.upserts {
+            r.at_currency_scale();
+        }
+        self.inner.commit_if_unchanged(changes, read)
+    }
+
     fn external_generation(&self) -> Result<Option<u64>> {
         self.inner.external_generation()
     }

@@ -37,9 +37,11 @@ use crate::events::{StripeEvent, event_items};
 use crate::map::{MapContext, map_object};
 
 mod ahead;
+mod facts;
 mod skim;
 
 use ahead::ReadAhead;
+use facts::Facts;
 
 /// Items per page.
 const PAGE_SIZE: usize = 500;
@@ -62,6 +64,11 @@ pub struct StripeFiles {
     /// The thread reading the files after it.
     ahead: Mutex<Option<ReadAhead>>,
     total_cache: Mutex<Option<(FetchScope, u64)>>,
+    /// Per file (in [`Index::files`] order), its items' kinds and created
+    /// times once it was read (see `facts.rs`).
+    facts: Mutex<Vec<Option<Arc<Vec<Facts>>>>>,
+    /// How many files were fetched to be paged or counted (for the tests).
+    reads: std::sync::atomic::AtomicUsize,
 }
 
 /// What the first pass keeps of the directory.
@@ -104,6 +111,8 @@ impl StripeFiles {
             current: Mutex::new(None),
             ahead: Mutex::new(None),
             total_cache: Mutex::new(None),
+            facts: Mutex::new(Vec::new()),
+            reads: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -114,6 +123,8 @@ impl StripeFiles {
         self.index = OnceLock::new();
         self.current = Mutex::new(None);
         self.ahead = Mutex::new(None);
+        self.total_cache = Mutex::new(None);
+        self.facts = Mutex::new(Vec::new());
         self
     }
 
@@ -145,14 +156,37 @@ impl StripeFiles {
             }
         }
         *cur = None;
+        let idx = self.index();
         let items = self.read(f);
         *cur = Some((f, Arc::clone(&items)));
+        let mut facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
+        if facts.len() <= f {
+            facts.resize(idx.files.len().max(f + 1), None);
+        }
+        if facts[f].is_none() {
+            facts[f] = Some(Arc::new(facts::of_items(&items)));
+        }
         items
+    }
+
+    /// The kinds and created times of file `f`'s items, when it was read.
+    fn file_facts(&self, f: usize) -> Option<Arc<Vec<Facts>>> {
+        let facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
+        facts.get(f).and_then(Clone::clone)
+    }
+
+    /// Whether file `f` certainly holds nothing of `scope` from item `from`
+    /// on (known once the file was read): then it need not be read.
+    fn nothing_in(&self, f: usize, from: usize, scope: &FetchScope) -> bool {
+        self.file_facts(f)
+            .is_some_and(|facts| !facts.iter().skip(from).any(|x| facts::in_range(x, scope)))
     }
 
     /// File `f`'s items from the read-ahead thread (started, or started
     /// again, from `f` unless it is already there), else read in place.
     fn read(&self, f: usize) -> Arc<Vec<SourceItem>> {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
         if ahead.as_ref().is_none_or(|a| a.next() != f) {
             *ahead = ReadAhead::start(Arc::clone(self.index()), self.label.clone(), f);
@@ -194,13 +228,18 @@ impl StripeFiles {
                 .map(|(_, n)| n)
                 .sum()
         } else {
-            // A created range or statuses: one counting pass, file by file.
+            // A created range or statuses: one counting pass, file by file
+            // (a created range from the facts of files read before).
             (0..self.index().files.len())
-                .map(|f| {
-                    self.file_items(f)
+                .map(|f| match self.file_facts(f) {
+                    Some(facts) if scope.invoice_statuses.is_empty() => {
+                        facts.iter().filter(|x| facts::in_range(x, scope)).count() as u64
+                    }
+                    _ => self
+                        .file_items(f)
                         .iter()
                         .filter(|i| in_scope(i, scope))
-                        .count() as u64
+                        .count() as u64,
                 })
                 .sum()
         };
@@ -235,6 +274,11 @@ impl Source for StripeFiles {
         let mut items = Vec::with_capacity(PAGE_SIZE);
         let mut done = true;
         while f < files {
+            if self.nothing_in(f, i, scope) {
+                f += 1;
+                i = 0;
+                continue;
+            }
             let file = self.file_items(f);
             while i < file.len() {
                 let item = &file[i];
@@ -279,31 +323,15 @@ fn parse_checkpoint(c: &str) -> tieout_core::Result<(usize, usize)> {
 
 /// Whether an item belongs to the fetch scope (object kinds, created range, invoice statuses).
 fn in_scope(item: &SourceItem, scope: &FetchScope) -> bool {
-    let kind_ok = |k: Option<ObjectScope>| {
-        scope.objects.is_empty() || k.is_none_or(|k| scope.objects.contains(&k))
-    };
+    if !facts::in_range(&Facts::of(item), scope) {
+        return false;
+    }
     match item {
-        SourceItem::Failed(f) => kind_ok(ObjectScope::parse(&f.object)),
-        SourceItem::Record(r) => {
-            if !kind_ok(Some(r.scope())) {
-                return false;
-            }
-            let created = r.source().and_then(|s| s.created_at).map(|t| t.timestamp());
-            if let Some(t) = created {
-                if scope.created_gte.is_some_and(|g| t < g)
-                    || scope.created_lte.is_some_and(|l| t > l)
-                {
-                    return false;
-                }
-            }
-            if let Record::Invoice(inv) = r {
-                if !scope.invoice_statuses.is_empty() {
-                    let s = inv.source.status.as_deref().unwrap_or("");
-                    return scope.invoice_statuses.iter().any(|x| x == s);
-                }
-            }
-            true
+        SourceItem::Record(Record::Invoice(inv)) if !scope.invoice_statuses.is_empty() => {
+            let s = inv.source.status.as_deref().unwrap_or("");
+            scope.invoice_statuses.iter().any(|x| x == s)
         }
+        _ => true,
     }
 }
 
@@ -713,5 +741,64 @@ mod tests {
             Some("po_1")
         );
         assert_eq!(payout_in_url("/v1/balance_transactions"), None);
+    }
+
+    /// Customers `from..from + 10` created at 1000 + 10 * their number.
+    fn customers(from: usize) -> String {
+        let data: Vec<Value> = (from..from + 10)
+            .map(|c| {
+                serde_json::json!({"id": format!("cus_{c:03}"), "object": "customer",
+                    "created": 1_000 + 10 * c as i64, "livemode": false})
+            })
+            .collect();
+        serde_json::json!({"object": "list", "has_more": false, "data": data}).to_string()
+    }
+
+    async fn ids(src: &StripeFiles, scope: &FetchScope) -> (Vec<String>, Option<u64>) {
+        let page = src.next_page(scope, None).await.unwrap();
+        assert!(page.done);
+        let ids = page
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                SourceItem::Record(r) => r.source().map(|s| s.external_id.clone()),
+                SourceItem::Failed(_) => None,
+            })
+            .collect();
+        (ids, page.total_hint)
+    }
+
+    #[tokio::test]
+    async fn a_created_range_reads_only_the_files_holding_it_once_they_were_read() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.json"), customers(0)).unwrap();
+        fs::write(dir.path().join("b.json"), customers(500)).unwrap();
+        let src = StripeFiles::new(dir.path()).unwrap();
+        let reads = || src.reads.load(std::sync::atomic::Ordering::Relaxed);
+        let range = |gte: i64, lte: i64| FetchScope {
+            created_gte: Some(gte),
+            created_lte: Some(lte),
+            ..FetchScope::default()
+        };
+        // The first range reads both files (its total counts them).
+        let (early, total) = ids(&src, &range(1_000, 1_045)).await;
+        assert_eq!(
+            early,
+            ["cus_000", "cus_001", "cus_002", "cus_003", "cus_004"]
+        );
+        assert_eq!(total, Some(5));
+        let after_first = reads();
+        assert!(after_first >= 2);
+        // A later range: its total from what the first read kept; only the
+        // file holding it is read again.
+        let (late, total) = ids(&src, &range(6_000, 6_020)).await;
+        assert_eq!(late, ["cus_500", "cus_501", "cus_502"]);
+        assert_eq!(total, Some(3));
+        assert_eq!(reads() - after_first, 1, "only b.json read, once");
+        // A range in neither file reads nothing.
+        let (none, total) = ids(&src, &range(3_000, 4_000)).await;
+        assert!(none.is_empty());
+        assert_eq!(total, Some(0));
+        assert_eq!(reads() - after_first, 1);
     }
 }
