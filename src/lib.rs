@@ -40,6 +40,7 @@ mod review_spill;
 mod stripe_push;
 mod workers;
 mod write_back;
+mod write_off;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};

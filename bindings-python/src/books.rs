@@ -1043,6 +1043,27 @@ impl PyBooks {
         Records::new(py)?.allocation(&a)
     }
 
+    /// Writes off an invoice's open amount for `reason` (at `now`, default
+    /// the current time): it becomes uncollectible with the reason and time
+    /// in `invoice.write_off`; a later payment recovers it. Again on a
+    /// written-off invoice changes nothing; a settled one raises
+    /// `InvoiceSettled`.
+    #[pyo3(signature = (invoice_id, reason, now=None))]
+    fn write_off<'py>(
+        &self,
+        py: Python<'py>,
+        invoice_id: String,
+        reason: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        let b = self.inner.clone();
+        let inv = py
+            .detach(move || b.write_off(&invoice_id, &reason, now))
+            .py_err(py)?;
+        Records::new(py)?.invoice(&inv)
+    }
+
     /// Removes one allocation and recomputes the payment's and invoice's totals.
     fn unallocate(&self, py: Python<'_>, allocation_id: String) -> PyResult<()> {
         let b = self.inner.clone();
