@@ -58,7 +58,7 @@ pub use tieout_core::ledger::{
 };
 pub use tieout_core::store::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use tieout_core::stripe_writes::CheckoutSettings;
-pub use tieout_core::stripe_writes::{WriteBackMethod, WriteBackSkip};
+pub use tieout_core::stripe_writes::{StripeWriteOff, WriteBackMethod, WriteBackSkip};
 pub use workers::{LeaseOptions, WorkerOptions, WorkerReport};
 pub use write_back::{WritesReview, WritesSettings};
 
