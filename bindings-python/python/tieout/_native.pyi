@@ -412,6 +412,8 @@ class Books:
         now: Optional[_Time] = None,
         write_back_method: str = "auto",
         api_version: Optional[str] = None,
+        *,
+        write_offs: Optional[str] = None,
     ) -> Dict[str, Any]: ...
     def apply_writes(
         self,
@@ -423,6 +425,7 @@ class Books:
         api_version: Optional[str] = None,
         *,
         fault: Optional[Callable[[str, str], bool]] = None,
+        write_offs: Optional[str] = None,
     ) -> Dict[str, List[str]]: ...
     def write_back(
         self,
