@@ -174,7 +174,9 @@ pub fn invoice_entries(inv: &Invoice, m: &LedgerMapping) -> Vec<JournalEntry> {
 }
 
 /// A write-off by hand: the whole amount to bad debt on the day it was
-/// written off (`inv:<id>:written_off`, never changed afterwards), and what
+/// written off (`inv:<id>:written_off`; it changes only if money taken back
+/// later reopened part and that was written off too, which an export since
+/// the last one emits as an adjusting entry), and what
 /// later payments recovered back out of bad debt in its own entry
 /// (`inv:<id>:recovered`; when a later payment recovers more, an export
 /// since the last one emits the difference as an adjusting entry).

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 /// An invoice written off by hand (`Books::write_off`).
 ///
 /// Settling keeps it (it is not a tolerance write-off, which settling
-/// recomputes): `amount` is what was open when it was written off and never
-/// changes; payments matched to the invoice later fill it first and reduce
+/// recomputes): `amount` is what was open when it was written off (it grows
+/// only when money taken back later reopened part and that is written off
+/// again); payments matched to the invoice later fill it first and reduce
 /// what stays written off, newest first, and `recovered` says how much.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceWriteOff {

@@ -33,7 +33,8 @@ pub struct WriteOffPlan {
 
 /// Plans writing off `inv`'s open amount for `reason` at `now`.
 ///
-/// `Ok(None)` when the invoice is already written off (nothing changes).
+/// `Ok(None)` when the invoice is already written off (nothing changes; if
+/// money taken back since reopened part of it, the write-off grows by that).
 /// Refused with [`CoreError::InvoiceSettled`] when nothing is open on it (paid
 /// in full, void, credited, or a write-off already fully recovered), with
 /// [`CoreError::Invalid`] for a draft or an empty reason.
@@ -48,7 +49,7 @@ pub fn plan_write_off(
     }
     let name = &inv.source.external_id;
     if written_off_by_hand(inv) > Decimal::ZERO {
-        return Ok(None);
+        return Ok(extend(inv, now));
     }
     let cancelled = matches!(inv.source.status.as_deref(), Some("void"));
     if inv.status == InvoiceStatus::Void || cancelled {
@@ -85,6 +86,30 @@ pub fn plan_write_off(
         audit: audit(now, &note, &inv.id),
         invoice: next,
     }))
+}
+
+/// An invoice already written off: nothing changes, unless money taken back
+/// since (a refund, an unallocation) reopened part of it; then the write-off
+/// grows by what is open again (its reason and time stay, the history says so).
+fn extend(inv: &Invoice, now: DateTime<Utc>) -> Option<WriteOffPlan> {
+    let open = inv.amount_remaining;
+    if open <= Decimal::ZERO {
+        return None;
+    }
+    let mut next = inv.clone();
+    let w = next.write_off.as_mut()?;
+    w.amount += open;
+    let rules = rules_outside_import(&ReconcilePolicy::default());
+    let tolerance = inv.amount_written_off - written_off_by_hand(inv);
+    derive_invoice_totals(&mut next, inv.amount_paid, tolerance, &rules);
+    let note = format!(
+        "invoice {} write-off extended by {open} {} reopened since it was written off",
+        inv.source.external_id, inv.currency
+    );
+    Some(WriteOffPlan {
+        audit: audit(now, &note, &inv.id),
+        invoice: next,
+    })
 }
 
 /// The history entry of a write-off.

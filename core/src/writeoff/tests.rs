@@ -122,6 +122,30 @@ fn a_later_payment_recovers_the_write_off() {
     ));
 }
 
+#[test]
+fn money_taken_back_after_a_write_off_is_written_off_again_on_request() {
+    let mut inv = open_invoice();
+    settle_to(&mut inv, d("0.01"));
+    let mut off = plan_write_off(&inv, "bust", at(5))
+        .unwrap()
+        .unwrap()
+        .invoice;
+    // The 0.01 is taken back: 0.01 open again beside the write-off.
+    settle_to(&mut off, Decimal::ZERO);
+    assert_eq!(off.amount_remaining, d("0.01"));
+    assert_eq!(off.write_off.as_ref().unwrap().recovered, Decimal::ZERO);
+    let again = plan_write_off(&off, "bust", at(6)).unwrap().unwrap();
+    let w = again.invoice.write_off.clone().unwrap();
+    assert_eq!(
+        (w.amount, w.at, w.reason.as_str()),
+        (d("100.00"), at(5), "bust")
+    );
+    assert_eq!(again.invoice.amount_remaining, Decimal::ZERO);
+    assert_eq!(again.invoice.amount_written_off, d("100.00"));
+    assert!(again.audit.notes[0].contains("extended by 0.01"));
+    assert_eq!(plan_write_off(&again.invoice, "bust", at(7)).unwrap(), None);
+}
+
 #[derive(Clone, Debug)]
 enum Step {
     Pay(i64),
@@ -166,7 +190,10 @@ proptest! {
                     let before = inv.clone();
                     match plan_write_off(&inv, "bust", at(1 + (n as u32 % 27))) {
                         Ok(Some(p)) => inv = p.invoice,
-                        Ok(None) => prop_assert!(written_off_by_hand(&before) > Decimal::ZERO),
+                        Ok(None) => prop_assert!(
+                            written_off_by_hand(&before) > Decimal::ZERO
+                                && before.amount_remaining.is_zero()
+                        ),
                         Err(CoreError::InvoiceSettled(_)) => prop_assert!(before.amount_remaining.is_zero()),
                         Err(e) => prop_assert!(false, "unexpected {e}"),
                     }
