@@ -291,6 +291,13 @@ export declare class Books {
    * `reference`: recording it again resolves to the same payment.
    */
   recordPayment(input: ManualPaymentInput): Promise<Payment>
+  /**
+   * Writes off an invoice's open amount for `reason` at `now` (ISO;
+   * default now): it becomes `uncollectible` with `writeOff` set; a later
+   * payment recovers it. Again on a written-off invoice changes nothing;
+   * a settled one is `INVOICE_SETTLED`, a draft `INVALID_ARGUMENT`.
+   */
+  writeOff(invoiceId: string, reason: string, now?: string | undefined | null): Promise<Invoice>
 }
 
 /**
@@ -1357,6 +1364,8 @@ export interface Invoice {
   linesComplete: boolean
   /** Source metadata. */
   metadata: Record<string, string>
+  /** The write-off by hand, if any (`writeOff`). */
+  writeOff: InvoiceWriteOff | null
 }
 
 /** Filter of `Books#invoices`. */
@@ -1418,6 +1427,23 @@ export interface InvoiceStep {
   done: boolean
   /** The record (absent when `done`). */
   value?: Invoice
+}
+
+/**
+ * An invoice written off by hand (`books.writeOff`): `amount` is what was
+ * open then; payments matched later recover it.
+ */
+export interface InvoiceWriteOff {
+  /** What was written off (decimal string). */
+  amount: string
+  /** Why. */
+  reason: string
+  /** When (ISO). */
+  at: string
+  /** What later payments recovered (decimal string). */
+  recovered: string
+  /** `written_off`, `partially_recovered` or `recovered`. */
+  state: string
 }
 
 /** Journal entries and what needs review. */
@@ -2445,6 +2471,11 @@ export interface StripeWritesOptions {
   apiVersion?: string
   /** `auto` (default: by API version), `paid_out_of_band` or `payment_record`. */
   writeBackMethod?: string
+  /**
+   * Tell Stripe what the books wrote off: `mark_uncollectible` or `void`
+   * (default: off).
+   */
+  writeOffs?: string
   /** The review's approval token (live keys). */
   approval?: string
   /** The time of the run (ISO; default now). */

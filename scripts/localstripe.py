@@ -44,6 +44,7 @@ def serve():
 
     resources.Store.dump_to_disk = dump_to_disk
     _pay_out_of_band(resources)
+    _mark_uncollectible(resources)
     # After the patch: the server registers its routes from `extra_apis` on import.
     import localstripe.server as server
 
@@ -113,6 +114,55 @@ def _pay_out_of_band(resources):
     for i, (method, url, func) in enumerate(resources.extra_apis):
         if method == "POST" and url == "/v1/invoices/{id}/pay":
             resources.extra_apis[i] = (method, url, pay)
+
+
+def _mark_uncollectible(resources):
+    """Adds Stripe's `POST /v1/invoices/{id}/mark_uncollectible`.
+
+    localstripe has `void` but not this endpoint. Real Stripe marks an open
+    invoice uncollectible (status `uncollectible`; it can still be paid or
+    voided afterwards) and answers 400 for any other status. This adds exactly
+    that, so tieout's write-off writes run against localstripe. Must run
+    before `localstripe.server` is imported (it registers the routes from
+    `extra_apis`).
+    """
+    Invoice = resources.Invoice
+    UserError = resources.UserError
+    computed = Invoice.status
+
+    def status(self):
+        base = computed.fget(self)
+        if base == "open" and getattr(self, "_uncollectible", False):
+            return "uncollectible"
+        return base
+
+    Invoice.status = property(status)
+
+    def mark_uncollectible(id, **kwargs):
+        if kwargs:
+            raise UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+        obj = Invoice._api_retrieve(id)
+        if obj.status != "open":
+            raise UserError(400, f"Invoice is {obj.status}: only open invoices can be marked uncollectible")
+        obj._uncollectible = True
+        obj.status_transitions["marked_uncollectible_at"] = int(__import__("time").time())
+        return obj
+
+    # Stripe voids uncollectible invoices too: localstripe's void accepts draft
+    # and open only, so let an uncollectible one through as open.
+    void = Invoice._api_void_invoice.__func__
+
+    def void_invoice(id, **kwargs):
+        obj = Invoice._api_retrieve(id)
+        if getattr(obj, "_uncollectible", False):
+            obj._uncollectible = False
+        return void(Invoice, id, **kwargs)
+
+    for i, (method, url, func) in enumerate(resources.extra_apis):
+        if method == "POST" and url == "/v1/invoices/{id}/void":
+            resources.extra_apis[i] = (method, url, void_invoice)
+    resources.extra_apis.append(
+        ("POST", "/v1/invoices/{id}/mark_uncollectible", mark_uncollectible))
 
 
 def seed(url):

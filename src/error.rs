@@ -85,5 +85,6 @@ fn core_code(c: &CoreError) -> &str {
         CoreError::Source { code, .. } => code,
         CoreError::Allocation(_) => "ALLOCATION_REJECTED",
         CoreError::Busy { .. } => "BUSY",
+        CoreError::InvoiceSettled(_) => "INVOICE_SETTLED",
     }
 }

@@ -40,6 +40,7 @@ mod review_spill;
 mod stripe_push;
 mod workers;
 mod write_back;
+mod write_off;
 pub mod writes;
 
 pub use books::{Books, CommitBatch, InvoiceFilter, PostAction};
@@ -57,7 +58,7 @@ pub use tieout_core::ledger::{
 };
 pub use tieout_core::store::{QueryOrder, RecordPage, RecordQuery, TimeRange};
 pub use tieout_core::stripe_writes::CheckoutSettings;
-pub use tieout_core::stripe_writes::{WriteBackMethod, WriteBackSkip};
+pub use tieout_core::stripe_writes::{StripeWriteOff, WriteBackMethod, WriteBackSkip};
 pub use workers::{LeaseOptions, WorkerOptions, WorkerReport};
 pub use write_back::{WritesReview, WritesSettings};
 

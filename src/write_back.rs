@@ -1,6 +1,8 @@
 //! The Stripe write plan: `review_writes` lists every write it would make
-//! (today: the write-back of invoices paid outside Stripe), `apply_writes`
-//! makes them once with the review's approval, through the same code.
+//! (the write-back of invoices paid outside Stripe and, when the settings ask
+//! for it, invoices written off in the books marked uncollectible or voided
+//! in Stripe), `apply_writes` makes them once with the review's approval,
+//! through the same code.
 //!
 //! Write-back marks paid in Stripe an invoice the books see paid some other
 //! way (see [`tieout_core::stripe_writes::plan_write_back`]). Right before
@@ -16,8 +18,10 @@ use tieout_core::CoreError;
 use tieout_core::entity::{Entity, EntityKind};
 use tieout_core::model::{Id, Invoice, derive_id};
 use tieout_core::stripe_writes::{
-    KIND_ATTACH_PAYMENT, KIND_PAID_OUT_OF_BAND, KIND_PAYMENT_RECORD, WriteBackMethod,
-    WriteBackSkip, changed_in_stripe, is_open_in_stripe, paid_in_stripe, plan_write_back,
+    KIND_ATTACH_PAYMENT, KIND_PAID_OUT_OF_BAND, KIND_PAYMENT_RECORD, StripeWriteOff,
+    WriteBackMethod, WriteBackSkip, changed_in_stripe, is_open_in_stripe,
+    is_written_off_stripe_invoice, paid_in_stripe, plan_stripe_write_offs, plan_write_back,
+    write_off_state,
 };
 use tieout_core::writes::{WriteApproval, WriteIntent, WritePlan, WriteRecord, WriteStatus};
 use tieout_stripe::StripeWriter;
@@ -34,6 +38,10 @@ pub struct WritesSettings {
     pub write_back: bool,
     /// How ([`WriteBackMethod::Auto`]: by the writer's API version).
     pub write_back_method: WriteBackMethod,
+    /// Tell Stripe what the books wrote off by hand (default `None`: off):
+    /// mark those Stripe invoices uncollectible, or void them (see
+    /// [`tieout_core::stripe_writes::plan_stripe_write_offs`]).
+    pub write_offs: Option<StripeWriteOff>,
 }
 
 impl Default for WritesSettings {
@@ -41,6 +49,7 @@ impl Default for WritesSettings {
         WritesSettings {
             write_back: true,
             write_back_method: WriteBackMethod::Auto,
+            write_offs: None,
         }
     }
 }
@@ -51,7 +60,7 @@ impl Default for WritesSettings {
 pub struct WritesReview {
     /// The writes, in order, for the writer's account and mode.
     pub plan: WritePlan,
-    /// Invoices the write-back leaves alone, and why.
+    /// Invoices the write-back (or the write-off writes) leave alone, and why.
     pub skipped: Vec<WriteBackSkip>,
     /// The write-back method used (resolved for the API version).
     pub write_back_method: WriteBackMethod,
@@ -160,6 +169,29 @@ impl Books {
             }
             review.skipped = wb.skipped;
         }
+        if let Some(action) = settings.write_offs {
+            let invoices: Vec<Invoice> = self
+                .store()?
+                .list(EntityKind::Invoice)?
+                .into_iter()
+                .filter_map(|e| match e {
+                    Entity::Invoice(i) if is_written_off_stripe_invoice(&i, &target.account) => {
+                        Some(i)
+                    }
+                    _ => None,
+                })
+                .collect();
+            let wo = plan_stripe_write_offs(&invoices, &target.account, action, now);
+            for intent in wo.intents {
+                let done = self
+                    .write_record(&intent)?
+                    .is_some_and(|r| r.status == WriteStatus::Succeeded);
+                if !done {
+                    review.plan.intents.push(intent);
+                }
+            }
+            review.skipped.extend(wo.skipped);
+        }
         Ok(review)
     }
 
@@ -244,6 +276,9 @@ impl Books {
         writer: &StripeWriter,
         intent: &WriteIntent,
     ) -> Result<Prepared> {
+        if let Some(action) = StripeWriteOff::of_kind(&intent.kind) {
+            return self.prepare_write_off(writer, intent, action);
+        }
         if !is_write_back(&intent.kind) {
             return Ok(Prepared::Send(intent.clone()));
         }
@@ -287,6 +322,44 @@ impl Books {
             fresh.payload["params"] = serde_json::json!({ "payment_record": record });
         }
         Ok(Prepared::Send(fresh))
+    }
+}
+
+impl Books {
+    /// Right before a write-off write: the invoice still written off in the
+    /// books, and read back from Stripe: already in the wanted state is done,
+    /// open is sent, anything else (paid, void, ...) is skipped and reported.
+    fn prepare_write_off(
+        &self,
+        writer: &StripeWriter,
+        intent: &WriteIntent,
+        action: StripeWriteOff,
+    ) -> Result<Prepared> {
+        let Some(inv_id) = &intent.subject else {
+            return Ok(Prepared::Send(intent.clone()));
+        };
+        let inv = match self.get(EntityKind::Invoice, inv_id)? {
+            Some(Entity::Invoice(i)) => i,
+            _ => return Ok(Prepared::Cancel(format!("invoice {inv_id} is gone"))),
+        };
+        if !is_written_off_stripe_invoice(&inv, &inv.source.account) {
+            return Ok(Prepared::Cancel(format!(
+                "invoice {} is no longer written off in the books",
+                inv.source.external_id
+            )));
+        }
+        let live = writer.get(&format!("/v1/invoices/{}", inv.source.external_id), &[])?;
+        match write_off_state(action, &live) {
+            Ok(true) => Ok(Prepared::AlreadyDone(serde_json::json!({
+                "already": action.done_status(),
+                "invoice": live.get("id"),
+            }))),
+            Ok(false) => Ok(Prepared::Send(intent.clone())),
+            Err(why) => Ok(Prepared::Cancel(format!(
+                "invoice {} is {why}",
+                inv.source.external_id
+            ))),
+        }
     }
 }
 

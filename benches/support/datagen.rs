@@ -125,6 +125,7 @@ pub fn open_invoice(i: usize) -> Invoice {
         source_amount_paid: Decimal::ZERO,
         amount_credited: Default::default(),
         source_credited: Default::default(),
+        write_off: None,
         lines_complete: true,
         issued_at: Utc.timestamp_opt(1_700_000_000 + i as i64 * 60, 0).single(),
         due_date: Utc.timestamp_opt(1_702_592_000 + i as i64 * 60, 0).single(),

@@ -83,7 +83,7 @@ pub struct StripeWriteOptions {
     pub now: Option<String>,
 }
 
-fn now_of(now: Option<&str>) -> tieout::Result<DateTime<Utc>> {
+pub(crate) fn now_of(now: Option<&str>) -> tieout::Result<DateTime<Utc>> {
     match now {
         Some(t) => parse_instant("now", t),
         None => Ok(Utc::now()),

@@ -31,6 +31,7 @@ mod values;
 mod webhook;
 mod workers;
 mod write_back;
+mod write_off;
 
 /// Rust's allocations in the addon (records, JSON, SQL rows) go through
 /// mimalloc: the import allocates and frees many small objects per record, and

@@ -385,6 +385,24 @@ pub struct Invoice {
     pub lines_complete: bool,
     /// Source metadata.
     pub metadata: HashMap<String, String>,
+    /// The write-off by hand, if any (`writeOff`).
+    pub write_off: Option<InvoiceWriteOff>,
+}
+
+/// An invoice written off by hand (`books.writeOff`): `amount` is what was
+/// open then; payments matched later recover it.
+#[napi(object, object_from_js = false)]
+pub struct InvoiceWriteOff {
+    /// What was written off (decimal string).
+    pub amount: String,
+    /// Why.
+    pub reason: String,
+    /// When (ISO).
+    pub at: String,
+    /// What later payments recovered (decimal string).
+    pub recovered: String,
+    /// `written_off`, `partially_recovered` or `recovered`.
+    pub state: String,
 }
 
 impl From<&tieout::Invoice> for Invoice {
@@ -409,6 +427,13 @@ impl From<&tieout::Invoice> for Invoice {
             amount_paid: amount(i.amount_paid, c),
             amount_remaining: amount(i.amount_remaining, c),
             amount_written_off: amount(i.amount_written_off, c),
+            write_off: i.write_off.as_ref().map(|w| InvoiceWriteOff {
+                amount: amount(w.amount, c),
+                reason: w.reason.clone(),
+                at: instant(w.at),
+                recovered: amount(w.recovered, c),
+                state: w.state().to_string(),
+            }),
             source_amount_paid: amount(i.source_amount_paid, c),
             amount_credited: amount(i.amount_credited, c),
             source_credited: amount(i.source_credited, c),

@@ -11,7 +11,9 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 use serde_json::{Value, json};
 use tieout::writes::{FaultPoint, WriteOptions, WriteReport};
-use tieout::{Currency, ManualPayment, StripeWriter, WriteBackMethod, WritesSettings};
+use tieout::{
+    Currency, ManualPayment, StripeWriteOff, StripeWriter, WriteBackMethod, WritesSettings,
+};
 
 use crate::books::Books;
 use crate::records::Payment;
@@ -40,6 +42,9 @@ pub struct StripeWritesOptions {
     pub api_version: Option<String>,
     /// `auto` (default: by API version), `paid_out_of_band` or `payment_record`.
     pub write_back_method: Option<String>,
+    /// Tell Stripe what the books wrote off: `mark_uncollectible` or `void`
+    /// (default: off).
+    pub write_offs: Option<String>,
     /// The review's approval token (live keys).
     pub approval: Option<String>,
     /// The time of the run (ISO; default now).
@@ -92,8 +97,17 @@ fn settings_of(o: &StripeWritesOptions) -> tieout::Result<WritesSettings> {
             "writeBackMethod must be auto, paid_out_of_band or payment_record, not {name:?}"
         ))
     })?;
+    let write_offs = match o.write_offs.as_deref() {
+        None => None,
+        Some(a) => Some(StripeWriteOff::parse(a).ok_or_else(|| {
+            tieout::CoreError::Invalid(format!(
+                "writeOffs must be mark_uncollectible or void, not {a:?}"
+            ))
+        })?),
+    };
     Ok(WritesSettings {
         write_back_method: m,
+        write_offs,
         ..WritesSettings::default()
     })
 }

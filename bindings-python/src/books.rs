@@ -430,11 +430,13 @@ impl PyBooks {
         invoicing::payment_link(py, &self.inner, &invoice_id, &w, settings, approval, now)
     }
 
-    /// The Stripe writes a run would make (today: marking paid in Stripe the
-    /// invoices the books see paid some other way), as a dict (`account`,
-    /// `livemode`, `writes`, `approval`, `skipped`, `write_back_method`);
-    /// nothing is written.
-    #[pyo3(signature = (api_key, base_url=None, now=None, write_back_method="auto", api_version=None))]
+    /// The Stripe writes a run would make (marking paid in Stripe the
+    /// invoices the books see paid some other way; with `write_offs=
+    /// "mark_uncollectible"` or `"void"`, telling Stripe what the books wrote
+    /// off), as a dict (`account`, `livemode`, `writes`, `approval`,
+    /// `skipped`, `write_back_method`); nothing is written.
+    #[pyo3(signature = (api_key, base_url=None, now=None, write_back_method="auto", api_version=None, *, write_offs=None))]
+    #[allow(clippy::too_many_arguments)]
     fn review_writes<'py>(
         &self,
         py: Python<'py>,
@@ -443,9 +445,10 @@ impl PyBooks {
         now: Option<&Bound<'py, PyAny>>,
         write_back_method: &str,
         api_version: Option<&str>,
+        write_offs: Option<&str>,
     ) -> PyResult<Obj<'py>> {
         let w = crate::write_back::writer_arg(py, api_key, base_url, api_version)?;
-        let s = crate::write_back::settings_arg(py, write_back_method)?;
+        let s = crate::write_back::settings_arg(py, write_back_method, write_offs)?;
         crate::write_back::review(py, &self.inner, &w, &s, invoicing::now_arg(now)?)
     }
 
@@ -453,7 +456,7 @@ impl PyBooks {
     /// `approval`. Returns the write report (keys by outcome). `fault(key,
     /// point)` (tests) stops the run as a crash at `"recorded"` or
     /// `"performed"` when it returns True.
-    #[pyo3(signature = (api_key, base_url=None, approval=None, now=None, write_back_method="auto", api_version=None, *, fault=None))]
+    #[pyo3(signature = (api_key, base_url=None, approval=None, now=None, write_back_method="auto", api_version=None, *, fault=None, write_offs=None))]
     #[allow(clippy::too_many_arguments)]
     fn apply_writes<'py>(
         &self,
@@ -465,9 +468,10 @@ impl PyBooks {
         write_back_method: &str,
         api_version: Option<&str>,
         fault: Option<Py<PyAny>>,
+        write_offs: Option<&str>,
     ) -> PyResult<Obj<'py>> {
         let w = crate::write_back::writer_arg(py, api_key, base_url, api_version)?;
-        let s = crate::write_back::settings_arg(py, write_back_method)?;
+        let s = crate::write_back::settings_arg(py, write_back_method, write_offs)?;
         let now = invoicing::now_arg(now)?;
         crate::write_back::apply(py, &self.inner, &w, &s, approval, now, fault)
     }
@@ -1041,6 +1045,27 @@ impl PyBooks {
             .detach(move || b.allocate_with_note(&payment_id, &invoice_id, amount, note.as_deref()))
             .py_err(py)?;
         Records::new(py)?.allocation(&a)
+    }
+
+    /// Writes off an invoice's open amount for `reason` (at `now`, default
+    /// the current time): it becomes uncollectible with the reason and time
+    /// in `invoice.write_off`; a later payment recovers it. Again on a
+    /// written-off invoice changes nothing; a settled one raises
+    /// `InvoiceSettled`.
+    #[pyo3(signature = (invoice_id, reason, now=None))]
+    fn write_off<'py>(
+        &self,
+        py: Python<'py>,
+        invoice_id: String,
+        reason: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let now = invoicing::now_arg(now)?;
+        let b = self.inner.clone();
+        let inv = py
+            .detach(move || b.write_off(&invoice_id, &reason, now))
+            .py_err(py)?;
+        Records::new(py)?.invoice(&inv)
     }
 
     /// Removes one allocation and recomputes the payment's and invoice's totals.

@@ -5,8 +5,8 @@ use pyo3::types::{PyDict, PyList, PyModule};
 use tieout::{
     AccountInfo, Allocation, BalanceTransaction, BankLine, Counts, CreditNote, CreditNoteLine,
     Currency, Customer, Dispute, EventOutcome, Failure, FeeDetail, ImportRun, Invoice, InvoiceLine,
-    OriginalCustomer, Payment, PaymentRefs, Payout, Price, Product, Refund, Review, ReviewEntry,
-    ReviewSummary, SourceRef, Subscription, SubscriptionItem,
+    InvoiceWriteOff, OriginalCustomer, Payment, PaymentRefs, Payout, Price, Product, Refund,
+    Review, ReviewEntry, ReviewSummary, SourceRef, Subscription, SubscriptionItem,
 };
 
 /// A converted Python object.
@@ -205,6 +205,19 @@ impl<'py> Records<'py> {
                 due_date = i.due_date, paid_at = i.paid_at,
                 lines = self.list(&i.lines, Self::line)?, lines_complete = i.lines_complete,
                 payment_refs = self.refs(&i.payment_refs)?, metadata = &i.metadata,
+                write_off = self.opt(i.write_off.as_ref(), Self::invoice_write_off)?,
+            ),
+        )
+    }
+
+    /// `InvoiceWriteOff`.
+    fn invoice_write_off(&self, w: &InvoiceWriteOff) -> PyResult<Obj<'py>> {
+        let py = self.py;
+        self.make(
+            "InvoiceWriteOff",
+            kw!(py;
+                amount = w.amount, reason = &w.reason, at = w.at, recovered = w.recovered,
+                state = w.state(),
             ),
         )
     }

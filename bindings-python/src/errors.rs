@@ -24,6 +24,7 @@ fn class_for(code: &str) -> &'static str {
         "STORE_ERROR" => "StoreError",
         "ALLOCATION_REJECTED" => "AllocationRejected",
         "BUSY" => "Busy",
+        "INVOICE_SETTLED" => "InvoiceSettled",
         "INTERRUPTED" => "Interrupted",
         "ACTION_FAILED" => "ActionFailed",
         "ABORTED" => "Aborted",

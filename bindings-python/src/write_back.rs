@@ -7,15 +7,31 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use tieout::writes::{FaultPoint, WriteOptions};
-use tieout::{Books, Currency, ManualPayment, StripeWriter, WriteBackMethod, WritesSettings};
+use tieout::{
+    Books, Currency, ManualPayment, StripeWriteOff, StripeWriter, WriteBackMethod, WritesSettings,
+};
 
 use crate::convert::{Obj, Records, json_to_py};
 use crate::errors::{IntoPy, invalid};
 use crate::invoicing::report_py;
 use crate::plan::amount_arg;
 
-/// The settings a `write_back_method` name gives.
-pub(crate) fn settings_arg(py: Python<'_>, method: &str) -> PyResult<WritesSettings> {
+/// The settings a `write_back_method` name and a `write_offs` action
+/// (`None`, `"mark_uncollectible"` or `"void"`) give.
+pub(crate) fn settings_arg(
+    py: Python<'_>,
+    method: &str,
+    write_offs: Option<&str>,
+) -> PyResult<WritesSettings> {
+    let write_offs = match write_offs {
+        None => None,
+        Some(a) => Some(StripeWriteOff::parse(a).ok_or_else(|| {
+            invalid(
+                py,
+                format!("write_offs must be None, 'mark_uncollectible' or 'void', not {a:?}"),
+            )
+        })?),
+    };
     let m = WriteBackMethod::parse(method).ok_or_else(|| {
         invalid(
             py,
@@ -24,6 +40,7 @@ pub(crate) fn settings_arg(py: Python<'_>, method: &str) -> PyResult<WritesSetti
     })?;
     Ok(WritesSettings {
         write_back_method: m,
+        write_offs,
         ..WritesSettings::default()
     })
 }

@@ -60,6 +60,7 @@ fn main() {
                 source_amount_paid: Decimal::ZERO,
                 amount_credited: Decimal::ZERO,
                 source_credited: Decimal::ZERO,
+                write_off: None,
                 lines_complete: true,
                 issued_at: Some(due - Duration::days(30)),
                 due_date: Some(due),

@@ -73,4 +73,8 @@ pub enum CoreError {
     /// An allocation that would break an invariant (over-allocating a payment or invoice).
     #[error("allocation rejected: {0}")]
     Allocation(String),
+    /// An invoice already settled (paid in full, void or credited) cannot be
+    /// written off.
+    #[error("invoice settled: {0}")]
+    InvoiceSettled(String),
 }

@@ -21,6 +21,7 @@ pub mod records_source;
 pub mod source;
 pub mod store;
 pub mod stripe_writes;
+pub mod writeoff;
 pub mod writes;
 
 pub use entity::{Entity, EntityKind};

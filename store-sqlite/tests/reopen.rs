@@ -44,6 +44,7 @@ fn invoice() -> Invoice {
         source_amount_paid: dec!(0.000),
         amount_credited: Default::default(),
         source_credited: Default::default(),
+        write_off: None,
         lines_complete: true,
         issued_at: None,
         due_date: None,

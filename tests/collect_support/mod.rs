@@ -64,6 +64,7 @@ pub fn invoice(n: u32, customer: &str, total: Decimal, due: DateTime<Utc>, live:
         source_amount_paid: Decimal::ZERO,
         amount_credited: Decimal::ZERO,
         source_credited: Decimal::ZERO,
+        write_off: None,
         lines_complete: true,
         issued_at: Some(due - Duration::days(30)),
         due_date: Some(due),

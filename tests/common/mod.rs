@@ -68,6 +68,7 @@ pub fn invoice_rec(
         source_amount_paid: paid,
         amount_credited: Default::default(),
         source_credited: Default::default(),
+        write_off: None,
         lines_complete: true,
         issued_at: Some(ts(day)),
         due_date: Some(ts(day + 30)),

@@ -135,6 +135,12 @@ class AllocationRejected(TieoutError):
     code = "ALLOCATION_REJECTED"
 
 
+class InvoiceSettled(TieoutError):
+    """A write-off of an invoice already settled (paid in full, void or credited)."""
+
+    code = "INVOICE_SETTLED"
+
+
 class Busy(TieoutError):
     """Another process holds the import stream or backfill shard (the message names it)."""
 
@@ -175,6 +181,7 @@ __all__ = [
     "CurrencyMismatch",
     "FileError",
     "Interrupted",
+    "InvoiceSettled",
     "InvalidAmount",
     "InvalidApiKey",
     "InvalidArgument",

@@ -424,6 +424,8 @@ class Books:
         now: Optional[_Time] = None,
         write_back_method: str = "auto",
         api_version: Optional[str] = None,
+        *,
+        write_offs: Optional[str] = None,
     ) -> Dict[str, Any]: ...
     def apply_writes(
         self,
@@ -435,6 +437,7 @@ class Books:
         api_version: Optional[str] = None,
         *,
         fault: Optional[Callable[[str, str], bool]] = None,
+        write_offs: Optional[str] = None,
     ) -> Dict[str, List[str]]: ...
     def write_back(
         self,
@@ -633,6 +636,7 @@ class Books:
     def allocate(
         self, payment_id: str, invoice_id: str, amount: _Amount, note: Optional[str] = None
     ) -> Allocation: ...
+    def write_off(self, invoice_id: str, reason: str, now: Optional[_Time] = None) -> Invoice: ...
     def unallocate(self, allocation_id: str) -> None: ...
     def import_bank_csv(self, csv: str, mapping: Optional[Dict[str, Any]] = None) -> List[BankLine]: ...
     def import_bank_camt053(self, xml: str) -> List[BankLine]: ...

@@ -381,6 +381,24 @@ class PaymentRefs(_Record):
 
 
 @dataclass(frozen=True, repr=False)
+class InvoiceWriteOff(_Record):
+    """An invoice written off by hand (``Books.write_off``).
+
+    ``amount`` is what was open when it was written off; payments matched
+    later recover it (``recovered``). ``state`` is ``written_off``,
+    ``partially_recovered`` or ``recovered``.
+    """
+
+    _repr_fields = ("amount", "recovered", "state", "reason")
+
+    amount: Decimal
+    reason: str
+    at: _dt.datetime
+    recovered: Decimal
+    state: str
+
+
+@dataclass(frozen=True, repr=False)
 class Invoice(_Record):
     """An invoice; ``status``, ``amount_paid`` and ``amount_remaining`` are the books' view."""
 
@@ -415,6 +433,8 @@ class Invoice(_Record):
     lines_complete: bool
     payment_refs: PaymentRefs
     metadata: Dict[str, str]
+    #: The write-off by hand, if any (the reason, the time, what was recovered).
+    write_off: Optional[InvoiceWriteOff] = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -1641,6 +1661,7 @@ def _build(cls: Any, data: Dict[str, Any]) -> Any:
 
 
 __all__ = [
+    "InvoiceWriteOff",
     "AgeBasis",
     "AgingReport",
     "AgingRow",

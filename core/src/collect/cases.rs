@@ -314,7 +314,7 @@ pub fn follow_books(
     }
     let (status, reason) = match inv.status {
         InvoiceStatus::Void => (CaseStatus::Closed, "void"),
-        InvoiceStatus::Uncollectible => (CaseStatus::Closed, "written off"),
+        InvoiceStatus::Uncollectible => (CaseStatus::Closed, "written_off"),
         _ if inv.amount_paid >= inv.amount_due => (CaseStatus::Paid, "paid"),
         _ => (CaseStatus::Closed, "credited"),
     };

@@ -530,6 +530,8 @@ impl<'p> Planner<'p> {
                 inv.amount_remaining = old.amount_remaining;
                 inv.amount_written_off = old.amount_written_off;
                 inv.status = old.status;
+                // A write-off by hand is the books' own decision: the source never has it.
+                inv.write_off = old.write_off;
             }
             _ => {
                 inv.amount_written_off = Decimal::ZERO;

@@ -152,6 +152,7 @@ pub fn build_draft(id: Id, draft: &InvoiceDraft, now: DateTime<Utc>) -> Result<I
         source_amount_paid: Decimal::ZERO,
         amount_credited: Decimal::ZERO,
         source_credited: Decimal::ZERO,
+        write_off: None,
         issued_at: None,
         due_date: draft.due_date,
         paid_at: None,

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::{JournalEntry, Layer, LedgerMapping, Posting};
 use crate::model::{Dispute, DisputeStatus, Invoice, InvoiceStatus};
+use crate::reconcile::ledger::written_off_by_hand;
 
 fn day(t: Option<DateTime<Utc>>) -> Option<NaiveDate> {
     t.map(|t| t.date_naive())
@@ -159,11 +160,77 @@ pub fn invoice_entries(inv: &Invoice, m: &LedgerMapping) -> Vec<JournalEntry> {
             ],
         });
     };
-    bad_debt("write_off", inv.amount_written_off, &mut out);
+    // Tolerance write-offs (what is written off by hand has its own entries).
+    let by_hand = written_off_by_hand(inv);
+    bad_debt("write_off", inv.amount_written_off - by_hand, &mut out);
     if inv.status == InvoiceStatus::Uncollectible {
         bad_debt("uncollectible", inv.amount_remaining, &mut out);
     }
+    if inv.status != InvoiceStatus::Void {
+        out.extend(by_hand_entries(inv, issue.date, later, m));
+    }
     out.insert(0, issue);
+    out
+}
+
+/// A write-off by hand: the whole amount to bad debt on the day it was
+/// written off (`inv:<id>:written_off`; it changes only if money taken back
+/// later reopened part and that was written off too, which an export since
+/// the last one emits as an adjusting entry), and what
+/// later payments recovered back out of bad debt in its own entry
+/// (`inv:<id>:recovered`; when a later payment recovers more, an export
+/// since the last one emits the difference as an adjusting entry).
+fn by_hand_entries(
+    inv: &Invoice,
+    issued: NaiveDate,
+    later: NaiveDate,
+    m: &LedgerMapping,
+) -> Vec<JournalEntry> {
+    let Some(w) = &inv.write_off else {
+        return Vec::new();
+    };
+    if w.amount.is_zero() {
+        return Vec::new();
+    }
+    let ext = &inv.source.external_id;
+    let c = inv.currency;
+    let cust = inv.customer_id.as_deref();
+    let off_day = w.at.date_naive().max(issued);
+    let entry =
+        |id: String, date: NaiveDate, narration: String, category: &str, amount: Decimal| {
+            JournalEntry {
+                id,
+                layer: Layer::Accrual,
+                date,
+                narration,
+                links: vec![ext.clone()],
+                source_id: ext.clone(),
+                category: category.into(),
+                customer_id: inv.customer_id.clone(),
+                adjusts: None,
+                postings: vec![
+                    Posting::new(&m.bad_debt, amount, c),
+                    Posting::new(&m.accounts_receivable, -amount, c).customer(cust),
+                ],
+            }
+        };
+    let mut out = vec![entry(
+        format!("inv:{ext}:written_off"),
+        off_day,
+        format!("Invoice {ext} written off to bad debt: {}", w.reason),
+        "written_off",
+        w.amount,
+    )];
+    if w.recovered > Decimal::ZERO {
+        let day = day(inv.paid_at).unwrap_or(later).max(later).max(off_day);
+        out.push(entry(
+            format!("inv:{ext}:recovered"),
+            day,
+            format!("Invoice {ext}: written-off amount recovered from bad debt"),
+            "recovered",
+            -w.recovered,
+        ));
+    }
     out
 }
 

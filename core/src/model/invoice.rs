@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Id, OriginalCustomer, PaymentRefs, SourceRef};
+use super::{Id, InvoiceWriteOff, OriginalCustomer, PaymentRefs, SourceRef};
 use crate::money::Currency;
 
 /// Status of an invoice in the books.
@@ -148,7 +148,8 @@ pub struct Invoice {
     pub amount_paid: Decimal,
     /// Still open, per the books.
     pub amount_remaining: Decimal,
-    /// Written off under the policy's tolerance.
+    /// Written off: under the policy's tolerance, plus what of a write-off
+    /// by hand ([`Invoice::write_off`]) is still written off.
     pub amount_written_off: Decimal,
     /// What the source says was paid (for paid-only imports and audit).
     pub source_amount_paid: Decimal,
@@ -188,6 +189,11 @@ pub struct Invoice {
     /// Source metadata.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+    /// The write-off a person decided, if any (kept by settling; see
+    /// [`InvoiceWriteOff`]). `amount_written_off` includes what of it is
+    /// still written off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_off: Option<InvoiceWriteOff>,
 }
 
 fn complete() -> bool {

@@ -15,6 +15,7 @@ mod scale;
 mod source_ref;
 mod subscription;
 mod time;
+mod write_off;
 
 use chrono::{DateTime, Utc};
 
@@ -31,6 +32,7 @@ pub use refund::{Dispute, DisputeStatus, Refund};
 pub use scale::AtCurrencyScale;
 pub use source_ref::{ExternalKey, OriginalCustomer, SourceRef};
 pub use subscription::{Interval, Subscription, SubscriptionItem, SubscriptionStatus};
+pub use write_off::InvoiceWriteOff;
 
 /// The books' own identifier of a record (e.g. `inv_3f2a...`).
 pub type Id = String;

@@ -53,6 +53,10 @@ impl AtCurrencyScale for Invoice {
         ] {
             s(a, c);
         }
+        if let Some(w) = &mut self.write_off {
+            s(&mut w.amount, c);
+            s(&mut w.recovered, c);
+        }
         lines(&mut self.lines, c);
     }
 }

@@ -412,6 +412,7 @@ mod tests {
             source_amount_paid: Decimal::ZERO,
             amount_credited: Default::default(),
             source_credited: Default::default(),
+            write_off: None,
             lines_complete: true,
             issued_at: t,
             due_date: t,

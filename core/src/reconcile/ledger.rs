@@ -99,17 +99,45 @@ pub fn claim_amount(avail: Decimal, cap: Option<Decimal>, room: Decimal) -> Deci
 }
 
 /// Sets an invoice's books status and paid/remaining amounts.
+///
+/// `written_off` is what tolerance write-off allocations write off. A
+/// write-off by hand ([`Invoice::write_off`]) is not an allocation: it takes
+/// what payments, credits and tolerance write-offs leave open, up to the
+/// amount written off, and what they fill of it is recovered (see
+/// [`crate::model::InvoiceWriteOff`]). `amount_written_off` is both.
 pub fn derive_invoice_totals(
     inv: &mut Invoice,
     paid: Decimal,
     written_off: Decimal,
     rules: &SettleRules,
 ) {
-    let (amount_paid, remaining, status) = invoice_totals(inv, paid, written_off, rules);
-    inv.amount_written_off = written_off;
-    inv.amount_paid = amount_paid;
-    inv.amount_remaining = remaining;
-    inv.status = status;
+    let t = invoice_totals(inv, paid, written_off, rules);
+    inv.amount_written_off = written_off + t.by_hand;
+    inv.amount_paid = t.paid;
+    inv.amount_remaining = t.remaining;
+    inv.status = t.status;
+    let cancelled = cancelled_in_source(inv);
+    if let Some(w) = &mut inv.write_off {
+        w.recovered = if cancelled {
+            Decimal::ZERO
+        } else {
+            w.amount - t.by_hand
+        };
+    }
+}
+
+/// Whether the source says the invoice is void or a draft (nothing receivable).
+fn cancelled_in_source(inv: &Invoice) -> bool {
+    matches!(inv.source.status.as_deref(), Some("void" | "draft"))
+}
+
+/// What of an invoice's write-off by hand is still written off, per its
+/// stored totals (zero without one, or when the source voided it).
+pub fn written_off_by_hand(inv: &Invoice) -> Decimal {
+    match &inv.write_off {
+        Some(w) if !cancelled_in_source(inv) => w.outstanding(),
+        _ => Decimal::ZERO,
+    }
 }
 
 /// Whether an invoice's stored `amount_paid` and `amount_written_off` are
@@ -121,7 +149,7 @@ pub fn derive_invoice_totals(
 /// them would otherwise lose that writer's update.
 pub fn invoice_totals_agree(inv: &Invoice, paid: Decimal, written_off: Decimal) -> bool {
     let source_paid = inv.source.status.as_deref() == Some("paid");
-    inv.amount_written_off == written_off
+    inv.amount_written_off == written_off + written_off_by_hand(inv)
         && (inv.amount_paid == paid
             || (source_paid && inv.amount_paid == paid.max(inv.source_amount_paid)))
 }
@@ -129,41 +157,68 @@ pub fn invoice_totals_agree(inv: &Invoice, paid: Decimal, written_off: Decimal) 
 /// Whether the invoice's books view is the one [`derive_invoice_totals`]
 /// gives with nothing paid and nothing written off.
 pub fn unsettled_view(inv: &Invoice, rules: &SettleRules) -> bool {
-    let (paid, remaining, status) = invoice_totals(inv, Decimal::ZERO, Decimal::ZERO, rules);
-    inv.amount_written_off.is_zero()
-        && inv.amount_paid == paid
-        && inv.amount_remaining == remaining
-        && inv.status == status
+    let t = invoice_totals(inv, Decimal::ZERO, Decimal::ZERO, rules);
+    inv.write_off.is_none()
+        && inv.amount_written_off.is_zero()
+        && inv.amount_paid == t.paid
+        && inv.amount_remaining == t.remaining
+        && inv.status == t.status
 }
 
-/// `(amount_paid, amount_remaining, status)` of an invoice given what
-/// allocations paid and wrote off (see [`derive_invoice_totals`]).
+/// An invoice's books totals (see [`derive_invoice_totals`]).
+struct Totals {
+    paid: Decimal,
+    remaining: Decimal,
+    status: InvoiceStatus,
+    /// What stays written off by hand.
+    by_hand: Decimal,
+}
+
+/// The totals of an invoice given what allocations paid and wrote off.
 fn invoice_totals(
     inv: &Invoice,
     paid: Decimal,
     written_off: Decimal,
     rules: &SettleRules,
-) -> (Decimal, Decimal, InvoiceStatus) {
+) -> Totals {
     let source = inv.source.status.as_deref().unwrap_or("open");
     // Credit notes issued before payment are not receivable.
     let due = inv.collectible();
+    let by_hand = |amount_paid: Decimal| match &inv.write_off {
+        Some(w) if !cancelled_in_source(inv) => w
+            .amount
+            .min((due - amount_paid - written_off).max(Decimal::ZERO)),
+        _ => Decimal::ZERO,
+    };
     if rules.paid == PaidInvoices::MarkPaidOnly && source == "paid" {
         let amount_paid = paid.max(inv.source_amount_paid);
-        let remaining = (due - amount_paid - written_off).max(Decimal::ZERO);
-        return (amount_paid, remaining, InvoiceStatus::Paid);
+        let by_hand = by_hand(amount_paid);
+        let remaining = (due - amount_paid - written_off - by_hand).max(Decimal::ZERO);
+        return Totals {
+            paid: amount_paid,
+            remaining,
+            status: InvoiceStatus::Paid,
+            by_hand,
+        };
     }
+    let by_hand = by_hand(paid);
     // A void invoice is not receivable: nothing is open on it (Stripe's own
     // figures stay in `amount_due`, `total` and the source status).
     let remaining = if source == "void" {
         Decimal::ZERO
     } else {
-        (due - paid - written_off).max(Decimal::ZERO)
+        (due - paid - written_off - by_hand).max(Decimal::ZERO)
     };
     let status = match source {
         "draft" => InvoiceStatus::Draft,
         "void" => InvoiceStatus::Void,
+        // Written off by hand and not (fully) recovered.
+        _ if by_hand > Decimal::ZERO => InvoiceStatus::Uncollectible,
         _ if remaining.is_zero()
-            && (paid > Decimal::ZERO || due.is_zero() || written_off > Decimal::ZERO) =>
+            && (paid > Decimal::ZERO
+                || due.is_zero()
+                || written_off > Decimal::ZERO
+                || inv.write_off.is_some()) =>
         {
             InvoiceStatus::Paid
         }
@@ -174,7 +229,12 @@ fn invoice_totals(
         "uncollectible" => InvoiceStatus::Uncollectible,
         _ => InvoiceStatus::Open,
     };
-    (paid, remaining, status)
+    Totals {
+        paid,
+        remaining,
+        status,
+        by_hand,
+    }
 }
 
 /// Settle rules for recomputing invoices outside an import (policy matching,

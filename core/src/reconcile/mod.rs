@@ -17,7 +17,7 @@ pub use claims::{
     Claim, ClaimOf, InvoiceLookup, Misses, WorkspaceLookup, claims, claims_with,
     metadata_invoice_names,
 };
-pub use ledger::{derive_invoice_totals, invoice_totals_agree};
+pub use ledger::{derive_invoice_totals, invoice_totals_agree, written_off_by_hand};
 pub use manual::{AllocateRequest, ManualOutcome, allocate, unallocate};
 pub use payouts::{PayoutMatchReport, match_payouts};
 pub use policy::{AllocationOrder, FeePolicy, FxPolicy, FxRate, ReconcilePolicy};

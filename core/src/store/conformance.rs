@@ -205,6 +205,7 @@ fn invoice(id: &str, in_id: &str, customer_id: Option<&str>, status: InvoiceStat
         source_amount_paid: paid,
         amount_credited: Default::default(),
         source_credited: Default::default(),
+        write_off: None,
         lines_complete: true,
         issued_at: Some(ts(T0)),
         due_date: Some(ts(T0 + 14 * DAY)),

@@ -354,7 +354,10 @@ pub const VIEWS_V1: &[View] = &[
             amount!("amount_due", "what the customer owes"),
             amount!("amount_paid", "paid, per the books' allocations"),
             amount!("amount_remaining", "still open, per the books"),
-            amount!("amount_written_off", "written off under the tolerance"),
+            amount!(
+                "amount_written_off",
+                "written off (tolerance, and a write-off by hand less what was recovered)"
+            ),
             amount!("amount_credited", "credited before payment by credit notes"),
             field!("issued_at", Time, "finalized"),
             col("due_at", Time, Record(&["due_date"]), "due"),

@@ -10,6 +10,7 @@ mod checkout;
 mod customers;
 mod intent;
 mod write_back;
+mod write_off;
 
 pub use checkout::{
     ActiveSession, CheckoutSettings, LinkPlan, active_session, plan_payment_link, record_session,
@@ -23,4 +24,8 @@ pub use write_back::{
     KIND_ATTACH_PAYMENT, KIND_PAID_OUT_OF_BAND, KIND_PAYMENT_RECORD, PAYMENT_RECORDS_SINCE,
     WriteBackMethod, WriteBackPlan, WriteBackSkip, already_paid_refusal, changed_in_stripe,
     is_open_in_stripe, paid_in_stripe, plan_write_back,
+};
+pub use write_off::{
+    KIND_MARK_UNCOLLECTIBLE, KIND_VOID, StripeWriteOff, StripeWriteOffPlan,
+    is_written_off_stripe_invoice, plan_stripe_write_offs, write_off_state,
 };

@@ -274,6 +274,7 @@ pub fn book(sales: &[Sale]) -> Book {
             source_amount_paid: Decimal::ZERO,
             amount_credited: credited,
             source_credited: credited,
+            write_off: None,
             lines_complete: true,
             issued_at: Some(at(day)),
             due_date: None,

@@ -44,6 +44,7 @@ pub fn invoice(
         source_amount_paid: paid,
         amount_credited: Default::default(),
         source_credited: Default::default(),
+        write_off: None,
         lines_complete: true,
         due_date: None,
         paid_at: None,

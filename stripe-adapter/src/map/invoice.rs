@@ -142,6 +142,7 @@ pub(crate) fn map(o: Obj<'_>, id: &str, cx: &Cx<'_>, out: &mut Vec<SourceItem>) 
         source_amount_paid: amount_paid,
         amount_credited: source_credited,
         source_credited,
+        write_off: None,
         issued_at,
         due_date: o.ts("due_date")?,
         paid_at,
