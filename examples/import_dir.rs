@@ -10,6 +10,10 @@ use std::time::Instant;
 
 use tieout::{Books, ImportPlan, StripeFiles};
 
+// The allocator the Python and Node packages use, so the figures match theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -53,7 +53,7 @@ impl Log {
     pub(crate) fn create(path: &Path) -> Result<Log> {
         let conn = Connection::open(path).map_err(sql)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
              CREATE TABLE entries (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
              CREATE TABLE batches (seq INTEGER PRIMARY KEY, meta TEXT NOT NULL, changes TEXT NOT NULL);
              -- Allocation changes by id as pages make them (the last wins;

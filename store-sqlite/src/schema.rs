@@ -248,6 +248,24 @@ fn v7_query_columns() -> String {
     sql
 }
 
+/// The indexes that serve only the paged queries' orders and filters (the
+/// time columns' `(column, id)` and the `(status, id)` ones of [version
+/// 7](v7_query_columns)): a scratch store drops them, since planning reads
+/// by id, alias, customer and allocation only.
+pub(crate) fn query_only_indexes() -> Vec<String> {
+    let mut names = Vec::new();
+    for kind in EntityKind::ALL {
+        let t = kind.as_str();
+        for c in time_indexed(kind) {
+            names.push(format!("{t}_{c}_id", c = c.name()));
+        }
+    }
+    for t in ["invoice", "payment"] {
+        names.push(format!("{t}_status_id"));
+    }
+    names
+}
+
 /// Version 8: one read-only view per record kind and per kind of line
 /// ([`VIEWS_V1`](tieout_core::store::views::VIEWS_V1): customers, invoices,
 /// invoice_lines, payments, allocations, ...), typed columns over the record

@@ -17,6 +17,17 @@ fn store_with_every_kind() -> SqliteStore {
     store
 }
 
+/// The secondary indexes of the main schema: (name, definition), by name.
+fn indexes(conn: &Connection) -> Vec<(String, String)> {
+    let mut st = conn
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        .expect("prepare");
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
 fn text(conn: &Connection, sql: &str) -> Option<String> {
     conn.query_row(sql, [], |r| r.get(0)).expect(sql)
 }
@@ -386,7 +397,18 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
     let staged_path = dir.path().join("stage.db");
     let key = tieout_core::model::ExternalKey::new("stripe", "acct_1", "invoice", "in_1");
     {
-        let mut staged = SqliteStore::open(&staged_path).unwrap();
+        // As a review stages: a scratch file, without the query-only indexes,
+        // its lock held while open.
+        let mut staged = SqliteStore::open_scratch(&staged_path).unwrap();
+        let scratch = indexes(&staged.conn);
+        for name in crate::schema::query_only_indexes() {
+            assert!(!scratch.iter().any(|(n, _)| *n == name), "{name} dropped");
+        }
+        assert!(scratch.iter().any(|(n, _)| n == "allocation_payment_id"));
+        assert_eq!(
+            text(&staged.conn, "PRAGMA locking_mode").as_deref(),
+            Some("exclusive")
+        );
         staged
             .commit(ChangeSet {
                 upserts: records
@@ -412,6 +434,7 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
 
     // A failed copy leaves nothing; books in memory do not adopt.
     let mut books = SqliteStore::open(dir.path().join("books.db")).unwrap();
+    let fresh = indexes(&books.conn);
     assert!(books.adopts_staged());
     assert!(!SqliteStore::open_in_memory().unwrap().adopts_staged());
     books.fail_next_commit("crash (injected)");
@@ -419,6 +442,9 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
     assert!(books.is_empty().unwrap(), "all or nothing");
 
     assert!(books.adopt_staged(&staged_path, tail()).unwrap());
+    // The indexes dropped for the copy are all back, as they were.
+    assert_eq!(indexes(&books.conn), fresh);
+    assert!(fresh.iter().any(|(n, _)| n == "invoice_status_id"));
     for &kind in &EntityKind::ALL {
         assert_eq!(
             books.list(kind).unwrap(),
