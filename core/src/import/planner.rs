@@ -87,6 +87,25 @@ fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut 
     map.get_mut(key).expect("inserted above")
 }
 
+/// Reads, in one batch, the books ids a page's customer records would take
+/// if new (derived from their source keys, which name nothing yet), so
+/// planning them reads no record one at a time: the page's one lookup for
+/// its new customers, not one each.
+fn new_customers(ws: &mut Workspace<'_>, items: &[SourceItem]) -> Result<()> {
+    let mut ids: Vec<Id> = Vec::new();
+    for item in items {
+        if let SourceItem::Record(Record::Customer(c)) = item {
+            if let Some(src) = &c.source {
+                let key = src.key();
+                if ws.resolve_kind(&key, EntityKind::Customer)?.is_empty() {
+                    ids.push(derive_id(EntityKind::Customer.id_prefix(), key.joined()));
+                }
+            }
+        }
+    }
+    ws.load(EntityKind::Customer, &ids)
+}
+
 /// Plans records under one import plan.
 pub struct Planner<'p> {
     plan: &'p ImportPlan,
@@ -150,6 +169,7 @@ impl<'p> Planner<'p> {
             prefetch_keys(i, by_email, &mut prefetch);
         }
         ws.prefetch_owned(prefetch)?;
+        new_customers(ws, &items)?;
         let mut tp: BTreeSet<Id> = BTreeSet::new();
         let mut ti: BTreeSet<Id> = BTreeSet::new();
         for item in items {
