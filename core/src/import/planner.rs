@@ -155,6 +155,27 @@ impl<'p> Planner<'p> {
         &self.rules
     }
 
+    /// Reads what planning `items` will read, with the alias keys `extra`, in
+    /// one batch per table ([`Planner::plan_page`] does it itself; a caller
+    /// that also needs `extra`, such as an event's duplicate check, saves
+    /// its own read by calling this first).
+    pub fn prefetch(
+        &self,
+        ws: &mut Workspace<'_>,
+        items: &[SourceItem],
+        extra: Vec<ExternalKey>,
+    ) -> Result<()> {
+        let by_email = self.plan.match_by_email
+            || self.plan.customer_filter != crate::plan::CustomerFilter::All;
+        let mut prefetch: Vec<ExternalKey> = extra;
+        prefetch.reserve(items.len() * 5);
+        for i in items {
+            prefetch_keys(i, by_email, &mut prefetch);
+        }
+        ws.prefetch_owned(prefetch)?;
+        new_customers(ws, items)
+    }
+
     /// Plans one page of source items. Bad records become failed entries; only
     /// store errors abort the page.
     pub fn plan_page(&self, ws: &mut Workspace<'_>, items: Vec<SourceItem>) -> Result<PageOutcome> {
@@ -162,14 +183,7 @@ impl<'p> Planner<'p> {
             keep_entries: self.entries,
             ..PageOutcome::default()
         };
-        let by_email = self.plan.match_by_email
-            || self.plan.customer_filter != crate::plan::CustomerFilter::All;
-        let mut prefetch: Vec<ExternalKey> = Vec::with_capacity(items.len() * 5);
-        for i in &items {
-            prefetch_keys(i, by_email, &mut prefetch);
-        }
-        ws.prefetch_owned(prefetch)?;
-        new_customers(ws, &items)?;
+        self.prefetch(ws, &items, Vec::new())?;
         let mut tp: BTreeSet<Id> = BTreeSet::new();
         let mut ti: BTreeSet<Id> = BTreeSet::new();
         for item in items {
