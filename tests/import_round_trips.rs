@@ -382,3 +382,44 @@ fn an_event_reads_the_books_a_fixed_number_of_times() {
         );
     }
 }
+
+/// `list_by_customers` answers what `list_by_customer` answers for each
+/// customer, merged in id order, on every store (its SQL in SQLite and
+/// PostgreSQL, the default loop nowhere).
+#[test]
+fn records_of_many_customers_are_those_of_each_in_id_order() {
+    for (store, books, _keep) in all_books() {
+        import_items(&books, units(12), &ImportPlan::default());
+        for kind in [
+            EntityKind::Invoice,
+            EntityKind::Payment,
+            EntityKind::Subscription,
+        ] {
+            let customers: Vec<String> = books
+                .customers()
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .step_by(3)
+                .collect();
+            assert!(customers.len() >= 4, "{store}");
+            let (many, each) = books
+                .with_store_mut(|s| {
+                    let many = s.list_by_customers(kind, &customers).unwrap();
+                    let mut each: Vec<Entity> = customers
+                        .iter()
+                        .flat_map(|c| s.list_by_customer(kind, c).unwrap())
+                        .collect();
+                    each.sort_by(|a, b| a.id().cmp(b.id()));
+                    (many, each)
+                })
+                .unwrap();
+            assert!(!many.is_empty(), "{store} {kind:?}");
+            assert_eq!(many, each, "{store} {kind:?}");
+            let none = books
+                .with_store_mut(|s| s.list_by_customers(kind, &[]).unwrap())
+                .unwrap();
+            assert!(none.is_empty(), "{store} {kind:?}");
+        }
+    }
+}
