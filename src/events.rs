@@ -125,6 +125,9 @@ impl Books {
             let items = event.items(&account);
             let mut state = WorkState::new();
             let mut ws = Workspace::new(store.as_ref(), &mut state);
+            let planner = Planner::new(plan);
+            // The duplicate check's key read with the page's (one read).
+            planner.prefetch(&mut ws, &items, vec![seen_key.clone()])?;
             if !ws.resolve(&seen_key)?.is_empty() {
                 outcome.status = EventStatus::Duplicate;
                 return Ok(outcome);
@@ -132,7 +135,7 @@ impl Books {
             if items.is_empty() {
                 outcome.status = EventStatus::Ignored;
             }
-            let planned = Planner::new(plan).plan_page(&mut ws, items)?;
+            let planned = planner.plan_page(&mut ws, items)?;
             ws.alias(seen_key.clone(), &format!("event_{}", event.id))?;
             let mut cs = ws.take_changes();
             alone = card.as_ref().is_some_and(|c| !c.merge_into(&mut cs));

@@ -71,6 +71,14 @@ impl Store for CountedStore {
         self.inner.list_by_customer(kind, customer_id)
     }
 
+    fn list_by_customers(
+        &self,
+        kind: EntityKind,
+        customer_ids: &[Id],
+    ) -> tieout_core::Result<Vec<Entity>> {
+        self.inner.list_by_customers(kind, customer_ids)
+    }
+
     fn query(
         &self,
         q: &tieout_core::store::RecordQuery,

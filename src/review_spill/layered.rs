@@ -211,6 +211,18 @@ impl Store for Layered<'_> {
         )
     }
 
+    fn list_by_customers(&self, kind: EntityKind, customer_ids: &[Id]) -> Result<Vec<Entity>> {
+        if self.base_empty() {
+            return self.top.store.list_by_customers(kind, customer_ids);
+        }
+        let base = self.base()?.list_by_customers(kind, customer_ids)?;
+        self.merge(
+            kind,
+            base,
+            self.top.store.list_by_customers(kind, customer_ids)?,
+        )
+    }
+
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {
         let seen = &self.top.seen;
         let payments: Vec<Id> = payment_ids

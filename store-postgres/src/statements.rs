@@ -22,6 +22,8 @@ pub(crate) struct KindSql {
     pub(crate) list: String,
     /// The records of customer `$1`, ordered by id (kinds with a customer).
     pub(crate) by_customer: Option<String>,
+    /// The records of the customers in `$1::text[]`, ordered by id.
+    pub(crate) by_customers: Option<String>,
 }
 
 /// Every statement of the store.
@@ -102,6 +104,12 @@ impl Statements {
                     list: format!("SELECT id, data FROM {t} ORDER BY id"),
                     by_customer: has_customer(kind).then(|| {
                         format!("SELECT id, data FROM {t} WHERE customer_id = $1 ORDER BY id")
+                    }),
+                    by_customers: has_customer(kind).then(|| {
+                        format!(
+                            "SELECT id, data FROM {t} WHERE customer_id = ANY($1::text[]) \
+                             ORDER BY id"
+                        )
                     }),
                 }
             })

@@ -198,6 +198,18 @@ impl Store for PostgresStore {
         Ok(decode(kind, rows)?)
     }
 
+    fn list_by_customers(&self, kind: EntityKind, customer_ids: &[Id]) -> Result<Vec<Entity>> {
+        if customer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let customers = customer_ids.to_vec();
+        let rows = self.run(move |c, sql| match &sql.of(kind).by_customers {
+            Some(q) => Ok(typed::query(c, q, &[&customers])?),
+            None => Ok(Vec::new()),
+        })?;
+        Ok(decode(kind, rows)?)
+    }
+
     fn query(&self, q: &RecordQuery) -> Result<RecordPage> {
         let cursor = q.validate()?;
         let page = crate::query::page_sql(&self.schema, q, cursor.as_ref());

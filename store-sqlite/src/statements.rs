@@ -25,6 +25,8 @@ pub(crate) struct KindSql {
     pub(crate) list: String,
     /// Records of one customer, by id (kinds with a `customer_id` column).
     pub(crate) by_customer: Option<String>,
+    /// Records of the customers in a JSON array of ids, by id.
+    pub(crate) by_customers: Option<String>,
 }
 
 /// The statements of every kind, indexed like [`EntityKind::ALL`].
@@ -78,6 +80,12 @@ impl Statements {
                     list: format!("SELECT data FROM {t} ORDER BY id"),
                     by_customer: has_customer(kind).then(|| {
                         format!("SELECT data FROM {t} WHERE customer_id = ?1 ORDER BY id")
+                    }),
+                    by_customers: has_customer(kind).then(|| {
+                        format!(
+                            "SELECT data FROM {t} WHERE customer_id IN \
+                             (SELECT value FROM json_each(?1)) ORDER BY id"
+                        )
                     }),
                 }
             })

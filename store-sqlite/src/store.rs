@@ -406,6 +406,16 @@ impl Store for SqliteStore {
         }
     }
 
+    fn list_by_customers(&self, kind: EntityKind, customer_ids: &[Id]) -> Result<Vec<Entity>> {
+        match &self.sql.of(kind).by_customers {
+            Some(sql) if !customer_ids.is_empty() => {
+                let arg = serde_json::to_string(customer_ids).map_err(SqliteError::from)?;
+                Ok(self.read_records(kind, sql, [arg])?)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
     fn query(&self, q: &RecordQuery) -> Result<RecordPage> {
         let cursor = q.validate()?;
         let page = crate::query::page_sql(q, cursor.as_ref());

@@ -87,6 +87,25 @@ fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut 
     map.get_mut(key).expect("inserted above")
 }
 
+/// Reads, in one batch, the books ids a page's customer records would take
+/// if new (derived from their source keys, which name nothing yet), so
+/// planning them reads no record one at a time: the page's one lookup for
+/// its new customers, not one each.
+fn new_customers(ws: &mut Workspace<'_>, items: &[SourceItem]) -> Result<()> {
+    let mut ids: Vec<Id> = Vec::new();
+    for item in items {
+        if let SourceItem::Record(Record::Customer(c)) = item {
+            if let Some(src) = &c.source {
+                let key = src.key();
+                if ws.resolve_kind(&key, EntityKind::Customer)?.is_empty() {
+                    ids.push(derive_id(EntityKind::Customer.id_prefix(), key.joined()));
+                }
+            }
+        }
+    }
+    ws.load(EntityKind::Customer, &ids)
+}
+
 /// Plans records under one import plan.
 pub struct Planner<'p> {
     plan: &'p ImportPlan,
@@ -136,6 +155,27 @@ impl<'p> Planner<'p> {
         &self.rules
     }
 
+    /// Reads what planning `items` will read, with the alias keys `extra`, in
+    /// one batch per table ([`Planner::plan_page`] does it itself; a caller
+    /// that also needs `extra`, such as an event's duplicate check, saves
+    /// its own read by calling this first).
+    pub fn prefetch(
+        &self,
+        ws: &mut Workspace<'_>,
+        items: &[SourceItem],
+        extra: Vec<ExternalKey>,
+    ) -> Result<()> {
+        let by_email = self.plan.match_by_email
+            || self.plan.customer_filter != crate::plan::CustomerFilter::All;
+        let mut prefetch: Vec<ExternalKey> = extra;
+        prefetch.reserve(items.len() * 5);
+        for i in items {
+            prefetch_keys(i, by_email, &mut prefetch);
+        }
+        ws.prefetch_owned(prefetch)?;
+        new_customers(ws, items)
+    }
+
     /// Plans one page of source items. Bad records become failed entries; only
     /// store errors abort the page.
     pub fn plan_page(&self, ws: &mut Workspace<'_>, items: Vec<SourceItem>) -> Result<PageOutcome> {
@@ -143,13 +183,7 @@ impl<'p> Planner<'p> {
             keep_entries: self.entries,
             ..PageOutcome::default()
         };
-        let by_email = self.plan.match_by_email
-            || self.plan.customer_filter != crate::plan::CustomerFilter::All;
-        let mut prefetch: Vec<ExternalKey> = Vec::with_capacity(items.len() * 5);
-        for i in &items {
-            prefetch_keys(i, by_email, &mut prefetch);
-        }
-        ws.prefetch_owned(prefetch)?;
+        self.prefetch(ws, &items, Vec::new())?;
         let mut tp: BTreeSet<Id> = BTreeSet::new();
         let mut ti: BTreeSet<Id> = BTreeSet::new();
         for item in items {

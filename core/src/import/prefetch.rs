@@ -79,6 +79,8 @@ pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool, v: &mut Vec<Exter
             }
             if let Some(n) = &i.number {
                 v.push(keys::payment_for_invoice(src, n));
+                // An update checks its number's alias is there.
+                v.push(keys::invoice_number(src, n));
             }
             // Not the invoice's `awaiting_subscription` key: a new invoice
             // only adds itself to it, and that key may name every invoice of

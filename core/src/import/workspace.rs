@@ -34,6 +34,46 @@ pub struct WorkState {
     index: OverlayIndex,
     /// Cached records and aliases past which a commit drops the cache.
     bound: (usize, usize),
+    /// Committed records per customer, per kind, read in one batch by
+    /// [`Workspace::prefetch_by_customers`]; dropped with the planned changes.
+    customer_lists: [FxHashMap<Id, Vec<Entity>>; KINDS],
+    /// Committed allocations read in one batch by
+    /// [`Workspace::prefetch_allocations`]; dropped with the planned changes.
+    allocations: Option<PrefetchedAllocations>,
+}
+
+/// The committed allocations touching a set of payments and invoices.
+#[derive(Default)]
+struct PrefetchedAllocations {
+    payments: FxHashSet<Id>,
+    invoices: FxHashSet<Id>,
+    found: Vec<Entity>,
+}
+
+impl PrefetchedAllocations {
+    /// The prefetched allocations touching `payments` or `invoices`, when
+    /// every one of them was prefetched.
+    fn answer(&self, payments: &[Id], invoices: &[Id]) -> Option<Vec<Entity>> {
+        if !payments.iter().all(|p| self.payments.contains(p))
+            || !invoices.iter().all(|i| self.invoices.contains(i))
+        {
+            return None;
+        }
+        let p: FxHashSet<&str> = payments.iter().map(String::as_str).collect();
+        let i: FxHashSet<&str> = invoices.iter().map(String::as_str).collect();
+        Some(
+            self.found
+                .iter()
+                .filter(|e| match e {
+                    Entity::Allocation(a) => {
+                        p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str())
+                    }
+                    _ => false,
+                })
+                .cloned()
+                .collect(),
+        )
+    }
 }
 
 /// Default cache bound: records, aliases.
@@ -48,6 +88,8 @@ impl Default for WorkState {
             alias_overlay: FxHashMap::default(),
             index: OverlayIndex::default(),
             bound: CACHE_BOUND,
+            customer_lists: std::array::from_fn(|_| FxHashMap::default()),
+            allocations: None,
         }
     }
 }
@@ -318,20 +360,88 @@ impl<'s> Workspace<'s> {
         self.st.alias_overlay.entry(key).or_default().set(id, add);
     }
 
+    /// Reads the committed records of `kind` of these customers in one
+    /// batch, so [`Workspace::by_customer`] answers for them without a store
+    /// read (until the planned changes are taken, or
+    /// [`Workspace::forget_prefetched_lists`]).
+    pub fn prefetch_by_customers(&mut self, kind: EntityKind, customers: &[Id]) -> Result<()> {
+        let lists = &self.st.customer_lists[kind.index()];
+        let mut seen: FxHashSet<&Id> = FxHashSet::default();
+        let want: Vec<Id> = customers
+            .iter()
+            .filter(|c| !lists.contains_key(*c) && seen.insert(*c))
+            .cloned()
+            .collect();
+        if want.is_empty() {
+            return Ok(());
+        }
+        let found = self.store.list_by_customers(kind, &want)?;
+        let lists = &mut self.st.customer_lists[kind.index()];
+        for c in want {
+            lists.insert(c, Vec::new());
+        }
+        for e in found {
+            if let Some(list) = customer_of(&e).and_then(|c| lists.get_mut(c)) {
+                list.push(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the committed allocations touching these payments or invoices
+    /// in one batch, so [`Workspace::allocations_for`] answers for any of
+    /// them without a store read (until the planned changes are taken, or
+    /// [`Workspace::forget_prefetched_lists`]). Replaces an earlier batch.
+    pub fn prefetch_allocations(&mut self, payments: &[Id], invoices: &[Id]) -> Result<()> {
+        let (sp, si) = (
+            self.stored(EntityKind::Payment, payments),
+            self.stored(EntityKind::Invoice, invoices),
+        );
+        let found = if sp.is_empty() && si.is_empty() {
+            Vec::new()
+        } else {
+            self.store.allocations_for(&sp, &si)?
+        };
+        self.st.allocations = Some(PrefetchedAllocations {
+            payments: payments.iter().cloned().collect(),
+            invoices: invoices.iter().cloned().collect(),
+            found,
+        });
+        Ok(())
+    }
+
+    /// Drops what [`Workspace::prefetch_by_customers`] and
+    /// [`Workspace::prefetch_allocations`] read (to bound memory between
+    /// batches of customers).
+    pub fn forget_prefetched_lists(&mut self) {
+        self.st.customer_lists.iter_mut().for_each(FxHashMap::clear);
+        self.st.allocations = None;
+    }
+
+    /// The ids the store may hold: those not known absent.
+    fn stored(&self, kind: EntityKind, ids: &[Id]) -> Vec<Id> {
+        ids.iter()
+            .filter(|id| !self.known_absent(kind, id))
+            .cloned()
+            .collect()
+    }
+
     /// Allocations touching these payments or invoices, committed and planned.
     pub fn allocations_for(&mut self, payments: &[Id], invoices: &[Id]) -> Result<Vec<Entity>> {
         // A record the store is known not to hold has no committed allocations.
-        let stored = |kind: EntityKind, ids: &[Id]| -> Vec<Id> {
-            ids.iter()
-                .filter(|id| !self.known_absent(kind, id))
-                .cloned()
-                .collect()
-        };
         let (sp, si) = (
-            stored(EntityKind::Payment, payments),
-            stored(EntityKind::Invoice, invoices),
+            self.stored(EntityKind::Payment, payments),
+            self.stored(EntityKind::Invoice, invoices),
         );
-        let committed = self.store.allocations_for(&sp, &si)?;
+        let prefetched = self
+            .st
+            .allocations
+            .as_ref()
+            .and_then(|pf| pf.answer(&sp, &si));
+        let committed = match prefetched {
+            Some(found) => found,
+            None => self.store.allocations_for(&sp, &si)?,
+        };
         let kind = EntityKind::Allocation.index();
         let mut out: FxHashMap<Id, Entity> = FxHashMap::default();
         for e in committed {
@@ -367,7 +477,11 @@ impl<'s> Workspace<'s> {
     /// Records of `kind` for a customer, committed and planned, ordered by id.
     pub fn by_customer(&mut self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
         let mut out: FxHashMap<Id, Entity> = FxHashMap::default();
-        for e in self.store.list_by_customer(kind, customer_id)? {
+        let committed = match self.st.customer_lists[kind.index()].get(customer_id) {
+            Some(list) => list.clone(),
+            None => self.store.list_by_customer(kind, customer_id)?,
+        };
+        for e in committed {
             out.insert(e.id().to_string(), e);
         }
         // As in `allocations_for`: the planned version decides.
@@ -393,6 +507,8 @@ impl<'s> Workspace<'s> {
     /// call [`WorkState::discard`].
     pub fn take_changes(&mut self) -> ChangeSet {
         let mut cs = ChangeSet::default();
+        // What was read in batches is the committed state before this commit.
+        self.forget_prefetched_lists();
         // Sized up front: a commit can hold thousands of records, and growing
         // a vector of records copies all of them each time.
         cs.upserts

@@ -86,6 +86,15 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn list_by_customers(&self, kind: EntityKind, customer_ids: &[Id]) -> Result<Vec<Entity>> {
+        let wanted: BTreeSet<&str> = customer_ids.iter().map(String::as_str).collect();
+        Ok(self
+            .list(kind)?
+            .into_iter()
+            .filter(|e| customer_of(e).is_some_and(|c| wanted.contains(c)))
+            .collect())
+    }
+
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {
         let p: BTreeSet<&str> = payment_ids.iter().map(String::as_str).collect();
         let i: BTreeSet<&str> = invoice_ids.iter().map(String::as_str).collect();

@@ -48,6 +48,10 @@ impl Store for ScaledStore {
         self.inner.list_by_customer(kind, customer_id).map(scaled)
     }
 
+    fn list_by_customers(&self, kind: EntityKind, customer_ids: &[Id]) -> Result<Vec<Entity>> {
+        self.inner.list_by_customers(kind, customer_ids).map(scaled)
+    }
+
     fn query(&self, q: &RecordQuery) -> Result<RecordPage> {
         let mut page = self.inner.query(q)?;
         page.records = scaled(page.records);

@@ -1,0 +1,425 @@
+//! An import reads the books once per page, not once per record: the store's
+//! read calls (each one a round trip to PostgreSQL) are counted by a wrapper
+//! for imports of n and 4n units of new records (customers, invoices naming
+//! them or customers the books do not have yet, charges, their balance
+//! transactions and refunds, subscriptions). Four times the records in four
+//! times the pages may cost four times the reads; one lookup per record
+//! would cost thousands more. And a webhook event reads each thing once.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use tieout::core::model::{ExternalKey, Id};
+use tieout::core::store::{
+    ReadRecord, SequencedBuild, ShardClaim, ShardSpec, ShardState, StreamClaim,
+};
+use tieout::core::{ChangeSet, Entity, EntityKind, Store};
+use tieout::*;
+
+/// Read calls by method (and kind, where the call names one).
+type Calls = Arc<Mutex<BTreeMap<String, u64>>>;
+
+/// Forwards every call to `inner`, counting the reads.
+struct Counting {
+    inner: Box<dyn Store>,
+    calls: Calls,
+}
+
+impl Counting {
+    fn note(&self, what: String) {
+        *self.calls.lock().unwrap().entry(what).or_default() += 1;
+    }
+}
+
+impl Store for Counting {
+    fn resolve(&self, keys: &[ExternalKey]) -> tieout::core::Result<HashMap<ExternalKey, Vec<Id>>> {
+        self.note("resolve".into());
+        self.inner.resolve(keys)
+    }
+
+    fn get(&self, kind: EntityKind, ids: &[Id]) -> tieout::core::Result<Vec<Entity>> {
+        self.note(format!("get {}", kind.as_str()));
+        self.inner.get(kind, ids)
+    }
+
+    fn list(&self, kind: EntityKind) -> tieout::core::Result<Vec<Entity>> {
+        self.note(format!("list {}", kind.as_str()));
+        self.inner.list(kind)
+    }
+
+    fn list_by_customer(
+        &self,
+        kind: EntityKind,
+        customer_id: &str,
+    ) -> tieout::core::Result<Vec<Entity>> {
+        self.note(format!("list_by_customer {}", kind.as_str()));
+        self.inner.list_by_customer(kind, customer_id)
+    }
+
+    fn list_by_customers(
+        &self,
+        kind: EntityKind,
+        customer_ids: &[Id],
+    ) -> tieout::core::Result<Vec<Entity>> {
+        self.note(format!("list_by_customers {}", kind.as_str()));
+        self.inner.list_by_customers(kind, customer_ids)
+    }
+
+    fn query(&self, q: &RecordQuery) -> tieout::core::Result<RecordPage> {
+        self.note(format!("query {}", q.kind.as_str()));
+        self.inner.query(q)
+    }
+
+    fn allocations_for(
+        &self,
+        payment_ids: &[Id],
+        invoice_ids: &[Id],
+    ) -> tieout::core::Result<Vec<Entity>> {
+        self.note("allocations_for".into());
+        self.inner.allocations_for(payment_ids, invoice_ids)
+    }
+
+    fn checkpoint(&self, stream: &str) -> tieout::core::Result<Option<String>> {
+        self.note("checkpoint".into());
+        self.inner.checkpoint(stream)
+    }
+
+    fn commit(&mut self, changes: ChangeSet) -> tieout::core::Result<()> {
+        self.note("commit".into());
+        self.inner.commit(changes)
+    }
+
+    fn commit_if_unchanged(
+        &mut self,
+        changes: ChangeSet,
+        read: &[ReadRecord],
+    ) -> tieout::core::Result<()> {
+        self.note("commit".into());
+        self.inner.commit_if_unchanged(changes, read)
+    }
+
+    fn commit_sequenced(
+        &mut self,
+        stream: &str,
+        build: SequencedBuild,
+    ) -> tieout::core::Result<Option<String>> {
+        self.inner.commit_sequenced(stream, build)
+    }
+
+    fn external_generation(&self) -> tieout::core::Result<Option<u64>> {
+        self.note("external_generation".into());
+        self.inner.external_generation()
+    }
+
+    fn is_empty(&self) -> tieout::core::Result<bool> {
+        self.note("is_empty".into());
+        self.inner.is_empty()
+    }
+
+    fn adopts_staged(&self) -> bool {
+        self.inner.adopts_staged()
+    }
+
+    fn adopt_staged(
+        &mut self,
+        staged: &std::path::Path,
+        tail: ChangeSet,
+    ) -> tieout::core::Result<bool> {
+        self.inner.adopt_staged(staged, tail)
+    }
+
+    fn claim_stream(
+        &mut self,
+        stream: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> tieout::core::Result<StreamClaim> {
+        self.inner.claim_stream(stream, holder, ttl)
+    }
+
+    fn release_stream(&mut self, stream: &str, holder: &str) -> tieout::core::Result<()> {
+        self.inner.release_stream(stream, holder)
+    }
+
+    fn shards_create(&mut self, backfill: &str, shards: &[ShardSpec]) -> tieout::core::Result<()> {
+        self.inner.shards_create(backfill, shards)
+    }
+
+    fn shard_claim(
+        &mut self,
+        backfill: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> tieout::core::Result<ShardClaim> {
+        self.inner.shard_claim(backfill, holder, ttl)
+    }
+
+    fn shard_finish(
+        &mut self,
+        backfill: &str,
+        index: u32,
+        holder: &str,
+        result: &str,
+    ) -> tieout::core::Result<bool> {
+        self.inner.shard_finish(backfill, index, holder, result)
+    }
+
+    fn shards(&self, backfill: &str) -> tieout::core::Result<Vec<ShardState>> {
+        self.note("shards".into());
+        self.inner.shards(backfill)
+    }
+}
+
+/// Records in one unit of [`units`].
+const UNIT: usize = 10;
+
+/// Records of new customers and what names them: unit `u` is customer
+/// `cus_u`, an open invoice of it, a charge of it (and its payment intent)
+/// with its balance transaction, paid out by a payout, a partial refund and a
+/// dispute, a subscription of it, and an invoice of `cus_new_u`, a customer
+/// the source does not list (created on demand).
+fn units(n: usize) -> Vec<SourceItem> {
+    let mut items = Vec::with_capacity(n * UNIT);
+    for u in 0..n {
+        let (cus, ch) = (format!("cus_{u:05}"), format!("ch_{u:05}"));
+        let day = u as i64 % 300;
+        items.push(customer(
+            &cus,
+            &format!("Customer {u}"),
+            &format!("c{u}@example.com"),
+        ));
+        items.push(invoice(
+            &format!("in_{u:05}"),
+            &cus,
+            "open",
+            d("100.00"),
+            d("0"),
+            day,
+        ));
+        let (pi, po) = (format!("pi_{u:05}"), format!("po_{u:05}"));
+        items.push(charge(&ch, &pi, &cus, d("40.00"), day));
+        items.push(payment_intent(&pi, &ch, &cus, d("40.00"), day));
+        items.push(balance_tx_paid_out(&ch, d("40.00"), d("1.46"), day, &po));
+        items.push(refund(&format!("re_{u:05}"), &ch, d("5.00"), day + 1));
+        items.push(dispute(
+            &format!("dp_{u:05}"),
+            &ch,
+            d("3.00"),
+            "won",
+            day + 2,
+        ));
+        let txn = format!("txn_{ch}");
+        items.push(payout(&po, d("38.54"), day + 4, None, &[txn.as_str()]));
+        items.push(subscription(
+            &format!("sub_{u:05}"),
+            &cus,
+            Interval::Month,
+            1,
+            day,
+        ));
+        let other = format!("cus_new_{u:05}");
+        items.push(invoice(
+            &format!("in_new_{u:05}"),
+            &other,
+            "open",
+            d("20.00"),
+            d("0"),
+            day,
+        ));
+    }
+    items
+}
+
+/// Imports `n` units into fresh books made by `open` (over the counting
+/// wrapper), 100 records a page, every page its own commit. Returns the read
+/// calls and the number of pages.
+fn import_counted(open: &dyn Fn() -> Box<dyn Store>, n: usize) -> (BTreeMap<String, u64>, u64) {
+    let calls: Calls = Arc::default();
+    let books = Books::with_store(Box::new(Counting {
+        inner: open(),
+        calls: calls.clone(),
+    }))
+    .with_commit_batch(CommitBatch::every_page());
+    let items = units(n);
+    let pages = items.len().div_ceil(100) as u64;
+    let run = run(books.import(
+        &RecordsSource::new(ACCT, items),
+        &ImportPlan::default(),
+        None,
+    ))
+    .expect("import");
+    assert_eq!(run.totals.failed, 0, "{:?}", run.failures);
+    assert_eq!(run.by_object["customer"].created as usize, 2 * n, "{run:?}");
+    assert_eq!(run.by_object["invoice"].created as usize, 2 * n, "{run:?}");
+    // Policy matching placed every charge's credit on its customer's invoice.
+    assert_eq!(books.allocations().unwrap().len(), n, "{run:?}");
+    let counted = calls.lock().unwrap().clone();
+    (counted, pages)
+}
+
+/// The counts of `small` and `large` (n and 4n units), asserting that the
+/// extra reads of the larger import are bounded by its extra pages.
+fn check(store: &str, open: &dyn Fn() -> Box<dyn Store>) {
+    let n = 60;
+    let (small, small_pages) = import_counted(open, n);
+    let (large, large_pages) = import_counted(open, 4 * n);
+    let total = |m: &BTreeMap<String, u64>| m.values().sum::<u64>();
+    let (extra_reads, extra_pages) = (total(&large) - total(&small), large_pages - small_pages);
+    let extra_records = (UNIT * 3 * n) as u64;
+    println!(
+        "{store}: {} reads over {small_pages} pages, {} over {large_pages} pages\n  n:  {small:?}\n  4n: {large:?}",
+        total(&small),
+        total(&large)
+    );
+    // Each method's extra reads too, so one per-record lookup cannot hide
+    // behind a saving elsewhere.
+    for (what, &count) in &large {
+        let before = small.get(what).copied().unwrap_or(0);
+        assert!(
+            count - before.min(count) <= PER_PAGE * extra_pages,
+            "{store}: `{what}` read {before} times for {n} units and {count} for {} units: \
+             it grows with the records ({extra_records} more), not the pages ({extra_pages} more)",
+            4 * n
+        );
+    }
+    assert!(
+        extra_reads <= PER_PAGE * extra_pages,
+        "{store}: {extra_reads} more reads for {extra_pages} more pages ({extra_records} more records)"
+    );
+}
+
+/// Reads one page may cost per method (resolve, then each kind's records,
+/// allocations, checkpoints): a constant, whatever the page holds.
+const PER_PAGE: u64 = 4;
+
+#[test]
+fn an_import_reads_the_books_once_per_page_not_once_per_record() {
+    check("memory", &|| Box::new(MemoryStore::new()));
+    let dir = tempfile::tempdir().unwrap();
+    let next = std::sync::atomic::AtomicU32::new(0);
+    check("sqlite", &|| {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Box::new(SqliteStore::open(dir.path().join(format!("books{i}.db"))).unwrap())
+    });
+    let Some(url) = pg_url() else { return };
+    let schemas = Mutex::new(Vec::new());
+    check("postgres", &|| {
+        let schema = PgSchema::fresh(&url);
+        let store = PostgresStore::open_in_schema(&url, &schema.name).unwrap();
+        schemas.lock().unwrap().push(schema);
+        Box::new(store)
+    });
+}
+
+/// An `invoice.paid` event for invoice `in_new_{u:05}` of [`units`].
+fn paid_event(u: usize) -> StripeEvent {
+    let body = serde_json::json!({
+        "id": format!("evt_{u:05}"), "object": "event", "type": "invoice.paid",
+        "created": 1_900_000_000 + u as i64, "api_version": "2025-03-31.basil", "livemode": false,
+        "data": {"object": {
+            "id": format!("in_new_{u:05}"), "object": "invoice", "customer": format!("cus_new_{u:05}"),
+            "currency": "usd", "status": "paid", "number": format!("N-in_new_{u:05}"),
+            "created": 1_735_689_600, "livemode": false, "subtotal": 2000, "total": 2000,
+            "amount_due": 2000, "amount_paid": 2000, "amount_remaining": 0, "total_taxes": [],
+            "status_transitions": {"finalized_at": 1_735_689_600, "paid_at": 1_900_000_000},
+            "lines": {"object": "list", "has_more": false, "data": [
+                {"id": format!("il_{u:05}"), "object": "line_item", "amount": 2000,
+                 "currency": "usd", "quantity": 1, "description": "Plan"}
+            ]}
+        }}
+    });
+    StripeEvent::parse(body.to_string().as_bytes()).unwrap()
+}
+
+/// A paid event on an invoice the books hold (as a webhook applier races a
+/// backfill): every read at most once per event, the event's duplicate check
+/// in the same read as its page's keys.
+#[test]
+fn an_event_reads_the_books_a_fixed_number_of_times() {
+    let Some(url) = pg_url() else { return };
+    let schema = PgSchema::fresh(&url);
+    let calls: Calls = Arc::default();
+    let books = Books::with_store(Box::new(Counting {
+        inner: Box::new(PostgresStore::open_in_schema(&url, &schema.name).unwrap()),
+        calls: calls.clone(),
+    }));
+    books.set_default_account(ACCT).unwrap();
+    let run = run(books.import(
+        &RecordsSource::new(ACCT, units(20)),
+        &ImportPlan::default(),
+        None,
+    ))
+    .expect("import");
+    assert_eq!(run.totals.failed, 0);
+    calls.lock().unwrap().clear();
+    let events = 10;
+    for u in 0..events {
+        let outcome = books.apply_event(&paid_event(u)).unwrap();
+        assert_eq!(outcome.status, EventStatus::Applied);
+    }
+    let counted = calls.lock().unwrap().clone();
+    println!("{events} events: {counted:?}");
+    assert_eq!(
+        books
+            .invoices(&InvoiceFilter {
+                status: Some(InvoiceStatus::Paid),
+                customer_id: None,
+            })
+            .unwrap()
+            .len(),
+        events
+    );
+    // Each read at most once an event: its keys (the duplicate check's
+    // with the page's) in one read, each kind's records in one, ...
+    for (what, &n) in &counted {
+        assert!(
+            n <= events as u64,
+            "`{what}`: {n} reads for {events} events"
+        );
+    }
+}
+
+/// `list_by_customers` answers what `list_by_customer` answers for each
+/// customer, merged in id order, on every store (its SQL in SQLite and
+/// PostgreSQL, the default loop nowhere).
+#[test]
+fn records_of_many_customers_are_those_of_each_in_id_order() {
+    for (store, books, _keep) in all_books() {
+        import_items(&books, units(12), &ImportPlan::default());
+        for kind in [
+            EntityKind::Invoice,
+            EntityKind::Payment,
+            EntityKind::Subscription,
+        ] {
+            let customers: Vec<String> = books
+                .customers()
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .step_by(3)
+                .collect();
+            assert!(customers.len() >= 4, "{store}");
+            let (many, each) = books
+                .with_store_mut(|s| {
+                    let many = s.list_by_customers(kind, &customers).unwrap();
+                    let mut each: Vec<Entity> = customers
+                        .iter()
+                        .flat_map(|c| s.list_by_customer(kind, c).unwrap())
+                        .collect();
+                    each.sort_by(|a, b| a.id().cmp(b.id()));
+                    (many, each)
+                })
+                .unwrap();
+            assert!(!many.is_empty(), "{store} {kind:?}");
+            assert_eq!(many, each, "{store} {kind:?}");
+            let none = books
+                .with_store_mut(|s| s.list_by_customers(kind, &[]).unwrap())
+                .unwrap();
+            assert!(none.is_empty(), "{store} {kind:?}");
+        }
+    }
+}
