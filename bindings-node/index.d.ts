@@ -207,6 +207,12 @@ export declare class Books {
   collectionCases(now?: string | undefined | null): Promise<Array<CollectionCase>>
   /** One collection case by id, or null. */
   collectionCase(caseId: string, now?: string | undefined | null): Promise<CollectionCase | null>
+  /**
+   * Marks an open case as handed to an agency (status `submitted`, with a
+   * history entry) and returns it; a case in another status comes back
+   * unchanged. Rejects with NOT_FOUND for an unknown id.
+   */
+  submitCollectionCase(caseId: string, now?: string | undefined | null): Promise<CollectionCase>
   /** Every collection case as CSV (for an agency). */
   casesCsv(now?: string | undefined | null): Promise<string>
   /** Every collection case as JSON text (amounts as strings). */

@@ -1,7 +1,8 @@
 //! The ledger exports checked by the real tools: `bean-check` (beancount from
 //! the project's venv) and `hledger check` accept every Beancount and hledger
 //! export of a generated book (multi-currency invoices, fees with tax, partial
-//! refunds, credit notes, won and lost disputes, payouts, unknown categories), including the
+//! refunds, credit notes, won and lost disputes, payouts, a reserve, a failed refund, a
+//! partial-capture reversal, a reversed payout, unknown categories), including the
 //! balance assertions; and exports recorded in SQLite books emit nothing new.
 
 mod ledger_support;
@@ -9,7 +10,7 @@ mod ledger_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ledger_support::ledger_book::{Book, at, sample};
+use ledger_support::ledger_book::{Book, at, other_categories, sample};
 use ledger_support::load;
 use tieout::{Books, Currency, ExportOptions, Layers, Target};
 
@@ -41,7 +42,10 @@ fn run(cmd: &mut Command) -> (bool, String) {
 #[test]
 fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
     let books = Books::in_memory();
-    let b = sample();
+    let mut b = sample();
+    // Reserves held and released, a failed refund, a partial-capture
+    // reversal and a reversed payout, after everything else.
+    other_categories(&mut b, 200);
     load(&books, &b);
     let dir = tempfile::tempdir().unwrap();
     let opts = ExportOptions::default();
@@ -63,6 +67,10 @@ fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
         let bc = books.export(Target::Beancount, &o, at(100)).unwrap();
         assert!(bc.text.contains("^in_0"));
         assert_eq!(bc.text.contains("tieout_id: \"txn:txn_ch_0\""), layers.cash);
+        assert_eq!(
+            bc.text.contains("tieout_id: \"txn:txn_rsv_release\""),
+            layers.cash
+        );
         assert_eq!(
             bc.text.contains("tieout_id: \"inv:in_0:issued\""),
             layers.accrual

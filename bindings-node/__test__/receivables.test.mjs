@@ -161,6 +161,15 @@ test('collection cases open once, refuse incomplete debtors, follow payments; ag
   assert.equal(cases.in_b.openAmount, '30.00')
   assert.equal((await books.collectionCase(cases.in_b.id, now)).openAmount, '30.00')
   assert.equal(await books.collectionCase('case_nope'), null)
+  // Handing the open case to an agency: submitted, with a history entry; a
+  // paid case stays paid; an unknown id rejects with NOT_FOUND.
+  const sub = await books.submitCollectionCase(cases.in_b.id, now)
+  assert.equal(sub.status, 'submitted')
+  assert.equal(sub.openAmount, '30.00')
+  assert.equal(sub.history.at(-1).reason, 'submitted')
+  assert.equal((await books.collectionCase(sub.id, now)).status, 'submitted')
+  assert.equal((await books.submitCollectionCase(cases.in_a.id, now)).status, 'paid')
+  await assert.rejects(books.submitCollectionCase('case_nope', now), (e) => e.code === 'NOT_FOUND')
   const csv = (await books.casesCsv(now)).trim().split('\n')
   assert.ok(csv[0].startsWith('case_id,invoice_id,invoice_external_id'))
   assert.equal(csv.length, 4)

@@ -997,6 +997,23 @@ impl Books {
         })
     }
 
+    /// Marks an open case as handed to an agency (status `submitted`, with a
+    /// history entry) and returns it; a case in another status comes back
+    /// unchanged. Rejects with NOT_FOUND for an unknown id.
+    #[napi(ts_return_type = "Promise<CollectionCase>")]
+    pub fn submit_collection_case<'env>(
+        &self,
+        env: &'env Env,
+        case_id: String,
+        now: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, CollectionCase>> {
+        let now = try_arg!(env, now_of(now, "now"));
+        let books = self.inner.clone();
+        blocking(env, move || {
+            Ok(case_of(&books.submit_collection_case(&case_id, now)?, now))
+        })
+    }
+
     /// Every collection case as CSV (for an agency).
     #[napi(ts_return_type = "Promise<string>")]
     pub fn cases_csv<'env>(

@@ -1140,6 +1140,19 @@ impl PyBooks {
         crate::receivables::collection_case(py, &self.inner, case_id, now)
     }
 
+    /// Marks an open case as handed to an agency (status `submitted`, with
+    /// a history entry) and returns it; a case in another status is returned
+    /// unchanged. Raises NotFound for an unknown id.
+    #[pyo3(signature = (case_id, now=None))]
+    fn submit_collection_case<'py>(
+        &self,
+        py: Python<'py>,
+        case_id: String,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        crate::receivables::submit_collection_case(py, &self.inner, case_id, now)
+    }
+
     /// Every collection case as CSV (for an agency).
     #[pyo3(signature = (now=None))]
     fn cases_csv(&self, py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<String> {

@@ -551,6 +551,22 @@ pub(crate) fn collection_case<'py>(
     Ok(Some(list.get_item(0)?))
 }
 
+/// `Books.submit_collection_case(case_id, now=None)`.
+pub(crate) fn submit_collection_case<'py>(
+    py: Python<'py>,
+    books: &Arc<Books>,
+    case_id: String,
+    now: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Obj<'py>> {
+    let now = now_arg(now, "now")?;
+    let b = books.clone();
+    let case = py
+        .detach(move || b.submit_collection_case(&case_id, now))
+        .py_err(py)?;
+    let list = cases_to_py(py, std::slice::from_ref(&case), now)?;
+    list.get_item(0)
+}
+
 /// `Books.cases_csv(now=None)` / `Books.cases_json(now=None)`.
 pub(crate) fn cases_export(
     py: Python<'_>,

@@ -247,6 +247,17 @@ def test_cases_open_once_refuse_incomplete_debtors_and_follow_payments(tmp_path:
     assert books.collection_case(by_inv["in_b"].id, now=now) == by_inv["in_b"]
     assert books.collection_case("case_nope") is None
 
+    # Handing the open case to an agency: submitted, with a history entry;
+    # a paid case stays paid; an unknown id is NotFound.
+    sub = books.submit_collection_case(by_inv["in_b"].id, now=now)
+    assert sub.status is tieout.CaseStatus.SUBMITTED and sub.open_amount == Decimal("30.00")
+    assert sub.history[-1].reason == "submitted"
+    assert books.collection_case(sub.id, now=now) == sub
+    assert books.submit_collection_case(by_inv["in_a"].id, now=now).status is tieout.CaseStatus.PAID
+    with pytest.raises(tieout.NotFound):
+        books.submit_collection_case("case_nope", now=now)
+    by_inv = {c.invoice_external_id: c for c in books.collection_cases(now=now)}
+
     rows = books.cases_csv(now=now).strip().splitlines()
     assert rows[0].startswith("case_id,invoice_id,invoice_external_id")
     assert len(rows) == 5

@@ -408,6 +408,15 @@ fn quiet_days_pause_and_amount_and_tone_rules() {
     p.paused.insert("cust_a".into());
     assert!(plan_follow_ups(&invoices, &by_id(&cs), &HashMap::new(), &p, t0()).is_empty());
     p.paused.clear();
+    p.opted_out.insert("cust_a".into());
+    assert!(plan_follow_ups(&invoices, &by_id(&cs), &HashMap::new(), &p, t0()).is_empty());
+    // Another customer's opt-out does not stop this one's.
+    p.opted_out = ["cust_b".to_string()].into_iter().collect();
+    assert_eq!(
+        plan_follow_ups(&invoices, &by_id(&cs), &HashMap::new(), &p, t0())[0].step,
+        "due"
+    );
+    p.opted_out.clear();
     // Minimum open amount: `due` needs 500, so `before` is the latest that fits.
     p.steps[1].min_open_amount = Some(dec!(500));
     let got = plan_follow_ups(&invoices, &by_id(&cs), &HashMap::new(), &p, t0());

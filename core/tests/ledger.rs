@@ -7,7 +7,7 @@ mod ledger_book;
 
 use std::collections::BTreeMap;
 
-use ledger_book::{Book, Credit, Dispute, Sale, at, book, sample};
+use ledger_book::{Book, Credit, Dispute, Sale, at, book, other_categories, sample};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tieout_core::Currency;
@@ -165,6 +165,57 @@ fn the_sample_book_gives_balanced_entries_for_every_case() {
 }
 
 #[test]
+fn reserves_refund_failures_capture_and_payout_reversals_each_have_their_entry() {
+    let m = LedgerMapping::default();
+    let mut b = sample();
+    let extra = other_categories(&mut b, 200);
+    let j = journal(&b, &m);
+    // None of them is suspense: the list is the sample's two unknowns.
+    assert_eq!(j.suspense, vec!["txn:txn_climate", "txn:txn_other"]);
+    for (id, cat, amount) in &extra {
+        let e = j
+            .entries
+            .iter()
+            .find(|e| e.id == format!("txn:{id}"))
+            .unwrap_or_else(|| panic!("no entry for {id}"));
+        e.check().expect("balances");
+        assert_eq!((e.layer, e.category.as_str()), (Layer::Cash, *cat));
+        let counter = match *cat {
+            "risk_reserved_funds" => &m.stripe_reserve,
+            "refund_failure" => &m.refunds,
+            "partial_capture_reversal" => &m.accounts_receivable,
+            "payout_reversal" => &m.payouts_in_transit,
+            other => panic!("unexpected {other}"),
+        };
+        let on = |acct: &str| -> Decimal {
+            e.postings
+                .iter()
+                .filter(|p| p.account == acct)
+                .map(|p| p.amount)
+                .sum()
+        };
+        // The net moves the Stripe balance; the gross goes to its account.
+        assert_eq!(on(&m.stripe_balance), *amount, "{id}");
+        assert_eq!(on(counter), -*amount, "{id}");
+        assert_eq!(on(&m.suspense), Decimal::ZERO, "{id}");
+    }
+    // A reserve held and released nets to zero on the reserve account.
+    assert!(account_totals(&j, &m.stripe_reserve).is_empty());
+    // The Stripe balance still moves by exactly what Stripe reports, and the
+    // statement lists each of them.
+    let usd = Currency::USD;
+    assert_eq!(stripe_moves(&j, &m)[&usd], nets(&b)[&usd]);
+    let s = statement::stripe_balance(&b.txns, usd, at(-1), at(400), None);
+    assert_eq!(s.closing() - s.opening(), nets(&b)[&usd]);
+    for (id, _, _) in &extra {
+        assert!(s.lines.iter().any(|l| &l.transaction_id == id), "{id}");
+    }
+    let text = render::beancount(&j.entries, &RenderOptions::default());
+    assert!(text.contains("tieout_id: \"txn:txn_rsv_hold\""), "{text}");
+    assert!(text.contains("open Assets:Stripe:Reserve"), "{text}");
+}
+
+#[test]
 fn the_balance_statement_ties_to_what_stripe_reports_or_says_by_how_much_not() {
     let b = sample();
     let usd = Currency::USD;
@@ -316,9 +367,17 @@ fn renderers_refuse_what_their_target_cannot_hold() {
         q.len() > j.entries.len(),
         "multi-currency entries split per currency"
     );
+    let mut request_ids = std::collections::BTreeSet::new();
     for item in q {
         let je = &item["JournalEntry"];
         assert!(je["DocNumber"].as_str().unwrap().len() <= 21);
+        // The `requestid` to send: 32 hex digits, one per document.
+        let rid = item["requestid"].as_str().unwrap();
+        assert!(
+            rid.len() == 32 && rid.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{rid}"
+        );
+        assert!(request_ids.insert(rid.to_string()), "repeated {rid}");
         assert!(
             je["PrivateNote"]
                 .as_str()

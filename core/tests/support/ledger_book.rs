@@ -105,8 +105,9 @@ fn convert(amount: Decimal, from: Currency, to: Currency) -> Decimal {
         .round_dp_with_strategy(to.exponent(), RoundingStrategy::MidpointNearestEven)
 }
 
+/// One balance transaction of `category` (the fee's tax part in `fee_tax`).
 #[allow(clippy::too_many_arguments)]
-fn txn(
+pub fn txn(
     id: String,
     day: i64,
     amount: Decimal,
@@ -484,6 +485,38 @@ pub fn book(sales: &[Sale]) -> Book {
         });
     }
     b
+}
+
+/// The balance-transaction categories the sample's sales do not produce,
+/// appended on `day` in USD: a reserve held and released, a refund that
+/// failed (the money comes back), a partial-capture reversal and a payout
+/// reversed (a failed payout returning funds). Returns their
+/// `(id, category, amount)`.
+pub fn other_categories(b: &mut Book, day: i64) -> Vec<(String, &'static str, Decimal)> {
+    let usd = Currency::USD;
+    let rows: [(&str, &'static str, i64, &str); 5] = [
+        ("txn_rsv_hold", "risk_reserved_funds", -4_000, "rsv_1"),
+        ("txn_rsv_release", "risk_reserved_funds", 4_000, "rsv_1"),
+        ("txn_rf", "refund_failure", 1_250, "re_failed_1"),
+        ("txn_pcr", "partial_capture_reversal", -700, "ch_pcr_1"),
+        ("txn_por", "payout_reversal", 2_500, "po_failed_1"),
+    ];
+    rows.iter()
+        .map(|&(id, cat, m, obj)| {
+            let amount = minor(m, usd);
+            b.txns.push(txn(
+                id.into(),
+                day,
+                amount,
+                Decimal::ZERO,
+                Decimal::ZERO,
+                usd,
+                cat,
+                obj,
+            ));
+            (id.to_string(), cat, amount)
+        })
+        .collect()
 }
 
 /// A fixed book with every case the issue names.
