@@ -261,6 +261,9 @@ impl Books {
     }
 }
 
+/// Customers whose credit keys are looked up in one batch at an import's end.
+const CREDIT_LOOKUP_CHUNK: usize = 2_000;
+
 /// The payments and invoices an import touched, for policy matching at its end.
 #[derive(Debug, Default)]
 pub(crate) struct Touched {
@@ -301,14 +304,20 @@ impl Touched {
             BTreeSet::new()
         };
         customers.extend(self.customers.iter().cloned());
-        // Only customers holding credit have anything to match (one batched lookup).
-        let credit_keys: Vec<_> = customers.iter().map(|c| keys::customer_credit(c)).collect();
-        ws.prefetch(&credit_keys)?;
+        // Only customers holding credit have anything to match: one batched
+        // lookup per chunk, each chunk's keys dropped from the cache after
+        // (every customer of a large import would otherwise stay cached).
+        let customers: Vec<Id> = customers.into_iter().collect();
         let mut with_credit = BTreeSet::new();
-        for (c, k) in customers.into_iter().zip(credit_keys) {
-            if !ws.resolve(&k)?.is_empty() {
-                with_credit.insert(c);
+        for chunk in customers.chunks(CREDIT_LOOKUP_CHUNK) {
+            let credit_keys: Vec<_> = chunk.iter().map(|c| keys::customer_credit(c)).collect();
+            ws.prefetch(&credit_keys)?;
+            for (c, k) in chunk.iter().zip(&credit_keys) {
+                if !ws.resolve(k)?.is_empty() {
+                    with_credit.insert(c.clone());
+                }
             }
+            ws.forget_aliases(&credit_keys);
         }
         Ok(Some(policy_match::match_unapplied(
             ws,

@@ -81,6 +81,11 @@ impl Seen {
     /// Adds `s` under `tag` (separate namespaces: alias keys, ids per kind).
     pub(crate) fn insert(&mut self, tag: u8, s: &str) {
         let h = self.hash(tag, s);
+        // Already answered "maybe" (a record staged again, an update): adding
+        // it again would only take room (the filters grow with what is added).
+        if self.filters.iter().any(|f| f.contains(h)) {
+            return;
+        }
         let full = self.filters.last().is_none_or(|f| f.len >= f.capacity);
         if full {
             let capacity = self

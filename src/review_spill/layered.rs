@@ -5,6 +5,7 @@
 //! planner holds no more than an import does.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Mutex;
 
 use tieout_core::entity::{Entity, EntityKind};
@@ -13,6 +14,7 @@ use tieout_core::{ChangeSet, CoreError, Result, ScaledStore, Store};
 use tieout_sqlite::SqliteStore;
 
 use super::filter::Seen;
+use super::tombstones::Tombstones;
 
 /// [`Seen`] tags: alias keys; then allocations' payment and invoice ids;
 /// then record ids, one tag per kind.
@@ -25,13 +27,14 @@ fn id_tag(kind: EntityKind) -> u8 {
 }
 
 /// The staging store of one review and what it removed from the books below
-/// (deletions and alias removals are rare: settling and credit changes).
+/// (deletions and alias removals: settling and credit changes, and a
+/// payment replacing the one a paid invoice implied).
 pub(crate) struct Stage {
     /// Through [`ScaledStore`], as the books are: the staged rows are what
     /// the books' commits would write.
     store: ScaledStore,
-    deleted: HashSet<(EntityKind, Id)>,
-    unaliased: HashMap<ExternalKey, HashSet<Id>>,
+    /// Deletions and alias removals, on disk (they grow with the review).
+    removed: Tombstones,
     /// What was committed here (alias keys, ids, allocations' payments and
     /// invoices): the staging store is asked only about what may be in it.
     seen: Seen,
@@ -45,12 +48,12 @@ pub(crate) struct Stage {
 }
 
 impl Stage {
-    /// A staging store in the SQLite scratch file at `path` (created).
-    pub(crate) fn open(path: &std::path::Path) -> Result<Stage> {
+    /// A staging store in the SQLite scratch file at `path` (created), its
+    /// removals in `tombstones.db` next to it.
+    pub(crate) fn open(path: &Path) -> Result<Stage> {
         Ok(Stage {
             store: ScaledStore::new(Box::new(SqliteStore::open_scratch(path)?)),
-            deleted: HashSet::new(),
-            unaliased: HashMap::new(),
+            removed: Tombstones::at(&path.with_file_name("tombstones.db")),
             seen: Seen::default(),
             base_empty: None,
             base_adopts: false,
@@ -96,8 +99,8 @@ impl<'a> Layered<'a> {
             .map_err(|_| CoreError::Store("store lock poisoned by a panic".into()))
     }
 
-    fn deleted(&self, kind: EntityKind, id: &str) -> bool {
-        !self.top.deleted.is_empty() && self.top.deleted.contains(&(kind, id.to_string()))
+    fn deleted(&self, kind: EntityKind, id: &str) -> Result<bool> {
+        self.top.removed.is_deleted(kind, id)
     }
 
     /// Base records not deleted and not replaced on top, plus `top`'s, by id.
@@ -113,10 +116,12 @@ impl<'a> Layered<'a> {
             .iter()
             .map(|e| e.id().to_string())
             .collect();
-        let mut out: Vec<Entity> = base
-            .into_iter()
-            .filter(|e| !replaced.contains(e.id()) && !self.deleted(kind, e.id()))
-            .collect();
+        let mut out: Vec<Entity> = Vec::with_capacity(base.len() + top.len());
+        for e in base {
+            if !replaced.contains(e.id()) && !self.deleted(kind, e.id())? {
+                out.push(e);
+            }
+        }
         out.extend(top);
         out.sort_by(|a, b| a.id().cmp(b.id()));
         Ok(out)
@@ -146,9 +151,10 @@ impl Store for Layered<'_> {
         } else {
             self.base()?.resolve(keys)?
         };
-        if !self.top.unaliased.is_empty() {
+        if self.top.removed.any_unaliased() {
             for (k, ids) in out.iter_mut() {
-                if let Some(gone) = self.top.unaliased.get(k) {
+                let gone = self.top.removed.unaliased(k)?;
+                if !gone.is_empty() {
                     ids.retain(|id| !gone.contains(id));
                 }
             }
@@ -179,11 +185,12 @@ impl Store for Layered<'_> {
     fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>> {
         let mut found = self.top_get(kind, ids)?;
         let have: HashSet<&str> = found.iter().map(|e| e.id()).collect();
-        let rest: Vec<Id> = ids
-            .iter()
-            .filter(|id| !have.contains(id.as_str()) && !self.deleted(kind, id))
-            .cloned()
-            .collect();
+        let mut rest: Vec<Id> = Vec::new();
+        for id in ids {
+            if !have.contains(id.as_str()) && !self.deleted(kind, id)? {
+                rest.push(id.clone());
+            }
+        }
         drop(have);
         if !rest.is_empty() && !self.base_empty() {
             found.extend(self.base()?.get(kind, &rest)?);
@@ -265,27 +272,76 @@ impl Store for Layered<'_> {
         for (k, _) in &changes.aliases_add {
             top.seen.insert(ALIAS, k.joined());
         }
-        for (kind, id) in &changes.deletes {
-            top.deleted.insert((*kind, id.clone()));
-        }
-        if !top.deleted.is_empty() {
-            for e in &changes.upserts {
-                top.deleted.remove(&(e.kind(), e.id().to_string()));
-            }
-        }
-        for (k, id) in &changes.aliases_remove {
-            top.unaliased
-                .entry(k.clone())
-                .or_default()
-                .insert(id.clone());
-        }
-        if !top.unaliased.is_empty() {
-            for (k, id) in &changes.aliases_add {
-                if let Some(gone) = top.unaliased.get_mut(k) {
-                    gone.remove(id);
-                }
-            }
+        if top.base_empty != Some(true) {
+            // With empty books below there is nothing to hide: a deletion or
+            // alias removal of a staged record or alias is done by the
+            // staging store itself.
+            top.removed.record(&changes)?;
         }
         top.store.commit(changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(ext: &str) -> ExternalKey {
+        ExternalKey::new("stripe", "acct_t", "charge", ext)
+    }
+
+    /// A change set removing a payment and one of its aliases.
+    fn removal() -> ChangeSet {
+        ChangeSet {
+            deletes: vec![(EntityKind::Payment, "pay_1".to_string())],
+            aliases_remove: vec![(key("ch_1"), "pay_1".to_string())],
+            ..ChangeSet::default()
+        }
+    }
+
+    fn base(seeded: bool) -> Mutex<Box<dyn Store>> {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        if seeded {
+            store
+                .commit(ChangeSet {
+                    aliases_add: vec![(key("ch_0"), "pay_0".to_string())],
+                    ..ChangeSet::default()
+                })
+                .unwrap();
+        }
+        Mutex::new(Box::new(store))
+    }
+
+    #[test]
+    fn removals_are_kept_only_when_the_books_below_hold_something() {
+        let dir = tempfile::tempdir().unwrap();
+        // Empty books: nothing below to hide, nothing kept (it grew with
+        // the review: one planned payment per paid invoice is replaced).
+        let books = base(false);
+        let mut stage = Stage::open(&dir.path().join("a.db")).unwrap();
+        Layered::new(&books, &mut stage)
+            .unwrap()
+            .commit(removal())
+            .unwrap();
+        assert!(stage.removed.is_empty());
+        // Books holding something: kept, and hidden from reads below.
+        let books = base(true);
+        let mut stage = Stage::open(&dir.path().join("b.db")).unwrap();
+        let mut layered = Layered::new(&books, &mut stage).unwrap();
+        layered.commit(removal()).unwrap();
+        assert!(layered.deleted(EntityKind::Payment, "pay_1").unwrap());
+        assert!(!layered.deleted(EntityKind::Payment, "pay_0").unwrap());
+        books
+            .lock()
+            .unwrap()
+            .commit(ChangeSet {
+                aliases_add: vec![(key("ch_1"), "pay_1".to_string())],
+                ..ChangeSet::default()
+            })
+            .unwrap();
+        let found = layered.resolve(&[key("ch_0"), key("ch_1")]).unwrap();
+        assert_eq!(found.get(&key("ch_0")).unwrap(), &["pay_0".to_string()]);
+        assert!(!found.contains_key(&key("ch_1")), "{found:?}");
+        assert!(!stage.removed.is_empty());
     }
 }

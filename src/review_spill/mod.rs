@@ -15,6 +15,7 @@ mod filter;
 pub(crate) mod layered;
 pub(crate) mod log;
 mod replay;
+mod tombstones;
 
 pub(crate) use replay::{REPLAYED, Replay, Reviewed};
 

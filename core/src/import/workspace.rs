@@ -76,6 +76,9 @@ impl PrefetchedAllocations {
     }
 }
 
+/// Past this many ids, a prefetched alias key's records are not loaded with it.
+const PREFETCH_NAMED: usize = 64;
+
 /// Default cache bound: records, aliases.
 const CACHE_BOUND: (usize, usize) = (50_000, 200_000);
 
@@ -171,10 +174,16 @@ impl<'s> Workspace<'s> {
             } else {
                 found.remove(&k).unwrap_or_default()
             };
-            for id in &ids {
-                if let Some(kind) = kind_of_id(id) {
-                    if !self.st.cache[kind.index()].contains_key(id) {
-                        by_kind[kind.index()].push(id.clone());
+            // The records a key names come along, unless it names many (an
+            // email shared by every customer, a customer's credit): those
+            // load when read, else each prefetch of the key would load them
+            // all (every customer of a 1M-invoice export, hundreds of MB).
+            if ids.len() <= PREFETCH_NAMED {
+                for id in &ids {
+                    if let Some(kind) = kind_of_id(id) {
+                        if !self.st.cache[kind.index()].contains_key(id) {
+                            by_kind[kind.index()].push(id.clone());
+                        }
                     }
                 }
             }
@@ -209,6 +218,14 @@ impl<'s> Workspace<'s> {
             table.insert(e.id().to_string(), Some(Box::new(e)));
         }
         Ok(())
+    }
+
+    /// Drops these keys' committed aliases from the cache (a later read
+    /// loads them again): for a pass over many keys that needs each once.
+    pub fn forget_aliases(&mut self, keys: &[ExternalKey]) {
+        for k in keys {
+            self.st.alias_cache.remove(k);
+        }
     }
 
     /// Ids an alias key names, committed and planned.
@@ -562,4 +579,47 @@ pub fn kind_of_id(id: &str) -> Option<EntityKind> {
     EntityKind::ALL
         .into_iter()
         .find(|k| k.id_prefix() == prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Customer, CustomerKind};
+    use crate::store::MemoryStore;
+
+    fn customer(i: usize) -> Entity {
+        let mut c = Customer::new(format!("cust_{i:04}"), "Acme", CustomerKind::Company);
+        c.email = Some("billing@example.com".into());
+        Entity::Customer(c)
+    }
+
+    #[test]
+    fn a_key_naming_many_records_does_not_load_them_all() {
+        let shared = crate::import::keys::email("billing@example.com");
+        let own = ExternalKey::new("stripe", "acct_t", "customer", "cus_0");
+        let mut store = MemoryStore::new();
+        let many = PREFETCH_NAMED * 4;
+        let mut cs = ChangeSet::default();
+        for i in 0..many {
+            cs.upserts.push(customer(i));
+            cs.aliases_add
+                .push((shared.clone(), format!("cust_{i:04}")));
+        }
+        cs.aliases_add.push((own.clone(), "cust_0000".into()));
+        store.commit(cs).unwrap();
+        let mut state = WorkState::new();
+        let mut ws = Workspace::new(&store, &mut state);
+        ws.prefetch(&[shared.clone(), own]).unwrap();
+        // The one record of its own key came along; the shared key's did not.
+        let cached = ws.st.cache[EntityKind::Customer.index()].len();
+        assert_eq!(cached, 1, "{cached} customers loaded");
+        // They are still there when read.
+        let ids = ws.resolve(&shared).unwrap();
+        assert_eq!(ids.len(), many);
+        assert!(
+            ws.get(EntityKind::Customer, &ids[many - 1])
+                .unwrap()
+                .is_some()
+        );
+    }
 }

@@ -41,7 +41,7 @@ mod facts;
 mod skim;
 
 use ahead::ReadAhead;
-use facts::Facts;
+use facts::{Facts, FileFacts};
 
 /// Items per page.
 const PAGE_SIZE: usize = 500;
@@ -65,8 +65,8 @@ pub struct StripeFiles {
     ahead: Mutex<Option<ReadAhead>>,
     total_cache: Mutex<Option<(FetchScope, u64)>>,
     /// Per file (in [`Index::files`] order), its items' kinds and created
-    /// times once it was read (see `facts.rs`).
-    facts: Mutex<Vec<Option<Arc<Vec<Facts>>>>>,
+    /// range once it was read (see `facts.rs`).
+    facts: Mutex<Vec<Option<Arc<FileFacts>>>>,
     /// How many files were fetched to be paged or counted (for the tests).
     reads: std::sync::atomic::AtomicUsize,
 }
@@ -169,17 +169,17 @@ impl StripeFiles {
         items
     }
 
-    /// The kinds and created times of file `f`'s items, when it was read.
-    fn file_facts(&self, f: usize) -> Option<Arc<Vec<Facts>>> {
+    /// The kinds and created range of file `f`'s items, when it was read.
+    fn file_facts(&self, f: usize) -> Option<Arc<FileFacts>> {
         let facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
         facts.get(f).and_then(Clone::clone)
     }
 
-    /// Whether file `f` certainly holds nothing of `scope` from item `from`
-    /// on (known once the file was read): then it need not be read.
-    fn nothing_in(&self, f: usize, from: usize, scope: &FetchScope) -> bool {
+    /// Whether file `f` certainly holds nothing of `scope` (known once the
+    /// file was read): then it need not be read.
+    fn nothing_in(&self, f: usize, scope: &FetchScope) -> bool {
         self.file_facts(f)
-            .is_some_and(|facts| !facts.iter().skip(from).any(|x| facts::in_range(x, scope)))
+            .is_some_and(|facts| facts.nothing_in(scope))
     }
 
     /// File `f`'s items from the read-ahead thread (started, or started
@@ -229,17 +229,20 @@ impl StripeFiles {
                 .sum()
         } else {
             // A created range or statuses: one counting pass, file by file
-            // (a created range from the facts of files read before).
+            // (a created range from the facts of files read before, unless
+            // it cuts through a file's items).
             (0..self.index().files.len())
-                .map(|f| match self.file_facts(f) {
-                    Some(facts) if scope.invoice_statuses.is_empty() => {
-                        facts.iter().filter(|x| facts::in_range(x, scope)).count() as u64
-                    }
-                    _ => self
-                        .file_items(f)
-                        .iter()
-                        .filter(|i| in_scope(i, scope))
-                        .count() as u64,
+                .map(|f| {
+                    let told = self
+                        .file_facts(f)
+                        .filter(|_| scope.invoice_statuses.is_empty())
+                        .and_then(|facts| facts.count(scope));
+                    told.unwrap_or_else(|| {
+                        self.file_items(f)
+                            .iter()
+                            .filter(|i| in_scope(i, scope))
+                            .count() as u64
+                    })
                 })
                 .sum()
         };
@@ -274,7 +277,7 @@ impl Source for StripeFiles {
         let mut items = Vec::with_capacity(PAGE_SIZE);
         let mut done = true;
         while f < files {
-            if self.nothing_in(f, i, scope) {
+            if self.nothing_in(f, scope) {
                 f += 1;
                 i = 0;
                 continue;
