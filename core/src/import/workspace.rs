@@ -199,13 +199,7 @@ impl<'s> Workspace<'s> {
 
     /// Loads records by id into the cache (batched).
     pub fn load(&mut self, kind: EntityKind, ids: &[Id]) -> Result<()> {
-        let table = &self.st.cache[kind.index()];
-        let mut seen: FxHashSet<&Id> = FxHashSet::default();
-        let want: Vec<Id> = ids
-            .iter()
-            .filter(|id| !table.contains_key(*id) && seen.insert(*id))
-            .cloned()
-            .collect();
+        let want = missing(&self.st.cache[kind.index()], ids);
         if want.is_empty() {
             return Ok(());
         }
@@ -382,13 +376,7 @@ impl<'s> Workspace<'s> {
     /// read (until the planned changes are taken, or
     /// [`Workspace::forget_prefetched_lists`]).
     pub fn prefetch_by_customers(&mut self, kind: EntityKind, customers: &[Id]) -> Result<()> {
-        let lists = &self.st.customer_lists[kind.index()];
-        let mut seen: FxHashSet<&Id> = FxHashSet::default();
-        let want: Vec<Id> = customers
-            .iter()
-            .filter(|c| !lists.contains_key(*c) && seen.insert(*c))
-            .cloned()
-            .collect();
+        let want = missing(&self.st.customer_lists[kind.index()], customers);
         if want.is_empty() {
             return Ok(());
         }
@@ -571,6 +559,15 @@ impl<'s> Workspace<'s> {
         }
         cs
     }
+}
+
+/// The ids of `ids` that `map` does not hold yet, each once, in order.
+fn missing<V>(map: &FxHashMap<Id, V>, ids: &[Id]) -> Vec<Id> {
+    let mut seen: FxHashSet<&Id> = FxHashSet::default();
+    ids.iter()
+        .filter(|id| !map.contains_key(*id) && seen.insert(*id))
+        .cloned()
+        .collect()
 }
 
 /// The kind of a books id, from its prefix.
