@@ -166,14 +166,18 @@ test('processes: the same stream held by another process rejects with BUSY namin
 
 test('processes: three workers, one killed with SIGKILL mid-run; the others finish with the books of one import', { skip }, async () => {
   const schema = fresh()
-  const dir = data(100, 1500)
+  // Enough invoices that each of the 8 shards is several pages (500 items a
+  // page), so a worker holds a shard for a while: with one page a shard, the
+  // three workers finished before a poll could see the first one holding one.
+  const dir = data(100, 12000)
   await Books.open(url, { schema })
   const workers = [0, 1, 2].map(() => child('worker', schema, dir))
   const victim = workers[0]
-  // Kill the first worker once it holds a shard and pages were committed.
+  // Kill the first worker once it holds a shard and pages were committed
+  // (one query a poll).
   await until('the first worker to hold a shard', 60_000, () =>
-    sqlCount(`SELECT count(*) FROM ${schema}.leases WHERE holder LIKE '%/pid ${victim.pid}/%'`) > 0 &&
-    sqlCount(`SELECT count(*) FROM ${schema}.invoice`) > 0)
+    sqlCount(`SELECT count(*) FROM ${schema}.leases WHERE holder LIKE '%/pid ${victim.pid}/%'
+              AND EXISTS (SELECT 1 FROM ${schema}.invoice)`) > 0)
   const held = execFileSync('psql', ['-qtA', url, '-c',
     `SELECT stream FROM ${schema}.leases WHERE holder LIKE '%/pid ${victim.pid}/%'`]).toString().trim()
   assert.ok(held, 'the victim holds a shard stream')
