@@ -82,22 +82,25 @@ impl Log {
         tx.commit().map_err(sql)
     }
 
-    /// Up to `limit` entries from `offset` on.
-    pub(crate) fn entries(&self, offset: u64, limit: u64) -> Result<Vec<ReviewEntry>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT entry FROM entries WHERE seq >= ?1 ORDER BY seq LIMIT ?2")
-            .map_err(sql)?;
+    /// The text column of up to `limit` rows of `select` (its `?1` the
+    /// offset, `?2` the limit).
+    fn texts(&self, select: &str, offset: u64, limit: u64) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached(select).map_err(sql)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         let rows = st
             .query_map(params![offset, limit], |r| r.get::<_, String>(0))
             .map_err(sql)?;
-        let mut out = Vec::new();
-        for text in rows {
-            out.push(serde_json::from_str(&text.map_err(sql)?).map_err(json)?);
-        }
-        Ok(out)
+        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(sql)
+    }
+
+    /// Up to `limit` entries from `offset` on.
+    pub(crate) fn entries(&self, offset: u64, limit: u64) -> Result<Vec<ReviewEntry>> {
+        decoded(self.texts(
+            "SELECT entry FROM entries WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+            offset,
+            limit,
+        )?)
     }
 
     /// Records a page's allocation changes: `upserted` made or changed,
@@ -156,37 +159,21 @@ impl Log {
     /// Up to `limit` allocations from `offset` on, in id order (after
     /// [`Log::seal_allocations`]).
     pub(crate) fn allocations(&self, offset: u64, limit: u64) -> Result<Vec<Allocation>> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT allocation FROM allocation_list WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
-            .map_err(sql)?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        let rows = st
-            .query_map(params![offset, limit], |r| r.get::<_, String>(0))
-            .map_err(sql)?;
-        let mut out = Vec::new();
-        for text in rows {
-            out.push(serde_json::from_str(&text.map_err(sql)?).map_err(json)?);
-        }
-        Ok(out)
+        decoded(self.texts(
+            "SELECT allocation FROM allocation_list WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            offset,
+            limit,
+        )?)
     }
 
     /// Up to `limit` removed allocation ids from `offset` on, in id order
     /// (after [`Log::seal_allocations`]).
     pub(crate) fn removed(&self, offset: u64, limit: u64) -> Result<Vec<String>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT id FROM removed_list WHERE seq > ?1 ORDER BY seq LIMIT ?2")
-            .map_err(sql)?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        let rows = st
-            .query_map(params![offset, limit], |r| r.get::<_, String>(0))
-            .map_err(sql)?;
-        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(sql)
+        self.texts(
+            "SELECT id FROM removed_list WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            offset,
+            limit,
+        )
     }
 
     /// Appends batch `seq`; without its change set when `cs` is `None` (the
@@ -248,6 +235,14 @@ impl Log {
         };
         Ok(Some((serde_json::from_str(&meta).map_err(json)?, changes)))
     }
+}
+
+/// Each text decoded from JSON.
+fn decoded<T: serde::de::DeserializeOwned>(texts: Vec<String>) -> Result<Vec<T>> {
+    texts
+        .iter()
+        .map(|t| serde_json::from_str(t).map_err(json))
+        .collect()
 }
 
 #[cfg(test)]
