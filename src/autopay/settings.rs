@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tieout_core::autopay::{AutoPay, AutoPaySource, SavedCard, saved_card, stream};
 use tieout_core::entity::{Entity, EntityKind};
-use tieout_core::model::{Counts, ExternalKey, Id, ImportRun, RunStatus, derive_id};
+use tieout_core::model::{ExternalKey, Id, ImportRun, ManualEntry};
 use tieout_core::{ChangeSet, CoreError};
 
 use crate::books::Books;
@@ -18,31 +18,20 @@ use crate::error::Result;
 pub const AUTOPAY_SOURCE: &str = "books:autopay";
 
 fn audit(customer_id: &str, note: String, at: DateTime<Utc>) -> ImportRun {
-    let totals = Counts {
-        updated: 1,
-        ..Counts::default()
-    };
-    ImportRun {
-        id: derive_id(
-            EntityKind::ImportRun.id_prefix(),
-            &format!(
-                "autopay/{customer_id}/{}/{note}",
-                at.timestamp_nanos_opt().unwrap_or(0)
-            ),
-        ),
-        plan_hash: String::new(),
-        source: AUTOPAY_SOURCE.into(),
-        mode: "books".into(),
-        started_at: at,
-        finished_at: Some(at),
-        status: RunStatus::Succeeded,
-        totals: totals.clone(),
-        by_object: BTreeMap::from([("customer".to_string(), totals)]),
-        failures: Vec::new(),
-        notes: vec![note],
-        error: None,
-        summary: None,
-    }
+    let key = format!(
+        "autopay/{customer_id}/{}/{note}",
+        at.timestamp_nanos_opt().unwrap_or(0)
+    );
+    ImportRun::manual(
+        ManualEntry {
+            key: &key,
+            source: AUTOPAY_SOURCE,
+            mode: "books",
+            object: "customer",
+            note,
+        },
+        at,
+    )
 }
 
 /// Adds a changed auto-pay setting to `cs`: the setting (the customer's

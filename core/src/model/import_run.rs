@@ -108,3 +108,44 @@ pub struct ImportRun {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<crate::import::ReviewSummary>,
 }
+
+/// What a change made by hand (not by an import) records in the history.
+#[derive(Clone, Debug)]
+pub struct ManualEntry<'a> {
+    /// Makes the entry's id (with the entity prefix of runs).
+    pub key: &'a str,
+    /// The run's source (e.g. `books:manual`).
+    pub source: &'a str,
+    /// The run's mode (e.g. `manual`, `write_off`).
+    pub mode: &'a str,
+    /// The object type counted as one update.
+    pub object: &'a str,
+    /// The one note: what was done.
+    pub note: String,
+}
+
+impl ImportRun {
+    /// A finished history entry of one change made by hand at `at`: one
+    /// update of `entry.object`, succeeded, with its note.
+    pub fn manual(entry: ManualEntry<'_>, at: DateTime<Utc>) -> ImportRun {
+        let totals = Counts {
+            updated: 1,
+            ..Counts::default()
+        };
+        ImportRun {
+            id: super::derive_id(crate::entity::EntityKind::ImportRun.id_prefix(), entry.key),
+            plan_hash: String::new(),
+            source: entry.source.into(),
+            mode: entry.mode.into(),
+            started_at: at,
+            finished_at: Some(at),
+            status: RunStatus::Succeeded,
+            totals: totals.clone(),
+            by_object: BTreeMap::from([(entry.object.to_string(), totals)]),
+            failures: Vec::new(),
+            notes: vec![entry.note],
+            error: None,
+            summary: None,
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub use allocation::{Allocation, AllocationKind, AllocationReason, MatchStrategy
 pub use balance::BalanceTransaction;
 pub use credit_note::{CreditNote, CreditNoteLine};
 pub use customer::{Address, Customer, CustomerKind};
-pub use import_run::{Counts, Failure, ImportRun, RunStatus};
+pub use import_run::{Counts, Failure, ImportRun, ManualEntry, RunStatus};
 pub use invoice::{Invoice, InvoiceLine, InvoiceStatus};
 pub use payment::{FeeDetail, Payment, PaymentLinks, PaymentRefs, PaymentStatus};
 pub use payout::{BankLine, Payout};

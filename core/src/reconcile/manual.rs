@@ -1,8 +1,6 @@
 //! Manual operations: a person allocates a payment to an invoice, or removes
 //! an allocation. Both recompute the derived totals and leave an audit entry.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -100,28 +98,17 @@ fn refresh(
 }
 
 fn audit(at: DateTime<Utc>, note: &str, key: &str) -> ImportRun {
-    let totals = Counts {
-        updated: 1,
-        ..Counts::default()
-    };
-    ImportRun {
-        id: derive_id(
-            EntityKind::ImportRun.id_prefix(),
-            &format!("manual/{key}/{}", at.timestamp_nanos_opt().unwrap_or(0)),
-        ),
-        plan_hash: String::new(),
-        source: "books:manual".into(),
-        mode: "manual".into(),
-        started_at: at,
-        finished_at: Some(at),
-        status: RunStatus::Succeeded,
-        totals: totals.clone(),
-        by_object: BTreeMap::from([("allocation".to_string(), totals)]),
-        failures: Vec::new(),
-        notes: vec![note.to_string()],
-        error: None,
-        summary: None,
-    }
+    let key = format!("manual/{key}/{}", at.timestamp_nanos_opt().unwrap_or(0));
+    ImportRun::manual(
+        ManualEntry {
+            key: &key,
+            source: "books:manual",
+            mode: "manual",
+            object: "allocation",
+            note: note.to_string(),
+        },
+        at,
+    )
 }
 
 /// Allocates part of a payment to an invoice by hand ([`MatchStrategy::Manual`]).

@@ -8,16 +8,11 @@
 //! payment matched to the invoice fills it and what it fills is recovered
 //! (see [`crate::reconcile::derive_invoice_totals`]).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::entity::EntityKind;
 use crate::error::{CoreError, Result};
-use crate::model::{
-    Counts, ImportRun, Invoice, InvoiceStatus, InvoiceWriteOff, RunStatus, derive_id,
-};
+use crate::model::{ImportRun, Invoice, InvoiceStatus, InvoiceWriteOff, ManualEntry};
 use crate::reconcile::ReconcilePolicy;
 use crate::reconcile::ledger::{derive_invoice_totals, rules_outside_import, written_off_by_hand};
 
@@ -114,31 +109,20 @@ fn extend(inv: &Invoice, now: DateTime<Utc>) -> Option<WriteOffPlan> {
 
 /// The history entry of a write-off.
 fn audit(at: DateTime<Utc>, note: &str, invoice_id: &str) -> ImportRun {
-    let totals = Counts {
-        updated: 1,
-        ..Counts::default()
-    };
-    ImportRun {
-        id: derive_id(
-            EntityKind::ImportRun.id_prefix(),
-            &format!(
-                "write_off/{invoice_id}/{}",
-                at.timestamp_nanos_opt().unwrap_or(0)
-            ),
-        ),
-        plan_hash: String::new(),
-        source: "books:manual".into(),
-        mode: "write_off".into(),
-        started_at: at,
-        finished_at: Some(at),
-        status: RunStatus::Succeeded,
-        totals: totals.clone(),
-        by_object: BTreeMap::from([("invoice".to_string(), totals)]),
-        failures: Vec::new(),
-        notes: vec![note.to_string()],
-        error: None,
-        summary: None,
-    }
+    let key = format!(
+        "write_off/{invoice_id}/{}",
+        at.timestamp_nanos_opt().unwrap_or(0)
+    );
+    ImportRun::manual(
+        ManualEntry {
+            key: &key,
+            source: "books:manual",
+            mode: "write_off",
+            object: "invoice",
+            note: note.to_string(),
+        },
+        at,
+    )
 }
 
 #[cfg(test)]
