@@ -89,6 +89,20 @@ impl<'a> Layered<'a> {
     }
 
     /// Whether the books below are known to hold nothing.
+    /// The records of `kind` a list read gives, from the books (unless
+    /// they held nothing) merged with the staged ones.
+    fn listed(
+        &self,
+        kind: EntityKind,
+        read: impl Fn(&dyn Store) -> Result<Vec<Entity>>,
+    ) -> Result<Vec<Entity>> {
+        if self.base_empty() {
+            return read(&self.top.store);
+        }
+        let base = read(self.base()?.as_ref())?;
+        self.merge(kind, base, read(&self.top.store)?)
+    }
+
     fn base_empty(&self) -> bool {
         self.top.base_empty == Some(true)
     }
@@ -199,35 +213,15 @@ impl Store for Layered<'_> {
     }
 
     fn list(&self, kind: EntityKind) -> Result<Vec<Entity>> {
-        if self.base_empty() {
-            return self.top.store.list(kind);
-        }
-        let base = self.base()?.list(kind)?;
-        self.merge(kind, base, self.top.store.list(kind)?)
+        self.listed(kind, |s| s.list(kind))
     }
 
     fn list_by_customer(&self, kind: EntityKind, customer_id: &str) -> Result<Vec<Entity>> {
-        if self.base_empty() {
-            return self.top.store.list_by_customer(kind, customer_id);
-        }
-        let base = self.base()?.list_by_customer(kind, customer_id)?;
-        self.merge(
-            kind,
-            base,
-            self.top.store.list_by_customer(kind, customer_id)?,
-        )
+        self.listed(kind, |s| s.list_by_customer(kind, customer_id))
     }
 
     fn list_by_customers(&self, kind: EntityKind, customer_ids: &[Id]) -> Result<Vec<Entity>> {
-        if self.base_empty() {
-            return self.top.store.list_by_customers(kind, customer_ids);
-        }
-        let base = self.base()?.list_by_customers(kind, customer_ids)?;
-        self.merge(
-            kind,
-            base,
-            self.top.store.list_by_customers(kind, customer_ids)?,
-        )
+        self.listed(kind, |s| s.list_by_customers(kind, customer_ids))
     }
 
     fn allocations_for(&self, payment_ids: &[Id], invoice_ids: &[Id]) -> Result<Vec<Entity>> {
