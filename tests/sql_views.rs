@@ -30,7 +30,7 @@ const PINNED: &[(&str, &str)] = &[
     ),
     (
         "invoices",
-        "id stripe_id account number customer_id customer_stripe_id subscription_id subscription_stripe_id status stripe_status currency subtotal discount tax total amount_due amount_paid amount_remaining amount_written_off amount_credited issued_at due_at paid_at created_at updated_at url livemode",
+        "id stripe_id account number customer_id customer_stripe_id subscription_id subscription_stripe_id status stripe_status currency subtotal discount tax total amount_due amount_paid amount_remaining amount_written_off amount_credited issued_at due_at paid_at created_at updated_at url livemode write_off_amount write_off_recovered write_off_reason write_off_at",
     ),
     (
         "invoice_lines",
@@ -236,6 +236,18 @@ fn sample(books: &Books) {
     let src = StripeFiles::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data")).unwrap();
     run(books.import(&src, &ImportPlan::default(), None)).unwrap();
     books.reconcile(&ReconcilePolicy::default()).unwrap();
+    // One open invoice written off by hand, so the views' write-off columns
+    // hold values as well as nulls.
+    let open = books
+        .invoices(&InvoiceFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.amount_remaining > rust_decimal::Decimal::ZERO)
+        .expect("the sample has an open invoice");
+    let at = "2026-11-30T10:15:00Z".parse().unwrap();
+    books
+        .write_off(&open.id, "customer went out of business", at)
+        .unwrap();
 }
 
 /// The views agree with the API, value for value, exactly.
@@ -270,14 +282,32 @@ fn views_match_the_api(books: &Books, sh: &dyn Shell) {
         sh.rows(&format!(
             "SELECT id, stripe_id, status, currency, customer_id, customer_stripe_id, \
              CAST(total AS TEXT) AS total, CAST(amount_paid AS TEXT) AS paid, \
-             CAST(amount_remaining AS TEXT) AS remaining, due_at, created_at FROM {}",
+             CAST(amount_remaining AS TEXT) AS remaining, due_at, created_at, \
+             CAST(write_off_amount AS TEXT) AS wo_amount, \
+             CAST(write_off_recovered AS TEXT) AS wo_recovered, write_off_reason, \
+             write_off_at FROM {}",
             sh.view("invoices")
         )),
         "id",
     );
     assert_eq!(rows.len(), invoices.len());
+    assert_eq!(
+        invoices.iter().filter(|i| i.write_off.is_some()).count(),
+        1,
+        "the sample has one write-off by hand"
+    );
     for i in &invoices {
         let r = &rows[&i.id];
+        let w = i.write_off.as_ref();
+        assert_eq!(
+            text(&r["wo_amount"]),
+            w.map(|w| w.amount.to_string()),
+            "{}",
+            i.id
+        );
+        assert_eq!(text(&r["wo_recovered"]), w.map(|w| w.recovered.to_string()));
+        assert_eq!(text(&r["write_off_reason"]), w.map(|w| w.reason.clone()));
+        assert_eq!(time(&r["write_off_at"]), w.map(|w| w.at));
         assert_eq!(text(&r["stripe_id"]).unwrap(), i.source.external_id);
         assert_eq!(text(&r["status"]).unwrap(), i.status.as_str());
         assert_eq!(text(&r["currency"]).unwrap(), i.currency.code());

@@ -57,10 +57,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: v5_concurrency,
         backfill: None,
     },
+    Migration {
+        version: 6,
+        description: "SQL views, version 2: the invoices view shows a write-off by hand (docs/sql-views.md)",
+        sql: v6_views,
+        backfill: None,
+    },
 ];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The kinds later versions added (version 1 made a table for every other kind).
 const LATER_KINDS: &[EntityKind] = &[EntityKind::LedgerExport];
@@ -175,6 +181,15 @@ fn v3_query_columns(s: &str) -> String {
 /// JSON, the same columns as the SQLite store's views.
 fn v4_views(s: &str) -> String {
     crate::views::create_views(s, tieout_core::store::views::VIEWS_V1)
+}
+
+/// Version 6: the views of
+/// [`VIEWS_V2`](tieout_core::store::views::VIEWS_V2) replace version 1's
+/// (the `invoices` view gains the write-off's amount, recovered part,
+/// reason and time, appended after its version 1 columns).
+fn v6_views(s: &str) -> String {
+    use tieout_core::store::views::{VIEWS_V1, VIEWS_V2};
+    crate::views::drop_views(s, VIEWS_V1) + &crate::views::create_views(s, VIEWS_V2)
 }
 
 /// Version 5, what several writers need:
@@ -387,6 +402,26 @@ mod tests {
             .unwrap()
             .get(0);
         assert_eq!(views, rows, "one view row per invoice");
+        // Version 2 of the views replaced version 1's: the write-off's
+        // columns come after version 1's.
+        let columns: Vec<String> = c
+            .query(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = $1 AND table_name = 'invoices' ORDER BY ordinal_position",
+                &[&old],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let want: Vec<&str> = tieout_core::store::views::view("invoices")
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(columns, want);
+        assert_eq!(columns.last().map(String::as_str), Some("write_off_at"));
         drop((migrated, current));
         c.batch_execute(&format!(
             "DROP SCHEMA {old} CASCADE; DROP SCHEMA {cur} CASCADE;"

@@ -66,3 +66,12 @@ pub(crate) fn create_view(s: &str, v: &View) -> String {
 pub(crate) fn create_views(s: &str, views: &[View]) -> String {
     views.iter().map(|v| create_view(s, v)).collect()
 }
+
+/// `DROP VIEW` of every view in `views`, in schema `s` (a migration to a new
+/// version drops the old one's views, then creates the new ones).
+pub(crate) fn drop_views(s: &str, views: &[View]) -> String {
+    views
+        .iter()
+        .map(|v| format!("DROP VIEW IF EXISTS {s}.{};\n", v.name))
+        .collect()
+}

@@ -73,10 +73,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: v8_views,
         backfill: None,
     },
+    Migration {
+        version: 9,
+        description: "SQL views, version 2: the invoices view shows a write-off by hand (docs/sql-views.md)",
+        sql: v9_views,
+        backfill: None,
+    },
 ];
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The kinds versions 1 to 3 created tables for (later kinds come with the
 /// migration that added them).
@@ -273,6 +279,15 @@ pub(crate) fn query_only_indexes() -> Vec<String> {
 /// recreates them from a new version of the list.
 fn v8_views() -> String {
     crate::views::create_views(tieout_core::store::views::VIEWS_V1)
+}
+
+/// Version 9: the views of
+/// [`VIEWS_V2`](tieout_core::store::views::VIEWS_V2) replace version 1's
+/// (the `invoices` view gains the write-off's amount, recovered part,
+/// reason and time, appended after its version 1 columns).
+fn v9_views() -> String {
+    use tieout_core::store::views::{VIEWS_V1, VIEWS_V2};
+    crate::views::drop_views(VIEWS_V1) + &crate::views::create_views(VIEWS_V2)
 }
 
 /// The tables and indexes of kinds a migration adds (nullable `data`, as v3
@@ -556,5 +571,43 @@ mod tests {
             assert!(!want.is_empty(), "no {} written", kind.as_str());
             assert_eq!(migrated.list(kind).unwrap(), want, "{}", kind.as_str());
         }
+    }
+
+    /// A database at version 8 (views version 1) gets version 2's views.
+    #[test]
+    fn v9_replaces_the_views_of_a_v8_database() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(VERSION_TABLE).unwrap();
+        for m in MIGRATIONS.iter().filter(|m| m.version <= 8) {
+            let tx = conn.transaction().unwrap();
+            tx.execute_batch(&(m.sql)()).unwrap();
+            if let Some(backfill) = m.backfill {
+                backfill(&tx).unwrap();
+            }
+            tx.execute(
+                "INSERT INTO schema_version (version, description) VALUES (?1, ?2)",
+                (m.version, m.description),
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let columns = |c: &Connection| -> Vec<String> {
+            let mut st = c
+                .prepare("SELECT name FROM pragma_table_info('invoices')")
+                .unwrap();
+            st.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        let names = |views: &[tieout_core::store::views::View]| -> Vec<String> {
+            let v = views.iter().find(|v| v.name == "invoices").unwrap();
+            v.columns.iter().map(|c| c.name.to_string()).collect()
+        };
+        use tieout_core::store::views::{VIEWS_V1, VIEWS_V2};
+        assert_eq!(columns(&conn), names(VIEWS_V1));
+        assert_eq!(migrate(&mut conn).unwrap(), 8);
+        assert_eq!(columns(&conn), names(VIEWS_V2));
+        assert!(columns(&conn).contains(&"write_off_reason".to_string()));
     }
 }

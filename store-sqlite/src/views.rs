@@ -67,3 +67,12 @@ pub(crate) fn create_view(v: &View) -> String {
 pub(crate) fn create_views(views: &[View]) -> String {
     views.iter().map(create_view).collect()
 }
+
+/// `DROP VIEW` of every view in `views` (a migration to a new version drops
+/// the old one's views, then creates the new ones).
+pub(crate) fn drop_views(views: &[View]) -> String {
+    views
+        .iter()
+        .map(|v| format!("DROP VIEW IF EXISTS {};\n", v.name))
+        .collect()
+}

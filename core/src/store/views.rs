@@ -6,7 +6,8 @@
 //! Pure: the views are described (names, types and where each value comes
 //! from); each SQL store renders them in its own dialect. Changing a view
 //! means a new version here ([`VIEWS_V1`] stays as it was applied) and a
-//! store migration that replaces the views.
+//! store migration that replaces the views: [`VIEWS_V2`] appended the
+//! write-off's columns to `invoices`. [`VIEWS`] is the current version.
 
 /// The SQL type of a view column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,6 +254,145 @@ impl View {
     }
 }
 
+/// The `invoices` view's columns in [`VIEWS_V1`].
+const INVOICE_COLUMNS_V1: &[ViewColumn] = &[
+    ID,
+    STRIPE_ID,
+    ACCOUNT,
+    field!("number", Text, "invoice number"),
+    CUSTOMER_ID,
+    CUSTOMER_STRIPE_ID,
+    field!("subscription_id", Text, "books id of the subscription"),
+    col(
+        "subscription_stripe_id",
+        Text,
+        Record(&["subscription_ref"]),
+        "source id of the subscription",
+    ),
+    field!("status", Text, "books status"),
+    col(
+        "stripe_status",
+        Text,
+        Record(&["source", "status"]),
+        "status in the source",
+    ),
+    CURRENCY,
+    amount!("subtotal", "lines before discounts and exclusive tax"),
+    amount!("discount", "discounts"),
+    amount!("tax", "tax"),
+    amount!("total", "total"),
+    amount!("amount_due", "what the customer owes"),
+    amount!("amount_paid", "paid, per the books' allocations"),
+    amount!("amount_remaining", "still open, per the books"),
+    amount!(
+        "amount_written_off",
+        "written off (tolerance, and a write-off by hand less what was recovered)"
+    ),
+    amount!("amount_credited", "credited before payment by credit notes"),
+    field!("issued_at", Time, "finalized"),
+    col("due_at", Time, Record(&["due_date"]), "due"),
+    field!("paid_at", Time, "marked paid in the source"),
+    CREATED_AT,
+    UPDATED_AT,
+    col(
+        "url",
+        Text,
+        Record(&["source", "url"]),
+        "hosted invoice page",
+    ),
+    LIVEMODE,
+];
+
+/// What [`VIEWS_V2`] appends to the `invoices` view: a write-off by hand.
+const INVOICE_WRITE_OFF: [ViewColumn; 4] = [
+    col(
+        "write_off_amount",
+        Decimal,
+        Record(&["write_off", "amount"]),
+        "open amount written off by hand (null when never written off)",
+    ),
+    col(
+        "write_off_recovered",
+        Decimal,
+        Record(&["write_off", "recovered"]),
+        "of it, what payments matched later recovered",
+    ),
+    col(
+        "write_off_reason",
+        Text,
+        Record(&["write_off", "reason"]),
+        "why it was written off, in a person's words",
+    ),
+    col(
+        "write_off_at",
+        Time,
+        Record(&["write_off", "at"]),
+        "when it was written off",
+    ),
+];
+
+/// The `invoices` view's columns in [`VIEWS_V2`]: version 1's, then the
+/// write-off's (appended: a version only adds columns at the end).
+const INVOICE_COLUMNS_V2: [ViewColumn; INVOICE_COLUMNS_V1.len() + INVOICE_WRITE_OFF.len()] =
+    appended(INVOICE_COLUMNS_V1, &INVOICE_WRITE_OFF);
+
+/// `a` then `b`, as one array (`N` = their lengths' sum).
+const fn appended<const N: usize>(a: &[ViewColumn], b: &[ViewColumn]) -> [ViewColumn; N] {
+    assert!(a.len() + b.len() == N);
+    let mut out = [a[0]; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < a.len() { a[i] } else { b[i - a.len()] };
+        i += 1;
+    }
+    out
+}
+
+/// Whether two names are equal (`str` equality is not `const`).
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `views` with the columns of the view named `name` replaced by `columns`.
+const fn with_columns<const N: usize>(
+    views: &[View],
+    name: &str,
+    columns: &'static [ViewColumn],
+) -> [View; N] {
+    assert!(views.len() == N);
+    let mut out = [views[0]; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = views[i];
+        if same_name(views[i].name, name) {
+            out[i].columns = columns;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The views of the second version (SQLite schema v9, PostgreSQL schema v6):
+/// version 1's, the `invoices` view with the write-off's columns appended.
+pub const VIEWS_V2: &[View] = &VIEWS_V2_ARRAY;
+
+const VIEWS_V2_ARRAY: [View; VIEWS_V1.len()] =
+    with_columns(VIEWS_V1, "invoices", &INVOICE_COLUMNS_V2);
+
+/// The views this build creates: the latest version.
+pub const VIEWS: &[View] = VIEWS_V2;
+
 /// The views of the first version (SQLite schema v7, PostgreSQL schema v3).
 pub const VIEWS_V1: &[View] = &[
     table_view(
@@ -325,53 +465,7 @@ pub const VIEWS_V1: &[View] = &[
         "invoices",
         "invoice",
         "one row per invoice; amounts and status are the books' (from allocations)",
-        &[
-            ID,
-            STRIPE_ID,
-            ACCOUNT,
-            field!("number", Text, "invoice number"),
-            CUSTOMER_ID,
-            CUSTOMER_STRIPE_ID,
-            field!("subscription_id", Text, "books id of the subscription"),
-            col(
-                "subscription_stripe_id",
-                Text,
-                Record(&["subscription_ref"]),
-                "source id of the subscription",
-            ),
-            field!("status", Text, "books status"),
-            col(
-                "stripe_status",
-                Text,
-                Record(&["source", "status"]),
-                "status in the source",
-            ),
-            CURRENCY,
-            amount!("subtotal", "lines before discounts and exclusive tax"),
-            amount!("discount", "discounts"),
-            amount!("tax", "tax"),
-            amount!("total", "total"),
-            amount!("amount_due", "what the customer owes"),
-            amount!("amount_paid", "paid, per the books' allocations"),
-            amount!("amount_remaining", "still open, per the books"),
-            amount!(
-                "amount_written_off",
-                "written off (tolerance, and a write-off by hand less what was recovered)"
-            ),
-            amount!("amount_credited", "credited before payment by credit notes"),
-            field!("issued_at", Time, "finalized"),
-            col("due_at", Time, Record(&["due_date"]), "due"),
-            field!("paid_at", Time, "marked paid in the source"),
-            CREATED_AT,
-            UPDATED_AT,
-            col(
-                "url",
-                Text,
-                Record(&["source", "url"]),
-                "hosted invoice page",
-            ),
-            LIVEMODE,
-        ],
+        INVOICE_COLUMNS_V1,
     ),
     table_view(
         "invoice_lines",
@@ -927,9 +1021,9 @@ pub const VIEWS_V1: &[View] = &[
     ),
 ];
 
-/// The view named `name` in [`VIEWS_V1`].
+/// The view named `name` in the current version ([`VIEWS`]).
 pub fn view(name: &str) -> Option<&'static View> {
-    VIEWS_V1.iter().find(|v| v.name == name)
+    VIEWS.iter().find(|v| v.name == name)
 }
 
 impl ViewType {
@@ -992,7 +1086,7 @@ mod tests {
         let doc = std::fs::read_to_string(path).unwrap_or_default();
         const MARK: &str = "<!-- reference: generated from core/src/store/views.rs -->\n";
         let head = doc.split(MARK).next().unwrap_or_default().to_string();
-        let want = format!("{head}{MARK}\n{}", markdown(VIEWS_V1));
+        let want = format!("{head}{MARK}\n{}", markdown(VIEWS));
         if std::env::var("TIEOUT_WRITE_DOCS").is_ok() {
             std::fs::write(path, &want).unwrap();
             return;
@@ -1011,7 +1105,7 @@ mod tests {
     fn every_view_reads_a_record_table_and_names_its_columns_once() {
         let tables: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
         let mut names = std::collections::BTreeSet::new();
-        for v in VIEWS_V1 {
+        for v in VIEWS {
             assert!(tables.contains(&v.table), "{}", v.name);
             assert!(names.insert(v.name), "two views named {}", v.name);
             let mut cols = std::collections::BTreeSet::new();
@@ -1023,10 +1117,42 @@ mod tests {
         }
         for kind in EntityKind::ALL {
             assert!(
-                VIEWS_V1.iter().any(|v| v.table == kind.as_str()),
+                VIEWS.iter().any(|v| v.table == kind.as_str()),
                 "no view of {}",
                 kind.as_str()
             );
         }
+    }
+
+    /// A later version only appends columns: every view of version 1 is in
+    /// version 2 with the same columns in the same order, at its start.
+    #[test]
+    fn version_2_only_appends_columns_to_version_1() {
+        assert_eq!(VIEWS_V1.len(), VIEWS_V2.len());
+        let mut grown = Vec::new();
+        for (v1, v2) in VIEWS_V1.iter().zip(VIEWS_V2) {
+            assert_eq!(
+                (v1.name, v1.table, v1.lines, v1.only),
+                (v2.name, v2.table, v2.lines, v2.only)
+            );
+            assert_eq!(&v2.columns[..v1.columns.len()], v1.columns, "{}", v1.name);
+            if v2.columns.len() > v1.columns.len() {
+                grown.push(v1.name);
+            }
+        }
+        assert_eq!(grown, ["invoices"]);
+        let added: Vec<&str> = view("invoices").unwrap().columns[INVOICE_COLUMNS_V1.len()..]
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            added,
+            [
+                "write_off_amount",
+                "write_off_recovered",
+                "write_off_reason",
+                "write_off_at"
+            ]
+        );
     }
 }
