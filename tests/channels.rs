@@ -57,6 +57,7 @@ fn email_goes_once_through_a_real_smtp_server_with_key_headers() {
         from: "Accounts <ar@seller.test>".into(),
         reply_to: Some("billing@seller.test".into()),
         timeout: StdDuration::from_secs(10),
+        ca_pem: None,
     })
     .unwrap();
     let books = books_with_two_overdue();
@@ -138,6 +139,149 @@ fn email_goes_once_through_a_real_smtp_server_with_key_headers() {
         w.iter().any(|r| r.attempts.len() == 2),
         "the crashed write was attempted twice"
     );
+}
+
+fn smtp(port: u16, security: SmtpSecurity, ca_pem: Option<String>) -> Result<SmtpChannel> {
+    SmtpChannel::new(SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security,
+        username: None,
+        password: None,
+        from: "Accounts <ar@seller.test>".into(),
+        reply_to: None,
+        timeout: StdDuration::from_secs(10),
+        ca_pem,
+    })
+}
+
+/// The value of header `name` in a raw message.
+fn header(m: &serde_json::Value, name: &str) -> Option<String> {
+    let data = m["data"].as_str().unwrap();
+    data.lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim().to_string())
+}
+
+#[test]
+fn email_goes_over_starttls_and_implicit_tls_to_a_server_signed_by_a_trusted_ca() {
+    for (mode, security) in [
+        ("starttls", SmtpSecurity::StartTls),
+        ("tls", SmtpSecurity::Tls),
+    ] {
+        let sink = SmtpSink::start_tls(mode);
+        let ca = sink.ca_pem.clone().expect("the sink's CA");
+        let channels = Channels::new().with("email", smtp(sink.port, security, Some(ca)).unwrap());
+        let books = books_with_two_overdue();
+        let report = books
+            .run_follow_ups(
+                &policy("email"),
+                &channels,
+                t0(),
+                None,
+                &WriteOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(report.delivered.len(), 2, "{mode}: {report:?}");
+        let got = sink.received(2);
+        assert_eq!(got.len(), 2, "{mode}: {got:?}");
+        for m in &got {
+            let tls = m["tls"].as_str().unwrap_or_default();
+            assert!(
+                tls.starts_with("TLSv1."),
+                "{mode}: the sink saw the session encrypted: {m}"
+            );
+            let key = header(m, "X-Tieout-Key").unwrap();
+            assert_eq!(header(m, "Message-ID").unwrap(), format!("<{key}@tieout>"));
+            assert_eq!(header(m, "From").unwrap(), "Accounts <ar@seller.test>");
+            assert_eq!(m["mail_from"], "ar@seller.test");
+        }
+        let partial = got
+            .iter()
+            .find(|m| m["rcpt_tos"][0] == "ap2@debtor.test")
+            .unwrap();
+        assert_eq!(
+            header(partial, "Subject").unwrap(),
+            "[late7] Invoice R-00002"
+        );
+        let body = partial["data"]
+            .as_str()
+            .unwrap()
+            .replace("=\r\n", "")
+            .replace("=\n", "");
+        assert!(
+            body.contains("part payment; 200.00 EUR is open"),
+            "{mode}: {body}"
+        );
+    }
+}
+
+#[test]
+fn without_the_ca_a_tls_send_fails_with_a_certificate_error_and_nothing_arrives() {
+    for (mode, security) in [
+        ("starttls", SmtpSecurity::StartTls),
+        ("tls", SmtpSecurity::Tls),
+    ] {
+        let sink = SmtpSink::start_tls(mode);
+        let channels = Channels::new().with("email", smtp(sink.port, security, None).unwrap());
+        let books = books_with_two_overdue();
+        let report = books
+            .run_follow_ups(
+                &policy("email"),
+                &channels,
+                t0(),
+                None,
+                &WriteOptions::default(),
+            )
+            .unwrap();
+        assert!(report.delivered.is_empty(), "{mode}: {report:?}");
+        let writes = books.writes().unwrap();
+        assert_eq!(writes.len(), 2);
+        for w in &writes {
+            assert_ne!(w.status, WriteStatus::Succeeded);
+            let error = w.attempts[0].error.clone().unwrap_or_default();
+            assert!(
+                error.contains("certificate") && error.contains("UnknownIssuer"),
+                "{mode}: a clear TLS error: {error}"
+            );
+            assert!(w.attempts[0].retryable, "{mode}: {error}");
+        }
+        assert!(sink.received(0).is_empty(), "{mode}: nothing arrived");
+    }
+}
+
+#[test]
+fn a_bad_ca_pem_is_a_config_error_when_the_channel_is_made() {
+    let not_a_cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let bad_base64 = "-----BEGIN CERTIFICATE-----\n!!not base64!!\n-----END CERTIFICATE-----\n";
+    let key_only = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    for security in [
+        SmtpSecurity::StartTls,
+        SmtpSecurity::Tls,
+        SmtpSecurity::Plain,
+    ] {
+        for pem in ["", "hello", key_only, bad_base64, not_a_cert] {
+            let e = smtp(25, security, Some(pem.into())).unwrap_err();
+            assert_eq!(e.code(), "INVALID_ARGUMENT", "{security:?} {pem:?}: {e}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains("ca_pem") || msg.contains("TLS parameters"),
+                "{security:?} {pem:?}: {msg}"
+            );
+        }
+    }
+    // A real CA is accepted in every mode.
+    let sink = SmtpSink::start_tls("tls");
+    for security in [
+        SmtpSecurity::StartTls,
+        SmtpSecurity::Tls,
+        SmtpSecurity::Plain,
+    ] {
+        smtp(sink.port, security, sink.ca_pem.clone()).unwrap();
+    }
 }
 
 /// A local HTTP server standing in for Slack: records each POST body and
