@@ -110,7 +110,12 @@ fn tls_parameters(config: &SmtpConfig) -> Result<TlsParameters> {
         let cert = Certificate::from_pem(pem.as_bytes()).map_err(|e| invalid("ca_pem", e))?;
         b = b.add_root_certificate(cert);
     }
-    b.build().map_err(|e| invalid("TLS parameters", e))
+    let what = if config.ca_pem.is_some() {
+        "TLS parameters with ca_pem"
+    } else {
+        "TLS parameters"
+    };
+    b.build().map_err(|e| invalid(what, e))
 }
 
 impl SmtpChannel {
