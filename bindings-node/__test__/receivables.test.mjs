@@ -427,3 +427,20 @@ test('a bad caPem is an INVALID_ARGUMENT when the channel is added', () => {
     }
   }
 })
+
+test('templates print the customer\'s last payment date', async () => {
+  const book = new Book()
+  book.pay('in_a', 4000, DUE - 4 * DAY)
+  book.pay('in_a', 6000, DUE + 3 * DAY) // the latest: it paid in_a
+  const books = tieout.Books.inMemory()
+  await book.load(books)
+  const s = step('late7', 7, 'email')
+  s.text = "{{ customer.name }}: last payment {{ history.last_payment_at if history.last_payment_at else 'never' }}."
+  const policy = new tieout.FollowUpPolicy({ version: 'v1', steps: [s], quietDays: [] })
+  const review = await books.reviewFollowUps(policy, iso(DUE + 12 * DAY))
+  assert.deepEqual(review.items.map((i) => i.intent.payload.text).sort(), [
+    'Alpha GmbH: last payment 2026-03-05T09:00:00+00:00.', // in_d, due 5 days later
+    'Beta AG: last payment never.',
+    'Gamma KG: last payment never.'
+  ])
+})

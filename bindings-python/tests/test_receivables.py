@@ -587,3 +587,22 @@ def test_a_bad_ca_pem_is_a_config_error_at_construction(security: str) -> None:
             tieout.SmtpChannel("127.0.0.1", 25, "AR <ar@tieout.test>", security=security,
                                ca_pem=pem)
         assert "ca_pem" in str(e.value), str(e.value)
+
+
+def test_templates_print_the_customers_last_payment_date(tmp_path: Path) -> None:
+    book = Book(tmp_path)
+    book.pay("in_a", 4000, DUE - dt.timedelta(days=4))
+    book.pay("in_a", 6000, DUE + dt.timedelta(days=3))  # the latest: it paid in_a
+    books = tieout.Books.in_memory()
+    book.load(books)
+    s = step("late7", 7, "email")
+    s["text"] = ("{{ customer.name }}: last payment "
+                 "{{ history.last_payment_at if history.last_payment_at else 'never' }}.")
+    pol = tieout.FollowUpPolicy("v1", [s], quiet_days=[])
+    review = books.review_follow_ups(pol, DUE + dt.timedelta(days=12))
+    texts = sorted(i.intent.payload["text"] for i in review.items)
+    assert texts == [
+        "Alpha GmbH: last payment 2026-03-05T09:00:00+00:00.",  # in_d, due 5 days later
+        "Beta AG: last payment never.",
+        "Gamma KG: last payment never.",
+    ]
