@@ -362,17 +362,24 @@ test('a Slack digest channel sends one message per day listing each follow-up on
   }
 })
 
+/**
+ * The Book's invoices imported, then one run of a policy whose one step (on
+ * the due date) emails through `smtp`: `{ books, report }`.
+ */
+async function runDueStep (smtp, security, caPem) {
+  const books = tieout.Books.inMemory()
+  await new Book().load(books)
+  const policy = new tieout.FollowUpPolicy({ version: 'v1', steps: [step('due', 0, 'email')], quietDays: [] })
+  const channels = new tieout.Channels()
+  channels.smtp('email', { host: '127.0.0.1', port: smtp.port, from: 'AR <ar@tieout.test>', security, caPem, timeoutMs: 10_000 })
+  return { books, report: await books.runFollowUps(policy, channels, iso(DUE)) }
+}
+
 for (const mode of ['starttls', 'tls']) {
   test(`email goes over ${mode} to a server signed by a CA trusted through caPem`, async () => {
     const smtp = await smtpSink(mode)
     try {
-      const book = new Book()
-      const books = tieout.Books.inMemory()
-      await book.load(books)
-      const policy = new tieout.FollowUpPolicy({ version: 'v1', steps: [step('due', 0, 'email')], quietDays: [] })
-      const channels = new tieout.Channels()
-      channels.smtp('email', { host: '127.0.0.1', port: smtp.port, from: 'AR <ar@tieout.test>', security: mode, caPem: smtp.caPem, timeoutMs: 10_000 })
-      const report = await books.runFollowUps(policy, channels, iso(DUE))
+      const { report } = await runDueStep(smtp, mode, smtp.caPem)
       assert.equal(report.delivered.length, 3, JSON.stringify(report))
       const mails = await smtp.received(3)
       assert.deepEqual(mails.map((m) => header(m.data, 'Subject')).sort(),
@@ -392,13 +399,7 @@ for (const mode of ['starttls', 'tls']) {
   test(`without caPem a ${mode} send fails with a certificate error and nothing arrives`, async () => {
     const smtp = await smtpSink(mode)
     try {
-      const book = new Book()
-      const books = tieout.Books.inMemory()
-      await book.load(books)
-      const policy = new tieout.FollowUpPolicy({ version: 'v1', steps: [step('due', 0, 'email')], quietDays: [] })
-      const channels = new tieout.Channels()
-      channels.smtp('email', { host: '127.0.0.1', port: smtp.port, from: 'AR <ar@tieout.test>', security: mode, timeoutMs: 10_000 })
-      const report = await books.runFollowUps(policy, channels, iso(DUE))
+      const { books, report } = await runDueStep(smtp, mode, undefined)
       assert.deepEqual(report.delivered, [])
       assert.equal(report.retrying.length, 3, JSON.stringify(report))
       const writes = await books.writes()

@@ -518,21 +518,25 @@ def test_slack_daily_digest_lists_each_follow_up_once(tmp_path: Path, slack: Sla
                                                                second["tieout_key"]}
 
 
+def run_due_step(tmp_path: Path, sink: SmtpSink, security: str,
+                 ca_pem: Optional[str]) -> Tuple[tieout.Books, tieout.WriteReport]:
+    """The Book's invoices imported, then one run of a policy whose one step
+    (on the due date) emails through `sink`."""
+    books = tieout.Books.in_memory()
+    Book(tmp_path).load(books)
+    pol = tieout.FollowUpPolicy("v1", [step("due", 0, "email")], quiet_days=[])
+    email = tieout.SmtpChannel("127.0.0.1", sink.port, "AR <ar@tieout.test>",
+                               security=security, ca_pem=ca_pem, timeout=10)
+    return books, books.run_follow_ups(pol, {"email": email}, DUE)
+
+
 @pytest.mark.parametrize("mode", ["starttls", "tls"])
 def test_email_goes_over_starttls_and_tls_to_a_server_signed_by_a_trusted_ca(
     tmp_path: Path, mode: str
 ) -> None:
     sink = SmtpSink(tls=mode)
     try:
-        book = Book(tmp_path)
-        books = tieout.Books.in_memory()
-        book.load(books)
-        pol = tieout.FollowUpPolicy("v1", [step("due", 0, "email")], quiet_days=[])
-        channels: Dict[str, Any] = {
-            "email": tieout.SmtpChannel("127.0.0.1", sink.port, "AR <ar@tieout.test>",
-                                        security=mode, ca_pem=sink.ca_pem, timeout=10),
-        }
-        report = books.run_follow_ups(pol, channels, DUE)
+        _, report = run_due_step(tmp_path, sink, mode, sink.ca_pem)
         assert len(report.delivered) == 3, report
         mails = sink.received(3)
         assert sorted(m["Subject"] for m in mails) == [
@@ -558,15 +562,7 @@ def test_without_the_ca_a_tls_send_fails_with_a_certificate_error(
 ) -> None:
     sink = SmtpSink(tls=mode)
     try:
-        book = Book(tmp_path)
-        books = tieout.Books.in_memory()
-        book.load(books)
-        pol = tieout.FollowUpPolicy("v1", [step("due", 0, "email")], quiet_days=[])
-        channels: Dict[str, Any] = {
-            "email": tieout.SmtpChannel("127.0.0.1", sink.port, "AR <ar@tieout.test>",
-                                        security=mode, timeout=10),
-        }
-        report = books.run_follow_ups(pol, channels, DUE)
+        books, report = run_due_step(tmp_path, sink, mode, None)
         assert report.delivered == [] and len(report.retrying) == 3, report
         writes = books.writes()
         assert len(writes) == 3

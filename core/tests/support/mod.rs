@@ -57,7 +57,7 @@ pub fn invoice(
 /// A succeeded payment as the books hold it: `amount` in `currency` from
 /// books customer `customer_id`, received at `received_at`, nothing
 /// allocated, no fee, no references.
-#[allow(dead_code)] // not every test binary makes payments
+#[allow(dead_code)] // not every test binary makes payments (memory_bound does not)
 pub fn payment(
     source: SourceRef,
     customer_id: Option<&str>,
