@@ -2309,6 +2309,11 @@ export interface SmtpOptions {
   replyTo?: string
   /** Timeout in milliseconds (default 30000). */
   timeoutMs?: number
+  /**
+   * PEM text of extra root certificates to trust (a private or test CA),
+   * checked when the channel is added.
+   */
+  caPem?: string
 }
 
 /** Where an imported record came from. */

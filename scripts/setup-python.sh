@@ -2,8 +2,9 @@
 # Creates (if missing) the project virtualenv at .venv and installs, quietly and
 # only from PyPI, the pinned tools the Python tests need: maturin (builds the
 # native module), pytest, mypy (stubtest checks _native.pyi), localstripe and the
-# official stripe SDK (the localstripe test peer) and beancount (bean-check, for
-# the ledger export tests). Idempotent: a second run only
+# official stripe SDK (the localstripe test peer), aiosmtpd and cryptography
+# (the SMTP test server and its throwaway CA for the TLS tests) and beancount
+# (bean-check, for the ledger export tests). Idempotent: a second run only
 # checks the pins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ PINS=(
     "localstripe==1.15.10"
     "stripe==16.1.0"
     "aiosmtpd==1.4.6"
+    "cryptography==50.0.2"
     "beancount==3.2.3"
     "flask==3.1.2"
     "pyarrow==22.0.0"

@@ -48,17 +48,7 @@ fn books_with_two_overdue() -> Books {
 #[test]
 fn email_goes_once_through_a_real_smtp_server_with_key_headers() {
     let sink = SmtpSink::start();
-    let smtp = SmtpChannel::new(SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        security: SmtpSecurity::Plain,
-        username: None,
-        password: None,
-        from: "Accounts <ar@seller.test>".into(),
-        reply_to: Some("billing@seller.test".into()),
-        timeout: StdDuration::from_secs(10),
-    })
-    .unwrap();
+    let smtp = smtp(sink.port, SmtpSecurity::Plain, None).unwrap();
     let books = books_with_two_overdue();
     let policy = policy("email");
     let channels = Channels::new().with("email", smtp);
@@ -86,15 +76,6 @@ fn email_goes_once_through_a_real_smtp_server_with_key_headers() {
     assert!(again.delivered.is_empty());
     let got = sink.received(3);
     assert_eq!(got.len(), 3, "{got:?}");
-    let header = |m: &serde_json::Value, name: &str| -> Option<String> {
-        let data = m["data"].as_str().unwrap();
-        data.lines()
-            .find(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
-            })
-            .map(|l| l[name.len() + 1..].trim().to_string())
-    };
     let keys: Vec<String> = got
         .iter()
         .map(|m| header(m, "X-Tieout-Key").unwrap())
@@ -108,7 +89,68 @@ fn email_goes_once_through_a_real_smtp_server_with_key_headers() {
         keys[0], keys[1],
         "the redelivery comes first, under the same key"
     );
-    for m in &got {
+    assert_follow_up_mails(&got);
+    let w = books.writes().unwrap();
+    assert!(w.iter().all(|r| r.status == WriteStatus::Succeeded));
+    assert!(
+        w.iter().any(|r| r.attempts.len() == 2),
+        "the crashed write was attempted twice"
+    );
+}
+
+fn smtp(port: u16, security: SmtpSecurity, ca_pem: Option<String>) -> Result<SmtpChannel> {
+    SmtpChannel::new(SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security,
+        username: None,
+        password: None,
+        from: "Accounts <ar@seller.test>".into(),
+        reply_to: Some("billing@seller.test".into()),
+        timeout: StdDuration::from_secs(10),
+        ca_pem,
+    })
+}
+
+/// The sink's flag and the channel's security of the two TLS modes.
+const TLS_MODES: [(&str, SmtpSecurity); 2] = [
+    ("starttls", SmtpSecurity::StartTls),
+    ("tls", SmtpSecurity::Tls),
+];
+
+/// [`books_with_two_overdue`] after one follow-up run at `t0()` through
+/// `email`.
+fn books_after_one_run(email: SmtpChannel) -> (Books, tieout::writes::WriteReport) {
+    let books = books_with_two_overdue();
+    let channels = Channels::new().with("email", email);
+    let report = books
+        .run_follow_ups(
+            &policy("email"),
+            &channels,
+            t0(),
+            None,
+            &WriteOptions::default(),
+        )
+        .unwrap();
+    (books, report)
+}
+
+/// The value of header `name` in a raw message.
+fn header(m: &serde_json::Value, name: &str) -> Option<String> {
+    let data = m["data"].as_str().unwrap();
+    data.lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim().to_string())
+}
+
+/// What the sink got from [`books_with_two_overdue`]'s follow-ups: the key
+/// headers, sender, reply-to, plain and HTML parts, and the part payment's
+/// subject and text.
+fn assert_follow_up_mails(got: &[serde_json::Value]) {
+    for m in got {
         let key = header(m, "X-Tieout-Key").unwrap();
         assert_eq!(header(m, "Message-ID").unwrap(), format!("<{key}@tieout>"));
         assert_eq!(header(m, "From").unwrap(), "Accounts <ar@seller.test>");
@@ -132,12 +174,75 @@ fn email_goes_once_through_a_real_smtp_server_with_key_headers() {
         .replace("=\r\n", "")
         .replace("=\n", "");
     assert!(body.contains("part payment; 200.00 EUR is open"), "{body}");
-    let w = books.writes().unwrap();
-    assert!(w.iter().all(|r| r.status == WriteStatus::Succeeded));
-    assert!(
-        w.iter().any(|r| r.attempts.len() == 2),
-        "the crashed write was attempted twice"
-    );
+}
+
+#[test]
+fn email_goes_over_starttls_and_implicit_tls_to_a_server_signed_by_a_trusted_ca() {
+    for (mode, security) in TLS_MODES {
+        let sink = SmtpSink::start_tls(mode);
+        let ca = sink.ca_pem.clone().expect("the sink's CA");
+        let (_, report) = books_after_one_run(smtp(sink.port, security, Some(ca)).unwrap());
+        assert_eq!(report.delivered.len(), 2, "{mode}: {report:?}");
+        let got = sink.received(2);
+        assert_eq!(got.len(), 2, "{mode}: {got:?}");
+        for m in &got {
+            let tls = m["tls"].as_str().unwrap_or_default();
+            assert!(
+                tls.starts_with("TLSv1."),
+                "{mode}: the sink saw the session encrypted: {m}"
+            );
+        }
+        assert_follow_up_mails(&got);
+    }
+}
+
+#[test]
+fn without_the_ca_a_tls_send_fails_with_a_certificate_error_and_nothing_arrives() {
+    for (mode, security) in TLS_MODES {
+        let sink = SmtpSink::start_tls(mode);
+        let (books, report) = books_after_one_run(smtp(sink.port, security, None).unwrap());
+        assert!(report.delivered.is_empty(), "{mode}: {report:?}");
+        let writes = books.writes().unwrap();
+        assert_eq!(writes.len(), 2);
+        for w in &writes {
+            assert_ne!(w.status, WriteStatus::Succeeded);
+            let error = w.attempts[0].error.clone().unwrap_or_default();
+            assert!(
+                error.contains("certificate") && error.contains("UnknownIssuer"),
+                "{mode}: a clear TLS error: {error}"
+            );
+            assert!(w.attempts[0].retryable, "{mode}: {error}");
+        }
+        assert!(sink.received(0).is_empty(), "{mode}: nothing arrived");
+    }
+}
+
+#[test]
+fn a_bad_ca_pem_is_a_config_error_when_the_channel_is_made() {
+    let not_a_cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let bad_base64 = "-----BEGIN CERTIFICATE-----\n!!not base64!!\n-----END CERTIFICATE-----\n";
+    let key_only = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    for security in [
+        SmtpSecurity::StartTls,
+        SmtpSecurity::Tls,
+        SmtpSecurity::Plain,
+    ] {
+        for pem in ["", "hello", key_only, bad_base64, not_a_cert] {
+            let e = smtp(25, security, Some(pem.into())).unwrap_err();
+            assert_eq!(e.code(), "INVALID_ARGUMENT", "{security:?} {pem:?}: {e}");
+            let msg = e.to_string();
+            assert!(msg.contains("ca_pem"), "{security:?} {pem:?}: {msg}");
+        }
+    }
+    // A real CA is accepted in every mode.
+    let sink = SmtpSink::start_tls("tls");
+    for security in [
+        SmtpSecurity::StartTls,
+        SmtpSecurity::Tls,
+        SmtpSecurity::Plain,
+    ] {
+        smtp(sink.port, security, sink.ca_pem.clone()).unwrap();
+    }
 }
 
 /// A local HTTP server standing in for Slack: records each POST body and

@@ -257,6 +257,53 @@ fn template_errors_fail_at_policy_load() {
     assert_eq!(e.code(), "TEMPLATE_ERROR");
 }
 
+#[test]
+fn templates_print_the_customers_last_payment_date() {
+    use tieout::collect::CompiledPolicy;
+    use tieout::core::collect::FollowUpPolicy;
+    let books = Books::in_memory();
+    let paid = |n: u32, cus: &str, at| {
+        let mut p = common::payment_rec("charge", &format!("ch_{n}"), None, dec!(20), 0);
+        p.id = format!("pay_{n}");
+        p.customer_id = Some(cus.to_string());
+        p.received_at = Some(at);
+        p.unapplied = p.amount;
+        Entity::Payment(p)
+    };
+    let last = t0() - Duration::days(9) + Duration::hours(5);
+    put(
+        &books,
+        vec![
+            Entity::Customer(customer(1, true)),
+            Entity::Customer(customer(2, true)),
+            Entity::Invoice(invoice(1, "cust_00001", dec!(100), t0(), false)),
+            Entity::Invoice(invoice(2, "cust_00002", dec!(40), t0(), false)),
+            paid(1, "cust_00001", t0() - Duration::days(40)),
+            paid(2, "cust_00001", last),
+            paid(3, "cust_00001", t0() - Duration::days(20)),
+        ],
+    );
+    let mut s = step("due", 0, "email");
+    s.template.text = "{{ customer.name }}: last payment \
+                       {{ history.last_payment_at if history.last_payment_at else 'never' }}."
+        .into();
+    let policy = CompiledPolicy::new(FollowUpPolicy::new("v1", vec![s]).unwrap()).unwrap();
+    let review = books.review_follow_ups(&policy, t0()).unwrap();
+    let mut texts: Vec<String> = review
+        .items
+        .iter()
+        .map(|i| i.intent.payload["text"].as_str().unwrap().to_string())
+        .collect();
+    texts.sort();
+    assert_eq!(
+        texts,
+        [
+            "Debtor 1: last payment 2026-02-21T14:00:00+00:00.",
+            "Debtor 2: last payment never.",
+        ]
+    );
+}
+
 type Log = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
 
 fn recording_channel(log: Log) -> CallbackChannel {

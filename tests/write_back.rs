@@ -13,40 +13,12 @@
 mod common;
 mod localstripe_support;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use common::*;
 use localstripe_support::*;
 use rust_decimal::Decimal;
 use tieout::core::writes::WriteStatus;
 use tieout::writes::{Channel, FaultPoint, Outcome, StripeChannel, WriteOptions};
 use tieout::*;
-
-/// `n` customers on localstripe, each with a subscription whose first
-/// invoice (125.00 USD) stays open: their card declines every charge.
-/// Returns the open invoices' ids, in customer order.
-fn seed_open_invoices(ls: &LocalStripe, n: usize) -> Vec<String> {
-    let v = ls.sdk(&format!(
-        "prod = stripe.Product.create(name='Support')\n\
-         plan = stripe.Plan.create(id='support-monthly', amount=12500, currency='usd', interval='month', product=prod.id)\n\
-         out = []\n\
-         for i in range({n}):\n\
-         \x20   c = stripe.Customer.create(name=f'Customer {{i}}', email=f'c{{i}}@example.test')\n\
-         \x20   pm = stripe.PaymentMethod.attach('pm_card_chargeCustomerFail', customer=c.id)\n\
-         \x20   stripe.Customer.modify(c.id, invoice_settings={{'default_payment_method': pm.id}})\n\
-         \x20   stripe.Subscription.create(customer=c.id, items=[{{'plan': plan.id}}])\n\
-         \x20   inv = stripe.Invoice.list(customer=c.id).data\n\
-         \x20   assert len(inv) == 1 and inv[0].status == 'open', inv\n\
-         \x20   out.append(inv[0].id)\n\
-         print(json.dumps(out))\n"
-    ));
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().to_string())
-        .collect()
-}
 
 /// Stripe's status of each invoice, and how many charges succeeded on the
 /// server (write-back must make none), in one SDK call.
@@ -63,15 +35,6 @@ fn stripe_state(ls: &LocalStripe, ids: &[String]) -> (Vec<String>, u64) {
         .map(|x| x.as_str().unwrap().to_string())
         .collect();
     (st, v[1].as_u64().unwrap())
-}
-
-fn invoice_by_ext(books: &Books, ext: &str) -> Invoice {
-    books
-        .invoices(&InvoiceFilter::default())
-        .unwrap()
-        .into_iter()
-        .find(|i| i.source.external_id == ext)
-        .unwrap_or_else(|| panic!("{ext} imported"))
 }
 
 /// A bank transfer of `amount` for invoice `inv`, allocated to it.
@@ -92,37 +55,22 @@ fn pay_by_bank(books: &Books, inv: &Invoice, reference: &str, amount: &str) {
         .unwrap();
 }
 
-fn crash_at(subject: &str, point: FaultPoint, flag: Arc<AtomicBool>) -> WriteOptions {
-    let subject = subject.to_string();
-    WriteOptions {
-        fault: Some(Box::new(move |intent, at| {
-            at == point
-                && intent.subject.as_deref() == Some(subject.as_str())
-                && !flag.swap(true, Ordering::SeqCst)
-        })),
-        ..Default::default()
-    }
-}
-
 #[test]
 fn invoices_paid_by_bank_are_marked_paid_in_stripe_once_through_crashes() {
     let Some(python) = python() else {
         return;
     };
     let ls = start(&python);
-    let ids = seed_open_invoices(&ls, 5);
+    let ids = ls.seed_open_invoices(5);
     let dir = tempfile::tempdir().unwrap();
     let books = Books::open(dir.path().join("books.db")).unwrap();
-    let source = StripeSource::new(TEST_KEY).unwrap().base_url(&ls.url);
-    let plan = ImportPlan::default().objects([ObjectScope::Customers, ObjectScope::Invoices]);
-    let imported = run(books.import(&source, &plan, None)).unwrap();
-    assert_eq!(imported.totals.failed, 0, "{:?}", imported.failures);
+    ls.import_customers_and_invoices(&books);
 
     // a, b: paid by bank; c: part paid; d: voided in Stripe after the
     // import; e: paid out of band in Stripe by someone else after the import.
     // Roles follow the order writes are made in (by books id), so each crash
     // below hits the run it is meant for.
-    let mut inv: Vec<Invoice> = ids.iter().map(|i| invoice_by_ext(&books, i)).collect();
+    let mut inv: Vec<Invoice> = ids.iter().map(|i| inv_by_ext(&books, i)).collect();
     inv.sort_by(|a, b| a.id.cmp(&b.id));
     let ids: Vec<String> = inv.iter().map(|i| i.source.external_id.clone()).collect();
     for (i, x) in inv.iter().enumerate() {
@@ -180,7 +128,7 @@ fn invoices_paid_by_bank_are_marked_paid_in_stripe_once_through_crashes() {
             &writer,
             None,
             ts(31),
-            &crash_at(&inv[0].id, FaultPoint::Recorded, Arc::default()),
+            &crash_once_at(&inv[0].id, FaultPoint::Recorded),
         )
         .unwrap_err();
     assert_eq!(err.code(), "ABORTED");
@@ -199,7 +147,7 @@ fn invoices_paid_by_bank_are_marked_paid_in_stripe_once_through_crashes() {
             &writer,
             None,
             ts(32),
-            &crash_at(&inv[1].id, FaultPoint::Performed, Arc::default()),
+            &crash_once_at(&inv[1].id, FaultPoint::Performed),
         )
         .unwrap_err();
     assert_eq!(err.code(), "ABORTED");
@@ -304,12 +252,10 @@ fn a_live_key_needs_the_write_reviews_approval() {
         return;
     };
     let ls = start(&python);
-    let ids = seed_open_invoices(&ls, 1);
+    let ids = ls.seed_open_invoices(1);
     let books = Books::in_memory();
-    let source = StripeSource::new(TEST_KEY).unwrap().base_url(&ls.url);
-    let plan = ImportPlan::default().objects([ObjectScope::Customers, ObjectScope::Invoices]);
-    run(books.import(&source, &plan, None)).unwrap();
-    let inv = invoice_by_ext(&books, &ids[0]);
+    ls.import_customers_and_invoices(&books);
+    let inv = inv_by_ext(&books, &ids[0]);
     pay_by_bank(&books, &inv, "bank-live", "125.00");
     let writer = StripeWriter::new("sk_live_tieoutWriteTest0123")
         .unwrap()

@@ -12,62 +12,11 @@
 mod common;
 mod localstripe_support;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use common::*;
 use localstripe_support::*;
 use tieout::core::writes::WriteStatus;
 use tieout::writes::{FaultPoint, WriteOptions};
 use tieout::*;
-
-/// `n` customers on localstripe, each with a subscription whose first
-/// invoice (125.00 USD) stays open: their card declines every charge.
-fn seed_open_invoices(ls: &LocalStripe, n: usize) -> Vec<String> {
-    let v = ls.sdk(&format!(
-        "prod = stripe.Product.create(name='Support')\n\
-         plan = stripe.Plan.create(id='support-monthly', amount=12500, currency='usd', interval='month', product=prod.id)\n\
-         out = []\n\
-         for i in range({n}):\n\
-         \x20   c = stripe.Customer.create(name=f'Customer {{i}}', email=f'c{{i}}@example.test')\n\
-         \x20   pm = stripe.PaymentMethod.attach('pm_card_chargeCustomerFail', customer=c.id)\n\
-         \x20   stripe.Customer.modify(c.id, invoice_settings={{'default_payment_method': pm.id}})\n\
-         \x20   stripe.Subscription.create(customer=c.id, items=[{{'plan': plan.id}}])\n\
-         \x20   inv = stripe.Invoice.list(customer=c.id).data\n\
-         \x20   assert len(inv) == 1 and inv[0].status == 'open', inv\n\
-         \x20   out.append(inv[0].id)\n\
-         print(json.dumps(out))\n"
-    ));
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn statuses(ls: &LocalStripe, ids: &[String]) -> Vec<String> {
-    let v = ls.sdk(&format!(
-        "print(json.dumps([stripe.Invoice.retrieve(i).to_dict()['status'] for i in {ids:?}]))\n"
-    ));
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn crash_at(subject: &str, point: FaultPoint) -> WriteOptions {
-    let subject = subject.to_string();
-    let flag = Arc::new(AtomicBool::new(false));
-    WriteOptions {
-        fault: Some(Box::new(move |intent, at| {
-            at == point
-                && intent.subject.as_deref() == Some(subject.as_str())
-                && !flag.swap(true, Ordering::SeqCst)
-        })),
-        ..Default::default()
-    }
-}
 
 fn settings(action: StripeWriteOff) -> WritesSettings {
     WritesSettings {
@@ -80,10 +29,7 @@ fn settings(action: StripeWriteOff) -> WritesSettings {
 fn written_off_books(ls: &LocalStripe, ids: &[String]) -> (Books, tempfile::TempDir, Vec<Invoice>) {
     let dir = tempfile::tempdir().unwrap();
     let books = Books::open(dir.path().join("books.db")).unwrap();
-    let source = StripeSource::new(TEST_KEY).unwrap().base_url(&ls.url);
-    let plan = ImportPlan::default().objects([ObjectScope::Customers, ObjectScope::Invoices]);
-    let imported = run(books.import(&source, &plan, None)).unwrap();
-    assert_eq!(imported.totals.failed, 0, "{:?}", imported.failures);
+    ls.import_customers_and_invoices(&books);
     let mut inv: Vec<Invoice> = ids
         .iter()
         .map(|ext| {
@@ -102,7 +48,7 @@ fn written_off_invoices_are_marked_uncollectible_in_stripe_once_through_crashes(
         return;
     };
     let ls = start(&python);
-    let ids = seed_open_invoices(&ls, 4);
+    let ids = ls.seed_open_invoices(4);
     let (books, _dir, inv) = written_off_books(&ls, &ids);
     let ids: Vec<String> = inv.iter().map(|i| i.source.external_id.clone()).collect();
     let writer = StripeWriter::new(TEST_KEY).unwrap().base_url(&ls.url);
@@ -132,7 +78,7 @@ fn written_off_invoices_are_marked_uncollectible_in_stripe_once_through_crashes(
         );
     }
     assert_eq!(
-        statuses(&ls, &ids),
+        ls.invoice_statuses(&ids),
         ["open", "open", "paid", "uncollectible"],
         "a review writes nothing"
     );
@@ -144,11 +90,11 @@ fn written_off_invoices_are_marked_uncollectible_in_stripe_once_through_crashes(
             &s,
             None,
             ts(31),
-            &crash_at(&inv[0].id, FaultPoint::Recorded),
+            &crash_once_at(&inv[0].id, FaultPoint::Recorded),
         )
         .unwrap_err();
     assert_eq!(err.code(), "ABORTED");
-    assert_eq!(statuses(&ls, &ids[..1]), ["open"], "not sent");
+    assert_eq!(ls.invoice_statuses(&ids[..1]), ["open"], "not sent");
     let rec = |x: &Invoice| {
         books
             .writes()
@@ -165,12 +111,12 @@ fn written_off_invoices_are_marked_uncollectible_in_stripe_once_through_crashes(
             &s,
             None,
             ts(32),
-            &crash_at(&inv[1].id, FaultPoint::Performed),
+            &crash_once_at(&inv[1].id, FaultPoint::Performed),
         )
         .unwrap_err();
     assert_eq!(err.code(), "ABORTED");
     assert_eq!(
-        statuses(&ls, &ids[..2]),
+        ls.invoice_statuses(&ids[..2]),
         ["uncollectible", "uncollectible"],
         "a resolved by reading it back, then sent; b sent"
     );
@@ -198,7 +144,7 @@ fn written_off_invoices_are_marked_uncollectible_in_stripe_once_through_crashes(
         "{report:?}"
     );
     assert_eq!(
-        statuses(&ls, &ids),
+        ls.invoice_statuses(&ids),
         ["uncollectible", "uncollectible", "paid", "uncollectible"]
     );
     let writes = books.writes().unwrap();
@@ -233,9 +179,7 @@ fn written_off_invoices_are_marked_uncollectible_in_stripe_once_through_crashes(
         again.delivered.is_empty() && again.resolved.is_empty(),
         "{again:?}"
     );
-    let source = StripeSource::new(TEST_KEY).unwrap().base_url(&ls.url);
-    let plan = ImportPlan::default().objects([ObjectScope::Customers, ObjectScope::Invoices]);
-    run(books.import(&source, &plan, None)).unwrap();
+    ls.import_customers_and_invoices(&books);
     let a_now = inv_by_ext(&books, &ids[0]);
     assert_eq!(a_now.source.status.as_deref(), Some("uncollectible"));
     assert_eq!(a_now.status, InvoiceStatus::Uncollectible);
@@ -258,7 +202,7 @@ fn the_plan_can_void_written_off_invoices_instead() {
         return;
     };
     let ls = start(&python);
-    let ids = seed_open_invoices(&ls, 1);
+    let ids = ls.seed_open_invoices(1);
     let (books, _dir, inv) = written_off_books(&ls, &ids);
     let writer = StripeWriter::new(TEST_KEY).unwrap().base_url(&ls.url);
     let s = settings(StripeWriteOff::Void);
@@ -275,20 +219,18 @@ fn the_plan_can_void_written_off_invoices_instead() {
             &s,
             None,
             ts(31),
-            &crash_at(&inv[0].id, FaultPoint::Performed),
+            &crash_once_at(&inv[0].id, FaultPoint::Performed),
         )
         .unwrap_err();
     assert_eq!(err.code(), "ABORTED");
-    assert_eq!(statuses(&ls, &ids), ["void"]);
+    assert_eq!(ls.invoice_statuses(&ids), ["void"]);
     let report = books
         .apply_writes(&writer, &s, None, ts(32), &WriteOptions::default())
         .unwrap();
     assert_eq!(report.resolved.len(), 1, "{report:?}");
     assert!(report.delivered.is_empty(), "{report:?}");
     // Re-imported, the invoice is void: nothing receivable, nothing written off.
-    let source = StripeSource::new(TEST_KEY).unwrap().base_url(&ls.url);
-    let plan = ImportPlan::default().objects([ObjectScope::Customers, ObjectScope::Invoices]);
-    run(books.import(&source, &plan, None)).unwrap();
+    ls.import_customers_and_invoices(&books);
     let v = inv_by_ext(&books, &ids[0]);
     assert_eq!(v.status, InvoiceStatus::Void);
     assert_eq!((v.amount_remaining, v.amount_written_off), (d("0"), d("0")));

@@ -17,10 +17,17 @@ export const HERE = path.dirname(fileURLToPath(import.meta.url))
 export const ROOT = path.resolve(HERE, '..', '..')
 export const SAMPLE = path.join(ROOT, 'examples', 'data')
 
+// Every directory tmpdir made, removed by one exit listener (one listener per
+// directory tripped Node's MaxListeners warning in longer test files).
+const madeDirs = []
+process.on('exit', () => {
+  for (const dir of madeDirs) fs.rmSync(dir, { recursive: true, force: true })
+})
+
 /** A fresh temporary directory, removed when the process exits. */
 export function tmpdir(prefix = 'tieout-node-') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+  madeDirs.push(dir)
   return dir
 }
 

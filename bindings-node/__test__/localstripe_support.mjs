@@ -12,7 +12,7 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { test } from 'node:test'
 
-import { ROOT } from './helpers.mjs'
+import { ROOT, tieout } from './helpers.mjs'
 
 /** The wrapper script (`serve`, `seed URL`). */
 export const SCRIPT = path.join(ROOT, 'scripts', 'localstripe.py')
@@ -110,4 +110,38 @@ export function withLocalstripe(name, options, fn) {
       await stopLocalstripe(child)
     }
   })
+}
+
+/**
+ * `n` customers whose first subscription invoice (125.00 USD) stays open
+ * (their card declines every charge); the invoices' ids, in customer order.
+ * `tag` names the plan and the customers.
+ */
+export function openInvoices (sdk, n, tag) {
+  return sdk([
+    "prod = stripe.Product.create(name='Support')",
+    `plan = stripe.Plan.create(id='support-${tag}', amount=12500, currency='usd', interval='month', product=prod.id)`,
+    'out = []',
+    `for i in range(${n}):`,
+    `    c = stripe.Customer.create(name=f'Node {i}', email=f'${tag}{i}@example.test')`,
+    "    pm = stripe.PaymentMethod.attach('pm_card_chargeCustomerFail', customer=c.id)",
+    "    stripe.Customer.modify(c.id, invoice_settings={'default_payment_method': pm.id})",
+    "    stripe.Subscription.create(customer=c.id, items=[{'plan': plan.id}])",
+    '    inv = stripe.Invoice.list(customer=c.id).data',
+    "    assert len(inv) == 1 and inv[0].status == 'open'",
+    '    out.append(inv[0].id)',
+    'print(json.dumps(out))'
+  ].join('\n'))
+}
+
+/** Stripe's status of each invoice, in one SDK call. */
+export function invoiceStatuses (sdk, ids) {
+  return sdk(`print(json.dumps([stripe.Invoice.retrieve(i).to_dict()['status'] for i in ${JSON.stringify(ids)}]))`)
+}
+
+/** Imports the customers and invoices of the localstripe at `url` into `books`, with no failures. */
+export async function importCustomersAndInvoices (books, url) {
+  const source = new tieout.StripeSource(KEY, { baseUrl: url, maxRetries: 1, retryBaseDelayMs: 10 })
+  const run = await books.import(source, { objects: ['customers', 'invoices'] })
+  assert.equal(run.failed, 0, JSON.stringify(run.failures))
 }

@@ -79,20 +79,29 @@ class Book {
   }
 }
 
-/** scripts/smtp_sink.py (aiosmtpd) on 127.0.0.1 and a free port. */
-async function smtpSink () {
+/**
+ * scripts/smtp_sink.py (aiosmtpd) on 127.0.0.1 and a free port. With `tls`
+ * ('starttls' or 'tls') it serves a certificate from a throwaway CA whose PEM
+ * is `caPem`; each message records its session's TLS version (`tls`).
+ */
+async function smtpSink (tls = null) {
   const python = process.env.TIEOUT_PYTHON || path.join(ROOT, '.venv', 'bin', 'python')
   assert.ok(fs.existsSync(python), `no python with aiosmtpd at ${python}: run scripts/setup-python.sh`)
-  const child = spawn(python, [path.join(ROOT, 'scripts', 'smtp_sink.py')], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const args = [path.join(ROOT, 'scripts', 'smtp_sink.py')].concat(tls ? ['--tls', tls] : [])
+  const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = readline.createInterface({ input: child.stdout })
   const messages = []
-  const port = await new Promise((resolve, reject) => {
-    lines.once('line', (l) => (l.startsWith('READY ') ? resolve(Number(l.split(' ')[1])) : reject(new Error(l))))
+  const ready = await new Promise((resolve, reject) => {
+    lines.once('line', (l) => (l.startsWith('READY ') ? resolve(l.split(' ')) : reject(new Error(l))))
     child.once('exit', (c) => reject(new Error(`smtp sink exited ${c}`)))
   })
+  const port = Number(ready[1])
+  const caPem = ready[2] ? fs.readFileSync(ready[2], 'utf8') : null
+  assert.equal(caPem !== null, tls !== null, ready.join(' '))
   lines.on('line', (l) => messages.push(JSON.parse(l)))
   return {
     port,
+    caPem,
     messages,
     async received (n, ms = 10_000) {
       const end = Date.now() + ms
@@ -351,4 +360,88 @@ test('a Slack digest channel sends one message per day listing each follow-up on
   } finally {
     slack.close()
   }
+})
+
+/**
+ * The Book's invoices imported, then one run of a policy whose one step (on
+ * the due date) emails through `smtp`: `{ books, report }`.
+ */
+async function runDueStep (smtp, security, caPem) {
+  const books = tieout.Books.inMemory()
+  await new Book().load(books)
+  const policy = new tieout.FollowUpPolicy({ version: 'v1', steps: [step('due', 0, 'email')], quietDays: [] })
+  const channels = new tieout.Channels()
+  channels.smtp('email', { host: '127.0.0.1', port: smtp.port, from: 'AR <ar@tieout.test>', security, caPem, timeoutMs: 10_000 })
+  return { books, report: await books.runFollowUps(policy, channels, iso(DUE)) }
+}
+
+for (const mode of ['starttls', 'tls']) {
+  test(`email goes over ${mode} to a server signed by a CA trusted through caPem`, async () => {
+    const smtp = await smtpSink(mode)
+    try {
+      const { report } = await runDueStep(smtp, mode, smtp.caPem)
+      assert.equal(report.delivered.length, 3, JSON.stringify(report))
+      const mails = await smtp.received(3)
+      assert.deepEqual(mails.map((m) => header(m.data, 'Subject')).sort(),
+        ['[due] Invoice IN_A', '[due] Invoice IN_B', '[due] Invoice IN_C'])
+      for (const m of mails) assert.match(m.tls ?? '', /^TLSv1\./, 'the sink saw the session encrypted')
+      const mailA = mails.find((m) => header(m.data, 'Subject') === '[due] Invoice IN_A')
+      assert.deepEqual(mailA.rcpt_tos, ['ap@cus_a.test'])
+      assert.equal(header(mailA.data, 'From'), 'AR <ar@tieout.test>')
+      assert.equal(header(mailA.data, 'Message-ID'), `<${header(mailA.data, 'X-Tieout-Key')}@tieout>`)
+      const body = mailA.data.replace(/=\r?\n/g, '')
+      assert.match(body, /Dear Alpha GmbH, 100\.00 EUR is open on IN_A\./)
+    } finally {
+      smtp.close()
+    }
+  })
+
+  test(`without caPem a ${mode} send fails with a certificate error and nothing arrives`, async () => {
+    const smtp = await smtpSink(mode)
+    try {
+      const { books, report } = await runDueStep(smtp, mode, undefined)
+      assert.deepEqual(report.delivered, [])
+      assert.equal(report.retrying.length, 3, JSON.stringify(report))
+      const writes = await books.writes()
+      assert.equal(writes.length, 3)
+      for (const w of writes) {
+        assert.notEqual(w.status, 'succeeded')
+        assert.match(w.attempts[0].error ?? '', /certificate.*UnknownIssuer/)
+      }
+      assert.deepEqual(await smtp.received(1, 500), [])
+    } finally {
+      smtp.close()
+    }
+  })
+}
+
+test('a bad caPem is an INVALID_ARGUMENT when the channel is added', () => {
+  const notACert = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'
+  for (const security of ['starttls', 'tls', 'plain']) {
+    for (const caPem of ['', 'hello', notACert]) {
+      const channels = new tieout.Channels()
+      assert.throws(
+        () => channels.smtp('email', { host: '127.0.0.1', port: 25, from: 'AR <ar@tieout.test>', security, caPem }),
+        (e) => e.code === 'INVALID_ARGUMENT' && /ca_pem/.test(e.message),
+        `${security} ${JSON.stringify(caPem)}`
+      )
+    }
+  }
+})
+
+test('templates print the customer\'s last payment date', async () => {
+  const book = new Book()
+  book.pay('in_a', 4000, DUE - 4 * DAY)
+  book.pay('in_a', 6000, DUE + 3 * DAY) // the latest: it paid in_a
+  const books = tieout.Books.inMemory()
+  await book.load(books)
+  const s = step('late7', 7, 'email')
+  s.text = "{{ customer.name }}: last payment {{ history.last_payment_at if history.last_payment_at else 'never' }}."
+  const policy = new tieout.FollowUpPolicy({ version: 'v1', steps: [s], quietDays: [] })
+  const review = await books.reviewFollowUps(policy, iso(DUE + 12 * DAY))
+  assert.deepEqual(review.items.map((i) => i.intent.payload.text).sort(), [
+    'Alpha GmbH: last payment 2026-03-05T09:00:00+00:00.', // in_d, due 5 days later
+    'Beta AG: last payment never.',
+    'Gamma KG: last payment never.'
+  ])
 })

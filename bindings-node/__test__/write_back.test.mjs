@@ -6,38 +6,15 @@
 import assert from 'node:assert/strict'
 
 import { rejectsWithCode, tieout } from './helpers.mjs'
-import { KEY, withLocalstripe } from './localstripe_support.mjs'
+import { KEY, importCustomersAndInvoices, invoiceStatuses, openInvoices, withLocalstripe } from './localstripe_support.mjs'
 
-const { Books, StripeSource } = tieout
+const { Books } = tieout
 const T = '2026-03-02T09:00:00Z'
 
-/** `n` customers whose first subscription invoice (125.00 USD) stays open. */
-function openInvoices(sdk, n) {
-  return sdk([
-    "prod = stripe.Product.create(name='Support')",
-    "plan = stripe.Plan.create(id='support-node', amount=12500, currency='usd', interval='month', product=prod.id)",
-    'out = []',
-    `for i in range(${n}):`,
-    "    c = stripe.Customer.create(name=f'Node {i}', email=f'n{i}@example.test')",
-    "    pm = stripe.PaymentMethod.attach('pm_card_chargeCustomerFail', customer=c.id)",
-    "    stripe.Customer.modify(c.id, invoice_settings={'default_payment_method': pm.id})",
-    "    stripe.Subscription.create(customer=c.id, items=[{'plan': plan.id}])",
-    '    inv = stripe.Invoice.list(customer=c.id).data',
-    "    assert len(inv) == 1 and inv[0].status == 'open'",
-    '    out.append(inv[0].id)',
-    'print(json.dumps(out))',
-  ].join('\n'))
-}
-
-const statuses = (sdk, ids) =>
-  sdk(`print(json.dumps([stripe.Invoice.retrieve(i).to_dict()['status'] for i in ${JSON.stringify(ids)}]))`)
-
 withLocalstripe('write-back marks bank-paid invoices paid in Stripe once, through crashes', {}, async ({ url, sdk }) => {
-  const created = openInvoices(sdk, 4)
+  const created = openInvoices(sdk, 4, 'node')
   const books = Books.inMemory()
-  const source = new StripeSource(KEY, { baseUrl: url, maxRetries: 1, retryBaseDelayMs: 10 })
-  const run = await books.import(source, { objects: ['customers', 'invoices'] })
-  assert.equal(run.failed, 0)
+  await importCustomersAndInvoices(books, url)
   const all = await books.invoices()
   // Roles follow the order writes are made in (by books id).
   const inv = all.filter((i) => created.includes(i.source.externalId)).sort((a, b) => (a.id < b.id ? -1 : 1))
@@ -56,20 +33,20 @@ withLocalstripe('write-back marks bank-paid invoices paid in Stripe once, throug
   assert.equal(review.writes.length, 4)
   assert.deepEqual(review.skipped, [])
   const key = Object.fromEntries(review.writes.map((w) => [w.subject, w.key]))
-  assert.deepEqual(statuses(sdk, ids), ['open', 'open', 'void', 'paid'], 'a review writes nothing')
+  assert.deepEqual(invoiceStatuses(sdk, ids), ['open', 'open', 'void', 'paid'], 'a review writes nothing')
 
   // A crash after recording a's write, before the request.
   await rejectsWithCode(books.writeBack({ ...opts, crashAt: { key: key[inv[0].id], point: 'recorded' } }), 'ABORTED')
-  assert.equal(statuses(sdk, [ids[0]])[0], 'open')
+  assert.equal(invoiceStatuses(sdk, [ids[0]])[0], 'open')
   // A crash after Stripe marked b paid, before the books recorded it.
   await rejectsWithCode(books.writeBack({ ...opts, crashAt: { key: key[inv[1].id], point: 'performed' } }), 'ABORTED')
-  assert.equal(statuses(sdk, [ids[1]])[0], 'paid')
+  assert.equal(invoiceStatuses(sdk, [ids[1]])[0], 'paid')
 
   const report = await books.applyWrites(opts)
   assert.ok(report.resolved.includes(key[inv[1].id]), JSON.stringify(report))
   assert.ok(report.cancelled.includes(key[inv[2].id]), JSON.stringify(report))
   assert.deepEqual([report.failed, report.unknown], [[], []])
-  assert.deepEqual(statuses(sdk, ids), ['paid', 'paid', 'void', 'paid'])
+  assert.deepEqual(invoiceStatuses(sdk, ids), ['paid', 'paid', 'void', 'paid'])
 
   const writes = Object.fromEntries((await books.writes()).map((w) => [w.key, w]))
   assert.equal(writes[key[inv[0].id]].status, 'succeeded')

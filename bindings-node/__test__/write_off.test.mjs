@@ -7,9 +7,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
 import { rejectsWithCode, stripeDir, tieout } from './helpers.mjs'
-import { KEY, withLocalstripe } from './localstripe_support.mjs'
+import { KEY, importCustomersAndInvoices, invoiceStatuses, openInvoices, withLocalstripe } from './localstripe_support.mjs'
 
-const { Books, StripeFiles, StripeSource } = tieout
+const { Books, StripeFiles } = tieout
 const T1 = '2025-04-06T09:00:00Z'
 const T2 = '2025-06-01T09:00:00Z'
 
@@ -59,32 +59,10 @@ test('writeOff: uncollectible with the reason, recovered by later payments, then
   await rejectsWithCode(books.writeOff(inv.id, 'late', T2), 'INVOICE_SETTLED')
 })
 
-/** `n` customers whose first subscription invoice (125.00 USD) stays open. */
-function openInvoices(sdk, n) {
-  return sdk([
-    "prod = stripe.Product.create(name='Support')",
-    "plan = stripe.Plan.create(id='support-wo-node', amount=12500, currency='usd', interval='month', product=prod.id)",
-    'out = []',
-    `for i in range(${n}):`,
-    "    c = stripe.Customer.create(name=f'Node {i}', email=f'wo{i}@example.test')",
-    "    pm = stripe.PaymentMethod.attach('pm_card_chargeCustomerFail', customer=c.id)",
-    "    stripe.Customer.modify(c.id, invoice_settings={'default_payment_method': pm.id})",
-    "    stripe.Subscription.create(customer=c.id, items=[{'plan': plan.id}])",
-    '    inv = stripe.Invoice.list(customer=c.id).data',
-    "    assert len(inv) == 1 and inv[0].status == 'open'",
-    '    out.append(inv[0].id)',
-    'print(json.dumps(out))',
-  ].join('\n'))
-}
-
-const statuses = (sdk, ids) =>
-  sdk(`print(json.dumps([stripe.Invoice.retrieve(i).to_dict()['status'] for i in ${JSON.stringify(ids)}]))`)
-
 withLocalstripe('writeOffs: written-off invoices marked uncollectible in Stripe once, through crashes', {}, async ({ url, sdk }) => {
-  const created = openInvoices(sdk, 3)
+  const created = openInvoices(sdk, 3, 'wo-node')
   const books = Books.inMemory()
-  const source = new StripeSource(KEY, { baseUrl: url, maxRetries: 1, retryBaseDelayMs: 10 })
-  assert.equal((await books.import(source, { objects: ['customers', 'invoices'] })).failed, 0)
+  await importCustomersAndInvoices(books, url)
   const all = (await books.invoices()).filter((i) => created.includes(i.source.externalId))
   const inv = []
   for (const x of all) inv.push(await books.writeOff(x.id, 'gone', T2))
@@ -100,18 +78,18 @@ withLocalstripe('writeOffs: written-off invoices marked uncollectible in Stripe 
   const review = await books.reviewWrites(opts)
   assert.deepEqual(review.writes.map((w) => w.kind), Array(3).fill('invoice_mark_uncollectible'))
   const key = Object.fromEntries(review.writes.map((w) => [w.subject, w.key]))
-  assert.deepEqual(statuses(sdk, ids), ['open', 'open', 'paid'], 'a review writes nothing')
+  assert.deepEqual(invoiceStatuses(sdk, ids), ['open', 'open', 'paid'], 'a review writes nothing')
 
   await rejectsWithCode(books.applyWrites({ ...opts, crashAt: { key: key[inv[0].id], point: 'recorded' } }), 'ABORTED')
-  assert.equal(statuses(sdk, [ids[0]])[0], 'open', 'crashed before the request')
+  assert.equal(invoiceStatuses(sdk, [ids[0]])[0], 'open', 'crashed before the request')
   await rejectsWithCode(books.applyWrites({ ...opts, crashAt: { key: key[inv[1].id], point: 'performed' } }), 'ABORTED')
-  assert.deepEqual(statuses(sdk, ids.slice(0, 2)), ['uncollectible', 'uncollectible'])
+  assert.deepEqual(invoiceStatuses(sdk, ids.slice(0, 2)), ['uncollectible', 'uncollectible'])
 
   const report = await books.applyWrites(opts)
   assert.ok(report.resolved.includes(key[inv[1].id]), JSON.stringify(report))
   assert.ok(report.cancelled.includes(key[inv[2].id]), JSON.stringify(report))
   assert.deepEqual([report.failed, report.unknown], [[], []])
-  assert.deepEqual(statuses(sdk, ids), ['uncollectible', 'uncollectible', 'paid'])
+  assert.deepEqual(invoiceStatuses(sdk, ids), ['uncollectible', 'uncollectible', 'paid'])
   const writes = Object.fromEntries((await books.writes()).map((w) => [w.key, w]))
   assert.equal(writes[key[inv[0].id]].status, 'succeeded')
   assert.equal(writes[key[inv[0].id]].attempts.length, 2)

@@ -752,6 +752,9 @@ pub struct SmtpOptions {
     pub reply_to: Option<String>,
     /// Timeout in milliseconds (default 30000).
     pub timeout_ms: Option<u32>,
+    /// PEM text of extra root certificates to trust (a private or test CA),
+    /// checked when the channel is added.
+    pub ca_pem: Option<String>,
 }
 
 /// Options of `Channels#slack`.
@@ -793,6 +796,7 @@ fn smtp_of(o: SmtpOptions) -> tieout::Result<tieout::channels::SmtpChannel> {
         from: o.from,
         reply_to: o.reply_to,
         timeout: Duration::from_millis(u64::from(o.timeout_ms.unwrap_or(30_000))),
+        ca_pem: o.ca_pem,
     })
 }
 

@@ -237,9 +237,10 @@ pub struct PySmtpChannel {
 #[pymethods]
 impl PySmtpChannel {
     /// `security` is `"plain"` (local relays and test servers), `"starttls"`
-    /// or `"tls"`; `timeout` in seconds.
+    /// or `"tls"`; `timeout` in seconds; `ca_pem` is PEM text of extra root
+    /// certificates to trust (a private or test CA), checked here.
     #[new]
-    #[pyo3(signature = (host, port, from_, *, security="starttls", username=None, password=None, reply_to=None, timeout=30.0))]
+    #[pyo3(signature = (host, port, from_, *, security="starttls", username=None, password=None, reply_to=None, timeout=30.0, ca_pem=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -251,6 +252,7 @@ impl PySmtpChannel {
         password: Option<String>,
         reply_to: Option<String>,
         timeout: f64,
+        ca_pem: Option<String>,
     ) -> PyResult<Self> {
         let security = match security {
             "plain" => SmtpSecurity::Plain,
@@ -272,6 +274,7 @@ impl PySmtpChannel {
             from: from_,
             reply_to,
             timeout: Duration::from_secs_f64(timeout.max(0.001)),
+            ca_pem,
         };
         let ch = tieout::channels::SmtpChannel::new(config).py_err(py)?;
         Ok(PySmtpChannel {

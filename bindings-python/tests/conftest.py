@@ -134,10 +134,51 @@ def fake_stripe() -> Iterator[FakeStripe]:
 
 
 class LocalStripe:
+    """A running localstripe: its URL, what the seed made, and helpers that
+    drive it with the official stripe SDK (imported when first used)."""
+
     def __init__(self, proc: "subprocess.Popen[str]", url: str) -> None:
         self.proc = proc
         self.url = url
         self.seeded: Dict[str, Any] = {}
+
+    def sdk(self) -> Any:
+        """The `stripe` module, pointed at this server."""
+        import stripe
+
+        stripe.api_key = LOCALSTRIPE_KEY
+        stripe.api_base = self.url
+        return stripe
+
+    def open_invoices(self, n: int, tag: str) -> List[str]:
+        """`n` customers whose subscription's first invoice (125.00 USD) stays
+        open: their card declines every charge. The invoices' ids, in order."""
+        stripe = self.sdk()
+        prod = stripe.Product.create(name=f"Support {tag}")
+        plan = stripe.Plan.create(id=f"support-{tag}", amount=12500, currency="usd",
+                                  interval="month", product=prod.id)
+        out = []
+        for i in range(n):
+            c = stripe.Customer.create(name=f"{tag} {i}", email=f"{tag}{i}@example.test")
+            pm = stripe.PaymentMethod.attach("pm_card_chargeCustomerFail", customer=c.id)
+            stripe.Customer.modify(c.id, invoice_settings={"default_payment_method": pm.id})
+            stripe.Subscription.create(customer=c.id, items=[{"plan": plan.id}])
+            inv = stripe.Invoice.list(customer=c.id).data
+            assert len(inv) == 1 and inv[0].status == "open"
+            out.append(inv[0].id)
+        return out
+
+    def invoice_status(self, invoice_id: str) -> str:
+        """Stripe's status of the invoice."""
+        return str(self.sdk().Invoice.retrieve(invoice_id).to_dict()["status"])
+
+    def import_customers_and_invoices(self, books: Any) -> None:
+        """Imports this server's customers and invoices into `books`, no failures."""
+        import tieout
+
+        src = tieout.StripeSource(LOCALSTRIPE_KEY, base_url=self.url, max_retries=1)
+        run = books.import_(src, tieout.ImportPlan(objects=["customers", "invoices"]))
+        assert run.failed == 0, run.failures
 
 
 @pytest.fixture(scope="module")

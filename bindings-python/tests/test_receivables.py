@@ -72,17 +72,27 @@ def charge(chid: str, inid: str, cus: str, cents: int, at: dt.datetime) -> Dict[
 
 
 class SmtpSink:
-    """scripts/smtp_sink.py (aiosmtpd) on 127.0.0.1 and a free port; stopped by PID."""
+    """scripts/smtp_sink.py (aiosmtpd) on 127.0.0.1 and a free port; stopped by PID.
 
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "smtp_sink.py")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    With `tls` ("starttls" or "tls") the sink serves a certificate from a
+    throwaway CA, whose PEM is `ca_pem`; `tls_versions` holds each received
+    message's TLS version (None over plain text)."""
+
+    def __init__(self, tls: Optional[str] = None) -> None:
+        args = [sys.executable, str(ROOT / "scripts" / "smtp_sink.py")]
+        if tls is not None:
+            args += ["--tls", tls]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
         assert self.proc.stdout is not None
         ready = self.proc.stdout.readline()
         assert ready.startswith("READY "), ready
-        self.port = int(ready.split()[1])
+        words = ready.split()
+        self.port = int(words[1])
+        self.ca_pem: Optional[str] = Path(words[2]).read_text() if len(words) > 2 else None
+        assert (self.ca_pem is not None) == (tls is not None), ready
         self.messages: List[email.message.Message] = []
+        self.tls_versions: List[Optional[str]] = []
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -90,9 +100,10 @@ class SmtpSink:
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            data = json.loads(line)["data"]
+            got = json.loads(line)
             with self._lock:
-                self.messages.append(email.message_from_string(data))
+                self.messages.append(email.message_from_string(got["data"]))
+                self.tls_versions.append(got["tls"])
 
     def received(self, n: int, timeout: float = 10.0) -> List[email.message.Message]:
         deadline = dt.datetime.now() + dt.timedelta(seconds=timeout)
@@ -505,3 +516,89 @@ def test_slack_daily_digest_lists_each_follow_up_once(tmp_path: Path, slack: Sla
                for w in follow_ups)
     assert {w.attempts[0].request_id for w in follow_ups} == {first["tieout_key"],
                                                                second["tieout_key"]}
+
+
+def run_due_step(tmp_path: Path, sink: SmtpSink, security: str,
+                 ca_pem: Optional[str]) -> Tuple[tieout.Books, tieout.WriteReport]:
+    """The Book's invoices imported, then one run of a policy whose one step
+    (on the due date) emails through `sink`."""
+    books = tieout.Books.in_memory()
+    Book(tmp_path).load(books)
+    pol = tieout.FollowUpPolicy("v1", [step("due", 0, "email")], quiet_days=[])
+    email = tieout.SmtpChannel("127.0.0.1", sink.port, "AR <ar@tieout.test>",
+                               security=security, ca_pem=ca_pem, timeout=10)
+    return books, books.run_follow_ups(pol, {"email": email}, DUE)
+
+
+@pytest.mark.parametrize("mode", ["starttls", "tls"])
+def test_email_goes_over_starttls_and_tls_to_a_server_signed_by_a_trusted_ca(
+    tmp_path: Path, mode: str
+) -> None:
+    sink = SmtpSink(tls=mode)
+    try:
+        _, report = run_due_step(tmp_path, sink, mode, sink.ca_pem)
+        assert len(report.delivered) == 3, report
+        mails = sink.received(3)
+        assert sorted(m["Subject"] for m in mails) == [
+            "[due] Invoice IN_A", "[due] Invoice IN_B", "[due] Invoice IN_C"]
+        # The sink saw every session encrypted.
+        assert len(sink.tls_versions) == 3
+        assert all(v is not None and v.startswith("TLSv1.") for v in sink.tls_versions), \
+            sink.tls_versions
+        mail_a = next(m for m in mails if m["Subject"] == "[due] Invoice IN_A")
+        assert "ap@cus_a.test" in mail_a["To"]
+        assert mail_a["From"] == "AR <ar@tieout.test>"
+        assert mail_a["Message-ID"] == f"<{mail_a['X-Tieout-Key']}@tieout>"
+        text = next(p for p in mail_a.walk() if p.get_content_type() == "text/plain")
+        body = text.get_payload(decode=True).decode()
+        assert "Dear Alpha GmbH, 100.00 EUR is open on IN_A." in body, body
+    finally:
+        sink.close()
+
+
+@pytest.mark.parametrize("mode", ["starttls", "tls"])
+def test_without_the_ca_a_tls_send_fails_with_a_certificate_error(
+    tmp_path: Path, mode: str
+) -> None:
+    sink = SmtpSink(tls=mode)
+    try:
+        books, report = run_due_step(tmp_path, sink, mode, None)
+        assert report.delivered == [] and len(report.retrying) == 3, report
+        writes = books.writes()
+        assert len(writes) == 3
+        for w in writes:
+            assert w.status is not tieout.WriteStatus.SUCCEEDED
+            error = w.attempts[0].error or ""
+            assert "certificate" in error and "UnknownIssuer" in error, error
+        assert sink.received(1, timeout=0.5) == []
+    finally:
+        sink.close()
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls", "plain"])
+def test_a_bad_ca_pem_is_a_config_error_at_construction(security: str) -> None:
+    not_a_cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    for pem in ["", "hello", not_a_cert]:
+        with pytest.raises(tieout.InvalidArgument) as e:
+            tieout.SmtpChannel("127.0.0.1", 25, "AR <ar@tieout.test>", security=security,
+                               ca_pem=pem)
+        assert "ca_pem" in str(e.value), str(e.value)
+
+
+def test_templates_print_the_customers_last_payment_date(tmp_path: Path) -> None:
+    book = Book(tmp_path)
+    book.pay("in_a", 4000, DUE - dt.timedelta(days=4))
+    book.pay("in_a", 6000, DUE + dt.timedelta(days=3))  # the latest: it paid in_a
+    books = tieout.Books.in_memory()
+    book.load(books)
+    s = step("late7", 7, "email")
+    s["text"] = ("{{ customer.name }}: last payment "
+                 "{{ history.last_payment_at if history.last_payment_at else 'never' }}.")
+    pol = tieout.FollowUpPolicy("v1", [s], quiet_days=[])
+    review = books.review_follow_ups(pol, DUE + dt.timedelta(days=12))
+    texts = sorted(i.intent.payload["text"] for i in review.items)
+    assert texts == [
+        "Alpha GmbH: last payment 2026-03-05T09:00:00+00:00.",  # in_d, due 5 days later
+        "Beta AG: last payment never.",
+        "Gamma KG: last payment never.",
+    ]

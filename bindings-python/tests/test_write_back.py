@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-import stripe
 
 import tieout
 from conftest import LOCALSTRIPE_KEY, LocalStripe
@@ -21,43 +20,12 @@ UTC = datetime.timezone.utc
 T = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _sdk(ls: LocalStripe) -> None:
-    stripe.api_key = LOCALSTRIPE_KEY
-    stripe.api_base = ls.url
-
-
-def _open_invoices(ls: LocalStripe, n: int, tag: str) -> List[str]:
-    """`n` customers whose subscription's first invoice (125.00 USD) stays open:
-    their card declines every charge."""
-    _sdk(ls)
-    prod = stripe.Product.create(name=f"Support {tag}")
-    plan = stripe.Plan.create(id=f"support-{tag}", amount=12500, currency="usd",
-                              interval="month", product=prod.id)
-    out = []
-    for i in range(n):
-        c = stripe.Customer.create(name=f"{tag} {i}", email=f"{tag}{i}@example.test")
-        pm = stripe.PaymentMethod.attach("pm_card_chargeCustomerFail", customer=c.id)
-        stripe.Customer.modify(c.id, invoice_settings={"default_payment_method": pm.id})
-        stripe.Subscription.create(customer=c.id, items=[{"plan": plan.id}])
-        inv = stripe.Invoice.list(customer=c.id).data
-        assert len(inv) == 1 and inv[0].status == "open"
-        out.append(inv[0].id)
-    return out
-
-
-def _status(ls: LocalStripe, invoice_id: str) -> str:
-    _sdk(ls)
-    return str(stripe.Invoice.retrieve(invoice_id).to_dict()["status"])
-
-
 def test_write_back_marks_bank_paid_invoices_paid_in_stripe_once(
     localstripe: LocalStripe, tmp_path: Path
 ) -> None:
-    ids = _open_invoices(localstripe, 4, "wbpy")
+    ids = localstripe.open_invoices(4, "wbpy")
     books = tieout.Books.open(str(tmp_path / "books.db"))
-    src = tieout.StripeSource(LOCALSTRIPE_KEY, base_url=localstripe.url, max_retries=1)
-    run = books.import_(src, tieout.ImportPlan(objects=["customers", "invoices"]))
-    assert run.failed == 0
+    localstripe.import_customers_and_invoices(books)
     # Roles follow the order writes are made in (by books id).
     inv = sorted((i for i in books.invoices() if i.source.external_id in ids), key=lambda i: i.id)
     ids = [i.source.external_id for i in inv]
@@ -67,7 +35,7 @@ def test_write_back_marks_bank_paid_invoices_paid_in_stripe_once(
                                  customer_id=x.customer_id, method="bank_transfer")
         assert books.record_payment(f"bank-py-{n}", Decimal("125.00"), "usd").id == p.id
         books.allocate(p.id, x.id, Decimal("125.00"))
-    _sdk(localstripe)
+    stripe = localstripe.sdk()
     stripe.Invoice.void_invoice(ids[2])
     stripe.Invoice.pay(ids[3], paid_out_of_band=True)
 
@@ -77,26 +45,26 @@ def test_write_back_marks_bank_paid_invoices_paid_in_stripe_once(
     assert len(writes) == 4 and review["skipped"] == []
     assert all(w["payload"]["params"] == {"paid_out_of_band": True} for w in writes)
     key = {w["subject"]: w["key"] for w in writes}
-    assert _status(localstripe, ids[0]) == "open", "a review writes nothing"
+    assert localstripe.invoice_status(ids[0]) == "open", "a review writes nothing"
 
     # A crash after recording the first write, before its request.
     first = writes[0]["key"]
     with pytest.raises(tieout.TieoutError):
         books.write_back(LOCALSTRIPE_KEY, base_url=localstripe.url, now=T,
                          fault=lambda k, point: k == first and point == "recorded")
-    assert all(_status(localstripe, i) != "paid" for i in ids[:2])
+    assert all(localstripe.invoice_status(i) != "paid" for i in ids[:2])
     # A crash after Stripe marked b paid, before the books recorded it.
     b = key[inv[1].id]
     with pytest.raises(tieout.TieoutError):
         books.write_back(LOCALSTRIPE_KEY, base_url=localstripe.url, now=T,
                          fault=lambda k, point: k == b and point == "performed")
-    assert _status(localstripe, ids[1]) == "paid"
+    assert localstripe.invoice_status(ids[1]) == "paid"
 
     report = books.apply_writes(LOCALSTRIPE_KEY, base_url=localstripe.url, now=T)
     assert b in report["resolved"], report
     assert key[inv[2].id] in report["cancelled"], report
     assert report["failed"] == [] and report["unknown"] == []
-    assert [_status(localstripe, i) for i in ids] == ["paid", "paid", "void", "paid"]
+    assert [localstripe.invoice_status(i) for i in ids] == ["paid", "paid", "void", "paid"]
 
     recorded = {w.key: w for w in books.writes()}
     assert recorded[key[inv[0].id]].status == "succeeded"
@@ -115,19 +83,18 @@ def test_write_back_marks_bank_paid_invoices_paid_in_stripe_once(
 def test_write_back_with_a_live_key_needs_the_approval(
     localstripe: LocalStripe, tmp_path: Path
 ) -> None:
-    ids = _open_invoices(localstripe, 1, "wblive")
+    ids = localstripe.open_invoices(1, "wblive")
     books = tieout.Books.open(str(tmp_path / "books.db"))
-    src = tieout.StripeSource(LOCALSTRIPE_KEY, base_url=localstripe.url, max_retries=1)
-    books.import_(src, tieout.ImportPlan(objects=["customers", "invoices"]))
+    localstripe.import_customers_and_invoices(books)
     x = [i for i in books.invoices() if i.source.external_id == ids[0]][0]
     p = books.record_payment("bank-live", "125.00", "usd", received_at=T)
     books.allocate(p.id, x.id, Decimal("125.00"))
     live = "sk_live_tieoutWriteTest0123"
     with pytest.raises(tieout.ApprovalRequired):
         books.write_back(live, base_url=localstripe.url, now=T)
-    assert books.writes() == [] and _status(localstripe, ids[0]) == "open"
+    assert books.writes() == [] and localstripe.invoice_status(ids[0]) == "open"
     review = books.review_writes(live, base_url=localstripe.url, now=T)
     assert review["livemode"] is True
     report = books.apply_writes(live, base_url=localstripe.url, approval=review["approval"], now=T)
     assert len(report["delivered"]) == 1
-    assert _status(localstripe, ids[0]) == "paid"
+    assert localstripe.invoice_status(ids[0]) == "paid"

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-import stripe
 
 import tieout
 from conftest import LOCALSTRIPE_KEY, LocalStripe, charge, write_stripe_dir
@@ -67,36 +66,12 @@ def test_write_off_then_recovery(tmp_path: Path) -> None:
     assert e.value.code == "INVOICE_SETTLED"
 
 
-def _open_invoices(ls: LocalStripe, n: int, tag: str) -> List[str]:
-    """`n` open 125.00 USD invoices on localstripe (their card declines every charge)."""
-    stripe.api_key = LOCALSTRIPE_KEY
-    stripe.api_base = ls.url
-    prod = stripe.Product.create(name=f"Support {tag}")
-    plan = stripe.Plan.create(id=f"support-{tag}", amount=12500, currency="usd",
-                              interval="month", product=prod.id)
-    out = []
-    for i in range(n):
-        c = stripe.Customer.create(name=f"{tag} {i}", email=f"{tag}{i}@example.test")
-        pm = stripe.PaymentMethod.attach("pm_card_chargeCustomerFail", customer=c.id)
-        stripe.Customer.modify(c.id, invoice_settings={"default_payment_method": pm.id})
-        stripe.Subscription.create(customer=c.id, items=[{"plan": plan.id}])
-        inv = stripe.Invoice.list(customer=c.id).data
-        assert len(inv) == 1 and inv[0].status == "open"
-        out.append(inv[0].id)
-    return out
-
-
-def _status(invoice_id: str) -> str:
-    return str(stripe.Invoice.retrieve(invoice_id).to_dict()["status"])
-
-
 def test_write_offs_are_marked_uncollectible_in_stripe_once(
     localstripe: LocalStripe, tmp_path: Path
 ) -> None:
-    ids = _open_invoices(localstripe, 3, "wopy")
+    ids = localstripe.open_invoices(3, "wopy")
     books = tieout.Books.open(str(tmp_path / "books.db"))
-    src = tieout.StripeSource(LOCALSTRIPE_KEY, base_url=localstripe.url, max_retries=1)
-    assert books.import_(src, tieout.ImportPlan(objects=["customers", "invoices"])).failed == 0
+    localstripe.import_customers_and_invoices(books)
     inv = sorted((books.write_off(i.id, "gone", now=T2) for i in books.invoices()
                   if i.source.external_id in ids), key=lambda i: i.id)
     ids = [i.source.external_id for i in inv]
@@ -106,30 +81,31 @@ def test_write_offs_are_marked_uncollectible_in_stripe_once(
     with pytest.raises(tieout.InvalidArgument):
         books.review_writes(LOCALSTRIPE_KEY, base_url=url, now=T2, write_offs="delete")
     # c is paid in Stripe by someone else after the import.
-    stripe.Invoice.pay(ids[2], paid_out_of_band=True)
+    localstripe.sdk().Invoice.pay(ids[2], paid_out_of_band=True)
     review = books.review_writes(LOCALSTRIPE_KEY, base_url=url, now=T2,
                                  write_offs="mark_uncollectible")
     writes: List[Dict[str, Any]] = review["writes"]
     assert [w["kind"] for w in writes] == ["invoice_mark_uncollectible"] * 3
     key = {w["subject"]: w["key"] for w in writes}
-    assert _status(ids[0]) == "open", "a review writes nothing"
+    assert localstripe.invoice_status(ids[0]) == "open", "a review writes nothing"
 
     a, b = key[inv[0].id], key[inv[1].id]
     with pytest.raises(tieout.Aborted):
         books.apply_writes(LOCALSTRIPE_KEY, base_url=url, now=T2, write_offs="mark_uncollectible",
                            fault=lambda k, point: k == a and point == "recorded")
-    assert _status(ids[0]) == "open", "crashed before the request"
+    assert localstripe.invoice_status(ids[0]) == "open", "crashed before the request"
     with pytest.raises(tieout.Aborted):
         books.apply_writes(LOCALSTRIPE_KEY, base_url=url, now=T2, write_offs="mark_uncollectible",
                            fault=lambda k, point: k == b and point == "performed")
-    assert [_status(i) for i in ids[:2]] == ["uncollectible", "uncollectible"]
+    assert [localstripe.invoice_status(i) for i in ids[:2]] == ["uncollectible", "uncollectible"]
 
     report = books.apply_writes(LOCALSTRIPE_KEY, base_url=url, now=T2,
                                 write_offs="mark_uncollectible")
     assert b in report["resolved"], report
     assert key[inv[2].id] in report["cancelled"], report
     assert report["failed"] == [] and report["unknown"] == []
-    assert [_status(i) for i in ids] == ["uncollectible", "uncollectible", "paid"]
+    assert [localstripe.invoice_status(i) for i in ids] == [
+        "uncollectible", "uncollectible", "paid"]
     recorded = {w.key: w for w in books.writes()}
     assert recorded[a].status == "succeeded" and len(recorded[a].attempts) == 2
     assert "paid in Stripe" in recorded[key[inv[2].id]].outcome["cancelled"]

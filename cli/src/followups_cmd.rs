@@ -90,6 +90,10 @@ pub struct RunFollowUpsArgs {
     /// The environment variable holding the SMTP password.
     #[arg(long, value_name = "NAME", default_value = "SMTP_PASSWORD")]
     pub smtp_password_env: String,
+    /// A PEM file of extra root certificates to trust for the SMTP server
+    /// (a private CA).
+    #[arg(long, value_name = "FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// Sender, e.g. "Accounts <ar@example.com>".
     #[arg(long, value_name = "MAILBOX")]
     pub from: Option<String>,
@@ -191,6 +195,13 @@ fn channels(a: &RunFollowUpsArgs) -> Result<Channels, Failure> {
             from,
             reply_to: None,
             timeout: Duration::from_secs(30),
+            ca_pem: match &a.smtp_ca_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?,
+                ),
+                None => None,
+            },
         };
         channels = channels.with("email", SmtpChannel::new(config)?);
     }

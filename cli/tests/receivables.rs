@@ -213,25 +213,41 @@ fn cases_open_once_and_export() {
     assert_eq!(exported.as_array().unwrap().len(), opened);
 }
 
-/// A real SMTP server (aiosmtpd, `scripts/smtp_sink.py`).
+/// A real SMTP server (aiosmtpd, `scripts/smtp_sink.py`); each message
+/// records its session's TLS version (`tls`, null over plain text).
 struct Sink {
     child: Child,
     port: u16,
+    /// The PEM file of the throwaway CA that signed the server's certificate
+    /// (TLS modes only; removed when the sink stops).
+    ca_file: Option<String>,
     messages: mpsc::Receiver<Value>,
 }
 
 impl Sink {
     fn start() -> Sink {
+        Self::start_with(None)
+    }
+
+    /// `tls`: `"starttls"` or `"tls"` (a certificate from a throwaway CA).
+    fn start_with(tls: Option<&str>) -> Sink {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/smtp_sink.py");
-        let mut child = Command::new(python())
-            .arg(script)
+        let mut cmd = Command::new(python());
+        cmd.arg(script);
+        if let Some(mode) = tls {
+            cmd.args(["--tls", mode]);
+        }
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the SMTP sink");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let ready = lines.next().unwrap().unwrap();
-        let port = ready.strip_prefix("READY ").unwrap().parse().unwrap();
+        let mut words = ready.strip_prefix("READY ").unwrap().split_whitespace();
+        let port = words.next().unwrap().parse().unwrap();
+        let ca_file = words.next().map(str::to_string);
+        assert_eq!(ca_file.is_some(), tls.is_some(), "{ready}");
         let (tx, messages) = mpsc::channel();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
@@ -243,6 +259,7 @@ impl Sink {
         Sink {
             child,
             port,
+            ca_file,
             messages,
         }
     }
@@ -264,6 +281,16 @@ impl Sink {
 
 impl Drop for Sink {
     fn drop(&mut self) {
+        // Closing stdin stops the sink (it removes its CA folder); kill it if
+        // it has not gone within two seconds.
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -429,4 +456,77 @@ fn follow_ups_review_then_send_once_and_live_books_need_approval() {
         &[],
     );
     assert_eq!(code(&wrong), 3, "{}", err(&wrong));
+}
+
+#[test]
+fn follow_ups_go_over_tls_to_a_server_whose_ca_is_given_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.json");
+    std::fs::write(&policy, POLICY).unwrap();
+    let policy = policy.to_str().unwrap();
+    let sink = Sink::start_with(Some("tls"));
+    let port = sink.port.to_string();
+    let ca = sink.ca_file.clone().unwrap();
+    let db = dir.path().join("books.db");
+    sample_books(&db);
+    let untrusted_db = dir.path().join("untrusted.db");
+    sample_books(&untrusted_db);
+    let tls_args = |extra: &[&'static str]| -> Vec<String> {
+        let mut a: Vec<String> = run_args(policy, &port)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let at = a.iter().position(|x| x == "plain").unwrap();
+        a[at] = "tls".into();
+        a.extend(extra.iter().map(|x| x.to_string()));
+        a
+    };
+    let run_on = |db: &Path, args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tieout(db, &args, &[])
+    };
+    let run = |args: &[String]| run_on(&db, args);
+
+    // A file that holds no certificate: a usage error, nothing sent.
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let mut args = tls_args(&["--smtp-ca-file"]);
+    args.push(junk.to_str().unwrap().to_string());
+    let bad = run(&args);
+    assert_ne!(code(&bad), 0);
+    assert!(err(&bad).contains("ca_pem"), "{}", err(&bad));
+
+    // Without the CA the server's certificate is not trusted: nothing goes,
+    // every follow-up waits for a retry and the exit code says so (books of
+    // their own: these follow-ups now wait out their backoff).
+    let untrusted = run_on(&untrusted_db, &tls_args(&[]));
+    assert_eq!(code(&untrusted), 1, "{}", err(&untrusted));
+    let line = out(&untrusted);
+    assert!(
+        line.starts_with("0 sent, ") && !line.contains(" 0 retrying"),
+        "{line}"
+    );
+    assert!(sink.received(0).is_empty(), "nothing over an untrusted TLS");
+
+    // With it, every follow-up goes once, encrypted.
+    let mut args = tls_args(&["--smtp-ca-file"]);
+    args.push(ca);
+    let sent = run(&args);
+    assert_eq!(code(&sent), 0, "{}\n{}", out(&sent), err(&sent));
+    let n: usize = out(&sent)
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{}", out(&sent)));
+    assert!(n > 0, "{}", out(&sent));
+    let got = sink.received(n);
+    assert_eq!(got.len(), n);
+    for m in &got {
+        assert!(
+            m["tls"].as_str().unwrap_or_default().starts_with("TLSv1."),
+            "{m}"
+        );
+        assert!(m["data"].as_str().unwrap().contains("is overdue"));
+    }
 }

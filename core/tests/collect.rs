@@ -465,6 +465,44 @@ fn history_counts_late_payments() {
     assert_eq!(h.reminders_sent, 3);
 }
 
+fn paid_at(n: u32, customer: Option<&str>, at: Option<DateTime<Utc>>) -> Payment {
+    let src = SourceRef::new("stripe", "acct_1", "charge", &format!("ch_{n}"));
+    support::payment(src, customer, Currency::EUR, dec!(10), at)
+}
+
+#[test]
+fn history_last_payment_at_is_the_latest_payment_and_none_without_one() {
+    let day = |d: i64| t0() - Duration::days(d);
+    let invoices = [
+        inv(1, "cust_a", dec!(10), dec!(0), Some(t0())),
+        inv(2, "cust_b", dec!(10), dec!(0), Some(t0())),
+        inv(3, "cust_c", dec!(10), dec!(0), Some(t0())),
+    ];
+    let payments = [
+        // The latest is neither the first nor the last one seen.
+        paid_at(1, Some("cust_a"), Some(day(30))),
+        paid_at(2, Some("cust_a"), Some(day(3))),
+        paid_at(3, Some("cust_a"), Some(day(12))),
+        paid_at(4, Some("cust_a"), None),
+        // Later than any, but no customer: nobody's history.
+        paid_at(5, None, Some(day(1))),
+        // A payment with no received time says nothing about when.
+        paid_at(6, Some("cust_b"), None),
+        // A customer with a payment and no invoices still has a history.
+        paid_at(7, Some("cust_d"), Some(day(50))),
+    ];
+    let h = histories(&invoices, &payments, &HashMap::new());
+    assert_eq!(h["cust_a"].last_payment_at, Some(day(3)));
+    assert_eq!(h["cust_b"].last_payment_at, None);
+    assert_eq!(h["cust_c"].last_payment_at, None, "no payments: none");
+    assert_eq!(h["cust_d"].last_payment_at, Some(day(50)));
+    // Order does not matter.
+    let mut reversed = payments.clone();
+    reversed.reverse();
+    let again = histories(&invoices, &reversed, &HashMap::new());
+    assert_eq!(again["cust_a"].last_payment_at, Some(day(3)));
+}
+
 /// One aging row: customer, currency, the five buckets.
 type RefRow = (Option<String>, Currency, [Decimal; 5]);
 

@@ -58,8 +58,6 @@ fn charge(n: u32, amount: i64, by_metadata: bool) -> Record {
     let name = format!("in_{n}");
     Record::Payment(Payment {
         id: String::new(),
-        source: source("charge", &format!("ch_x{n}"), "succeeded", at),
-        customer_id: None,
         customer_ref: Some(OriginalCustomer {
             external_id: format!("cus_{}", n % 3),
             name: None,
@@ -77,29 +75,18 @@ fn charge(n: u32, amount: i64, by_metadata: bool) -> Record {
             },
             ..PaymentLinks::default()
         },
-        status: PaymentStatus::Succeeded,
-        amount,
-        currency: Currency::USD,
-        settlement_amount: None,
-        settlement_currency: None,
-        fx_rate: None,
-        fee: Decimal::ZERO,
-        fee_details: Vec::new(),
-        net: None,
-        method: None,
-        received_at: Utc.timestamp_opt(at, 0).single(),
-        refunded: Decimal::ZERO,
-        disputed: Decimal::ZERO,
-        allocated: Decimal::ZERO,
-        unapplied: amount,
-        unapplied_reasons: Vec::new(),
-        refunded_reported: None,
-        description: None,
         metadata: if by_metadata {
             BTreeMap::from([("invoice".to_string(), name)])
         } else {
             BTreeMap::new()
         },
+        ..support::payment(
+            source("charge", &format!("ch_x{n}"), "succeeded", at),
+            None,
+            Currency::USD,
+            amount,
+            Utc.timestamp_opt(at, 0).single(),
+        )
     })
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 use tieout_core::CoreError;
 use tieout_core::writes::WriteIntent;
@@ -45,6 +45,10 @@ pub struct SmtpConfig {
     pub reply_to: Option<String>,
     /// Connection and command timeout.
     pub timeout: Duration,
+    /// Extra root certificates to trust (PEM text, one or more
+    /// `CERTIFICATE` blocks), e.g. a company's private CA or a test CA, on
+    /// top of the platform's trust store. Checked when the channel is made.
+    pub ca_pem: Option<String>,
 }
 
 /// The `X-Tieout-Key` header: the write's idempotency key.
@@ -91,6 +95,29 @@ pub fn message_id(key: &str) -> String {
     format!("<{key}@tieout>")
 }
 
+/// The TLS parameters for `config`'s host: the platform's roots plus the
+/// certificates of `ca_pem`. A `ca_pem` without a certificate, with bad
+/// base64 or with a certificate that does not parse is an error here.
+fn tls_parameters(config: &SmtpConfig) -> Result<TlsParameters> {
+    let mut b = TlsParameters::builder(config.host.clone());
+    if let Some(pem) = &config.ca_pem {
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(invalid(
+                "ca_pem",
+                "no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
+            ));
+        }
+        let cert = Certificate::from_pem(pem.as_bytes()).map_err(|e| invalid("ca_pem", e))?;
+        b = b.add_root_certificate(cert);
+    }
+    let what = if config.ca_pem.is_some() {
+        "TLS parameters with ca_pem"
+    } else {
+        "TLS parameters"
+    };
+    b.build().map_err(|e| invalid(what, e))
+}
+
 impl SmtpChannel {
     /// A channel sending through `config`'s server; addresses are checked here.
     pub fn new(config: SmtpConfig) -> Result<SmtpChannel> {
@@ -102,12 +129,17 @@ impl SmtpChannel {
             Some(r) => Some(r.parse().map_err(|e| invalid("reply-to address", e))?),
             None => None,
         };
-        let tls_params =
-            || TlsParameters::new(config.host.clone()).map_err(|e| invalid("TLS parameters", e));
         let tls = match config.security {
-            SmtpSecurity::Plain => Tls::None,
-            SmtpSecurity::StartTls => Tls::Required(tls_params()?),
-            SmtpSecurity::Tls => Tls::Wrapper(tls_params()?),
+            SmtpSecurity::Plain => {
+                // A given CA is still checked, so a bad one is found now and
+                // not when the security is switched on later.
+                if config.ca_pem.is_some() {
+                    tls_parameters(&config)?;
+                }
+                Tls::None
+            }
+            SmtpSecurity::StartTls => Tls::Required(tls_parameters(&config)?),
+            SmtpSecurity::Tls => Tls::Wrapper(tls_parameters(&config)?),
         };
         let mut b = SmtpTransport::builder_dangerous(config.host.as_str())
             .port(config.port)

@@ -150,17 +150,36 @@ pub fn python() -> String {
     venv.to_string()
 }
 
-/// A running aiosmtpd server that reports every message it receives.
+/// A running aiosmtpd server that reports every message it receives (each
+/// with `tls`: the session's TLS version, or null over plain text).
 pub struct SmtpSink {
     child: Child,
     pub port: u16,
+    /// The PEM of the throwaway CA that signed the server's certificate
+    /// (TLS modes only).
+    pub ca_pem: Option<String>,
     messages: mpsc::Receiver<serde_json::Value>,
 }
 
 impl SmtpSink {
+    /// A plain-text server.
     pub fn start() -> SmtpSink {
-        let mut child = Command::new(python())
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smtp_sink.py"))
+        Self::start_with(None)
+    }
+
+    /// A server with a certificate from a throwaway CA: `"starttls"`
+    /// (STARTTLS required before MAIL) or `"tls"` (TLS from the first byte).
+    pub fn start_tls(mode: &str) -> SmtpSink {
+        Self::start_with(Some(mode))
+    }
+
+    fn start_with(tls: Option<&str>) -> SmtpSink {
+        let mut cmd = Command::new(python());
+        cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smtp_sink.py"));
+        if let Some(mode) = tls {
+            cmd.args(["--tls", mode]);
+        }
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -168,11 +187,15 @@ impl SmtpSink {
             .expect("start the SMTP sink");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let ready = lines.next().expect("sink output").expect("sink line");
-        let port: u16 = ready
+        let mut words = ready
             .strip_prefix("READY ")
             .unwrap_or_else(|| panic!("unexpected sink output {ready:?}"))
-            .parse()
-            .unwrap();
+            .split_whitespace();
+        let port: u16 = words.next().unwrap().parse().unwrap();
+        let ca_pem = words
+            .next()
+            .map(|path| std::fs::read_to_string(path).expect("the sink's CA file"));
+        assert_eq!(ca_pem.is_some(), tls.is_some(), "{ready:?}");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in lines.map_while(|l| l.ok()) {
@@ -186,6 +209,7 @@ impl SmtpSink {
         SmtpSink {
             child,
             port,
+            ca_pem,
             messages: rx,
         }
     }
@@ -210,8 +234,17 @@ impl SmtpSink {
 
 impl Drop for SmtpSink {
     fn drop(&mut self) {
+        // Closing stdin stops the sink (it removes its certificate folder);
+        // kill it if it has not gone within two seconds.
         if let Some(mut stdin) = self.child.stdin.take() {
             let _ = stdin.write_all(b"");
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -9,8 +9,12 @@
 mod peer;
 
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
+use tieout::writes::{FaultPoint, WriteOptions};
+use tieout::{Books, ImportPlan, ObjectScope, StripeSource};
 
 pub use peer::TEST_KEY;
 
@@ -62,5 +66,72 @@ impl LocalStripe {
              print(json.dumps([{'id': c['id'], 'email': c.get('email'), 'metadata': c.get('metadata') or {}} for c in out]))",
         );
         v.as_array().cloned().unwrap_or_default()
+    }
+
+    /// `n` customers, each with a subscription whose first invoice (125.00
+    /// USD) stays open: their card declines every charge. Returns the open
+    /// invoices' ids, in customer order.
+    pub fn seed_open_invoices(&self, n: usize) -> Vec<String> {
+        let v = self.sdk(&format!(
+            "prod = stripe.Product.create(name='Support')\n\
+             plan = stripe.Plan.create(id='support-monthly', amount=12500, currency='usd', interval='month', product=prod.id)\n\
+             out = []\n\
+             for i in range({n}):\n\
+             \x20   c = stripe.Customer.create(name=f'Customer {{i}}', email=f'c{{i}}@example.test')\n\
+             \x20   pm = stripe.PaymentMethod.attach('pm_card_chargeCustomerFail', customer=c.id)\n\
+             \x20   stripe.Customer.modify(c.id, invoice_settings={{'default_payment_method': pm.id}})\n\
+             \x20   stripe.Subscription.create(customer=c.id, items=[{{'plan': plan.id}}])\n\
+             \x20   inv = stripe.Invoice.list(customer=c.id).data\n\
+             \x20   assert len(inv) == 1 and inv[0].status == 'open', inv\n\
+             \x20   out.append(inv[0].id)\n\
+             print(json.dumps(out))\n"
+        ));
+        strings(&v)
+    }
+
+    /// Stripe's status of each invoice, in one SDK call.
+    pub fn invoice_statuses(&self, ids: &[String]) -> Vec<String> {
+        let v = self.sdk(&format!(
+            "print(json.dumps([stripe.Invoice.retrieve(i).to_dict()['status'] for i in {ids:?}]))\n"
+        ));
+        strings(&v)
+    }
+
+    /// Imports this server's customers and invoices into `books` (the test
+    /// key, no failures).
+    pub fn import_customers_and_invoices(&self, books: &Books) {
+        let source = StripeSource::new(TEST_KEY).unwrap().base_url(&self.url);
+        let plan = ImportPlan::default().objects([ObjectScope::Customers, ObjectScope::Invoices]);
+        let run = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(books.import(&source, &plan, None))
+            .unwrap();
+        assert_eq!(run.totals.failed, 0, "{:?}", run.failures);
+    }
+}
+
+/// A JSON array of strings.
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Write options that simulate a crash once: at `point` of the first write
+/// about `subject` (a books id), then never again.
+pub fn crash_once_at(subject: &str, point: FaultPoint) -> WriteOptions {
+    let subject = subject.to_string();
+    let crashed = Arc::new(AtomicBool::new(false));
+    WriteOptions {
+        fault: Some(Box::new(move |intent, at| {
+            at == point
+                && intent.subject.as_deref() == Some(subject.as_str())
+                && !crashed.swap(true, Ordering::SeqCst)
+        })),
+        ..Default::default()
     }
 }

@@ -256,6 +256,7 @@ class SmtpChannel:
         password: Optional[str] = None,
         reply_to: Optional[str] = None,
         timeout: float = 30.0,
+        ca_pem: Optional[str] = None,
     ) -> SmtpChannel: ...
 
 @final

@@ -53,3 +53,43 @@ pub fn invoice(
         metadata: BTreeMap::new(),
     }
 }
+
+/// A succeeded payment as the books hold it: `amount` in `currency` from
+/// books customer `customer_id`, received at `received_at`, nothing
+/// allocated, no fee, no references.
+#[allow(dead_code)] // not every test binary makes payments (memory_bound does not)
+pub fn payment(
+    source: SourceRef,
+    customer_id: Option<&str>,
+    currency: Currency,
+    amount: Decimal,
+    received_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Payment {
+    Payment {
+        id: format!("pay_{}", source.external_id),
+        source,
+        customer_id: customer_id.map(str::to_string),
+        customer_ref: None,
+        refs: PaymentRefs::default(),
+        links: PaymentLinks::default(),
+        status: PaymentStatus::Succeeded,
+        amount,
+        currency,
+        settlement_amount: None,
+        settlement_currency: None,
+        fx_rate: None,
+        fee: Decimal::ZERO,
+        fee_details: Vec::new(),
+        net: None,
+        method: None,
+        received_at,
+        refunded: Decimal::ZERO,
+        refunded_reported: None,
+        disputed: Decimal::ZERO,
+        allocated: Decimal::ZERO,
+        unapplied: amount,
+        unapplied_reasons: Vec::new(),
+        description: None,
+        metadata: BTreeMap::new(),
+    }
+}
