@@ -519,7 +519,8 @@ pub fn other_categories(b: &mut Book, day: i64) -> Vec<(String, &'static str, De
         .collect()
 }
 
-/// A fixed book with every case the issue names.
+/// A fixed book with every case the issue names, some lines with service
+/// periods (a month, a quarter, a year).
 pub fn sample() -> Book {
     let usd = Currency::USD;
     let eur = Currency::EUR;
@@ -584,7 +585,11 @@ pub fn sample() -> Book {
         credit: Credit::ToBalance,
         ..sale(usd, usd, vec![1_500, 500], 0, (60, 0), 0, Dispute::None)
     });
-    book(&sales)
+    let mut b = book(&sales);
+    // Service periods on some lines: a deferred-revenue mapping defers them
+    // (without one they change nothing).
+    with_service_periods(&mut b);
+    b
 }
 
 /// An issued invoice `id` with one line of `amount` (no tax) whose service
