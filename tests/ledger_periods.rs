@@ -121,10 +121,13 @@ fn a_middle_period_asserts_its_non_zero_opening_balances_and_the_checkers_hold_i
     let (ok, _) = bean_checks(dir.path(), "bad", &append(&[p1, bad, p3]));
     assert!(!ok, "bean-check accepted a wrong opening balance");
 
-    // hledger: an assertion-only transaction first on the period's first
-    // day, and one on its last day.
+    // hledger: an assertion-only transaction on the day before the period,
+    // and one on its last day.
     let [h1, h2, h3] = periods(&books, Target::Hledger, &opts, cuts);
-    let head = format!("{} opening balance assertion\n", cuts[0]);
+    let head = format!(
+        "{} opening balance assertion\n",
+        cuts[0].pred_opt().unwrap()
+    );
     assert!(h2.contains(&head), "{h2}");
     let expected = format!("    Assets:Stripe:Balance  0 USD = {held} USD");
     assert!(h2.contains(&expected), "{h2}");
@@ -216,4 +219,58 @@ fn revenue_is_recognised_up_to_the_period_end_and_never_past_now() {
         ..opts
     };
     assert!(books.export(Target::Beancount, &empty, at(400)).is_err());
+}
+
+#[test]
+fn a_since_last_export_of_a_late_entry_opens_with_what_the_target_received_before_its_day() {
+    let books = Books::in_memory();
+    let mut b = sample();
+    let late = b
+        .txns
+        .iter()
+        .position(|t| t.source.external_id == "txn_re_4")
+        .unwrap();
+    let refund = b.txns.remove(late);
+    let refund_day = refund.source.created_at.unwrap().date_naive();
+    load(&books, &b);
+    let sl = ExportOptions {
+        since_last: true,
+        ..ExportOptions::default()
+    };
+    let bc1 = books.export(Target::Beancount, &sl, at(100)).unwrap().text;
+    let hl1 = books.export(Target::Hledger, &sl, at(100)).unwrap().text;
+    load(
+        &books,
+        &ledger_support::ledger_book::Book {
+            txns: vec![refund],
+            ..Default::default()
+        },
+    );
+    let bc2 = books.export(Target::Beancount, &sl, at(101)).unwrap().text;
+    let hl2 = books.export(Target::Hledger, &sl, at(101)).unwrap().text;
+    // The late refund's file opens on its day with a non-zero balance.
+    let opening = format!("{refund_day} balance Assets:Stripe:Balance  ");
+    let line = bc2
+        .lines()
+        .find(|l| l.starts_with(&opening) && l.ends_with(" USD"))
+        .unwrap_or_else(|| panic!("{bc2}"));
+    assert_ne!(line, format!("{opening}0.00 USD"));
+    assert!(hl2.contains(&format!(
+        "{} opening balance assertion",
+        refund_day.pred_opt().unwrap()
+    )));
+    // Appended to the first export (whose closing assertions the late entry
+    // invalidates, so they are dropped), both files check as one ledger.
+    let bc1: String = bc1
+        .lines()
+        .filter(|l| !l.contains(" balance "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, msg) = bean_checks(dir.path(), "late", &append(&[bc1, bc2]));
+    assert!(ok, "{msg}");
+    let cut = hl1.find(" closing balance assertion").unwrap();
+    let hl1 = &hl1[..hl1[..cut].rfind('\n').map_or(0, |i| i + 1)];
+    let (ok, msg) = hledger_checks(dir.path(), "late", &format!("{hl1}{hl2}"));
+    assert!(ok, "{msg}");
 }

@@ -24,8 +24,10 @@ pub fn hledger(entries: &[JournalEntry], opts: &RenderOptions) -> String {
         "; Written by tieout. Transaction codes are tieout entry ids.\ndecimal-mark .\n\n",
     );
     if let Some(edges) = opts.edges.as_ref().filter(|e| !e.rows().is_empty()) {
-        // First on its day: checked before the period's entries.
-        let _ = writeln!(out, "{} opening balance assertion", edges.start);
+        // Dated the day before the period: checked after everything booked
+        // before it, whatever file it came in, and before the period.
+        let day = edges.start.pred_opt().unwrap_or(edges.start);
+        let _ = writeln!(out, "{day} opening balance assertion");
         for (a, c, v, _) in edges.rows() {
             let _ = writeln!(out, "    {a}  0 {c} = {} {c}", fmt_amount(v, c));
         }

@@ -57,8 +57,9 @@ pub struct RenderOptions {
 pub struct PeriodEdges {
     /// The period's first day. Beancount: `balance` directives dated this day
     /// (Beancount checks them at the beginning of the day, before its
-    /// entries); hledger: an assertion-only transaction dated this day, ahead
-    /// of the period's entries.
+    /// entries); hledger: an assertion-only transaction dated the day before
+    /// (hledger checks it after that day's postings, so after everything
+    /// booked before the period, in this file or an earlier one).
     pub start: NaiveDate,
     /// The balances at the beginning of `start`: everything dated before it.
     pub opening: BTreeMap<String, BTreeMap<Currency, Decimal>>,
