@@ -66,17 +66,6 @@ pub struct LineSchedule {
     pub credited: Vec<(String, usize, Decimal)>,
 }
 
-impl LineSchedule {
-    /// What the slices dated on or before `day` recognised.
-    pub fn recognized_through(&self, day: NaiveDate) -> Decimal {
-        self.slices
-            .iter()
-            .filter(|s| s.date <= day)
-            .map(|s| s.amount)
-            .sum()
-    }
-}
-
 /// The service days `[start, end)` of `line` when they run past `issued`
 /// (otherwise the line is revenue at issue): `None` without both period
 /// ends, for an empty period or a zero amount.
