@@ -157,7 +157,9 @@ export declare class Books {
   stripeCustomerLink(customerId: string, account: string): Promise<string | null>
   /**
    * Journal entries: the accrual layer (invoices issued, voided, written
-   * off; disputes lost) and the cash layer (one entry per balance transaction).
+   * off; disputes lost; with `mapping.deferred_revenue`, revenue
+   * recognised up to `asOf`) and the cash layer (one entry per balance
+   * transaction).
    */
   journalEntries(options?: LedgerOptions | undefined | null): Promise<Journal>
   /**
@@ -1501,7 +1503,9 @@ export interface LedgerClientOptions {
 export interface LedgerOptions {
   /**
    * Account names over the default mapping, by snake_case field
-   * (`accounts_receivable`, `revenue`, `stripe_balance`, ...).
+   * (`accounts_receivable`, `revenue`, `stripe_balance`, ...; the optional
+   * `deferred_revenue` defers lines serving past the issue day and
+   * recognises them month by month).
    */
   mapping?: Record<string, string>
   /** Layers to include (`["accrual", "cash"]`; default both). */
@@ -1514,6 +1518,15 @@ export interface LedgerOptions {
   rates?: Record<string, string>
   /** The export time (ISO); default now. */
   now?: string
+  /** First day of the exported period (`YYYY-MM-DD` or an ISO time). */
+  from?: string
+  /** The day after the exported period (exclusive; `YYYY-MM-DD` or an ISO time). */
+  to?: string
+  /**
+   * `journalEntries`: recognise deferred revenue up to this day
+   * (`YYYY-MM-DD` or an ISO time); default today (UTC).
+   */
+  asOf?: string
 }
 
 /** A payment received outside Stripe, for `Books#recordPayment`. */

@@ -1,6 +1,7 @@
 //! Quickstart: import the shipped Stripe sample into SQLite books, review the
-//! plan, apply it, tie payments to invoices, and show that a re-run changes
-//! nothing. Offline; no Stripe account needed.
+//! plan, apply it, tie payments to invoices, show that a re-run changes
+//! nothing, and end with the sample's journal entries and its Stripe balance
+//! statement. Offline; no Stripe account needed.
 //!
 //! ```text
 //! cargo run --example quickstart              # fresh books in a temp dir
@@ -210,13 +211,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         println!(
-            "  closing {} (available {}, pending {})",
+            "  closing {} (available {}, pending {}); tied: {}",
             s.closing(),
             s.closing_available,
-            s.closing_pending
+            s.closing_pending,
+            tied(&s)
         );
     }
     Ok(())
+}
+
+/// Whether the statement ties to the balance Stripe reported.
+fn tied(s: &tieout::StripeBalance) -> String {
+    match (s.unexplained_available, s.unexplained_pending) {
+        (None, None) => "not checked (no balance reported by Stripe)".into(),
+        _ if s.ties() => "yes, to the balance Stripe reported".into(),
+        (a, p) => format!(
+            "no, unexplained available {}, pending {}",
+            a.unwrap_or_default(),
+            p.unwrap_or_default()
+        ),
+    }
 }
 
 fn mode(live: bool) -> &'static str {

@@ -3,7 +3,8 @@
 # (npm pack, native module inside) once, installs each into a fresh temporary
 # environment outside the repository (a new venv; a new npm project), and runs
 # the Python and Node quickstarts from there against copies of examples/, so a
-# packaging mistake fails the tests. Run after scripts/test-python.sh and
+# packaging mistake fails the tests; each must end with the sample's journal
+# entries and Stripe balance statement (scripts/check_quickstart.py). Run after scripts/test-python.sh and
 # scripts/test-node.sh (they create .venv and build the addon).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +23,12 @@ echo "-- python: maturin build, install the wheel into a fresh venv, run the qui
 python3 -m venv "$WORK/venv"
 "$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$WORK"/wheels/tieout-*.whl
 app "$WORK/py" python
-(cd "$WORK/py" && env -u PYTHONPATH -u VIRTUAL_ENV "$WORK/venv/bin/python" examples/python/quickstart.py) \
+(cd "$WORK/py" && env -u PYTHONPATH -u VIRTUAL_ENV "$WORK/venv/bin/python" examples/python/quickstart.py "$WORK/py.db") \
   > "$WORK/py.out"
 cat "$WORK/py.out"
+# It ends with the sample's journal entries and Stripe balance statement, as
+# the installed package computes them from the books it wrote.
+env -u PYTHONPATH -u VIRTUAL_ENV "$WORK/venv/bin/python" "$ROOT/scripts/check_quickstart.py" "$WORK/py.out" "$WORK/py.db"
 "$WORK/venv/bin/python" - "$WORK/py.out" <<'PY'
 import sys, tieout, pathlib
 out = pathlib.Path(sys.argv[1]).read_text()
@@ -40,9 +44,10 @@ grep -q '^package/tieout\..*\.node$' "$WORK/tarball.txt" || { echo "no native mo
 mkdir -p "$WORK/node"
 (cd "$WORK/node" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund "$WORK"/tieout-*.tgz)
 app "$WORK/node" node
-(cd "$WORK/node" && node examples/node/quickstart.mjs) > "$WORK/node.out"
+(cd "$WORK/node" && node examples/node/quickstart.mjs "$WORK/node.db") > "$WORK/node.out"
 cat "$WORK/node.out"
 grep -q 'Re-review: 0 change(s)' "$WORK/node.out"
+env -u PYTHONPATH -u VIRTUAL_ENV "$WORK/venv/bin/python" "$ROOT/scripts/check_quickstart.py" "$WORK/node.out" "$WORK/node.db"
 (cd "$WORK/node" && node -e "
   const p = require.resolve('tieout');
   if (!p.includes('/node_modules/tieout/')) { console.error('resolved', p); process.exit(1) }

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use tieout_core::entity::{Entity, EntityKind};
-use tieout_core::ledger::render::{self, RenderOptions};
+use tieout_core::ledger::render::{self, PeriodEdges, RenderOptions};
 use tieout_core::ledger::{
-    ExportLog, ExportedEntry, Journal, JournalEntry, Layers, LedgerInput, LedgerMapping,
-    ReportedBalance, StripeBalance, Target, journal_entries, statement,
+    ExportLog, ExportedEntry, Journal, JournalEntry, Layers, LedgerInput, LedgerMapping, Posting,
+    ReportedBalance, StripeBalance, Target, journal_entries_as_of, statement,
 };
 use tieout_core::{ChangeSet, CoreError, Currency, Store};
 
@@ -30,6 +30,12 @@ pub struct ExportOptions {
     pub base_currency: Option<Currency>,
     /// Rates to the base currency (Xero): base = amount * rate.
     pub rates: BTreeMap<Currency, Decimal>,
+    /// First day of the exported period (entries dated on or after it);
+    /// `None`: from the first entry.
+    pub from: Option<NaiveDate>,
+    /// The day after the exported period (entries dated before it; revenue
+    /// recognised up to the day before); `None`: up to `now`.
+    pub to: Option<NaiveDate>,
 }
 
 /// The result of an export.
@@ -49,6 +55,45 @@ fn all<T>(store: &dyn Store, kind: EntityKind, f: impl Fn(Entity) -> Option<T>) 
     Ok(store.list(kind)?.into_iter().filter_map(f).collect())
 }
 
+/// Balances per account and currency.
+type Balances = BTreeMap<String, BTreeMap<Currency, Decimal>>;
+
+/// Balances before `start` and before `end`, over the postings to `accounts`
+/// (every account and currency posted to is listed, zero where nothing came
+/// before the day).
+fn edge_balances<'a, I>(
+    postings: impl Iterator<Item = I>,
+    accounts: &[String],
+    start: NaiveDate,
+    end: NaiveDate,
+) -> (Balances, Balances)
+where
+    I: Iterator<Item = (NaiveDate, &'a Posting)>,
+{
+    // Summed under borrowed keys: one map probe per posting, no allocation.
+    let mut sums: BTreeMap<(&str, Currency), (Decimal, Decimal)> = BTreeMap::new();
+    for (d, p) in postings.flatten() {
+        if !accounts.contains(&p.account) {
+            continue;
+        }
+        let v = sums
+            .entry((p.account.as_str(), p.currency))
+            .or_insert((Decimal::ZERO, Decimal::ZERO));
+        if d < start {
+            v.0 += p.amount;
+        }
+        if d < end {
+            v.1 += p.amount;
+        }
+    }
+    let (mut opening, mut closing) = (Balances::new(), Balances::new());
+    for ((a, c), (o, cl)) in sums {
+        opening.entry(a.to_string()).or_default().insert(c, o);
+        closing.entry(a.to_string()).or_default().insert(c, cl);
+    }
+    (opening, closing)
+}
+
 fn reported_stream(currency: Currency) -> String {
     format!("stripe_balance/{}", currency.code())
 }
@@ -56,8 +101,22 @@ fn reported_stream(currency: Currency) -> String {
 impl Books {
     /// Journal entries of the books: the accrual layer (invoices issued,
     /// voided, written off; credit notes; disputes lost) and the cash layer (one entry per
-    /// Stripe balance transaction; deposits), per `mapping`.
+    /// Stripe balance transaction; deposits), per `mapping`. With a
+    /// deferred-revenue account, revenue is recognised up to today (UTC):
+    /// see [`Books::journal_entries_as_of`].
     pub fn journal_entries(&self, mapping: &LedgerMapping, layers: Layers) -> Result<Journal> {
+        self.journal_entries_as_of(mapping, layers, Utc::now().date_naive())
+    }
+
+    /// [`Books::journal_entries`] with deferred revenue recognised up to
+    /// `as_of` (recognition entries dated on or before it; never future
+    /// revenue). Without a deferred-revenue account the day changes nothing.
+    pub fn journal_entries_as_of(
+        &self,
+        mapping: &LedgerMapping,
+        layers: Layers,
+        as_of: NaiveDate,
+    ) -> Result<Journal> {
         let store = self.store()?;
         let s = store.as_ref();
         let invoices = all(s, EntityKind::Invoice, |e| match e {
@@ -98,7 +157,7 @@ impl Books {
             refunds: &refunds,
             credit_notes: &credit_notes,
         };
-        Ok(journal_entries(&input, mapping, layers)?)
+        Ok(journal_entries_as_of(&input, mapping, layers, Some(as_of))?)
     }
 
     /// Keeps what Stripe reported for the account's balance (`GET
@@ -204,46 +263,98 @@ impl Books {
     /// there, one record per entry (entry id, postings, `now`), in one
     /// commit, so the next export with `since_last` emits only what is new.
     /// An export interrupted before that commit emits the same entries, with
-    /// the same ids, next time.
+    /// the same ids, next time. `from` / `to` limit it to a period (revenue
+    /// is recognised up to the day before `to`, and never after `now`); the
+    /// Beancount and hledger files assert the Stripe balance (and deferred
+    /// revenue) at the period's edges: what the books held at its start
+    /// (what this target received before it, with `since_last`) and at its
+    /// end.
     pub fn export(
         &self,
         target: Target,
         opts: &ExportOptions,
         now: DateTime<Utc>,
     ) -> Result<Export> {
-        let journal = self.journal_entries(&opts.mapping, opts.layers)?;
-        let (log, legacy) = self.read_export_log(target)?;
-        let (entries, next) = log.plan(&journal.entries, opts.since_last, now);
-        let mut assert_accounts = vec![opts.mapping.stripe_balance.clone()];
-        assert_accounts.extend(opts.mapping.stripe_balance_by_currency.values().cloned());
-        assert_accounts.sort();
-        assert_accounts.dedup();
-        let mut opening: BTreeMap<String, BTreeMap<Currency, Decimal>> = BTreeMap::new();
-        if opts.since_last {
-            for mark in log.entries.values() {
-                for p in mark
-                    .postings
-                    .iter()
-                    .filter(|p| assert_accounts.contains(&p.account))
-                {
-                    *opening
-                        .entry(p.account.clone())
-                        .or_default()
-                        .entry(p.currency)
-                        .or_insert(Decimal::ZERO) += p.amount;
-                }
+        if let (Some(f), Some(t)) = (opts.from, opts.to) {
+            if f >= t {
+                return Err(CoreError::Invalid(format!(
+                    "empty export period: from {f} is not before to {t}"
+                ))
+                .into());
             }
         }
-        let ropts = RenderOptions {
-            assert_accounts,
-            opening,
-            opening_date: if opts.since_last {
+        let mut as_of = now.date_naive();
+        if let Some(t) = opts.to.and_then(|t| t.pred_opt()) {
+            as_of = as_of.min(t);
+        }
+        let journal = self.journal_entries_as_of(&opts.mapping, opts.layers, as_of)?;
+        let in_period: Vec<JournalEntry> = journal
+            .entries
+            .iter()
+            .filter(|e| opts.from.is_none_or(|f| e.date >= f) && opts.to.is_none_or(|t| e.date < t))
+            .cloned()
+            .collect();
+        let (log, legacy) = self.read_export_log(target)?;
+        let (entries, next) = log.plan(&in_period, opts.since_last, now);
+        let mut assert_accounts = vec![opts.mapping.stripe_balance.clone()];
+        assert_accounts.extend(opts.mapping.stripe_balance_by_currency.values().cloned());
+        assert_accounts.extend(opts.mapping.deferred_revenue.clone());
+        assert_accounts.sort();
+        assert_accounts.dedup();
+        let start = opts.from.or(entries.first().map(|e| e.date));
+        let last = entries
+            .iter()
+            .map(|e| e.date)
+            .max()
+            .max(if opts.since_last {
                 log.last_date()
             } else {
                 None
-            },
+            });
+        let end = opts
+            .to
+            .or(last.and_then(|d| d.checked_add_days(Days::new(1))));
+        let edges = match (start, end) {
+            (Some(start), Some(end)) => {
+                let end = end.max(start.checked_add_days(Days::new(1)).unwrap_or(end));
+                // What the target holds once this export lands: with
+                // since_last, what it received (this export included);
+                // otherwise the books.
+                let (opening, closing) = if opts.since_last {
+                    edge_balances(
+                        next.entries
+                            .values()
+                            .filter_map(|m| m.date.map(|d| m.postings.iter().map(move |p| (d, p)))),
+                        &assert_accounts,
+                        start,
+                        end,
+                    )
+                } else {
+                    edge_balances(
+                        journal
+                            .entries
+                            .iter()
+                            .map(|e| e.postings.iter().map(move |p| (e.date, p))),
+                        &assert_accounts,
+                        start,
+                        end,
+                    )
+                };
+                Some(PeriodEdges {
+                    start,
+                    opening,
+                    end,
+                    closing,
+                })
+            }
+            _ => None,
+        };
+        let ropts = RenderOptions {
+            assert_accounts,
+            edges,
             base_currency: opts.base_currency,
             rates: opts.rates.clone(),
+            ..RenderOptions::default()
         };
         let text = render::render(target, &entries, &ropts)?;
         // Only the marks that changed; a log still kept as one checkpoint

@@ -7,37 +7,12 @@
 
 mod ledger_support;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ledger_support::checkers::{bean_check, run};
 use ledger_support::ledger_book::{Book, at, other_categories, sample};
 use ledger_support::load;
-use tieout::{Books, Currency, ExportOptions, Layers, Target};
-
-/// `bean-check` next to `TIEOUT_PYTHON`, else in the worktree's `.venv`.
-fn bean_check() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let from_env = std::env::var("TIEOUT_PYTHON")
-        .ok()
-        .and_then(|p| Path::new(&p).parent().map(|d| d.join("bean-check")));
-    let found = from_env
-        .into_iter()
-        .chain([root.join(".venv/bin/bean-check")])
-        .find(|p| p.exists());
-    found.expect("bean-check not found: run scripts/setup-python.sh (installs beancount in .venv)")
-}
-
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd
-        .output()
-        .expect("start checker (is it installed? see scripts/test)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+use tieout::{Books, Currency, ExportOptions, Layers, LedgerMapping, Target};
 
 #[test]
 fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
@@ -49,21 +24,45 @@ fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
     load(&books, &b);
     let dir = tempfile::tempdir().unwrap();
     let opts = ExportOptions::default();
-    for layers in [
-        Layers::default(),
-        Layers {
-            accrual: false,
-            cash: true,
+    // The book's lines with service periods, deferred and recognised to
+    // date, under a mapping with a deferred-revenue account.
+    let deferred = ExportOptions {
+        mapping: LedgerMapping {
+            deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
+            ..LedgerMapping::default()
         },
-        Layers {
-            accrual: true,
-            cash: false,
-        },
+        ..opts.clone()
+    };
+    for (layers, base) in [
+        (Layers::default(), &opts),
+        (
+            Layers {
+                accrual: false,
+                cash: true,
+            },
+            &opts,
+        ),
+        (
+            Layers {
+                accrual: true,
+                cash: false,
+            },
+            &opts,
+        ),
+        (Layers::default(), &deferred),
+        (
+            Layers {
+                accrual: true,
+                cash: false,
+            },
+            &deferred,
+        ),
     ] {
         let o = ExportOptions {
             layers,
-            ..opts.clone()
+            ..base.clone()
         };
+        let is_deferred = o.mapping.deferred_revenue.is_some();
         let bc = books.export(Target::Beancount, &o, at(100)).unwrap();
         assert!(bc.text.contains("^in_0"));
         assert_eq!(bc.text.contains("tieout_id: \"txn:txn_ch_0\""), layers.cash);
@@ -82,6 +81,21 @@ fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
                 bc.text
             );
         }
+        // Deferred lines: recognition entries up to the export day only,
+        // and deferred revenue asserted at the period's edges.
+        let recognized: Vec<_> = bc
+            .entries
+            .iter()
+            .filter(|e| e.category == "recognized")
+            .collect();
+        assert_eq!(!recognized.is_empty(), is_deferred);
+        assert!(recognized.iter().all(|e| e.date <= at(100).date_naive()));
+        assert_eq!(
+            bc.text.contains(" balance Liabilities:DeferredRevenue  -"),
+            is_deferred,
+            "{}",
+            bc.text
+        );
         let f = dir.path().join("books.beancount");
         std::fs::write(&f, &bc.text).unwrap();
         let (ok, msg) = run(Command::new(bean_check()).arg(&f));

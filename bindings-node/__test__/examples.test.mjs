@@ -10,7 +10,7 @@ import { ROOT, SAMPLE, stripeSignature, tieout, tmpdir } from './helpers.mjs'
 const { Books } = tieout
 const EXAMPLES = path.join(ROOT, 'examples', 'node')
 
-test('examples/node/quickstart.mjs imports the sample and a re-run changes nothing', () => {
+test('examples/node/quickstart.mjs imports the sample, a re-run changes nothing, and it ends with the journal and the Stripe balance statement', async () => {
   const db = path.join(tmpdir(), 'books.db')
   const env = { ...process.env }
   delete env.STRIPE_API_KEY
@@ -23,6 +23,25 @@ test('examples/node/quickstart.mjs imports the sample and a re-run changes nothi
   // Every amount a view prints says its currency: the JPY charge's fee and net are in USD.
   assert.match(out.stdout, / JPY +5000 fee +[\d.]+ USD net +[\d.]+ USD refunded +\d+ JPY unapplied +\d+ JPY/)
   assert.match(out.stdout, /Re-review: 0 change\(s\)/)
+  // It ends with the sample's journal entries and its Stripe balance statement,
+  // as the library computes them.
+  const books = await Books.open(db)
+  const journal = await books.journalEntries()
+  assert.ok(journal.entries.length > 0)
+  const at = out.stdout.indexOf(`\nJournal entries (${journal.entries.length}):\n`)
+  assert.ok(at >= 0, 'the journal header with the entry count')
+  const ledger = out.stdout.slice(at)
+  for (const e of journal.entries) assert.ok(ledger.includes(` ${e.id} `), e.id)
+  const currencies = [...new Set((await books.balanceTransactions()).map(t => t.currency))]
+  assert.ok(currencies.length > 0)
+  for (const cur of currencies) {
+    const s = await books.stripeBalance(cur, '1970-01-01T00:00:00Z', '9999-01-01T00:00:00Z')
+    const start = ledger.indexOf(`\nStripe balance ${cur}: opening ${s.opening} `)
+    assert.ok(start >= 0, `the ${cur} statement`)
+    const section = ledger.slice(start)
+    for (const l of s.lines) assert.ok(section.includes(l.transactionId), l.transactionId)
+    assert.ok(section.includes(`  closing ${s.closing} (available ${s.closingAvailable}, pending ${s.closingPending}); tied: `), section)
+  }
   assert.ok(fs.existsSync(db))
   const again = spawnSync(process.execPath, [path.join(EXAMPLES, 'quickstart.mjs'), db], { encoding: 'utf8', env, timeout: 60_000 })
   assert.equal(again.status, 0, again.stderr)

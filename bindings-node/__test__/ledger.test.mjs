@@ -87,3 +87,31 @@ test('stripeBalanceStatement: CSV and camt.053 a bank reconciliation reads', asy
   assert.equal((await other.importBankCamt053(xml)).length, s.lines.length)
   await assert.rejects(books.stripeBalanceStatement(cur, from, to, 'ofx'), e => e.code === 'INVALID_ARGUMENT')
 })
+
+test('a deferred_revenue mapping yields the recognition entries, up to asOf', async () => {
+  const books = await sampleBooks()
+  const mapping = { deferred_revenue: 'Liabilities:DeferredRevenue' }
+  const plain = await books.journalEntries()
+  const deferred = await books.journalEntries({ mapping })
+  assert.equal(plain.entries.filter(e => e.category === 'recognized').length, 0)
+  const rec = deferred.entries.filter(e => e.category === 'recognized')
+  assert.ok(rec.length > 0, 'the sample has a line serving past its issue day')
+  assert.equal(deferred.entries.length, plain.entries.length + rec.length)
+  // The deferred line is recognised in full, slice by slice.
+  const invoices = await books.invoices()
+  const lines = invoices.flatMap(inv => inv.lines
+    .filter(l => l.periodEnd && l.periodEnd.slice(0, 10) > inv.issuedAt.slice(0, 10))
+    .map(l => [inv.source.externalId, l.amount]))
+  assert.equal(lines.length, 1)
+  const [[invoice, amount]] = lines
+  assert.ok(rec.every(e => e.id.startsWith(`inv:${invoice}:recognized:`)))
+  const moved = rec.flatMap(e => e.postings).filter(p => p.account === 'Liabilities:DeferredRevenue').map(p => p.amount)
+  assertDecEq(decSum(moved), amount)
+  // As of the first slice's day: that slice only; an export up to it likewise.
+  const first = await books.journalEntries({ mapping, asOf: rec[0].date })
+  assert.deepEqual(first.entries.filter(e => e.category === 'recognized').map(e => e.id), [rec[0].id])
+  const next = new Date(Date.parse(rec[0].date) + 86_400_000).toISOString().slice(0, 10)
+  const bc = await books.export('beancount', { mapping, to: next, now: '2026-11-30T00:00:00Z' })
+  assert.deepEqual(bc.entries.filter(e => e.category === 'recognized').map(e => e.id), [rec[0].id])
+  assert.match(bc.text, / balance Liabilities:DeferredRevenue {2}-/)
+})

@@ -17,7 +17,9 @@ use crate::values::{amount, date, instant, instant_opt, parse_decimal, parse_ins
 #[napi(object, object_to_js = false)]
 pub struct LedgerOptions {
     /// Account names over the default mapping, by snake_case field
-    /// (`accounts_receivable`, `revenue`, `stripe_balance`, ...).
+    /// (`accounts_receivable`, `revenue`, `stripe_balance`, ...; the optional
+    /// `deferred_revenue` defers lines serving past the issue day and
+    /// recognises them month by month).
     pub mapping: Option<HashMap<String, String>>,
     /// Layers to include (`["accrual", "cash"]`; default both).
     pub layers: Option<Vec<String>>,
@@ -29,6 +31,13 @@ pub struct LedgerOptions {
     pub rates: Option<HashMap<String, String>>,
     /// The export time (ISO); default now.
     pub now: Option<String>,
+    /// First day of the exported period (`YYYY-MM-DD` or an ISO time).
+    pub from: Option<String>,
+    /// The day after the exported period (exclusive; `YYYY-MM-DD` or an ISO time).
+    pub to: Option<String>,
+    /// `journalEntries`: recognise deferred revenue up to this day
+    /// (`YYYY-MM-DD` or an ISO time); default today (UTC).
+    pub as_of: Option<String>,
 }
 
 /// One line of a journal entry: debit positive, credit negative.
@@ -223,26 +232,41 @@ pub(crate) fn export_options(o: Option<&LedgerOptions>) -> tieout::Result<Export
         rates.insert(currency(k)?, parse_decimal("rates", v)?);
     }
     out.rates = rates;
+    out.from = day_opt("from", o.from.as_deref())?;
+    out.to = day_opt("to", o.to.as_deref())?;
     Ok(out)
+}
+
+/// A day from `YYYY-MM-DD` or an ISO time.
+fn day_opt(field: &str, text: Option<&str>) -> tieout::Result<Option<chrono::NaiveDate>> {
+    text.map(|t| parse_instant(field, t).map(|i| i.date_naive()))
+        .transpose()
 }
 
 #[napi]
 impl Books {
     /// Journal entries: the accrual layer (invoices issued, voided, written
-    /// off; disputes lost) and the cash layer (one entry per balance transaction).
+    /// off; disputes lost; with `mapping.deferred_revenue`, revenue
+    /// recognised up to `asOf`) and the cash layer (one entry per balance
+    /// transaction).
     #[napi(ts_return_type = "Promise<Journal>")]
     pub fn journal_entries<'env>(
         &self,
         env: &'env Env,
         options: Option<LedgerOptions>,
     ) -> napi::Result<PromiseRaw<'env, Journal>> {
-        let o = match export_options(options.as_ref()) {
-            Ok(o) => o,
+        let args = (|| {
+            let o = export_options(options.as_ref())?;
+            let as_of = day_opt("asOf", options.as_ref().and_then(|o| o.as_of.as_deref()))?;
+            Ok::<_, tieout::Error>((o, as_of.unwrap_or_else(|| chrono::Utc::now().date_naive())))
+        })();
+        let (o, as_of) = match args {
+            Ok(a) => a,
             Err(e) => return rejected(env, e),
         };
         let b = self.inner.clone();
         blocking(env, move || {
-            let j = b.journal_entries(&o.mapping, o.layers)?;
+            let j = b.journal_entries_as_of(&o.mapping, o.layers, as_of)?;
             Ok(Journal {
                 entries: j.entries.iter().map(entry).collect(),
                 suspense: j.suspense,

@@ -834,14 +834,17 @@ impl PyBooks {
 
     /// Journal entries (accrual and cash layers) over a chart of accounts
     /// (a dict of account names; missing keys keep the default mapping).
-    #[pyo3(signature = (mapping=None, layers=None))]
+    /// With `deferred_revenue` in the mapping, revenue is recognised up to
+    /// `as_of` (a date; default today, UTC).
+    #[pyo3(signature = (mapping=None, layers=None, as_of=None))]
     fn journal_entries<'py>(
         &self,
         py: Python<'py>,
         mapping: Option<&Bound<'py, PyAny>>,
         layers: Option<Vec<String>>,
+        as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Obj<'py>> {
-        crate::ledger::journal_entries(py, &self.inner, mapping, layers)
+        crate::ledger::journal_entries(py, &self.inner, mapping, layers, as_of)
     }
 
     /// The Stripe balance in `currency` over `[from_, to)` as a bank statement.
@@ -897,8 +900,10 @@ impl PyBooks {
     }
 
     /// Exports journal entries to `target` (beancount, hledger, qbo,
-    /// netsuite, xero, csv) and records what was exported there.
-    #[pyo3(signature = (target, since_last=false, mapping=None, layers=None, base_currency=None, rates=None, now=None))]
+    /// netsuite, xero, csv) and records what was exported there; `from_` /
+    /// `to` (dates, `to` exclusive) limit it to a period, whose edges the
+    /// Beancount and hledger files assert balances at.
+    #[pyo3(signature = (target, since_last=false, mapping=None, layers=None, base_currency=None, rates=None, now=None, from_=None, to=None))]
     #[allow(clippy::too_many_arguments)]
     fn export<'py>(
         &self,
@@ -910,7 +915,13 @@ impl PyBooks {
         base_currency: Option<&str>,
         rates: Option<std::collections::BTreeMap<String, Bound<'py, PyAny>>>,
         now: Option<&Bound<'py, PyAny>>,
+        from_: Option<&Bound<'py, PyAny>>,
+        to: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Obj<'py>> {
+        let period = crate::ledger::Period {
+            from: crate::ledger::day_arg(from_, "from_")?,
+            to: crate::ledger::day_arg(to, "to")?,
+        };
         crate::ledger::export(
             py,
             &self.inner,
@@ -921,6 +932,7 @@ impl PyBooks {
             base_currency,
             rates,
             now,
+            period,
         )
     }
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 use tieout::{Books, Currency, ExportOptions, Layers, LedgerMapping, ReportedBalance, Target};
@@ -43,17 +44,38 @@ fn currency_arg(py: Python<'_>, c: &str) -> PyResult<Currency> {
     Currency::parse(c).map_err(|e| crate::errors::to_py_err(py, &e.into()))
 }
 
-/// `Books.journal_entries(mapping=None, layers=None)`.
+/// A day from a date, datetime or unix time (`None` stays `None`).
+pub(crate) fn day_arg(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<NaiveDate>> {
+    match obj {
+        Some(o) if !o.is_none() => Ok(Some(time_arg(o, what)?.date_naive())),
+        _ => Ok(None),
+    }
+}
+
+/// The period of an export: first day and the day after it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Period {
+    /// First day.
+    pub from: Option<NaiveDate>,
+    /// The day after the last.
+    pub to: Option<NaiveDate>,
+}
+
+/// `Books.journal_entries(mapping=None, layers=None, as_of=None)`.
 pub(crate) fn journal_entries<'py>(
     py: Python<'py>,
     books: &std::sync::Arc<Books>,
     mapping: Option<&Bound<'py, PyAny>>,
     layers: Option<Vec<String>>,
+    as_of: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Obj<'py>> {
     let m = mapping_arg(mapping)?;
     let l = layers_arg(py, layers)?;
+    let day = day_arg(as_of, "as_of")?.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let b = books.clone();
-    let j = py.detach(move || b.journal_entries(&m, l)).py_err(py)?;
+    let j = py
+        .detach(move || b.journal_entries_as_of(&m, l, day))
+        .py_err(py)?;
     Records::new(py)?.build_from_serde("Journal", &j, &[])
 }
 
@@ -125,6 +147,7 @@ pub(crate) fn export_options<'py>(
         since_last,
         base_currency: base_currency.map(|c| currency_arg(py, c)).transpose()?,
         rates: rate_map,
+        ..ExportOptions::default()
     })
 }
 
@@ -140,9 +163,12 @@ pub(crate) fn export<'py>(
     base_currency: Option<&str>,
     rates: Option<BTreeMap<String, Bound<'py, PyAny>>>,
     now: Option<&Bound<'py, PyAny>>,
+    period: Period,
 ) -> PyResult<Obj<'py>> {
     let target = Target::parse(target).map_err(|e| crate::errors::to_py_err(py, &e.into()))?;
-    let opts = export_options(py, since_last, mapping, layers, base_currency, rates)?;
+    let mut opts = export_options(py, since_last, mapping, layers, base_currency, rates)?;
+    opts.from = period.from;
+    opts.to = period.to;
     let now = match now {
         Some(n) if !n.is_none() => time_arg(n, "now")?,
         _ => chrono::Utc::now(),

@@ -116,3 +116,63 @@ def test_the_stripe_balance_statement_as_csv_and_camt053(tmp_path: Path) -> None
     assert len(other.import_bank_camt053(xml)) == len(s.lines)
     with pytest.raises(tieout.TieoutError):
         books.stripe_balance_statement(cur, start, end, format="ofx")
+
+
+def test_a_deferred_revenue_mapping_yields_the_recognition_entries(tmp_path: Path) -> None:
+    books = _books(tmp_path)
+    mapping = {"deferred_revenue": "Liabilities:DeferredRevenue"}
+    plain = books.journal_entries()
+    deferred = books.journal_entries(mapping=mapping)
+    assert not [e for e in plain.entries if e.category == "recognized"]
+    rec = [e for e in deferred.entries if e.category == "recognized"]
+    assert rec, "the sample's monthly line serves past its issue day"
+    # The line booked to deferred revenue at issue is recognised in full,
+    # slice by slice, and every entry balances.
+    lines = {
+        (inv.source.external_id, line.amount)
+        for inv in books.invoices() for line in inv.lines
+        if line.period_start and line.period_end and line.period_end.date() > inv.issued_at.date()
+    }
+    assert len(lines) == 1
+    (invoice, amount), = lines
+    assert all(e.id.startswith(f"inv:{invoice}:recognized:") for e in rec)
+    moved = sum((p.amount for e in rec for p in e.postings
+                 if p.account == "Liabilities:DeferredRevenue"), Decimal(0))
+    assert moved == amount
+    assert len(deferred.entries) == len(plain.entries) + len(rec)
+    # As of a day before the last slice: not all of it yet (never future revenue).
+    first_day = min(e.date for e in rec)
+    early = books.journal_entries(mapping=mapping, as_of=first_day)
+    assert [e.id for e in early.entries if e.category == "recognized"] == [rec[0].id]
+    # The export of the period up to that day holds the same slice, and its
+    # Beancount file asserts deferred revenue at the period's edges.
+    bc = books.export("beancount", mapping=mapping, to=first_day + dt.timedelta(days=1),
+                      now=dt.datetime(2026, 11, 30, tzinfo=UTC))
+    assert [e.id for e in bc.entries if e.category == "recognized"] == [rec[0].id]
+    assert " balance Liabilities:DeferredRevenue  -" in bc.text
+    f = tmp_path / "deferred.beancount"
+    f.write_text(bc.text)
+    bean_check = Path(sys.executable).parent / "bean-check"
+    done = subprocess.run([str(bean_check), str(f)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_quickstart_ends_with_the_journal_and_the_stripe_balance_statement(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    db = tmp_path / "books.db"
+    done = subprocess.run([sys.executable, str(root / "examples/python/quickstart.py"), str(db)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "quickstart.out"
+    out.write_text(done.stdout)
+    books = tieout.Books.open(db)
+    journal = books.journal_entries()
+    assert f"\nJournal entries ({len(journal.entries)}):\n" in done.stdout
+    # The shared checker (the packaging test runs it on every quickstart) agrees,
+    # and refuses an output whose entry count is off.
+    check = [sys.executable, str(root / "scripts/check_quickstart.py"), str(out), str(db)]
+    ok = subprocess.run(check, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    out.write_text(done.stdout.replace(f"Journal entries ({len(journal.entries)})",
+                                       f"Journal entries ({len(journal.entries) + 1})"))
+    assert subprocess.run(check, capture_output=True, text=True).returncode == 1

@@ -197,6 +197,7 @@ pub fn export(books: &Books, a: &ExportArgs) -> Result<(), Failure> {
         since_last: a.since_last,
         base_currency: a.base_currency.as_deref().map(currency).transpose()?,
         rates: rates(&a.rates)?,
+        ..ExportOptions::default()
     };
     let export = books.export(a.to.target(), &opts, Utc::now())?;
     emit(&export.text, a.output.as_deref())?;

@@ -1,6 +1,7 @@
 // Quickstart in Node: import the shipped Stripe sample into SQLite books, review
-// the plan, apply it, tie payments to invoices, and show that a re-run changes
-// nothing. Offline; no Stripe account needed.
+// the plan, apply it, tie payments to invoices, show that a re-run changes
+// nothing, and end with the sample's journal entries and its Stripe balance
+// statement. Offline; no Stripe account needed.
 //
 //   node examples/node/quickstart.mjs             # fresh books in a temp dir
 //   node examples/node/quickstart.mjs books.db    # keep the books in books.db
@@ -75,6 +76,32 @@ for (const a of await books.allocations()) {
 const again = await books.review(source, plan)
 const changed = again.entries.filter((e) => e.action === 'create' || e.action === 'update').length
 console.log(`\nRe-review: ${changed} change(s); books at ${db}`)
+
+// 5. Into the general ledger: the sample's journal entries (default chart of accounts) ...
+const journal = await books.journalEntries()
+console.log(`\nJournal entries (${journal.entries.length}):`)
+for (const e of journal.entries) {
+  console.log(`  ${e.date} ${e.id.padEnd(34)} ${e.narration}`)
+  for (const p of e.postings) console.log(`      ${p.account.padEnd(32)} ${pad(p.amount, 12)} ${p.currency}`)
+}
+if (journal.suspense.length) console.log(`  in suspense, to review: ${journal.suspense.join(', ')}`)
+// ... and its Stripe balance as a bank statement, per settlement currency.
+const currencies = [...new Set((await books.balanceTransactions()).map((t) => t.currency))].sort()
+for (const cur of currencies) {
+  const s = await books.stripeBalance(cur, '1970-01-01T00:00:00Z', '9999-01-01T00:00:00Z')
+  console.log(`\nStripe balance ${cur}: opening ${s.opening} (available ${s.openingAvailable}, pending ${s.openingPending})`)
+  for (const l of s.lines) {
+    console.log(`  ${l.date.slice(0, 10)} ${l.transactionId.padEnd(28)} ${l.part.padEnd(5)} ${l.category.padEnd(10)} ${pad(l.amount, 12)} ${pad(l.balance, 12)}`)
+  }
+  console.log(`  closing ${s.closing} (available ${s.closingAvailable}, pending ${s.closingPending}); tied: ${tied(s)}`)
+}
+
+// Whether a statement ties to the balance Stripe reported.
+function tied(s) {
+  if (s.unexplainedAvailable == null && s.unexplainedPending == null) return 'not checked (no balance reported by Stripe)'
+  if (s.ties) return 'yes, to the balance Stripe reported'
+  return `no, unexplained available ${s.unexplainedAvailable ?? 0}, pending ${s.unexplainedPending ?? 0}`
+}
 
 function pad(value, width) {
   return String(value).padStart(width)

@@ -1,5 +1,6 @@
 """tieout quickstart in Python: import the shipped Stripe sample into SQLite
-books with review -> approve -> import, then show what the books hold.
+books with review -> approve -> import, then show what the books hold, ending
+with the sample's journal entries and its Stripe balance statement.
 
     python examples/python/quickstart.py [books.db]
 
@@ -8,9 +9,12 @@ Without an argument the books go to a temporary directory.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import tempfile
+from decimal import Decimal
 from pathlib import Path
+from typing import Optional
 
 import tieout
 
@@ -64,7 +68,43 @@ def main(argv: list[str]) -> int:
         print(f"  {h.started_at:%Y-%m-%d %H:%M:%S} {h.id} {h.status.value} "
               f"created={h.created} updated={h.updated} unchanged={h.unchanged}")
     print(f"\nBooks written to {db}")
+    print_ledger(books)
     return 0
+
+
+def print_ledger(books: tieout.Books) -> None:
+    """Into the general ledger: the sample's journal entries (default chart of
+    accounts) and its Stripe balance as a bank statement, per currency."""
+    journal = books.journal_entries()
+    print(f"\nJournal entries ({len(journal.entries)}):")
+    for e in journal.entries:
+        print(f"  {e.date} {e.id:<34} {e.narration}")
+        for p in e.postings:
+            print(f"      {p.account:<32} {p.amount:>12} {p.currency}")
+    if journal.suspense:
+        print(f"  in suspense, to review: {journal.suspense}")
+    start = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    end = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+    for cur in sorted({t.currency for t in books.balance_transactions()}):
+        s = books.stripe_balance(cur, start, end)
+        print(f"\nStripe balance {cur}: opening {s.opening} "
+              f"(available {s.opening_available}, pending {s.opening_pending})")
+        for line in s.lines:
+            print(f"  {line.date.date()} {line.transaction_id:<28} {line.part:<5} "
+                  f"{line.category:<10} {line.amount:>12} {line.balance:>12}")
+        print(f"  closing {s.closing} (available {s.closing_available}, "
+              f"pending {s.closing_pending}); "
+              f"tied: {tied(s.unexplained_available, s.unexplained_pending)}")
+
+
+def tied(available: Optional[Decimal], pending: Optional[Decimal]) -> str:
+    """Whether a statement ties to the balance Stripe reported, from what it
+    leaves unexplained (None: nothing was reported)."""
+    if available is None and pending is None:
+        return "not checked (no balance reported by Stripe)"
+    if not available and not pending:
+        return "yes, to the balance Stripe reported"
+    return f"no, unexplained available {available or 0}, pending {pending or 0}"
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ impl Books {
         opts: &ExportOptions,
         now: DateTime<Utc>,
     ) -> Result<LedgerPushReview> {
-        let journal = self.journal_entries(&opts.mapping, opts.layers)?;
+        let journal = self.journal_entries_as_of(&opts.mapping, opts.layers, now.date_naive())?;
         let log = pushed_log(target, account, &self.writes()?);
         let ropts = RenderOptions {
             base_currency: opts.base_currency,

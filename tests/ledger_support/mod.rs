@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod checkers;
 #[path = "../../core/tests/support/ledger_book.rs"]
 pub mod ledger_book;
 

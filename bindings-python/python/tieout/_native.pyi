@@ -573,8 +573,16 @@ class Books:
     def register_action(self, name: str, action: Callable[[ImportRun], Any]) -> None: ...
     def reconcile(self, policy: Optional[ReconcilePolicy] = None) -> ReconcileReport: ...
     def report(self, policy: Optional[ReconcilePolicy] = None) -> ReconcileReport: ...
+    # `mapping`: account names by LedgerMapping key (accounts_receivable,
+    # revenue, ..., suspense; missing keys keep the default). The optional
+    # `deferred_revenue` key books lines whose service period runs past the
+    # issue day to that account and recognises them month by month, up to
+    # `as_of` (journal_entries; default today) or the export's `to` / `now`.
     def journal_entries(
-        self, mapping: Optional[Dict[str, Any]] = None, layers: Optional[List[str]] = None
+        self,
+        mapping: Optional[Dict[str, Any]] = None,
+        layers: Optional[List[str]] = None,
+        as_of: Optional[Union[datetime.datetime, datetime.date, int]] = None,
     ) -> Journal: ...
     def stripe_balance(
         self,
@@ -607,6 +615,8 @@ class Books:
         base_currency: Optional[str] = None,
         rates: Optional[Dict[str, _Amount]] = None,
         now: Optional[Union[datetime.datetime, int]] = None,
+        from_: Optional[Union[datetime.datetime, datetime.date, int]] = None,
+        to: Optional[Union[datetime.datetime, datetime.date, int]] = None,
     ) -> Export: ...
     def review_ledger_push(
         self,

@@ -28,7 +28,9 @@ pub(super) fn rate_key(amount: Decimal, tax: Decimal) -> Option<String> {
 }
 
 /// The entry of an issued invoice: Dr AR (total) / Cr revenue per line /
-/// Dr discounts / Cr tax payable per rate. Any difference between the total
+/// Dr discounts / Cr tax payable per rate. With a deferred-revenue account,
+/// a line whose service period runs past the issue day is credited to it
+/// instead (see [`super::deferral`]). Any difference between the total
 /// and its parts (unitemized lines, invoice-level tax) is placed explicitly on
 /// a posting named for it, never spread over the lines. An invoice whose line
 /// list is partial (`lines_complete == false`) is never split by line or rate:
@@ -50,7 +52,12 @@ pub fn issued(inv: &Invoice, m: &LedgerMapping) -> Option<JournalEntry> {
     let mut tax_by_rate: BTreeMap<Option<String>, Decimal> = BTreeMap::new();
     for l in &inv.lines {
         lines_total += l.amount;
-        let acct = m.revenue_account(l.product_ref.as_deref(), l.price_ref.as_deref());
+        let deferred = m
+            .deferred_revenue
+            .as_deref()
+            .filter(|_| super::deferral::service_days(l, date).is_some());
+        let acct = deferred
+            .unwrap_or_else(|| m.revenue_account(l.product_ref.as_deref(), l.price_ref.as_deref()));
         let mut q = Posting::new(acct, -l.amount, c);
         if let Some(d) = &l.description {
             q = q.memo(d.clone());
@@ -125,8 +132,24 @@ fn issued_entry(inv: &Invoice, date: NaiveDate, postings: Vec<Posting>) -> Journ
 }
 
 /// Every accrual entry of one invoice: issued, then void (the exact reversal),
-/// write-off and uncollectible (to bad debt).
+/// write-off and uncollectible (to bad debt); with a deferred-revenue
+/// account, every recognition slice too (see [`invoice_entries_as_of`]).
 pub fn invoice_entries(inv: &Invoice, m: &LedgerMapping) -> Vec<JournalEntry> {
+    let schedules = super::deferral::schedule(inv, &[], m);
+    invoice_entries_as_of(inv, m, &schedules, None)
+}
+
+/// [`invoice_entries`] over the deferral `schedules` of the invoice (from
+/// [`super::deferral::schedule`], which accounts for its credit notes), with
+/// the recognition slices dated on or before `as_of` (all when `None`). A
+/// void takes what is still deferred on its day out of deferred revenue and
+/// what was recognised before it out of revenue.
+pub fn invoice_entries_as_of(
+    inv: &Invoice,
+    m: &LedgerMapping,
+    schedules: &[super::deferral::LineSchedule],
+    as_of: Option<NaiveDate>,
+) -> Vec<JournalEntry> {
     let Some(issue) = issued(inv, m) else {
         return Vec::new();
     };
@@ -136,8 +159,26 @@ pub fn invoice_entries(inv: &Invoice, m: &LedgerMapping) -> Vec<JournalEntry> {
     let ext = &inv.source.external_id;
     let mut out = Vec::new();
     if inv.status == InvoiceStatus::Void {
-        out.push(issue.reversed(format!("inv:{ext}:void"), later, "void"));
+        let mut void = issue.reversed(format!("inv:{ext}:void"), later, "void");
+        if let Some(deferred) = m.deferred_revenue.as_deref() {
+            for ls in schedules {
+                let recognized: Decimal = ls.slices.iter().map(|s| s.amount).sum();
+                if recognized.is_zero() {
+                    continue;
+                }
+                let memo = format!("{}: recognised before the void", ls.key);
+                void.postings
+                    .push(Posting::new(deferred, -recognized, inv.currency).memo(memo.clone()));
+                void.postings
+                    .push(Posting::new(&ls.account, recognized, inv.currency).memo(memo));
+            }
+            void = void.tidy();
+        }
+        out.push(void);
     }
+    out.extend(super::deferral::recognition_entries(
+        inv, schedules, m, as_of,
+    ));
     let c = inv.currency;
     let cust = inv.customer_id.as_deref();
     let bad_debt = |what: &str, amount: Decimal, out: &mut Vec<JournalEntry>| {

@@ -44,6 +44,19 @@ pub fn credit_note_entries(
     invoice: Option<&Invoice>,
     m: &LedgerMapping,
 ) -> Vec<JournalEntry> {
+    credit_note_entries_deferred(cn, invoice, m, &HashMap::new())
+}
+
+/// [`credit_note_entries`] where the credited lines were deferred: `taken`
+/// is what the credit note took out of deferred revenue per credit note line
+/// index (from [`super::deferral::credited_by_note`]); that part is debited
+/// to deferred revenue, the rest of the line to its revenue account.
+pub fn credit_note_entries_deferred(
+    cn: &CreditNote,
+    invoice: Option<&Invoice>,
+    m: &LedgerMapping,
+    taken: &HashMap<usize, Decimal>,
+) -> Vec<JournalEntry> {
     let Some(date) = day(cn) else {
         return Vec::new();
     };
@@ -62,14 +75,21 @@ pub fn credit_note_entries(
     let mut revenue: BTreeMap<&str, Decimal> = BTreeMap::new();
     let mut tax: BTreeMap<Option<String>, Decimal> = BTreeMap::new();
     let mut lines_total = Decimal::ZERO;
-    for l in &cn.lines {
+    for (i, l) in cn.lines.iter().enumerate() {
         lines_total += l.amount;
         let credited = l.invoice_line_ref.as_deref().and_then(|r| lines.get(r));
         let account = match credited {
             Some(il) => m.revenue_account(il.product_ref.as_deref(), il.price_ref.as_deref()),
             None => m.revenue.as_str(),
         };
-        *revenue.entry(account).or_insert(Decimal::ZERO) += l.amount;
+        let deferred = match (taken.get(&i), m.deferred_revenue.as_deref()) {
+            (Some(t), Some(d)) if !t.is_zero() => {
+                *revenue.entry(d).or_insert(Decimal::ZERO) += *t;
+                *t
+            }
+            _ => Decimal::ZERO,
+        };
+        *revenue.entry(account).or_insert(Decimal::ZERO) += l.amount - deferred;
         if let Some(il) = credited.filter(|il| !il.amount.is_zero() && !il.tax.is_zero()) {
             let t = (l.amount * il.tax / il.amount)
                 .round_dp_with_strategy(c.exponent(), RoundingStrategy::MidpointNearestEven);

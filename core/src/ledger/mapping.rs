@@ -18,6 +18,12 @@ pub struct LedgerMapping {
     pub revenue: String,
     /// Revenue per product or price source id (`prod_...`, `price_...`).
     pub revenue_by_product: BTreeMap<String, String>,
+    /// Deferred revenue (optional). When set, invoice lines whose service
+    /// period runs past the invoice's issue day are booked to it at issue and
+    /// recognised into revenue month by month (see [`super::deferral`]);
+    /// unset, every line is revenue at issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred_revenue: Option<String>,
     /// Invoice-level discounts (contra revenue).
     pub discounts: String,
     /// Sales tax payable.
@@ -63,6 +69,7 @@ impl Default for LedgerMapping {
             accounts_receivable: s("Assets:Receivables:Stripe"),
             revenue: s("Income:Sales"),
             revenue_by_product: BTreeMap::new(),
+            deferred_revenue: None,
             discounts: s("Income:Sales:Discounts"),
             tax_payable: s("Liabilities:SalesTax"),
             tax_payable_by_rate: BTreeMap::new(),

@@ -6,6 +6,7 @@
 pub mod accrual;
 pub mod cash;
 pub mod credit;
+pub mod deferral;
 mod entry;
 pub mod export;
 mod mapping;
@@ -16,6 +17,7 @@ pub mod statement;
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -79,10 +81,26 @@ pub struct Journal {
 
 /// Builds the journal entries of the books. Deterministic: the same records
 /// give the same entries with the same ids, whatever order they come in.
+/// With a deferred-revenue account this holds every recognition slice,
+/// future ones included (the whole schedule); [`journal_entries_as_of`]
+/// stops at a day, as the books' own journal and exports do.
 pub fn journal_entries(
     input: &LedgerInput<'_>,
     mapping: &LedgerMapping,
     layers: Layers,
+) -> Result<Journal> {
+    journal_entries_as_of(input, mapping, layers, None)
+}
+
+/// [`journal_entries`] with the revenue recognition entries (see
+/// [`deferral`]) dated on or before `as_of` only (all when `None`): never
+/// future revenue. Without a deferred-revenue account the day changes
+/// nothing.
+pub fn journal_entries_as_of(
+    input: &LedgerInput<'_>,
+    mapping: &LedgerMapping,
+    layers: Layers,
+    as_of: Option<NaiveDate>,
 ) -> Result<Journal> {
     let mut j = Journal::default();
     let origins = Origins::new(
@@ -93,14 +111,32 @@ pub fn journal_entries(
     );
     if layers.accrual {
         let mut invoices: HashMap<&str, &Invoice> = HashMap::new();
+        // Credit notes per invoice, and what each took out of deferred revenue.
+        let mut notes: HashMap<&str, Vec<&CreditNote>> = HashMap::new();
+        if mapping.deferred_revenue.is_some() {
+            for cn in input.credit_notes {
+                notes.entry(cn.invoice_ref.as_str()).or_default().push(cn);
+            }
+        }
+        let mut taken: HashMap<String, HashMap<usize, Decimal>> = HashMap::new();
         for inv in input.invoices {
             invoices.insert(inv.source.external_id.as_str(), inv);
-            j.entries.extend(accrual::invoice_entries(inv, mapping));
+            let cns = notes
+                .get(inv.source.external_id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let schedules = deferral::schedule(inv, cns, mapping);
+            taken.extend(deferral::credited_by_note(&schedules));
+            j.entries.extend(accrual::invoice_entries_as_of(
+                inv, mapping, &schedules, as_of,
+            ));
         }
+        let none = HashMap::new();
         for cn in input.credit_notes {
             let inv = invoices.get(cn.invoice_ref.as_str()).copied();
+            let t = taken.get(cn.source.external_id.as_str()).unwrap_or(&none);
             j.entries
-                .extend(credit::credit_note_entries(cn, inv, mapping));
+                .extend(credit::credit_note_entries_deferred(cn, inv, mapping, t));
         }
         // What each dispute withdrew, in the currency its receivable was
         // booked in (the presentment currency at the original rate).

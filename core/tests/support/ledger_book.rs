@@ -519,7 +519,8 @@ pub fn other_categories(b: &mut Book, day: i64) -> Vec<(String, &'static str, De
         .collect()
 }
 
-/// A fixed book with every case the issue names.
+/// A fixed book with every case the issue names, some lines with service
+/// periods (a month, a quarter, a year).
 pub fn sample() -> Book {
     let usd = Currency::USD;
     let eur = Currency::EUR;
@@ -584,5 +585,130 @@ pub fn sample() -> Book {
         credit: Credit::ToBalance,
         ..sale(usd, usd, vec![1_500, 500], 0, (60, 0), 0, Dispute::None)
     });
-    book(&sales)
+    let mut b = book(&sales);
+    // Service periods on some lines: a deferred-revenue mapping defers them
+    // (without one they change nothing).
+    with_service_periods(&mut b);
+    b
+}
+
+/// An issued invoice `id` with one line of `amount` (no tax) whose service
+/// period is `[start, end)`.
+pub fn service_invoice(
+    id: &str,
+    amount: Decimal,
+    currency: Currency,
+    issued: DateTime<Utc>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Invoice {
+    let mut s = SourceRef::new("stripe", "acct_test", "invoice", id);
+    s.created_at = Some(issued);
+    s.updated_at = Some(issued);
+    Invoice {
+        id: format!("inv_{id}"),
+        source: s,
+        customer_id: Some("cust_0".into()),
+        customer_ref: None,
+        subscription_id: None,
+        subscription_ref: None,
+        number: None,
+        status: InvoiceStatus::Open,
+        currency,
+        subtotal: amount,
+        discount: Decimal::ZERO,
+        tax: Decimal::ZERO,
+        total: amount,
+        amount_due: amount,
+        amount_paid: Decimal::ZERO,
+        amount_remaining: amount,
+        amount_written_off: Decimal::ZERO,
+        source_amount_paid: Decimal::ZERO,
+        amount_credited: Decimal::ZERO,
+        source_credited: Decimal::ZERO,
+        write_off: None,
+        lines_complete: true,
+        issued_at: Some(issued),
+        due_date: None,
+        paid_at: None,
+        lines: vec![InvoiceLine {
+            external_id: Some(format!("il_{id}")),
+            description: Some("Service".into()),
+            quantity: Decimal::ONE,
+            unit_amount: Some(amount),
+            amount,
+            tax: Decimal::ZERO,
+            period_start: Some(start),
+            period_end: Some(end),
+            price_ref: None,
+            product_ref: None,
+            subscription_item_ref: None,
+            proration: false,
+        }],
+        payment_refs: PaymentRefs::default(),
+        metadata: BTreeMap::new(),
+    }
+}
+
+/// An effective credit note crediting `amount` of `inv`'s first line on `day`
+/// (before payment: it lowers what is owed).
+pub fn line_credit_note(inv: &Invoice, amount: Decimal, day: DateTime<Utc>) -> CreditNote {
+    let ext = &inv.source.external_id;
+    let mut s = SourceRef::new("stripe", "acct_test", "credit_note", &format!("cn_{ext}"));
+    s.status = Some("issued".into());
+    s.created_at = Some(day);
+    s.updated_at = Some(day);
+    CreditNote {
+        id: format!("crn_{ext}"),
+        source: s,
+        invoice_id: Some(inv.id.clone()),
+        invoice_ref: ext.clone(),
+        customer_id: inv.customer_id.clone(),
+        customer_ref: None,
+        number: None,
+        currency: inv.currency,
+        amount,
+        pre_payment_amount: amount,
+        post_payment_amount: Decimal::ZERO,
+        refund_amount: Decimal::ZERO,
+        credit_amount: Decimal::ZERO,
+        out_of_band_amount: Decimal::ZERO,
+        refund_refs: Vec::new(),
+        customer_balance_transaction: None,
+        reason: None,
+        memo: None,
+        effective_at: Some(day),
+        voided_at: None,
+        lines: vec![CreditNoteLine {
+            external_id: Some(format!("cnli_{ext}")),
+            kind: "invoice_line_item".into(),
+            description: None,
+            quantity: Decimal::ONE,
+            amount,
+            invoice_line_ref: inv.lines.first().and_then(|l| l.external_id.clone()),
+        }],
+    }
+}
+
+/// Gives the first line of some of the book's invoices a service period
+/// (a month, a quarter, a year; one that started before the invoice and
+/// one that ended on its issue day), so a deferred-revenue mapping defers
+/// them. Without that account the periods change nothing.
+pub fn with_service_periods(b: &mut Book) {
+    for (i, inv) in b.invoices.iter_mut().enumerate() {
+        let Some(issued) = inv.issued_at else {
+            continue;
+        };
+        let (start, days) = match i % 5 {
+            0 => (issued, 365),
+            1 => (issued, 31),
+            2 => (issued - Duration::days(10), 92),
+            3 => (issued - Duration::days(30), 30),
+            _ => continue,
+        };
+        if let Some(l) = inv.lines.first_mut() {
+            l.period_start = Some(start);
+            l.period_end = Some(start + Duration::days(days));
+        }
+    }
 }

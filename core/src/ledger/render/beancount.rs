@@ -1,5 +1,6 @@
 //! Beancount: `open` directives, one transaction per entry with `^links` and
-//! `tieout_id` metadata, and `balance` assertions after the last entry.
+//! `tieout_id` metadata, and `balance` assertions at the period's edges (or,
+//! without them, after the last entry).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -31,15 +32,25 @@ pub fn beancount(entries: &[JournalEntry], opts: &RenderOptions) -> String {
         }
     }
     for a in &opts.assert_accounts {
-        opened
+        let d = opened
             .entry(a.as_str())
             .or_insert(entries.first().map_or(NaiveDate::MIN, |e| e.date));
+        if let Some(edges) = &opts.edges {
+            *d = (*d).min(edges.start);
+        }
     }
     out.push_str("; Written by tieout. Entry ids are in tieout_id metadata.\n\n");
     for (a, d) in &opened {
         let _ = writeln!(out, "{d} open {a}");
     }
     out.push('\n');
+    if let Some(edges) = &opts.edges {
+        // Checked at the beginning of the period's first day.
+        for (a, c, v, _) in edges.rows() {
+            let _ = writeln!(out, "{} balance {a}  {} {c}", edges.start, fmt_amount(v, c));
+        }
+        out.push('\n');
+    }
     for e in entries {
         push_date(&mut out, e.date);
         out.push_str(" * \"Stripe\" \"");
@@ -79,6 +90,12 @@ pub fn beancount(entries: &[JournalEntry], opts: &RenderOptions) -> String {
             }
         }
         out.push('\n');
+    }
+    if let Some(edges) = &opts.edges {
+        for (a, c, _, v) in edges.rows() {
+            let _ = writeln!(out, "{} balance {a}  {} {c}", edges.end, fmt_amount(v, c));
+        }
+        return out;
     }
     let (bal, last) = closing_balances(entries, opts);
     if let Some(day) = last.and_then(|d| d.checked_add_days(Days::new(1))) {

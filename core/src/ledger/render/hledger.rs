@@ -1,5 +1,6 @@
 //! hledger journal: one transaction per entry with the entry id as its code,
-//! and balance assertions after the last entry.
+//! and balance assertions at the period's edges (or, without them, after the
+//! last entry).
 
 use std::fmt::Write;
 
@@ -22,6 +23,16 @@ pub fn hledger(entries: &[JournalEntry], opts: &RenderOptions) -> String {
     out.push_str(
         "; Written by tieout. Transaction codes are tieout entry ids.\ndecimal-mark .\n\n",
     );
+    if let Some(edges) = opts.edges.as_ref().filter(|e| !e.rows().is_empty()) {
+        // Dated the day before the period: checked after everything booked
+        // before it, whatever file it came in, and before the period.
+        let day = edges.start.pred_opt().unwrap_or(edges.start);
+        let _ = writeln!(out, "{day} opening balance assertion");
+        for (a, c, v, _) in edges.rows() {
+            let _ = writeln!(out, "    {a}  0 {c} = {} {c}", fmt_amount(v, c));
+        }
+        out.push('\n');
+    }
     for e in entries {
         let _ = writeln!(
             out,
@@ -53,6 +64,19 @@ pub fn hledger(entries: &[JournalEntry], opts: &RenderOptions) -> String {
             out.push('\n');
         }
         out.push('\n');
+    }
+    if let Some(edges) = &opts.edges {
+        if edges.rows().is_empty() {
+            return out;
+        }
+        // The period's last day, after its entries.
+        let day = edges.end.pred_opt().unwrap_or(edges.end);
+        let _ = writeln!(out, "{day} closing balance assertion");
+        for (a, c, _, v) in edges.rows() {
+            let _ = writeln!(out, "    {a}  0 {c} = {} {c}", fmt_amount(v, c));
+        }
+        out.push('\n');
+        return out;
     }
     let (bal, last) = closing_balances(entries, opts);
     if let Some(day) = last {

@@ -45,6 +45,51 @@ pub struct RenderOptions {
     pub base_currency: Option<Currency>,
     /// Rates to the base currency, per currency (Xero): base = amount * rate.
     pub rates: BTreeMap<Currency, Decimal>,
+    /// Balance assertions at the edges of the exported period (Beancount,
+    /// hledger): when set, they replace the assertions after the last entry
+    /// that `opening` and `opening_date` give.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edges: Option<PeriodEdges>,
+}
+
+/// Balances, per account and currency, at the edges of an exported period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodEdges {
+    /// The period's first day. Beancount: `balance` directives dated this day
+    /// (Beancount checks them at the beginning of the day, before its
+    /// entries); hledger: an assertion-only transaction dated the day before
+    /// (hledger checks it after that day's postings, so after everything
+    /// booked before the period, in this file or an earlier one).
+    pub start: NaiveDate,
+    /// The balances at the beginning of `start`: everything dated before it.
+    pub opening: BTreeMap<String, BTreeMap<Currency, Decimal>>,
+    /// The day after the period (its exclusive end). Beancount: `balance`
+    /// directives dated this day; hledger: an assertion-only transaction on
+    /// the day before, after the period's entries.
+    pub end: NaiveDate,
+    /// The balances at the beginning of `end`: everything dated before it.
+    pub closing: BTreeMap<String, BTreeMap<Currency, Decimal>>,
+}
+
+impl PeriodEdges {
+    /// Every (account, currency) asserted, with its opening and closing
+    /// balance (zero where one side has none).
+    pub fn rows(&self) -> Vec<(&str, Currency, Decimal, Decimal)> {
+        let mut keys: BTreeMap<(&str, Currency), (Decimal, Decimal)> = BTreeMap::new();
+        for (a, per) in &self.opening {
+            for (c, v) in per {
+                keys.entry((a.as_str(), *c)).or_default().0 = *v;
+            }
+        }
+        for (a, per) in &self.closing {
+            for (c, v) in per {
+                keys.entry((a.as_str(), *c)).or_default().1 = *v;
+            }
+        }
+        keys.into_iter()
+            .map(|((a, c), (o, cl))| (a, c, o, cl))
+            .collect()
+    }
 }
 
 /// Renders `entries` for `target`.
