@@ -134,7 +134,8 @@ impl Server {
             *self.partial.lock().expect("lock") += 1;
             self.partial_sizes.lock().expect("lock").push(data.len());
         }
-        let cursor = query_param(q, "starting_after").map_or(String::new(), |a| format!(" after {a}"));
+        let cursor =
+            query_param(q, "starting_after").map_or(String::new(), |a| format!(" after {a}"));
         let range = |v: i64| match v {
             i64::MIN | i64::MAX => "-".to_string(),
             v => v.to_string(),
