@@ -10,7 +10,8 @@
 //! customers; `TIEOUT_BACKFILL_RUNS`, default 1, runs of the default settings
 //! per shape; `TIEOUT_BACKFILL_PEER=0` skips the one-cursor peer). Each run
 //! also prints the server's timeline: request starts per second and every
-//! start later than the limit allowed (a request slot idling).
+//! start later than the limit allowed (a request slot idling);
+//! `TIEOUT_BACKFILL_TRACE=1` adds every page served (range, cursor, size).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -65,6 +66,9 @@ struct Server {
     partial_sizes: Mutex<Vec<usize>>,
     /// When each request arrived and whether it was admitted, in arrival order.
     log: Mutex<Vec<(Instant, bool)>>,
+    /// Every page served: when its request arrived, its range and cursor, and
+    /// how many objects it held (printed with `TIEOUT_BACKFILL_TRACE=1`).
+    trace: Mutex<Vec<(Instant, String)>>,
 }
 
 fn query_param<'a>(q: &'a str, key: &str) -> Option<&'a str> {
@@ -99,7 +103,7 @@ impl Server {
         true
     }
 
-    fn page(&self, path: &str) -> String {
+    fn page(&self, path: &str, arrived: Instant) -> String {
         let (route, q) = path.split_once('?').unwrap_or((path, ""));
         if route == "/v1/account" {
             return json!({"id": "acct_bench", "object": "account"}).to_string();
@@ -130,6 +134,22 @@ impl Server {
             *self.partial.lock().expect("lock") += 1;
             self.partial_sizes.lock().expect("lock").push(data.len());
         }
+        let cursor =
+            query_param(q, "starting_after").map_or(String::new(), |a| format!(" after {a}"));
+        let range = |v: i64| match v {
+            i64::MIN | i64::MAX => "-".to_string(),
+            v => v.to_string(),
+        };
+        self.trace.lock().expect("lock").push((
+            arrived,
+            format!(
+                "[{}, {}]{cursor}: {} objects{}",
+                range(gte),
+                range(lte),
+                data.len(),
+                if has_more { ", more" } else { "" }
+            ),
+        ));
         let objs: Vec<&str> = data.iter().map(|(_, j)| j.as_str()).collect();
         format!(
             r#"{{"object":"list","url":"{route}","has_more":{has_more},"data":[{}]}}"#,
@@ -158,7 +178,7 @@ async fn serve(listener: TcpListener, server: Arc<Server>) {
                 let arrived = Instant::now();
                 tokio::time::sleep(LATENCY).await;
                 let (status, body) = if server.admit(arrived) {
-                    ("200 OK", server.page(&path))
+                    ("200 OK", server.page(&path, arrived))
                 } else {
                     ("429 Too Many Requests", json!({"error": {"type": "invalid_request_error", "message": "rate limited"}}).to_string())
                 };
@@ -186,6 +206,8 @@ struct Measured {
     partial_sizes: Vec<usize>,
     /// Arrival of every request after the start, and whether it was admitted.
     log: Vec<(Duration, bool)>,
+    /// Every page served, in the order served, with its arrival after the start.
+    trace: Vec<(Duration, String)>,
 }
 
 async fn run(n: usize, shape: Shape, one_cursor: bool) -> Measured {
@@ -214,6 +236,7 @@ async fn run(n: usize, shape: Shape, one_cursor: bool) -> Measured {
         partial: Mutex::new(0),
         partial_sizes: Mutex::new(Vec::new()),
         log: Mutex::new(Vec::new()),
+        trace: Mutex::new(Vec::new()),
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -251,6 +274,13 @@ async fn run(n: usize, shape: Shape, one_cursor: bool) -> Measured {
             .expect("lock")
             .iter()
             .map(|(at, ok)| (at.saturating_duration_since(t), *ok))
+            .collect(),
+        trace: server
+            .trace
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(at, line)| (at.saturating_duration_since(t), line.clone()))
             .collect(),
     }
 }
@@ -313,6 +343,7 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
     let peer = std::env::var("TIEOUT_BACKFILL_PEER").as_deref() != Ok("0");
+    let trace = std::env::var("TIEOUT_BACKFILL_TRACE").as_deref() == Ok("1");
     let bound = (LIMIT_PER_SEC * 100) as f64;
     println!(
         "backfill of {n} customers, full import; server: 250 ms latency, {LIMIT_PER_SEC} req/s; bound {bound:.0} objects/s; load {}",
@@ -335,6 +366,7 @@ async fn main() {
                 partial,
                 partial_sizes,
                 log,
+                trace: pages,
             } = run(n, shape, one_cursor).await;
             assert_eq!(count, n, "every object fetched exactly once");
             let rate = count as f64 / took.as_secs_f64();
@@ -354,6 +386,11 @@ async fn main() {
             if !one_cursor {
                 println!("{}", timeline(&log, took));
                 println!("  partial pages of {partial_sizes:?} objects");
+                if trace {
+                    for (at, line) in &pages {
+                        println!("    {:6.3} s {line}", at.as_secs_f64());
+                    }
+                }
             }
             println!("  load {}", load_average());
         }

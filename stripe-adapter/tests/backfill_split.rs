@@ -179,9 +179,10 @@ async fn a_small_account_stays_one_cursor() {
     assert_eq!((first.objects.len(), unique.len()), (80, 80));
     let cursor: Value = serde_json::from_str(&first.checkpoint).unwrap();
     assert_eq!(cursor["endpoint"], "invoices", "{cursor}");
-    // The probes went out with the first page, not after it: one round trip.
+    // The probes went out with the first page, not after it: one round trip,
+    // two requests (the first page and one probe of the past).
     let customers = server.requests_to("/v1/customers");
-    assert!(customers.len() <= 2, "{} requests", customers.len());
+    assert_eq!(customers.len(), 2, "{} requests", customers.len());
     let spread = customers.last().unwrap().at - customers[0].at;
     assert!(spread < slow_first, "{spread:?}");
     // A small account's later listings are one request each.
@@ -234,6 +235,8 @@ async fn the_shard_plan_at_the_rate_limit_costs_few_partial_pages() {
         );
         let sizes = served.lock().unwrap().clone();
         let partial = sizes.iter().filter(|&&k| k < 100).count();
+        // Pages of a few objects: a shard cut where its estimate was off.
+        let tiny = sizes.iter().filter(|&&k| k < 10).count();
         let reqs = server.requests_to("/v1/customers");
         // Two requests before the first answer (the first page and one probe
         // of the past: what a small account costs), then every slot busy:
@@ -247,18 +250,23 @@ async fn the_shard_plan_at_the_rate_limit_costs_few_partial_pages() {
             .filter(|r| r.at - reqs[0].at >= slow_first && r.at - reqs[0].at < slow_first * 2)
             .count();
         eprintln!(
-            "{shape}: {} requests, {partial} partial pages, waves of {first_wave} and {second_wave}",
+            "{shape}: {} requests, {partial} partial pages ({tiny} under 10 objects), waves of {first_wave} and {second_wave}",
             reqs.len()
         );
         assert_eq!(first_wave, 2, "{shape}: first wave");
         assert!(second_wave >= 8, "{shape}: second wave of {second_wave}");
         // 200 full pages; shards end in partial pages, and splits in the last
         // rounds add a few (each a partial page, so that no shard is read
-        // alone at the end). Seen here on a loaded machine: 203 requests
-        // (even) and 207-213 (young), 17-23 partial pages (with 8 probes at
-        // the start and no split in the last rounds: 205-210 and 12-18).
-        assert!(reqs.len() <= 215, "{shape}: {} requests", reqs.len());
+        // alone at the end), but a shard's upper part is cut a little short of
+        // whole pages, so its last page is nearly full: the partial pages
+        // together cost about three requests. Seen here on a loaded machine:
+        // 203 requests for both shapes, 18-22 partial pages, at most one of
+        // them under 10 objects (the young shape took 207-213 requests with a
+        // dozen such pages when the density below a shard was taken at its
+        // lower end and upper parts were cut at whole pages).
+        assert!(reqs.len() <= 206, "{shape}: {} requests", reqs.len());
         assert!(partial <= 26, "{shape}: {partial} partial pages");
+        assert!(tiny <= 3, "{shape}: {tiny} pages under 10 objects");
     }
 }
 

@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 
 use super::http::{Admission, Http, Params};
 use super::paginate::{ListPage, id_of, shard_page};
-use super::shards::{Density, Estimate, Shard, estimate, probes, split_at, trend_floor};
+use super::shards::{Density, Estimate, Shard, estimate, probes, split_at};
 use crate::error::{Result, StripeError};
 
 /// A shard is split only when it holds this many pages or more below what is
@@ -144,7 +144,8 @@ enum Role {
 /// One shard as the pool sees it.
 struct Live {
     shard: Shard,
-    /// Learnt from the shard's last full page; `None` until then.
+    /// Learnt from the shard's last full page (or its final stretch once
+    /// read to its end); `None` until then.
     density: Option<Density>,
     /// A page of it is in flight.
     busy: bool,
@@ -361,29 +362,40 @@ fn settle_probes(live: &mut [Live]) {
     );
 }
 
-/// The density at the top of the shard just below `shard`: from its last full
-/// page, or 0 when it ended without one (a sparse range).
-fn density_below(live: &[Live], shard: &Shard) -> Option<f64> {
-    let gte = shard.gte?;
-    let l = live
-        .iter()
-        .find(|l| l.role == Role::Read && l.shard.lte == Some(gte - 1))?;
-    match (l.density, l.shard.done) {
-        (Some(d), _) => Some(d.per_second),
-        (None, true) => Some(0.0),
-        (None, false) => None,
-    }
+/// The shard just below (`down`) or above `shard` in the partition of the
+/// range, if any.
+fn neighbour<'a>(live: &'a [Live], shard: &Shard, down: bool) -> Option<&'a Live> {
+    live.iter().find(|l| {
+        l.role == Role::Read
+            && match down {
+                true => shard.gte.is_some() && l.shard.lte == shard.gte.map(|g| g - 1),
+                false => shard.lte.is_some() && l.shard.gte == shard.lte.map(|t| t + 1),
+            }
+    })
 }
 
-/// Where the density of `shard` (at its top) and of the shard just above it
-/// fall to zero, when that is inside `shard` (see [`trend_floor`]).
-fn trend_floor_of(live: &[Live], shard: &Shard, density: Density) -> Option<i64> {
-    let (gte, lte) = (shard.gte?, shard.lte?);
-    let above = live
-        .iter()
-        .find(|l| l.role == Role::Read && l.shard.gte == Some(lte + 1))?
-        .density?;
-    trend_floor(density, above).filter(|floor| *floor > gte)
+/// The nearest density measured below `shard` (or above it, `down` false):
+/// the shard next to it, or past it when that one has read nothing yet.
+fn density_beyond(live: &[Live], shard: &Shard, down: bool) -> Option<Density> {
+    let mut next = neighbour(live, shard, down);
+    while let Some(l) = next {
+        if let Some(d) = l.density {
+            return Some(d);
+        }
+        next = neighbour(live, &l.shard, down);
+    }
+    None
+}
+
+/// The second measurement `shard`'s density is estimated with (see
+/// [`estimate`]): the nearest below it; with nothing learnt below, the nearest
+/// above it when that one is denser (a growing account: the trend continues
+/// down to where it reaches zero); else none (a flat density).
+fn other_density(live: &[Live], shard: &Shard, density: Density) -> Option<Density> {
+    density_beyond(live, shard, true).or_else(|| {
+        density_beyond(live, shard, false)
+            .filter(|a| a.per_second > density.per_second && a.at > density.at)
+    })
 }
 
 /// The shard to read next: an idle open one, else the lower part split off
@@ -412,19 +424,8 @@ fn next_target(
                 return None;
             }
             let density = l.density?;
-            match density_below(live, &l.shard) {
-                Some(below) => estimate(&l.shard, density, Some(below), l.busy, page_size),
-                None => match trend_floor_of(live, &l.shard, density) {
-                    // Nothing learnt below, and the account grows: nothing is
-                    // estimated under where its trend reaches zero.
-                    Some(floor) => {
-                        let mut above_floor = l.shard.clone();
-                        above_floor.gte = Some(floor);
-                        estimate(&above_floor, density, Some(0.0), l.busy, page_size)
-                    }
-                    None => estimate(&l.shard, density, None, l.busy, page_size),
-                },
-            }
+            let other = other_density(live, &l.shard, density);
+            estimate(&l.shard, density, other, l.busy, page_size)
         })
         .collect();
     let in_flight = |l: &Live| if l.busy { 1.0 } else { 0.0 };
@@ -516,6 +517,13 @@ fn apply(l: &mut Live, page: ListPage) -> Vec<Value> {
         )
     {
         l.density = Some(Density::of_page(data.len(), newest, oldest));
+    } else if !crossed
+        && !page.has_more
+        && let (Some(gte), Some(upper)) = (l.shard.gte, l.density.map(|d| d.top).or(l.shard.lte))
+    {
+        // The shard's final stretch, below its last full page: what it held
+        // is now known exactly, and tells the shard above it.
+        l.density = Some(Density::of_end(data.len(), upper, gte));
     }
     if last.is_some() {
         l.shard.after = last;
@@ -549,7 +557,11 @@ mod tests {
         let mut shard = Shard::new(Some(gte), Some(lte));
         shard.after = Some(format!("cus_{top}"));
         let mut l = Live::new(shard, Role::Read);
-        l.density = Some(Density { per_second, top });
+        l.density = Some(Density {
+            per_second,
+            top,
+            at: top + (50.0 / per_second) as i64,
+        });
         l.busy = busy;
         l.requested = true;
         l
@@ -579,7 +591,8 @@ mod tests {
         assert_eq!(lower.lte.map(|l| l + 1), upper.gte);
         assert_eq!(upper.after.as_deref(), Some("cus_12000"));
         assert_eq!(lower.after, None);
-        assert_eq!(upper.gte, Some(11_001), "one page (1,000 s at 0.1/s) above");
+        // One page above, less the margin: 98 objects, 980 s at 0.1/s.
+        assert_eq!(upper.gte, Some(11_021));
         // The next turn reads the upper part.
         live[8].busy = true;
         assert_eq!(next_target(&mut live, 32, 100, 8), Some(0));

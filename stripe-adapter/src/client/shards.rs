@@ -3,11 +3,15 @@
 //! A backfill starts as one shard over the whole range (a small account costs
 //! one request). Stripe lists newest first, so after a page the part of a shard
 //! still to read is `[gte, created of the last item]`; the page also tells the
-//! density there. A shard known to hold several pages more is split in two at
-//! the middle of that remaining range: the old shard keeps the upper half and
-//! its cursor, a new shard takes the lower half. Splitting the newest shard
-//! again and again cuts the range geometrically towards the present, which is
-//! where a growing account keeps its data.
+//! density there, and the shard below it (or, in a growing account, the one
+//! above) tells it at a second place: the density in between is taken as the
+//! line through both. A shard known to hold several pages more is split in
+//! two: the old shard keeps the upper part and its cursor, cut so that it
+//! holds about half of what is left in whole pages, a little under (its last
+//! page nearly full, never a request for a few objects); a new shard takes the
+//! lower part. Splitting the newest shard again and again cuts the range
+//! geometrically towards the present, which is where a growing account keeps
+//! its data.
 
 use serde::{Deserialize, Serialize};
 
@@ -48,20 +52,46 @@ impl Shard {
 /// What the backfill learnt about one shard from its pages (not checkpointed).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct Density {
-    /// Objects per second of `created`, from the shard's last full page.
+    /// Objects per second of `created` over the stretch last measured: the
+    /// shard's last full page, or its final stretch once it is read to its end.
     pub per_second: f64,
     /// `created` of the last object read: the top of the remaining range.
     pub top: i64,
+    /// The middle of the stretch measured: where `per_second` holds exactly
+    /// when the density changes linearly (a page's objects are denser at its
+    /// newer end in a growing account, so its oldest second would overstate).
+    pub at: i64,
 }
 
 impl Density {
     /// The density of a page whose first and last objects were created at
-    /// `newest` and `oldest` (Stripe's order: newest first).
+    /// `newest` and `oldest` (Stripe's order: newest first): `len - 1` gaps
+    /// between them.
     pub fn of_page(len: usize, newest: i64, oldest: i64) -> Self {
-        let span = (newest - oldest).max(0) + 1;
+        let per_second = match len >= 2 && newest > oldest {
+            true => (len - 1) as f64 / (newest - oldest) as f64,
+            false => len as f64 / ((newest - oldest).max(0) + 1) as f64,
+        };
+        Density {
+            per_second,
+            top: oldest,
+            at: oldest + (newest - oldest).max(0) / 2,
+        }
+    }
+
+    /// The density of a shard's final stretch: `len` objects were all it held
+    /// in `[gte, upper]` (its last page, below the one before). An empty
+    /// stretch says the density is zero from its top down.
+    pub fn of_end(len: usize, upper: i64, gte: i64) -> Self {
+        let span = (upper - gte).max(0) + 1;
         Density {
             per_second: len as f64 / span as f64,
-            top: oldest,
+            top: gte,
+            at: if len == 0 {
+                upper
+            } else {
+                gte + (upper - gte).max(0) / 2
+            },
         }
     }
 }
@@ -71,21 +101,24 @@ impl Density {
 pub(crate) struct Estimate {
     /// Objects estimated in `[lo, hi]`.
     pub objects: f64,
-    /// The shard's lower end.
+    /// The shard's lower end (or where the density reaches zero above it).
     pub lo: i64,
     /// The top of what is left (below the page in flight, when one is).
     pub hi: i64,
-    /// Objects per second at `hi` (the shard's last full page).
+    /// Objects per second at `hi`.
     pub top_density: f64,
     /// Objects per second at `lo`.
     pub low_density: f64,
 }
 
-/// What is left of `shard` below what is already read or being read, with the
-/// density at its top from its last page and, when known, the density at its
-/// lower end (`below`: the top of the shard just under it). The density in
-/// between is taken as linear: accounts that grow have more objects near the
-/// present, so the top page's density alone overstates the older part.
+/// What is left of `shard` below what is already read or being read. The
+/// density is taken as the line through the shard's own last page (`density`)
+/// and, when known, a second measurement `other`: the shard below it, or, for
+/// a growing account with nothing learnt below, the denser shard above. Both
+/// are placed at the middle of the stretch they were measured on, so a
+/// density that changes linearly (an account that grows steadily) is followed
+/// exactly; where the line reaches zero inside the shard, nothing is
+/// estimated below that second. Without `other` the density is flat.
 ///
 /// `busy` says a page of the shard is in flight (it will read about one page
 /// below the top); `page` is the page size. `None` when nothing is left worth
@@ -93,54 +126,67 @@ pub(crate) struct Estimate {
 pub(crate) fn estimate(
     shard: &Shard,
     density: Density,
-    below: Option<f64>,
+    other: Option<Density>,
     busy: bool,
     page: u32,
 ) -> Option<Estimate> {
     if shard.done || density.per_second <= 0.0 {
         return None;
     }
-    let lo = shard.gte?;
+    let mut lo = shard.gte?;
     let mut hi = density.top.min(shard.lte.unwrap_or(i64::MAX));
     if busy {
         hi -= (f64::from(page) / density.per_second).ceil() as i64;
     }
+    // Objects per second as the line through the two measurements.
+    let slope = match other {
+        Some(o) if o.at != density.at => {
+            (density.per_second - o.per_second) / (density.at - o.at) as f64
+        }
+        _ => 0.0,
+    };
+    let at = |t: i64| density.per_second + slope * (t - density.at) as f64;
+    if slope > 0.0 && at(lo) < 0.0 {
+        // Nothing below where the line reaches zero.
+        lo = lo.max(density.at - (density.per_second / slope).floor() as i64);
+    }
     if hi - lo < 2 {
         return None;
     }
-    let low_density = below.unwrap_or(density.per_second).max(0.0);
+    let top_density = at(hi).max(0.0);
+    let low_density = at(lo).max(0.0);
+    if top_density <= 0.0 {
+        return None;
+    }
     Some(Estimate {
-        objects: (density.per_second + low_density) / 2.0 * (hi - lo + 1) as f64,
+        objects: (top_density + low_density) / 2.0 * (hi - lo + 1) as f64,
         lo,
         hi,
-        top_density: density.per_second,
+        top_density,
         low_density,
     })
 }
 
-/// Where a growing account's density reaches zero, by the line through the
-/// densities at the tops of two shards: `density` of a shard and `above`, of
-/// the shard just above it (newer). `None` unless the newer one is denser
-/// (an account that does not grow gives no floor). For a shard with nothing
-/// learnt below it, nothing is estimated under that second.
-pub(crate) fn trend_floor(density: Density, above: Density) -> Option<i64> {
-    let rise = above.per_second - density.per_second;
-    let run = (above.top - density.top) as f64;
-    if rise <= 0.0 || run <= 0.0 || density.per_second <= 0.0 {
-        return None;
-    }
-    Some(density.top - (density.per_second * run / rise).ceil() as i64)
+/// What the upper part of a split is cut short of its whole pages by: a
+/// small share of them, so that an estimate a little off leaves its last page
+/// a little under full (a few objects move to the lower part, which ends in a
+/// partial page anyway) rather than a few objects over it (a request for them
+/// alone). One object and 1% of the part.
+fn split_margin(want: f64) -> f64 {
+    1.0 + want * 0.01
 }
 
 /// Where to cut an estimated shard so that a new shard takes the lower part:
 /// the upper part, which keeps the cursor, gets about half of what is left in
-/// whole pages, so that its last page is a full one (every shard's partial last
-/// page is a request that reads less than a page). Returns the first second of
-/// the upper part and the objects estimated below it.
+/// whole pages, less a small margin (see [`split_margin`]), so that its last
+/// page is nearly full and never spills over into a page of its own (every
+/// shard's partial last page is a request that reads less than a page).
+/// Returns the first second of the upper part and the objects estimated below it.
 pub(crate) fn split_at(e: &Estimate, page: u32) -> (i64, f64) {
     let span = (e.hi - e.lo + 1) as f64;
     let pages_up = (e.objects / 2.0 / f64::from(page)).round().max(1.0);
     let want = pages_up * f64::from(page);
+    let want = want - split_margin(want);
     // Objects from `hi - y` to `hi` with the density falling linearly from
     // `top_density` at `hi` by `k` per second: top_density * y - k * y^2 / 2.
     let k = (e.top_density - e.low_density) / span;
@@ -154,7 +200,7 @@ pub(crate) fn split_at(e: &Estimate, page: u32) -> (i64, f64) {
             (e.top_density - disc.sqrt()) / k
         }
     };
-    let mid = (e.hi + 1 - y.round() as i64).clamp(e.lo + 1, e.hi);
+    let mid = (e.hi + 1 - y.floor() as i64).clamp(e.lo + 1, e.hi);
     let y = (e.hi + 1 - mid) as f64;
     let above = e.top_density * y - k * y * y / 2.0;
     (mid, (e.objects - above).max(0.0))
@@ -226,28 +272,36 @@ pub(crate) fn initial(
 mod tests {
     use super::*;
 
+    /// Objects the estimate puts in `[from, e.hi]` (the density is linear).
+    fn estimated_above(e: &Estimate, from: i64) -> f64 {
+        let k = (e.top_density - e.low_density) / (e.hi - e.lo + 1) as f64;
+        let y = (e.hi + 1 - from) as f64;
+        e.top_density * y - k * y * y / 2.0
+    }
+
     #[test]
     fn a_dense_shard_splits_in_the_middle_of_what_is_left() {
         let mut s = Shard::new(Some(0), Some(10_000));
         s.after = Some("cus_x".into());
-        // 100 objects over the newest 1,000 s (0.1/s), 9,001 s left below the top.
-        let d = Density::of_page(100, 9_999, 9_000);
-        assert_eq!(d.top, 9_000);
+        // 101 objects over the newest 1,000 s (0.1/s), 9,001 s left below the top.
+        let d = Density::of_page(101, 10_000, 9_000);
+        assert_eq!((d.top, d.at), (9_000, 9_500));
         let e = estimate(&s, d, None, false, 100).unwrap();
         assert!((e.objects - 900.0).abs() < 1.0, "{e:?}");
-        // About half of the ~9 pages left, in whole pages: 5 pages (5,000 s) above.
-        assert_eq!(split_at(&e, 100).0, 4_001);
-        assert!((split_at(&e, 100).1 - 400.0).abs() < 1.0);
+        // About half of the ~9 pages left, in whole pages (5), less the
+        // margin: the upper part's last page is a little under full.
+        let (mid, below) = split_at(&e, 100);
+        let above = estimated_above(&e, mid);
+        assert!(above <= 500.0 - split_margin(500.0) + 1e-9, "{above}");
+        assert!(above > 500.0 - split_margin(500.0) - 0.1, "{above}");
+        assert!((above + below - e.objects).abs() < 1e-6);
         // A page in flight reads ~1,000 s more first: 4 of the 8 pages left below it.
         let busy = estimate(&s, d, None, true, 100).unwrap();
         assert_eq!(busy.hi, 8_000);
-        assert_eq!(split_at(&busy, 100).0, 4_001);
-        // 0.125/s: ~1,050 left below the page in flight; 5 pages (4,000 s) above.
-        let denser = Density::of_page(100, 9_999, 9_200);
-        assert_eq!(
-            split_at(&estimate(&s, denser, None, true, 100).unwrap(), 100).0,
-            4_401
-        );
+        let (busy_mid, _) = split_at(&busy, 100);
+        let above = estimated_above(&busy, busy_mid);
+        assert!(above <= 400.0 - split_margin(400.0) + 1e-9, "{above}");
+        assert!(above > 400.0 - split_margin(400.0) - 0.1, "{above}");
         // A range too narrow, or nothing left below the top: nothing to split.
         let sparse = Density::of_page(100, 9_999, 0);
         assert!(estimate(&s, sparse, None, false, 100).is_none());
@@ -259,48 +313,99 @@ mod tests {
         assert!(estimate(&Shard::new(None, Some(10_000)), d, None, false, 100).is_none());
     }
 
+    /// `n` objects of an account opened at 0 whose sign-ups grow linearly
+    /// until `now` (the backfill bench's young shape): created times, newest first.
+    fn growing(n: usize, now: i64) -> Vec<i64> {
+        (0..n)
+            .rev()
+            .map(|i| (now as f64 * ((i as f64 + 0.5) / n as f64).sqrt()) as i64)
+            .collect()
+    }
+
+    /// The density of the page of 100 objects starting at index `from`.
+    fn page_at(all: &[i64], from: usize) -> Density {
+        Density::of_page(100, all[from], all[from + 99])
+    }
+
     #[test]
-    fn a_growing_shard_is_estimated_and_cut_with_the_density_below_it() {
-        let mut s = Shard::new(Some(0), Some(10_000));
+    fn a_growing_shard_is_cut_where_its_upper_part_ends_in_a_nearly_full_page() {
+        // 20,000 objects over 3 years. A shard over the created range of
+        // objects 2,000..12,000 has read its first page; the shard below it
+        // has read 30 pages, so its last page is far below this shard's
+        // lower end. Every split of the upper 40 pages' worth is tried.
+        let all = growing(20_000, 3 * 365 * 86_400);
+        let count = |from: i64, to: i64| all.iter().filter(|&&c| c >= from && c <= to).count();
+        let mut shard = Shard::new(Some(all[11_999]), Some(all[2_000]));
+        shard.after = Some("cus_2099".into());
+        let top = page_at(&all, 2_000);
+        let below = page_at(&all, 12_000 + 3_000);
+        let e = estimate(&shard, top, Some(below), false, 100).unwrap();
+        // The line through both pages' middles follows the linear density:
+        // the estimate is within a few objects of the 9,900 left.
+        let left = count(shard.gte.unwrap(), top.top - 1);
+        assert!((e.objects - left as f64).abs() < 15.0, "{e:?}: {left}");
+        let (mid, _) = split_at(&e, 100);
+        let upper = count(mid, top.top - 1);
+        let pages = (e.objects / 200.0).round() as usize;
+        // The upper part holds its whole pages but for the margin: its last
+        // page is nearly full and no object spills into a page of its own.
+        assert!(upper <= pages * 100, "{upper} objects in {pages} pages");
+        let short = split_margin((pages * 100) as f64) as usize + 3;
+        assert!(upper + short >= pages * 100, "{upper} in {pages} pages");
+        // Taking the lower page's density as the density at the lower end
+        // (where it was not measured) overstates the fall and cuts too low:
+        // the upper part then spills over its whole pages.
+        let at_lo = Density {
+            at: shard.gte.unwrap() - 1,
+            ..below
+        };
+        let low = estimate(&shard, top, Some(at_lo), false, 100).unwrap();
+        let low_pages = (low.objects / 200.0).round() as usize;
+        let (low_mid, _) = split_at(&low, 100);
+        let spilt = count(low_mid, top.top - 1);
+        assert!(spilt > low_pages * 100, "{spilt} in {low_pages} pages");
+    }
+
+    #[test]
+    fn a_finished_shard_tells_its_density_and_where_it_is_empty() {
+        // 40 objects in [1,000, 1,999]: 0.04/s in its middle.
+        let d = Density::of_end(40, 1_999, 1_000);
+        assert!((d.per_second - 0.04).abs() < 1e-12);
+        assert_eq!((d.top, d.at), (1_000, 1_499));
+        // Nothing: zero from its top down.
+        let empty = Density::of_end(0, 1_999, 1_000);
+        assert_eq!((empty.per_second, empty.at), (0.0, 1_999));
+        // A shard above an empty one: the density falls to zero at its lower end.
+        let mut s = Shard::new(Some(2_000), Some(12_000));
         s.after = Some("cus_x".into());
-        // 0.1/s at the top; the shard below reads nothing: the density falls
-        // linearly to 0 at the bottom, so half of the top density's estimate.
-        let d = Density::of_page(100, 9_999, 9_000);
-        let e = estimate(&s, d, Some(0.0), false, 100).unwrap();
-        assert!((e.objects - 450.0).abs() < 1.0, "{e:?}");
-        // The upper part keeps 2 whole pages: 200 objects under that density.
-        let (mid, below) = split_at(&e, 100);
-        assert!((below - 250.0).abs() < 1.0, "{below}");
-        let k = 0.1 / 9_001.0;
-        let above = k * (9_001f64.powi(2) - (mid as f64).powi(2)) / 2.0;
-        assert!((above - 200.0).abs() < 0.5, "{mid}: {above}");
-        // The top density alone would have cut far lower (5 pages above).
-        assert!(mid > 4_001 + 2_000, "{mid}");
+        let top = Density::of_page(101, 12_000, 11_000);
+        let e = estimate(&s, top, Some(empty), false, 100).unwrap();
+        assert!(e.low_density < 1e-4, "{e:?}");
+        assert!(e.objects < 0.1 * 9_001.0 / 2.0 + 1.0, "{e:?}");
     }
 
     #[test]
     fn a_growing_account_has_nothing_below_where_its_trend_reaches_zero() {
-        // 0.1/s at 10,000 and 0.05/s at 9,000: zero at 8,000.
-        let above = Density::of_page(100, 10_999, 10_000);
+        // 0.1/s measured around 10,500 and 0.05/s around 9,500: zero at 8,500.
+        let above = Density::of_page(101, 11_000, 10_000);
         let here = Density {
             per_second: 0.05,
             top: 9_000,
+            at: 9_500,
         };
         assert!((above.per_second - 0.1).abs() < 1e-9);
-        assert_eq!(trend_floor(here, above), Some(8_000));
-        // Not growing (the same density, or less above): no floor.
-        assert_eq!(trend_floor(above, here), None);
-        let flat = Density {
-            per_second: 0.1,
-            top: 9_000,
-        };
-        assert_eq!(trend_floor(flat, above), None);
-        // Estimated from the floor up, with the density falling to zero there.
-        let mut s = Shard::new(Some(0), Some(9_000));
+        let mut s = Shard::new(Some(0), Some(9_999));
         s.after = Some("cus_x".into());
-        s.gte = Some(8_000);
-        let e = estimate(&s, here, Some(0.0), false, 100).unwrap();
-        assert!((e.objects - 25.0).abs() < 0.1, "{e:?}");
+        let e = estimate(&s, here, Some(above), false, 100).unwrap();
+        assert_eq!(e.lo, 8_500, "{e:?}");
+        assert!(e.low_density.abs() < 1e-9, "{e:?}");
+        // From the floor up to 9,000 with the density rising to 0.025/s there.
+        assert!((e.top_density - 0.025).abs() < 1e-9, "{e:?}");
+        assert!((e.objects - 0.025 / 2.0 * 501.0).abs() < 0.1, "{e:?}");
+        // Not growing (no second measurement): flat from the top to the bottom.
+        let flat = estimate(&s, here, None, false, 100).unwrap();
+        assert_eq!(flat.lo, 0);
+        assert!((flat.objects - 0.05 * 9_001.0).abs() < 1e-6, "{flat:?}");
     }
 
     #[test]
