@@ -34,10 +34,13 @@ use tieout_core::{
 use crate::balance_report;
 use crate::error::{Result, StripeError};
 use crate::events::{StripeEvent, event_items};
+use crate::map::lean_value::LeanValue;
 use crate::map::{MapContext, map_object};
 
 mod ahead;
 mod facts;
+#[cfg(test)]
+mod lean_parse_tests;
 mod skim;
 
 use ahead::ReadAhead;
@@ -576,8 +579,18 @@ impl Reader {
     }
 
     /// The items of the file at `path`, from its bytes as read (or the
-    /// error reading it gave).
+    /// error reading it gave). Values are parsed lean: only the keys mapping
+    /// reads are built (see `map::lean_value`).
     fn read_bytes(&mut self, path: &Path, bytes: std::io::Result<Vec<u8>>) -> Vec<SourceItem> {
+        self.read_bytes_as::<LeanValue>(path, bytes)
+    }
+
+    /// [`Reader::read_bytes`], parsing each JSON value as `T` (a full
+    /// `Value`, or a [`LeanValue`]).
+    fn read_bytes_as<T>(&mut self, path: &Path, bytes: std::io::Result<Vec<u8>>) -> Vec<SourceItem>
+    where
+        T: serde::de::DeserializeOwned + Into<Value>,
+    {
         let name = path.display().to_string();
         let mut out = Vec::new();
         self.file_time = fs::metadata(path)
@@ -597,16 +610,16 @@ impl Reader {
                     continue;
                 }
                 let at = format!("{name}:{}", n + 1);
-                match serde_json::from_slice::<Value>(line) {
-                    Ok(v) => self.value(v, &at, &mut out),
+                match serde_json::from_slice::<T>(line) {
+                    Ok(v) => self.value(v.into(), &at, &mut out),
                     Err(e) => out.push(file_failure(&at, format!("invalid JSON: {e}"))),
                 }
             }
         } else {
-            let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>();
+            let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<T>();
             for v in stream {
                 match v {
-                    Ok(v) => self.value(v, &name, &mut out),
+                    Ok(v) => self.value(v.into(), &name, &mut out),
                     Err(e) => {
                         out.push(file_failure(&name, format!("invalid JSON: {e}")));
                         break;
@@ -673,6 +686,7 @@ impl Reader {
                 let mut map = map;
                 match map.remove("data") {
                     Some(Value::Array(a)) => {
+                        out.reserve(a.len());
                         for x in a {
                             self.value(x, at, out);
                         }
