@@ -12,14 +12,17 @@ struct Read {
     first_event_account: Option<String>,
 }
 
-/// Reads `path`'s bytes as `T`, with the API version `version` assumed.
-fn read_as<T>(path: &Path, bytes: &[u8], version: Option<&str>) -> Read
-where
-    T: serde::de::DeserializeOwned + Into<Value>,
-{
+/// Reads `path`'s bytes with the API version `version` assumed: as the
+/// reader does (`lean`), or as it did before lean parsing, through full
+/// `Value`s from the bytes.
+fn read_with(path: &Path, bytes: &[u8], version: Option<&str>, lean: bool) -> Read {
     let mut r = Reader::new(Some("acct_test"));
     r.ctx = r.ctx.clone().with_api_version(version);
-    let items = r.read_bytes_as::<T>(path, Ok(bytes.to_vec()));
+    let items = if lean {
+        r.read_bytes(path, Ok(bytes.to_vec()))
+    } else {
+        reference(&mut r, path, bytes)
+    };
     Read {
         items,
         balances: r.balances.into_values().collect(),
@@ -27,13 +30,47 @@ where
     }
 }
 
+/// `Reader::read_bytes` as it was before lean parsing: every value a full
+/// `Value`, parsed from the bytes.
+fn reference(r: &mut Reader, path: &Path, bytes: &[u8]) -> Vec<SourceItem> {
+    let name = path.display().to_string();
+    let mut out = Vec::new();
+    r.file_time = fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(DateTime::<Utc>::from)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    if path.extension().and_then(|e| e.to_str()) == Some("jsonl") {
+        for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let at = format!("{name}:{}", n + 1);
+            match serde_json::from_slice::<Value>(line) {
+                Ok(v) => r.value(v, &at, &mut out),
+                Err(e) => out.push(file_failure(&at, format!("invalid JSON: {e}"))),
+            }
+        }
+    } else {
+        for v in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
+            match v {
+                Ok(v) => r.value(v, &name, &mut out),
+                Err(e) => {
+                    out.push(file_failure(&name, format!("invalid JSON: {e}")));
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Asserts both parses read `path` (holding `bytes`) the same, under no
 /// API version and under one of each shape; returns the full read.
 fn same_both_ways(path: &Path, bytes: &[u8]) -> Read {
     let mut first = None;
     for version in [None, Some("2024-06-20"), Some("2025-03-31.basil")] {
-        let full = read_as::<Value>(path, bytes, version);
-        let lean = read_as::<LeanValue>(path, bytes, version);
+        let full = read_with(path, bytes, version, false);
+        let lean = read_with(path, bytes, version, true);
         // Debug text too: `Decimal` equality ignores the scale, its text does not.
         assert_eq!(
             format!("{full:#?}"),
@@ -154,6 +191,10 @@ fn malformed_input_fails_the_same_from_a_lean_parse() {
         br#"{"object":"customer","id":"cus_1","na\u006de":"an escaped key","\u0069d":"cus_2"}"#,
         br#"{"object":"invoice","id":"in_1","currency":"usd","total":100,"total":"x"}"#,
         br#"{"object":"invoice","id":"in_1","currency":"usd","total":1.5e2}"#,
+        // Text beyond ASCII, CRLF line ends.
+        "{\"object\":\"customer\",\"id\":\"cus_1\",\"name\":\"Zoë × 😀\",\"x\":\"ü\"}\r\n\
+         {\"object\":\"customer\",\"id\":\"cus_2\"}\r\n"
+            .as_bytes(),
         // Several values, garbage after them, a list without data.
         br#"{"object":"customer","id":"cus_1"} {"object":"customer","id":"cus_2"} ]"#,
         br#"{"object":"list","data":{"object":"customer"}} 3 "x" null"#,
@@ -199,8 +240,8 @@ fn an_export_maps_the_same_from_a_lean_parse() {
     let mut items = 0;
     for path in &paths {
         let bytes = fs::read(path).unwrap();
-        let full = read_as::<Value>(path, &bytes, None);
-        let lean = read_as::<LeanValue>(path, &bytes, None);
+        let full = read_with(path, &bytes, None, false);
+        let lean = read_with(path, &bytes, None, true);
         assert_eq!(
             format!("{full:?}"),
             format!("{lean:?}"),

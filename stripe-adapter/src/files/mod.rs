@@ -582,15 +582,6 @@ impl Reader {
     /// error reading it gave). Values are parsed lean: only the keys mapping
     /// reads are built (see `map::lean_value`).
     fn read_bytes(&mut self, path: &Path, bytes: std::io::Result<Vec<u8>>) -> Vec<SourceItem> {
-        self.read_bytes_as::<LeanValue>(path, bytes)
-    }
-
-    /// [`Reader::read_bytes`], parsing each JSON value as `T` (a full
-    /// `Value`, or a [`LeanValue`]).
-    fn read_bytes_as<T>(&mut self, path: &Path, bytes: std::io::Result<Vec<u8>>) -> Vec<SourceItem>
-    where
-        T: serde::de::DeserializeOwned + Into<Value>,
-    {
         let name = path.display().to_string();
         let mut out = Vec::new();
         self.file_time = fs::metadata(path)
@@ -604,30 +595,59 @@ impl Reader {
                 return out;
             }
         };
+        // Checked as UTF-8 once, whole, the text spares the parser checking
+        // each string; a file that is not UTF-8 is parsed from its bytes (its
+        // broken string fails there, with the error it always had).
+        let text = std::str::from_utf8(&bytes).ok();
         if path.extension().and_then(|e| e.to_str()) == Some("jsonl") {
+            let mut start = 0;
             for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+                let line_text = text.and_then(|t| t.get(start..start + line.len()));
+                start += line.len() + 1;
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
                 let at = format!("{name}:{}", n + 1);
-                match serde_json::from_slice::<T>(line) {
+                let parsed = match line_text {
+                    Some(t) => serde_json::from_str::<LeanValue>(t),
+                    None => serde_json::from_slice::<LeanValue>(line),
+                };
+                match parsed {
                     Ok(v) => self.value(v.into(), &at, &mut out),
                     Err(e) => out.push(file_failure(&at, format!("invalid JSON: {e}"))),
                 }
             }
         } else {
-            let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<T>();
-            for v in stream {
-                match v {
-                    Ok(v) => self.value(v.into(), &name, &mut out),
-                    Err(e) => {
-                        out.push(file_failure(&name, format!("invalid JSON: {e}")));
-                        break;
-                    }
+            match text {
+                Some(t) => {
+                    let values = serde_json::Deserializer::from_str(t).into_iter::<LeanValue>();
+                    self.values(values, &name, &mut out);
+                }
+                None => {
+                    let values = serde_json::Deserializer::from_slice(&bytes).into_iter();
+                    self.values(values, &name, &mut out);
                 }
             }
         }
         out
+    }
+
+    /// The values of a `.json` file, in order, until the first that is not JSON.
+    fn values(
+        &mut self,
+        values: impl Iterator<Item = serde_json::Result<LeanValue>>,
+        name: &str,
+        out: &mut Vec<SourceItem>,
+    ) {
+        for v in values {
+            match v {
+                Ok(v) => self.value(v.into(), name, out),
+                Err(e) => {
+                    out.push(file_failure(name, format!("invalid JSON: {e}")));
+                    break;
+                }
+            }
+        }
     }
 
     /// One JSON value: an object, list page, event, array, or something else (a failure).

@@ -101,6 +101,7 @@ fn table() -> &'static Table {
 }
 
 /// What a parse for mapping does with `key`.
+#[inline]
 pub(crate) fn key_use(key: &str) -> KeyUse {
     let t = table();
     let mut s = slot_of(key);

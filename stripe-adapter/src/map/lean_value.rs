@@ -87,23 +87,26 @@ impl<'de> Visitor<'de> for LeanVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+        // Collected, then built in one go: sorting keys that mostly come in
+        // order and building the tree in bulk is cheaper than inserting them
+        // one by one. Of equal keys the last is kept, as `insert` would.
+        let mut entries = Vec::new();
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Kept(k) => {
                     let LeanValue(v) = map.next_value()?;
-                    out.insert(k, v);
+                    entries.push((k, v));
                 }
                 Key::Whole(k) => {
                     let v: Value = map.next_value()?;
-                    out.insert(k, v);
+                    entries.push((k, v));
                 }
                 Key::Dropped => {
                     map.next_value::<Skip>()?;
                 }
             }
         }
-        Ok(Value::Object(out))
+        Ok(Value::Object(entries.into_iter().collect::<Map<_, _>>()))
     }
 }
 
