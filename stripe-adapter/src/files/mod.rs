@@ -34,10 +34,13 @@ use tieout_core::{
 use crate::balance_report;
 use crate::error::{Result, StripeError};
 use crate::events::{StripeEvent, event_items};
+use crate::map::lean_value::LeanValue;
 use crate::map::{MapContext, map_object};
 
 mod ahead;
 mod facts;
+#[cfg(test)]
+mod lean_parse_tests;
 mod skim;
 
 use ahead::ReadAhead;
@@ -576,7 +579,8 @@ impl Reader {
     }
 
     /// The items of the file at `path`, from its bytes as read (or the
-    /// error reading it gave).
+    /// error reading it gave). Values are parsed lean: only the keys mapping
+    /// reads are built (see `map::lean_value`).
     fn read_bytes(&mut self, path: &Path, bytes: std::io::Result<Vec<u8>>) -> Vec<SourceItem> {
         let name = path.display().to_string();
         let mut out = Vec::new();
@@ -591,30 +595,59 @@ impl Reader {
                 return out;
             }
         };
+        // Checked as UTF-8 once, whole, the text spares the parser checking
+        // each string; a file that is not UTF-8 is parsed from its bytes (its
+        // broken string fails there, with the error it always had).
+        let text = std::str::from_utf8(&bytes).ok();
         if path.extension().and_then(|e| e.to_str()) == Some("jsonl") {
+            let mut start = 0;
             for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+                let line_text = text.and_then(|t| t.get(start..start + line.len()));
+                start += line.len() + 1;
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
                 let at = format!("{name}:{}", n + 1);
-                match serde_json::from_slice::<Value>(line) {
-                    Ok(v) => self.value(v, &at, &mut out),
+                let parsed = match line_text {
+                    Some(t) => serde_json::from_str::<LeanValue>(t),
+                    None => serde_json::from_slice::<LeanValue>(line),
+                };
+                match parsed {
+                    Ok(v) => self.value(v.into(), &at, &mut out),
                     Err(e) => out.push(file_failure(&at, format!("invalid JSON: {e}"))),
                 }
             }
         } else {
-            let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>();
-            for v in stream {
-                match v {
-                    Ok(v) => self.value(v, &name, &mut out),
-                    Err(e) => {
-                        out.push(file_failure(&name, format!("invalid JSON: {e}")));
-                        break;
-                    }
+            match text {
+                Some(t) => {
+                    let values = serde_json::Deserializer::from_str(t).into_iter::<LeanValue>();
+                    self.values(values, &name, &mut out);
+                }
+                None => {
+                    let values = serde_json::Deserializer::from_slice(&bytes).into_iter();
+                    self.values(values, &name, &mut out);
                 }
             }
         }
         out
+    }
+
+    /// The values of a `.json` file, in order, until the first that is not JSON.
+    fn values(
+        &mut self,
+        values: impl Iterator<Item = serde_json::Result<LeanValue>>,
+        name: &str,
+        out: &mut Vec<SourceItem>,
+    ) {
+        for v in values {
+            match v {
+                Ok(v) => self.value(v.into(), name, out),
+                Err(e) => {
+                    out.push(file_failure(name, format!("invalid JSON: {e}")));
+                    break;
+                }
+            }
+        }
     }
 
     /// One JSON value: an object, list page, event, array, or something else (a failure).
@@ -673,6 +706,7 @@ impl Reader {
                 let mut map = map;
                 match map.remove("data") {
                     Some(Value::Array(a)) => {
+                        out.reserve(a.len());
                         for x in a {
                             self.value(x, at, out);
                         }

@@ -76,19 +76,36 @@ const INDEX_MIN_KEYS: usize = 12;
 const INDEX_MAX_KEYS: usize = 160;
 
 fn key_hash(k: &str) -> usize {
-    // Constant-time: the first and last 8 bytes (all of a key up to 16 bytes) and
-    // the length, mixed by multiplies.
+    (key_mix(k) >> 56) as usize
+}
+
+/// A 64-bit hash of an object key whose top bits are well mixed; constant
+/// time: the first and last 8 bytes (all of a key up to 16 bytes) and the
+/// length, mixed by multiplies.
+pub(crate) fn key_mix(k: &str) -> u64 {
     let b = k.as_bytes();
     let n = b.len();
-    let load = |s: &[u8]| {
+    // Fixed-size loads (no copy of a variable length): overlapping words,
+    // or the bytes one by one under 4.
+    let word = |at: usize| {
         let mut w = [0u8; 8];
-        w[..s.len()].copy_from_slice(s);
+        w.copy_from_slice(&b[at..at + 8]);
         u64::from_le_bytes(w)
     };
-    let head = load(&b[..n.min(8)]);
-    let tail = load(&b[n.saturating_sub(8)..]);
+    let half = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let (head, tail) = if n >= 8 {
+        (word(0), word(n - 8))
+    } else if n >= 4 {
+        (half(0) | (half(n - 4) << 32), 0)
+    } else {
+        (b.iter().fold(0, |a, c| (a << 8) | u64::from(*c)), 0)
+    };
     let x = (head ^ (n as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ tail.rotate_left(29);
-    (x.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 56) as usize
+    x.wrapping_mul(0xD6E8_FEB8_6659_FD93)
 }
 
 impl<'a> KeyIndex<'a> {

@@ -17,6 +17,8 @@ pub(crate) mod event;
 mod invoice;
 mod invoice_line;
 mod invoice_payment;
+pub(crate) mod kept_keys;
+pub(crate) mod lean_value;
 pub mod money;
 mod payment;
 mod payout;
