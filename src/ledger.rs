@@ -295,7 +295,23 @@ impl Books {
             .cloned()
             .collect();
         let (log, legacy) = self.read_export_log(target)?;
-        let (entries, next) = log.plan(&in_period, opts.since_last, now);
+        let (mut entries, mut next) = log.plan(&in_period, opts.since_last, now);
+        if opts.since_last && opts.layers.accrual {
+            // Recognition slices sent earlier that a late void or credit note
+            // cancelled: reversed, not dropped (only within this period and
+            // up to the day revenue is recognised to).
+            let gone = |id: &str, d: NaiveDate| {
+                id.contains(":recognized:")
+                    && d <= as_of
+                    && opts.from.is_none_or(|f| d >= f)
+                    && opts.to.is_none_or(|t| d < t)
+            };
+            let reversals = log.reverse_vanished(&mut next, &in_period, gone, now);
+            if !reversals.is_empty() {
+                entries.extend(reversals);
+                entries.sort_by_key(|e| e.date);
+            }
+        }
         let mut assert_accounts = vec![opts.mapping.stripe_balance.clone()];
         assert_accounts.extend(opts.mapping.stripe_balance_by_currency.values().cloned());
         assert_accounts.extend(opts.mapping.deferred_revenue.clone());

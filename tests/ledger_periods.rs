@@ -274,3 +274,112 @@ fn a_since_last_export_of_a_late_entry_opens_with_what_the_target_received_befor
     let (ok, msg) = hledger_checks(dir.path(), "late", &format!("{hl1}{hl2}"));
     assert!(ok, "{msg}");
 }
+
+/// Sum of postings per account and currency.
+fn sums<'a>(
+    entries: impl IntoIterator<Item = &'a tieout::JournalEntry>,
+) -> std::collections::BTreeMap<(String, String), rust_decimal::Decimal> {
+    let mut out = std::collections::BTreeMap::new();
+    for e in entries {
+        for p in &e.postings {
+            *out.entry((p.account.clone(), p.currency.code().to_string()))
+                .or_insert(rust_decimal::Decimal::ZERO) += p.amount;
+        }
+    }
+    out.retain(|_, v| !v.is_zero());
+    out
+}
+
+#[test]
+fn a_late_void_reverses_the_recognition_slices_a_target_already_received() {
+    let books = Books::in_memory();
+    let book = sample();
+    load(&books, &book);
+    let opts = ExportOptions {
+        mapping: LedgerMapping {
+            deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
+            ..LedgerMapping::default()
+        },
+        since_last: true,
+        ..ExportOptions::default()
+    };
+    let first = books.export(Target::Beancount, &opts, at(400)).unwrap();
+    // An invoice with several recognition slices sent.
+    let slices = |inv: &str| -> Vec<NaiveDate> {
+        let mut d: Vec<NaiveDate> = first
+            .entries
+            .iter()
+            .filter(|e| e.id.starts_with(&format!("inv:{inv}:recognized:")))
+            .map(|e| e.date)
+            .collect();
+        d.sort();
+        d
+    };
+    let mut inv = book
+        .invoices
+        .iter()
+        .find(|i| slices(&i.source.external_id).len() >= 3)
+        .expect("the sample has a deferred invoice recognised over months")
+        .clone();
+    let sent = slices(&inv.source.external_id);
+    // Voided the day after its first slice, and imported only now.
+    inv.status = tieout::InvoiceStatus::Void;
+    inv.source.updated_at = Some(
+        sent[0]
+            .succ_opt()
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc(),
+    );
+    let mut cs = tieout::core::ChangeSet::default();
+    cs.upserts.push(tieout::Entity::Invoice(inv.clone()));
+    books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
+
+    let second = books.export(Target::Beancount, &opts, at(400)).unwrap();
+    let reversed: Vec<&tieout::JournalEntry> = second
+        .entries
+        .iter()
+        .filter(|e| e.category == "reversed")
+        .collect();
+    assert_eq!(
+        reversed.len(),
+        sent.len() - 1,
+        "every slice after the void reversed"
+    );
+    for r in &reversed {
+        let of = r.adjusts.as_deref().unwrap();
+        let orig = first.entries.iter().find(|e| e.id == of).unwrap();
+        assert!(r.date > sent[0] && r.date == orig.date);
+        assert_eq!(
+            sums([*r]),
+            sums([orig]).into_iter().map(|(k, v)| (k, -v)).collect()
+        );
+    }
+    // What the target received in both exports is the books' journal now.
+    let whole = books
+        .export(
+            Target::Beancount,
+            &ExportOptions {
+                since_last: false,
+                ..opts.clone()
+            },
+            at(400),
+        )
+        .unwrap();
+    assert_eq!(
+        sums(first.entries.iter().chain(&second.entries)),
+        sums(&whole.entries)
+    );
+    // Nothing new the next time, and both checkers accept the appended files.
+    assert!(
+        books
+            .export(Target::Beancount, &opts, at(400))
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, msg) = bean_checks(dir.path(), "voided", &append(&[first.text, second.text]));
+    assert!(ok, "bean-check: {msg}");
+}

@@ -439,3 +439,85 @@ fn only_quickbooks_and_xero_can_be_pushed() {
         .unwrap_err();
     assert!(e.to_string().contains("export the file instead"), "{e}");
 }
+
+#[test]
+fn a_late_void_pushes_reversals_of_the_recognition_slices_already_posted() {
+    use ledger_support::ledger_book::at;
+    let api: Shared = Arc::default();
+    let url = serve(api.clone());
+    let client: Arc<dyn Channel> =
+        Arc::new(QuickBooksClient::new(&url, "9130", TOKEN, Duration::from_millis(700)).unwrap());
+    let books = Books::in_memory();
+    let book = sample();
+    load(&books, &book);
+    let opts = ExportOptions {
+        mapping: tieout::LedgerMapping {
+            deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
+            ..tieout::LedgerMapping::default()
+        },
+        ..ExportOptions::default()
+    };
+    let push = |when: DateTime<Utc>| {
+        let review = books
+            .review_ledger_push(Target::Qbo, "9130", &opts, when)
+            .unwrap();
+        let r = books
+            .push_ledger(
+                &review,
+                &review.approval,
+                client.clone(),
+                when,
+                &WriteOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(r.delivered.len(), review.plan.intents.len(), "{r:?}");
+        review
+    };
+    let first = push(at(400));
+    let slices = |inv: &str| -> Vec<chrono::NaiveDate> {
+        let mut d: Vec<_> = first
+            .entries
+            .iter()
+            .filter(|e| e.id.starts_with(&format!("inv:{inv}:recognized:")))
+            .map(|e| e.date)
+            .collect();
+        d.sort();
+        d
+    };
+    let mut inv = book
+        .invoices
+        .iter()
+        .find(|i| slices(&i.source.external_id).len() >= 3)
+        .expect("a deferred invoice recognised over months")
+        .clone();
+    let sent = slices(&inv.source.external_id);
+    inv.status = tieout::InvoiceStatus::Void;
+    inv.source.updated_at = Some(
+        sent[0]
+            .succ_opt()
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc(),
+    );
+    let mut cs = tieout::core::ChangeSet::default();
+    cs.upserts.push(tieout::Entity::Invoice(inv));
+    books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
+    let posted = api.lock().unwrap().created.len();
+    let second = push(at(401));
+    let reversed = second
+        .entries
+        .iter()
+        .filter(|e| e.category == "reversed")
+        .count();
+    assert_eq!(reversed, sent.len() - 1, "{:?}", second.entries);
+    assert_eq!(
+        api.lock().unwrap().created.len(),
+        posted + second.plan.intents.len()
+    );
+    // Nothing more to push after that.
+    let third = books
+        .review_ledger_push(Target::Qbo, "9130", &opts, at(401))
+        .unwrap();
+    assert!(third.plan.intents.is_empty(), "{:?}", third.entries);
+}

@@ -64,8 +64,12 @@ impl Books {
             rates: opts.rates.clone(),
             ..RenderOptions::default()
         };
+        // Recognition slices pushed earlier that a late void cancelled are
+        // reversed (the journal holds every slice up to today).
+        let accrual = opts.layers.accrual;
+        let gone = |id: &str, _: chrono::NaiveDate| accrual && id.contains(":recognized:");
         let (entries, intents) =
-            push_intents(target, account, &journal.entries, &log, &ropts, now)?;
+            push_intents(target, account, &journal.entries, &log, &ropts, gone, now)?;
         let plan = WritePlan {
             account: format!("{}:{account}", target.as_str()),
             // A post to an accounting system always needs a person's approval.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{JournalEntry, Posting};
+use super::{JournalEntry, Layer, Posting};
 use crate::error::{CoreError, Result};
 
 /// An export target.
@@ -232,6 +232,67 @@ impl ExportLog {
             }
         }
         (out, next)
+    }
+}
+
+impl ExportLog {
+    /// Reversing entries for what this target received under ids the
+    /// journal no longer has: one adjusting entry (`<id>~adj<n>`, dated as
+    /// the exported entry) taking out everything the target holds for each
+    /// such id for which `gone(id, date)` says it left the journal (and is
+    /// not merely outside what `present` covers), and `next` updated to hold
+    /// nothing for it. A revenue recognition slice that a late void or
+    /// credit note cancelled is such an id: the target keeps it until this
+    /// reverses it, so an export never silently drops what was sent.
+    pub fn reverse_vanished(
+        &self,
+        next: &mut ExportLog,
+        present: &[JournalEntry],
+        gone: impl Fn(&str, NaiveDate) -> bool,
+        now: DateTime<Utc>,
+    ) -> Vec<JournalEntry> {
+        let ids: std::collections::HashSet<&str> = present.iter().map(|e| e.id.as_str()).collect();
+        let mut out = Vec::new();
+        for (id, mark) in &self.entries {
+            let Some(date) = mark.date else { continue };
+            if mark.postings.is_empty() || ids.contains(id.as_str()) || !gone(id, date) {
+                continue;
+            }
+            let n = mark.adjustments + 1;
+            let reversal = JournalEntry {
+                id: format!("{id}~adj{n}"),
+                layer: Layer::Accrual,
+                date,
+                narration: format!("Reverses {id}: no longer in the journal"),
+                links: Vec::new(),
+                source_id: id.clone(),
+                category: "reversed".to_string(),
+                customer_id: mark.postings.iter().find_map(|p| p.customer_id.clone()),
+                adjusts: Some(id.clone()),
+                postings: mark
+                    .postings
+                    .iter()
+                    .map(|p| Posting {
+                        amount: -p.amount,
+                        ..p.clone()
+                    })
+                    .collect(),
+            }
+            .tidy();
+            next.entries.insert(
+                id.clone(),
+                ExportMark {
+                    at: now,
+                    date: Some(date),
+                    postings: Vec::new(),
+                    adjustments: n,
+                },
+            );
+            if !reversal.postings.is_empty() {
+                out.push(reversal);
+            }
+        }
+        out
     }
 }
 

@@ -95,13 +95,16 @@ pub fn pushed_log(target: Target, account: &str, writes: &[WriteRecord]) -> Expo
 }
 
 /// The writes that push `entries` (new ones and adjustments of pushed ones,
-/// per `log`) to `target` for `account`, in entry order.
+/// per `log`) to `target` for `account`, in entry order, then the reversals
+/// of pushed entries that left the journal for which `gone(id, date)` holds
+/// (see [`ExportLog::reverse_vanished`]).
 pub fn push_intents(
     target: Target,
     account: &str,
     entries: &[JournalEntry],
     log: &ExportLog,
     opts: &RenderOptions,
+    gone: impl Fn(&str, chrono::NaiveDate) -> bool,
     now: DateTime<Utc>,
 ) -> Result<(Vec<JournalEntry>, Vec<WriteIntent>)> {
     if !can_push(target) {
@@ -116,7 +119,8 @@ pub fn push_intents(
                 .into(),
         ));
     }
-    let (todo, next) = log.plan(entries, true, now);
+    let (mut todo, mut next) = log.plan(entries, true, now);
+    todo.extend(log.reverse_vanished(&mut next, entries, gone, now));
     let mut intents = Vec::new();
     for e in &todo {
         let log_id = e.adjusts.clone().unwrap_or_else(|| e.id.clone());
