@@ -304,37 +304,9 @@ fn a_late_void_reverses_the_recognition_slices_a_target_already_received() {
         ..ExportOptions::default()
     };
     let first = books.export(Target::Beancount, &opts, at(400)).unwrap();
-    // An invoice with several recognition slices sent.
-    let slices = |inv: &str| -> Vec<NaiveDate> {
-        let mut d: Vec<NaiveDate> = first
-            .entries
-            .iter()
-            .filter(|e| e.id.starts_with(&format!("inv:{inv}:recognized:")))
-            .map(|e| e.date)
-            .collect();
-        d.sort();
-        d
-    };
-    let mut inv = book
-        .invoices
-        .iter()
-        .find(|i| slices(&i.source.external_id).len() >= 3)
-        .expect("the sample has a deferred invoice recognised over months")
-        .clone();
-    let sent = slices(&inv.source.external_id);
-    // Voided the day after its first slice, and imported only now.
-    inv.status = tieout::InvoiceStatus::Void;
-    inv.source.updated_at = Some(
-        sent[0]
-            .succ_opt()
-            .unwrap()
-            .and_hms_opt(12, 0, 0)
-            .unwrap()
-            .and_utc(),
-    );
-    let mut cs = tieout::core::ChangeSet::default();
-    cs.upserts.push(tieout::Entity::Invoice(inv.clone()));
-    books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
+    // An invoice with several recognition slices sent, voided after its
+    // first one and imported only now.
+    let sent = ledger_support::void_after_first_slice(&books, &book, &first.entries);
 
     let second = books.export(Target::Beancount, &opts, at(400)).unwrap();
     let reversed: Vec<&tieout::JournalEntry> = second

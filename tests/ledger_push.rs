@@ -474,35 +474,7 @@ fn a_late_void_pushes_reversals_of_the_recognition_slices_already_posted() {
         review
     };
     let first = push(at(400));
-    let slices = |inv: &str| -> Vec<chrono::NaiveDate> {
-        let mut d: Vec<_> = first
-            .entries
-            .iter()
-            .filter(|e| e.id.starts_with(&format!("inv:{inv}:recognized:")))
-            .map(|e| e.date)
-            .collect();
-        d.sort();
-        d
-    };
-    let mut inv = book
-        .invoices
-        .iter()
-        .find(|i| slices(&i.source.external_id).len() >= 3)
-        .expect("a deferred invoice recognised over months")
-        .clone();
-    let sent = slices(&inv.source.external_id);
-    inv.status = tieout::InvoiceStatus::Void;
-    inv.source.updated_at = Some(
-        sent[0]
-            .succ_opt()
-            .unwrap()
-            .and_hms_opt(12, 0, 0)
-            .unwrap()
-            .and_utc(),
-    );
-    let mut cs = tieout::core::ChangeSet::default();
-    cs.upserts.push(tieout::Entity::Invoice(inv));
-    books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
+    let sent = ledger_support::void_after_first_slice(&books, &book, &first.entries);
     let posted = api.lock().unwrap().created.len();
     let second = push(at(401));
     let reversed = second

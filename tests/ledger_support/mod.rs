@@ -30,3 +30,37 @@ pub fn load(books: &Books, b: &Book) {
         .extend(b.credit_notes.iter().cloned().map(Entity::CreditNote));
     books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
 }
+
+/// Voids, the day after its first recognition slice, an invoice of `b`
+/// that has at least three slices among `sent` (entries a target already
+/// received), as a late import would; returns the dates of its sent slices.
+pub fn void_after_first_slice(
+    books: &Books,
+    b: &Book,
+    sent: &[tieout::JournalEntry],
+) -> Vec<chrono::NaiveDate> {
+    let slices = |inv: &str| -> Vec<chrono::NaiveDate> {
+        let prefix = format!("inv:{inv}:recognized:");
+        let mut d: Vec<_> = sent
+            .iter()
+            .filter(|e| e.id.starts_with(&prefix))
+            .map(|e| e.date)
+            .collect();
+        d.sort();
+        d
+    };
+    let mut inv = b
+        .invoices
+        .iter()
+        .find(|i| slices(&i.source.external_id).len() >= 3)
+        .expect("the sample has a deferred invoice recognised over months")
+        .clone();
+    let dates = slices(&inv.source.external_id);
+    inv.status = tieout::InvoiceStatus::Void;
+    let voided = dates[0].succ_opt().and_then(|d| d.and_hms_opt(12, 0, 0));
+    inv.source.updated_at = voided.map(|t| t.and_utc());
+    let mut cs = ChangeSet::default();
+    cs.upserts.push(Entity::Invoice(inv));
+    books.with_store_mut(|s| s.commit(cs)).unwrap().unwrap();
+    dates
+}
