@@ -66,6 +66,14 @@ pub struct ExportArgs {
     /// Which layers of entries.
     #[arg(long, value_enum, default_value_t)]
     pub layers: LayerChoice,
+    /// First day of the exported period (default: the first entry). The
+    /// Beancount and hledger files assert balances at the period's edges.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Last day of the exported period, inclusive (default: today, UTC);
+    /// revenue is recognised up to it, never past today.
+    #[arg(long, value_name = "DATE")]
+    pub through: Option<NaiveDate>,
     /// The chart of accounts as a JSON file (any `LedgerMapping` fields; the
     /// rest are the documented defaults).
     #[arg(long, value_name = "FILE")]
@@ -197,7 +205,8 @@ pub fn export(books: &Books, a: &ExportArgs) -> Result<(), Failure> {
         since_last: a.since_last,
         base_currency: a.base_currency.as_deref().map(currency).transpose()?,
         rates: rates(&a.rates)?,
-        ..ExportOptions::default()
+        from: a.from,
+        to: a.through.and_then(|d| d.succ_opt()),
     };
     let export = books.export(a.to.target(), &opts, Utc::now())?;
     emit(&export.text, a.output.as_deref())?;

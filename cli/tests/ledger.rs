@@ -67,6 +67,52 @@ fn export_every_format_checked_by_the_ledger_tools() {
     let csv_text = out(&layers);
     assert!(csv_text.lines().count() > cash, "{csv_text}");
 
+    // A period: two adjacent ones hold every entry between them, each only
+    // its own days.
+    let whole = out(&tieout(&db, &["export", "--to", "csv"], &[]));
+    let mut days: Vec<chrono::NaiveDate> = whole
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').find_map(|f| f.parse().ok()))
+        .collect();
+    days.sort();
+    days.dedup();
+    assert!(days.len() > 2, "{whole}");
+    let cut = days[days.len() / 2];
+    let first = tieout(
+        &db,
+        &["export", "--to", "beancount", "--through", &cut.to_string()],
+        &[],
+    );
+    let after = cut.succ_opt().unwrap().to_string();
+    let second = tieout(&db, &["export", "--to", "beancount", "--from", &after], &[]);
+    let (n1, n2) = (exported(&first), exported(&second));
+    assert!(n1 > 0 && n2 > 0, "{n1} {n2}");
+    assert_eq!(n1 + n2, entries);
+    assert!(
+        out(&second).contains(&format!("{after} balance ")),
+        "{}",
+        out(&second)
+    );
+    let bad = tieout(
+        &db,
+        &[
+            "export",
+            "--to",
+            "csv",
+            "--from",
+            &after,
+            "--through",
+            &cut.to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "an empty period is a usage error"
+    );
+
     for (target, json) in [("quickbooks", true), ("xero", true), ("netsuite", false)] {
         let o = tieout(
             &db,
