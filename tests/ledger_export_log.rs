@@ -13,7 +13,7 @@ mod ledger_support;
 use chrono::{DateTime, Utc};
 use common::all_books;
 use ledger_support::ledger_book::{Book, at, sample};
-use ledger_support::load;
+use ledger_support::{load, sample_with_late_refund};
 use rust_decimal::Decimal;
 use tieout::core::ChangeSet;
 use tieout::core::ledger::ExportLog;
@@ -43,13 +43,7 @@ fn export(books: &Books, target: Target, now: DateTime<Utc>) -> Vec<String> {
 #[test]
 fn each_target_records_every_exported_entry_once_through_crashes_and_late_changes() {
     for (store, books, _keep) in all_books() {
-        let mut b = sample();
-        let late = b
-            .txns
-            .iter()
-            .position(|t| t.source.external_id == "txn_re_4")
-            .unwrap();
-        let refund = b.txns.remove(late);
+        let (b, refund) = sample_with_late_refund();
         load(&books, &b);
 
         // The first export records one entry per exported entry, at its time.

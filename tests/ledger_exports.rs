@@ -10,27 +10,19 @@ mod ledger_support;
 use std::process::Command;
 
 use ledger_support::checkers::{bean_check, run};
-use ledger_support::ledger_book::{Book, at, other_categories, sample};
-use ledger_support::load;
-use tieout::{Books, Currency, ExportOptions, Layers, LedgerMapping, Target};
+use ledger_support::ledger_book::{Book, at};
+use ledger_support::{books_with_every_category, deferred_mapping, load, sample_with_late_refund};
+use tieout::{Books, Currency, ExportOptions, Layers, Target};
 
 #[test]
 fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
-    let books = Books::in_memory();
-    let mut b = sample();
-    // Reserves held and released, a failed refund, a partial-capture
-    // reversal and a reversed payout, after everything else.
-    other_categories(&mut b, 200);
-    load(&books, &b);
+    let (books, _) = books_with_every_category();
     let dir = tempfile::tempdir().unwrap();
     let opts = ExportOptions::default();
     // The book's lines with service periods, deferred and recognised to
     // date, under a mapping with a deferred-revenue account.
     let deferred = ExportOptions {
-        mapping: LedgerMapping {
-            deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
-            ..LedgerMapping::default()
-        },
+        mapping: deferred_mapping(),
         ..opts.clone()
     };
     for (layers, base) in [
@@ -132,13 +124,7 @@ fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
 fn since_last_exports_in_sqlite_books_emit_only_what_is_new_across_reopens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("books.db");
-    let mut b = sample();
-    let late = b
-        .txns
-        .iter()
-        .position(|t| t.source.external_id == "txn_re_4")
-        .unwrap();
-    let refund = b.txns.remove(late);
+    let (b, refund) = sample_with_late_refund();
     let opts = ExportOptions {
         since_last: true,
         ..ExportOptions::default()

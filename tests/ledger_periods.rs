@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use ledger_support::checkers::{bean_checks, hledger_checks};
-use ledger_support::ledger_book::{at, other_categories, sample};
-use ledger_support::load;
-use tieout::{Books, ExportOptions, LedgerMapping, Target};
+use ledger_support::ledger_book::{at, sample};
+use ledger_support::{books_with_every_category, deferred_mapping, load, sample_with_late_refund};
+use tieout::{Books, ExportOptions, Target};
 
 fn day(n: i64) -> NaiveDate {
     at(n).date_naive()
@@ -60,16 +60,10 @@ fn periods(
 
 #[test]
 fn a_middle_period_asserts_its_non_zero_opening_balances_and_the_checkers_hold_it_to_them() {
-    let books = Books::in_memory();
-    let mut b = sample();
-    other_categories(&mut b, 200);
-    load(&books, &b);
+    let (books, _) = books_with_every_category();
     let dir = tempfile::tempdir().unwrap();
     let opts = ExportOptions {
-        mapping: LedgerMapping {
-            deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
-            ..LedgerMapping::default()
-        },
+        mapping: deferred_mapping(),
         ..ExportOptions::default()
     };
     let cuts = [day(5), day(45)];
@@ -157,10 +151,7 @@ fn a_middle_period_asserts_its_non_zero_opening_balances_and_the_checkers_hold_i
 fn revenue_is_recognised_up_to_the_period_end_and_never_past_now() {
     let books = Books::in_memory();
     load(&books, &sample());
-    let m = LedgerMapping {
-        deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
-        ..LedgerMapping::default()
-    };
+    let m = deferred_mapping();
     let recognized = |o: &ExportOptions, now| -> Vec<NaiveDate> {
         books
             .export(Target::Csv, o, now)
@@ -224,13 +215,7 @@ fn revenue_is_recognised_up_to_the_period_end_and_never_past_now() {
 #[test]
 fn a_since_last_export_of_a_late_entry_opens_with_what_the_target_received_before_its_day() {
     let books = Books::in_memory();
-    let mut b = sample();
-    let late = b
-        .txns
-        .iter()
-        .position(|t| t.source.external_id == "txn_re_4")
-        .unwrap();
-    let refund = b.txns.remove(late);
+    let (b, refund) = sample_with_late_refund();
     let refund_day = refund.source.created_at.unwrap().date_naive();
     load(&books, &b);
     let sl = ExportOptions {
@@ -296,10 +281,7 @@ fn a_late_void_reverses_the_recognition_slices_a_target_already_received() {
     let book = sample();
     load(&books, &book);
     let opts = ExportOptions {
-        mapping: LedgerMapping {
-            deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
-            ..LedgerMapping::default()
-        },
+        mapping: deferred_mapping(),
         since_last: true,
         ..ExportOptions::default()
     };

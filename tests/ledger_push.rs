@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use chrono::{DateTime, TimeZone, Utc};
 use ledger_support::ledger_book::{Book, sample};
-use ledger_support::load;
+use ledger_support::{deferred_mapping, load};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tieout::ledger_push::{QuickBooksClient, XeroClient};
@@ -451,10 +451,7 @@ fn a_late_void_pushes_reversals_of_the_recognition_slices_already_posted() {
     let book = sample();
     load(&books, &book);
     let opts = ExportOptions {
-        mapping: tieout::LedgerMapping {
-            deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
-            ..tieout::LedgerMapping::default()
-        },
+        mapping: deferred_mapping(),
         ..ExportOptions::default()
     };
     let push = |when: DateTime<Utc>| {

@@ -61,10 +61,7 @@ pub fn payment_record(i: usize, linked: bool) -> Payment {
     let mut s = SourceRef::new("stripe", "acct_bench", "charge", &format!("ch_{i:08}"));
     s.created_at = Utc.timestamp_opt(1_700_000_000 + i as i64 * 60, 0).single();
     Payment {
-        id: format!("pay_{i:08}"),
-        source: s,
         customer_id: Some(format!("cust_{:06}", i % 5_000)),
-        customer_ref: None,
         refs: PaymentRefs {
             charge: Some(format!("ch_{i:08}")),
             ..PaymentRefs::default()
@@ -77,25 +74,8 @@ pub fn payment_record(i: usize, linked: bool) -> Payment {
             },
             ..PaymentLinks::default()
         },
-        status: PaymentStatus::Succeeded,
-        amount,
-        currency: Currency::USD,
-        settlement_amount: None,
-        settlement_currency: None,
-        fx_rate: None,
-        fee: Decimal::ZERO,
-        fee_details: Vec::new(),
-        net: None,
-        method: None,
         received_at: Utc.timestamp_opt(1_700_000_100 + i as i64 * 60, 0).single(),
-        refunded: Decimal::ZERO,
-        disputed: Decimal::ZERO,
-        allocated: Decimal::ZERO,
-        unapplied: amount,
-        unapplied_reasons: Vec::new(),
-        refunded_reported: None,
-        description: None,
-        metadata: BTreeMap::new(),
+        ..Payment::received(format!("pay_{i:08}"), s, Currency::USD, amount)
     }
 }
 

@@ -7,25 +7,14 @@
 mod ledger_book;
 
 use chrono::Duration;
-use ledger_book::{at, line_credit_note, service_invoice};
+use ledger_book::{at, line_credit_note, on_account as on, service_invoice};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use tieout_core::ledger::{
-    Journal, Layers, LedgerInput, LedgerMapping, deferral, journal_entries_as_of,
-};
+use tieout_core::ledger::{Layers, LedgerInput, LedgerMapping, deferral, journal_entries_as_of};
 use tieout_core::model::InvoiceStatus;
 use tieout_core::{Currency, Money};
 
 const DEFERRED: &str = "Liabilities:DeferredRevenue";
-
-fn on(j: &Journal, account: &str) -> Decimal {
-    j.entries
-        .iter()
-        .flat_map(|e| &e.postings)
-        .filter(|p| p.account == account)
-        .map(|p| p.amount)
-        .sum()
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]

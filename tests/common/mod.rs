@@ -139,31 +139,16 @@ pub fn payment_rec(
     day: i64,
 ) -> Payment {
     Payment {
-        id: String::new(),
-        source: src(object, id, Some("succeeded"), day),
-        customer_id: None,
         customer_ref: cus.map(cref),
-        refs: PaymentRefs::default(),
-        links: PaymentLinks::default(),
-        status: PaymentStatus::Succeeded,
-        amount,
-        currency: Currency::USD,
-        settlement_amount: None,
-        settlement_currency: None,
-        fx_rate: None,
-        fee: Decimal::ZERO,
-        fee_details: Vec::new(),
-        net: None,
         method: Some("card".into()),
         received_at: Some(ts(day)),
-        refunded: Decimal::ZERO,
-        disputed: Decimal::ZERO,
-        allocated: Decimal::ZERO,
         unapplied: Decimal::ZERO,
-        unapplied_reasons: Vec::new(),
-        refunded_reported: None,
-        description: None,
-        metadata: BTreeMap::new(),
+        ..Payment::received(
+            String::new(),
+            src(object, id, Some("succeeded"), day),
+            Currency::USD,
+            amount,
+        )
     }
 }
 

@@ -7,9 +7,43 @@ pub mod checkers;
 #[path = "../../core/tests/support/ledger_book.rs"]
 pub mod ledger_book;
 
-use ledger_book::Book;
+use ledger_book::{Book, other_categories, sample};
 use tieout::core::ChangeSet;
-use tieout::{Books, Entity};
+use tieout::core::model::BalanceTransaction;
+use tieout::{Books, Entity, LedgerMapping};
+
+/// The default mapping with a deferred-revenue account
+/// (`Liabilities:DeferredRevenue`).
+pub fn deferred_mapping() -> LedgerMapping {
+    LedgerMapping {
+        deferred_revenue: Some("Liabilities:DeferredRevenue".into()),
+        ..LedgerMapping::default()
+    }
+}
+
+/// In-memory books holding the generated sample with every other category
+/// (reserves held and released, a failed refund, a partial-capture reversal
+/// and a reversed payout, after everything else), and that book.
+pub fn books_with_every_category() -> (Books, Book) {
+    let books = Books::in_memory();
+    let mut b = sample();
+    other_categories(&mut b, 200);
+    load(&books, &b);
+    (books, b)
+}
+
+/// The sample without one refund's balance transaction (`txn_re_4`), and
+/// that transaction, to import it late.
+pub fn sample_with_late_refund() -> (Book, BalanceTransaction) {
+    let mut b = sample();
+    let late = b
+        .txns
+        .iter()
+        .position(|t| t.source.external_id == "txn_re_4")
+        .expect("the sample has txn_re_4");
+    let refund = b.txns.remove(late);
+    (b, refund)
+}
 
 /// Commits every record of `b` into `books` in one change set.
 pub fn load(books: &Books, b: &Book) {

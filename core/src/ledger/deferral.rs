@@ -319,6 +319,3 @@ pub fn credited_by_note(schedules: &[LineSchedule]) -> HashMap<String, HashMap<u
     }
     out
 }
-
-#[cfg(test)]
-mod tests;

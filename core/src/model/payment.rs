@@ -244,6 +244,40 @@ pub struct Payment {
 }
 
 impl Payment {
+    /// A succeeded payment `id` of `amount` in `currency` from `source`:
+    /// nothing allocated (all of it unapplied), refunded or disputed, no fee,
+    /// no settlement, references, links, customer, date or metadata. Set the
+    /// rest with struct update syntax (`Payment { received_at, ..Payment::received(..) }`).
+    pub fn received(id: Id, source: SourceRef, currency: Currency, amount: Decimal) -> Payment {
+        Payment {
+            id,
+            source,
+            customer_id: None,
+            customer_ref: None,
+            refs: PaymentRefs::default(),
+            links: PaymentLinks::default(),
+            status: PaymentStatus::Succeeded,
+            amount,
+            currency,
+            settlement_amount: None,
+            settlement_currency: None,
+            fx_rate: None,
+            fee: Decimal::ZERO,
+            fee_details: Vec::new(),
+            net: None,
+            method: None,
+            received_at: None,
+            refunded: Decimal::ZERO,
+            refunded_reported: None,
+            disputed: Decimal::ZERO,
+            allocated: Decimal::ZERO,
+            unapplied: amount,
+            unapplied_reasons: Vec::new(),
+            description: None,
+            metadata: BTreeMap::new(),
+        }
+    }
+
     /// What can still be allocated: `amount - refunded - disputed`.
     pub fn available(&self) -> Decimal {
         self.amount - self.refunded - self.disputed

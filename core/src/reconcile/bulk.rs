@@ -425,31 +425,14 @@ mod tests {
 
     fn pay(j: usize, cus: &str, amount: Decimal, day: i64) -> Payment {
         Payment {
-            id: format!("pay_{j}"),
-            source: SourceRef::new("stripe", "acct", "charge", &format!("ch_{j}")),
             customer_id: Some(cus.into()),
-            customer_ref: None,
-            refs: PaymentRefs::default(),
-            links: PaymentLinks::default(),
-            status: PaymentStatus::Succeeded,
-            amount,
-            currency: Currency::USD,
-            settlement_amount: None,
-            settlement_currency: None,
-            fx_rate: None,
-            fee: Decimal::ZERO,
-            fee_details: Vec::new(),
-            net: None,
-            method: None,
             received_at: Utc.timestamp_opt(1_735_689_600 + day * 86_400, 0).single(),
-            refunded: Decimal::ZERO,
-            disputed: Decimal::ZERO,
-            allocated: Decimal::ZERO,
-            unapplied: amount,
-            unapplied_reasons: Vec::new(),
-            refunded_reported: None,
-            description: None,
-            metadata: Default::default(),
+            ..Payment::received(
+                format!("pay_{j}"),
+                SourceRef::new("stripe", "acct", "charge", &format!("ch_{j}")),
+                Currency::USD,
+                amount,
+            )
         }
     }
 

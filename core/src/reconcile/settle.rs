@@ -631,8 +631,6 @@ pub(super) fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
     let mut refs = inv.payment_refs.clone();
     refs.paid_invoice = Some(inv.source.external_id.clone());
     Payment {
-        id,
-        source,
         customer_id: inv.customer_id.clone(),
         customer_ref: inv.customer_ref.clone(),
         refs,
@@ -640,28 +638,13 @@ pub(super) fn synthetic_payment(inv: &Invoice, id: Option<Id>) -> Payment {
             invoices: vec![inv.source.external_id.clone()],
             ..PaymentLinks::default()
         },
-        status: PaymentStatus::Succeeded,
-        amount: inv.source_amount_paid,
-        currency: inv.currency,
-        settlement_amount: None,
-        settlement_currency: None,
-        fx_rate: None,
-        fee: Decimal::ZERO,
-        fee_details: Vec::new(),
-        net: None,
-        method: None,
         received_at: inv.paid_at.or(inv.issued_at),
-        refunded: Decimal::ZERO,
-        disputed: Decimal::ZERO,
-        allocated: Decimal::ZERO,
         unapplied: Decimal::ZERO,
-        unapplied_reasons: Vec::new(),
-        refunded_reported: None,
         description: Some(format!(
             "payment of paid invoice {}",
             inv.source.external_id
         )),
-        metadata: Default::default(),
+        ..Payment::received(id, source, inv.currency, inv.source_amount_paid)
     }
 }
 

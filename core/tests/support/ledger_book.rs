@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
+use tieout_core::ledger::{Journal, JournalEntry};
 use tieout_core::model::*;
 use tieout_core::{Currency, Money};
 
@@ -711,4 +712,18 @@ pub fn with_service_periods(b: &mut Book) {
             l.period_end = Some(start + Duration::days(days));
         }
     }
+}
+
+/// What the postings of `j` to `account` add up to.
+pub fn on_account(j: &Journal, account: &str) -> Decimal {
+    j.entries.iter().map(|e| entry_on(e, account)).sum()
+}
+
+/// What the postings of `e` to `account` add up to.
+pub fn entry_on(e: &JournalEntry, account: &str) -> Decimal {
+    e.postings
+        .iter()
+        .filter(|p| p.account == account)
+        .map(|p| p.amount)
+        .sum()
 }

@@ -66,30 +66,13 @@ pub fn payment(
     received_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Payment {
     Payment {
-        id: format!("pay_{}", source.external_id),
-        source,
         customer_id: customer_id.map(str::to_string),
-        customer_ref: None,
-        refs: PaymentRefs::default(),
-        links: PaymentLinks::default(),
-        status: PaymentStatus::Succeeded,
-        amount,
-        currency,
-        settlement_amount: None,
-        settlement_currency: None,
-        fx_rate: None,
-        fee: Decimal::ZERO,
-        fee_details: Vec::new(),
-        net: None,
-        method: None,
         received_at,
-        refunded: Decimal::ZERO,
-        refunded_reported: None,
-        disputed: Decimal::ZERO,
-        allocated: Decimal::ZERO,
-        unapplied: amount,
-        unapplied_reasons: Vec::new(),
-        description: None,
-        metadata: BTreeMap::new(),
+        ..Payment::received(
+            format!("pay_{}", source.external_id),
+            source,
+            currency,
+            amount,
+        )
     }
 }

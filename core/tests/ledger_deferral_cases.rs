@@ -1,11 +1,20 @@
-use std::collections::BTreeMap;
+//! Deferred revenue, case by case: a year recognised month by month, the
+//! rounding remainder in the last slice, a void mid-period and credit notes
+//! taking what is still deferred. (The generated cases are the proptest in
+//! `ledger_deferral.rs`.)
 
-use chrono::{DateTime, TimeZone, Utc};
-use rust_decimal::Decimal;
+#[path = "support/ledger_book.rs"]
+mod ledger_book;
 
-use super::*;
-use crate::ledger::{Journal, Layers, LedgerInput, journal_entries_as_of};
-use crate::model::{CreditNoteLine, PaymentRefs, SourceRef};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use ledger_book::{entry_on, line_credit_note, on_account as total, service_invoice};
+use rust_decimal::{Decimal, RoundingStrategy};
+use tieout_core::Currency;
+use tieout_core::ledger::deferral::schedule;
+use tieout_core::ledger::{
+    Journal, JournalEntry, Layers, LedgerInput, LedgerMapping, journal_entries_as_of,
+};
+use tieout_core::model::{CreditNote, Invoice, InvoiceStatus};
 
 const DEFERRED: &str = "Liabilities:DeferredRevenue";
 
@@ -28,8 +37,13 @@ fn mapping() -> LedgerMapping {
     }
 }
 
-/// An issued USD invoice with one line of `amount` (10% tax) over the
-/// service period `[start, end)`.
+/// The tax on `amount`: 10%.
+fn tax_on(amount: Decimal) -> Decimal {
+    (amount / Decimal::TEN).round_dp(2)
+}
+
+/// An issued USD invoice `in_1` with one line `il_in_1` of `amount` (and
+/// 10% tax) over the service period `[start, end)`.
 fn invoice(
     amount: &str,
     issued: DateTime<Utc>,
@@ -37,92 +51,23 @@ fn invoice(
     end: DateTime<Utc>,
 ) -> Invoice {
     let amount = d(amount);
-    let tax = (amount / Decimal::TEN).round_dp(2);
-    let mut s = SourceRef::new("stripe", "acct_1", "invoice", "in_1");
-    s.created_at = Some(issued);
-    s.updated_at = Some(issued);
-    Invoice {
-        id: "inv_1".into(),
-        source: s,
-        customer_id: Some("cus_1".into()),
-        customer_ref: None,
-        subscription_id: None,
-        subscription_ref: None,
-        number: Some("INV-1".into()),
-        status: InvoiceStatus::Open,
-        currency: Currency::USD,
-        subtotal: amount,
-        discount: Decimal::ZERO,
-        tax,
-        total: amount + tax,
-        amount_due: amount + tax,
-        amount_paid: Decimal::ZERO,
-        amount_remaining: amount + tax,
-        amount_written_off: Decimal::ZERO,
-        source_amount_paid: Decimal::ZERO,
-        amount_credited: Decimal::ZERO,
-        source_credited: Decimal::ZERO,
-        write_off: None,
-        lines_complete: true,
-        issued_at: Some(issued),
-        due_date: None,
-        paid_at: None,
-        lines: vec![InvoiceLine {
-            external_id: Some("il_1".into()),
-            description: Some("Annual plan".into()),
-            quantity: Decimal::ONE,
-            unit_amount: Some(amount),
-            amount,
-            tax,
-            period_start: Some(start),
-            period_end: Some(end),
-            price_ref: Some("price_1".into()),
-            product_ref: Some("prod_1".into()),
-            subscription_item_ref: None,
-            proration: false,
-        }],
-        payment_refs: PaymentRefs::default(),
-        metadata: BTreeMap::new(),
-    }
+    let tax = tax_on(amount);
+    let mut inv = service_invoice("in_1", amount, Currency::USD, issued, start, end);
+    inv.tax = tax;
+    inv.total = amount + tax;
+    inv.amount_due = inv.total;
+    inv.amount_remaining = inv.total;
+    inv.lines[0].tax = tax;
+    inv
 }
 
-/// A credit note on `in_1`'s line for `amount` (and its 10% tax) on `day`.
-fn credit_note(amount: &str, day: DateTime<Utc>) -> CreditNote {
+/// A credit note `cn_in_1` on `in_1`'s line for `amount` (and its 10% tax)
+/// on `day`.
+fn credit_note(inv: &Invoice, amount: &str, day: DateTime<Utc>) -> CreditNote {
     let amount = d(amount);
-    let tax = (amount / Decimal::TEN).round_dp(2);
-    let mut s = SourceRef::new("stripe", "acct_1", "credit_note", "cn_1");
-    s.status = Some("issued".into());
-    s.created_at = Some(day);
-    CreditNote {
-        id: "crn_1".into(),
-        source: s,
-        invoice_id: Some("inv_1".into()),
-        invoice_ref: "in_1".into(),
-        customer_id: Some("cus_1".into()),
-        customer_ref: None,
-        number: Some("CN-1".into()),
-        currency: Currency::USD,
-        amount: amount + tax,
-        pre_payment_amount: amount + tax,
-        post_payment_amount: Decimal::ZERO,
-        refund_amount: Decimal::ZERO,
-        credit_amount: Decimal::ZERO,
-        out_of_band_amount: Decimal::ZERO,
-        refund_refs: Vec::new(),
-        customer_balance_transaction: None,
-        reason: None,
-        memo: None,
-        effective_at: Some(day),
-        voided_at: None,
-        lines: vec![CreditNoteLine {
-            external_id: Some("cnli_1".into()),
-            kind: "invoice_line_item".into(),
-            description: None,
-            quantity: Decimal::ONE,
-            amount,
-            invoice_line_ref: Some("il_1".into()),
-        }],
-    }
+    let mut cn = line_credit_note(inv, amount + tax_on(amount), day);
+    cn.lines[0].amount = amount;
+    cn
 }
 
 fn journal(
@@ -138,15 +83,6 @@ fn journal(
         ..LedgerInput::default()
     };
     journal_entries_as_of(&input, m, Layers::default(), as_of).expect("entries")
-}
-
-fn total(j: &Journal, account: &str) -> Decimal {
-    j.entries
-        .iter()
-        .flat_map(|e| &e.postings)
-        .filter(|p| p.account == account)
-        .map(|p| p.amount)
-        .sum()
 }
 
 fn recognitions(j: &Journal) -> Vec<&JournalEntry> {
@@ -189,7 +125,7 @@ fn a_twelve_month_annual_line_is_deferred_then_recognised_month_by_month() {
             ymd(2026, month + 1, 1).pred_opt().unwrap()
         };
         assert_eq!(e.date, last, "{}", e.id);
-        assert_eq!(e.id, format!("inv:in_1:recognized:il_1:2026-{month:02}"));
+        assert_eq!(e.id, format!("inv:in_1:recognized:il_in_1:2026-{month:02}"));
         let moved = e
             .postings
             .iter()
@@ -274,13 +210,7 @@ fn a_void_mid_period_keeps_what_was_recognised_and_reverses_what_is_still_deferr
     let recognised: Decimal = rec.iter().map(|e| e.postings[0].amount).sum();
     let void = j.entries.iter().find(|e| e.id == "inv:in_1:void").unwrap();
     assert_eq!(void.date, ymd(2026, 4, 10));
-    let on = |acct: &str| -> Decimal {
-        void.postings
-            .iter()
-            .filter(|p| p.account == acct)
-            .map(|p| p.amount)
-            .sum()
-    };
+    let on = |acct: &str| entry_on(void, acct);
     assert_eq!(on(DEFERRED), d("1200.00") - recognised);
     assert_eq!(on(&m.revenue), recognised);
     assert_eq!(on(&m.accounts_receivable), d("-1320.00"));
@@ -299,7 +229,7 @@ fn a_credit_note_takes_what_is_still_deferred_not_what_was_recognised() {
     let m = mapping();
     // On July 1 half the year is recognised (595.07); crediting 700.00 takes
     // the 604.93 still deferred and 95.07 out of revenue.
-    let cn = credit_note("700.00", t(2026, 7, 1));
+    let cn = credit_note(&inv, "700.00", t(2026, 7, 1));
     let j = journal(&inv, std::slice::from_ref(&cn), &m, None);
     for e in &j.entries {
         e.check().expect("balances");
@@ -317,14 +247,8 @@ fn a_credit_note_takes_what_is_still_deferred_not_what_was_recognised() {
         "slices before it unchanged"
     );
     let still = d("1200.00") - before;
-    let cne = j.entries.iter().find(|e| e.id == "cn:cn_1").unwrap();
-    let on = |acct: &str| -> Decimal {
-        cne.postings
-            .iter()
-            .filter(|p| p.account == acct)
-            .map(|p| p.amount)
-            .sum()
-    };
+    let cne = j.entries.iter().find(|e| e.id == "cn:cn_in_1").unwrap();
+    let on = |acct: &str| entry_on(cne, acct);
     assert_eq!(on(DEFERRED), still);
     assert_eq!(on(&m.revenue), d("700.00") - still);
     assert_eq!(on(&m.tax_payable), d("70.00"));
@@ -334,9 +258,9 @@ fn a_credit_note_takes_what_is_still_deferred_not_what_was_recognised() {
     assert_eq!(total(&j, DEFERRED), Decimal::ZERO);
     assert_eq!(total(&j, &m.revenue), d("-500.00"));
     // A smaller credit: all from deferred, the rest of the year prorated again.
-    let small = credit_note("300.00", t(2026, 7, 1));
+    let small = credit_note(&inv, "300.00", t(2026, 7, 1));
     let j = journal(&inv, std::slice::from_ref(&small), &m, None);
-    let cne = j.entries.iter().find(|e| e.id == "cn:cn_1").unwrap();
+    let cne = j.entries.iter().find(|e| e.id == "cn:cn_in_1").unwrap();
     assert!(
         cne.postings
             .iter()
