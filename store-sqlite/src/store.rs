@@ -24,6 +24,14 @@ const PAGE_SIZE: i64 = 16_384;
 /// Page cache per connection, as SQLite's negative KiB form (32 MiB).
 const CACHE_KIB: i64 = -32_768;
 
+/// Page cache of a scratch store (16 MiB): a review's staging file. What it
+/// caches is mostly the batch being committed (a few MB) and the B-tree's
+/// upper pages; the records read back are spread over a file far larger
+/// than any cache (3.5 GB at a million invoices), so they come from the
+/// operating system's cache either way, and a review's peak memory carries
+/// this cache on top of the books' own.
+const SCRATCH_CACHE_KIB: i64 = -16_384;
+
 /// How long a writer waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -64,6 +72,10 @@ impl SqliteStore {
         store
             .conn
             .pragma_update(None, "synchronous", "OFF")
+            .map_err(SqliteError::from)?;
+        store
+            .conn
+            .pragma_update(None, "cache_size", SCRATCH_CACHE_KIB)
             .map_err(SqliteError::from)?;
         // Only this connection uses the file while it is open: holding its
         // lock spares each transaction taking the file lock again and

@@ -409,6 +409,12 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
             text(&staged.conn, "PRAGMA locking_mode").as_deref(),
             Some("exclusive")
         );
+        // A smaller page cache than the books' (see SCRATCH_CACHE_KIB).
+        let cache = |c: &rusqlite::Connection| -> i64 {
+            c.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(cache(&staged.conn), -16_384);
+        assert_eq!(cache(&every.conn), -32_768);
         staged
             .commit(ChangeSet {
                 upserts: records
