@@ -1,12 +1,8 @@
 //! Payments: charges, payment intents and paid checkout sessions.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 use serde_json::Value;
-use tieout_core::model::{
-    BalanceTransaction, Payment, PaymentLinks, PaymentRefs, PaymentStatus, SourceRef,
-};
+use tieout_core::model::{BalanceTransaction, Payment, PaymentStatus, SourceRef};
 use tieout_core::{Currency, Record, SourceItem};
 
 use super::access::{MResult, Obj};
@@ -20,31 +16,9 @@ pub(crate) fn blank_payment(
     currency: Currency,
 ) -> Payment {
     Payment {
-        id: String::new(),
-        source,
-        customer_id: None,
-        customer_ref: None,
-        refs: PaymentRefs::default(),
-        links: PaymentLinks::default(),
         status,
-        amount,
-        currency,
-        settlement_amount: None,
-        settlement_currency: None,
-        fx_rate: None,
-        fee: Decimal::ZERO,
-        fee_details: Vec::new(),
-        net: None,
-        method: None,
-        received_at: None,
-        refunded: Decimal::ZERO,
-        disputed: Decimal::ZERO,
-        allocated: Decimal::ZERO,
         unapplied: Decimal::ZERO,
-        unapplied_reasons: Vec::new(),
-        refunded_reported: None,
-        description: None,
-        metadata: BTreeMap::new(),
+        ..Payment::received(String::new(), source, currency, amount)
     }
 }
 
