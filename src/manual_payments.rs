@@ -5,9 +5,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use tieout_core::entity::{Entity, EntityKind};
-use tieout_core::model::{
-    Id, Payment, PaymentLinks, PaymentRefs, PaymentStatus, SourceRef, derive_id,
-};
+use tieout_core::model::{Id, Payment, SourceRef, derive_id};
 use tieout_core::{ChangeSet, CoreError, Currency};
 
 use crate::books::Books;
@@ -74,31 +72,15 @@ impl Books {
             }
         }
         let payment = Payment {
-            id: id.clone(),
             customer_id: p.customer_id.clone(),
-            customer_ref: None,
-            refs: PaymentRefs::default(),
-            links: PaymentLinks::default(),
-            status: PaymentStatus::Succeeded,
-            amount: p.amount,
-            currency: p.currency,
+            // Money received outside Stripe settles as it is, with no fee.
             settlement_amount: Some(p.amount),
             settlement_currency: Some(p.currency),
-            fx_rate: None,
-            fee: Decimal::ZERO,
-            fee_details: Vec::new(),
             net: Some(p.amount),
             method: p.method.clone(),
             received_at: Some(p.received_at),
-            refunded: Decimal::ZERO,
-            refunded_reported: None,
-            disputed: Decimal::ZERO,
-            allocated: Decimal::ZERO,
-            unapplied: p.amount,
-            unapplied_reasons: Vec::new(),
             description: p.description.clone(),
-            metadata: Default::default(),
-            source,
+            ..Payment::received(id.clone(), source, p.currency, p.amount)
         };
         let mut cs = ChangeSet::default();
         cs.aliases_add.push((payment.source.key(), id));

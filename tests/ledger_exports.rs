@@ -16,7 +16,7 @@ use tieout::{Books, Currency, ExportOptions, Layers, Target};
 
 #[test]
 fn bean_check_and_hledger_check_accept_every_export_of_the_generated_book() {
-    let (books, _) = books_with_every_category();
+    let books = books_with_every_category();
     let dir = tempfile::tempdir().unwrap();
     let opts = ExportOptions::default();
     // The book's lines with service periods, deferred and recognised to

@@ -60,7 +60,7 @@ fn periods(
 
 #[test]
 fn a_middle_period_asserts_its_non_zero_opening_balances_and_the_checkers_hold_it_to_them() {
-    let (books, _) = books_with_every_category();
+    let books = books_with_every_category();
     let dir = tempfile::tempdir().unwrap();
     let opts = ExportOptions {
         mapping: deferred_mapping(),

@@ -23,13 +23,13 @@ pub fn deferred_mapping() -> LedgerMapping {
 
 /// In-memory books holding the generated sample with every other category
 /// (reserves held and released, a failed refund, a partial-capture reversal
-/// and a reversed payout, after everything else), and that book.
-pub fn books_with_every_category() -> (Books, Book) {
+/// and a reversed payout, after everything else).
+pub fn books_with_every_category() -> Books {
     let books = Books::in_memory();
     let mut b = sample();
     other_categories(&mut b, 200);
     load(&books, &b);
-    (books, b)
+    books
 }
 
 /// The sample without one refund's balance transaction (`txn_re_4`), and
