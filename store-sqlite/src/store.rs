@@ -29,8 +29,9 @@ const CACHE_KIB: i64 = -32_768;
 /// upper pages; the records read back are spread over a file far larger
 /// than any cache (3.5 GB at a million invoices), so they come from the
 /// operating system's cache either way, and a review's peak memory carries
-/// this cache on top of the books' own.
-const SCRATCH_CACHE_KIB: i64 = -16_384;
+/// this cache on top of the books' own. Adopting the file into the books
+/// gives it the same cache (see `adopt::attach`).
+pub(crate) const SCRATCH_CACHE_KIB: i64 = -16_384;
 
 /// How long a writer waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

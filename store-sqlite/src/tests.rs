@@ -438,6 +438,18 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
         ..ChangeSet::default()
     };
 
+    // The staging file is attached for the copy with a scratch store's
+    // cache, not SQLite's 2 MB default for attached files.
+    {
+        let probe = SqliteStore::open(dir.path().join("probe.db")).unwrap();
+        crate::adopt::attach(&probe.conn, staged_path.to_str().unwrap()).unwrap();
+        let attached: i64 = probe
+            .conn
+            .query_row("PRAGMA tieout_staged.cache_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(attached, crate::store::SCRATCH_CACHE_KIB);
+    }
+
     // A failed copy leaves nothing; books in memory do not adopt.
     let mut books = SqliteStore::open(dir.path().join("books.db")).unwrap();
     let fresh = indexes(&books.conn);
