@@ -3,6 +3,12 @@ taken from examples/data): 1 customer per 10 invoices, invoices with 2 lines,
 every other invoice paid through an invoice_payment plus its charge. Pages of
 100 objects, one `.json` file per page, under OUT/<kind>/.
 
+Creation times spread as in a real account: invoice i is created SPREAD / N
+seconds after invoice i - 1, over the three years up to the sample's date; its
+payment and charge take the same offset from the sample's, a customer its first
+invoice's. Every timestamp of an object moves by its offset, so an object's own
+times keep their order. Exports list objects oldest first.
+
     python gen.py N OUT
 
 Streaming: each object is the sample's JSON text with its ids replaced, so the
@@ -12,11 +18,20 @@ generator holds one page at a time and runs at disk speed.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
 PAGE = 100
+SPREAD = 3 * 365 * 24 * 3600
+# Unix times of 2020-2029: the sample's timestamps.
+TIMESTAMP = re.compile(r"(?<=[:\[ ])1[5-8][0-9]{8}(?=[,}\]])")
+
+
+def shifted(text: str, offset: int) -> str:
+    """`text` with every timestamp moved `offset` seconds later."""
+    return TIMESTAMP.sub(lambda m: str(int(m.group()) + offset), text)
 
 
 def first(kind: str, pred=lambda o: True) -> dict:
@@ -77,29 +92,34 @@ def main(n: int, out: Path) -> None:
     t = templates()
     customers = max(1, n // 10)
 
+    def at(i: int) -> int:
+        """The offset of invoice `i`'s times from the sample's (<= 0)."""
+        return (i - n) * SPREAD // max(1, n)
+
     def cus_id(i: int) -> str:
         return f"cus_B{i:09d}"
 
     write_pages(out, "customers", "/v1/customers", (
-        t["customers"].replace(t["cus"], cus_id(i)) for i in range(customers)))
+        shifted(t["customers"].replace(t["cus"], cus_id(i)), at(i)) for i in range(customers)))
 
     def invoices():
         for i in range(n):
             s = t["invoices_paid"] if i % 2 == 0 else t["invoices_open"]
-            yield (s.replace(t["inv"], f"in_B{i:09d}")
-                   .replace(t["il"], f"il_B{i:09d}")
-                   .replace(t["cus"], cus_id(i % customers))
-                   .replace(t["number"], f"B-{i:09d}"))
+            yield shifted(s.replace(t["inv"], f"in_B{i:09d}")
+                          .replace(t["il"], f"il_B{i:09d}")
+                          .replace(t["cus"], cus_id(i % customers))
+                          .replace(t["number"], f"B-{i:09d}"), at(i))
 
     write_pages(out, "invoices", "/v1/invoices", invoices())
     paid = range(0, n, 2)
     write_pages(out, "charges", "/v1/charges", (
-        t["charges"].replace(t["ch"], f"ch_B{i:09d}").replace(t["pi"], f"pi_B{i:09d}")
-        .replace(t["pm"], f"pm_B{i:09d}").replace(t["cus"], cus_id(i % customers))
+        shifted(t["charges"].replace(t["ch"], f"ch_B{i:09d}").replace(t["pi"], f"pi_B{i:09d}")
+                .replace(t["pm"], f"pm_B{i:09d}").replace(t["cus"], cus_id(i % customers)),
+                at(i))
         for i in paid))
     write_pages(out, "invoice_payments", "/v1/invoice_payments", (
-        t["invoice_payments"].replace(t["inpay"], f"inpay_B{i:09d}")
-        .replace(t["inv"], f"in_B{i:09d}").replace(t["pi"], f"pi_B{i:09d}")
+        shifted(t["invoice_payments"].replace(t["inpay"], f"inpay_B{i:09d}")
+                .replace(t["inv"], f"in_B{i:09d}").replace(t["pi"], f"pi_B{i:09d}"), at(i))
         for i in paid))
 
 

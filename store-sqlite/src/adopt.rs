@@ -10,7 +10,7 @@ use tieout_core::{ChangeSet, EntityKind};
 
 use crate::error::SqliteError;
 use crate::statements::Statements;
-use crate::store::{SCRATCH_CACHE_KIB, write_changes};
+use crate::store::{CACHE_KIB, write_changes};
 
 /// The schema name the staging file is attached as.
 const STAGED: &str = "tieout_staged";
@@ -84,14 +84,27 @@ pub(crate) fn adopt(
         SqliteError::Invalid(format!("staging file {} is not UTF-8", staged.display()))
     })?;
     attach(conn, path)?;
+    // The copy appends rows and builds indexes from sorted keys: it needs
+    // few cached pages of the books, and a full cache only adds to the
+    // process's peak, which the copy sets (the review's memory is not all
+    // back with the system yet).
+    conn.pragma_update(None, "cache_size", COPY_CACHE_KIB)?;
     let copied = copy(conn, sql, tail, fail);
+    let restored = conn.pragma_update(None, "cache_size", CACHE_KIB);
     let detached = conn.execute_batch(&format!("DETACH DATABASE {STAGED}"));
     let copied = copied?;
+    restored?;
     detached?;
     Ok(copied)
 }
 
-/// Attaches the staging file at `path` with a page cache of its own.
+/// Page cache of the books and of the attached staging file while a copy
+/// runs (8 MiB each: 512 pages, a page per review batch up to 2.5 million
+/// records; see [`attach`]).
+pub(crate) const COPY_CACHE_KIB: i64 = -8_192;
+
+/// Attaches the staging file at `path` with a page cache of its own
+/// ([`COPY_CACHE_KIB`]).
 ///
 /// Rows are copied in key order: each review batch committed its rows in
 /// key order, so reading them back interleaves one run per batch (200 at a
@@ -101,7 +114,7 @@ pub(crate) fn adopt(
 /// one read per page with room for a page per run.
 pub(crate) fn attach(conn: &Connection, path: &str) -> Result<(), SqliteError> {
     conn.execute(&format!("ATTACH DATABASE ?1 AS {STAGED}"), [path])?;
-    conn.pragma_update(Some(STAGED), "cache_size", SCRATCH_CACHE_KIB)?;
+    conn.pragma_update(Some(STAGED), "cache_size", COPY_CACHE_KIB)?;
     Ok(())
 }
 

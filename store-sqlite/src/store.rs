@@ -22,16 +22,15 @@ use crate::{codec, schema};
 const PAGE_SIZE: i64 = 16_384;
 
 /// Page cache per connection, as SQLite's negative KiB form (32 MiB).
-const CACHE_KIB: i64 = -32_768;
+pub(crate) const CACHE_KIB: i64 = -32_768;
 
 /// Page cache of a scratch store (16 MiB): a review's staging file. What it
 /// caches is mostly the batch being committed (a few MB) and the B-tree's
 /// upper pages; the records read back are spread over a file far larger
 /// than any cache (3.5 GB at a million invoices), so they come from the
 /// operating system's cache either way, and a review's peak memory carries
-/// this cache on top of the books' own. Adopting the file into the books
-/// gives it the same cache (see `adopt::attach`).
-pub(crate) const SCRATCH_CACHE_KIB: i64 = -16_384;
+/// this cache on top of the books' own.
+const SCRATCH_CACHE_KIB: i64 = -16_384;
 
 /// How long a writer waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -438,8 +438,8 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
         ..ChangeSet::default()
     };
 
-    // The staging file is attached for the copy with a scratch store's
-    // cache, not SQLite's 2 MB default for attached files.
+    // The staging file is attached for the copy with a cache of its own,
+    // not SQLite's 2 MB default for attached files.
     {
         let probe = SqliteStore::open(dir.path().join("probe.db")).unwrap();
         crate::adopt::attach(&probe.conn, staged_path.to_str().unwrap()).unwrap();
@@ -447,7 +447,7 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
             .conn
             .query_row("PRAGMA tieout_staged.cache_size", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(attached, crate::store::SCRATCH_CACHE_KIB);
+        assert_eq!(attached, crate::adopt::COPY_CACHE_KIB);
     }
 
     // A failed copy leaves nothing; books in memory do not adopt.
@@ -476,6 +476,12 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
         vec!["inv_1"]
     );
     assert_eq!(books.checkpoint("stream").unwrap().as_deref(), Some("done"));
+    // The books' cache is theirs again after the copy's smaller one.
+    let cache: i64 = books
+        .conn
+        .query_row("PRAGMA cache_size", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(cache, crate::store::CACHE_KIB);
 
     // Books holding records refuse a second copy: nothing doubled or moved.
     assert!(!books.adopt_staged(&staged_path, tail()).unwrap());
