@@ -25,7 +25,8 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
 PAGE = 100
 SPREAD = 3 * 365 * 24 * 3600
-# Unix times of 2020-2029: the sample's timestamps.
+# Unix times from mid-2017 to early 2030: the sample's timestamps, and where
+# three years back takes them.
 TIMESTAMP = re.compile(r"(?<=[:\[ ])1[5-8][0-9]{8}(?=[,}\]])")
 
 

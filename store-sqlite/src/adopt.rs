@@ -83,13 +83,10 @@ pub(crate) fn adopt(
     let path = staged.to_str().ok_or_else(|| {
         SqliteError::Invalid(format!("staging file {} is not UTF-8", staged.display()))
     })?;
-    attach(conn, path)?;
-    // The copy appends rows and builds indexes from sorted keys: it needs
-    // few cached pages of the books, and a full cache only adds to the
-    // process's peak, which the copy sets (the review's memory is not all
-    // back with the system yet).
-    conn.pragma_update(None, "cache_size", COPY_CACHE_KIB)?;
-    let copied = copy(conn, sql, tail, fail);
+    conn.execute(&format!("ATTACH DATABASE ?1 AS {STAGED}"), [path])?;
+    // Once attached, the file is detached and the books' cache restored
+    // whatever fails.
+    let copied = copy_caches(conn).and_then(|()| copy(conn, sql, tail, fail));
     let restored = conn.pragma_update(None, "cache_size", CACHE_KIB);
     let detached = conn.execute_batch(&format!("DETACH DATABASE {STAGED}"));
     let copied = copied?;
@@ -100,20 +97,26 @@ pub(crate) fn adopt(
 
 /// Page cache of the books and of the attached staging file while a copy
 /// runs (8 MiB each: 512 pages, a page per review batch up to 2.5 million
-/// records; see [`attach`]).
+/// records; see [`copy_caches`]).
 pub(crate) const COPY_CACHE_KIB: i64 = -8_192;
 
-/// Attaches the staging file at `path` with a page cache of its own
-/// ([`COPY_CACHE_KIB`]).
+/// Sets the page caches of a copy ([`COPY_CACHE_KIB`]) on the books and on
+/// the attached staging file.
 ///
-/// Rows are copied in key order: each review batch committed its rows in
-/// key order, so reading them back interleaves one run per batch (200 at a
-/// million invoices). SQLite's default cache for an attached file (2 MB)
-/// holds fewer pages than there are runs, and every row then read its page
-/// again: 1.2 million reads for a 4 GB file at a million invoices, against
-/// one read per page with room for a page per run.
-pub(crate) fn attach(conn: &Connection, path: &str) -> Result<(), SqliteError> {
-    conn.execute(&format!("ATTACH DATABASE ?1 AS {STAGED}"), [path])?;
+/// The books: the copy appends rows and builds indexes from sorted keys, so
+/// it needs few of their pages cached, and a full cache only adds to the
+/// process's peak, which the copy sets (the review's memory is not all back
+/// with the system yet).
+///
+/// The staging file: rows are copied in key order, and each review batch
+/// committed its rows in key order, so reading them back interleaves one
+/// run per batch (200 at a million invoices). SQLite's default cache for an
+/// attached file (2 MB) holds fewer pages than there are runs, and every
+/// row then read its page again: 1.2 million reads for a 4 GB file at a
+/// million invoices, against one read per page with room for a page per
+/// run.
+pub(crate) fn copy_caches(conn: &Connection) -> Result<(), SqliteError> {
+    conn.pragma_update(None, "cache_size", COPY_CACHE_KIB)?;
     conn.pragma_update(Some(STAGED), "cache_size", COPY_CACHE_KIB)?;
     Ok(())
 }

@@ -32,17 +32,20 @@ fn text(conn: &Connection, sql: &str) -> Option<String> {
     conn.query_row(sql, [], |r| r.get(0)).expect(sql)
 }
 
+fn int(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
 #[test]
 fn file_databases_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(dir.path().join("books.db")).expect("open");
     let c = &store.conn;
     assert_eq!(text(c, "PRAGMA journal_mode").as_deref(), Some("wal"));
-    let int = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
-    assert_eq!(int("PRAGMA synchronous"), 1, "synchronous=NORMAL is 1");
-    assert_eq!(int("PRAGMA foreign_keys"), 1);
-    assert_eq!(int("PRAGMA busy_timeout"), 5_000);
-    assert_eq!(int("PRAGMA page_size"), 16_384);
+    assert_eq!(int(c, "PRAGMA synchronous"), 1, "synchronous=NORMAL is 1");
+    assert_eq!(int(c, "PRAGMA foreign_keys"), 1);
+    assert_eq!(int(c, "PRAGMA busy_timeout"), 5_000);
+    assert_eq!(int(c, "PRAGMA page_size"), 16_384);
     assert_eq!(store.path(), Some(dir.path().join("books.db").as_path()));
 }
 
@@ -410,11 +413,8 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
             Some("exclusive")
         );
         // A smaller page cache than the books' (see SCRATCH_CACHE_KIB).
-        let cache = |c: &rusqlite::Connection| -> i64 {
-            c.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap()
-        };
-        assert_eq!(cache(&staged.conn), -16_384);
-        assert_eq!(cache(&every.conn), -32_768);
+        assert_eq!(int(&staged.conn, "PRAGMA cache_size"), -16_384);
+        assert_eq!(int(&every.conn, "PRAGMA cache_size"), -32_768);
         staged
             .commit(ChangeSet {
                 upserts: records
@@ -438,16 +438,21 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
         ..ChangeSet::default()
     };
 
-    // The staging file is attached for the copy with a cache of its own,
-    // not SQLite's 2 MB default for attached files.
+    // The copy runs with small caches of its own: the attached staging
+    // file's is not SQLite's 2 MB default for attached files.
     {
         let probe = SqliteStore::open(dir.path().join("probe.db")).unwrap();
-        crate::adopt::attach(&probe.conn, staged_path.to_str().unwrap()).unwrap();
-        let attached: i64 = probe
+        probe
             .conn
-            .query_row("PRAGMA tieout_staged.cache_size", [], |r| r.get(0))
+            .execute(
+                "ATTACH DATABASE ?1 AS tieout_staged",
+                [staged_path.to_str().unwrap()],
+            )
             .unwrap();
-        assert_eq!(attached, crate::adopt::COPY_CACHE_KIB);
+        crate::adopt::copy_caches(&probe.conn).unwrap();
+        let copy = crate::adopt::COPY_CACHE_KIB;
+        assert_eq!(int(&probe.conn, "PRAGMA tieout_staged.cache_size"), copy);
+        assert_eq!(int(&probe.conn, "PRAGMA cache_size"), copy);
     }
 
     // A failed copy leaves nothing; books in memory do not adopt.
@@ -477,11 +482,10 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
     );
     assert_eq!(books.checkpoint("stream").unwrap().as_deref(), Some("done"));
     // The books' cache is theirs again after the copy's smaller one.
-    let cache: i64 = books
-        .conn
-        .query_row("PRAGMA cache_size", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(cache, crate::store::CACHE_KIB);
+    assert_eq!(
+        int(&books.conn, "PRAGMA cache_size"),
+        crate::store::CACHE_KIB
+    );
 
     // Books holding records refuse a second copy: nothing doubled or moved.
     assert!(!books.adopt_staged(&staged_path, tail()).unwrap());
