@@ -384,14 +384,9 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
             },
         ));
     }
-    for path in paths {
-        // Most files are list pages: skimmed, not mapped. The bytes are read
-        // once: a file the skim declines is mapped from the same bytes.
-        let bytes = fs::read(&path);
-        let skimmed = bytes
-            .as_ref()
-            .ok()
-            .and_then(|b| skim::skim(b, skim::is_lines(&path)));
+    // Most files are list pages: skimmed (on several threads), not mapped.
+    // A file the skim declines is read again and mapped, in path order.
+    skim::skim_files(paths, |path, skimmed| {
         // Dependency order (customers, products, subscriptions, invoices,
         // payments, ...) so filters and references see what they need first.
         let (key, kinds) = match skimmed {
@@ -410,7 +405,7 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
                 (key, tally(s.kinds))
             }
             None => {
-                let items = reader.read_bytes(&path, bytes);
+                let items = reader.read_bytes(&path, fs::read(&path));
                 for item in &items {
                     if let SourceItem::Record(r) = item {
                         livemode |= r.source().is_some_and(|s| s.livemode);
@@ -446,7 +441,7 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
                 kinds,
             },
         ));
-    }
+    });
     for ids in payout_bts.values_mut() {
         ids.sort();
         ids.dedup();

@@ -10,7 +10,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use tieout_core::ObjectScope;
@@ -47,6 +48,50 @@ pub(super) fn skim(bytes: &[u8], lines: bool) -> Option<Skimmed> {
         }
     }
     Some(out)
+}
+
+/// Files skimmed at a time by [`skim_files`]: what it holds at once.
+const SKIM_CHUNK: usize = 256;
+
+/// Skims each file of `paths` (read from disk) as [`skim`] does, on up to
+/// four threads, `SKIM_CHUNK` files at a time, and hands each result to
+/// `take` in path order: `None` for a file the skim declines or cannot read
+/// (the caller reads it in full). A first pass over a large export is all
+/// parsing, with nothing else to run beside it.
+pub(super) fn skim_files(paths: Vec<PathBuf>, mut take: impl FnMut(PathBuf, Option<Skimmed>)) {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let one = |path: &PathBuf| {
+        fs::read(path)
+            .ok()
+            .and_then(|bytes| skim(&bytes, is_lines(path)))
+    };
+    let mut paths = paths.into_iter().peekable();
+    while paths.peek().is_some() {
+        let chunk: Vec<PathBuf> = paths.by_ref().take(SKIM_CHUNK).collect();
+        let skims: Vec<Option<Skimmed>> = if workers < 2 || chunk.len() < 2 {
+            chunk.iter().map(one).collect()
+        } else {
+            // Contiguous shares, one per worker, joined back in order.
+            let share = chunk.len().div_ceil(workers);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = chunk
+                    .chunks(share)
+                    .skip(1)
+                    .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                    .collect();
+                let mut out: Vec<Option<Skimmed>> =
+                    chunk[..share.min(chunk.len())].iter().map(one).collect();
+                for h in handles {
+                    // As the same skim on this thread would.
+                    out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+                }
+                out
+            })
+        };
+        for (path, skimmed) in chunk.into_iter().zip(skims) {
+            take(path, skimmed);
+        }
+    }
 }
 
 /// Whether a path names a `.jsonl` file.
@@ -287,6 +332,46 @@ mod tests {
         assert!(s.livemode);
         assert_eq!(s.payout_bts.get("po_1"), Some(&vec!["txn_1".to_string()]));
         assert_eq!(s.payout_bts.get("po_2"), Some(&vec!["txn_3".to_string()]));
+    }
+
+    #[test]
+    fn files_are_skimmed_on_threads_and_handed_over_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        // More files than a chunk, so chunks and shares both split; every
+        // seventh file is one the skim declines, one path does not exist.
+        let n = SKIM_CHUNK + 37;
+        let mut paths = Vec::new();
+        for i in 0..n {
+            let path = dir.path().join(format!("{i:04}.json"));
+            let text = if i % 7 == 3 {
+                format!(r#"{{"object":"event","id":"evt_{i}"}}"#)
+            } else {
+                let items = (0..=i % 3)
+                    .map(|k| format!(r#"{{"object":"customer","id":"cus_{i}_{k}"}}"#))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                format!(r#"{{"object":"list","data":[{items}]}}"#)
+            };
+            std::fs::write(&path, text).unwrap();
+            paths.push(path);
+        }
+        paths.insert(5, dir.path().join("missing.json"));
+        let mut seen = Vec::new();
+        skim_files(paths.clone(), |path, skimmed| {
+            seen.push((path, skimmed.map(|s| s.kinds.len())));
+        });
+        let expected: Vec<(PathBuf, Option<usize>)> = paths
+            .iter()
+            .map(|p| {
+                let name = p.file_stem().unwrap().to_str().unwrap();
+                let kinds = name
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| (i % 7 != 3).then_some(i % 3 + 1));
+                (p.clone(), kinds)
+            })
+            .collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]
