@@ -1566,7 +1566,7 @@ export type ObjectScope = 'customers' | 'products' | 'invoices' | 'subscriptions
  * (each commit holds whole pages and the checkpoint after them).
  */
 export interface OpenOptions {
-  /** Commit once this many source records are pending (default 5000; 0: every page). */
+  /** Commit once this many source records are pending (default 2000; 0: every page). */
   commitRecords?: number
   /** Or this many seconds after the previous commit (default 1; 0: every page). */
   commitSeconds?: number

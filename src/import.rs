@@ -656,10 +656,10 @@ impl Books {
 }
 
 /// Records and alias keys an import's planner keeps cached across commits:
-/// a few batches' worth (20,000 and 80,000 with the default batch of 5,000
+/// a few batches' worth (8,000 and 32,000 with the default batch of 2,000
 /// records; never under 1,000 and 4,000), so what a run holds is bounded by
-/// its batch, not by the export. At about 1 KB a cached record (an invoice
-/// with its lines) and 250 bytes an alias key, the default is some 40 MB.
+/// its batch, not by the export. At about 2 KB a cached record (an invoice
+/// with its lines) and 250 bytes an alias key, the default is some 24 MB.
 fn cache_bound(batch: crate::CommitBatch) -> (usize, usize) {
     let records = batch.records.clamp(250, 1_000_000);
     (4 * records, 16 * records)

@@ -97,7 +97,7 @@ fn child_books() -> Books {
     let lease = Duration::from_millis(env("T_LEASE_MS").parse().unwrap());
     let wait = Duration::from_millis(env("T_WAIT_MS").parse().unwrap());
     // Every page its own commit (so a kill lands between commits), or the
-    // default batching (5,000 records or one second) as deployments run it.
+    // default batching (2,000 records or one second) as deployments run it.
     let batch = match env("T_BATCH").as_str() {
         "page" => CommitBatch::every_page(),
         _ => CommitBatch::default(),

@@ -21,7 +21,7 @@ test('Books.inMemory is sync, Books.open is a Promise of Books backed by a SQLit
 
 test('Books.open takes how imports group pages into commits; commitBatch reads it back', async () => {
   const byDefault = await Books.open(path.join(tmpdir(), 'books.db'))
-  assert.deepEqual(byDefault.commitBatch, { records: 5000, seconds: 1 })
+  assert.deepEqual(byDefault.commitBatch, { records: 2000, seconds: 1 })
   const everyPage = await Books.open(path.join(tmpdir(), 'books.db'), { commitRecords: 0, commitSeconds: 0 })
   assert.deepEqual(everyPage.commitBatch, { records: 0, seconds: 0 })
   const files = new StripeFiles(SAMPLE)

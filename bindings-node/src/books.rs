@@ -23,7 +23,7 @@ use crate::task::{blocking, rejected, spawn};
 /// (each commit holds whole pages and the checkpoint after them).
 #[napi(object, object_to_js = false)]
 pub struct OpenOptions {
-    /// Commit once this many source records are pending (default 5000; 0: every page).
+    /// Commit once this many source records are pending (default 2000; 0: every page).
     pub commit_records: Option<i64>,
     /// Or this many seconds after the previous commit (default 1; 0: every page).
     pub commit_seconds: Option<f64>,

@@ -140,7 +140,7 @@ def test_progress_carries_the_failures_so_far(stripe_dir: Any) -> None:
 
 def test_commit_batch_sets_how_often_an_import_commits(tmp_path: Path, stripe_dir: Any) -> None:
     src = _many_charges(stripe_dir, 1200)
-    assert tieout.Books.open(tmp_path / "default.db").commit_batch == (5000, 1.0)
+    assert tieout.Books.open(tmp_path / "default.db").commit_batch == (2000, 1.0)
     for records, seconds in [(0, 0.0), (100_000, 3600.0)]:
         db = tmp_path / f"every-{records}.db"
         books = tieout.Books.open(db, commit_records=records, commit_seconds=seconds)
