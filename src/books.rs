@@ -63,8 +63,9 @@ pub struct CommitBatch {
 impl Default for CommitBatch {
     /// 2,000 records or one second, whichever comes first. A review and
     /// import of a million invoices through Python peaked at 175 MiB with
-    /// it, against 235 MiB with 5,000, and took as long (100k invoices, 3
-    /// pairs of runs).
+    /// it, against 235 MiB with 5,000; the CPU was the same within noise at
+    /// 100k invoices (6 pairs of runs) and perhaps a few percent more at 1M
+    /// (single runs).
     fn default() -> Self {
         CommitBatch {
             records: 2_000,

@@ -68,26 +68,21 @@ pub(super) fn skim_files(paths: Vec<PathBuf>, mut take: impl FnMut(PathBuf, Opti
     let mut paths = paths.into_iter().peekable();
     while paths.peek().is_some() {
         let chunk: Vec<PathBuf> = paths.by_ref().take(SKIM_CHUNK).collect();
-        let skims: Vec<Option<Skimmed>> = if workers < 2 || chunk.len() < 2 {
-            chunk.iter().map(one).collect()
-        } else {
-            // Contiguous shares, one per worker, joined back in order.
-            let share = chunk.len().div_ceil(workers);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = chunk
-                    .chunks(share)
-                    .skip(1)
-                    .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-                    .collect();
-                let mut out: Vec<Option<Skimmed>> =
-                    chunk[..share.min(chunk.len())].iter().map(one).collect();
-                for h in handles {
-                    // As the same skim on this thread would.
-                    out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-                }
-                out
-            })
-        };
+        // Contiguous shares, one per worker (the first on this thread; one
+        // worker or one file: no thread started), joined back in order.
+        let mut shares = chunk.chunks(chunk.len().div_ceil(workers));
+        let mine = shares.next().unwrap_or_default();
+        let skims: Vec<Option<Skimmed>> = std::thread::scope(|s| {
+            let handles: Vec<_> = shares
+                .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            let mut out: Vec<Option<Skimmed>> = mine.iter().map(one).collect();
+            for h in handles {
+                // As the same skim on this thread would.
+                out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            out
+        });
         for (path, skimmed) in chunk.into_iter().zip(skims) {
             take(path, skimmed);
         }
