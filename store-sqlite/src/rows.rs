@@ -9,11 +9,15 @@ use crate::columns::{TimeColumn, columns_of, value};
 use crate::error::SqliteError;
 
 /// Reused buffers for writing rows: the records' JSON, back to back, and
-/// where each record's text ends.
+/// where each record's text ends; the same for their time columns' text.
 #[derive(Default)]
 pub(crate) struct RowBuffer {
     json: Vec<u8>,
     ends: Vec<usize>,
+    times: String,
+    /// Where each record's time column texts lie in `times`, record by
+    /// record in [`TimeColumn::ALL`] order; `None` for SQL NULL.
+    spans: Vec<Option<(usize, usize)>>,
 }
 
 impl RowBuffer {
@@ -34,10 +38,16 @@ impl RowBuffer {
         let text = std::str::from_utf8(&self.json)
             .map_err(|e| SqliteError::Invalid(format!("record JSON is not UTF-8: {e}")))?;
         let cols = columns_of(kind);
-        let times: Vec<Option<String>> = records
-            .iter()
-            .flat_map(|e| TimeColumn::ALL.map(|c| c.key_of(e)))
-            .collect();
+        self.times.clear();
+        self.spans.clear();
+        for e in records {
+            for c in TimeColumn::ALL {
+                let start = self.times.len();
+                let has = c.push_key_of(e, &mut self.times);
+                self.spans.push(has.then_some((start, self.times.len())));
+            }
+        }
+        let times = &self.times;
         let width = cols.len() + TimeColumn::ALL.len() + 2;
         let mut params: Vec<Option<&str>> = Vec::with_capacity(records.len() * width);
         let mut start = 0;
@@ -46,9 +56,9 @@ impl RowBuffer {
             params.extend(cols.iter().map(|&c| value(e, c)));
             let at = n * TimeColumn::ALL.len();
             params.extend(
-                times[at..at + TimeColumn::ALL.len()]
+                self.spans[at..at + TimeColumn::ALL.len()]
                     .iter()
-                    .map(|t| t.as_deref()),
+                    .map(|span| span.and_then(|(a, b)| times.get(a..b))),
             );
             // Each record's JSON ends with an ASCII `}`: a character boundary.
             // The `data` column takes NULL (schema v3); never write one.

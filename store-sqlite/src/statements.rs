@@ -137,6 +137,10 @@ pub(crate) const ALIAS_REMOVE: &str = "DELETE FROM alias WHERE key = ?1 AND id =
 /// The ids one joined alias key names, probing the alias primary key (ordered by id).
 pub(crate) const RESOLVE_ONE: &str = "SELECT id FROM alias WHERE key = ?1 ORDER BY id";
 
+/// Whether any alias key lies in `[?1, ?2)`: one probe that tells a whole
+/// namespace of keys (`system/account/object/`) holds nothing.
+pub(crate) const ALIAS_ANY_IN: &str = "SELECT 1 FROM alias WHERE key >= ?1 AND key < ?2 LIMIT 1";
+
 /// Allocations whose payment is in the JSON array `?1` or whose invoice is in `?2`.
 pub(crate) const ALLOCATIONS_FOR: &str = "SELECT data FROM allocation \
      WHERE payment_id IN (SELECT value FROM json_each(?1)) \

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rustc_hash::{FxHashMap, FxHashSet};
 use tieout_core::model::{ExternalKey, Id};
 use tieout_core::store::{ReadRecord, RecordPage, RecordQuery};
 use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
@@ -13,8 +14,8 @@ use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
 use crate::error::SqliteError;
 use crate::rows::RowBuffer;
 use crate::statements::{
-    ALIAS_ADD, ALIAS_REMOVE, ALIAS_ROWS, ALLOCATIONS_FOR, CHECKPOINT_GET, CHECKPOINT_SET,
-    RESOLVE_ONE, Statements, UPSERT_ROWS, kind_index,
+    ALIAS_ADD, ALIAS_ANY_IN, ALIAS_REMOVE, ALIAS_ROWS, ALLOCATIONS_FOR, CHECKPOINT_GET,
+    CHECKPOINT_SET, RESOLVE_ONE, Statements, UPSERT_ROWS, kind_index,
 };
 use crate::{codec, schema};
 
@@ -379,11 +380,14 @@ impl Store for SqliteStore {
         }
         Ok(self.snapshot(|| {
             let mut out: HashMap<ExternalKey, Vec<Id>> = HashMap::new();
+            let empty = empty_namespaces(&self.conn, keys)?;
             // One cached statement probing the alias primary key per key:
             // cheaper than unpacking a JSON array of keys inside SQLite.
             let mut stmt = self.conn.prepare_cached(RESOLVE_ONE)?;
             for key in keys {
-                if !out.is_empty() && out.contains_key(key) {
+                if (!out.is_empty() && out.contains_key(key))
+                    || (!empty.is_empty() && empty.contains(namespace(key)))
+                {
                     continue;
                 }
                 let mut rows = stmt.query([key.joined()])?;
@@ -518,4 +522,41 @@ impl Store for SqliteStore {
         self.fail_next_commit(reason);
         true
     }
+}
+
+/// A key's namespace: its joined text up to its external id
+/// (`system/account/object/`).
+fn namespace(key: &ExternalKey) -> &str {
+    let joined = key.joined();
+    &joined[..joined.len() - key.external_id().len()]
+}
+
+/// The namespaces of `keys` that hold no alias at all, each learned with one
+/// range probe, so their keys need none. Most of an import's lookups are for
+/// what may have arrived earlier (a payment waiting for its invoice, a credit
+/// note for an invoice): on a first import whole namespaces are empty, and
+/// one probe per page replaces one per record. Namespaces asked for by a
+/// single key are probed directly instead.
+fn empty_namespaces<'k>(
+    conn: &Connection,
+    keys: &'k [ExternalKey],
+) -> Result<FxHashSet<&'k str>, SqliteError> {
+    let mut asked: FxHashMap<&str, usize> = FxHashMap::default();
+    for key in keys {
+        *asked.entry(namespace(key)).or_default() += 1;
+    }
+    let mut empty = FxHashSet::default();
+    let mut stmt = conn.prepare_cached(ALIAS_ANY_IN)?;
+    for (space, n) in asked {
+        if n < 2 {
+            continue;
+        }
+        // Every key starting with `space` (which ends in '/') sorts at or
+        // after it and before the same text ending in '0', the next byte.
+        let end = format!("{}0", &space[..space.len() - 1]);
+        if !stmt.exists([space, end.as_str()])? {
+            empty.insert(space);
+        }
+    }
+    Ok(empty)
 }

@@ -185,6 +185,11 @@ fn lookups_use_indexes_not_table_scans() {
         p.contains("SEARCH alias USING PRIMARY KEY (key=?)"),
         "resolve plan: {p}"
     );
+    let p = plan(c, crate::statements::ALIAS_ANY_IN, ["s/a/o/", "s/a/o0"]);
+    assert!(
+        p.contains("SEARCH alias USING PRIMARY KEY (key>? AND key<?)"),
+        "namespace probe plan: {p}"
+    );
     let p = plan(c, &sql.of(EntityKind::Invoice).get, ["[]"]);
     assert!(
         p.contains("SEARCH r USING INDEX sqlite_autoindex_invoice_1 (id=?)"),
@@ -529,4 +534,50 @@ fn cached_statements_are_reused_without_recompiling() {
         0,
         "a cached statement was compiled again on reuse"
     );
+}
+
+#[test]
+fn keys_of_an_empty_namespace_are_answered_by_one_range_probe() {
+    use crate::statements::ALIAS_ANY_IN;
+    use tieout_core::model::ExternalKey;
+    let key = |object: &str, id: &str| ExternalKey::new("stripe", "acct", object, id);
+    let mut store = SqliteStore::open_in_memory().expect("open");
+    // Neighbours of the `invoice` namespace on both sides, byte-wise.
+    let cs = ChangeSet {
+        aliases_add: vec![
+            (key("invoic", "in_1"), "a".into()),
+            (key("invoice_paid", "in_1"), "b".into()),
+            (key("invoice.x", "in_1"), "c".into()),
+        ],
+        ..Default::default()
+    };
+    store.commit(cs).expect("commit");
+    let mut keys: Vec<ExternalKey> = (0..100)
+        .map(|i| key("invoice", &format!("in_{i}")))
+        .collect();
+    keys.push(key("invoice_paid", "in_1"));
+    keys.push(key("invoice_paid", "in_2"));
+    keys.push(key("invoic", "in_1"));
+    let got = store.resolve(&keys).expect("resolve");
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[&key("invoice_paid", "in_1")], vec!["b".to_string()]);
+    assert_eq!(got[&key("invoic", "in_1")], vec!["a".to_string()]);
+    // `invoice` and `invoice_paid` probed as ranges (`invoic` has one key);
+    // only `invoice_paid`'s two keys and `invoic`'s one probed one by one.
+    {
+        let range = store.conn.prepare_cached(ALIAS_ANY_IN).expect("cached");
+        assert_eq!(range.get_status(rusqlite::StatementStatus::Run), 2);
+        let one = store.conn.prepare_cached(RESOLVE_ONE).expect("cached");
+        assert_eq!(one.get_status(rusqlite::StatementStatus::Run), 3);
+    }
+
+    // Once the namespace holds a key, its keys are probed and found.
+    let cs = ChangeSet {
+        aliases_add: vec![(key("invoice", "in_7"), "d".into())],
+        ..Default::default()
+    };
+    store.commit(cs).expect("commit");
+    let got = store.resolve(&keys).expect("resolve");
+    assert_eq!(got[&key("invoice", "in_7")], vec!["d".to_string()]);
+    assert_eq!(got.len(), 3);
 }

@@ -169,10 +169,11 @@ impl<'p> Planner<'p> {
             || self.plan.customer_filter != crate::plan::CustomerFilter::All;
         let mut prefetch: Vec<ExternalKey> = extra;
         prefetch.reserve(items.len() * 5);
+        let mut ids_only: Vec<ExternalKey> = Vec::with_capacity(items.len());
         for i in items {
-            prefetch_keys(i, by_email, &mut prefetch);
+            prefetch_keys(i, by_email, &mut prefetch, &mut ids_only);
         }
-        ws.prefetch_owned(prefetch)?;
+        ws.prefetch_split(prefetch, ids_only)?;
         new_customers(ws, items)
     }
 

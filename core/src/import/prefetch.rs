@@ -5,8 +5,15 @@ use crate::model::*;
 use crate::record::{Record, SourceItem};
 
 /// Every alias key planning and settling a record will read, so a page needs
-/// one batched store read instead of one query per lookup.
-pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool, v: &mut Vec<ExternalKey>) {
+/// one batched store read instead of one query per lookup: into `v` the keys
+/// whose records planning reads too, into `ids_only` those it needs only the
+/// ids of.
+pub(crate) fn prefetch_keys(
+    item: &SourceItem,
+    by_email: bool,
+    v: &mut Vec<ExternalKey>,
+    ids_only: &mut Vec<ExternalKey>,
+) {
     let SourceItem::Record(rec) = item else {
         return;
     };
@@ -21,9 +28,15 @@ pub(crate) fn prefetch_keys(item: &SourceItem, by_email: bool, v: &mut Vec<Exter
         _ => None,
     };
     if let Some(c) = cref {
-        v.push(src.sibling("customer", &c.external_id));
-        if let (true, Some(e)) = (by_email, &c.email) {
-            v.push(keys::email(e));
+        let key = src.sibling("customer", &c.external_id);
+        if by_email {
+            // Matching by email or filtering by customer reads the customer.
+            v.push(key);
+            if let Some(e) = &c.email {
+                v.push(keys::email(e));
+            }
+        } else {
+            ids_only.push(key);
         }
     }
     let payment_ref_keys = |v: &mut Vec<ExternalKey>, refs: &PaymentRefs| {

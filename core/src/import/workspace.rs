@@ -155,19 +155,36 @@ impl<'s> Workspace<'s> {
 
     /// [`Workspace::prefetch`] taking the keys by value (no copies).
     pub fn prefetch_owned(&mut self, keys: Vec<ExternalKey>) -> Result<()> {
-        // Unknown keys, each once (a set: no sorting of long keys).
+        self.prefetch_split(keys, Vec::new())
+    }
+
+    /// [`Workspace::prefetch_owned`] for `keys`, and for `ids_only` the
+    /// aliases alone: keys whose records planning does not read (an
+    /// invoice's customer, whose id is all the invoice needs). Loading those
+    /// would decode a stored customer per invoice of every page.
+    pub fn prefetch_split(
+        &mut self,
+        keys: Vec<ExternalKey>,
+        ids_only: Vec<ExternalKey>,
+    ) -> Result<()> {
+        // Unknown keys, each once (a map: no sorting of long keys), and
+        // whether any asker wants the records they name.
         let cache = &self.st.alias_cache;
-        let unknown: FxHashSet<ExternalKey> = keys
-            .into_iter()
-            .filter(|k| !cache.contains_key(k))
-            .collect();
-        let keys: Vec<ExternalKey> = unknown.into_iter().collect();
+        let mut unknown: FxHashMap<ExternalKey, bool> = FxHashMap::default();
+        for (list, records) in [(keys, true), (ids_only, false)] {
+            for k in list {
+                if !cache.contains_key(&k) {
+                    *unknown.entry(k).or_default() |= records;
+                }
+            }
+        }
+        let (keys, records): (Vec<ExternalKey>, Vec<bool>) = unknown.into_iter().unzip();
         if keys.is_empty() {
             return Ok(());
         }
         let mut found = self.store.resolve(&keys)?;
         let mut by_kind: [Vec<Id>; KINDS] = std::array::from_fn(|_| Vec::new());
-        for k in keys {
+        for (k, records) in keys.into_iter().zip(records) {
             // A new account's page finds nothing: no need to hash each key again.
             let ids = if found.is_empty() {
                 Vec::new()
@@ -178,7 +195,7 @@ impl<'s> Workspace<'s> {
             // email shared by every customer, a customer's credit): those
             // load when read, else each prefetch of the key would load them
             // all (every customer of a 1M-invoice export, hundreds of MB).
-            if ids.len() <= PREFETCH_NAMED {
+            if records && ids.len() <= PREFETCH_NAMED {
                 for id in &ids {
                     if let Some(kind) = kind_of_id(id) {
                         if !self.st.cache[kind.index()].contains_key(id) {
@@ -618,5 +635,33 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn keys_prefetched_for_their_ids_only_load_no_records() {
+        let both = ExternalKey::new("stripe", "acct_t", "customer", "cus_0");
+        let ids_only = ExternalKey::new("stripe", "acct_t", "customer", "cus_1");
+        let mut store = MemoryStore::new();
+        let mut cs = ChangeSet::default();
+        for (i, key) in [&both, &ids_only].into_iter().enumerate() {
+            cs.upserts.push(customer(i));
+            cs.aliases_add.push((key.clone(), format!("cust_{i:04}")));
+        }
+        store.commit(cs).unwrap();
+        let mut state = WorkState::new();
+        let mut ws = Workspace::new(&store, &mut state);
+        // A key asked both ways loads its record; one asked for ids does not.
+        ws.prefetch_split(vec![both.clone()], vec![ids_only.clone(), both.clone()])
+            .unwrap();
+        let table = &ws.st.cache[EntityKind::Customer.index()];
+        assert!(table.contains_key("cust_0000"));
+        assert!(!table.contains_key("cust_0001"), "an ids-only key loaded");
+        // Both resolve from the cache, and the record still reads.
+        assert_eq!(
+            ws.resolve(&ids_only).unwrap(),
+            vec!["cust_0001".to_string()]
+        );
+        assert_eq!(ws.resolve(&both).unwrap(), vec!["cust_0000".to_string()]);
+        assert!(ws.get(EntityKind::Customer, "cust_0001").unwrap().is_some());
     }
 }

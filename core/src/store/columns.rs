@@ -202,6 +202,18 @@ impl TimeColumn {
     pub fn key_of(self, e: &Entity) -> Option<String> {
         self.of(e).map(|t| super::query::time_key(&t))
     }
+
+    /// Appends the column's stored text for `e` to `out`, if it has one;
+    /// whether it had (no allocation: a store writes these for every row).
+    pub fn push_key_of(self, e: &Entity, out: &mut String) -> bool {
+        match self.of(e) {
+            Some(t) => {
+                super::query::push_time_key(&t, out);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// The kinds whose tables index the time columns (with the id, for the

@@ -1138,10 +1138,35 @@ pub fn check_resolve_many_keys(store: &mut dyn Store) {
         .map(|i| key("invoice", &format!("in_1OqY3cHkR3mN5sLd{i:05}")))
         .collect();
     keys.extend((0..500).map(|i| key("invoice", &format!("in_missing{i}"))));
+    // A key asked twice, and one naming three ids added out of order.
+    keys.push(keys[7].clone());
+    let shared = key("invoice", "in_shared");
+    let cs = ChangeSet {
+        aliases_add: ["inv_m00009", "inv_m00002", "inv_m00005"]
+            .iter()
+            .map(|id| (shared.clone(), id.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    commit(store, &cs, "a shared alias");
+    keys.push(shared.clone());
     let map = store
         .resolve(&keys)
         .unwrap_or_else(|e| panic!("resolve of {} keys failed: {e}", keys.len()));
-    assert_eq!(map.len(), N, "resolve of many keys lost or invented some");
+    assert_eq!(
+        map.len(),
+        N + 1,
+        "resolve of many keys lost or invented some"
+    );
+    assert_eq!(
+        map.get(&shared),
+        Some(&vec![
+            "inv_m00002".to_string(),
+            "inv_m00005".to_string(),
+            "inv_m00009".to_string()
+        ]),
+        "a key naming several ids resolved wrongly or out of id order"
+    );
     for i in (0..N).step_by(97).chain([N - 1]) {
         let k = key("invoice", &format!("in_1OqY3cHkR3mN5sLd{i:05}"));
         assert_eq!(

@@ -316,7 +316,40 @@ pub struct RecordPage {
 /// A time as the stores index it: UTC, millisecond precision, fixed width
 /// (`2024-03-01T09:30:00.000Z`), so text order is time order.
 pub fn time_key(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    let mut out = String::with_capacity(TIME_KEY_LEN);
+    push_time_key(t, &mut out);
+    out
+}
+
+/// Length of a [`time_key`] of a year from 0 to 9999.
+const TIME_KEY_LEN: usize = 24;
+
+/// Appends `t`'s [`time_key`] to `out`: the same text, written digit by
+/// digit for years 0 to 9999 (a store writes three per record), through
+/// chrono's RFC 3339 formatting otherwise and for leap seconds.
+pub fn push_time_key(t: &DateTime<Utc>, out: &mut String) {
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(0..=9999).contains(&year) || t.nanosecond() >= 1_000_000_000 {
+        out.push_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        return;
+    }
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    put(20, 3, t.nanosecond() / 1_000_000);
+    // Only ASCII digits and separators were written.
+    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -341,6 +374,40 @@ mod tests {
         }
         for bad in ["", "inv_a", "x||inv_a", "i|2024|inv_a", "c||inv_a", "i||"] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn time_keys_are_chronos_rfc3339_in_milliseconds(
+            secs in -70_000_000_000i64..260_000_000_000i64,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let t = DateTime::from_timestamp(secs, nanos).unwrap();
+            proptest::prop_assert_eq!(
+                time_key(&t),
+                t.to_rfc3339_opts(SecondsFormat::Millis, true)
+            );
+        }
+    }
+
+    #[test]
+    fn time_keys_match_chrono_at_the_edges() {
+        let mut out = String::from("x");
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 1_500))
+            .unwrap()
+            .and_utc();
+        for t in [
+            DateTime::from_timestamp(0, 0).unwrap(),
+            DateTime::from_timestamp(-62_167_219_200, 0).unwrap(), // 0000-01-01
+            DateTime::from_timestamp(253_402_300_799, 999_999_999).unwrap(), // 9999-12-31
+            DateTime::from_timestamp(253_402_300_800, 0).unwrap(), // 10000-01-01
+            leap,
+        ] {
+            out.truncate(1);
+            push_time_key(&t, &mut out);
+            assert_eq!(out[1..], t.to_rfc3339_opts(SecondsFormat::Millis, true));
         }
     }
 
