@@ -423,3 +423,92 @@ fn records_of_many_customers_are_those_of_each_in_id_order() {
         }
     }
 }
+
+/// `n` paid invoices, each with its customer, and then (pages later, as an
+/// export lists them) their charges and invoice payments: every invoice's
+/// synthetic payment is replaced by the real one.
+fn paid_then_paying(n: usize) -> Vec<SourceItem> {
+    let mut items = Vec::with_capacity(n * 5);
+    for u in 0..n {
+        let cus = format!("cus_{u:05}");
+        items.push(customer(
+            &cus,
+            &format!("Customer {u}"),
+            &format!("c{u}@example.com"),
+        ));
+        items.push(invoice(
+            &format!("in_{u:05}"),
+            &cus,
+            "paid",
+            d("100.00"),
+            d("100.00"),
+            1,
+        ));
+    }
+    for u in 0..n {
+        let (cus, ch, pi) = (
+            format!("cus_{u:05}"),
+            format!("ch_{u:05}"),
+            format!("pi_{u:05}"),
+        );
+        items.push(charge(&ch, &pi, &cus, d("100.00"), 2));
+        items.push(payment_intent(&pi, &ch, &cus, d("100.00"), 2));
+        items.push(invoice_payment(
+            &format!("inpay_{u:05}"),
+            &format!("in_{u:05}"),
+            &pi,
+            d("100.00"),
+            2,
+        ));
+    }
+    items
+}
+
+#[test]
+fn replacing_synthetic_payments_reads_allocations_once_per_page() {
+    let count = |n: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let calls: Calls = Arc::default();
+        let books = Books::with_store(Box::new(Counting {
+            inner: Box::new(SqliteStore::open(dir.path().join("b.db")).unwrap()),
+            calls: calls.clone(),
+        }))
+        .with_commit_batch(CommitBatch::every_page());
+        let items = paid_then_paying(n);
+        let pages = items.len().div_ceil(100) as u64;
+        let run = run(books.import(
+            &RecordsSource::new(ACCT, items),
+            &ImportPlan::default(),
+            None,
+        ))
+        .expect("import");
+        assert_eq!(run.totals.failed, 0, "{:?}", run.failures);
+        // Each invoice ends with one payment and allocation: the real ones.
+        let allocs = books.allocations().unwrap();
+        assert_eq!(allocs.len(), n);
+        assert!(allocs.iter().all(|a| !a.payment_id.is_empty()));
+        assert_eq!(
+            books
+                .payments()
+                .unwrap()
+                .iter()
+                .filter(|p| p.source.object == "invoice_paid")
+                .count(),
+            0
+        );
+        let reads = calls
+            .lock()
+            .unwrap()
+            .get("allocations_for")
+            .copied()
+            .unwrap_or(0);
+        (reads, pages)
+    };
+    let (small, small_pages) = count(100);
+    let (large, large_pages) = count(400);
+    assert!(
+        large - small <= PER_PAGE * (large_pages - small_pages),
+        "allocation reads: {small} over {small_pages} pages, {large} over {large_pages}: \
+         one per replaced synthetic payment"
+    );
+}

@@ -432,6 +432,41 @@ impl<'s> Workspace<'s> {
         Ok(())
     }
 
+    /// [`Workspace::prefetch_allocations`] for more payments and invoices,
+    /// keeping what an earlier batch read: only those not read yet are asked
+    /// of the store. A page's settlement adds its synthetic payments this
+    /// way, so removing each costs no store read of its own.
+    pub fn add_prefetched_allocations(&mut self, payments: &[Id], invoices: &[Id]) -> Result<()> {
+        let mut pf = self.st.allocations.take().unwrap_or_default();
+        let new_p: Vec<Id> = payments
+            .iter()
+            .filter(|p| !pf.payments.contains(*p))
+            .cloned()
+            .collect();
+        let new_i: Vec<Id> = invoices
+            .iter()
+            .filter(|i| !pf.invoices.contains(*i))
+            .cloned()
+            .collect();
+        let (sp, si) = (
+            self.stored(EntityKind::Payment, &new_p),
+            self.stored(EntityKind::Invoice, &new_i),
+        );
+        if !sp.is_empty() || !si.is_empty() {
+            // One touching an old and a new id was read before: keep one copy.
+            let known: FxHashSet<Id> = pf.found.iter().map(|e| e.id().to_string()).collect();
+            for e in self.store.allocations_for(&sp, &si)? {
+                if !known.contains(e.id()) {
+                    pf.found.push(e);
+                }
+            }
+        }
+        pf.payments.extend(new_p);
+        pf.invoices.extend(new_i);
+        self.st.allocations = Some(pf);
+        Ok(())
+    }
+
     /// Drops what [`Workspace::prefetch_by_customers`] and
     /// [`Workspace::prefetch_allocations`] read (to bound memory between
     /// batches of customers).

@@ -61,6 +61,31 @@ fn as_invoice(e: Option<Entity>) -> Option<Invoice> {
     }
 }
 
+/// Reads in one batch what settling these invoices reads of their synthetic
+/// payments: the aliases, the payments, and their committed allocations (a
+/// page of payments arriving after their invoices replaces one synthetic
+/// payment per invoice; each removal reads its allocations).
+fn prefetch_synthetic<'i>(
+    ws: &mut Workspace<'_>,
+    invoices: impl Iterator<Item = &'i Invoice>,
+) -> Result<()> {
+    let keys: Vec<ExternalKey> = invoices
+        .map(|inv| inv.source.sibling("invoice_paid", &inv.source.external_id))
+        .collect();
+    if keys.len() < 2 {
+        return Ok(());
+    }
+    ws.prefetch(&keys)?;
+    let mut synth: Vec<Id> = Vec::new();
+    for k in &keys {
+        synth.extend(ws.resolve_kind(k, EntityKind::Payment)?);
+    }
+    if synth.is_empty() {
+        return Ok(());
+    }
+    ws.add_prefetched_allocations(&synth, &[])
+}
+
 /// The synthetic payment recorded for a paid invoice whose real payment is unknown.
 pub fn is_synthetic(p: &Payment) -> bool {
     p.source.object == "invoice_paid"
@@ -135,6 +160,7 @@ pub fn settle(
     // Invoices -> every payment claiming them; synthetic payments for paid invoices.
     let mut synth_removed: Vec<Id> = Vec::new();
     let invoice_ids: Vec<Id> = invoices.keys().cloned().collect();
+    prefetch_synthetic(ws, invoices.values())?;
     for iid in &invoice_ids {
         let inv = &invoices[iid];
         let claimants = claimant_ids(ws, inv)?;
