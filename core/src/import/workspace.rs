@@ -48,9 +48,30 @@ struct PrefetchedAllocations {
     payments: FxHashSet<Id>,
     invoices: FxHashSet<Id>,
     found: Vec<Entity>,
+    /// Positions in `found` by payment id, and by invoice id: an answer
+    /// costs what it returns, not a pass over every prefetched allocation.
+    by_payment: FxHashMap<Id, Vec<usize>>,
+    by_invoice: FxHashMap<Id, Vec<usize>>,
 }
 
 impl PrefetchedAllocations {
+    /// Adds allocations read from the store (each once).
+    fn add(&mut self, found: Vec<Entity>) {
+        for e in found {
+            let Entity::Allocation(a) = &e else { continue };
+            let at = self.found.len();
+            self.by_payment
+                .entry(a.payment_id.clone())
+                .or_default()
+                .push(at);
+            self.by_invoice
+                .entry(a.invoice_id.clone())
+                .or_default()
+                .push(at);
+            self.found.push(e);
+        }
+    }
+
     /// The prefetched allocations touching `payments` or `invoices`, when
     /// every one of them was prefetched.
     fn answer(&self, payments: &[Id], invoices: &[Id]) -> Option<Vec<Entity>> {
@@ -59,20 +80,16 @@ impl PrefetchedAllocations {
         {
             return None;
         }
-        let p: FxHashSet<&str> = payments.iter().map(String::as_str).collect();
-        let i: FxHashSet<&str> = invoices.iter().map(String::as_str).collect();
-        Some(
-            self.found
-                .iter()
-                .filter(|e| match e {
-                    Entity::Allocation(a) => {
-                        p.contains(a.payment_id.as_str()) || i.contains(a.invoice_id.as_str())
-                    }
-                    _ => false,
-                })
-                .cloned()
-                .collect(),
-        )
+        let mut at: Vec<usize> = payments
+            .iter()
+            .filter_map(|p| self.by_payment.get(p))
+            .chain(invoices.iter().filter_map(|i| self.by_invoice.get(i)))
+            .flatten()
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        Some(at.into_iter().map(|i| self.found[i].clone()).collect())
     }
 }
 
@@ -424,11 +441,13 @@ impl<'s> Workspace<'s> {
         } else {
             self.store.allocations_for(&sp, &si)?
         };
-        self.st.allocations = Some(PrefetchedAllocations {
+        let mut pf = PrefetchedAllocations {
             payments: payments.iter().cloned().collect(),
             invoices: invoices.iter().cloned().collect(),
-            found,
-        });
+            ..PrefetchedAllocations::default()
+        };
+        pf.add(found);
+        self.st.allocations = Some(pf);
         Ok(())
     }
 
@@ -455,11 +474,9 @@ impl<'s> Workspace<'s> {
         if !sp.is_empty() || !si.is_empty() {
             // One touching an old and a new id was read before: keep one copy.
             let known: FxHashSet<Id> = pf.found.iter().map(|e| e.id().to_string()).collect();
-            for e in self.store.allocations_for(&sp, &si)? {
-                if !known.contains(e.id()) {
-                    pf.found.push(e);
-                }
-            }
+            let mut found = self.store.allocations_for(&sp, &si)?;
+            found.retain(|e| !known.contains(e.id()));
+            pf.add(found);
         }
         pf.payments.extend(new_p);
         pf.invoices.extend(new_i);
@@ -698,5 +715,57 @@ mod tests {
         );
         assert_eq!(ws.resolve(&both).unwrap(), vec!["cust_0000".to_string()]);
         assert!(ws.get(EntityKind::Customer, "cust_0001").unwrap().is_some());
+    }
+
+    fn alloc(id: &str, payment: &str, invoice: &str) -> Entity {
+        use crate::model::{Allocation, AllocationKind, AllocationReason, MatchStrategy};
+        Entity::Allocation(Allocation {
+            id: id.into(),
+            payment_id: payment.into(),
+            invoice_id: invoice.into(),
+            amount: rust_decimal::Decimal::ONE,
+            currency: crate::Currency::USD,
+            reason: AllocationReason {
+                strategy: MatchStrategy::Manual,
+                detail: String::new(),
+            },
+            kind: AllocationKind::Payment,
+            allocated_at: None,
+        })
+    }
+
+    #[test]
+    fn prefetched_allocations_answer_by_payment_and_invoice() {
+        let mut store = MemoryStore::new();
+        let cs = ChangeSet {
+            upserts: vec![
+                alloc("al_1", "pay_1", "inv_1"),
+                alloc("al_2", "pay_1", "inv_2"),
+                alloc("al_3", "pay_2", "inv_2"),
+                alloc("al_4", "pay_3", "inv_3"),
+            ],
+            ..Default::default()
+        };
+        store.commit(cs).unwrap();
+        let mut state = WorkState::new();
+        let mut ws = Workspace::new(&store, &mut state);
+        let ids = |v: Vec<Entity>| v.iter().map(|e| e.id().to_string()).collect::<Vec<_>>();
+        ws.prefetch_allocations(&["pay_1".into()], &[]).unwrap();
+        ws.add_prefetched_allocations(&["pay_1".into(), "pay_2".into()], &["inv_2".into()])
+            .unwrap();
+        let pf = ws.st.allocations.as_ref().unwrap();
+        // al_2 touches both a payment and an invoice asked: once.
+        assert_eq!(
+            ids(pf.answer(&["pay_1".into()], &["inv_2".into()]).unwrap()),
+            ["al_1", "al_2", "al_3"]
+        );
+        assert_eq!(ids(pf.answer(&["pay_2".into()], &[]).unwrap()), ["al_3"]);
+        assert_eq!(pf.found.len(), 3, "an allocation read twice is kept once");
+        // Not prefetched: no answer, so the store is asked.
+        assert!(pf.answer(&["pay_3".into()], &[]).is_none());
+        assert_eq!(
+            ids(ws.allocations_for(&["pay_3".into()], &[]).unwrap()),
+            ["al_4"]
+        );
     }
 }
