@@ -187,11 +187,7 @@ fn units(n: usize) -> Vec<SourceItem> {
     for u in 0..n {
         let (cus, ch) = (format!("cus_{u:05}"), format!("ch_{u:05}"));
         let day = u as i64 % 300;
-        items.push(customer(
-            &cus,
-            &format!("Customer {u}"),
-            &format!("c{u}@example.com"),
-        ));
+        items.push(numbered_customer(&cus, u));
         items.push(invoice(
             &format!("in_{u:05}"),
             &cus,
@@ -234,17 +230,16 @@ fn units(n: usize) -> Vec<SourceItem> {
     items
 }
 
-/// Imports `n` units into fresh books made by `open` (over the counting
-/// wrapper), 100 records a page, every page its own commit. Returns the read
-/// calls and the number of pages.
-fn import_counted(open: &dyn Fn() -> Box<dyn Store>, n: usize) -> (BTreeMap<String, u64>, u64) {
+/// Imports `items` into books over `store` wrapped in the counting store,
+/// 100 records a page, every page its own commit, with no failed record.
+/// Returns the books, the run, the read calls and the number of pages.
+fn counted_import(store: Box<dyn Store>, items: Vec<SourceItem>) -> (Books, ImportRun, Calls, u64) {
     let calls: Calls = Arc::default();
     let books = Books::with_store(Box::new(Counting {
-        inner: open(),
+        inner: store,
         calls: calls.clone(),
     }))
     .with_commit_batch(CommitBatch::every_page());
-    let items = units(n);
     let pages = items.len().div_ceil(100) as u64;
     let run = run(books.import(
         &RecordsSource::new(ACCT, items),
@@ -253,6 +248,14 @@ fn import_counted(open: &dyn Fn() -> Box<dyn Store>, n: usize) -> (BTreeMap<Stri
     ))
     .expect("import");
     assert_eq!(run.totals.failed, 0, "{:?}", run.failures);
+    (books, run, calls, pages)
+}
+
+/// Imports `n` units into fresh books made by `open` (over the counting
+/// wrapper), 100 records a page, every page its own commit. Returns the read
+/// calls and the number of pages.
+fn import_counted(open: &dyn Fn() -> Box<dyn Store>, n: usize) -> (BTreeMap<String, u64>, u64) {
+    let (books, run, calls, pages) = counted_import(open(), units(n));
     assert_eq!(run.by_object["customer"].created as usize, 2 * n, "{run:?}");
     assert_eq!(run.by_object["invoice"].created as usize, 2 * n, "{run:?}");
     // Policy matching placed every charge's credit on its customer's invoice.
@@ -424,6 +427,11 @@ fn records_of_many_customers_are_those_of_each_in_id_order() {
     }
 }
 
+/// Customer `cus`, the `u`th of a test's units.
+fn numbered_customer(cus: &str, u: usize) -> SourceItem {
+    customer(cus, &format!("Customer {u}"), &format!("c{u}@example.com"))
+}
+
 /// `n` paid invoices, each with its customer, and then (pages later, as an
 /// export lists them) their charges and invoice payments: every invoice's
 /// synthetic payment is replaced by the real one.
@@ -431,11 +439,7 @@ fn paid_then_paying(n: usize) -> Vec<SourceItem> {
     let mut items = Vec::with_capacity(n * 5);
     for u in 0..n {
         let cus = format!("cus_{u:05}");
-        items.push(customer(
-            &cus,
-            &format!("Customer {u}"),
-            &format!("c{u}@example.com"),
-        ));
+        items.push(numbered_customer(&cus, u));
         items.push(invoice(
             &format!("in_{u:05}"),
             &cus,
@@ -468,21 +472,8 @@ fn paid_then_paying(n: usize) -> Vec<SourceItem> {
 fn replacing_synthetic_payments_reads_allocations_once_per_page() {
     let count = |n: usize| {
         let dir = tempfile::tempdir().unwrap();
-        let calls: Calls = Arc::default();
-        let books = Books::with_store(Box::new(Counting {
-            inner: Box::new(SqliteStore::open(dir.path().join("b.db")).unwrap()),
-            calls: calls.clone(),
-        }))
-        .with_commit_batch(CommitBatch::every_page());
-        let items = paid_then_paying(n);
-        let pages = items.len().div_ceil(100) as u64;
-        let run = run(books.import(
-            &RecordsSource::new(ACCT, items),
-            &ImportPlan::default(),
-            None,
-        ))
-        .expect("import");
-        assert_eq!(run.totals.failed, 0, "{:?}", run.failures);
+        let store = Box::new(SqliteStore::open(dir.path().join("b.db")).unwrap());
+        let (books, _, calls, pages) = counted_import(store, paid_then_paying(n));
         // Each invoice ends with one payment and allocation: the real ones.
         let allocs = books.allocations().unwrap();
         assert_eq!(allocs.len(), n);

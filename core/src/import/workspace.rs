@@ -718,20 +718,8 @@ mod tests {
     }
 
     fn alloc(id: &str, payment: &str, invoice: &str) -> Entity {
-        use crate::model::{Allocation, AllocationKind, AllocationReason, MatchStrategy};
-        Entity::Allocation(Allocation {
-            id: id.into(),
-            payment_id: payment.into(),
-            invoice_id: invoice.into(),
-            amount: rust_decimal::Decimal::ONE,
-            currency: crate::Currency::USD,
-            reason: AllocationReason {
-                strategy: MatchStrategy::Manual,
-                detail: String::new(),
-            },
-            kind: AllocationKind::Payment,
-            allocated_at: None,
-        })
+        let a = crate::model::Allocation::manual_for_test(id, payment, invoice, 100);
+        Entity::Allocation(a)
     }
 
     #[test]

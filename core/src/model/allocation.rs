@@ -116,3 +116,23 @@ pub struct Allocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocated_at: Option<DateTime<Utc>>,
 }
+
+#[cfg(test)]
+impl Allocation {
+    /// A manual payment allocation for unit tests: `amount` in cents, USD.
+    pub(crate) fn manual_for_test(id: &str, payment: &str, invoice: &str, cents: i64) -> Self {
+        Allocation {
+            id: id.into(),
+            payment_id: payment.into(),
+            invoice_id: invoice.into(),
+            amount: Decimal::new(cents, 2),
+            currency: Currency::USD,
+            reason: AllocationReason {
+                strategy: super::MatchStrategy::Manual,
+                detail: String::new(),
+            },
+            kind: AllocationKind::Payment,
+            allocated_at: None,
+        }
+    }
+}

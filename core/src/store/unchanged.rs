@@ -63,23 +63,12 @@ pub fn first_changed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Allocation, AllocationKind, AllocationReason, MatchStrategy};
-    use rust_decimal::Decimal;
+    use crate::model::Allocation;
 
     fn alloc(amount: i64) -> Entity {
-        Entity::Allocation(Allocation {
-            id: "al_1".into(),
-            payment_id: "pay_1".into(),
-            invoice_id: "inv_1".into(),
-            amount: Decimal::new(amount, 2),
-            currency: crate::Currency::USD,
-            reason: AllocationReason {
-                strategy: MatchStrategy::Manual,
-                detail: String::new(),
-            },
-            kind: AllocationKind::Payment,
-            allocated_at: None,
-        })
+        Entity::Allocation(Allocation::manual_for_test(
+            "al_1", "pay_1", "inv_1", amount,
+        ))
     }
 
     fn read(record: Option<Entity>) -> Vec<ReadRecord> {
