@@ -55,10 +55,18 @@ struct PrefetchedAllocations {
 }
 
 impl PrefetchedAllocations {
-    /// Adds allocations read from the store (each once).
+    /// Adds allocations read from the store, each once: one touching a
+    /// payment read before and a new invoice comes back a second time.
     fn add(&mut self, found: Vec<Entity>) {
         for e in found {
             let Entity::Allocation(a) = &e else { continue };
+            let held = self
+                .by_payment
+                .get(&a.payment_id)
+                .is_some_and(|at| at.iter().any(|&i| self.found[i].id() == a.id));
+            if held {
+                continue;
+            }
             let at = self.found.len();
             self.by_payment
                 .entry(a.payment_id.clone())
@@ -432,23 +440,8 @@ impl<'s> Workspace<'s> {
     /// them without a store read (until the planned changes are taken, or
     /// [`Workspace::forget_prefetched_lists`]). Replaces an earlier batch.
     pub fn prefetch_allocations(&mut self, payments: &[Id], invoices: &[Id]) -> Result<()> {
-        let (sp, si) = (
-            self.stored(EntityKind::Payment, payments),
-            self.stored(EntityKind::Invoice, invoices),
-        );
-        let found = if sp.is_empty() && si.is_empty() {
-            Vec::new()
-        } else {
-            self.store.allocations_for(&sp, &si)?
-        };
-        let mut pf = PrefetchedAllocations {
-            payments: payments.iter().cloned().collect(),
-            invoices: invoices.iter().cloned().collect(),
-            ..PrefetchedAllocations::default()
-        };
-        pf.add(found);
-        self.st.allocations = Some(pf);
-        Ok(())
+        self.st.allocations = None;
+        self.add_prefetched_allocations(payments, invoices)
     }
 
     /// [`Workspace::prefetch_allocations`] for more payments and invoices,
@@ -472,11 +465,7 @@ impl<'s> Workspace<'s> {
             self.stored(EntityKind::Invoice, &new_i),
         );
         if !sp.is_empty() || !si.is_empty() {
-            // One touching an old and a new id was read before: keep one copy.
-            let known: FxHashSet<Id> = pf.found.iter().map(|e| e.id().to_string()).collect();
-            let mut found = self.store.allocations_for(&sp, &si)?;
-            found.retain(|e| !known.contains(e.id()));
-            pf.add(found);
+            pf.add(self.store.allocations_for(&sp, &si)?);
         }
         pf.payments.extend(new_p);
         pf.invoices.extend(new_i);
