@@ -2,7 +2,6 @@
 //! records or aliases, so an import can tell the books did not change since
 //! a review.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -51,7 +50,7 @@ fn changes_books(c: &ChangeSet) -> bool {
 }
 
 impl Store for CountedStore {
-    fn resolve(&self, keys: &[ExternalKey]) -> tieout_core::Result<HashMap<ExternalKey, Vec<Id>>> {
+    fn resolve(&self, keys: &[ExternalKey]) -> tieout_core::Result<tieout_core::Resolved> {
         self.inner.resolve(keys)
     }
 

@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,7 +36,7 @@ impl Counting {
 }
 
 impl Store for Counting {
-    fn resolve(&self, keys: &[ExternalKey]) -> tieout::core::Result<HashMap<ExternalKey, Vec<Id>>> {
+    fn resolve(&self, keys: &[ExternalKey]) -> tieout::core::Result<tieout::core::Resolved> {
         self.note("resolve".into());
         self.inner.resolve(keys)
     }

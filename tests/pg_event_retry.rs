@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -32,7 +31,7 @@ struct Overtaken {
 }
 
 impl Store for Overtaken {
-    fn resolve(&self, keys: &[ExternalKey]) -> tieout::core::Result<HashMap<ExternalKey, Vec<Id>>> {
+    fn resolve(&self, keys: &[ExternalKey]) -> tieout::core::Result<tieout::core::Resolved> {
         self.inner.resolve(keys)
     }
 

@@ -34,4 +34,4 @@ pub use plan::{
 pub use record::{ObjectScope, Record, SourceItem};
 pub use records_source::RecordsSource;
 pub use source::{AccountInfo, FetchScope, Page, Source};
-pub use store::{ChangeSet, MemoryStore, ScaledStore, Store};
+pub use store::{ChangeSet, MemoryStore, Resolved, ScaledStore, Store};

@@ -9,7 +9,6 @@
 mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use chrono::{TimeZone, Utc};
@@ -17,7 +16,8 @@ use rust_decimal::Decimal;
 use tieout_core::import::{Planner, WorkState, Workspace};
 use tieout_core::model::*;
 use tieout_core::{
-    ChangeSet, Currency, Entity, EntityKind, ImportPlan, Record, Result, SourceItem, Store,
+    ChangeSet, Currency, Entity, EntityKind, ImportPlan, Record, Resolved, Result, SourceItem,
+    Store,
 };
 
 /// Counts live heap bytes and their high-water mark.
@@ -54,8 +54,8 @@ static COUNTING: Counting = Counting;
 struct NothingKept;
 
 impl Store for NothingKept {
-    fn resolve(&self, _keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
-        Ok(HashMap::new())
+    fn resolve(&self, _keys: &[ExternalKey]) -> Result<Resolved> {
+        Ok(Resolved::default())
     }
     fn get(&self, _kind: EntityKind, _ids: &[Id]) -> Result<Vec<Entity>> {
         Ok(Vec::new())

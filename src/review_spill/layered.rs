@@ -4,13 +4,13 @@
 //! pages read earlier pages' planned records as an import would, and the
 //! planner holds no more than an import does.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Mutex;
 
 use tieout_core::entity::{Entity, EntityKind};
 use tieout_core::model::{ExternalKey, Id};
-use tieout_core::{ChangeSet, CoreError, Result, ScaledStore, Store};
+use tieout_core::{ChangeSet, CoreError, Resolved, Result, ScaledStore, Store};
 use tieout_sqlite::SqliteStore;
 
 use super::filter::Seen;
@@ -159,9 +159,9 @@ impl Layered<'_> {
 }
 
 impl Store for Layered<'_> {
-    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<Resolved> {
         let mut out = if self.base_empty() {
-            HashMap::new()
+            Resolved::default()
         } else {
             self.base()?.resolve(keys)?
         };

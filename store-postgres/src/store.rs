@@ -8,7 +8,7 @@ use postgres::Row;
 use tieout_core::model::{ExternalKey, Id};
 use tieout_core::store::{ReadRecord, RecordPage, RecordQuery};
 use tieout_core::store::{ShardClaim, ShardSpec, ShardState, StreamClaim};
-use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
+use tieout_core::{ChangeSet, Entity, EntityKind, Resolved, Result, Store};
 
 use crate::error::PostgresError;
 use crate::schema;
@@ -158,14 +158,14 @@ pub(crate) fn in_transaction<R>(
 }
 
 impl Store for PostgresStore {
-    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<Resolved> {
         if keys.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Resolved::default());
         }
         let joined: Vec<String> = keys.iter().map(|k| k.joined().to_string()).collect();
         let rows = self.run(move |c, sql| Ok(typed::query(c, &sql.resolve, &[&joined])?))?;
         let by_text: HashMap<&str, &ExternalKey> = keys.iter().map(|k| (k.joined(), k)).collect();
-        let mut out: HashMap<ExternalKey, Vec<Id>> = HashMap::new();
+        let mut out = Resolved::default();
         for row in rows {
             let key: &str = row.get(0);
             if let Some(k) = by_text.get(key) {

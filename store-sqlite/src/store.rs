@@ -1,6 +1,5 @@
 //! `SqliteStore`: the books in one SQLite database file.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -9,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use rustc_hash::{FxHashMap, FxHashSet};
 use tieout_core::model::{ExternalKey, Id};
 use tieout_core::store::{ReadRecord, RecordPage, RecordQuery};
-use tieout_core::{ChangeSet, Entity, EntityKind, Result, Store};
+use tieout_core::{ChangeSet, Entity, EntityKind, Resolved, Result, Store};
 
 use crate::error::SqliteError;
 use crate::rows::RowBuffer;
@@ -374,12 +373,12 @@ fn in_chunks<T>(
 }
 
 impl Store for SqliteStore {
-    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<Resolved> {
         if keys.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Resolved::default());
         }
         Ok(self.snapshot(|| {
-            let mut out: HashMap<ExternalKey, Vec<Id>> = HashMap::new();
+            let mut out = Resolved::default();
             let empty = empty_namespaces(&self.conn, keys)?;
             // One cached statement probing the alias primary key per key:
             // cheaper than unpacking a JSON array of keys inside SQLite.

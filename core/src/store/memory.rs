@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{ChangeSet, Store};
+use super::{ChangeSet, Resolved, Store};
 use crate::entity::{Entity, EntityKind};
 use crate::error::{CoreError, Result};
 use crate::model::{ExternalKey, Id};
@@ -50,8 +50,8 @@ pub fn customer_of(e: &Entity) -> Option<&str> {
 }
 
 impl Store for MemoryStore {
-    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
-        let mut out = HashMap::new();
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<Resolved> {
+        let mut out = Resolved::default();
         for k in keys {
             if let Some(ids) = self.aliases.get(k) {
                 if !ids.is_empty() {

@@ -18,8 +18,9 @@ pub use scaled::ScaledStore;
 pub use shared::{ShardClaim, ShardSpec, ShardState, StreamClaim};
 pub use unchanged::ReadRecord;
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::entity::{Entity, EntityKind};
 use std::time::Duration;
@@ -31,6 +32,12 @@ use crate::model::{ExternalKey, Id};
 /// committed position (`None` before the first).
 pub type SequencedBuild = Arc<dyn Fn(Option<String>) -> Result<ChangeSet> + Send + Sync>;
 
+/// What [`Store::resolve`] answers: each alias key that names records, with
+/// their ids. Hashed with FxHash, as the import's workspace hashes the same
+/// keys: they are ids Stripe issues and keys the books derive from them, and
+/// SipHash's resistance to chosen keys cost a resolve more than its lookups.
+pub type Resolved = FxHashMap<ExternalKey, Vec<Id>>;
+
 /// Persistent books.
 ///
 /// Reads are batched; `commit` applies a whole [`ChangeSet`] (records, aliases,
@@ -40,7 +47,7 @@ pub trait Store: Send {
     /// Resolves alias keys to the ids of the records they name. A key may name
     /// several records (e.g. every payment that links one invoice); keys naming
     /// nothing are absent from the map.
-    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>>;
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<Resolved>;
 
     /// Loads records of one kind by id; missing ids are skipped.
     fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>>;

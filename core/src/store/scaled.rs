@@ -1,8 +1,6 @@
 //! `ScaledStore`: a store whose records always carry their currency's scale.
 
-use std::collections::HashMap;
-
-use super::{ChangeSet, RecordPage, RecordQuery, Store};
+use super::{ChangeSet, RecordPage, RecordQuery, Resolved, Store};
 use crate::entity::{Entity, EntityKind};
 use crate::error::Result;
 use crate::model::{AtCurrencyScale, ExternalKey, Id};
@@ -32,7 +30,7 @@ fn scaled(mut records: Vec<Entity>) -> Vec<Entity> {
 }
 
 impl Store for ScaledStore {
-    fn resolve(&self, keys: &[ExternalKey]) -> Result<HashMap<ExternalKey, Vec<Id>>> {
+    fn resolve(&self, keys: &[ExternalKey]) -> Result<Resolved> {
         self.inner.resolve(keys)
     }
 
