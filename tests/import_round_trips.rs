@@ -434,8 +434,12 @@ fn numbered_customer(cus: &str, u: usize) -> SourceItem {
 
 /// `n` paid invoices, each with its customer, and then (pages later, as an
 /// export lists them) their charges and invoice payments: every invoice's
-/// synthetic payment is replaced by the real one.
-fn paid_then_paying(n: usize) -> Vec<SourceItem> {
+/// synthetic payment is replaced by the real one. The paying records come
+/// in the order `by_file` asks: each unit's charge, payment intent and
+/// invoice payment together, or (as a directory of exports gives them, one
+/// file per kind) every charge, then every payment intent, then every
+/// invoice payment.
+fn paid_then_paying_in(n: usize, by_file: bool) -> Vec<SourceItem> {
     let mut items = Vec::with_capacity(n * 5);
     for u in 0..n {
         let cus = format!("cus_{u:05}");
@@ -449,57 +453,81 @@ fn paid_then_paying(n: usize) -> Vec<SourceItem> {
             1,
         ));
     }
+    let mut paying: [Vec<SourceItem>; 3] = Default::default();
     for u in 0..n {
         let (cus, ch, pi) = (
             format!("cus_{u:05}"),
             format!("ch_{u:05}"),
             format!("pi_{u:05}"),
         );
-        items.push(charge(&ch, &pi, &cus, d("100.00"), 2));
-        items.push(payment_intent(&pi, &ch, &cus, d("100.00"), 2));
-        items.push(invoice_payment(
+        paying[0].push(charge(&ch, &pi, &cus, d("100.00"), 2));
+        paying[1].push(payment_intent(&pi, &ch, &cus, d("100.00"), 2));
+        paying[2].push(invoice_payment(
             &format!("inpay_{u:05}"),
             &format!("in_{u:05}"),
             &pi,
             d("100.00"),
             2,
         ));
+        if !by_file {
+            items.extend(paying.iter_mut().flat_map(std::mem::take));
+        }
     }
+    items.extend(paying.into_iter().flatten());
     items
 }
 
-#[test]
-fn replacing_synthetic_payments_reads_allocations_once_per_page() {
-    let count = |n: usize| {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Box::new(SqliteStore::open(dir.path().join("b.db")).unwrap());
-        let (books, _, calls, pages) = counted_import(store, paid_then_paying(n));
-        // Each invoice ends with one payment and allocation: the real ones.
-        let allocs = books.allocations().unwrap();
-        assert_eq!(allocs.len(), n);
-        assert!(allocs.iter().all(|a| !a.payment_id.is_empty()));
-        assert_eq!(
-            books
-                .payments()
-                .unwrap()
-                .iter()
-                .filter(|p| p.source.object == "invoice_paid")
-                .count(),
-            0
-        );
-        let reads = calls
-            .lock()
+/// Imports [`paid_then_paying_in`] of `n` invoices into SQLite books over
+/// the counting store; checks that every invoice ends with its real payment
+/// and allocation, and returns the read calls and the number of pages.
+fn paid_then_paying_reads(n: usize, by_file: bool) -> (BTreeMap<String, u64>, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Box::new(SqliteStore::open(dir.path().join("b.db")).unwrap());
+    let (books, _, calls, pages) = counted_import(store, paid_then_paying_in(n, by_file));
+    // Each invoice ends with one payment and allocation: the real ones.
+    let allocs = books.allocations().unwrap();
+    assert_eq!(allocs.len(), n);
+    assert!(allocs.iter().all(|a| !a.payment_id.is_empty()));
+    assert_eq!(
+        books
+            .payments()
             .unwrap()
-            .get("allocations_for")
-            .copied()
-            .unwrap_or(0);
-        (reads, pages)
+            .iter()
+            .filter(|p| p.source.object == "invoice_paid")
+            .count(),
+        0
+    );
+    let calls = calls.lock().unwrap().clone();
+    (calls, pages)
+}
+
+/// Asserts that `what` (a read method) grows with the pages of
+/// [`paid_then_paying_in`] (100 and 400 invoices), not with its records.
+fn reads_grow_with_pages(what: &str, by_file: bool, why: &str) {
+    let count = |n: usize| {
+        let (calls, pages) = paid_then_paying_reads(n, by_file);
+        (calls.get(what).copied().unwrap_or(0), pages)
     };
     let (small, small_pages) = count(100);
     let (large, large_pages) = count(400);
     assert!(
         large - small <= PER_PAGE * (large_pages - small_pages),
-        "allocation reads: {small} over {small_pages} pages, {large} over {large_pages}: \
-         one per replaced synthetic payment"
+        "{what}: {small} over {small_pages} pages, {large} over {large_pages}: {why}"
     );
+}
+
+#[test]
+fn replacing_synthetic_payments_reads_allocations_once_per_page() {
+    reads_grow_with_pages(
+        "allocations_for",
+        false,
+        "one per replaced synthetic payment",
+    );
+}
+
+#[test]
+fn payments_merged_from_invoice_payments_resolve_their_keys_once_per_page() {
+    for by_file in [false, true] {
+        reads_grow_with_pages("resolve", by_file, "one per alias key of a merged payment");
+    }
 }

@@ -93,9 +93,7 @@ pub fn upsert(
         }
         _ => {
             ws.put(new);
-            for k in aliases {
-                ws.alias(k, &id)?;
-            }
+            ws.alias_all(aliases, &id)?;
         }
     }
     Ok((action, id, amount))

@@ -398,6 +398,24 @@ impl<'s> Workspace<'s> {
         Ok(())
     }
 
+    /// Plans aliases of `id` for each of `keys` without asking the store: a
+    /// key the workspace knows is checked there (as [`Workspace::alias`]
+    /// does), one it does not know is planned as it is. Adding an alias that
+    /// exists is harmless (stores ignore it, the workspace keeps each id
+    /// once) and costs a store no more than the lookup it replaces: for a
+    /// record updated from a page that did not name all its keys (a payment
+    /// merging a later invoice payment), one lookup per record is gone.
+    pub fn alias_all(&mut self, keys: Vec<ExternalKey>, id: &str) -> Result<()> {
+        for k in keys {
+            if self.st.alias_cache.contains_key(&k) {
+                self.alias(k, id)?;
+            } else {
+                self.push_alias(k, id, true);
+            }
+        }
+        Ok(())
+    }
+
     /// Plans an alias for a record created in this workspace, without looking
     /// the key up (adding an alias that exists is harmless: stores ignore it).
     pub fn alias_new(&mut self, key: ExternalKey, id: &str) {

@@ -61,29 +61,84 @@ fn as_invoice(e: Option<Entity>) -> Option<Invoice> {
     }
 }
 
-/// Reads in one batch what settling these invoices reads of their synthetic
-/// payments: the aliases, the payments, and their committed allocations (a
-/// page of payments arriving after their invoices replaces one synthetic
-/// payment per invoice; each removal reads its allocations).
-fn prefetch_synthetic<'i>(
+/// Reads in one batch what settling these invoices looks up for each: the
+/// payments that may claim it (its claimant keys, and those payments) and
+/// its synthetic payment with that payment's committed allocations (a page
+/// of payments arriving after their invoices replaces one synthetic payment
+/// per invoice; each removal reads its allocations).
+fn prefetch_invoices<'i>(
     ws: &mut Workspace<'_>,
     invoices: impl Iterator<Item = &'i Invoice>,
 ) -> Result<()> {
-    let keys: Vec<ExternalKey> = invoices
-        .map(|inv| inv.source.sibling("invoice_paid", &inv.source.external_id))
-        .collect();
-    if keys.len() < 2 {
+    let mut keys: Vec<ExternalKey> = Vec::new();
+    let mut synth_keys: Vec<ExternalKey> = Vec::new();
+    for inv in invoices {
+        keys.extend(claimant_keys(inv));
+        synth_keys.push(inv.source.sibling("invoice_paid", &inv.source.external_id));
+    }
+    if synth_keys.len() < 2 {
         return Ok(());
     }
-    ws.prefetch(&keys)?;
+    keys.extend(synth_keys.iter().cloned());
+    ws.prefetch_owned(keys)?;
     let mut synth: Vec<Id> = Vec::new();
-    for k in &keys {
+    for k in &synth_keys {
         synth.extend(ws.resolve_kind(k, EntityKind::Payment)?);
     }
     if synth.is_empty() {
         return Ok(());
     }
     ws.add_prefetched_allocations(&synth, &[])
+}
+
+/// The alias keys settling looks up for a payment: invoices naming its
+/// charge or payment intent (claims), its refunds and disputes (reversals)
+/// and its balance transaction (fees).
+fn payment_keys(p: &Payment) -> Vec<ExternalKey> {
+    let s = &p.source;
+    let mut out = Vec::new();
+    if let Some(c) = &p.refs.charge {
+        out.push(keys::invoice_by_charge(s, c));
+        out.push(keys::refund_for(s, c));
+        out.push(keys::dispute_for(s, c));
+        out.push(keys::bt_by_source(s, c));
+    }
+    if let Some(pi) = &p.refs.payment_intent {
+        out.push(keys::invoice_by_payment_intent(s, pi));
+        out.push(keys::refund_for(s, pi));
+        out.push(keys::dispute_for(s, pi));
+    }
+    if let Some(t) = &p.refs.balance_transaction {
+        out.push(s.sibling("balance_transaction", t));
+    }
+    out
+}
+
+/// Looks up in one batch what settling these payments looks up for each
+/// ([`payment_keys`], and loads the records those keys name), so claims,
+/// reversals and fees answer from the workspace.
+fn prefetch_payments<'p>(
+    ws: &mut Workspace<'_>,
+    payments: impl Iterator<Item = &'p Payment>,
+) -> Result<()> {
+    let keys: Vec<ExternalKey> = payments.flat_map(payment_keys).collect();
+    if keys.len() < 2 {
+        return Ok(());
+    }
+    ws.prefetch_owned(keys)
+}
+
+/// Looks up in one batch the claimant keys of these invoices (and loads the
+/// payments they name), so [`claimant_ids`] answers each from the workspace.
+fn prefetch_claimants<'i>(
+    ws: &mut Workspace<'_>,
+    invoices: impl Iterator<Item = &'i Invoice>,
+) -> Result<()> {
+    let keys: Vec<ExternalKey> = invoices.flat_map(claimant_keys).collect();
+    if keys.len() < 2 {
+        return Ok(());
+    }
+    ws.prefetch_owned(keys)
 }
 
 /// The synthetic payment recorded for a paid invoice whose real payment is unknown.
@@ -105,6 +160,7 @@ pub fn settle(
             payments.insert(id.clone(), p);
         }
     }
+    prefetch_payments(ws, payments.values())?;
     let mut quiet_customers: Vec<Id> = Vec::new();
     let mut new_paid: Vec<&Id> = Vec::new();
     for id in touched_invoices {
@@ -160,7 +216,7 @@ pub fn settle(
     // Invoices -> every payment claiming them; synthetic payments for paid invoices.
     let mut synth_removed: Vec<Id> = Vec::new();
     let invoice_ids: Vec<Id> = invoices.keys().cloned().collect();
-    prefetch_synthetic(ws, invoices.values())?;
+    prefetch_invoices(ws, invoices.values())?;
     for iid in &invoice_ids {
         let inv = &invoices[iid];
         let claimants = claimant_ids(ws, inv)?;
@@ -246,18 +302,22 @@ pub fn settle(
         .values()
         .flat_map(|c| c.0.iter().map(|cl| cl.invoice_id.clone()))
         .collect();
-    for iid in named {
-        if !invoices.contains_key(&iid) {
-            if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &iid)?) {
-                invoices.insert(i.id.clone(), i);
-                frontier.push(iid);
-            }
+    let unread: Vec<Id> = named
+        .into_iter()
+        .filter(|iid| !invoices.contains_key(iid))
+        .collect();
+    ws.load(EntityKind::Invoice, &unread)?;
+    for iid in unread {
+        if let Some(i) = as_invoice(ws.get(EntityKind::Invoice, &iid)?) {
+            invoices.insert(i.id.clone(), i);
+            frontier.push(iid);
         }
     }
     let mut rounds = 0;
     while !frontier.is_empty() && rounds < 32 && payments.len() + invoices.len() < 50_000 {
         rounds += 1;
         let mut next = Vec::new();
+        prefetch_claimants(ws, frontier.iter().filter_map(|iid| invoices.get(iid)))?;
         for iid in std::mem::take(&mut frontier) {
             let Some(inv) = invoices.get(&iid).cloned() else {
                 continue;
@@ -300,6 +360,15 @@ pub fn settle(
             fixed.push(a);
         }
     }
+    let unread = |have: &dyn Fn(&Id) -> bool, id: fn(&Allocation) -> &Id| -> Vec<Id> {
+        fixed.iter().map(id).filter(|i| !have(i)).cloned().collect()
+    };
+    let (more_payments, more_invoices) = (
+        unread(&|i| payments.contains_key(i), |a| &a.payment_id),
+        unread(&|i| invoices.contains_key(i), |a| &a.invoice_id),
+    );
+    ws.load(EntityKind::Payment, &more_payments)?;
+    ws.load(EntityKind::Invoice, &more_invoices)?;
     for a in &fixed {
         if !payments.contains_key(&a.payment_id) {
             if let Some(p) = as_payment(ws.get(EntityKind::Payment, &a.payment_id)?) {
@@ -313,7 +382,9 @@ pub fn settle(
         }
     }
 
-    // Refunds, disputes and fees onto payments.
+    // Refunds, disputes and fees onto payments (the keys of payments that
+    // joined the component since the first prefetch, in one more batch).
+    prefetch_payments(ws, payments.values())?;
     for p in payments.values_mut() {
         apply_reversals(ws, p)?;
         apply_balance_transaction(ws, p)?;
