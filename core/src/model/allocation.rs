@@ -112,7 +112,7 @@ pub struct Allocation {
     /// Payment or write-off.
     pub kind: AllocationKind,
     /// When the allocation was made (the payment's receipt time for source-driven allocations).
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocated_at: Option<DateTime<Utc>>,
 }

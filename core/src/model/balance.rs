@@ -37,7 +37,7 @@ pub struct BalanceTransaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the funds become available.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_on: Option<DateTime<Utc>>,
     /// The originating object id (`ch_...`, `re_...`, `po_...`).

@@ -82,11 +82,11 @@ pub struct CreditNote {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// When it took effect.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_at: Option<DateTime<Utc>>,
     /// When it was voided.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voided_at: Option<DateTime<Utc>>,
     /// Lines.

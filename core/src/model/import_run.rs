@@ -82,10 +82,10 @@ pub struct ImportRun {
     /// `live` or `test`.
     pub mode: String,
     /// Start time.
-    #[serde(serialize_with = "super::time::one")]
+    #[serde(with = "super::time::one")]
     pub started_at: DateTime<Utc>,
     /// End time.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Status.

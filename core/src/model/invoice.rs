@@ -84,11 +84,11 @@ pub struct InvoiceLine {
     /// Tax on the line.
     pub tax: Decimal,
     /// Service period start.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_start: Option<DateTime<Utc>>,
     /// Service period end.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_end: Option<DateTime<Utc>>,
     /// Source id of the price (or plan).
@@ -163,15 +163,15 @@ pub struct Invoice {
     #[serde(default)]
     pub source_credited: Decimal,
     /// Issue (finalization) time.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<DateTime<Utc>>,
     /// Due date.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<DateTime<Utc>>,
     /// When the source marked it paid.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<DateTime<Utc>>,
     /// Lines.

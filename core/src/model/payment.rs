@@ -215,7 +215,7 @@ pub struct Payment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// When the money was received.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<DateTime<Utc>>,
     /// Refunded so far, presentment currency: the larger of the source's own total

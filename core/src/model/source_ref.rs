@@ -143,11 +143,11 @@ pub struct SourceRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Source timestamp of this snapshot; older snapshots never overwrite newer ones.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
     /// When the object was created in the source.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     /// Live (true) or test data.

@@ -125,11 +125,11 @@ pub struct SubscriptionItem {
     /// Units per billing period.
     pub interval_count: u32,
     /// Current period start (basil+: per item).
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_period_start: Option<DateTime<Utc>>,
     /// Current period end.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_period_end: Option<DateTime<Utc>>,
 }
@@ -158,34 +158,34 @@ pub struct Subscription {
     /// Intervals per billing period.
     pub interval_count: u32,
     /// Start date.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<DateTime<Utc>>,
     /// Current period start.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_period_start: Option<DateTime<Utc>>,
     /// Current period end.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_period_end: Option<DateTime<Utc>>,
     /// Next billing date (end of the current period unless cancelling).
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_billing_date: Option<DateTime<Utc>>,
     /// Cancels at the end of the period.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cancel_at_period_end: bool,
     /// When it was cancelled.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<DateTime<Utc>>,
     /// When it ended.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTime<Utc>>,
     /// Trial end.
-    #[serde(serialize_with = "super::time::opt")]
+    #[serde(with = "super::time::opt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<DateTime<Utc>>,
     /// Items.

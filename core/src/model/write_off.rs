@@ -19,7 +19,7 @@ pub struct InvoiceWriteOff {
     /// Why, in a person's words.
     pub reason: String,
     /// When it was written off.
-    #[serde(serialize_with = "super::time::one")]
+    #[serde(with = "super::time::one")]
     pub at: DateTime<Utc>,
     /// What payments matched later recovered (derived when the invoice's
     /// totals are, never more than `amount`).
