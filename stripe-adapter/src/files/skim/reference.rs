@@ -1,34 +1,15 @@
-//! The first pass's skim: what paging needs of a file (each item's object
-//! kind, livemode, the balance transactions listed under payouts) without
-//! building a JSON tree or mapping a record.
-//!
-//! A skim reads only the few fields it needs and skips the rest in place.
-//! It declines any file it cannot account for exactly as the full read would
-//! (events, `balance` objects, error bodies, broken JSON, values that are not
-//! objects): the first pass then reads and maps that file as the import will.
+//! The skim as it was before the byte-level scanner: serde_json with a
+//! visitor that reads the few fields the walk needs and ignores the rest.
+//! Kept for tests, which check the scanner gives the same answers.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use tieout_core::ObjectScope;
 
-use super::payout_in_url;
+use super::{Skimmed, kind_of_object};
+use crate::files::payout_in_url;
 use crate::map::is_supported;
-
-/// What a skimmed file holds.
-#[derive(Debug, Default)]
-pub(super) struct Skimmed {
-    /// The kind of each item the full read would give, in order.
-    pub kinds: Vec<Option<ObjectScope>>,
-    /// Whether any object says `livemode: true`.
-    pub livemode: bool,
-    /// Balance transactions (ids) listed under a payout, by payout id.
-    pub payout_bts: BTreeMap<String, Vec<String>>,
-}
 
 /// Skims `bytes` (a `.json` file, or a `.jsonl` one when `lines`); `None`
 /// when the file needs the full read.
@@ -48,58 +29,6 @@ pub(super) fn skim(bytes: &[u8], lines: bool) -> Option<Skimmed> {
         }
     }
     Some(out)
-}
-
-/// Files skimmed at a time by [`skim_files`]: what it holds at once.
-const SKIM_CHUNK: usize = 256;
-
-/// Skims each file of `paths` (read from disk) as [`skim`] does, on up to
-/// four threads, `SKIM_CHUNK` files at a time, and hands each result to
-/// `take` in path order: `None` for a file the skim declines or cannot read
-/// (the caller reads it in full). A first pass over a large export is all
-/// parsing, with nothing else to run beside it.
-pub(super) fn skim_files(paths: Vec<PathBuf>, mut take: impl FnMut(PathBuf, Option<Skimmed>)) {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let one = |path: &PathBuf| {
-        fs::read(path)
-            .ok()
-            .and_then(|bytes| skim(&bytes, is_lines(path)))
-    };
-    let mut paths = paths.into_iter().peekable();
-    while paths.peek().is_some() {
-        let chunk: Vec<PathBuf> = paths.by_ref().take(SKIM_CHUNK).collect();
-        // Contiguous shares, one per worker (the first on this thread; one
-        // worker or one file: no thread started), joined back in order.
-        let mut shares = chunk.chunks(chunk.len().div_ceil(workers));
-        let mine = shares.next().unwrap_or_default();
-        let skims: Vec<Option<Skimmed>> = std::thread::scope(|s| {
-            let handles: Vec<_> = shares
-                .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-                .collect();
-            let mut out: Vec<Option<Skimmed>> = mine.iter().map(one).collect();
-            for h in handles {
-                // As the same skim on this thread would.
-                out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            }
-            out
-        });
-        for (path, skimmed) in chunk.into_iter().zip(skims) {
-            take(path, skimmed);
-        }
-    }
-}
-
-/// Whether a path names a `.jsonl` file.
-pub(super) fn is_lines(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()) == Some("jsonl")
-}
-
-/// The kind of item the full read maps an object of type `object` to.
-fn kind_of_object(object: &str) -> Option<ObjectScope> {
-    match object {
-        "checkout.session" => Some(ObjectScope::Payments),
-        o => ObjectScope::parse(o),
-    }
 }
 
 /// Accounts for one value as the full read would; `None` to decline.
@@ -182,6 +111,7 @@ impl<'de> Deserialize<'de> for Node<'de> {
     }
 }
 
+/// Visits a value into a [`Node`].
 struct NodeVisitor;
 
 impl<'de> Visitor<'de> for NodeVisitor {
@@ -297,97 +227,5 @@ impl<'de> Deserialize<'de> for IdOf<'de> {
             }
         }
         d.deserialize_any(V)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_list_page_gives_its_items_kinds_and_payout_transactions() {
-        let page = br#"{"object":"list","url":"/v1/balance_transactions?payout=po_1",
-            "data":[
-              {"object":"balance_transaction","id":"txn_1","type":"charge","source":"ch_1","livemode":false},
-              {"object":"balance_transaction","id":"txn_2","type":"payout","source":"po_1"},
-              {"object":"balance_transaction","id":"txn_3","type":"refund","source":{"id":"po_2","object":"payout"}},
-              {"object":"application_fee","id":"fee_1"},
-              {"object":"checkout.session","id":"cs_1","livemode":true,"metadata":{"object":"x"}}
-            ],"has_more":false}"#;
-        let s = skim(page, false).expect("skimmed");
-        assert_eq!(
-            s.kinds,
-            vec![
-                Some(ObjectScope::BalanceTransactions),
-                Some(ObjectScope::BalanceTransactions),
-                Some(ObjectScope::BalanceTransactions),
-                Some(ObjectScope::Payments),
-            ]
-        );
-        assert!(s.livemode);
-        assert_eq!(s.payout_bts.get("po_1"), Some(&vec!["txn_1".to_string()]));
-        assert_eq!(s.payout_bts.get("po_2"), Some(&vec!["txn_3".to_string()]));
-    }
-
-    #[test]
-    fn files_are_skimmed_on_threads_and_handed_over_in_path_order() {
-        let dir = tempfile::tempdir().unwrap();
-        // More files than a chunk, so chunks and shares both split; every
-        // seventh file is one the skim declines, one path does not exist.
-        let n = SKIM_CHUNK + 37;
-        let mut paths = Vec::new();
-        for i in 0..n {
-            let path = dir.path().join(format!("{i:04}.json"));
-            let text = if i % 7 == 3 {
-                format!(r#"{{"object":"event","id":"evt_{i}"}}"#)
-            } else {
-                let items = (0..=i % 3)
-                    .map(|k| format!(r#"{{"object":"customer","id":"cus_{i}_{k}"}}"#))
-                    .collect::<Vec<_>>()
-                    .join(",");
-                format!(r#"{{"object":"list","data":[{items}]}}"#)
-            };
-            std::fs::write(&path, text).unwrap();
-            paths.push(path);
-        }
-        paths.insert(5, dir.path().join("missing.json"));
-        let mut seen = Vec::new();
-        skim_files(paths.clone(), |path, skimmed| {
-            seen.push((path, skimmed.map(|s| s.kinds.len())));
-        });
-        let expected: Vec<(PathBuf, Option<usize>)> = paths
-            .iter()
-            .map(|p| {
-                let name = p.file_stem().unwrap().to_str().unwrap();
-                let kinds = name
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| (i % 7 != 3).then_some(i % 3 + 1));
-                (p.clone(), kinds)
-            })
-            .collect();
-        assert_eq!(seen, expected);
-    }
-
-    #[test]
-    fn what_the_full_read_must_see_is_declined() {
-        for text in [
-            &br#"{"object":"event","id":"evt_1","data":{"object":{"object":"customer","id":"cus_1"}}}"#[..],
-            br#"{"object":"balance","available":[]}"#,
-            br#"{"error":{"type":"invalid_request_error"}}"#,
-            br#"{"id":"cus_1"}"#,
-            br#"[1, 2]"#,
-            br#"{"object":"list","data":[{"object":"customer""#,
-            br#"{"object":"list","data":{"object":"customer"}}"#,
-        ] {
-            assert!(skim(text, false).is_none(), "{}", String::from_utf8_lossy(text));
-        }
-        let lines = b"{\"object\":\"customer\",\"id\":\"cus_1\"}\n\n{\"object\":\"invoice\",\"id\":\"in_1\"}\n";
-        let s = skim(lines, true).expect("skimmed");
-        assert_eq!(
-            s.kinds,
-            vec![Some(ObjectScope::Customers), Some(ObjectScope::Invoices)]
-        );
-        assert!(skim(b"{\"object\":\"customer\"}\nnot json\n", true).is_none());
     }
 }
