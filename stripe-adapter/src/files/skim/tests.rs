@@ -425,6 +425,34 @@ fn nesting_is_limited_where_serde_json_limits_it() {
             .concat(),
         );
     }
+    // Ignored, arrays and objects mixed 200 deep: closed right, and closed
+    // with the wrong bracket at one depth or another.
+    let opens: Vec<&[u8]> = (0..200)
+        .map(|k| if k % 3 == 0 { &b"["[..] } else { b"{\"a\": " })
+        .collect();
+    let closes: Vec<&[u8]> = opens
+        .iter()
+        .rev()
+        .map(|o| if o == b"[" { &b"]"[..] } else { b"}" })
+        .collect();
+    for wrong in [
+        None,
+        Some(0),
+        Some(10),
+        Some(63),
+        Some(64),
+        Some(65),
+        Some(130),
+        Some(199),
+    ] {
+        let mut closes = closes.clone();
+        if let Some(k) = wrong {
+            closes[k] = if closes[k] == b"]" { b"}" } else { b"]" };
+        }
+        let value = [opens.concat(), b"1".to_vec(), closes.concat()].concat();
+        let text = fill(CONTEXTS[0], &value);
+        assert_eq!(same(&text), wrong.is_none());
+    }
     // Empty arrays in arrays: accepted up to 127 deep.
     let empty = |n: usize| {
         let text = [b"[".repeat(n), b"]".repeat(n)].concat();
