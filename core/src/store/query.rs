@@ -329,8 +329,10 @@ const TIME_KEY_LEN: usize = 24;
 /// chrono's RFC 3339 formatting otherwise and for leap seconds.
 pub fn push_time_key(t: &DateTime<Utc>, out: &mut String) {
     use chrono::{Datelike, Timelike};
-    let year = t.year();
-    if !(0..=9999).contains(&year) || t.nanosecond() >= 1_000_000_000 {
+    // The UTC fields once (each accessor of a `DateTime` applies its offset).
+    let n = t.naive_utc();
+    let year = n.year();
+    if !(0..=9999).contains(&year) || n.nanosecond() >= 1_000_000_000 {
         out.push_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true));
         return;
     }
@@ -342,12 +344,12 @@ pub fn push_time_key(t: &DateTime<Utc>, out: &mut String) {
         }
     };
     put(0, 4, year as u32);
-    put(5, 2, t.month());
-    put(8, 2, t.day());
-    put(11, 2, t.hour());
-    put(14, 2, t.minute());
-    put(17, 2, t.second());
-    put(20, 3, t.nanosecond() / 1_000_000);
+    put(5, 2, n.month());
+    put(8, 2, n.day());
+    put(11, 2, n.hour());
+    put(14, 2, n.minute());
+    put(17, 2, n.second());
+    put(20, 3, n.nanosecond() / 1_000_000);
     // Only ASCII digits and separators were written.
     out.push_str(std::str::from_utf8(&b).unwrap_or_default());
 }
