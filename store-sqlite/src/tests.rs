@@ -400,10 +400,7 @@ fn paged_queries_walk_an_index_in_their_order() {
 fn a_staged_file_is_adopted_whole_into_empty_books_only() {
     let dir = tempfile::tempdir().unwrap();
     let every = store_with_every_kind();
-    let records: Vec<Entity> = EntityKind::ALL
-        .iter()
-        .flat_map(|&k| every.list(k).unwrap())
-        .collect();
+    let records = all_records(&every);
     let staged_path = dir.path().join("stage.db");
     let key = tieout_core::model::ExternalKey::new("stripe", "acct_1", "invoice", "in_1");
     {
@@ -422,17 +419,11 @@ fn a_staged_file_is_adopted_whole_into_empty_books_only() {
         // A smaller page cache than the books' (see SCRATCH_CACHE_KIB).
         assert_eq!(int(&staged.conn, "PRAGMA cache_size"), -16_384);
         assert_eq!(int(&every.conn, "PRAGMA cache_size"), -32_768);
-        staged
-            .commit(ChangeSet {
-                upserts: records
-                    .iter()
-                    .filter(|e| e.kind() != EntityKind::ImportRun)
-                    .cloned()
-                    .collect(),
-                aliases_add: vec![(key.clone(), "inv_1".to_string())],
-                ..ChangeSet::default()
-            })
-            .unwrap();
+        stage(
+            &mut staged,
+            &records,
+            vec![(key.clone(), "inv_1".to_string())],
+        );
     }
     let run = records
         .iter()
@@ -584,15 +575,21 @@ fn keys_of_an_empty_namespace_are_answered_by_one_range_probe() {
     assert_eq!(got.len(), 3);
 }
 
-/// A staging file at `path` holding every kind's records of
-/// [`store_with_every_kind`] but the import runs, which it returns.
-fn staged_every_kind(path: &Path) -> Vec<Entity> {
-    let every = store_with_every_kind();
-    let records: Vec<Entity> = EntityKind::ALL
+/// Every record of `store`, kind by kind.
+fn all_records(store: &SqliteStore) -> Vec<Entity> {
+    EntityKind::ALL
         .iter()
-        .flat_map(|&k| every.list(k).unwrap())
-        .collect();
-    let mut staged = SqliteStore::open_scratch(path).unwrap();
+        .flat_map(|&k| store.list(k).unwrap())
+        .collect()
+}
+
+/// Commits `records` but the import runs (a review stages none) and
+/// `aliases` to the staging store `staged`.
+fn stage(
+    staged: &mut SqliteStore,
+    records: &[Entity],
+    aliases: Vec<(tieout_core::model::ExternalKey, String)>,
+) {
     staged
         .commit(ChangeSet {
             upserts: records
@@ -600,9 +597,21 @@ fn staged_every_kind(path: &Path) -> Vec<Entity> {
                 .filter(|e| e.kind() != EntityKind::ImportRun)
                 .cloned()
                 .collect(),
+            aliases_add: aliases,
             ..ChangeSet::default()
         })
         .unwrap();
+}
+
+/// A staging file at `path` holding every kind's records of
+/// [`store_with_every_kind`] but the import runs; returns them all.
+fn staged_every_kind(path: &Path) -> Vec<Entity> {
+    let records = all_records(&store_with_every_kind());
+    stage(
+        &mut SqliteStore::open_scratch(path).unwrap(),
+        &records,
+        Vec::new(),
+    );
     records
 }
 

@@ -114,27 +114,16 @@ fn payment_keys(p: &Payment) -> Vec<ExternalKey> {
     out
 }
 
-/// Looks up in one batch what settling these payments looks up for each
-/// ([`payment_keys`], and loads the records those keys name), so claims,
-/// reversals and fees answer from the workspace.
-fn prefetch_payments<'p>(
+/// Looks up in one batch the keys `keys_of` gives for each of `items` (and
+/// loads the records they name), so settling answers them from the
+/// workspace: [`payment_keys`] of payments (claims, reversals, fees),
+/// [`claimant_keys`] of invoices ([`claimant_ids`]).
+fn prefetch_keys<'t, T: 't>(
     ws: &mut Workspace<'_>,
-    payments: impl Iterator<Item = &'p Payment>,
+    items: impl Iterator<Item = &'t T>,
+    keys_of: fn(&T) -> Vec<ExternalKey>,
 ) -> Result<()> {
-    let keys: Vec<ExternalKey> = payments.flat_map(payment_keys).collect();
-    if keys.len() < 2 {
-        return Ok(());
-    }
-    ws.prefetch_owned(keys)
-}
-
-/// Looks up in one batch the claimant keys of these invoices (and loads the
-/// payments they name), so [`claimant_ids`] answers each from the workspace.
-fn prefetch_claimants<'i>(
-    ws: &mut Workspace<'_>,
-    invoices: impl Iterator<Item = &'i Invoice>,
-) -> Result<()> {
-    let keys: Vec<ExternalKey> = invoices.flat_map(claimant_keys).collect();
+    let keys: Vec<ExternalKey> = items.flat_map(keys_of).collect();
     if keys.len() < 2 {
         return Ok(());
     }
@@ -160,7 +149,7 @@ pub fn settle(
             payments.insert(id.clone(), p);
         }
     }
-    prefetch_payments(ws, payments.values())?;
+    prefetch_keys(ws, payments.values(), payment_keys)?;
     let mut quiet_customers: Vec<Id> = Vec::new();
     let mut new_paid: Vec<&Id> = Vec::new();
     for id in touched_invoices {
@@ -317,7 +306,11 @@ pub fn settle(
     while !frontier.is_empty() && rounds < 32 && payments.len() + invoices.len() < 50_000 {
         rounds += 1;
         let mut next = Vec::new();
-        prefetch_claimants(ws, frontier.iter().filter_map(|iid| invoices.get(iid)))?;
+        prefetch_keys(
+            ws,
+            frontier.iter().filter_map(|iid| invoices.get(iid)),
+            claimant_keys,
+        )?;
         for iid in std::mem::take(&mut frontier) {
             let Some(inv) = invoices.get(&iid).cloned() else {
                 continue;
@@ -384,7 +377,7 @@ pub fn settle(
 
     // Refunds, disputes and fees onto payments (the keys of payments that
     // joined the component since the first prefetch, in one more batch).
-    prefetch_payments(ws, payments.values())?;
+    prefetch_keys(ws, payments.values(), payment_keys)?;
     for p in payments.values_mut() {
         apply_reversals(ws, p)?;
         apply_balance_transaction(ws, p)?;

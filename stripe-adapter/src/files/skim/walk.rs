@@ -374,11 +374,6 @@ impl<'a> Reader<'a> {
     /// (visited) whose `id` is read as [`Reader::opt_str`] does.
     fn id_of(&mut self) -> Scan<Option<Cow<'a, str>>> {
         match self.scan.peek() {
-            Some(b'"') => {
-                self.scan.bump();
-                self.scan.string().map(Some)
-            }
-            Some(b'n') => self.scan.literal(b"null").map(|()| None),
             Some(b'{') => {
                 self.enter()?;
                 let mut id = None;
@@ -393,7 +388,7 @@ impl<'a> Reader<'a> {
                 self.depth -= 1;
                 Ok(id)
             }
-            _ => Err(Invalid),
+            _ => self.opt_str(),
         }
     }
 
