@@ -4,11 +4,15 @@
 //!
 //! A skim is a hand-written scanner over the file's bytes ([`scan`]) that
 //! reads only the few fields it needs ([`walk`]) and skips the rest in place,
-//! checking all of it as strictly as serde_json (the full read) does: it
-//! accepts exactly the files the full read accepts. It declines any file it
-//! cannot account for exactly as the full read would (events, `balance`
-//! objects, error bodies, broken JSON, values that are not objects): the
-//! first pass then reads and maps that file as the import will.
+//! accepting exactly what the serde_json skim it replaced accepted (kept as
+//! the tests' reference): the JSON grammar everywhere, and what serde_json
+//! checks of a value it ignores (`IgnoredAny`: no UTF-8, surrogate or
+//! number-range check, no depth limit). The full read checks skipped values
+//! fully, so a file with, say, invalid UTF-8 in a field no mapper reads is
+//! counted by the skim and fails, with a per-file error, when it is read.
+//! It declines any file it cannot account for exactly as the full read would
+//! (events, `balance` objects, error bodies, broken JSON, values that are not
+//! objects): the first pass then reads and maps that file as the import will.
 
 use std::collections::BTreeMap;
 use std::fs;

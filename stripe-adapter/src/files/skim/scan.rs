@@ -1,7 +1,8 @@
 //! JSON lexing over bytes, with serde_json's grammar and checks.
 //!
-//! The skim must accept exactly what the full read (serde_json) accepts, so
-//! the scanner follows serde_json's `SliceRead` as used through `from_slice`:
+//! The skim must accept exactly what serde_json accepts when it skims (the
+//! serde skim this replaced), so the scanner follows serde_json's
+//! `SliceRead` as used through `from_slice`:
 //!
 //! - whitespace is `' '`, `\n`, `\t` and `\r` only;
 //! - a string may not hold a raw control character (below 0x20), and its
