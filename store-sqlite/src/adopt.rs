@@ -10,7 +10,7 @@ use tieout_core::{ChangeSet, EntityKind};
 
 use crate::error::SqliteError;
 use crate::statements::Statements;
-use crate::store::{CACHE_KIB, write_changes};
+use crate::store::{CACHE_KIB, data_version, write_changes};
 
 /// The schema name the staging file is attached as.
 const STAGED: &str = "tieout_staged";
@@ -79,11 +79,12 @@ pub(crate) fn adopt(
     staged: &Path,
     tail: ChangeSet,
     fail: Option<String>,
+    own_versions: &mut i64,
 ) -> Result<bool, SqliteError> {
     let path = staged.to_str().ok_or_else(|| {
         SqliteError::Invalid(format!("staging file {} is not UTF-8", staged.display()))
     })?;
-    let journal = RollbackJournal::try_switch(conn);
+    let journal = RollbackJournal::try_switch(conn, own_versions);
     let attached = conn.execute(&format!("ATTACH DATABASE ?1 AS {STAGED}"), [path]);
     // Once attached, the file is detached and the books' cache restored
     // whatever fails; the WAL comes back in any case.
@@ -96,7 +97,7 @@ pub(crate) fn adopt(
         detached?;
         Ok(copied)
     });
-    journal.restore(conn);
+    journal.restore(conn, own_versions);
     copied
 }
 
@@ -121,23 +122,39 @@ struct RollbackJournal {
 impl RollbackJournal {
     /// Leaves the WAL for a rollback journal, when the books are in WAL
     /// mode and no other connection has them open.
-    fn try_switch(conn: &Connection) -> Self {
-        let mode = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, String>(0));
-        let switched = matches!(mode("PRAGMA main.journal_mode"), Ok(m) if m.eq_ignore_ascii_case("wal"))
-            && matches!(mode("PRAGMA main.journal_mode = DELETE"), Ok(m) if m.eq_ignore_ascii_case("delete"));
+    fn try_switch(conn: &Connection, own_versions: &mut i64) -> Self {
+        let wal = matches!(
+            conn.query_row("PRAGMA main.journal_mode", [], |r| r.get::<_, String>(0)),
+            Ok(m) if m.eq_ignore_ascii_case("wal")
+        );
+        let switched = wal && set_mode(conn, "DELETE", own_versions);
         RollbackJournal { switched }
     }
 
     /// Back to the WAL after the copy. If another process opened the books
     /// in the meantime and keeps them open, the switch cannot happen now;
     /// the books stay correct either way, and the next open asks again.
-    fn restore(self, conn: &Connection) {
+    fn restore(self, conn: &Connection, own_versions: &mut i64) {
         if self.switched {
-            let _ = conn.query_row("PRAGMA main.journal_mode = WAL", [], |r| {
-                r.get::<_, String>(0)
-            });
+            set_mode(conn, "WAL", own_versions);
         }
     }
+}
+
+/// Sets the books' journal mode to `mode`; whether it took. A switch moves
+/// SQLite's data version as another connection's commit would: what it
+/// moved is added to `own_versions`, which the store leaves out of the
+/// generation an import compares with its review's (a retry after a failed
+/// copy would otherwise plan everything again).
+fn set_mode(conn: &Connection, mode: &str, own_versions: &mut i64) -> bool {
+    let before = data_version(conn);
+    let set = conn.query_row(&format!("PRAGMA main.journal_mode = {mode}"), [], |r| {
+        r.get::<_, String>(0)
+    });
+    if let (Ok(before), Ok(after)) = (before, data_version(conn)) {
+        *own_versions += after - before;
+    }
+    matches!(set, Ok(m) if m.eq_ignore_ascii_case(mode))
 }
 
 /// Page cache of the books and of the attached staging file while a copy

@@ -101,14 +101,6 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// SQLite's `PRAGMA data_version` of this connection.
-    fn data_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(SqliteError::from)?)
-    }
-
     /// Fresh books in memory (lost on drop), for tests and previews.
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().map_err(SqliteError::from)?;
@@ -495,7 +487,7 @@ impl Store for SqliteStore {
     }
 
     fn external_generation(&self) -> Result<Option<u64>> {
-        Ok(Some((self.data_version()? - self.own_versions) as u64))
+        Ok(Some((data_version(&self.conn)? - self.own_versions) as u64))
     }
 
     fn is_empty(&self) -> Result<bool> {
@@ -517,21 +509,26 @@ impl Store for SqliteStore {
     fn adopt_staged(&mut self, staged: &Path, mut tail: ChangeSet) -> Result<bool> {
         let fail = self.fail_next_commit.take();
         in_write_order(&mut tail.upserts);
-        let before = self.data_version()?;
-        let adopted = crate::adopt::adopt(&mut self.conn, &self.sql, staged, tail, fail);
-        // The copy's own journal switches move the data version (a commit
-        // of this connection does not): not a change by someone else. No
-        // other connection can commit while the books are switched (the
-        // switch needs them to itself, the copy holds the write lock), and
-        // the copy checks that the books are empty under that lock anyway.
-        self.own_versions += self.data_version()? - before;
-        Ok(adopted?)
+        Ok(crate::adopt::adopt(
+            &mut self.conn,
+            &self.sql,
+            staged,
+            tail,
+            fail,
+            &mut self.own_versions,
+        )?)
     }
 
     fn inject_commit_failure(&mut self, reason: &str) -> bool {
         self.fail_next_commit(reason);
         true
     }
+}
+
+/// SQLite's `PRAGMA data_version` of `conn`: it moves when another
+/// connection commits (and when this one switches the journal mode).
+pub(crate) fn data_version(conn: &Connection) -> Result<i64, SqliteError> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 /// A key's namespace: its joined text up to its external id

@@ -353,13 +353,16 @@ pub fn settle(
             fixed.push(a);
         }
     }
-    let unread = |have: &dyn Fn(&Id) -> bool, id: fn(&Allocation) -> &Id| -> Vec<Id> {
-        fixed.iter().map(id).filter(|i| !have(i)).cloned().collect()
-    };
-    let (more_payments, more_invoices) = (
-        unread(&|i| payments.contains_key(i), |a| &a.payment_id),
-        unread(&|i| invoices.contains_key(i), |a| &a.invoice_id),
-    );
+    let more_payments: Vec<Id> = fixed
+        .iter()
+        .filter(|a| !payments.contains_key(&a.payment_id))
+        .map(|a| a.payment_id.clone())
+        .collect();
+    let more_invoices: Vec<Id> = fixed
+        .iter()
+        .filter(|a| !invoices.contains_key(&a.invoice_id))
+        .map(|a| a.invoice_id.clone())
+        .collect();
     ws.load(EntityKind::Payment, &more_payments)?;
     ws.load(EntityKind::Invoice, &more_invoices)?;
     for a in &fixed {
