@@ -461,3 +461,95 @@ fn a_stale_or_foreign_approval_is_refused_as_before() {
     );
     assert_eq!(books.invoices(&InvoiceFilter::default()).unwrap().len(), 10);
 }
+
+/// Policy matching runs at the end of a review over everything the review
+/// staged (reads by customer, from the staging file): the review shows the
+/// allocations it would make, and the import writes exactly those.
+#[test]
+fn a_review_places_customer_credit_by_policy_as_the_import_does() {
+    let _g = serial();
+    // More customers than policy matching reads in one batch (500).
+    let n = 700;
+    let mut items = Vec::new();
+    for i in 0..n {
+        let cus = format!("cus_{i}");
+        items.push(customer(
+            &cus,
+            &format!("C {i}"),
+            &format!("c{i}@example.com"),
+        ));
+        items.push(invoice(
+            &format!("in_{i}_a"),
+            &cus,
+            "open",
+            d("50.00"),
+            d("0"),
+            1,
+        ));
+        let exact = rust_decimal::Decimal::new(1000 + i as i64, 2);
+        items.push(invoice(
+            &format!("in_{i}_b"),
+            &cus,
+            "open",
+            exact,
+            d("0"),
+            2,
+        ));
+        if i % 2 == 0 {
+            let p = loose_payment(&format!("ch_{i}"), &cus, exact, Currency::USD, 3);
+            items.push(pay_item(p));
+        }
+    }
+    let expected = reference(&items);
+    let dir = tempfile::tempdir().unwrap();
+    let books = sqlite_books(&dir, CommitBatch::every_page());
+    let src = Counting::new(items, 50);
+    let plan = ImportPlan::default();
+    let review = run(books.review(&src, &plan)).unwrap();
+    assert!(src.take() > 0, "the review fetched");
+    let reviewed = review.allocations.to_vec().unwrap();
+    let by_policy: Vec<&Allocation> = reviewed
+        .iter()
+        .filter(|a| a.reason.strategy == MatchStrategy::ExactAmount)
+        .collect();
+    assert_eq!(
+        by_policy.len(),
+        n / 2,
+        "one exact match per paying customer"
+    );
+
+    run(books.import(&src, &plan, Some(&review.approval))).unwrap();
+    assert_eq!(src.take(), 0, "applied, not fetched");
+    assert_same(
+        &fingerprint(&books),
+        &expected,
+        "policy matches as imported",
+    );
+    // Each paying customer's second invoice got the one allocation reviewed.
+    let ext: std::collections::HashMap<String, String> = books
+        .invoices(&InvoiceFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.id, i.source.external_id))
+        .collect();
+    let mut written: Vec<(String, Allocation)> = books
+        .allocations()
+        .unwrap()
+        .into_iter()
+        .map(|a| (ext[&a.invoice_id].clone(), a))
+        .collect();
+    written.sort_by(|a, b| a.0.cmp(&b.0));
+    let want: Vec<String> = {
+        let mut v: Vec<String> = (0..n).step_by(2).map(|i| format!("in_{i}_b")).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        written.iter().map(|(e, _)| e.clone()).collect::<Vec<_>>(),
+        want
+    );
+    for (e, a) in &written {
+        assert_eq!(a.reason.strategy, MatchStrategy::ExactAmount, "{e}");
+        assert!(reviewed.contains(a), "{e}'s allocation was reviewed");
+    }
+}

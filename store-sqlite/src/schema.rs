@@ -244,14 +244,30 @@ fn v7_query_columns() -> String {
     // A customer's records in id order straight from the index (the paged
     // queries' order; `list_by_customer` uses it too), replacing the
     // customer_id index: still one index per table.
-    for kind in EntityKind::ALL.into_iter().filter(|&k| has_customer(k)) {
+    for (kind, create) in customer_indexes() {
         let t = kind.as_str();
         sql.push_str(&format!(
-            "DROP INDEX IF EXISTS {t}_customer_id;\n\
-             CREATE INDEX {t}_customer_id_id ON {t} (customer_id, id);\n"
+            "DROP INDEX IF EXISTS {t}_customer_id;\n{create};\n"
         ));
     }
     sql
+}
+
+/// The `(customer_id, id)` index of every table with a customer column, as
+/// [version 7](v7_query_columns) creates it: the kind and its `CREATE INDEX`
+/// statement (no trailing semicolon). A scratch store builds them only when
+/// something first reads by customer.
+pub(crate) fn customer_indexes() -> impl Iterator<Item = (EntityKind, String)> {
+    EntityKind::ALL
+        .into_iter()
+        .filter(|&k| has_customer(k))
+        .map(|kind| {
+            let t = kind.as_str();
+            (
+                kind,
+                format!("CREATE INDEX {t}_customer_id_id ON {t} (customer_id, id)"),
+            )
+        })
 }
 
 /// The indexes that serve only the paged queries' orders and filters (the

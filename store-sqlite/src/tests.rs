@@ -616,6 +616,62 @@ fn staged_every_kind(path: &Path) -> Vec<Entity> {
 }
 
 #[test]
+fn a_scratch_store_builds_its_customer_indexes_at_the_first_read_by_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut staged = SqliteStore::open_scratch(dir.path().join("stage.db")).unwrap();
+    let customer_indexes = |s: &SqliteStore| -> Vec<String> {
+        indexes(&s.conn)
+            .into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| n.ends_with("_customer_id_id"))
+            .collect()
+    };
+    let every = store_with_every_kind();
+    let records = all_records(&every);
+    assert!(customer_indexes(&staged).is_empty(), "none at open");
+    stage(&mut staged, &records, Vec::new());
+    assert!(customer_indexes(&staged).is_empty(), "none after commits");
+
+    let invoice = records
+        .iter()
+        .find_map(|e| match e {
+            Entity::Invoice(i) => Some(i.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let cid = invoice.customer_id.clone().unwrap();
+    let ids = |v: Vec<Entity>| v.iter().map(|e| e.id().to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(staged.list_by_customer(EntityKind::Invoice, &cid).unwrap()),
+        vec![invoice.id.clone()]
+    );
+    // Every customer index, as the books have them, and the read uses it.
+    let built: Vec<(String, String)> = indexes(&staged.conn)
+        .into_iter()
+        .filter(|(n, _)| n.ends_with("_customer_id_id"))
+        .collect();
+    let books: Vec<(String, String)> = indexes(&every.conn)
+        .into_iter()
+        .filter(|(n, _)| n.ends_with("_customer_id_id"))
+        .collect();
+    assert!(built.len() >= 4, "{built:?}");
+    assert_eq!(built, books);
+    let sql = Statements::new();
+    let by_customer = sql.of(EntityKind::Invoice).by_customer.as_deref().unwrap();
+    let p = plan(&staged.conn, by_customer, [cid.as_str()]);
+    assert!(p.contains("invoice_customer_id_id"), "{p}");
+    // Built once: later reads and commits keep them.
+    stage(&mut staged, &records, Vec::new());
+    assert_eq!(
+        ids(staged
+            .list_by_customers(EntityKind::Invoice, &[cid])
+            .unwrap()),
+        vec![invoice.id.clone()]
+    );
+    assert_eq!(customer_indexes(&staged).len(), built.len());
+}
+
+#[test]
 fn a_copy_writes_its_pages_once_when_no_one_else_has_the_books_open() {
     let dir = tempfile::tempdir().unwrap();
     let staged = dir.path().join("stage.db");
