@@ -123,6 +123,10 @@ impl Store for CountedStore {
         self.inner.inject_commit_failure(reason)
     }
 
+    fn finish(&mut self) -> tieout_core::Result<()> {
+        self.inner.finish()
+    }
+
     fn external_generation(&self) -> tieout_core::Result<Option<u64>> {
         self.inner.external_generation()
     }

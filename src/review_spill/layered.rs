@@ -67,6 +67,12 @@ impl Stage {
     pub(crate) fn adoptable(&self) -> bool {
         self.base_empty == Some(true) && self.base_adopts
     }
+
+    /// Ends the staging store's transaction (see [`Store::finish`]): an
+    /// import may then copy the file.
+    pub(crate) fn finish(&mut self) -> Result<()> {
+        self.store.finish()
+    }
 }
 
 /// [`Store`] over the books (read only) and a [`Stage`] (where commits go).

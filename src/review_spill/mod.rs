@@ -289,7 +289,12 @@ impl Builder {
             ..
         } = self;
         let (allocations, removed) = log.seal_allocations()?;
+        let mut stage = stage;
         let adoptable = stage.adoptable();
+        if adoptable {
+            // Its one transaction ended: everything committed is in the file.
+            stage.finish()?;
+        }
         // Closed: the staging file is complete (it keeps no journal).
         drop(stage);
         let staged = dir.0.join("stage.db");

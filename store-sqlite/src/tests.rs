@@ -672,6 +672,46 @@ fn a_scratch_store_builds_its_customer_indexes_at_the_first_read_by_customer() {
 }
 
 #[test]
+fn a_scratch_store_keeps_one_transaction_until_finish_or_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = all_records(&store_with_every_kind());
+    let count = |path: &Path| -> i64 {
+        let c = Connection::open(path).unwrap();
+        int(&c, "SELECT count(*) FROM invoice") + int(&c, "SELECT count(*) FROM customer")
+    };
+    let want = records
+        .iter()
+        .filter(|e| matches!(e.kind(), EntityKind::Invoice | EntityKind::Customer))
+        .count() as i64;
+    assert!(want >= 2);
+    for finish in [true, false] {
+        let path = dir.path().join(format!("stage-{finish}.db"));
+        let mut staged = SqliteStore::open_scratch(&path).unwrap();
+        assert!(staged.conn.is_autocommit(), "nothing open before a commit");
+        stage(&mut staged, &records, Vec::new());
+        assert!(
+            !staged.conn.is_autocommit(),
+            "the commit left its transaction open"
+        );
+        // The next commit goes into the same transaction, and reads see both.
+        stage(&mut staged, &records, Vec::new());
+        assert_eq!(all_records(&staged).len(), records.len() - 1);
+        if finish {
+            staged.finish().unwrap();
+            assert!(staged.conn.is_autocommit(), "finish ended it");
+            // Finishing again, or with nothing open, is nothing.
+            staged.finish().unwrap();
+        }
+        drop(staged);
+        assert_eq!(count(&path), want, "finish = {finish}");
+    }
+    // Books commit each change set in a transaction of its own.
+    let mut books = SqliteStore::open(dir.path().join("books.db")).unwrap();
+    stage(&mut books, &records, Vec::new());
+    assert!(books.conn.is_autocommit());
+}
+
+#[test]
 fn a_copy_writes_its_pages_once_when_no_one_else_has_the_books_open() {
     let dir = tempfile::tempdir().unwrap();
     let staged = dir.path().join("stage.db");

@@ -17,7 +17,7 @@ use crate::statements::Statements;
 /// as it was read.
 pub(crate) fn check(
     sql: &Statements,
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     read: &[ReadRecord],
 ) -> Result<(), SqliteError> {
     let mut failure = None;

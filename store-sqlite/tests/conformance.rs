@@ -30,16 +30,25 @@ fn file_backed_sqlite_store_conforms() {
 }
 
 /// A scratch store (a review's staging file) answers like books: without its
-/// paged queries' indexes, and with its customer indexes built only at the
-/// first read by customer.
+/// paged queries' indexes, with its customer indexes built only at the first
+/// read by customer, and its commits in one open transaction. It does not
+/// promise that a failed commit leaves nothing (the file is thrown away
+/// then): every check but those.
 #[test]
 fn scratch_sqlite_store_conforms() {
     let dir = tempfile::tempdir().expect("tempdir");
     let n = Cell::new(0);
-    conformance::run_all(&mut || {
-        n.set(n.get() + 1);
-        let path = dir.path().join(format!("stage-{}.db", n.get()));
-        Box::new(SqliteStore::open_scratch(&path).expect("open scratch")) as Box<dyn Store>
-    });
-    assert!(n.get() >= 15, "every check should get its own file");
+    let ran = conformance::run_where(
+        &mut || {
+            n.set(n.get() + 1);
+            let path = dir.path().join(format!("stage-{}.db", n.get()));
+            Box::new(SqliteStore::open_scratch(&path).expect("open scratch")) as Box<dyn Store>
+        },
+        &|name| !conformance::ATOMICITY_CHECKS.contains(&name),
+    );
+    assert_eq!(
+        ran,
+        conformance::CHECKS - conformance::ATOMICITY_CHECKS.len()
+    );
+    assert_eq!(n.get(), ran, "every check should get its own file");
 }

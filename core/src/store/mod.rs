@@ -163,6 +163,16 @@ pub trait Store: Send {
         Ok(false)
     }
 
+    /// Makes every commit so far durable in the store's own terms, for a
+    /// store whose commits are not each a transaction of their own (a
+    /// review's scratch file keeps one open, see the SQLite store's
+    /// `open_scratch`). A reader of the store's file after this sees them
+    /// all; its error is the commits' error. Nothing to do for the others
+    /// (the default).
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Arms a test fault hook: the next `commit` fails (and must leave nothing
     /// behind). Returns `false` when the store has no such hook (the default).
     fn inject_commit_failure(&mut self, _reason: &str) -> bool {

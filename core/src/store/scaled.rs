@@ -109,6 +109,10 @@ impl Store for ScaledStore {
         self.inner.inject_commit_failure(reason)
     }
 
+    fn finish(&mut self) -> Result<()> {
+        self.inner.finish()
+    }
+
     fn commit_sequenced(
         &mut self,
         stream: &str,
