@@ -18,17 +18,20 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Customer `cus_{i}`: its source id and its item.
+fn numbered_customer(i: usize) -> (String, SourceItem) {
+    let cus = format!("cus_{i}");
+    let item = customer(&cus, &format!("C {i}"), &format!("c{i}@example.com"));
+    (cus, item)
+}
+
 /// Customers, invoices (half paid through an invoice payment and its charge),
 /// a refund now and then.
 fn dataset(n: usize) -> Vec<SourceItem> {
     let mut v = Vec::new();
     for i in 0..n {
-        let cus = format!("cus_{i}");
-        v.push(customer(
-            &cus,
-            &format!("C {i}"),
-            &format!("c{i}@example.com"),
-        ));
+        let (cus, item) = numbered_customer(i);
+        v.push(item);
         let amt = rust_decimal::Decimal::new(1000 + (i as i64 * 37) % 9000, 2);
         let paid = i % 2 == 0;
         let status = if paid { "paid" } else { "open" };
@@ -472,12 +475,8 @@ fn a_review_places_customer_credit_by_policy_as_the_import_does() {
     let n = 700;
     let mut items = Vec::new();
     for i in 0..n {
-        let cus = format!("cus_{i}");
-        items.push(customer(
-            &cus,
-            &format!("C {i}"),
-            &format!("c{i}@example.com"),
-        ));
+        let (cus, item) = numbered_customer(i);
+        items.push(item);
         items.push(invoice(
             &format!("in_{i}_a"),
             &cus,

@@ -281,7 +281,7 @@ impl Builder {
     /// The finished spill (the staging store is removed).
     pub(crate) fn finish(self, identity: Identity) -> Result<Arc<Spill>> {
         let Builder {
-            stage,
+            mut stage,
             mut log,
             entries,
             batches,
@@ -289,7 +289,6 @@ impl Builder {
             ..
         } = self;
         let (allocations, removed) = log.seal_allocations()?;
-        let mut stage = stage;
         let adoptable = stage.adoptable();
         if adoptable {
             // Its one transaction ended: everything committed is in the file.

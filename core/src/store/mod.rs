@@ -163,12 +163,11 @@ pub trait Store: Send {
         Ok(false)
     }
 
-    /// Makes every commit so far durable in the store's own terms, for a
-    /// store whose commits are not each a transaction of their own (a
-    /// review's scratch file keeps one open, see the SQLite store's
-    /// `open_scratch`). A reader of the store's file after this sees them
-    /// all; its error is the commits' error. Nothing to do for the others
-    /// (the default).
+    /// Ends the transaction a store keeps open across its commits, if it
+    /// keeps one (a review's scratch file does, see the SQLite store's
+    /// `open_scratch`): a reader of its file after this sees every commit,
+    /// and an error here means they may not all be there. Nothing to do for
+    /// stores whose commits are each a transaction (the default).
     fn finish(&mut self) -> Result<()> {
         Ok(())
     }
