@@ -45,6 +45,9 @@ impl Hook {
                 None => Ok(true),
                 Some(cb) => {
                     let r = cb.bind(py).call1((p.records, p.total, p.failures))?;
+                    // Ctrl-C while the callback ran stops here too, not only
+                    // at the next page's check.
+                    py.check_signals()?;
                     // Only an explicit `False` stops; `None` (a print, a lambda) goes on.
                     Ok(!r.is_instance_of::<PyBool>() || r.is_truthy()?)
                 }
