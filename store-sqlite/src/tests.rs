@@ -712,6 +712,98 @@ fn a_scratch_store_keeps_one_transaction_until_finish_or_drop() {
 }
 
 #[test]
+fn a_scratch_store_whose_cache_spills_mid_transaction_keeps_every_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stage.db");
+    let template = all_records(&store_with_every_kind())
+        .into_iter()
+        .find_map(|e| match e {
+            Entity::Invoice(i) => Some(i),
+            _ => None,
+        })
+        .unwrap();
+    let invoice = |n: usize, number: &str| {
+        let mut i = template.clone();
+        i.id = format!("inv_{n:06}");
+        i.source.external_id = format!("in_{n:06}");
+        i.customer_id = Some(format!("cust_{:04}", n % 97));
+        i.number = Some(number.to_string());
+        Entity::Invoice(i)
+    };
+    let mut staged = SqliteStore::open_scratch(&path).unwrap();
+    // A cache of a few pages: most of what the commits touch is written out
+    // and read back while the one transaction is still open.
+    staged.conn.pragma_update(None, "cache_size", 8).unwrap();
+    let n = 3_000;
+    let mut want = std::collections::BTreeMap::new();
+    for batch in 0..30 {
+        let mut upserts = Vec::new();
+        for k in 0..100 {
+            let e = invoice(batch * 100 + k, "first");
+            want.insert(e.id().to_string(), e.clone());
+            upserts.push(e);
+        }
+        // Rewrite and delete some written batches before: pages long gone
+        // from the cache.
+        let mut deletes = Vec::new();
+        if batch % 3 == 2 {
+            for m in (0..batch * 100).step_by(7) {
+                let e = invoice(m, &format!("again {batch}"));
+                want.insert(e.id().to_string(), e.clone());
+                upserts.push(e);
+            }
+            for m in (batch * 50..batch * 100).step_by(11) {
+                let id = format!("inv_{m:06}");
+                upserts.retain(|e| e.id() != id);
+                want.remove(&id);
+                deletes.push((EntityKind::Invoice, id));
+            }
+        }
+        upserts.sort_by(|a, b| a.id().cmp(b.id()));
+        staged
+            .commit(ChangeSet {
+                upserts,
+                deletes,
+                ..ChangeSet::default()
+            })
+            .unwrap();
+        assert!(!staged.conn.is_autocommit(), "one transaction");
+    }
+    assert!(want.len() > n / 2);
+    // The cache spilled: the file already holds most of the pages.
+    let on_disk = std::fs::metadata(&path).unwrap().len();
+    assert!(on_disk > 2_000_000, "{on_disk} bytes on disk before finish");
+    let stored = |s: &SqliteStore| -> Vec<Entity> { s.list(EntityKind::Invoice).unwrap() };
+    let expected: Vec<Entity> = want.values().cloned().collect();
+    assert_eq!(stored(&staged), expected, "read inside the transaction");
+    assert_eq!(
+        staged
+            .list_by_customer(EntityKind::Invoice, "cust_0005")
+            .unwrap(),
+        expected
+            .iter()
+            .filter(
+                |e| matches!(e, Entity::Invoice(i) if i.customer_id.as_deref() == Some("cust_0005"))
+            )
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+    staged.finish().unwrap();
+    drop(staged);
+    let reopened = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        stored(&reopened),
+        expected,
+        "read after finish, by another connection"
+    );
+    let check: String = reopened
+        .conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[test]
 fn a_copy_writes_its_pages_once_when_no_one_else_has_the_books_open() {
     let dir = tempfile::tempdir().unwrap();
     let staged = dir.path().join("stage.db");
