@@ -244,8 +244,7 @@ fn v7_query_columns() -> String {
     // A customer's records in id order straight from the index (the paged
     // queries' order; `list_by_customer` uses it too), replacing the
     // customer_id index: still one index per table.
-    for (kind, create) in customer_indexes() {
-        let t = kind.as_str();
+    for (t, _, create) in customer_indexes() {
         sql.push_str(&format!(
             "DROP INDEX IF EXISTS {t}_customer_id;\n{create};\n"
         ));
@@ -254,19 +253,18 @@ fn v7_query_columns() -> String {
 }
 
 /// The `(customer_id, id)` index of every table with a customer column, as
-/// [version 7](v7_query_columns) creates it: the kind and its `CREATE INDEX`
-/// statement (no trailing semicolon). A scratch store builds them only when
-/// something first reads by customer.
-pub(crate) fn customer_indexes() -> impl Iterator<Item = (EntityKind, String)> {
+/// [version 7](v7_query_columns) creates it: its table, its name and its
+/// `CREATE INDEX` statement (no trailing semicolon). A scratch store builds
+/// them only when something first reads by customer.
+pub(crate) fn customer_indexes() -> impl Iterator<Item = (&'static str, String, String)> {
     EntityKind::ALL
         .into_iter()
         .filter(|&k| has_customer(k))
         .map(|kind| {
             let t = kind.as_str();
-            (
-                kind,
-                format!("CREATE INDEX {t}_customer_id_id ON {t} (customer_id, id)"),
-            )
+            let name = format!("{t}_customer_id_id");
+            let create = format!("CREATE INDEX {name} ON {t} (customer_id, id)");
+            (t, name, create)
         })
 }
 

@@ -120,11 +120,8 @@ impl SqliteStore {
             .map(|name| format!("DROP INDEX IF EXISTS {name};\n"))
             .collect();
         let mut deferred = Vec::new();
-        for (kind, create) in crate::schema::customer_indexes() {
-            drops.push_str(&format!(
-                "DROP INDEX IF EXISTS {}_customer_id_id;\n",
-                kind.as_str()
-            ));
+        for (_, name, create) in crate::schema::customer_indexes() {
+            drops.push_str(&format!("DROP INDEX IF EXISTS {name};\n"));
             deferred.push(format!("{create};\n"));
         }
         store
