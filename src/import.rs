@@ -61,9 +61,15 @@ pub(crate) fn checkpoint_stream(source: &dyn Source, plan: &ImportPlan) -> Strin
     format!("{}#plan:{}", source.stream(), &plan.hash()[..16])
 }
 
+/// What the source is asked for: the plan's object scopes in import order
+/// ([`tieout_core::ObjectScope::ALL`], whatever order the plan lists them in), its
+/// created range and invoice statuses.
 fn fetch_scope(plan: &ImportPlan) -> FetchScope {
+    let mut objects = plan.objects.clone();
+    objects.sort_by_key(|s| s.import_rank());
+    objects.dedup();
     FetchScope {
-        objects: plan.objects.clone(),
+        objects,
         created_gte: plan.created_from.map(|t| t.timestamp()),
         created_lte: plan.created_to.map(|t| t.timestamp()),
         invoice_statuses: plan

@@ -400,3 +400,54 @@ fn a_tailing_source_continues_from_its_cursor() {
         second.notes
     );
 }
+
+/// A source that records the scope each page is asked for.
+struct Scoped {
+    inner: RecordsSource,
+    scopes: std::sync::Mutex<Vec<Vec<ObjectScope>>>,
+}
+
+#[async_trait]
+impl Source for Scoped {
+    async fn verify(&self) -> tieout::core::Result<AccountInfo> {
+        self.inner.verify().await
+    }
+    async fn next_page(&self, scope: &FetchScope, cp: Option<&str>) -> tieout::core::Result<Page> {
+        self.scopes.lock().unwrap().push(scope.objects.clone());
+        self.inner.next_page(scope, cp).await
+    }
+    fn stream(&self) -> String {
+        self.inner.stream()
+    }
+}
+
+/// Sources are asked for the plan's scopes in import order (payments before
+/// invoices), whatever order the plan lists them in, each once: a source
+/// that reads scope by scope (the Stripe API) reads in that order, and a
+/// checkpoint means the same thing however the plan was written.
+#[test]
+fn sources_are_asked_for_scopes_in_import_order() {
+    let src = Scoped {
+        inner: RecordsSource::new(ACCT, dataset(2)),
+        scopes: Default::default(),
+    };
+    let plan = ImportPlan::default().objects([
+        ObjectScope::Invoices,
+        ObjectScope::Payments,
+        ObjectScope::Customers,
+        ObjectScope::Invoices,
+    ]);
+    run(Books::in_memory().import(&src, &plan, None)).unwrap();
+    let scopes = src.scopes.lock().unwrap().clone();
+    assert!(!scopes.is_empty());
+    for s in scopes {
+        assert_eq!(
+            s,
+            [
+                ObjectScope::Customers,
+                ObjectScope::Payments,
+                ObjectScope::Invoices
+            ]
+        );
+    }
+}

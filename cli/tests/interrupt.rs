@@ -132,11 +132,19 @@ fn ctrl_c_stops_after_the_page_and_the_printed_command_resumes() {
         "the space in the path is quoted: {resume}"
     );
 
-    // Stopped part way: some invoices, not all.
-    let part: Value =
-        serde_json::from_str(&out(&tieout(&db, &["invoices", "--format", "json"], &[]))).unwrap();
-    let part = part.as_array().unwrap().len();
-    assert!(0 < part && part < N, "stopped part way: {part} of {N}");
+    // Stopped part way: some of the charges and invoices (charges are read
+    // first), not all.
+    let listed = |list: &str| {
+        let v: Value =
+            serde_json::from_str(&out(&tieout(&db, &[list, "--format", "json"], &[]))).unwrap();
+        v.as_array().unwrap().len()
+    };
+    let part = listed("payments") + listed("invoices");
+    assert!(
+        0 < part && part < 2 * N,
+        "stopped part way: {part} of {}",
+        2 * N
+    );
 
     // Run the printed command as a person would paste it.
     let resumed = Command::new("sh")

@@ -110,19 +110,40 @@ pub enum ObjectScope {
 }
 
 impl ObjectScope {
-    /// Every scope, in dependency order (customers before invoices before payments ...).
+    /// Every scope, in the order an import reads them: what invoices and
+    /// payments refer to first (customers, products, subscriptions), then
+    /// **payments before invoices**, then what refers to payments (refunds,
+    /// credit notes, disputes, balance transactions, payouts).
+    ///
+    /// The books end the same in any order (the import is order
+    /// independent), not at the same cost: an invoice paid in Stripe that
+    /// arrives before any payment claims it is settled by the payment its
+    /// status implies (an `invoice_paid` payment and its allocation), which
+    /// its real payment replaces when it arrives. Read invoices first, that
+    /// was a payment, its aliases and its allocation made and removed again
+    /// per paid invoice; read payments first, a paid invoice finds its
+    /// payment when it arrives and is allocated once.
     pub const ALL: [ObjectScope; 10] = [
         ObjectScope::Customers,
         ObjectScope::Products,
         ObjectScope::Subscriptions,
-        ObjectScope::Invoices,
         ObjectScope::Payments,
+        ObjectScope::Invoices,
         ObjectScope::Refunds,
         ObjectScope::CreditNotes,
         ObjectScope::Disputes,
         ObjectScope::BalanceTransactions,
         ObjectScope::Payouts,
     ];
+
+    /// The scope's place in [`ObjectScope::ALL`], the order imports read
+    /// scopes in.
+    pub fn import_rank(self) -> usize {
+        ObjectScope::ALL
+            .iter()
+            .position(|s| *s == self)
+            .expect("ALL holds every scope")
+    }
 
     /// snake_case name.
     pub fn as_str(&self) -> &'static str {
@@ -169,4 +190,23 @@ pub enum SourceItem {
     Record(Record),
     /// Input that could not be mapped; recorded as a failure, the import goes on.
     Failed(Failure),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjectScope;
+
+    #[test]
+    fn every_scope_has_one_rank_and_payments_come_before_invoices() {
+        let mut ranks: Vec<usize> = ObjectScope::ALL.iter().map(|k| k.import_rank()).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        assert_eq!(ranks, (0..ObjectScope::ALL.len()).collect::<Vec<_>>());
+        let rank = ObjectScope::import_rank;
+        assert!(rank(ObjectScope::Customers) < rank(ObjectScope::Payments));
+        assert!(rank(ObjectScope::Subscriptions) < rank(ObjectScope::Invoices));
+        assert!(rank(ObjectScope::Payments) < rank(ObjectScope::Invoices));
+        assert!(rank(ObjectScope::Invoices) < rank(ObjectScope::Refunds));
+        assert!(rank(ObjectScope::Refunds) < rank(ObjectScope::Payouts));
+    }
 }

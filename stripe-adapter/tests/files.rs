@@ -393,11 +393,10 @@ async fn files_read_ahead_come_once_and_in_order() {
     // Resuming (a jump backwards, then forwards) restarts the read-ahead there.
     for cp in cps.iter().rev() {
         let (rest, _) = drain(&src, &scope, Some(cp)).await;
-        let at: usize = cp
-            .split(':')
-            .map(|n| n.parse::<usize>().unwrap())
-            .fold(0, |_, n| n);
-        let file: usize = cp.split(':').next().unwrap().parse().unwrap();
+        // `2:<file>:<item>`
+        let pos: Vec<usize> = cp.split(':').map(|n| n.parse().unwrap()).collect();
+        assert_eq!(pos.len(), 3, "{cp}");
+        let (file, at) = (pos[1], pos[2]);
         let consumed = (file * 75 + at).min(3000);
         assert_eq!(ids(&rest), want[consumed..].to_vec(), "resume from {cp}");
     }
@@ -406,4 +405,71 @@ async fn files_read_ahead_come_once_and_in_order() {
     let half = other.next_page(&scope, None).await.unwrap();
     assert_eq!(ids(&half.items), want[..500].to_vec());
     assert_eq!(ids(&drain(&src, &scope, None).await.0), want);
+}
+
+/// The files of an export come customers first, then payments (charges and
+/// invoice payments) before the invoices they pay, whatever the paths sort
+/// as; a checkpoint written before that order restarts from the first item.
+#[tokio::test]
+async fn payments_are_paged_before_invoices_and_old_checkpoints_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let list = |url: &str, data: Vec<serde_json::Value>| {
+        json!({"object": "list", "url": url, "data": data}).to_string()
+    };
+    write(
+        d,
+        "a_invoices.json",
+        &list(
+            "/v1/invoices",
+            vec![
+                json!({"id": "in_1", "object": "invoice", "customer": "cus_1",
+                        "currency": "usd", "total": 500, "amount_paid": 500, "status": "paid",
+                        "created": 1_700_000_000}),
+            ],
+        ),
+    );
+    write(
+        d,
+        "b_invoice_payments.json",
+        &list(
+            "/v1/invoice_payments",
+            vec![
+                json!({"id": "inpay_1", "object": "invoice_payment", "invoice": "in_1",
+                        "amount_paid": 500, "amount_requested": 500, "currency": "usd",
+                        "status": "paid", "is_default": true, "created": 1_700_000_100,
+                        "payment": {"type": "charge", "charge": "ch_00001"}}),
+            ],
+        ),
+    );
+    write(d, "c_charges.json", &list("/v1/charges", vec![charge(1)]));
+    write(
+        d,
+        "z_customers.json",
+        &list(
+            "/v1/customers",
+            vec![json!({"id": "cus_1", "object": "customer", "created": 1_699_000_000})],
+        ),
+    );
+    let src = StripeFiles::new(d).unwrap();
+    let scope = FetchScope::default();
+    let (items, cps) = drain(&src, &scope, None).await;
+    let objects: Vec<String> = items
+        .iter()
+        .filter_map(|i| match i {
+            SourceItem::Record(r) => r.source().map(|s| s.object.clone()),
+            SourceItem::Failed(f) => panic!("failed {f:?}"),
+        })
+        .collect();
+    assert_eq!(
+        objects,
+        ["customer", "invoice_payment", "charge", "invoice"],
+        "customers, then payments (in path order), then invoices"
+    );
+    assert_eq!(cps.last().map(String::as_str), Some("2:4:0"));
+    // A checkpoint of the old order (`<file>:<item>`) reads everything again.
+    let (again, _) = drain(&src, &scope, Some("2:1")).await;
+    assert_eq!(again, items);
+    let (rest, _) = drain(&src, &scope, Some("2:3:0")).await;
+    assert_eq!(rest, items[3..].to_vec());
 }

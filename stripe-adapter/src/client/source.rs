@@ -104,6 +104,11 @@ pub(crate) fn endpoints(scope: ObjectScope) -> &'static [Endpoint] {
     }
 }
 
+/// The cursor format: 2 since scopes are read in [`ObjectScope::ALL`]'s
+/// order (payments before invoices). An unfinished cursor of an earlier
+/// format restarts its backfill from the first scope.
+const CURSOR_VERSION: u8 = 2;
+
 /// The position of a backfill: which scope and endpoint, and each shard's cursor.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Cursor {
@@ -446,13 +451,23 @@ impl StripeSource {
                 .map_err(|e| StripeError::Decode(format!("invalid Stripe checkpoint: {e}")))?,
             _ => Cursor::default(),
         };
-        cur.v = 1;
         let mut notes = Vec::new();
+        if cur.v < CURSOR_VERSION && !cur.done {
+            // Written when invoices came before payments: its position in
+            // that order could skip scopes in this one.
+            notes.push(
+                "the checkpoint was written in an earlier scope order: reading from the start \
+                 (what was imported already is unchanged)"
+                    .to_string(),
+            );
+            cur = Cursor::default();
+        }
+        cur.v = CURSOR_VERSION;
         let (mut si, mut ei) = position(scope, &cur)?;
         loop {
             if cur.done || si >= scope.objects.len() {
                 cur = Cursor {
-                    v: 1,
+                    v: CURSOR_VERSION,
                     done: true,
                     ..Cursor::default()
                 };

@@ -1,6 +1,7 @@
 //! `StripeFiles`: an offline source over a directory of Stripe JSON.
 //!
-//! Reads `.json` and `.jsonl` files recursively, in dependency order (then path order). A value
+//! Reads `.json` and `.jsonl` files recursively, in import order (`ObjectScope::ALL`: customers,
+//! products and subscriptions, then payments before invoices), then path order. A value
 //! may be a single object, an array, a list page (`{"object":"list","data":[...]}`,
 //! nested lists too) or an event (its `data.object` is mapped as observed at the
 //! event's `created`). Input that is not Stripe JSON (broken JSON, an
@@ -27,9 +28,7 @@ use serde_json::Value;
 use tieout_core::Currency;
 use tieout_core::ledger::ReportedBalance;
 use tieout_core::model::Failure;
-use tieout_core::{
-    AccountInfo, CoreError, FetchScope, ObjectScope, Page, Record, Source, SourceItem,
-};
+use tieout_core::{AccountInfo, FetchScope, ObjectScope, Page, Record, Source, SourceItem};
 
 use crate::balance_report;
 use crate::error::{Result, StripeError};
@@ -38,6 +37,7 @@ use crate::map::lean_value::LeanValue;
 use crate::map::{MapContext, map_object};
 
 mod ahead;
+mod checkpoint;
 mod facts;
 #[cfg(test)]
 mod lean_parse_tests;
@@ -54,7 +54,7 @@ const DEFAULT_ACCOUNT: &str = "acct_files";
 /// An offline Stripe source over a directory of JSON exports.
 ///
 /// Streams: a first pass skims each file once to learn its object kind (for
-/// the dependency order), its item counts (for `total_hint`), the account, and
+/// the import order), its item counts (for `total_hint`), the account, and
 /// which payout each listed balance transaction belongs to, keeping only those
 /// facts; pages are then read file by file, holding one file's items at a time.
 #[derive(Debug)]
@@ -79,7 +79,7 @@ pub struct StripeFiles {
 struct Index {
     account: String,
     livemode: bool,
-    /// The files in dependency order, then path order.
+    /// The files in import order (`ObjectScope::ALL`), then path order.
     files: Vec<FileEntry>,
     /// Balance transactions listed under a payout, by payout id.
     payout_bts: BTreeMap<String, Vec<String>>,
@@ -274,7 +274,7 @@ impl Source for StripeFiles {
         let files = self.index().files.len();
         let (mut f, mut i) = match checkpoint {
             None | Some("") => (0, 0),
-            Some(c) => parse_checkpoint(c)?,
+            Some(c) => checkpoint::parse(c)?,
         };
         let total_hint = Some(self.total(scope));
         let mut items = Vec::with_capacity(PAGE_SIZE);
@@ -305,7 +305,7 @@ impl Source for StripeFiles {
         }
         Ok(Page {
             items,
-            checkpoint: format!("{f}:{i}"),
+            checkpoint: checkpoint::at(f, i),
             done,
             notes: Vec::new(),
             total_hint,
@@ -319,12 +319,6 @@ impl Source for StripeFiles {
     fn stream(&self) -> String {
         format!("stripe-files:{}", self.account_id())
     }
-}
-
-fn parse_checkpoint(c: &str) -> tieout_core::Result<(usize, usize)> {
-    let bad = || CoreError::Invalid(format!("invalid files checkpoint {c:?}"));
-    let (f, i) = c.split_once(':').ok_or_else(bad)?;
-    Ok((f.parse().map_err(|_| bad())?, i.parse().map_err(|_| bad())?))
 }
 
 /// Whether an item belongs to the fetch scope (object kinds, created range, invoice statuses).
@@ -387,8 +381,8 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
     // Most files are list pages: skimmed (on several threads), not mapped.
     // A file the skim declines is read again and mapped, in path order.
     skim::skim_files(paths, |path, skimmed| {
-        // Dependency order (customers, products, subscriptions, invoices,
-        // payments, ...) so filters and references see what they need first.
+        // Import order (`ObjectScope::ALL`: customers, products,
+        // subscriptions, payments, invoices, ...).
         let (key, kinds) = match skimmed {
             Some(s) => {
                 livemode |= s.livemode;
@@ -400,7 +394,7 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
                     .iter()
                     .flatten()
                     .next()
-                    .and_then(|k| ObjectScope::ALL.iter().position(|s| s == k))
+                    .map(|k| k.import_rank())
                     .unwrap_or(0);
                 (key, tally(s.kinds))
             }
@@ -424,9 +418,7 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
                 let key = items
                     .iter()
                     .find_map(|i| match i {
-                        SourceItem::Record(r) => {
-                            ObjectScope::ALL.iter().position(|s| *s == r.scope())
-                        }
+                        SourceItem::Record(r) => Some(r.scope().import_rank()),
                         SourceItem::Failed(_) => None,
                     })
                     .unwrap_or(0);
@@ -764,10 +756,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn checkpoints_and_payout_urls() {
-        assert_eq!(parse_checkpoint("3:17").unwrap(), (3, 17));
-        assert!(parse_checkpoint("x").is_err());
-        assert!(parse_checkpoint("1:").is_err());
+    fn payout_urls() {
         assert_eq!(
             payout_in_url("/v1/balance_transactions?payout=po_1&limit=100").as_deref(),
             Some("po_1")
