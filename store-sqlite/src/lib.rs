@@ -31,6 +31,7 @@ mod json;
 mod query;
 mod rows;
 mod schema;
+mod scratch_allocations;
 mod statements;
 mod store;
 #[cfg(test)]

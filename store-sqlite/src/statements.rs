@@ -52,26 +52,9 @@ impl Statements {
             .iter()
             .map(|&kind| {
                 let t = kind.as_str();
-                let cols: Vec<&str> = columns_of(kind).iter().map(|c| c.name()).collect();
-                let mut cols = cols;
-                cols.extend(TimeColumn::ALL.iter().map(|c| c.name()));
-                let mut names = vec!["id"];
-                names.extend(&cols);
-                names.push("data");
-                let mut updates: Vec<String> =
-                    cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-                updates.push("data = excluded.data".to_string());
-                let upsert = |rows: usize| {
-                    format!(
-                        "INSERT OR FAIL INTO {t} ({}) VALUES {} ON CONFLICT(id) DO UPDATE SET {}",
-                        names.join(", "),
-                        value_rows(rows, names.len()),
-                        updates.join(", ")
-                    )
-                };
                 KindSql {
-                    upsert: upsert(1),
-                    upsert_many: upsert(UPSERT_ROWS),
+                    upsert: upsert(kind, 1, "id"),
+                    upsert_many: upsert(kind, UPSERT_ROWS, "id"),
                     delete: format!("DELETE FROM {t} WHERE id = ?1"),
                     get: format!(
                         "SELECT r.data FROM json_each(?1) AS k CROSS JOIN {t} AS r \
@@ -96,10 +79,37 @@ impl Statements {
         }
     }
 
+    /// Makes `kind`'s upserts conflict on the unique index over `target`
+    /// (columns, comma-separated) instead of the primary key `id`.
+    pub(crate) fn conflict_on(&mut self, kind: EntityKind, target: &str) {
+        let k = &mut self.kinds[kind_index(kind)];
+        k.upsert = upsert(kind, 1, target);
+        k.upsert_many = upsert(kind, UPSERT_ROWS, target);
+    }
+
     /// The statements of `kind`.
     pub(crate) fn of(&self, kind: EntityKind) -> &KindSql {
         &self.kinds[kind_index(kind)]
     }
+}
+
+/// `INSERT OR FAIL ... ON CONFLICT(target) DO UPDATE` of `rows` rows of
+/// `kind` (see [`KindSql::upsert`]).
+fn upsert(kind: EntityKind, rows: usize, target: &str) -> String {
+    let t = kind.as_str();
+    let mut cols: Vec<&str> = columns_of(kind).iter().map(|c| c.name()).collect();
+    cols.extend(TimeColumn::ALL.iter().map(|c| c.name()));
+    let mut names = vec!["id"];
+    names.extend(&cols);
+    names.push("data");
+    let mut updates: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    updates.push("data = excluded.data".to_string());
+    format!(
+        "INSERT OR FAIL INTO {t} ({}) VALUES {} ON CONFLICT({target}) DO UPDATE SET {}",
+        names.join(", "),
+        value_rows(rows, names.len()),
+        updates.join(", ")
+    )
 }
 
 /// Records per multi-row upsert: one statement run writes this many rows,

@@ -1,6 +1,6 @@
 //! `SqliteStore`: the books in one SQLite database file.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use crate::statements::{
     ALIAS_ADD, ALIAS_ANY_IN, ALIAS_REMOVE, ALIAS_ROWS, ALLOCATIONS_FOR, CHECKPOINT_GET,
     CHECKPOINT_SET, RESOLVE_ONE, Statements, UPSERT_ROWS, kind_index,
 };
-use crate::{codec, schema};
+use crate::{codec, schema, scratch_allocations};
 
 /// Page size of new databases, in bytes.
 const PAGE_SIZE: i64 = 16_384;
@@ -55,6 +55,10 @@ pub struct SqliteStore {
     /// A scratch store: its commits go into one transaction, ended by
     /// [`Store::finish`] (or the drop).
     scratch: bool,
+    /// A scratch store whose allocations have no index on `id` yet (see
+    /// `scratch_allocations.rs`): built before the first read or delete of
+    /// an allocation by id.
+    allocation_ids_deferred: Cell<bool>,
 }
 
 impl SqliteStore {
@@ -129,7 +133,22 @@ impl SqliteStore {
             .execute_batch(&drops)
             .map_err(SqliteError::from)?;
         *store.deferred_indexes.borrow_mut() = deferred;
+        let ids_deferred = scratch_allocations::rekey(&store.conn)?;
+        store.allocation_ids_deferred.set(ids_deferred);
+        store
+            .sql
+            .conflict_on(EntityKind::Allocation, scratch_allocations::CONFLICT_TARGET);
         Ok(store)
+    }
+
+    /// Builds the allocations' `id` index that a scratch store put off, once,
+    /// before the first read or delete of an allocation by id.
+    fn build_allocation_id_index(&self) -> Result<(), SqliteError> {
+        if self.allocation_ids_deferred.get() {
+            scratch_allocations::build_id_index(&self.conn)?;
+            self.allocation_ids_deferred.set(false);
+        }
+        Ok(())
     }
 
     /// Builds the indexes [`SqliteStore::open_scratch`] put off, once, before
@@ -178,6 +197,7 @@ impl SqliteStore {
             own_versions: 0,
             deferred_indexes: RefCell::new(Vec::new()),
             scratch: false,
+            allocation_ids_deferred: Cell::new(false),
         })
     }
 
@@ -277,6 +297,17 @@ impl SqliteStore {
             )));
         }
         in_write_order(&mut c.upserts);
+        let by_allocation_id = c
+            .deletes
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(read.iter().map(|r| r.kind));
+        if by_allocation_id
+            .into_iter()
+            .any(|k| k == EntityKind::Allocation)
+        {
+            self.build_allocation_id_index()?;
+        }
         let sql = &self.sql;
         let apply = |tx: &Connection| -> Result<bool, SqliteError> {
             if let Some((stream, expected)) = guard {
@@ -480,6 +511,9 @@ impl Store for SqliteStore {
     fn get(&self, kind: EntityKind, ids: &[Id]) -> Result<Vec<Entity>> {
         if ids.is_empty() {
             return Ok(Vec::new());
+        }
+        if kind == EntityKind::Allocation {
+            self.build_allocation_id_index()?;
         }
         let arg = serde_json::to_string(ids).map_err(SqliteError::from)?;
         Ok(self.read_records(kind, &self.sql.of(kind).get, [arg])?)
