@@ -398,6 +398,9 @@ impl Books {
             if apply {
                 fold(&mut run, &outcome, &notes);
             } else if let Some(b) = spill.as_mut() {
+                if let Some(total) = page.total_hint {
+                    b.expect(total);
+                }
                 b.entries(&std::mem::take(&mut outcome.entries))?;
                 let meta = b.pending();
                 merge_counts(&mut meta.counts, &outcome.counts);

@@ -26,6 +26,11 @@ fn id_tag(kind: EntityKind) -> u8 {
     3 + u8::try_from(kind.index()).unwrap_or(u8::MAX - 3)
 }
 
+/// Entries a staged record adds to [`Stage`]'s filter, about: its id, its
+/// alias keys, an allocation's payment and invoice (4.0 for an export of
+/// invoices, half of them paid, with their customers and payments).
+const ENTRIES_PER_RECORD: usize = 4;
+
 /// The staging store of one review and what it removed from the books below
 /// (deletions and alias removals: settling and credit changes, and a
 /// payment replacing the one a paid invoice implied).
@@ -38,6 +43,8 @@ pub(crate) struct Stage {
     /// What was committed here (alias keys, ids, allocations' payments and
     /// invoices): the staging store is asked only about what may be in it.
     seen: Seen,
+    /// Entries [`Stage::expect`] made room for in `seen`.
+    expected: usize,
     /// Whether the books below held nothing when the review began (a first
     /// import): then every read is answered by the staging store alone. A
     /// commit to the books during the review makes the import plan again.
@@ -55,6 +62,7 @@ impl Stage {
             store: ScaledStore::new(Box::new(SqliteStore::open_scratch(path)?)),
             removed: Tombstones::at(&path.with_file_name("tombstones.db")),
             seen: Seen::default(),
+            expected: 0,
             base_empty: None,
             base_adopts: false,
         })
@@ -66,6 +74,18 @@ impl Stage {
     /// made over them).
     pub(crate) fn adoptable(&self) -> bool {
         self.base_empty == Some(true) && self.base_adopts
+    }
+
+    /// Sizes the filter of what was staged for a review of `records`
+    /// records (see [`Seen::reserve`]), once the source tells its size.
+    pub(crate) fn expect(&mut self, records: u64) {
+        let entries = usize::try_from(records)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(ENTRIES_PER_RECORD);
+        if entries > self.expected {
+            self.seen.reserve(entries - self.expected);
+            self.expected = entries;
+        }
     }
 
     /// Ends the staging store's transaction (see [`Store::finish`]): an

@@ -255,6 +255,12 @@ impl Builder {
         self.log.put_allocations(upserted, removed)
     }
 
+    /// The source's size in records, as a page tells it: sizes what the
+    /// staging store keeps in memory of what it holds.
+    pub(crate) fn expect(&mut self, records: u64) {
+        self.stage.expect(records);
+    }
+
     /// The batch being gathered (counts, failures, notes of its pages).
     pub(crate) fn pending(&mut self) -> &mut BatchMeta {
         &mut self.pending

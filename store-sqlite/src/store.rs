@@ -75,8 +75,11 @@ impl SqliteStore {
     /// holds its file lock while open: no other connection may open it then.
     /// A failed commit may leave it half written: throw it away then. It has
     /// no indexes for the paged queries' time and status orders (those
-    /// queries still answer, by scanning), and builds its `(customer_id, id)`
-    /// indexes only when something first reads by customer.
+    /// queries still answer, by scanning), builds its `(customer_id, id)`
+    /// indexes only when something first reads by customer, and keys its
+    /// allocations by `(invoice_id, id)`, their `id` index built only when
+    /// something first reads or deletes one by id (see
+    /// `scratch_allocations.rs`: allocation ids are hashes).
     ///
     /// Its commits are not transactions of their own: the first opens one
     /// transaction that stays open until [`Store::finish`] (or the drop), so
