@@ -37,6 +37,13 @@ impl Counting {
     fn note(&self, what: String) {
         *self.calls.lock().unwrap().entry(what).or_default() += 1;
     }
+
+    fn count_deletes(&self, changes: &ChangeSet) {
+        let mut deleted = self.deleted.lock().unwrap();
+        for (kind, _) in &changes.deletes {
+            *deleted.entry(kind.as_str().to_string()).or_default() += 1;
+        }
+    }
 }
 
 impl Store for Counting {
@@ -94,11 +101,7 @@ impl Store for Counting {
 
     fn commit(&mut self, changes: ChangeSet) -> tieout::core::Result<()> {
         self.note("commit".into());
-        let mut deleted = self.deleted.lock().unwrap();
-        for (kind, _) in &changes.deletes {
-            *deleted.entry(kind.as_str().to_string()).or_default() += 1;
-        }
-        drop(deleted);
+        self.count_deletes(&changes);
         self.inner.commit(changes)
     }
 
@@ -108,6 +111,7 @@ impl Store for Counting {
         read: &[ReadRecord],
     ) -> tieout::core::Result<()> {
         self.note("commit".into());
+        self.count_deletes(&changes);
         self.inner.commit_if_unchanged(changes, read)
     }
 

@@ -300,15 +300,13 @@ impl SqliteStore {
             )));
         }
         in_write_order(&mut c.upserts);
-        let by_allocation_id = c
+        // Deleting or checking an allocation by id needs its id index.
+        let mut kinds_by_id = c
             .deletes
             .iter()
             .map(|(k, _)| *k)
             .chain(read.iter().map(|r| r.kind));
-        if by_allocation_id
-            .into_iter()
-            .any(|k| k == EntityKind::Allocation)
-        {
+        if kinds_by_id.any(|k| k == EntityKind::Allocation) {
             self.build_allocation_id_index()?;
         }
         let sql = &self.sql;

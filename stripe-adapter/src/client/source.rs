@@ -452,7 +452,8 @@ impl StripeSource {
             _ => Cursor::default(),
         };
         let mut notes = Vec::new();
-        if cur.v < CURSOR_VERSION && !cur.done {
+        let resumed = checkpoint.is_some_and(|s| !s.trim().is_empty());
+        if resumed && cur.v < CURSOR_VERSION && !cur.done {
             // Written when invoices came before payments: its position in
             // that order could skip scopes in this one.
             notes.push(
