@@ -104,25 +104,15 @@ pub(crate) fn build_id_index(conn: &Connection) -> Result<(), SqliteError> {
 #[cfg(test)]
 mod tests {
     use rust_decimal::Decimal;
-    use tieout_core::model::{Allocation, AllocationKind, AllocationReason, MatchStrategy};
-    use tieout_core::{ChangeSet, Currency, Entity, EntityKind, Store};
+    use tieout_core::store::conformance;
+    use tieout_core::{ChangeSet, Entity, EntityKind, Store};
 
     use crate::SqliteStore;
 
+    /// Allocation `id` of `payment` to `invoice`, `cents` hundredths.
     fn allocation(id: &str, invoice: &str, payment: &str, cents: i64) -> Entity {
-        Entity::Allocation(Allocation {
-            id: id.into(),
-            payment_id: payment.into(),
-            invoice_id: invoice.into(),
-            amount: Decimal::new(cents, 2),
-            currency: Currency::USD,
-            reason: AllocationReason {
-                strategy: MatchStrategy::ExplicitLink,
-                detail: String::new(),
-            },
-            kind: AllocationKind::Payment,
-            allocated_at: None,
-        })
+        let amount = Decimal::new(cents, 2).to_string();
+        Entity::Allocation(conformance::allocation(id, payment, invoice, &amount))
     }
 
     fn upsert(store: &mut SqliteStore, records: Vec<Entity>) {

@@ -307,7 +307,9 @@ fn payment(id: &str, n: u32, customer_id: Option<&str>) -> Payment {
     }
 }
 
-fn allocation(id: &str, payment_id: &str, invoice_id: &str, amount: &str) -> Allocation {
+/// A payment's allocation to an invoice for store tests: `amount` in EUR
+/// (a decimal string), an explicit link, allocated at the suite's fixed time.
+pub fn allocation(id: &str, payment_id: &str, invoice_id: &str, amount: &str) -> Allocation {
     Allocation {
         id: id.to_string(),
         payment_id: payment_id.to_string(),
