@@ -129,12 +129,15 @@ impl Seen {
         self.filters.iter().rev().any(|f| f.contains(h))
     }
 
-    /// Makes room for `entries` more entries in one filter, when the last
-    /// one has less: a lookup costs a memory access per filter (and each
-    /// filter adds its false positives), so a review that knows its size
-    /// up front keeps one filter where doubling from [`FIRST_CAPACITY`]
-    /// would chain seven at a million invoices.
-    pub(crate) fn reserve(&mut self, entries: usize) {
+    /// Makes room for `total` entries in all, those added so far included,
+    /// in one new filter when the last one has too little: a lookup costs a
+    /// memory access per filter (and each filter adds its false positives),
+    /// so a review that knows its size up front keeps one filter where
+    /// doubling from [`FIRST_CAPACITY`] would chain seven at a million
+    /// invoices. Asking again for the same total is nothing.
+    pub(crate) fn reserve(&mut self, total: usize) {
+        let added: usize = self.filters.iter().map(|f| f.len).sum();
+        let entries = total.saturating_sub(added);
         let room = self
             .filters
             .last()
@@ -180,7 +183,7 @@ mod tests {
         let mut s = Seen::default();
         s.insert(1, "before");
         let n = 300_000;
-        s.reserve(n);
+        s.reserve(n + 1);
         assert_eq!(s.filters.len(), 2);
         for i in 0..n {
             s.insert(1, &format!("key/{i}"));
@@ -192,7 +195,9 @@ mod tests {
             .filter(|i| s.may_contain(1, &format!("other/{i}")))
             .count();
         assert!(false_hits < n / 50, "{false_hits} false positives in {n}");
-        // Room enough: nothing new; then past it, the chain grows again.
+        // Room enough (the same total again, or less): nothing new; then
+        // past it, the chain grows again.
+        s.reserve(n + 1);
         s.reserve(10);
         assert_eq!(s.filters.len(), 2);
         for i in 0..n {

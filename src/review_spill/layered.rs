@@ -43,8 +43,6 @@ pub(crate) struct Stage {
     /// What was committed here (alias keys, ids, allocations' payments and
     /// invoices): the staging store is asked only about what may be in it.
     seen: Seen,
-    /// Entries [`Stage::expect`] made room for in `seen`.
-    expected: usize,
     /// Whether the books below held nothing when the review began (a first
     /// import): then every read is answered by the staging store alone. A
     /// commit to the books during the review makes the import plan again.
@@ -62,7 +60,6 @@ impl Stage {
             store: ScaledStore::new(Box::new(SqliteStore::open_scratch(path)?)),
             removed: Tombstones::at(&path.with_file_name("tombstones.db")),
             seen: Seen::default(),
-            expected: 0,
             base_empty: None,
             base_adopts: false,
         })
@@ -82,10 +79,7 @@ impl Stage {
         let entries = usize::try_from(records)
             .unwrap_or(usize::MAX)
             .saturating_mul(ENTRIES_PER_RECORD);
-        if entries > self.expected {
-            self.seen.reserve(entries - self.expected);
-            self.expected = entries;
-        }
+        self.seen.reserve(entries);
     }
 
     /// Ends the staging store's transaction (see [`Store::finish`]): an

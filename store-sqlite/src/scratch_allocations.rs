@@ -108,6 +108,7 @@ mod tests {
     use tieout_core::{ChangeSet, Entity, EntityKind, Store};
 
     use crate::SqliteStore;
+    use crate::tests::{indexes, int};
 
     /// Allocation `id` of `payment` to `invoice`, `cents` hundredths.
     fn allocation(id: &str, invoice: &str, payment: &str, cents: i64) -> Entity {
@@ -125,14 +126,7 @@ mod tests {
     }
 
     fn has_index(store: &SqliteStore, name: &str) -> bool {
-        store
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1)",
-                [name],
-                |r| r.get(0),
-            )
-            .unwrap()
+        indexes(&store.conn).iter().any(|(n, _)| n == name)
     }
 
     fn amounts(store: &SqliteStore, invoice: &str) -> Vec<(String, Decimal)> {
@@ -177,26 +171,16 @@ mod tests {
         assert_eq!(amounts(&staged, "inv_1"), want);
         assert!(!has_index(&staged, "allocation_id"), "no read by id yet");
         // Rows as the books hold them: one per id.
-        let rows: i64 = staged
-            .conn
-            .query_row("SELECT count(*) FROM allocation", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, 3);
+        assert_eq!(int(&staged.conn, "SELECT count(*) FROM allocation"), 3);
 
         let got = staged
             .get(EntityKind::Allocation, &["al_2".to_string()])
             .unwrap();
         assert_eq!(got.len(), 1);
         assert!(has_index(&staged, "allocation_id"), "built for the read");
-        let unique: i64 = staged
-            .conn
-            .query_row(
-                "SELECT \"unique\" FROM pragma_index_list('allocation') WHERE name = 'allocation_id'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(unique, 1);
+        let unique = "SELECT \"unique\" FROM pragma_index_list('allocation') \
+                      WHERE name = 'allocation_id'";
+        assert_eq!(int(&staged.conn, unique), 1);
         upsert(&mut staged, vec![allocation("al_2", "inv_1", "pay_2", 75)]);
         staged
             .commit(ChangeSet {

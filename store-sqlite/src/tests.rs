@@ -20,7 +20,7 @@ fn store_with_every_kind() -> SqliteStore {
 }
 
 /// The secondary indexes of the main schema: (name, definition), by name.
-fn indexes(conn: &Connection) -> Vec<(String, String)> {
+pub(crate) fn indexes(conn: &Connection) -> Vec<(String, String)> {
     let mut st = conn
         .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
         .expect("prepare");
@@ -34,7 +34,7 @@ fn text(conn: &Connection, sql: &str) -> Option<String> {
     conn.query_row(sql, [], |r| r.get(0)).expect(sql)
 }
 
-fn int(conn: &Connection, sql: &str) -> i64 {
+pub(crate) fn int(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).expect(sql)
 }
 

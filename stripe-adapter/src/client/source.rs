@@ -446,23 +446,28 @@ impl StripeSource {
         scope: &FetchScope,
         checkpoint: Option<&str>,
     ) -> Result<RawPage> {
-        let mut cur: Cursor = match checkpoint {
-            Some(s) if !s.trim().is_empty() => serde_json::from_str(s)
-                .map_err(|e| StripeError::Decode(format!("invalid Stripe checkpoint: {e}")))?,
-            _ => Cursor::default(),
+        let resumed: Option<Cursor> = match checkpoint {
+            Some(s) if !s.trim().is_empty() => Some(
+                serde_json::from_str(s)
+                    .map_err(|e| StripeError::Decode(format!("invalid Stripe checkpoint: {e}")))?,
+            ),
+            _ => None,
         };
         let mut notes = Vec::new();
-        let resumed = checkpoint.is_some_and(|s| !s.trim().is_empty());
-        if resumed && cur.v < CURSOR_VERSION && !cur.done {
+        let mut cur = match resumed {
             // Written when invoices came before payments: its position in
             // that order could skip scopes in this one.
-            notes.push(
-                "the checkpoint was written in an earlier scope order: reading from the start \
-                 (what was imported already is unchanged)"
-                    .to_string(),
-            );
-            cur = Cursor::default();
-        }
+            Some(old) if old.v < CURSOR_VERSION && !old.done => {
+                notes.push(
+                    "the checkpoint was written in an earlier scope order: reading from the \
+                     start (what was imported already is unchanged)"
+                        .to_string(),
+                );
+                Cursor::default()
+            }
+            Some(c) => c,
+            None => Cursor::default(),
+        };
         cur.v = CURSOR_VERSION;
         let (mut si, mut ei) = position(scope, &cur)?;
         loop {
