@@ -5,7 +5,9 @@ use std::iter::Peekable;
 
 use serde_json::{Map, Value};
 
+use super::fields::Fields;
 use super::review::FieldChange;
+use crate::entity::Entity;
 
 /// Paths ignored by diffs: bookkeeping that changes without the record changing.
 const IGNORED: &[&str] = &["source.updated_at"];
@@ -66,23 +68,29 @@ fn fields<'a>(
     x: &'a Map<String, Value>,
     y: &'a Map<String, Value>,
 ) -> impl Iterator<Item = (&'a str, &'a Value, &'a Value)> {
-    Merge {
-        x: x.iter().peekable(),
-        y: y.iter().peekable(),
+    fn entry<'a>((k, v): (&'a String, &'a Value)) -> (&'a str, &'a Value) {
+        (k.as_str(), v)
     }
+    let entries = |m: &'a Map<String, Value>| m.iter().map(entry as fn(_) -> _).peekable();
+    Merge {
+        x: entries(x),
+        y: entries(y),
+    }
+    .map(|(k, u, v)| (k, u.unwrap_or(&MISSING), v.unwrap_or(&MISSING)))
 }
 
-/// The sorted merge behind [`fields`].
+/// The sorted merge of two `(key, value)` sequences in key order: every key
+/// once, with its value on each side (`None` where one side lacks it).
 struct Merge<I: Iterator> {
     x: Peekable<I>,
     y: Peekable<I>,
 }
 
-impl<'a, I> Iterator for Merge<I>
+impl<K: Ord, V, I> Iterator for Merge<I>
 where
-    I: Iterator<Item = (&'a String, &'a Value)>,
+    I: Iterator<Item = (K, V)>,
 {
-    type Item = (&'a str, &'a Value, &'a Value);
+    type Item = (K, Option<V>, Option<V>);
 
     fn next(&mut self) -> Option<Self::Item> {
         let order = match (self.x.peek(), self.y.peek()) {
@@ -94,24 +102,63 @@ where
         Some(match order {
             Ordering::Less => {
                 let (k, u) = self.x.next()?;
-                (k.as_str(), u, &MISSING)
+                (k, Some(u), None)
             }
             Ordering::Greater => {
                 let (k, v) = self.y.next()?;
-                (k.as_str(), &MISSING, v)
+                (k, None, Some(v))
             }
             Ordering::Equal => {
                 let (k, u) = self.x.next()?;
                 let (_, v) = self.y.next()?;
-                (k.as_str(), u, v)
+                (k, Some(u), Some(v))
             }
         })
+    }
+}
+
+/// The fields that differ between two versions of one record: what [`diff`]
+/// of their JSON forms ([`Entity::to_json`]) gives. Their top-level fields
+/// are compared as JSON text, and only the fields whose text differs are
+/// built as JSON trees and walked (a record's JSON is deterministic: the
+/// same value always writes the same text).
+pub fn diff_records(before: &Entity, after: &Entity) -> Vec<FieldChange> {
+    let whole = || diff(&before.to_json(), &after.to_json());
+    let (Some(a), Some(b)) = (Fields::of(&before.record()), Fields::of(&after.record())) else {
+        return whole();
+    };
+    let mut out = Vec::new();
+    let mut path = String::new();
+    let merged = Merge {
+        x: a.iter().peekable(),
+        y: b.iter().peekable(),
+    };
+    for (name, u, v) in merged {
+        if u == v {
+            continue;
+        }
+        let (Some(u), Some(v)) = (tree(u), tree(v)) else {
+            return whole();
+        };
+        if u != v {
+            within(&mut path, name, |p| walk(p, &u, &v, &mut out));
+        }
+    }
+    out
+}
+
+/// A field's JSON tree from its text ([`MISSING`] for a field not written).
+fn tree(text: Option<&[u8]>) -> Option<Value> {
+    match text {
+        None => Some(MISSING),
+        Some(t) => serde_json::from_slice(t).ok(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entity::EntityKind;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -194,6 +241,77 @@ mod tests {
         })
     }
 
+    /// `e` with the string leaves at `picks` (indexes into its string
+    /// leaves, in path order) changed and the top-level fields at `drops`
+    /// removed, each change kept only when the record still reads back.
+    fn mutated(e: &Entity, picks: &[usize], drops: &[usize]) -> Entity {
+        let mut json = e.to_json();
+        let mut leaves = Vec::new();
+        string_leaves(&json, &mut leaves);
+        for &i in picks {
+            let Some(at) = leaves.get(i) else { continue };
+            let mut next = json.clone();
+            if let Some(Value::String(s)) = next.pointer_mut(at) {
+                s.push_str("-2");
+            }
+            if Entity::from_json(e.kind(), next.clone()).is_ok() {
+                json = next;
+            }
+        }
+        let keys: Vec<String> = json
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        for &i in drops {
+            let Some(k) = keys.get(i) else { continue };
+            let mut next = json.clone();
+            if let Some(m) = next.as_object_mut() {
+                m.remove(k);
+            }
+            if Entity::from_json(e.kind(), next.clone()).is_ok() {
+                json = next;
+            }
+        }
+        Entity::from_json(e.kind(), json).expect("every change kept reads back")
+    }
+
+    /// JSON pointers of every string leaf under `v`, in path order.
+    fn string_leaves(v: &Value, out: &mut Vec<String>) {
+        fn go(v: &Value, at: String, out: &mut Vec<String>) {
+            match v {
+                Value::String(_) => out.push(at),
+                Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .for_each(|(i, x)| go(x, format!("{at}/{i}"), out)),
+                Value::Object(m) => m.iter().for_each(|(k, x)| go(x, format!("{at}/{k}"), out)),
+                _ => {}
+            }
+        }
+        go(v, String::new(), out);
+    }
+
+    #[test]
+    fn a_record_diffs_against_itself_changed_as_its_json_does() {
+        for e in crate::store::conformance::one_of_every_kind() {
+            let changed = mutated(&e, &[0, 3, 7, 11, 20], &[1, 4]);
+            assert_ne!(
+                changed,
+                e,
+                "{}: the mutation changed nothing",
+                e.kind().as_str()
+            );
+            let d = diff_records(&e, &changed);
+            assert!(!d.is_empty(), "{}", e.kind().as_str());
+            assert_eq!(
+                d,
+                diff(&e.to_json(), &changed.to_json()),
+                "{}",
+                e.kind().as_str()
+            );
+        }
+    }
+
     proptest! {
         #[test]
         fn the_merge_gives_what_the_sorted_keys_gave(
@@ -207,6 +325,20 @@ mod tests {
             let mut want = Vec::new();
             reference("", &a, &b, &mut want);
             prop_assert_eq!(diff(&a, &b), want);
+        }
+
+        #[test]
+        fn diff_records_gives_what_the_whole_json_diff_gives(
+            kind in 0usize..EntityKind::ALL.len(),
+            picks_a in prop::collection::vec(0usize..60, 0..6),
+            picks_b in prop::collection::vec(0usize..60, 0..6),
+            drops_a in prop::collection::vec(0usize..30, 0..3),
+            drops_b in prop::collection::vec(0usize..30, 0..3),
+        ) {
+            let records = crate::store::conformance::one_of_every_kind();
+            let e = &records[kind];
+            let (a, b) = (mutated(e, &picks_a, &drops_a), mutated(e, &picks_b, &drops_b));
+            prop_assert_eq!(diff_records(&a, &b), diff(&a.to_json(), &b.to_json()));
         }
     }
 }

@@ -7,6 +7,7 @@ mod alias_changes;
 mod credit_notes;
 pub mod customers;
 mod diff;
+mod fields;
 pub mod keys;
 mod overlay_index;
 mod paged;
@@ -18,7 +19,7 @@ mod summary;
 mod upsert;
 mod workspace;
 
-pub use diff::diff;
+pub use diff::{diff, diff_records};
 pub use paged::{PagedIter, PagedList, Pages};
 pub use planner::{PageOutcome, Planner};
 pub use review::{

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Workspace;
-use super::diff::diff;
+use super::diff::diff_records;
 use super::planner::Planned;
 use super::review::Action;
 use crate::entity::{Entity, EntityKind};
@@ -72,7 +72,7 @@ pub fn upsert(
             if old == &new {
                 Action::Unchanged
             } else {
-                let changes = diff(&old.to_json(), &new.to_json());
+                let changes = diff_records(old, &new);
                 if changes.is_empty() {
                     Action::Unchanged
                 } else {

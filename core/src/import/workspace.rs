@@ -195,7 +195,9 @@ impl<'s> Workspace<'s> {
         // Unknown keys, each once (a map: no sorting of long keys), and
         // whether any asker wants the records they name.
         let cache = &self.st.alias_cache;
-        let mut unknown: FxHashMap<ExternalKey, bool> = FxHashMap::default();
+        // Sized once: grown from empty, each page's map rehashed several times.
+        let mut unknown: FxHashMap<ExternalKey, bool> =
+            FxHashMap::with_capacity_and_hasher(keys.len() + ids_only.len(), Default::default());
         for (list, records) in [(keys, true), (ids_only, false)] {
             for k in list {
                 if !cache.contains_key(&k) {
