@@ -127,13 +127,10 @@ pub fn diff_records(before: &Entity, after: &Entity) -> Vec<FieldChange> {
     let (Some(a), Some(b)) = (Fields::of(&before.record()), Fields::of(&after.record())) else {
         return whole();
     };
-    let mut out = Vec::new();
-    let mut path = String::new();
-    let merged = Merge {
-        x: a.iter().peekable(),
-        y: b.iter().peekable(),
-    };
-    for (name, u, v) in merged {
+    // The fields whose text differs, as trees, then walked in key order
+    // (the order of a JSON object's keys, which `diff` follows).
+    let mut changed: Vec<(&str, Value, Value)> = Vec::new();
+    for (name, u, v) in a.paired(&b) {
         if u == v {
             continue;
         }
@@ -141,8 +138,14 @@ pub fn diff_records(before: &Entity, after: &Entity) -> Vec<FieldChange> {
             return whole();
         };
         if u != v {
-            within(&mut path, name, |p| walk(p, &u, &v, &mut out));
+            changed.push((name, u, v));
         }
+    }
+    changed.sort_unstable_by_key(|(name, ..)| *name);
+    let mut out = Vec::new();
+    let mut path = String::new();
+    for (name, u, v) in &changed {
+        within(&mut path, name, |p| walk(p, u, v, &mut out));
     }
     out
 }

@@ -20,21 +20,54 @@ pub(crate) struct Fields {
 
 impl Fields {
     /// The fields of `value` when it serializes as a plain struct (as every
-    /// record does); `None` for anything else (a map, an enum, a scalar),
-    /// which a caller compares as a whole tree instead.
+    /// record does), in the order it writes them; `None` for anything else
+    /// (a map, an enum, a scalar), which a caller compares as a whole tree.
     pub(crate) fn of<T: Serialize + ?Sized>(value: &T) -> Option<Fields> {
         let mut fields = Fields {
             text: Vec::with_capacity(512),
             spans: Vec::with_capacity(32),
         };
         value.serialize(Splitter(&mut fields)).ok()?;
-        fields.spans.sort_unstable_by_key(|(name, _)| *name);
         Some(fields)
     }
 
-    /// `(name, JSON text)` of every field, in name order (the order of a
-    /// JSON object's keys in a `serde_json::Value`).
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'static str, &[u8])> + '_ {
+    /// Every field of `self` or `other` once, with its JSON text on each
+    /// side (`None` where that side lacks it). The two are values of one
+    /// struct type: both list their fields in its declaration order, each
+    /// without the fields it skipped. Fields come in that order, but for
+    /// one side's skipped fields, which may come a little late.
+    pub(crate) fn paired<'a>(
+        &'a self,
+        other: &'a Fields,
+    ) -> impl Iterator<Item = (&'static str, Option<&'a [u8]>, Option<&'a [u8]>)> + 'a {
+        let (mut i, mut j) = (0, 0);
+        let text = |f: &'a Fields, span: &Range<usize>| &f.text[span.clone()];
+        std::iter::from_fn(move || {
+            let theirs = other.spans.get(j);
+            if let Some((x, u)) = self.spans.get(i) {
+                match theirs {
+                    Some((y, v)) if y == x => {
+                        (i, j) = (i + 1, j + 1);
+                        return Some((*x, Some(text(self, u)), Some(text(other, v))));
+                    }
+                    // `other` holds `x` further on: its fields before that
+                    // are ones `self` skipped (earlier in the declaration).
+                    Some(_) if other.spans[j..].iter().any(|(y, _)| y == x) => {}
+                    _ => {
+                        i += 1;
+                        return Some((*x, Some(text(self, u)), None));
+                    }
+                }
+            }
+            let (y, v) = theirs?;
+            j += 1;
+            Some((*y, None, Some(text(other, v))))
+        })
+    }
+
+    /// `(name, JSON text)` of every field, in the order written.
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = (&'static str, &[u8])> + '_ {
         self.spans
             .iter()
             .map(|(name, span)| (*name, &self.text[span.clone()]))
@@ -201,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn a_struct_splits_into_its_fields_in_name_order_as_json_text() {
+    fn a_struct_splits_into_its_fields_in_order_as_json_text() {
         let r = Rec {
             z: 7,
             a: "x\"y".into(),
@@ -216,9 +249,78 @@ mod tests {
         assert_eq!(
             got,
             vec![
+                ("z", "7".to_string()),
                 ("a", r#""x\"y""#.to_string()),
                 ("nested", r#"{"k":[1,2]}"#.to_string()),
-                ("z", "7".to_string()),
+            ]
+        );
+    }
+
+    #[derive(Serialize)]
+    struct Sparse {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        a: Option<u8>,
+        b: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        c: Option<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        d: Option<u8>,
+    }
+
+    fn pairs(x: &Sparse, y: &Sparse) -> Vec<(&'static str, Option<String>, Option<String>)> {
+        let (x, y) = (Fields::of(x).unwrap(), Fields::of(y).unwrap());
+        let text = |t: Option<&[u8]>| t.map(|t| String::from_utf8(t.to_vec()).unwrap());
+        let mut got: Vec<_> = x
+            .paired(&y)
+            .map(|(k, u, v)| (k, text(u), text(v)))
+            .collect();
+        got.sort();
+        got
+    }
+
+    #[test]
+    fn two_values_pair_every_field_once_whichever_side_skipped_it() {
+        let s = |v: u8| Some(v.to_string());
+        let x = Sparse {
+            a: Some(1),
+            b: 2,
+            c: None,
+            d: Some(4),
+        };
+        let y = Sparse {
+            a: None,
+            b: 3,
+            c: Some(5),
+            d: None,
+        };
+        let want = vec![
+            ("a", s(1), None),
+            ("b", s(2), s(3)),
+            ("c", None, s(5)),
+            ("d", s(4), None),
+        ];
+        assert_eq!(pairs(&x, &y), want);
+        let flipped: Vec<_> = want.into_iter().map(|(k, u, v)| (k, v, u)).collect();
+        assert_eq!(pairs(&y, &x), flipped);
+        let none = Sparse {
+            a: None,
+            b: 0,
+            c: None,
+            d: None,
+        };
+        let all = Sparse {
+            a: Some(1),
+            b: 0,
+            c: Some(3),
+            d: Some(4),
+        };
+        assert_eq!(
+            pairs(&none, &all),
+            vec![
+                ("a", None, s(1)),
+                ("b", s(0), s(0)),
+                ("c", None, s(3)),
+                ("d", None, s(4))
             ]
         );
     }
