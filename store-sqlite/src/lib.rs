@@ -26,6 +26,7 @@ mod adopt;
 mod backfill;
 mod codec;
 mod columns;
+mod encode_ahead;
 mod error;
 mod json;
 mod query;
