@@ -26,7 +26,6 @@ mod adopt;
 mod backfill;
 mod codec;
 mod columns;
-mod encode_ahead;
 mod error;
 mod json;
 mod query;

@@ -4,8 +4,8 @@
 use rusqlite::Statement;
 use tieout_core::{Entity, EntityKind};
 
+use crate::codec;
 use crate::columns::{TimeColumn, columns_of, value};
-use crate::encode_ahead::Feed;
 use crate::error::SqliteError;
 
 /// Reused buffers for writing rows: the records' JSON, back to back, and
@@ -22,19 +22,17 @@ pub(crate) struct RowBuffer {
 
 impl RowBuffer {
     /// Runs `stmt` (an upsert of `kind` for exactly `records.len()` rows)
-    /// with every record's id, extracted columns and JSON, the JSON taken
-    /// from `feed` (the records' own, in their order).
+    /// with every record's id, extracted columns and JSON.
     pub(crate) fn write(
         &mut self,
         stmt: &mut Statement<'_>,
         kind: EntityKind,
-        records: &[&Entity],
-        feed: &mut Feed<'_>,
+        records: &[Entity],
     ) -> Result<(), SqliteError> {
         self.json.clear();
         self.ends.clear();
-        for _ in records {
-            feed.next_into(&mut self.json)?;
+        for e in records {
+            codec::encode_into(e, &mut self.json)?;
             self.ends.push(self.json.len());
         }
         let text = std::str::from_utf8(&self.json)
@@ -53,7 +51,7 @@ impl RowBuffer {
         let width = cols.len() + TimeColumn::ALL.len() + 2;
         let mut params: Vec<Option<&str>> = Vec::with_capacity(records.len() * width);
         let mut start = 0;
-        for (n, (&e, &end)) in records.iter().zip(&self.ends).enumerate() {
+        for (n, (e, &end)) in records.iter().zip(&self.ends).enumerate() {
             params.push(Some(e.id()));
             params.extend(cols.iter().map(|&c| value(e, c)));
             let at = n * TimeColumn::ALL.len();

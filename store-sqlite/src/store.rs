@@ -17,7 +17,7 @@ use crate::statements::{
     ALIAS_ADD, ALIAS_ANY_IN, ALIAS_REMOVE, ALIAS_ROWS, ALLOCATIONS_FOR, CHECKPOINT_GET,
     CHECKPOINT_SET, RESOLVE_ONE, Statements, UPSERT_ROWS, kind_index,
 };
-use crate::{codec, encode_ahead, schema, scratch_allocations};
+use crate::{codec, schema, scratch_allocations};
 
 /// Page size of new databases, in bytes.
 const PAGE_SIZE: i64 = 16_384;
@@ -386,25 +386,23 @@ pub(crate) fn write_changes(
     for (kind, id) in &deletes {
         tx.prepare_cached(&sql.of(*kind).delete)?.execute([id])?;
     }
-    // Each run of one kind through its upsert statements, the records' JSON
-    // encoded ahead of them (see `encode_ahead`).
-    let mut records = upserts;
-    records.extend(run.map(Entity::ImportRun));
-    encode_ahead::with_feed(&records, |feed| {
-        let mut rows = RowBuffer::default();
-        let mut records = records.iter().peekable();
-        while let Some(kind) = records.peek().map(|e| e.kind()) {
-            let kind_sql = sql.of(kind);
-            in_chunks(
-                tx,
-                (&kind_sql.upsert_many, UPSERT_ROWS),
-                &kind_sql.upsert,
-                std::iter::from_fn(|| records.next_if(|e| e.kind() == kind)),
-                |stmt, chunk| rows.write(stmt, kind, chunk, feed),
-            )?;
-        }
-        Ok(())
-    })?;
+    // Each run of one kind through its upsert statements; each record
+    // is freed as soon as its row is written.
+    let mut rows = RowBuffer::default();
+    let mut records = upserts
+        .into_iter()
+        .chain(run.map(Entity::ImportRun))
+        .peekable();
+    while let Some(kind) = records.peek().map(Entity::kind) {
+        let kind_sql = sql.of(kind);
+        in_chunks(
+            tx,
+            (&kind_sql.upsert_many, UPSERT_ROWS),
+            &kind_sql.upsert,
+            std::iter::from_fn(|| records.next_if(|e| e.kind() == kind)),
+            |stmt, chunk| rows.write(stmt, kind, chunk),
+        )?;
+    }
     if !aliases_remove.is_empty() {
         let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
         for (k, id) in &aliases_remove {

@@ -303,43 +303,6 @@ fn multi_row_commits_insert_and_update_every_record_and_alias() {
     }
 }
 
-/// A commit of more records than `encode_ahead::MIN_RECORDS` (their JSON
-/// encoded on a helper thread) writes every record of every kind exactly as
-/// a small commit does: each read back equal, in the books' own order.
-#[test]
-fn a_large_commit_of_every_kind_writes_each_record_whole() {
-    let kinds = conformance::one_of_every_kind();
-    let n = crate::encode_ahead::MIN_RECORDS * 3 + 7;
-    let mut records: Vec<Entity> = (0..n)
-        .map(|i| {
-            let mut e = kinds[i % kinds.len()].clone();
-            e.set_id(format!("{}_{i:05}", e.id()));
-            e
-        })
-        .collect();
-    let mut big = SqliteStore::open_in_memory().expect("open");
-    big.commit(ChangeSet {
-        upserts: records.clone(),
-        ..ChangeSet::default()
-    })
-    .expect("one large commit");
-    // The same records a few at a time: encoded on the committing thread.
-    let mut small = SqliteStore::open_in_memory().expect("open");
-    for chunk in records.chunks(5) {
-        small
-            .commit(ChangeSet {
-                upserts: chunk.to_vec(),
-                ..ChangeSet::default()
-            })
-            .expect("small commit");
-    }
-    records.sort_by(|a, b| (a.kind().index(), a.id()).cmp(&(b.kind().index(), b.id())));
-    let stored = all_records(&big);
-    assert_eq!(stored.len(), n);
-    assert_eq!(stored, records);
-    assert_eq!(all_records(&small), stored);
-}
-
 #[test]
 fn is_empty_until_any_record_or_alias_is_stored() {
     let every = store_with_every_kind();
