@@ -68,29 +68,23 @@ fn fields<'a>(
     x: &'a Map<String, Value>,
     y: &'a Map<String, Value>,
 ) -> impl Iterator<Item = (&'a str, &'a Value, &'a Value)> {
-    fn entry<'a>((k, v): (&'a String, &'a Value)) -> (&'a str, &'a Value) {
-        (k.as_str(), v)
-    }
-    let entries = |m: &'a Map<String, Value>| m.iter().map(entry as fn(_) -> _).peekable();
     Merge {
-        x: entries(x),
-        y: entries(y),
+        x: x.iter().peekable(),
+        y: y.iter().peekable(),
     }
-    .map(|(k, u, v)| (k, u.unwrap_or(&MISSING), v.unwrap_or(&MISSING)))
 }
 
-/// The sorted merge of two `(key, value)` sequences in key order: every key
-/// once, with its value on each side (`None` where one side lacks it).
+/// The sorted merge behind [`fields`].
 struct Merge<I: Iterator> {
     x: Peekable<I>,
     y: Peekable<I>,
 }
 
-impl<K: Ord, V, I> Iterator for Merge<I>
+impl<'a, I> Iterator for Merge<I>
 where
-    I: Iterator<Item = (K, V)>,
+    I: Iterator<Item = (&'a String, &'a Value)>,
 {
-    type Item = (K, Option<V>, Option<V>);
+    type Item = (&'a str, &'a Value, &'a Value);
 
     fn next(&mut self) -> Option<Self::Item> {
         let order = match (self.x.peek(), self.y.peek()) {
@@ -102,16 +96,16 @@ where
         Some(match order {
             Ordering::Less => {
                 let (k, u) = self.x.next()?;
-                (k, Some(u), None)
+                (k.as_str(), u, &MISSING)
             }
             Ordering::Greater => {
                 let (k, v) = self.y.next()?;
-                (k, None, Some(v))
+                (k.as_str(), &MISSING, v)
             }
             Ordering::Equal => {
                 let (k, u) = self.x.next()?;
                 let (_, v) = self.y.next()?;
-                (k, Some(u), Some(v))
+                (k.as_str(), u, v)
             }
         })
     }

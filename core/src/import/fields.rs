@@ -2,7 +2,8 @@
 //! straight from the typed record: what lets a diff compare two versions
 //! field by field as text and build JSON trees only for the fields that
 //! differ (a payment updated by its invoice payment changes two fields of
-//! thirty; building both records' whole trees was most of an update's cost).
+//! thirty; building both records' whole trees was more than half of
+//! planning the update).
 
 use std::fmt;
 use std::ops::Range;
