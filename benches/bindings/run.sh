@@ -5,7 +5,7 @@
 # sqlite3 script, each in its own process on the same generated export.
 #
 #   benches/bindings/run.sh [--sizes 100000,1000000] [--peers python,node,sdk,plain]
-#                           [--repeat N] [--work DIR] [--keep]
+#                           [--repeat N] [--work DIR] [--keep] [--keep-books]
 #
 # Builds what it measures in RELEASE first: the Python wheel (maturin build
 # --release, installed into its own venv under target/, not the test .venv) and
