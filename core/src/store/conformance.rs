@@ -408,7 +408,7 @@ fn import_run(id: &str, status: RunStatus) -> ImportRun {
 }
 
 /// One record of every kind, with the amounts the stores must keep exactly
-/// (every optional field set that the kind has).
+/// (the diff tests change these records field by field).
 pub fn one_of_every_kind() -> Vec<Entity> {
     let cus = "cust_5c0ffee0000000000001";
     let pay = "pay_5c0ffee0000000000001";
