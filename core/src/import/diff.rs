@@ -117,31 +117,40 @@ where
 /// built as JSON trees and walked (a record's JSON is deterministic: the
 /// same value always writes the same text).
 pub fn diff_records(before: &Entity, after: &Entity) -> Vec<FieldChange> {
-    let whole = || diff(&before.to_json(), &after.to_json());
-    let (Some(a), Some(b)) = (Fields::of(&before.record()), Fields::of(&after.record())) else {
-        return whole();
+    let fields = (Fields::of(&before.record()), Fields::of(&after.record()));
+    let (Some(a), Some(b)) = fields else {
+        return diff(&before.to_json(), &after.to_json());
     };
-    // The fields whose text differs, as trees, then walked in key order
-    // (the order of a JSON object's keys, which `diff` follows).
-    let mut changed: Vec<(&str, Value, Value)> = Vec::new();
-    for (name, u, v) in a.paired(&b) {
-        if u == v {
-            continue;
-        }
-        let (Some(u), Some(v)) = (tree(u), tree(v)) else {
-            return whole();
-        };
-        if u != v {
-            changed.push((name, u, v));
-        }
-    }
-    changed.sort_unstable_by_key(|(name, ..)| *name);
+    let Some(changed) = changed_fields(&a, &b) else {
+        return diff(&before.to_json(), &after.to_json());
+    };
     let mut out = Vec::new();
     let mut path = String::new();
     for (name, u, v) in &changed {
         within(&mut path, name, |p| walk(p, u, v, &mut out));
     }
     out
+}
+
+/// The fields whose text differs between `a` and `b`, as trees, in key
+/// order (the order of a JSON object's keys, which `diff` follows); `None`
+/// when a field's text does not parse, or when the two did not list their
+/// fields in one order (a field then pairs with nothing on both sides and
+/// comes twice): a caller compares whole trees then.
+fn changed_fields(a: &Fields, b: &Fields) -> Option<Vec<(&'static str, Value, Value)>> {
+    let mut changed = Vec::new();
+    for (name, u, v) in a.paired(b) {
+        if u == v {
+            continue;
+        }
+        let (u, v) = (tree(u)?, tree(v)?);
+        if u != v {
+            changed.push((name, u, v));
+        }
+    }
+    changed.sort_unstable_by_key(|(name, ..)| *name);
+    let twice = changed.windows(2).any(|w| w[0].0 == w[1].0);
+    (!twice).then_some(changed)
 }
 
 /// A field's JSON tree from its text ([`MISSING`] for a field not written).
@@ -286,6 +295,30 @@ mod tests {
             }
         }
         go(v, String::new(), out);
+    }
+
+    #[derive(serde::Serialize)]
+    struct Xy {
+        t: u8,
+        x: u8,
+        y: u8,
+    }
+
+    #[derive(serde::Serialize)]
+    struct Yx {
+        t: u8,
+        y: u8,
+        x: u8,
+    }
+
+    #[test]
+    fn fields_listed_in_two_orders_are_not_diffed_field_by_field() {
+        let a = Fields::of(&Xy { t: 0, x: 1, y: 2 }).unwrap();
+        let b = Fields::of(&Yx { t: 0, y: 3, x: 1 }).unwrap();
+        assert!(changed_fields(&a, &b).is_none());
+        let c = Fields::of(&Xy { t: 0, x: 1, y: 3 }).unwrap();
+        let got = changed_fields(&a, &c).unwrap();
+        assert_eq!(got, vec![("y", json!(2), json!(3))]);
     }
 
     #[test]
