@@ -117,11 +117,11 @@ where
 /// built as JSON trees and walked (a record's JSON is deterministic: the
 /// same value always writes the same text).
 pub fn diff_records(before: &Entity, after: &Entity) -> Vec<FieldChange> {
-    let fields = (Fields::of(&before.record()), Fields::of(&after.record()));
-    let (Some(a), Some(b)) = fields else {
-        return diff(&before.to_json(), &after.to_json());
+    let changed = match (Fields::of(&before.record()), Fields::of(&after.record())) {
+        (Some(a), Some(b)) => changed_fields(&a, &b),
+        _ => None,
     };
-    let Some(changed) = changed_fields(&a, &b) else {
+    let Some(changed) = changed else {
         return diff(&before.to_json(), &after.to_json());
     };
     let mut out = Vec::new();
