@@ -1,5 +1,7 @@
 //! Schema migrations, applied in order inside one transaction and recorded in
-//! the `schema_version` table.
+//! the `schema_version` table. A new database is created at the latest
+//! version in one step ([`latest`]), which a test holds to what the steps
+//! leave.
 
 use rusqlite::{Connection, TransactionBehavior};
 use tieout_core::EntityKind;
@@ -24,6 +26,8 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Append only: never edit an applied step.
+/// A new database skips them for [`latest`]: a new step changes that too
+/// (a test fails until it does).
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -319,11 +323,20 @@ fn new_record_tables(kinds: &[EntityKind]) -> String {
 /// kind's extracted columns, and `data` of SQL type `data`. Applied migrations
 /// are built from it: never change what it returns.
 fn record_table(kind: EntityKind, table: &str, data: &str) -> String {
+    record_table_then(kind, table, data, &[])
+}
+
+/// [`record_table`] with the `TEXT` columns `after` following `data`.
+fn record_table_then(kind: EntityKind, table: &str, data: &str, after: &[&str]) -> String {
     let mut sql = format!("CREATE TABLE {table} (\n    id TEXT PRIMARY KEY NOT NULL,\n");
     for c in columns_of(kind) {
         sql.push_str(&format!("    {} TEXT,\n", c.name()));
     }
-    sql.push_str(&format!("    data {data}\n);\n"));
+    sql.push_str(&format!("    data {data}"));
+    for c in after {
+        sql.push_str(&format!(",\n    {c} TEXT"));
+    }
+    sql.push_str("\n);\n");
     sql
 }
 
@@ -353,23 +366,254 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<u32, SqliteError> {
             "database is at schema version {current}, newer than this build's {SCHEMA_VERSION}"
         )));
     }
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        tx.execute_batch(&(m.sql)())?;
-        if let Some(backfill) = m.backfill {
-            backfill(&tx)?;
+    if current == 0 && holds_nothing(&tx)? {
+        tx.execute_batch(&latest())?;
+        for m in MIGRATIONS {
+            record_version(&tx, m)?;
         }
-        tx.execute(
-            "INSERT INTO schema_version (version, description) VALUES (?1, ?2)",
-            (m.version, m.description),
-        )?;
+    } else {
+        apply_steps(&tx, current)?;
     }
     tx.commit()?;
     Ok(current)
 }
 
+/// Applies the migrations past version `current`, in order, each recorded
+/// in `schema_version`.
+fn apply_steps(tx: &rusqlite::Transaction<'_>, current: u32) -> Result<(), SqliteError> {
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.execute_batch(&(m.sql)())?;
+        if let Some(backfill) = m.backfill {
+            backfill(tx)?;
+        }
+        record_version(tx, m)?;
+    }
+    Ok(())
+}
+
+/// Records that step `m` is applied.
+fn record_version(tx: &rusqlite::Transaction<'_>, m: &Migration) -> Result<(), SqliteError> {
+    tx.execute(
+        "INSERT INTO schema_version (version, description) VALUES (?1, ?2)",
+        (m.version, m.description),
+    )?;
+    Ok(())
+}
+
+/// Whether the database holds nothing but the version table (a new file):
+/// it then gets [`latest`] instead of every step.
+fn holds_nothing(conn: &Connection) -> Result<bool, SqliteError> {
+    Ok(conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master \
+         WHERE name <> 'schema_version' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\')",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The schema [`MIGRATIONS`] leave, written as it stands at
+/// [`SCHEMA_VERSION`]: what a new database is created with.
+///
+/// Why: replaying every step on a new file rebuilt the version 1 tables
+/// (version 3) and added three columns to every table one `ALTER TABLE` at
+/// a time (version 7), each of which makes SQLite parse the whole schema
+/// again: about 120 million instructions, some 30 ms, on every new file,
+/// and a review creates one (its staging file) each time it runs. The
+/// tables, columns (in the order the steps leave them: id, the kind's
+/// columns, data, the time columns), indexes and views are the same as the
+/// steps', which a test holds it to; a new step must change this too.
+fn latest() -> String {
+    let mut sql = String::new();
+    for kind in EntityKind::ALL {
+        let t = kind.as_str();
+        let time: Vec<&str> = TimeColumn::ALL.iter().map(|c| c.name()).collect();
+        sql.push_str(&record_table_then(kind, t, "TEXT", &time));
+        // Version 7 replaced the customer index by `(customer_id, id)`.
+        let replaced = format!("CREATE INDEX {t}_customer_id ");
+        for index in record_indexes(kind).lines() {
+            if !(has_customer(kind) && index.starts_with(&replaced)) {
+                sql.push_str(index);
+                sql.push('\n');
+            }
+        }
+        for c in time_indexed(kind) {
+            sql.push_str(&format!(
+                "CREATE INDEX {t}_{c}_id ON {t} ({c}, id);\n",
+                c = c.name()
+            ));
+        }
+    }
+    for t in ["invoice", "payment"] {
+        sql.push_str(&format!(
+            "CREATE INDEX {t}_status_id ON {t} (status, id);\n"
+        ));
+    }
+    for (_, _, create) in customer_indexes() {
+        sql.push_str(&format!("{create};\n"));
+    }
+    sql.push_str(
+        "CREATE TABLE alias (
+    key TEXT NOT NULL,
+    id  TEXT NOT NULL,
+    PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+CREATE TABLE checkpoints (
+    stream     TEXT PRIMARY KEY NOT NULL,
+    position   TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+",
+    );
+    sql.push_str(&crate::views::create_views(
+        tieout_core::store::views::VIEWS_V2,
+    ));
+    sql
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a database's schema is made of, comparable between two
+    /// databases: each table's columns (name, type, not null, default,
+    /// primary key position) and whether it has row ids, each index's
+    /// table, uniqueness and columns in order, each view's SQL and columns,
+    /// and the versions recorded.
+    fn shape(conn: &Connection) -> Vec<String> {
+        let rows = |of: &str, sql: &str| -> Vec<String> {
+            let mut st = conn.prepare(sql).unwrap();
+            let n = st.column_count();
+            st.query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| format!("  {of}: {}", v.join(" | ")))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        };
+        let mut out = Vec::new();
+        let objects: Vec<(String, String, String, Option<String>)> = {
+            let mut st = conn
+                .prepare(
+                    "SELECT type, name, tbl_name, sql FROM sqlite_master \
+                     WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+                )
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        for (kind, name, table, sql) in objects {
+            out.push(format!("{kind} {name} on {table}"));
+            let sql = sql.unwrap_or_default();
+            match kind.as_str() {
+                "table" => {
+                    out.push(format!(
+                        "  without rowid: {}",
+                        sql.contains("WITHOUT ROWID")
+                    ));
+                    out.extend(rows(
+                        &name,
+                        &format!("SELECT * FROM pragma_table_xinfo('{name}')"),
+                    ));
+                }
+                "index" => {
+                    out.extend(rows(
+                        &name,
+                        &format!(
+                            "SELECT \"unique\", origin, partial FROM pragma_index_list('{table}') \
+                         WHERE name = '{name}'"
+                        ),
+                    ));
+                    out.extend(rows(
+                        &name,
+                        &format!("SELECT * FROM pragma_index_xinfo('{name}')"),
+                    ));
+                }
+                "view" => {
+                    out.push(sql);
+                    out.extend(rows(
+                        &name,
+                        &format!("SELECT * FROM pragma_table_xinfo('{name}')"),
+                    ));
+                }
+                _ => out.push(sql),
+            }
+        }
+        out.extend(rows(
+            "schema_version",
+            "SELECT version, description FROM schema_version ORDER BY version",
+        ));
+        out
+    }
+
+    /// A database brought to the current version by every step, one at a time.
+    fn stepped() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(VERSION_TABLE).unwrap();
+        apply_steps(&tx, 0).unwrap();
+        tx.commit().unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_new_database_gets_the_schema_the_steps_leave() {
+        let mut new = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut new).unwrap(), 0);
+        let (new, stepped) = (shape(&new), shape(&stepped()));
+        // Every table, index, view and version is there (not two empty lists).
+        let count = |s: &[String], what: &str| s.iter().filter(|l| l.starts_with(what)).count();
+        assert_eq!(count(&stepped, "table "), EntityKind::ALL.len() + 3);
+        assert!(count(&stepped, "index ") > EntityKind::ALL.len());
+        assert_eq!(
+            count(&stepped, "view "),
+            tieout_core::store::views::VIEWS_V2.len()
+        );
+        for (i, (a, b)) in new.iter().zip(&stepped).enumerate() {
+            assert_eq!(a, b, "line {i} of the schema differs");
+        }
+        assert_eq!(new.len(), stepped.len());
+    }
+
+    #[test]
+    fn a_new_database_is_created_in_one_step_and_an_old_one_migrates_step_by_step() {
+        let table_sql = |conn: &Connection| -> String {
+            conn.query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'invoice'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let mut new = Connection::open_in_memory().unwrap();
+        migrate(&mut new).unwrap();
+        // Created with its time columns, not given them by `ALTER TABLE`.
+        assert!(table_sql(&new).contains("data TEXT,\n    created_at TEXT"));
+        assert_ne!(table_sql(&new), table_sql(&stepped()));
+        // A database with tables and no version is not new: it takes the
+        // steps (and here fails on the table it already holds).
+        let mut foreign = Connection::open_in_memory().unwrap();
+        foreign
+            .execute_batch("CREATE TABLE customer (id TEXT PRIMARY KEY)")
+            .unwrap();
+        assert!(migrate(&mut foreign).is_err());
+        // An old one takes the steps after its version.
+        let mut old = Connection::open_in_memory().unwrap();
+        let tx = old.transaction().unwrap();
+        tx.execute_batch(VERSION_TABLE).unwrap();
+        tx.execute_batch(&v1_initial()).unwrap();
+        record_version(&tx, &MIGRATIONS[0]).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(migrate(&mut old).unwrap(), 1);
+        assert_eq!(shape(&old), shape(&stepped()));
+    }
 
     #[test]
     fn migrations_are_numbered_in_order_up_to_the_current_version() {
