@@ -99,27 +99,8 @@ impl SqliteStore {
     pub fn open_scratch(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let conn = Connection::open(path).map_err(SqliteError::from)?;
-        let mut store = Self::init(conn, Some(path.to_path_buf()))?;
+        let mut store = Self::init_as(conn, Some(path.to_path_buf()), true)?;
         store.scratch = true;
-        let _mode: String = store
-            .conn
-            .query_row("PRAGMA journal_mode = OFF", [], |r| r.get(0))
-            .map_err(SqliteError::from)?;
-        store
-            .conn
-            .pragma_update(None, "synchronous", "OFF")
-            .map_err(SqliteError::from)?;
-        store
-            .conn
-            .pragma_update(None, "cache_size", SCRATCH_CACHE_KIB)
-            .map_err(SqliteError::from)?;
-        // Only this connection uses the file while it is open: holding its
-        // lock spares each transaction taking the file lock again and
-        // looking for a hot journal (two system calls a read, before).
-        let _locking: String = store
-            .conn
-            .query_row("PRAGMA locking_mode = EXCLUSIVE", [], |r| r.get(0))
-            .map_err(SqliteError::from)?;
         // Nothing pages through a scratch store by time or status: the
         // indexes for those orders would only cost every insert.
         let mut drops: String = crate::schema::query_only_indexes()
@@ -172,18 +153,43 @@ impl SqliteStore {
         Ok(Self::init(conn, None)?)
     }
 
-    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, SqliteError> {
+    fn init(conn: Connection, path: Option<PathBuf>) -> Result<Self, SqliteError> {
+        Self::init_as(conn, path, false)
+    }
+
+    /// Sets up the connection (a scratch store's when `scratch`: see
+    /// [`SqliteStore::open_scratch`]) and migrates its schema.
+    fn init_as(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        scratch: bool,
+    ) -> Result<Self, SqliteError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Only takes effect on a new database (before the first table exists):
         // 16 KiB pages hold a dozen ~1.2 KB record rows each: importing 100k
         // invoices runs about a quarter faster than with 4 KiB pages (and 10%
         // faster at 1M, though 4 KiB pages write fewer bytes there).
         conn.pragma_update(None, "page_size", PAGE_SIZE)?;
-        // In-memory databases answer "memory"; files switch to write-ahead logging.
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        if scratch {
+            // Set before the schema is written: creating it through a
+            // journal, then leaving the journal, synced the file nine times
+            // for every review (its staging file), for nothing a crash
+            // would need.
+            let _mode: String = conn.query_row("PRAGMA journal_mode = OFF", [], |r| r.get(0))?;
+            conn.pragma_update(None, "synchronous", "OFF")?;
+            conn.pragma_update(None, "cache_size", SCRATCH_CACHE_KIB)?;
+            // Only this connection uses the file while it is open: holding
+            // its lock spares each transaction taking the file lock again
+            // and looking for a hot journal (two system calls a read, before).
+            let _locking: String =
+                conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |r| r.get(0))?;
+        } else {
+            // In-memory databases answer "memory"; files switch to write-ahead logging.
+            let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+        }
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         // Plans that do not depend on bound values: without it, the bundled
         // SQLite (built with STAT4) marks a statement's parameters as plan
         // inputs, and every reuse of a cached statement compiles it again
