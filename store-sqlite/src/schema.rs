@@ -233,6 +233,26 @@ fn v7_query_columns() -> String {
         for c in TimeColumn::ALL {
             sql.push_str(&format!("ALTER TABLE {t} ADD COLUMN {} TEXT;\n", c.name()));
         }
+    }
+    sql.push_str(&query_indexes());
+    // A customer's records in id order straight from the index (the paged
+    // queries' order; `list_by_customer` uses it too), replacing the
+    // customer_id index: still one index per table.
+    for (t, _, create) in customer_indexes() {
+        sql.push_str(&format!(
+            "DROP INDEX IF EXISTS {t}_customer_id;\n{create};\n"
+        ));
+    }
+    sql
+}
+
+/// The paged queries' indexes [version 7](v7_query_columns) creates:
+/// `(column, id)` on each kind's time-indexed columns, `(status, id)` on
+/// invoices and payments (their names: [`query_only_indexes`]).
+fn query_indexes() -> String {
+    let mut sql = String::new();
+    for kind in EntityKind::ALL {
+        let t = kind.as_str();
         for c in time_indexed(kind) {
             sql.push_str(&format!(
                 "CREATE INDEX {t}_{c}_id ON {t} ({c}, id);\n",
@@ -243,14 +263,6 @@ fn v7_query_columns() -> String {
     for t in ["invoice", "payment"] {
         sql.push_str(&format!(
             "CREATE INDEX {t}_status_id ON {t} (status, id);\n"
-        ));
-    }
-    // A customer's records in id order straight from the index (the paged
-    // queries' order; `list_by_customer` uses it too), replacing the
-    // customer_id index: still one index per table.
-    for (t, _, create) in customer_indexes() {
-        sql.push_str(&format!(
-            "DROP INDEX IF EXISTS {t}_customer_id;\n{create};\n"
         ));
     }
     sql
@@ -436,18 +448,8 @@ fn latest() -> String {
                 sql.push('\n');
             }
         }
-        for c in time_indexed(kind) {
-            sql.push_str(&format!(
-                "CREATE INDEX {t}_{c}_id ON {t} ({c}, id);\n",
-                c = c.name()
-            ));
-        }
     }
-    for t in ["invoice", "payment"] {
-        sql.push_str(&format!(
-            "CREATE INDEX {t}_status_id ON {t} (status, id);\n"
-        ));
-    }
+    sql.push_str(&query_indexes());
     for (_, _, create) in customer_indexes() {
         sql.push_str(&format!("{create};\n"));
     }
