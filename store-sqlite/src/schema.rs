@@ -233,8 +233,9 @@ fn v7_query_columns() -> String {
         for c in TimeColumn::ALL {
             sql.push_str(&format!("ALTER TABLE {t} ADD COLUMN {} TEXT;\n", c.name()));
         }
+        sql.push_str(&time_indexes(kind));
     }
-    sql.push_str(&query_indexes());
+    sql.push_str(&status_indexes());
     // A customer's records in id order straight from the index (the paged
     // queries' order; `list_by_customer` uses it too), replacing the
     // customer_id index: still one index per table.
@@ -246,26 +247,23 @@ fn v7_query_columns() -> String {
     sql
 }
 
-/// The paged queries' indexes [version 7](v7_query_columns) creates:
-/// `(column, id)` on each kind's time-indexed columns, `(status, id)` on
-/// invoices and payments (their names: [`query_only_indexes`]).
-fn query_indexes() -> String {
-    let mut sql = String::new();
-    for kind in EntityKind::ALL {
-        let t = kind.as_str();
-        for c in time_indexed(kind) {
-            sql.push_str(&format!(
-                "CREATE INDEX {t}_{c}_id ON {t} ({c}, id);\n",
-                c = c.name()
-            ));
-        }
-    }
-    for t in ["invoice", "payment"] {
-        sql.push_str(&format!(
-            "CREATE INDEX {t}_status_id ON {t} (status, id);\n"
-        ));
-    }
-    sql
+/// The `(column, id)` indexes [version 7](v7_query_columns) creates on
+/// `kind`'s time-indexed columns for the paged queries' orders.
+fn time_indexes(kind: EntityKind) -> String {
+    let t = kind.as_str();
+    time_indexed(kind)
+        .iter()
+        .map(|c| format!("CREATE INDEX {t}_{c}_id ON {t} ({c}, id);\n", c = c.name()))
+        .collect()
+}
+
+/// The `(status, id)` indexes [version 7](v7_query_columns) creates on
+/// invoices and payments.
+fn status_indexes() -> String {
+    ["invoice", "payment"]
+        .iter()
+        .map(|t| format!("CREATE INDEX {t}_status_id ON {t} (status, id);\n"))
+        .collect()
 }
 
 /// The `(customer_id, id)` index of every table with a customer column, as
@@ -448,8 +446,9 @@ fn latest() -> String {
                 sql.push('\n');
             }
         }
+        sql.push_str(&time_indexes(kind));
     }
-    sql.push_str(&query_indexes());
+    sql.push_str(&status_indexes());
     for (_, _, create) in customer_indexes() {
         sql.push_str(&format!("{create};\n"));
     }
