@@ -198,6 +198,8 @@ fn copy(
         return Ok(false); // the drop rolls the (empty) transaction back
     }
     let tables = staged_kinds().map(|k| k.as_str()).chain(["alias"]);
+    // Indexes kept through the copy (see below).
+    let kept = crate::schema::query_only_indexes();
     for table in tables {
         let names = columns(&tx, "main", table)?;
         if names != columns(&tx, STAGED, table)? {
@@ -216,7 +218,6 @@ fn copy(
         // Python's sqlite3 with the same statements): 15.5-16.3 s wall,
         // 5.6-6.6 s of it in the kernel, against 18.1-21.6 s and 7.7-11.4 s
         // with every index built after; of 100k, 1.1-1.3 s against 1.4-1.5.
-        let kept = crate::schema::query_only_indexes();
         let mut indexes = secondary_indexes(&tx, table)?;
         indexes.retain(|(name, _)| !kept.contains(name));
         for (name, _) in &indexes {

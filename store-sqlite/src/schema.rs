@@ -141,15 +141,27 @@ fn v1_initial() -> String {
     id          TEXT NOT NULL,
     PRIMARY KEY (system, account, object, external_id, id)
 ) WITHOUT ROWID;
-CREATE TABLE checkpoints (
+",
+    );
+    sql.push_str(CHECKPOINTS_TABLE);
+    sql
+}
+
+/// The checkpoints table as version 1 created it (no step changed it since).
+const CHECKPOINTS_TABLE: &str = "CREATE TABLE checkpoints (
     stream     TEXT PRIMARY KEY NOT NULL,
     position   TEXT NOT NULL,
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
-",
-    );
-    sql
-}
+";
+
+/// The alias table as version 2 created it (no step changed it since).
+const ALIAS_TABLE: &str = "CREATE TABLE alias (
+    key TEXT NOT NULL,
+    id  TEXT NOT NULL,
+    PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+";
 
 /// Version 2: the alias index keyed by the joined key text
 /// (`system/account/object/external_id`, [`ExternalKey::joined`]) instead of
@@ -158,16 +170,11 @@ CREATE TABLE checkpoints (
 ///
 /// [`ExternalKey::joined`]: tieout_core::model::ExternalKey::joined
 fn v2_joined_alias_key() -> String {
-    "CREATE TABLE alias (
-    key TEXT NOT NULL,
-    id  TEXT NOT NULL,
-    PRIMARY KEY (key, id)
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO alias (key, id)
+    ALIAS_TABLE.to_string()
+        + "INSERT OR IGNORE INTO alias (key, id)
     SELECT system || '/' || account || '/' || object || '/' || external_id, id FROM aliases;
 DROP TABLE aliases;
 "
-    .to_string()
 }
 
 /// Version 3: every record table rebuilt with `data TEXT` instead of
@@ -434,9 +441,9 @@ fn holds_nothing(conn: &Connection) -> Result<bool, SqliteError> {
 /// steps', which a test holds it to; a new step must change this too.
 fn latest() -> String {
     let mut sql = String::new();
+    let time: Vec<&str> = TimeColumn::ALL.iter().map(|c| c.name()).collect();
     for kind in EntityKind::ALL {
         let t = kind.as_str();
-        let time: Vec<&str> = TimeColumn::ALL.iter().map(|c| c.name()).collect();
         sql.push_str(&record_table_then(kind, t, "TEXT", &time));
         // Version 7 replaced the customer index by `(customer_id, id)`.
         let replaced = format!("CREATE INDEX {t}_customer_id ");
@@ -452,19 +459,8 @@ fn latest() -> String {
     for (_, _, create) in customer_indexes() {
         sql.push_str(&format!("{create};\n"));
     }
-    sql.push_str(
-        "CREATE TABLE alias (
-    key TEXT NOT NULL,
-    id  TEXT NOT NULL,
-    PRIMARY KEY (key, id)
-) WITHOUT ROWID;
-CREATE TABLE checkpoints (
-    stream     TEXT PRIMARY KEY NOT NULL,
-    position   TEXT NOT NULL,
-    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-);
-",
-    );
+    sql.push_str(ALIAS_TABLE);
+    sql.push_str(CHECKPOINTS_TABLE);
     sql.push_str(&crate::views::create_views(
         tieout_core::store::views::VIEWS_V2,
     ));

@@ -100,7 +100,6 @@ impl SqliteStore {
         let path = path.as_ref();
         let conn = Connection::open(path).map_err(SqliteError::from)?;
         let mut store = Self::init_as(conn, Some(path.to_path_buf()), true)?;
-        store.scratch = true;
         // Nothing pages through a scratch store by time or status: the
         // indexes for those orders would only cost every insert.
         let mut drops: String = crate::schema::query_only_indexes()
@@ -205,7 +204,7 @@ impl SqliteStore {
             fail_next_commit: None,
             own_versions: 0,
             deferred_indexes: RefCell::new(Vec::new()),
-            scratch: false,
+            scratch,
             allocation_ids_deferred: Cell::new(false),
         })
     }
