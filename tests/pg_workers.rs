@@ -390,31 +390,46 @@ fn a_killed_worker_is_taken_over_and_the_books_equal_a_sequential_import(url: &s
         .collect();
     let victim = workers[0].id();
     let name = s.schema.name.clone();
-    // Kill the first worker once it holds a shard and some pages committed.
-    poll(
-        "the first worker to hold a shard",
-        Duration::from_secs(60),
-        || {
-            query_i64(
-                url,
-                &format!("SELECT count(*) FROM {name}.leases WHERE holder LIKE '%/pid {victim}/%'"),
-            ) > 0
-                && query_i64(url, &format!("SELECT count(*) FROM {name}.invoice")) > 0
-        },
-    );
-    let held: String = {
-        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-        c.query_one(
-            &format!("SELECT stream FROM {name}.leases WHERE holder LIKE '%/pid {victim}/%'"),
-            &[],
-        )
-        .unwrap()
-        .get(0)
+    let signal = |sig: &str| {
+        let _ = Command::new("kill")
+            .args([sig, &victim.to_string()])
+            .status()
+            .unwrap();
     };
-    let _ = Command::new("kill")
-        .args(["-9", &victim.to_string()])
-        .status()
-        .unwrap();
+    // Kill the first worker while it holds a shard, some pages committed.
+    // It is stopped first and what it holds read then: read while it runs,
+    // it could finish that shard (and hold the next) before the kill lands.
+    // A shard's finish and the release of its lease are one transaction, so
+    // a lease the stopped worker holds is of a shard it has not finished.
+    let held: String = loop {
+        poll(
+            "the first worker to hold a shard",
+            Duration::from_secs(60),
+            || {
+                query_i64(
+                    url,
+                    &format!(
+                        "SELECT count(*) FROM {name}.leases WHERE holder LIKE '%/pid {victim}/%'"
+                    ),
+                ) > 0
+                    && query_i64(url, &format!("SELECT count(*) FROM {name}.invoice")) > 0
+            },
+        );
+        signal("-STOP");
+        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let row = c
+            .query_opt(
+                &format!("SELECT stream FROM {name}.leases WHERE holder LIKE '%/pid {victim}/%'"),
+                &[],
+            )
+            .unwrap();
+        match row {
+            Some(r) => break r.get(0),
+            // Between two shards when stopped: let it take the next one.
+            None => signal("-CONT"),
+        }
+    };
+    signal("-KILL");
     let _ = workers[0].wait();
     let reports: Vec<Value> = workers.drain(1..).map(outcome).collect();
     for r in &reports {
