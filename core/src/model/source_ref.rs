@@ -9,13 +9,35 @@ use serde::{Deserialize, Serialize};
 /// one record instead of creating two. Held as one string
 /// (`system/account/object/external_id`) with the part boundaries, so building,
 /// cloning, hashing and comparing a key costs one allocation and one pass:
-/// the planner handles several keys per record.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// the planner handles several keys per record. Its hash is computed once,
+/// when it is built: the planner's maps look a key up several times (its
+/// caches, the page's unknown keys, what a store resolved), and hashing the
+/// text each time read it again from memory.
+#[derive(Clone, PartialOrd, Ord)]
 pub struct ExternalKey {
     /// The four parts joined with `/`.
     joined: Box<str>,
     /// Where `account`, `object` and `external_id` start in `joined`.
     starts: [u32; 3],
+    /// The hash of `joined` (last: it never decides the order, being a
+    /// function of `joined`).
+    hash: u64,
+}
+
+impl PartialEq for ExternalKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.joined == other.joined && self.starts == other.starts
+    }
+}
+
+impl Eq for ExternalKey {}
+
+impl std::hash::Hash for ExternalKey {
+    /// The hash computed when the key was built (equal keys have equal
+    /// text, so equal hashes).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 impl ExternalKey {
@@ -31,9 +53,11 @@ impl ExternalKey {
             *slot = joined.len() as u32;
             joined.push_str(part);
         }
+        let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, joined.as_str());
         ExternalKey {
             joined: joined.into_boxed_str(),
             starts,
+            hash,
         }
     }
 
@@ -183,5 +207,55 @@ impl SourceRef {
     /// A key for another object of the same system and account.
     pub fn sibling(&self, object: &str, external_id: &str) -> ExternalKey {
         ExternalKey::new(&self.system, &self.account, object, external_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn key(parts: [&str; 4]) -> ExternalKey {
+        ExternalKey::new(parts[0], parts[1], parts[2], parts[3])
+    }
+
+    #[test]
+    fn keys_built_apart_are_equal_and_found_by_their_parts() {
+        let a = key(["stripe", "acct_1", "invoice", "in_1"]);
+        let b = key(["stripe", "acct_1", "invoice", "in_1"]);
+        assert_eq!(a, b);
+        let set: HashSet<ExternalKey> = [a].into_iter().collect();
+        assert!(set.contains(&b));
+        assert!(!set.contains(&key(["stripe", "acct_1", "invoice", "in_2"])));
+        assert_eq!(b.object(), "invoice");
+        assert_eq!(b.external_id(), "in_1");
+    }
+
+    #[test]
+    fn the_same_text_split_elsewhere_is_another_key() {
+        // Equal text, equal hash: the part boundaries still tell them apart.
+        let a = key(["stripe", "acct/1", "invoice", "in_1"]);
+        let b = key(["stripe", "acct", "1/invoice", "in_1"]);
+        assert_eq!(a.joined(), b.joined());
+        assert_ne!(a, b);
+        assert_eq!(a.account(), "acct/1");
+        assert_eq!(b.object(), "1/invoice");
+        let set: HashSet<ExternalKey> = [a.clone(), b.clone()].into_iter().collect();
+        assert_eq!(set.len(), 2);
+    }
+
+    #[test]
+    fn keys_order_by_their_text() {
+        let mut keys = [
+            key(["stripe", "acct_1", "invoice", "in_2"]),
+            key(["stripe", "acct_1", "charge", "ch_9"]),
+            key(["stripe", "acct_1", "invoice", "in_10"]),
+            key(["files", "acct_1", "invoice", "in_1"]),
+        ];
+        keys.sort();
+        let texts: Vec<&str> = keys.iter().map(ExternalKey::joined).collect();
+        let mut sorted = texts.clone();
+        sorted.sort_unstable();
+        assert_eq!(texts, sorted);
     }
 }
