@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// Every imported record is keyed by this; importing the same key twice updates
 /// one record instead of creating two. Held as one string
-/// (`system/account/object/external_id`) with the part boundaries, so building,
-/// cloning, hashing and comparing a key costs one allocation and one pass:
-/// the planner handles several keys per record. Its hash is computed once,
-/// when it is built: the planner's maps look a key up several times (its
-/// caches, the page's unknown keys, what a store resolved), and hashing the
-/// text each time read it again from memory.
+/// (`system/account/object/external_id`) with the part boundaries, so building
+/// or cloning a key costs one allocation and comparing keys one pass: the
+/// planner handles several keys per record. Its hash is computed once, when
+/// it is built: the planner's maps look a key up several times (its caches,
+/// the page's unknown keys, what a store resolved), and hashing the text
+/// each time read it again from memory.
 #[derive(Clone, PartialOrd, Ord)]
 pub struct ExternalKey {
     /// The four parts joined with `/`.
