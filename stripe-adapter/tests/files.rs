@@ -31,7 +31,7 @@ async fn drain(
     let mut cp = start.map(str::to_string);
     loop {
         let page = src.next_page(scope, cp.as_deref()).await.unwrap();
-        assert!(page.items.len() <= 500);
+        assert!(page.items.len() <= StripeFiles::PAGE_SIZE);
         items.extend(page.items);
         cps.push(page.checkpoint.clone());
         if page.done {
@@ -184,7 +184,7 @@ async fn paging_and_resume_from_every_checkpoint_give_the_same_items() {
             let consumed: usize = if k + 1 == cps.len() {
                 all.len()
             } else {
-                500 * (k + 1)
+                StripeFiles::PAGE_SIZE * (k + 1)
             };
             assert_eq!(rest, all[consumed..].to_vec(), "resume from {cp}");
         }
@@ -403,7 +403,7 @@ async fn files_read_ahead_come_once_and_in_order() {
     // A fresh source paged while another one is half way: independent.
     let other = StripeFiles::new(dir.path()).unwrap();
     let half = other.next_page(&scope, None).await.unwrap();
-    assert_eq!(ids(&half.items), want[..500].to_vec());
+    assert_eq!(ids(&half.items), want[..StripeFiles::PAGE_SIZE].to_vec());
     assert_eq!(ids(&drain(&src, &scope, None).await.0), want);
 }
 
