@@ -294,21 +294,6 @@ impl<'s> Workspace<'s> {
         self.committed(kind, id)
     }
 
-    /// The current version of a record (planned or committed), by
-    /// reference: for a caller that reads a field or two, where
-    /// [`Workspace::get`] would copy the whole record (an invoice with its
-    /// lines) only to drop it.
-    pub fn peek(&mut self, kind: EntityKind, id: &str) -> Result<Option<&Entity>> {
-        let k = kind.index();
-        if !self.st.overlay[k].contains_key(id) && !self.st.cache[k].contains_key(id) {
-            self.load(kind, &[id.to_string()])?;
-        }
-        Ok(match self.st.overlay[k].get(id) {
-            Some(planned) => planned.as_deref(),
-            None => self.st.cache[k].get(id).and_then(|e| e.as_deref()),
-        })
-    }
-
     /// Plans `e` unless it is already the committed version, compared in
     /// place (a record already planned is simply replaced: it is written
     /// either way).
@@ -711,54 +696,6 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
-    }
-
-    #[test]
-    fn peek_reads_what_get_reads_without_copying() {
-        let mut store = MemoryStore::new();
-        let mut cs = ChangeSet::default();
-        for i in 0..3 {
-            cs.upserts.push(customer(i));
-        }
-        store.commit(cs).unwrap();
-        let mut state = WorkState::new();
-        let mut ws = Workspace::new(&store, &mut state);
-        let name = |e: Option<&Entity>| match e {
-            Some(Entity::Customer(c)) => c.name.clone(),
-            _ => None,
-        };
-        // Committed: loaded from the store on first sight.
-        assert_eq!(
-            name(ws.peek(EntityKind::Customer, "cust_0000").unwrap()),
-            Some("Acme".into())
-        );
-        // Planned: the planned version, not the committed one.
-        let Entity::Customer(mut c) = customer(1) else {
-            unreachable!()
-        };
-        c.name = Some("Acme Renamed".into());
-        ws.put(Entity::Customer(c));
-        assert_eq!(
-            name(ws.peek(EntityKind::Customer, "cust_0001").unwrap()),
-            Some("Acme Renamed".into())
-        );
-        // Planned deletion, and a record nowhere: nothing.
-        ws.delete(EntityKind::Customer, "cust_0002");
-        assert!(
-            ws.peek(EntityKind::Customer, "cust_0002")
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            ws.peek(EntityKind::Customer, "cust_9999")
-                .unwrap()
-                .is_none()
-        );
-        // Each answer is get's.
-        for id in ["cust_0000", "cust_0001", "cust_0002", "cust_9999"] {
-            let peeked = ws.peek(EntityKind::Customer, id).unwrap().cloned();
-            assert_eq!(peeked, ws.get(EntityKind::Customer, id).unwrap(), "{id}");
-        }
     }
 
     #[test]

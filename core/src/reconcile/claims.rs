@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::entity::EntityKind;
 use crate::error::Result;
 use crate::import::{Workspace, keys};
-use crate::model::{Id, MatchStrategy, Payment, SourceRef};
+use crate::model::{Id, Invoice, MatchStrategy, Payment, SourceRef};
 use crate::reconcile::ReconcilePolicy;
 
 /// One invoice a payment claims to pay, identified by `I` (a books id, or an
@@ -102,7 +102,7 @@ impl InvoiceLookup for WorkspaceLookup<'_, '_> {
     type Key = Id;
 
     fn named(&mut self, p: &Payment, name: &str) -> Result<Option<Id>> {
-        find_invoice_id(self.0, p, name)
+        Ok(find_invoice(self.0, p, name)?.map(|i| i.id))
     }
 
     fn sharing(
@@ -117,17 +117,20 @@ impl InvoiceLookup for WorkspaceLookup<'_, '_> {
         };
         let mut out = Vec::new();
         for iid in self.0.resolve_kind(&key, EntityKind::Invoice)? {
-            if let Some(crate::Entity::Invoice(inv)) = self.0.peek(EntityKind::Invoice, &iid)? {
-                out.push((iid, inv.source.external_id.clone()));
+            if let Some(crate::Entity::Invoice(inv)) = self.0.get(EntityKind::Invoice, &iid)? {
+                out.push((inv.id, inv.source.external_id));
             }
         }
         Ok(out)
     }
 }
 
-/// The books id of the invoice a payment names by source id or, failing
-/// that, by number.
-fn find_invoice_id(ws: &mut Workspace<'_>, p: &Payment, name: &str) -> Result<Option<Id>> {
+/// Looks an invoice up by source id or, failing that, by number.
+pub(crate) fn find_invoice(
+    ws: &mut Workspace<'_>,
+    p: &Payment,
+    name: &str,
+) -> Result<Option<Invoice>> {
     let by_id = p.source.sibling("invoice", name);
     let mut ids = ws.resolve_kind(&by_id, EntityKind::Invoice)?;
     if ids.is_empty() {
@@ -142,11 +145,11 @@ fn find_invoice_id(ws: &mut Workspace<'_>, p: &Payment, name: &str) -> Result<Op
             ids = ws.resolve_kind(&keys::invoice_number(&own, name), EntityKind::Invoice)?;
         }
     }
-    match ids.into_iter().next() {
-        Some(id) => match ws.peek(EntityKind::Invoice, &id)? {
-            Some(crate::Entity::Invoice(_)) => Ok(Some(id)),
-            _ => Ok(None),
-        },
+    match ids.first() {
+        Some(id) => Ok(ws.get(EntityKind::Invoice, id)?.and_then(|e| match e {
+            crate::Entity::Invoice(i) => Some(i),
+            _ => None,
+        })),
         None => Ok(None),
     }
 }
