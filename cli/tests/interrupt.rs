@@ -11,9 +11,9 @@ use std::process::{Command, Stdio};
 use common::*;
 use serde_json::{Value, json};
 
-/// Invoices (and as many charges paying them) in the generated export: 5
-/// pages of 500, so the import is still running when the signal lands after
-/// the first.
+/// Invoices (and as many charges paying them) in the generated export: 11
+/// pages of 200 (`StripeFiles::PAGE_SIZE`), so the import is still running
+/// when the signal lands after the first.
 const N: usize = 1_000;
 
 fn write_list(dir: &Path, name: &str, data: Vec<Value>) {
