@@ -401,27 +401,20 @@ fn a_killed_worker_is_taken_over_and_the_books_equal_a_sequential_import(url: &s
     // it could finish that shard (and hold the next) before the kill lands.
     // A shard's finish and the release of its lease are one transaction, so
     // a lease the stopped worker holds is of a shard it has not finished.
+    let victims_leases = format!("{name}.leases WHERE holder LIKE '%/pid {victim}/%'");
     let held: String = loop {
         poll(
             "the first worker to hold a shard",
             Duration::from_secs(60),
             || {
-                query_i64(
-                    url,
-                    &format!(
-                        "SELECT count(*) FROM {name}.leases WHERE holder LIKE '%/pid {victim}/%'"
-                    ),
-                ) > 0
+                query_i64(url, &format!("SELECT count(*) FROM {victims_leases}")) > 0
                     && query_i64(url, &format!("SELECT count(*) FROM {name}.invoice")) > 0
             },
         );
         signal("-STOP");
         let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
         let row = c
-            .query_opt(
-                &format!("SELECT stream FROM {name}.leases WHERE holder LIKE '%/pid {victim}/%'"),
-                &[],
-            )
+            .query_opt(&format!("SELECT stream FROM {victims_leases}"), &[])
             .unwrap();
         match row {
             Some(r) => break r.get(0),

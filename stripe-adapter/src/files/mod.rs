@@ -46,12 +46,6 @@ mod skim;
 use ahead::ReadAhead;
 use facts::{Facts, FileFacts};
 
-/// Items per page: what the planner takes in one step (one batched read
-/// of what the page names, one settling). Review + import of 100k invoices
-/// through Python, release, alternating runs: 200 took 0.95x the CPU and
-/// 0.94x the wall time of 500 (6 pairs, median ratios); 2,000 took 1.08x
-/// and 1.12x of 500, and 100 1.05x and 1.07x of 200 (its peak 30 MiB more).
-const PAGE_SIZE: usize = 200;
 /// Account id when neither a label nor an event names one.
 const DEFAULT_ACCOUNT: &str = "acct_files";
 
@@ -103,8 +97,13 @@ struct FileEntry {
 
 impl StripeFiles {
     /// Items per page this source returns (the last page of a pass may hold
-    /// fewer).
-    pub const PAGE_SIZE: usize = PAGE_SIZE;
+    /// fewer): what the planner takes in one step (one batched read of what
+    /// the page names, one settling). Review + import of 100k invoices
+    /// through Python, release, alternating runs: 200 took 0.95x the CPU and
+    /// 0.94x the wall time of 500 (6 pairs, median ratios); 2,000 took 1.08x
+    /// and 1.12x of 500, and 100 1.05x and 1.07x of 200 (its peak 30 MiB
+    /// more).
+    pub const PAGE_SIZE: usize = 200;
 
     /// A source over `dir` (which must be a directory). Nothing is read until first use.
     pub fn new(dir: impl AsRef<Path>) -> Result<Self> {
@@ -285,7 +284,7 @@ impl Source for StripeFiles {
             Some(c) => checkpoint::parse(c)?,
         };
         let total_hint = Some(self.total(scope));
-        let mut items = Vec::with_capacity(PAGE_SIZE);
+        let mut items = Vec::with_capacity(Self::PAGE_SIZE);
         let mut done = true;
         while f < files {
             if self.nothing_in(f, scope) {
@@ -297,7 +296,7 @@ impl Source for StripeFiles {
             while i < file.len() {
                 let item = &file[i];
                 if in_scope(item, scope) {
-                    if items.len() == PAGE_SIZE {
+                    if items.len() == Self::PAGE_SIZE {
                         done = false;
                         break;
                     }
