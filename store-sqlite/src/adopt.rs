@@ -233,7 +233,7 @@ fn copy(
             tx.execute_batch(create)?;
         }
     }
-    write_changes(sql, &tx, tail, fail)?;
+    write_changes(sql, &tx, tail, fail, None)?;
     tx.commit()?;
     Ok(true)
 }

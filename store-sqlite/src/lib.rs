@@ -32,6 +32,7 @@ mod query;
 mod rows;
 mod schema;
 mod scratch_allocations;
+mod scratch_credit;
 mod statements;
 mod store;
 #[cfg(test)]

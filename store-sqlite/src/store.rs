@@ -17,7 +17,7 @@ use crate::statements::{
     ALIAS_ADD, ALIAS_ANY_IN, ALIAS_REMOVE, ALIAS_ROWS, ALLOCATIONS_FOR, CHECKPOINT_GET,
     CHECKPOINT_SET, RESOLVE_ONE, Statements, UPSERT_ROWS, kind_index,
 };
-use crate::{codec, schema, scratch_allocations};
+use crate::{codec, schema, scratch_allocations, scratch_credit};
 
 /// Page size of new databases, in bytes.
 const PAGE_SIZE: i64 = 16_384;
@@ -59,6 +59,10 @@ pub struct SqliteStore {
     /// `scratch_allocations.rs`): built before the first read or delete of
     /// an allocation by id.
     allocation_ids_deferred: Cell<bool>,
+    /// A scratch store whose customer-credit aliases are logged and not yet
+    /// folded into the alias table (see `scratch_credit.rs`): folded before
+    /// the first read of one, and when the store finishes.
+    credit_log_pending: Cell<bool>,
 }
 
 impl SqliteStore {
@@ -79,7 +83,10 @@ impl SqliteStore {
     /// indexes only when something first reads by customer, and keys its
     /// allocations by `(invoice_id, id)`, their `id` index built only when
     /// something first reads or deletes one by id (see
-    /// `scratch_allocations.rs`: allocation ids are hashes).
+    /// `scratch_allocations.rs`: allocation ids are hashes). Its
+    /// customer-credit aliases go to a log, folded into the alias table in
+    /// key order before the first read of one and when it finishes (see
+    /// `scratch_credit.rs`: that index is keyed by customer).
     ///
     /// Its commits are not transactions of their own: the first opens one
     /// transaction that stays open until [`Store::finish`] (or the drop), so
@@ -121,6 +128,8 @@ impl SqliteStore {
         store
             .sql
             .conflict_on(EntityKind::Allocation, scratch_allocations::CONFLICT_TARGET);
+        let pending = scratch_credit::open(&store.conn)?;
+        store.credit_log_pending.set(pending);
         Ok(store)
     }
 
@@ -130,6 +139,16 @@ impl SqliteStore {
         if self.allocation_ids_deferred.get() {
             scratch_allocations::build_id_index(&self.conn)?;
             self.allocation_ids_deferred.set(false);
+        }
+        Ok(())
+    }
+
+    /// Folds a scratch store's logged customer-credit aliases into the alias
+    /// table, if it logged any since the last fold (see `scratch_credit.rs`).
+    fn fold_credit_log(&self) -> Result<(), SqliteError> {
+        if self.credit_log_pending.get() {
+            scratch_credit::fold(&self.conn)?;
+            self.credit_log_pending.set(false);
         }
         Ok(())
     }
@@ -206,6 +225,7 @@ impl SqliteStore {
             deferred_indexes: RefCell::new(Vec::new()),
             scratch,
             allocation_ids_deferred: Cell::new(false),
+            credit_log_pending: Cell::new(false),
         })
     }
 
@@ -315,6 +335,7 @@ impl SqliteStore {
             self.build_allocation_id_index()?;
         }
         let sql = &self.sql;
+        let credit_log = self.scratch.then_some(&self.credit_log_pending);
         let apply = |tx: &Connection| -> Result<bool, SqliteError> {
             if let Some((stream, expected)) = guard {
                 let now: Option<String> = tx
@@ -328,7 +349,7 @@ impl SqliteStore {
                 }
             }
             crate::unchanged::check(sql, tx, read)?;
-            write_changes(sql, tx, c, fail)?;
+            write_changes(sql, tx, c, fail, credit_log)?;
             Ok(true)
         };
         if self.scratch {
@@ -354,6 +375,7 @@ impl SqliteStore {
     /// commit, see [`SqliteStore::open_scratch`]). Nothing to do for books.
     fn finish_scratch(&mut self) -> Result<(), SqliteError> {
         if self.scratch && !self.conn.is_autocommit() {
+            self.fold_credit_log()?;
             self.conn.execute_batch("COMMIT")?;
         }
         Ok(())
@@ -373,12 +395,15 @@ pub(crate) fn in_write_order(upserts: &mut [Entity]) {
 /// Writes `c` (its upserts [`in_write_order`]) inside the transaction open on
 /// `tx`: deletions, upserts (and the run), alias removals and additions, then
 /// the checkpoint; with `fail`, fails before the checkpoint (the caller's
-/// rollback keeps the books unchanged).
+/// rollback keeps the books unchanged). With `credit_log` (a scratch
+/// store's), customer-credit aliases go to the log instead (see
+/// `scratch_credit.rs`), and the flag is set when any did.
 pub(crate) fn write_changes(
     sql: &Statements,
     tx: &Connection,
     c: ChangeSet,
     fail: Option<String>,
+    credit_log: Option<&Cell<bool>>,
 ) -> Result<(), SqliteError> {
     let ChangeSet {
         upserts,
@@ -407,6 +432,18 @@ pub(crate) fn write_changes(
             std::iter::from_fn(|| records.next_if(|e| e.kind() == kind)),
             |stmt, chunk| rows.write(stmt, kind, chunk),
         )?;
+    }
+    let (removed_later, aliases_remove): (Vec<_>, Vec<_>) = aliases_remove
+        .iter()
+        .partition(|(k, _)| credit_log.is_some() && scratch_credit::logged(k));
+    let (added_later, aliases_add): (Vec<_>, Vec<_>) = aliases_add
+        .iter()
+        .partition(|(k, _)| credit_log.is_some() && scratch_credit::logged(k));
+    if let Some(pending) = credit_log
+        && !(removed_later.is_empty() && added_later.is_empty())
+    {
+        scratch_credit::log(tx, &removed_later, &added_later)?;
+        pending.set(true);
     }
     if !aliases_remove.is_empty() {
         let mut stmt = tx.prepare_cached(ALIAS_REMOVE)?;
@@ -488,6 +525,9 @@ impl Store for SqliteStore {
     fn resolve(&self, keys: &[ExternalKey]) -> Result<Resolved> {
         if keys.is_empty() {
             return Ok(Resolved::default());
+        }
+        if self.credit_log_pending.get() && keys.iter().any(scratch_credit::logged) {
+            self.fold_credit_log()?;
         }
         Ok(self.snapshot(|| {
             let mut out = Resolved::default();
@@ -606,6 +646,7 @@ impl Store for SqliteStore {
     }
 
     fn is_empty(&self) -> Result<bool> {
+        self.fold_credit_log()?;
         let empty: bool = self
             .conn
             .query_row(

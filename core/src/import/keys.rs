@@ -66,8 +66,19 @@ pub fn awaiting(s: &SourceRef, object: &str, external_id: &str) -> ExternalKey {
     s.sibling(&format!("awaiting_{object}"), external_id)
 }
 
+/// The object of [`customer_credit`] keys.
+pub const CUSTOMER_CREDIT: &str = "customer_credit";
+
 /// Customers holding unapplied credit: names the payments with money to place,
 /// so policy matching skips customers without credit in one batched lookup.
+///
+/// Planning only writes these keys (from each payment's old and new
+/// version); it reads them in policy matching, after a run's records.
 pub fn customer_credit(customer_id: &str) -> ExternalKey {
-    ExternalKey::new(BOOKS, "", "customer_credit", customer_id)
+    ExternalKey::new(BOOKS, "", CUSTOMER_CREDIT, customer_id)
+}
+
+/// Whether `key` is a [`customer_credit`] key.
+pub fn is_customer_credit(key: &ExternalKey) -> bool {
+    key.object() == CUSTOMER_CREDIT && key.system() == BOOKS
 }
