@@ -433,12 +433,9 @@ pub(crate) fn write_changes(
             |stmt, chunk| rows.write(stmt, kind, chunk),
         )?;
     }
-    let (removed_later, aliases_remove): (Vec<_>, Vec<_>) = aliases_remove
-        .iter()
-        .partition(|(k, _)| credit_log.is_some() && scratch_credit::logged(k));
-    let (added_later, aliases_add): (Vec<_>, Vec<_>) = aliases_add
-        .iter()
-        .partition(|(k, _)| credit_log.is_some() && scratch_credit::logged(k));
+    let to_log = |(k, _): &&(ExternalKey, Id)| credit_log.is_some() && scratch_credit::logged(k);
+    let (removed_later, aliases_remove): (Vec<_>, Vec<_>) = aliases_remove.iter().partition(to_log);
+    let (added_later, aliases_add): (Vec<_>, Vec<_>) = aliases_add.iter().partition(to_log);
     if let Some(pending) = credit_log
         && !(removed_later.is_empty() && added_later.is_empty())
     {
