@@ -60,8 +60,11 @@ pub struct StripeFiles {
     dir: PathBuf,
     label: Option<String>,
     index: OnceLock<Arc<Index>>,
-    /// The file whose items are being paged: (position, items).
+    /// The last file read for counting or [`StripeFiles::items`]:
+    /// (position, items).
     current: Mutex<Option<(usize, Arc<Vec<SourceItem>>)>>,
+    /// The file being paged, its items moved into the pages that take them.
+    paging: Mutex<Option<Paging>>,
     /// The thread reading the files after it.
     ahead: Mutex<Option<ReadAhead>>,
     total_cache: Mutex<Option<(FetchScope, u64)>>,
@@ -70,6 +73,13 @@ pub struct StripeFiles {
     facts: Mutex<Vec<Option<Arc<FileFacts>>>>,
     /// How many files were fetched to be paged or counted (for the tests).
     reads: std::sync::atomic::AtomicUsize,
+}
+
+/// The file being paged: its items, each `None` once a page took it.
+#[derive(Debug)]
+struct Paging {
+    file: usize,
+    items: Vec<Option<SourceItem>>,
 }
 
 /// What the first pass keeps of the directory.
@@ -119,6 +129,7 @@ impl StripeFiles {
             label: None,
             index: OnceLock::new(),
             current: Mutex::new(None),
+            paging: Mutex::new(None),
             ahead: Mutex::new(None),
             total_cache: Mutex::new(None),
             facts: Mutex::new(Vec::new()),
@@ -132,6 +143,7 @@ impl StripeFiles {
         self.label = Some(label.to_string());
         self.index = OnceLock::new();
         self.current = Mutex::new(None);
+        self.paging = Mutex::new(None);
         self.ahead = Mutex::new(None);
         self.total_cache = Mutex::new(None);
         self.facts = Mutex::new(Vec::new());
@@ -166,9 +178,16 @@ impl StripeFiles {
             }
         }
         *cur = None;
+        let items = self.load(f);
+        *cur = Some((f, Arc::clone(&items)));
+        items
+    }
+
+    /// File `f`'s items, read and mapped (from the read-ahead thread when it
+    /// has them), their facts kept.
+    fn load(&self, f: usize) -> Arc<Vec<SourceItem>> {
         let idx = self.index();
         let items = self.read(f);
-        *cur = Some((f, Arc::clone(&items)));
         let mut facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
         if facts.len() <= f {
             facts.resize(idx.files.len().max(f + 1), None);
@@ -177,6 +196,75 @@ impl StripeFiles {
             facts[f] = Some(Arc::new(facts::of_items(&items)));
         }
         items
+    }
+
+    /// File `f`'s items to be moved into pages: those a count just read
+    /// (taken from [`StripeFiles::file_items`]'s hold), else read now.
+    fn page_file(&self, f: usize) -> Paging {
+        let held = {
+            let mut cur = self.current.lock().unwrap_or_else(|p| p.into_inner());
+            match cur.take() {
+                Some((at, items)) if at == f => Some(items),
+                other => {
+                    *cur = other;
+                    None
+                }
+            }
+        };
+        let items = held.unwrap_or_else(|| self.load(f));
+        // The read-ahead hands over the only reference: the items move.
+        let items = Arc::try_unwrap(items).unwrap_or_else(|shared| (*shared).clone());
+        Paging {
+            file: f,
+            items: items.into_iter().map(Some).collect(),
+        }
+    }
+
+    /// Moves the items of file `f` in `scope`, from position `*at` on, into
+    /// `page` until it holds [`StripeFiles::PAGE_SIZE`]; `*at` ends at the
+    /// first item left for the next page. Whether the page filled before
+    /// the file ended.
+    ///
+    /// Items move instead of being copied (every record of an export was
+    /// copied once more here, a record at a time). A page asked for again
+    /// (a retry from an earlier checkpoint, a second pass) finds its items
+    /// gone and reads the file again.
+    fn take_page(
+        &self,
+        paging: &mut Option<Paging>,
+        f: usize,
+        at: &mut usize,
+        scope: &FetchScope,
+        page: &mut Vec<SourceItem>,
+    ) -> bool {
+        if paging.as_ref().is_none_or(|p| p.file != f) {
+            *paging = Some(self.page_file(f));
+        }
+        let mut fresh = false;
+        loop {
+            let Some(file) = paging.as_mut() else {
+                return false;
+            };
+            let Some(slot) = file.items.get_mut(*at) else {
+                return false;
+            };
+            let Some(item) = slot.as_ref() else {
+                if fresh {
+                    // Not reachable: a file read again holds every item.
+                    return false;
+                }
+                fresh = true;
+                *paging = Some(self.page_file(f));
+                continue;
+            };
+            if in_scope(item, scope) {
+                if page.len() == Self::PAGE_SIZE {
+                    return true;
+                }
+                page.extend(slot.take());
+            }
+            *at += 1;
+        }
     }
 
     /// The kinds and created range of file `f`'s items, when it was read.
@@ -286,25 +374,15 @@ impl Source for StripeFiles {
         let total_hint = Some(self.total(scope));
         let mut items = Vec::with_capacity(Self::PAGE_SIZE);
         let mut done = true;
+        let mut paging = self.paging.lock().unwrap_or_else(|p| p.into_inner());
         while f < files {
             if self.nothing_in(f, scope) {
                 f += 1;
                 i = 0;
                 continue;
             }
-            let file = self.file_items(f);
-            while i < file.len() {
-                let item = &file[i];
-                if in_scope(item, scope) {
-                    if items.len() == Self::PAGE_SIZE {
-                        done = false;
-                        break;
-                    }
-                    items.push(item.clone());
-                }
-                i += 1;
-            }
-            if !done {
+            if self.take_page(&mut paging, f, &mut i, scope, &mut items) {
+                done = false;
                 break;
             }
             f += 1;
@@ -796,6 +874,61 @@ mod tests {
         (ids, page.total_hint)
     }
 
+    /// Customers `from..from + n`, as one list page.
+    fn many_customers(from: usize, n: usize) -> String {
+        let data: Vec<Value> = (from..from + n)
+            .map(|c| {
+                serde_json::json!({"id": format!("cus_{c:04}"), "object": "customer",
+                    "created": 1_000 + c as i64, "livemode": false})
+            })
+            .collect();
+        serde_json::json!({"object": "list", "has_more": false, "data": data}).to_string()
+    }
+
+    #[tokio::test]
+    async fn pages_take_their_items_and_a_page_asked_again_reads_its_file_again() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.json"), many_customers(0, 450)).unwrap();
+        fs::write(dir.path().join("b.json"), many_customers(450, 30)).unwrap();
+        let src = StripeFiles::new(dir.path()).unwrap();
+        let reads = || src.reads.load(std::sync::atomic::Ordering::Relaxed);
+        let scope = FetchScope::default();
+        let mut pages = Vec::new();
+        let mut cp: Option<String> = None;
+        loop {
+            let page = src.next_page(&scope, cp.as_deref()).await.unwrap();
+            pages.push((cp.clone(), page.items.clone()));
+            if page.done {
+                break;
+            }
+            cp = Some(page.checkpoint);
+        }
+        let sizes: Vec<usize> = pages.iter().map(|(_, items)| items.len()).collect();
+        assert_eq!(sizes, [200, 200, 80]);
+        assert_eq!(reads(), 2, "one pass reads each file once");
+        let ids: Vec<String> = pages
+            .iter()
+            .flat_map(|(_, items)| items.iter())
+            .filter_map(|i| match i {
+                SourceItem::Record(r) => r.source().map(|s| s.external_id.clone()),
+                SourceItem::Failed(_) => None,
+            })
+            .collect();
+        let want: Vec<String> = (0..480).map(|c| format!("cus_{c:04}")).collect();
+        assert_eq!(ids, want, "every item once, in order");
+        // Each page again, twice in a row: its items were moved out by then
+        // (the second time at the latest), so its file is read again, and
+        // the page is what it was both times.
+        for (cp, items) in pages.iter().rev() {
+            let before = reads();
+            let again = src.next_page(&scope, cp.as_deref()).await.unwrap();
+            assert_eq!(&again.items, items, "page at {cp:?} again");
+            let twice = src.next_page(&scope, cp.as_deref()).await.unwrap();
+            assert_eq!(&twice.items, items, "page at {cp:?} a third time");
+            assert!(reads() > before, "page at {cp:?} read its file again");
+        }
+    }
+
     #[tokio::test]
     async fn a_created_range_reads_only_the_files_holding_it_once_they_were_read() {
         let dir = tempfile::tempdir().unwrap();
@@ -818,10 +951,15 @@ mod tests {
         let after_first = reads();
         assert!(after_first >= 2);
         // A later range: its total from what the first read kept; only the
-        // file holding it is read again.
+        // file holding it is paged, and b.json's items are still held from
+        // the first range's count: nothing is read.
         let (late, total) = ids(&src, &range(6_000, 6_020)).await;
         assert_eq!(late, ["cus_500", "cus_501", "cus_502"]);
         assert_eq!(total, Some(3));
+        assert_eq!(reads(), after_first, "a.json not read, b.json held");
+        // Again: b.json's items went into that page, so b.json alone is read.
+        let (late, _) = ids(&src, &range(6_000, 6_020)).await;
+        assert_eq!(late, ["cus_500", "cus_501", "cus_502"]);
         assert_eq!(reads() - after_first, 1, "only b.json read, once");
         // A range in neither file reads nothing.
         let (none, total) = ids(&src, &range(3_000, 4_000)).await;
