@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import List
 
+import pytest
 import tieout
 from conftest import EXAMPLES, customer
 
@@ -75,3 +78,51 @@ def test_a_review_of_changed_books_is_planned_again(stripe_dir) -> None:  # type
     run = books.import_(src, approval=review.approval)
     assert any("books changed since the review" in n for n in run.notes), run.notes
     assert len(books.customers()) == 3
+
+
+def test_a_review_whose_process_was_killed_leaves_a_spill_the_next_review_removes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A child reviews (its spill lives with its Review object), says so, and
+    # waits; it is killed there, as a crash or `kill -9` would leave it.
+    spills = tmp_path / "tmp"
+    spills.mkdir()
+    child = (
+        "import sys, time, tieout\n"
+        "books = tieout.Books.open(sys.argv[1])\n"
+        "review = books.review(tieout.StripeFiles(sys.argv[2]))\n"
+        "print('reviewed', flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", child, str(tmp_path / "child.db"), str(EXAMPLES)],
+        env={**os.environ, "TMPDIR": str(spills)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "reviewed"
+        left = sorted(spills.glob("tieout-review-*"))
+        assert len(left) == 1 and (left[0] / "owner.lock").exists()
+        assert (left[0] / "stage.db").exists(), "the staging file is the bulk of a spill"
+    finally:
+        proc.kill()
+        proc.wait()
+    assert left[0].exists(), "a killed process removes nothing"
+
+    # The next review, in this process, removes the dead one's spill and
+    # keeps its own while its Review object lives.
+    monkeypatch.setenv("TMPDIR", str(spills))
+    books = tieout.Books.open(str(tmp_path / "books.db"))
+    review = books.review(tieout.StripeFiles(str(EXAMPLES)))
+    assert not left[0].exists()
+    mine = sorted(spills.glob("tieout-review-*"))
+    assert len(mine) == 1 and mine[0].name.startswith(f"tieout-review-{os.getpid()}-")
+    # A live spill is never taken for a dead one: a second review keeps it.
+    again = books.review(tieout.StripeFiles(str(EXAMPLES)))
+    assert mine[0].exists()
+    assert len(list(spills.glob("tieout-review-*"))) == 2
+    del review, again
+    gc.collect()
+    assert list(spills.glob("tieout-review-*")) == []

@@ -15,6 +15,7 @@ mod filter;
 pub(crate) mod layered;
 pub(crate) mod log;
 mod replay;
+mod stale;
 mod tombstones;
 
 pub(crate) use replay::{REPLAYED, Replay, Reviewed};
@@ -32,34 +33,49 @@ use crate::generation::Generation;
 use layered::{Layered, Stage};
 use log::{BatchMeta, Log};
 
-/// A temporary directory, removed on drop.
-struct SpillDir(PathBuf);
+/// A temporary directory, removed on drop; locked by this process while it
+/// lives, so that a review whose process died leaves a directory the next
+/// review removes ([`stale`]).
+struct SpillDir {
+    path: PathBuf,
+    lock: Option<stale::OwnerLock>,
+}
 
 impl SpillDir {
     fn create() -> Result<SpillDir> {
         static SEQ: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
+        let tmp = std::env::temp_dir();
+        let now = std::time::SystemTime::now();
+        stale::sweep(&tmp, now);
+        let nanos = now
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "tieout-review-{}-{nanos}-{}",
+        let path = tmp.join(format!(
+            "{}{}-{nanos}-{}",
+            stale::PREFIX,
             std::process::id(),
             SEQ.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::create_dir_all(&dir).map_err(|e| {
+        let cannot = |path: &std::path::Path, e: std::io::Error| {
             CoreError::Store(format!(
                 "review spill: cannot create {}: {e}",
-                dir.display()
+                path.display()
             ))
-        })?;
-        Ok(SpillDir(dir))
+        };
+        std::fs::create_dir_all(&path).map_err(|e| cannot(&path, e))?;
+        let mut dir = SpillDir { path, lock: None };
+        let lock = stale::OwnerLock::take(&dir.path).map_err(|e| cannot(&dir.path, e))?;
+        dir.lock = Some(lock);
+        Ok(dir)
     }
 }
 
 impl Drop for SpillDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        // The lock file is closed first: some platforms remove no open file.
+        self.lock.take();
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
@@ -218,8 +234,8 @@ impl Builder {
     pub(crate) fn create() -> Result<Builder> {
         let dir = SpillDir::create()?;
         Ok(Builder {
-            stage: Stage::open(&dir.0.join("stage.db"))?,
-            log: Log::create(&dir.0.join("review.db"))?,
+            stage: Stage::open(&dir.path.join("stage.db"))?,
+            log: Log::create(&dir.path.join("review.db"))?,
             entries: 0,
             batches: 0,
             pending: BatchMeta::default(),
@@ -302,14 +318,14 @@ impl Builder {
         }
         // Closed: the staging file is complete (it keeps no journal).
         drop(stage);
-        let staged = dir.0.join("stage.db");
+        let staged = dir.path.join("stage.db");
         if !adoptable {
             for f in ["stage.db", "stage.db-wal", "stage.db-shm"] {
-                let _ = std::fs::remove_file(dir.0.join(f));
+                let _ = std::fs::remove_file(dir.path.join(f));
             }
         }
         let id = dir
-            .0
+            .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
