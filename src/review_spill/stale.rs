@@ -35,9 +35,15 @@ pub(super) struct OwnerLock {
 }
 
 impl OwnerLock {
-    /// Creates `dir/owner.lock` and locks it for this process.
+    /// Creates `dir/owner.lock`, locked for this process.
+    ///
+    /// The file is locked under another name and renamed into place (the
+    /// lock goes with it): a sweep running meanwhile in another thread or
+    /// process sees either no lock file, and keeps the new directory, or a
+    /// locked one, never an unlocked `owner.lock` of a live review.
     pub(super) fn take(dir: &Path) -> std::io::Result<OwnerLock> {
-        let file = File::create(dir.join(LOCK_FILE))?;
+        let taking = dir.join(format!("{LOCK_FILE}.new"));
+        let file = File::create(&taking)?;
         if !try_lock(&file)? {
             // A directory of this process's own making, locked by another:
             // not possible unless its name was reused.
@@ -46,6 +52,7 @@ impl OwnerLock {
                 format!("{} is locked by another process", dir.display()),
             ));
         }
+        std::fs::rename(&taking, dir.join(LOCK_FILE))?;
         Ok(OwnerLock { _file: file })
     }
 }
@@ -148,6 +155,45 @@ mod tests {
         assert_eq!(sweep(tmp.path(), now), 1, "released with its owner");
         assert!(!live.exists());
         assert!(other.exists());
+    }
+
+    #[test]
+    fn sweeps_beside_reviews_being_created_never_remove_them() {
+        // Threads create spill directories while others sweep: every live
+        // one must survive (an unlocked lock file of a live review would be
+        // taken for a dead one).
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        /// Counts a creating thread out when it ends, a failed assertion
+        /// included, so the sweeping threads stop either way.
+        struct Done<'a>(&'a AtomicUsize);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let done = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    while done.load(Ordering::SeqCst) < 2 {
+                        sweep(tmp.path(), SystemTime::now());
+                    }
+                });
+            }
+            for t in 0..2 {
+                let (tmp, done) = (tmp.path(), &done);
+                s.spawn(move || {
+                    let _done = Done(done);
+                    for i in 0..3000 {
+                        let dir = spill(tmp, &format!("{t}-{i}"));
+                        let lock = OwnerLock::take(&dir).unwrap();
+                        assert!(dir.join("staging.db").exists(), "{} swept", dir.display());
+                        drop(lock);
+                    }
+                });
+            }
+        });
     }
 
     #[test]
