@@ -13,7 +13,8 @@
 //! or left by a version before the lock) is removed only once it is older
 //! than [`UNLOCKED_AGE`].
 //!
-//! On platforms without `flock` nothing is locked and nothing is swept.
+//! On platforms without `flock` nothing is locked and no directory with a
+//! lock file is swept.
 
 use std::fs::File;
 use std::path::Path;
@@ -44,7 +45,7 @@ impl OwnerLock {
     pub(super) fn take(dir: &Path) -> std::io::Result<OwnerLock> {
         let taking = dir.join(format!("{LOCK_FILE}.new"));
         let file = File::create(&taking)?;
-        if !try_lock(&file)? {
+        if !try_lock(&file)? && cfg!(unix) {
             // A directory of this process's own making, locked by another:
             // not possible unless its name was reused.
             return Err(std::io::Error::new(
@@ -107,10 +108,11 @@ fn try_lock(file: &File) -> std::io::Result<bool> {
     }
 }
 
-/// No `flock` here: every directory counts as in use.
+/// No `flock` here: nothing can be told, so every lock counts as held
+/// (nothing with a lock file is swept).
 #[cfg(not(unix))]
 fn try_lock(_file: &File) -> std::io::Result<bool> {
-    Ok(true)
+    Ok(false)
 }
 
 #[cfg(all(test, unix))]
