@@ -237,24 +237,18 @@ impl StripeFiles {
         scope: &FetchScope,
         page: &mut Vec<SourceItem>,
     ) -> bool {
-        if paging.as_ref().is_none_or(|p| p.file != f) {
-            *paging = Some(self.page_file(f));
-        }
-        let mut fresh = false;
+        let file = match paging {
+            Some(p) if p.file == f => p,
+            _ => paging.insert(self.page_file(f)),
+        };
         loop {
-            let Some(file) = paging.as_mut() else {
-                return false;
-            };
             let Some(slot) = file.items.get_mut(*at) else {
                 return false;
             };
             let Some(item) = slot.as_ref() else {
-                if fresh {
-                    // Not reachable: a file read again holds every item.
-                    return false;
-                }
-                fresh = true;
-                *paging = Some(self.page_file(f));
+                // Taken by an earlier page: this one is asked for again.
+                // Read afresh, the file holds every item.
+                *file = self.page_file(f);
                 continue;
             };
             if in_scope(item, scope) {
