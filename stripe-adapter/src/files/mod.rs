@@ -203,12 +203,11 @@ impl StripeFiles {
     fn page_file(&self, f: usize) -> Paging {
         let held = {
             let mut cur = self.current.lock().unwrap_or_else(|p| p.into_inner());
-            match cur.take() {
-                Some((at, items)) if at == f => Some(items),
-                other => {
-                    *cur = other;
-                    None
-                }
+            let holds_f = cur.as_ref().is_some_and(|(at, _)| *at == f);
+            if holds_f {
+                cur.take().map(|(_, items)| items)
+            } else {
+                None
             }
         };
         let items = held.unwrap_or_else(|| self.load(f));
@@ -843,12 +842,13 @@ mod tests {
         assert_eq!(payout_in_url("/v1/balance_transactions"), None);
     }
 
-    /// Customers `from..from + 10` created at 1000 + 10 * their number.
-    fn customers(from: usize) -> String {
-        let data: Vec<Value> = (from..from + 10)
+    /// One list page of the customers numbered `numbers`, each created at
+    /// 1000 + `step` * its number.
+    fn customer_list(numbers: std::ops::Range<usize>, step: i64) -> String {
+        let data: Vec<Value> = numbers
             .map(|c| {
                 serde_json::json!({"id": format!("cus_{c:03}"), "object": "customer",
-                    "created": 1_000 + 10 * c as i64, "livemode": false})
+                    "created": 1_000 + step * c as i64, "livemode": false})
             })
             .collect();
         serde_json::json!({"object": "list", "has_more": false, "data": data}).to_string()
@@ -868,22 +868,11 @@ mod tests {
         (ids, page.total_hint)
     }
 
-    /// Customers `from..from + n`, as one list page.
-    fn many_customers(from: usize, n: usize) -> String {
-        let data: Vec<Value> = (from..from + n)
-            .map(|c| {
-                serde_json::json!({"id": format!("cus_{c:04}"), "object": "customer",
-                    "created": 1_000 + c as i64, "livemode": false})
-            })
-            .collect();
-        serde_json::json!({"object": "list", "has_more": false, "data": data}).to_string()
-    }
-
     #[tokio::test]
     async fn pages_take_their_items_and_a_page_asked_again_reads_its_file_again() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("a.json"), many_customers(0, 450)).unwrap();
-        fs::write(dir.path().join("b.json"), many_customers(450, 30)).unwrap();
+        fs::write(dir.path().join("a.json"), customer_list(0..450, 1)).unwrap();
+        fs::write(dir.path().join("b.json"), customer_list(450..480, 1)).unwrap();
         let src = StripeFiles::new(dir.path()).unwrap();
         let reads = || src.reads.load(std::sync::atomic::Ordering::Relaxed);
         let scope = FetchScope::default();
@@ -908,7 +897,7 @@ mod tests {
                 SourceItem::Failed(_) => None,
             })
             .collect();
-        let want: Vec<String> = (0..480).map(|c| format!("cus_{c:04}")).collect();
+        let want: Vec<String> = (0..480).map(|c| format!("cus_{c:03}")).collect();
         assert_eq!(ids, want, "every item once, in order");
         // Each page again, twice in a row: its items were moved out by then
         // (the second time at the latest), so its file is read again, and
@@ -926,8 +915,8 @@ mod tests {
     #[tokio::test]
     async fn a_created_range_reads_only_the_files_holding_it_once_they_were_read() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("a.json"), customers(0)).unwrap();
-        fs::write(dir.path().join("b.json"), customers(500)).unwrap();
+        fs::write(dir.path().join("a.json"), customer_list(0..10, 10)).unwrap();
+        fs::write(dir.path().join("b.json"), customer_list(500..510, 10)).unwrap();
         let src = StripeFiles::new(dir.path()).unwrap();
         let reads = || src.reads.load(std::sync::atomic::Ordering::Relaxed);
         let range = |gte: i64, lte: i64| FetchScope {
