@@ -547,6 +547,22 @@ fn payments_merged_from_invoice_payments_resolve_their_keys_once_per_page() {
     }
 }
 
+/// Imports the export in `dir` page by page into books that count the
+/// records commits delete; the books, the files and those counts.
+fn import_files_counting_deletes(dir: &std::path::Path) -> (Books, StripeFiles, Calls) {
+    let deleted: Calls = Arc::default();
+    let books = Books::with_store(Box::new(Counting {
+        inner: Box::new(MemoryStore::new()),
+        calls: Calls::default(),
+        deleted: deleted.clone(),
+    }))
+    .with_commit_batch(CommitBatch::every_page());
+    let files = StripeFiles::new(dir).unwrap().account(ACCT);
+    let imported = run(books.import(&files, &ImportPlan::default(), None)).expect("import");
+    assert_eq!(imported.totals.failed, 0, "{:?}", imported.failures);
+    (books, files, deleted)
+}
+
 /// A Stripe export lists each kind in its own files, every paid invoice's
 /// invoice payment and charge in files after the invoices. `StripeFiles`
 /// pages the payments first, so each paid invoice finds its real payment when
@@ -557,16 +573,7 @@ fn payments_merged_from_invoice_payments_resolve_their_keys_once_per_page() {
 fn a_files_export_allocates_paid_invoices_without_implied_payments_made_and_removed() {
     let data = tempfile::tempdir().unwrap();
     export::write_export(data.path(), 300);
-    let deleted: Calls = Arc::default();
-    let books = Books::with_store(Box::new(Counting {
-        inner: Box::new(MemoryStore::new()),
-        calls: Calls::default(),
-        deleted: deleted.clone(),
-    }))
-    .with_commit_batch(CommitBatch::every_page());
-    let files = StripeFiles::new(data.path()).unwrap().account(ACCT);
-    let imported = run(books.import(&files, &ImportPlan::default(), None)).expect("import");
-    assert_eq!(imported.totals.failed, 0, "{:?}", imported.failures);
+    let (books, files, deleted) = import_files_counting_deletes(data.path());
     assert_eq!(books.allocations().unwrap().len(), 150);
     assert_eq!(deleted.lock().unwrap().clone(), BTreeMap::new());
     // The same records, invoices before payments: the same books.
@@ -586,5 +593,38 @@ fn a_files_export_allocates_paid_invoices_without_implied_payments_made_and_remo
         &fingerprint(&invoices_first),
         &fingerprint(&books),
         "invoices first",
+    );
+}
+
+/// Saved one list page per file, the same export's payments and invoices
+/// are paged interleaved by time (each invoices file after the payments
+/// files that began before its invoices were paid), not kind by kind: still
+/// no implied payment made and removed, and the books of the export saved
+/// one file per kind.
+#[test]
+fn an_export_saved_page_by_page_interleaves_payments_and_invoices_to_the_same_books() {
+    let pages = tempfile::tempdir().unwrap();
+    export::write_export_as(pages.path(), 600, export::Layout::FilePerPage);
+    let (books, files, deleted) = import_files_counting_deletes(pages.path());
+    assert_eq!(books.allocations().unwrap().len(), 300);
+    assert_eq!(deleted.lock().unwrap().clone(), BTreeMap::new());
+    // Interleaved: the first invoice comes before the last charge.
+    let objects: Vec<String> = files
+        .items()
+        .filter_map(|i| match i {
+            SourceItem::Record(r) => r.source().map(|s| s.object.clone()),
+            SourceItem::Failed(_) => None,
+        })
+        .collect();
+    let first_invoice = objects.iter().position(|o| o == "invoice").unwrap();
+    let last_charge = objects.iter().rposition(|o| o == "charge").unwrap();
+    assert!(first_invoice < last_charge, "{first_invoice} {last_charge}");
+    let whole = tempfile::tempdir().unwrap();
+    export::write_export(whole.path(), 600);
+    let (by_kind, _, _) = import_files_counting_deletes(whole.path());
+    assert_same(
+        &fingerprint(&by_kind),
+        &fingerprint(&books),
+        "one file per kind",
     );
 }

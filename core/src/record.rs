@@ -122,7 +122,11 @@ impl ObjectScope {
     /// its real payment replaces when it arrives. Read invoices first, that
     /// was a payment, its aliases and its allocation made and removed again
     /// per paid invoice; read payments first, a paid invoice finds its
-    /// payment when it arrives and is allocated once.
+    /// payment when it arrives and is allocated once. An offline export
+    /// goes further (`StripeFiles`): its payments and invoices files are
+    /// interleaved by time, each invoices file after the payments of its
+    /// invoices, so a payment and its invoice are planned pages apart
+    /// rather than an export apart.
     pub const ALL: [ObjectScope; 10] = [
         ObjectScope::Customers,
         ObjectScope::Products,

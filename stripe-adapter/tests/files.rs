@@ -408,41 +408,64 @@ async fn files_read_ahead_come_once_and_in_order() {
 }
 
 /// The files of an export come customers first, then payments (charges and
-/// invoice payments) before the invoices they pay, whatever the paths sort
-/// as; a checkpoint written before that order restarts from the first item.
+/// invoice payments) and invoices interleaved by time: a payments file at its
+/// first creation, an invoices file at the last time one of its invoices was
+/// created or paid, so the payments of an invoice come before it, and the
+/// next invoices' payments after it, whatever the paths sort as; a checkpoint
+/// written in an earlier order restarts from the first item.
 #[tokio::test]
-async fn payments_are_paged_before_invoices_and_old_checkpoints_restart() {
+async fn payments_and_invoices_interleave_by_time_and_old_checkpoints_restart() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let list = |url: &str, data: Vec<serde_json::Value>| {
         json!({"object": "list", "url": url, "data": data}).to_string()
     };
-    write(
-        d,
-        "a_invoices.json",
-        &list(
-            "/v1/invoices",
-            vec![
-                json!({"id": "in_1", "object": "invoice", "customer": "cus_1",
-                        "currency": "usd", "total": 500, "amount_paid": 500, "status": "paid",
-                        "created": 1_700_000_000}),
-            ],
-        ),
-    );
-    write(
-        d,
-        "b_invoice_payments.json",
-        &list(
-            "/v1/invoice_payments",
-            vec![
-                json!({"id": "inpay_1", "object": "invoice_payment", "invoice": "in_1",
-                        "amount_paid": 500, "amount_requested": 500, "currency": "usd",
-                        "status": "paid", "is_default": true, "created": 1_700_000_100,
-                        "payment": {"type": "charge", "charge": "ch_00001"}}),
-            ],
-        ),
-    );
-    write(d, "c_charges.json", &list("/v1/charges", vec![charge(1)]));
+    // Invoice n is created at `t(n)` and paid 100 s later by its invoice
+    // payment and its charge.
+    let t = |n: i64| 1_700_000_000 + n * 100_000;
+    for n in [1, 2, 3] {
+        let invoice = json!({"id": format!("in_{n}"), "object": "invoice", "customer": "cus_1",
+                "currency": "usd", "total": 500, "amount_paid": 500, "status": "paid",
+                "created": t(n), "status_transitions": {"paid_at": t(n) + 100}});
+        if n != 2 {
+            write(
+                d,
+                &format!("a_invoices_{n}.json"),
+                &list("/v1/invoices", vec![invoice]),
+            );
+        } else {
+            // An event: the skim declines the file, the first pass reads it in
+            // full and places it by its record's times.
+            let event = json!({"id": "evt_2", "object": "event", "type": "invoice.paid",
+                    "created": t(n) + 100, "data": {"object": invoice}});
+            write(d, "a_invoices_2.json", &event.to_string());
+        }
+        write(
+            d,
+            &format!("b_invoice_payments_{n}.json"),
+            &list(
+                "/v1/invoice_payments",
+                vec![
+                    json!({"id": format!("inpay_{n}"), "object": "invoice_payment",
+                        "invoice": format!("in_{n}"), "amount_paid": 500, "amount_requested": 500,
+                        "currency": "usd", "status": "paid", "is_default": true,
+                        "created": t(n) + 100,
+                        "payment": {"type": "charge", "charge": format!("ch_{n}")}}),
+                ],
+            ),
+        );
+        write(
+            d,
+            &format!("c_charges_{n}.json"),
+            &list(
+                "/v1/charges",
+                vec![
+                    json!({"id": format!("ch_{n}"), "object": "charge", "amount": 500,
+                        "currency": "usd", "status": "succeeded", "created": t(n) + 100}),
+                ],
+            ),
+        );
+    }
     write(
         d,
         "z_customers.json",
@@ -454,22 +477,28 @@ async fn payments_are_paged_before_invoices_and_old_checkpoints_restart() {
     let src = StripeFiles::new(d).unwrap();
     let scope = FetchScope::default();
     let (items, cps) = drain(&src, &scope, None).await;
-    let objects: Vec<String> = items
+    let ids: Vec<String> = items
         .iter()
         .filter_map(|i| match i {
-            SourceItem::Record(r) => r.source().map(|s| s.object.clone()),
+            SourceItem::Record(r) => r.source().map(|s| s.external_id.clone()),
             SourceItem::Failed(f) => panic!("failed {f:?}"),
         })
         .collect();
     assert_eq!(
-        objects,
-        ["customer", "invoice_payment", "charge", "invoice"],
-        "customers, then payments (in path order), then invoices"
+        ids,
+        [
+            "cus_1", "inpay_1", "ch_1", "in_1", "inpay_2", "ch_2", "in_2", "inpay_3", "ch_3",
+            "in_3"
+        ],
+        "customers, then each invoice after its payments (same time: path order)"
     );
-    assert_eq!(cps.last().map(String::as_str), Some("2:4:0"));
-    // A checkpoint of the old order (`<file>:<item>`) reads everything again.
-    let (again, _) = drain(&src, &scope, Some("2:1")).await;
-    assert_eq!(again, items);
-    let (rest, _) = drain(&src, &scope, Some("2:3:0")).await;
+    assert_eq!(cps.last().map(String::as_str), Some("3:10:0"));
+    // Checkpoints of the old orders (`2:<file>:<item>`, `<file>:<item>`)
+    // read everything again.
+    for old in ["2:3:0", "2:1"] {
+        let (again, _) = drain(&src, &scope, Some(old)).await;
+        assert_eq!(again, items, "{old}");
+    }
+    let (rest, _) = drain(&src, &scope, Some("3:3:0")).await;
     assert_eq!(rest, items[3..].to_vec());
 }

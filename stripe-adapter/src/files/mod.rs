@@ -1,7 +1,8 @@
 //! `StripeFiles`: an offline source over a directory of Stripe JSON.
 //!
 //! Reads `.json` and `.jsonl` files recursively, in import order (`ObjectScope::ALL`: customers,
-//! products and subscriptions, then payments before invoices), then path order. A value
+//! products and subscriptions, then payments and invoices interleaved by time (see
+//! `order.rs`), then the rest), then path order. A value
 //! may be a single object, an array, a list page (`{"object":"list","data":[...]}`,
 //! nested lists too) or an event (its `data.object` is mapped as observed at the
 //! event's `created`). Input that is not Stripe JSON (broken JSON, an
@@ -41,6 +42,7 @@ mod checkpoint;
 mod facts;
 #[cfg(test)]
 mod lean_parse_tests;
+mod order;
 mod skim;
 
 use ahead::ReadAhead;
@@ -87,7 +89,8 @@ struct Paging {
 struct Index {
     account: String,
     livemode: bool,
-    /// The files in import order (`ObjectScope::ALL`), then path order.
+    /// The files in import order (`ObjectScope::ALL`, payments and invoices
+    /// interleaved by time: see `order.rs`), then path order.
     files: Vec<FileEntry>,
     /// Balance transactions listed under a payout, by payout id.
     payout_bts: BTreeMap<String, Vec<String>>,
@@ -443,12 +446,12 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
     let mut reader = Reader::new(label);
     let mut livemode = false;
     let mut payout_bts: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut keyed: Vec<(usize, FileEntry)> = Vec::with_capacity(paths.len() + 1);
+    let mut keyed: Vec<(order::Place, FileEntry)> = Vec::with_capacity(paths.len() + 1);
     let count = |items: &[SourceItem]| tally(items.iter().map(kind_of));
     if !errors.is_empty() {
         let kinds = count(&errors);
         keyed.push((
-            0,
+            order::place(None, order::Times::default()),
             FileEntry {
                 path: None,
                 walk_errors: errors,
@@ -460,21 +463,16 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
     // A file the skim declines is read again and mapped, in path order.
     skim::skim_files(paths, |path, skimmed| {
         // Import order (`ObjectScope::ALL`: customers, products,
-        // subscriptions, payments, invoices, ...).
+        // subscriptions, payments and invoices by time, ...): by the first
+        // item's kind and the items' creation times.
         let (key, kinds) = match skimmed {
             Some(s) => {
                 livemode |= s.livemode;
                 for (po, ids) in s.payout_bts {
                     payout_bts.entry(po).or_default().extend(ids);
                 }
-                let key = s
-                    .kinds
-                    .iter()
-                    .flatten()
-                    .next()
-                    .map(|k| k.import_rank())
-                    .unwrap_or(0);
-                (key, tally(s.kinds))
+                let kind = s.kinds.iter().flatten().next().copied();
+                (order::place(kind, s.times), tally(s.kinds))
             }
             None => {
                 let items = reader.read_bytes(&path, fs::read(&path));
@@ -493,14 +491,11 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
                         }
                     }
                 }
-                let key = items
-                    .iter()
-                    .find_map(|i| match i {
-                        SourceItem::Record(r) => Some(r.scope().import_rank()),
-                        SourceItem::Failed(_) => None,
-                    })
-                    .unwrap_or(0);
-                (key, count(&items))
+                let kind = items.iter().find_map(|i| match i {
+                    SourceItem::Record(r) => Some(r.scope()),
+                    SourceItem::Failed(_) => None,
+                });
+                (order::place(kind, times(&items)), count(&items))
             }
         };
         keyed.push((
@@ -516,7 +511,8 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
         ids.sort();
         ids.dedup();
     }
-    // Path order within the same kind (a stable sort keeps it deterministic).
+    // Path order within the same place (a stable sort keeps it
+    // deterministic).
     keyed.sort_by_key(|(k, _)| *k);
     let account = label
         .map(str::to_string)
@@ -529,6 +525,23 @@ fn index(dir: &Path, label: Option<&str>) -> Index {
         payout_bts,
         balances: reader.balances.into_values().collect(),
     }
+}
+
+/// When the records among `items` were created and paid, as the skim's
+/// [`skim::Skimmed::times`] of a file.
+fn times(items: &[SourceItem]) -> order::Times {
+    let mut times = order::Times::default();
+    for item in items {
+        if let SourceItem::Record(r) = item {
+            let created = r.source().and_then(|s| s.created_at);
+            let paid = match r {
+                Record::Invoice(i) => i.paid_at,
+                _ => None,
+            };
+            times.add(created.map(|t| t.timestamp()), paid.map(|t| t.timestamp()));
+        }
+    }
+    times
 }
 
 /// The items of file `f` of the index, read and mapped.

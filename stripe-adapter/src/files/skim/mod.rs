@@ -1,5 +1,6 @@
 //! The first pass's skim: what paging needs of a file (each item's object
-//! kind, livemode, the balance transactions listed under payouts) without
+//! kind, livemode, the balance transactions listed under payouts, when its
+//! items were created and paid) without
 //! building a JSON tree or mapping a record.
 //!
 //! A skim is a hand-written scanner over the file's bytes ([`scan`]) that
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use tieout_core::ObjectScope;
 
+use super::order::Times;
 use walk::Reader;
 
 #[cfg(test)]
@@ -38,6 +40,9 @@ pub(super) struct Skimmed {
     pub livemode: bool,
     /// Balance transactions (ids) listed under a payout, by payout id.
     pub payout_bts: BTreeMap<String, Vec<String>>,
+    /// When its items were created and paid (see [`crate::files`]: the
+    /// import order of payments and invoices).
+    pub times: Times,
 }
 
 /// Skims `bytes` (a `.json` file, or a `.jsonl` one when `lines`); `None`

@@ -61,6 +61,7 @@ fn walk(node: &Node<'_>, list_payout: Option<&str>, out: &mut Skimmed) -> Option
                 object => {
                     out.livemode |= o.livemode;
                     out.kinds.push(kind_of_object(object));
+                    out.times.add(o.created, o.paid_at);
                     if object == "balance_transaction" {
                         let own = o.source.as_deref().filter(|s| s.starts_with("po_"));
                         let payout = own.or(list_payout);
@@ -101,6 +102,10 @@ struct Fields<'a> {
     source: Option<Cow<'a, str>>,
     url: Option<Cow<'a, str>>,
     livemode: bool,
+    /// `created`, when its text is an integer.
+    created: Option<i64>,
+    /// `status_transitions.paid_at`, when its text is an integer.
+    paid_at: Option<i64>,
     error: bool,
     data: Option<Box<Node<'a>>>,
 }
@@ -158,6 +163,8 @@ impl<'de> Visitor<'de> for NodeVisitor {
                 "url" => f.url = map.next_value::<Option<Str<'de>>>()?.map(|s| s.0),
                 "source" => f.source = map.next_value::<IdOf<'de>>()?.0,
                 "livemode" => f.livemode = map.next_value::<Option<bool>>()?.unwrap_or(false),
+                "created" => f.created = map.next_value::<Time>()?.0,
+                "status_transitions" => f.paid_at = map.next_value::<PaidAt>()?.0,
                 "error" => {
                     f.error = true;
                     map.next_value::<IgnoredAny>()?;
@@ -169,6 +176,48 @@ impl<'de> Visitor<'de> for NodeVisitor {
             }
         }
         Ok(Node::Object(Box::new(f)))
+    }
+}
+
+/// A time field: any value, taken as serde_json's `RawValue` takes it, and
+/// kept when its text is an integer.
+struct Time(Option<i64>);
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de serde_json::value::RawValue>::deserialize(d)?;
+        Ok(Time(raw.get().parse().ok()))
+    }
+}
+
+/// `status_transitions`: `null`, or an object whose `paid_at` is a
+/// [`Time`].
+struct PaidAt(Option<i64>);
+
+impl<'de> Deserialize<'de> for PaidAt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PaidAt;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("null or an object")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<PaidAt, E> {
+                Ok(PaidAt(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PaidAt, A::Error> {
+                let mut paid = None;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if key == "paid_at" {
+                        paid = map.next_value::<Time>()?.0;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(PaidAt(paid))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

@@ -138,6 +138,15 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
+    /// Skips one value as [`Scanner::skip_value`] does and gives its text
+    /// (without the whitespace around it), as serde_json's `RawValue` would
+    /// take it.
+    pub(super) fn raw_value(&mut self) -> Scan<&'a [u8]> {
+        let start = self.peek().map(|_| self.pos).ok_or(Invalid)?;
+        self.skip_value()?;
+        Ok(&self.bytes[start..self.pos])
+    }
+
     /// Reads the rest of an object key serde_json parses (its opening quote
     /// consumed), as [`Scanner::string`] does, as bytes: keys are matched,
     /// not kept, so an ASCII key without escapes needs no more than its

@@ -29,6 +29,59 @@ fn a_list_page_gives_its_items_kinds_and_payout_transactions() {
 }
 
 #[test]
+fn the_items_creation_and_payment_times_are_kept() {
+    // Items only: a list's own `created` and a nested object's do not count;
+    // a time that is not an integer is no time; a later duplicate wins.
+    let page = br#"{"object":"list","created":1,"data":[
+          {"object":"charge","id":"ch_2","created":1700000300,"outcome":{"created":5}},
+          {"object":"charge","id":"ch_1","created":1700000100},
+          {"object":"charge","id":"ch_3","created":"soon"},
+          {"object":"charge","id":"ch_4","created":1.5e9},
+          {"object":"charge","id":"ch_5","created":9,"created":1700000200},
+          {"object":"application_fee","id":"fee_1","created":7}
+        ]}"#;
+    let t = same_as_reference(page, false).expect("skimmed").3;
+    assert_eq!(
+        (t.first, t.last),
+        (Some(1_700_000_100), Some(1_700_000_300))
+    );
+    // An invoice's `status_transitions.paid_at` is its payment time: the
+    // last time, not the first.
+    let invoices = br#"[
+          {"object":"invoice","id":"in_1","created":100,
+           "status_transitions":{"finalized_at":101,"paid_at":900,"x":[1,{"y":"z"}]}},
+          {"object":"invoice","id":"in_2","status_transitions":null,"created":200},
+          {"object":"invoice","id":"in_3","created":300,"status_transitions":{"paid_at":null}}
+        ]"#;
+    let t = same_as_reference(invoices, false).expect("skimmed").3;
+    assert_eq!((t.first, t.last), (Some(100), Some(900)));
+    let lines = b"{\"object\":\"invoice\",\"id\":\"in_1\",\"created\":-5}\n{\"object\":\"invoice\",\"id\":\"in_2\",\"created\":12}\n";
+    let t = same_as_reference(lines, true).expect("skimmed").3;
+    assert_eq!((t.first, t.last), (Some(-5), Some(12)));
+    let none = br#"{"object":"customer","id":"cus_1"}"#;
+    assert_eq!(
+        same_as_reference(none, false).expect("skimmed").3,
+        Times::default()
+    );
+    // A time's text must be UTF-8 (as serde_json's `RawValue` requires),
+    // where an ignored field's need not be.
+    let mut bad = br#"{"object":"customer","id":"cus_1","created":"x"}"#.to_vec();
+    let x = bad.iter().position(|b| *b == b'x').unwrap();
+    bad[x] = 0xff;
+    assert!(same_as_reference(&bad, false).is_none());
+    bad[x - 10..x - 3].copy_from_slice(b"ignored");
+    assert!(same_as_reference(&bad, false).is_some());
+    // `status_transitions` is null or an object; anything else is declined.
+    for other in [r#""paid""#, "[1]", "3", "true"] {
+        let item = format!(r#"{{"object":"invoice","id":"in_1","status_transitions":{other}}}"#);
+        assert!(
+            same_as_reference(item.as_bytes(), false).is_none(),
+            "{other}"
+        );
+    }
+}
+
+#[test]
 fn files_are_skimmed_on_threads_and_handed_over_in_path_order() {
     let dir = tempfile::tempdir().unwrap();
     // More files than a chunk, so chunks and shares both split; every
@@ -101,11 +154,12 @@ type Answer = Option<(
     Vec<Option<ObjectScope>>,
     bool,
     BTreeMap<String, Vec<String>>,
+    Times,
 )>;
 
 /// `skimmed` as an [`Answer`].
 fn answer(skimmed: Option<Skimmed>) -> Answer {
-    skimmed.map(|s| (s.kinds, s.livemode, s.payout_bts))
+    skimmed.map(|s| (s.kinds, s.livemode, s.payout_bts, s.times))
 }
 
 /// The scanner's answer on `bytes` (as `.jsonl` when `lines`), after
@@ -501,8 +555,8 @@ mod generated {
     /// A key, sometimes one the skim reads.
     fn key() -> impl Strategy<Value = String> {
         prop_oneof![
-            9 => select(vec!["metadata", "amount", "x", "created", "caf\\u00e9", "\u{e9}"]),
-            1 => select(vec!["object", "id", "type", "source", "url", "livemode", "data", "\\u006fbject"]),
+            9 => select(vec!["metadata", "amount", "x", "created", "paid_at", "caf\\u00e9", "\u{e9}"]),
+            1 => select(vec!["object", "id", "type", "source", "url", "livemode", "data", "status_transitions", "\\u006fbject"]),
         ]
         .prop_map(|k| format!("\"{k}\""))
     }
@@ -543,28 +597,51 @@ mod generated {
             1 => value(),
         ];
         let livemode = prop_oneof![20 => select(vec!["true", "false", "null"]).prop_map(String::from), 1 => scalar()];
+        let created = prop_oneof![
+            20 => (1_000_000_000i64..2_000_000_000).prop_map(|t| t.to_string()),
+            2 => scalar(),
+            1 => value(),
+        ];
+        let transitions = prop_oneof![
+            10 => (created.clone(), value()).prop_map(|(paid, x)| format!(r#"{{"paid_at": {paid}, "finalized_at": {x}}}"#)),
+            5 => Just("null".to_string()),
+            1 => value(),
+        ];
         let extras = prop::collection::vec((key(), value()), 0..4);
-        (object, id, kind, source, livemode, extras, any::<u64>()).prop_map(
-            |(object, id, kind, source, livemode, extras, shuffle)| {
-                let mut members = vec![
-                    ("\"object\"".to_string(), object),
-                    ("\"id\"".to_string(), id),
-                    ("\"type\"".to_string(), kind),
-                    ("\"source\"".to_string(), source),
-                    ("\"livemode\"".to_string(), livemode),
-                ];
-                members.extend(extras);
-                // A cheap shuffle, and sometimes a field left out.
-                let n = members.len();
-                for i in 0..n {
-                    members.swap(i, (shuffle >> (i * 4)) as usize % n);
-                }
-                if shuffle % 5 == 0 {
-                    members.pop();
-                }
-                object_of(members)
-            },
+        (
+            object,
+            id,
+            kind,
+            source,
+            livemode,
+            created,
+            transitions,
+            extras,
+            any::<u64>(),
         )
+            .prop_map(
+                |(object, id, kind, source, livemode, created, transitions, extras, shuffle)| {
+                    let mut members = vec![
+                        ("\"object\"".to_string(), object),
+                        ("\"id\"".to_string(), id),
+                        ("\"type\"".to_string(), kind),
+                        ("\"source\"".to_string(), source),
+                        ("\"livemode\"".to_string(), livemode),
+                        ("\"created\"".to_string(), created),
+                        ("\"status_transitions\"".to_string(), transitions),
+                    ];
+                    members.extend(extras);
+                    // A cheap shuffle, and sometimes a field left out.
+                    let n = members.len();
+                    for i in 0..n {
+                        members.swap(i, (shuffle >> (i * 4)) as usize % n);
+                    }
+                    if shuffle % 5 == 0 {
+                        members.pop();
+                    }
+                    object_of(members)
+                },
+            )
     }
 
     /// [`object`] of owned members.

@@ -11,7 +11,11 @@
 //!   parsed, its numbers converted;
 //! - of a visited object, `object`, `id`, `type` and `url` must be strings
 //!   or `null`, `livemode` a boolean or `null`, `source` a string, `null` or
-//!   an object (whose `id` is read as the others are); later duplicates win;
+//!   an object (whose `id` is read as the others are), `created` is read
+//!   as serde_json's `RawValue` reads a value (ignored, but its text must be
+//!   UTF-8) and kept when that text is an integer, and `status_transitions`
+//!   is `null` or an object (visited) whose `paid_at` is read as `created`
+//!   is; later duplicates win;
 //! - anything else is ignored (checked for syntax only).
 //!
 //! An object's fields may come in any order, so what its `data` would add
@@ -35,11 +39,23 @@ const DEPTH_LIMIT: u32 = 128;
 /// committed (their enclosing objects may still drop them).
 #[derive(Default)]
 struct Found<'a> {
-    /// Each item's kind, and whether it says `livemode: true`.
-    kinds: Vec<(Option<ObjectScope>, bool)>,
+    /// Each item read.
+    kinds: Vec<Item>,
     /// Balance transactions listed under a payout, as (payout, id); the
     /// payout is `None` while it is the enclosing list's (not yet known).
     bts: Vec<(Option<Cow<'a, str>>, Cow<'a, str>)>,
+}
+
+/// What an item adds.
+struct Item {
+    /// Its kind.
+    kind: Option<ObjectScope>,
+    /// Whether it says `livemode: true`.
+    livemode: bool,
+    /// Its `created`, when an integer.
+    created: Option<i64>,
+    /// Its `status_transitions.paid_at`, when an integer.
+    paid: Option<i64>,
 }
 
 /// A point in [`Found`] to drop back to.
@@ -79,9 +95,10 @@ impl<'a> Found<'a> {
     /// Moves everything found into `out`, as one top-level value's walk
     /// (no enclosing list: transactions without a payout are dropped).
     fn commit(&mut self, out: &mut Skimmed) {
-        for (kind, livemode) in self.kinds.drain(..) {
-            out.kinds.push(kind);
-            out.livemode |= livemode;
+        for item in self.kinds.drain(..) {
+            out.kinds.push(item.kind);
+            out.livemode |= item.livemode;
+            out.times.add(item.created, item.paid);
         }
         for (po, id) in self.bts.drain(..) {
             if let Some(po) = po {
@@ -127,6 +144,10 @@ struct Fields<'a> {
     url: Option<Cow<'a, str>>,
     /// `livemode` (`null`: false).
     livemode: bool,
+    /// `created`, when it is an integer.
+    created: Option<i64>,
+    /// `status_transitions.paid_at`, when it is an integer.
+    paid_at: Option<i64>,
     /// Whether it has an `error` key.
     error: bool,
     /// `data`, what it adds being in [`Found`] since the object's mark.
@@ -281,6 +302,8 @@ impl<'a> Reader<'a> {
             b"url" => fields.url = self.opt_str()?,
             b"source" => fields.source = self.id_of()?,
             b"livemode" => fields.livemode = self.opt_bool()?,
+            b"created" => fields.created = self.created()?,
+            b"status_transitions" => fields.paid_at = self.paid_at()?,
             b"error" => {
                 fields.error = true;
                 self.scan.skip_value()?;
@@ -332,9 +355,12 @@ impl<'a> Reader<'a> {
 
     /// Adds an item of a supported type `object`.
     fn item(&mut self, object: &str, fields: Fields<'a>) {
-        self.found
-            .kinds
-            .push((kind_of_object(object), fields.livemode));
+        self.found.kinds.push(Item {
+            kind: kind_of_object(object),
+            livemode: fields.livemode,
+            created: fields.created,
+            paid: fields.paid_at,
+        });
         if object != "balance_transaction" {
             return;
         }
@@ -354,6 +380,37 @@ impl<'a> Reader<'a> {
             Some(b'"') => {
                 self.scan.bump();
                 self.scan.string().map(Some)
+            }
+            Some(b'n') => self.scan.literal(b"null").map(|()| None),
+            _ => Err(Invalid),
+        }
+    }
+
+    /// Reads a `created` time: any value serde_json ignores whose text is
+    /// UTF-8 (as its `RawValue` requires), kept when it is an integer.
+    fn created(&mut self) -> Scan<Option<i64>> {
+        let raw = self.scan.raw_value()?;
+        let text = std::str::from_utf8(raw).map_err(|_| Invalid)?;
+        Ok(text.parse().ok())
+    }
+
+    /// Reads `status_transitions`: `null`, or an object (visited) whose
+    /// `paid_at` is read as [`Reader::created`] reads, the rest ignored.
+    fn paid_at(&mut self) -> Scan<Option<i64>> {
+        match self.scan.peek() {
+            Some(b'{') => {
+                self.enter()?;
+                let mut paid = None;
+                self.members(|r, key| {
+                    if key == b"paid_at" {
+                        paid = r.created()?;
+                        Ok(())
+                    } else {
+                        r.scan.skip_value()
+                    }
+                })?;
+                self.depth -= 1;
+                Ok(paid)
             }
             Some(b'n') => self.scan.literal(b"null").map(|()| None),
             _ => Err(Invalid),
