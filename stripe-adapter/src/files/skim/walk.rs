@@ -398,20 +398,7 @@ impl<'a> Reader<'a> {
     /// `paid_at` is read as [`Reader::created`] reads, the rest ignored.
     fn paid_at(&mut self) -> Scan<Option<i64>> {
         match self.scan.peek() {
-            Some(b'{') => {
-                self.enter()?;
-                let mut paid = None;
-                self.members(|r, key| {
-                    if key == b"paid_at" {
-                        paid = r.created()?;
-                        Ok(())
-                    } else {
-                        r.scan.skip_value()
-                    }
-                })?;
-                self.depth -= 1;
-                Ok(paid)
-            }
+            Some(b'{') => self.one_member(b"paid_at", Self::created),
             Some(b'n') => self.scan.literal(b"null").map(|()| None),
             _ => Err(Invalid),
         }
@@ -431,22 +418,31 @@ impl<'a> Reader<'a> {
     /// (visited) whose `id` is read as [`Reader::opt_str`] does.
     fn id_of(&mut self) -> Scan<Option<Cow<'a, str>>> {
         match self.scan.peek() {
-            Some(b'{') => {
-                self.enter()?;
-                let mut id = None;
-                self.members(|r, key| {
-                    if key == b"id" {
-                        id = r.opt_str()?;
-                        Ok(())
-                    } else {
-                        r.scan.skip_value()
-                    }
-                })?;
-                self.depth -= 1;
-                Ok(id)
-            }
+            Some(b'{') => self.one_member(b"id", Self::opt_str),
             _ => self.opt_str(),
         }
+    }
+
+    /// Reads a visited object (the cursor on it) for its member `name`,
+    /// read by `read` (`None` when absent; a later duplicate wins), the
+    /// other members ignored.
+    fn one_member<T>(
+        &mut self,
+        name: &[u8],
+        read: impl Fn(&mut Self) -> Scan<Option<T>>,
+    ) -> Scan<Option<T>> {
+        self.enter()?;
+        let mut found = None;
+        self.members(|r, key| {
+            if key == name {
+                found = read(r)?;
+                Ok(())
+            } else {
+                r.scan.skip_value()
+            }
+        })?;
+        self.depth -= 1;
+        Ok(found)
     }
 
     /// Whether only whitespace is left (as after a `.jsonl` line's value).
