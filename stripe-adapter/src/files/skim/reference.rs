@@ -61,7 +61,8 @@ fn walk(node: &Node<'_>, list_payout: Option<&str>, out: &mut Skimmed) -> Option
                 object => {
                     out.livemode |= o.livemode;
                     out.kinds.push(kind_of_object(object));
-                    out.times.add(o.created, o.paid_at);
+                    let paid = o.paid_at.filter(|_| object == "invoice");
+                    out.times.add(o.created, paid);
                     if object == "balance_transaction" {
                         let own = o.source.as_deref().filter(|s| s.starts_with("po_"));
                         let payout = own.or(list_payout);

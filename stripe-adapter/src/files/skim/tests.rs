@@ -55,6 +55,14 @@ fn the_items_creation_and_payment_times_are_kept() {
         ]"#;
     let t = same_as_reference(invoices, false).expect("skimmed").3;
     assert_eq!((t.first, t.last), (Some(100), Some(900)));
+    // Other items' `paid_at` (an invoice payment has one) places nothing,
+    // as for records: only an invoice's payment time is read.
+    let payments = br#"[
+          {"object":"invoice_payment","id":"inpay_1","created":100,
+           "status_transitions":{"paid_at":900}}
+        ]"#;
+    let t = same_as_reference(payments, false).expect("skimmed").3;
+    assert_eq!((t.first, t.last), (Some(100), Some(100)));
     let lines = b"{\"object\":\"invoice\",\"id\":\"in_1\",\"created\":-5}\n{\"object\":\"invoice\",\"id\":\"in_2\",\"created\":12}\n";
     let t = same_as_reference(lines, true).expect("skimmed").3;
     assert_eq!((t.first, t.last), (Some(-5), Some(12)));

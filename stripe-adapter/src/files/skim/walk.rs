@@ -54,7 +54,8 @@ struct Item {
     livemode: bool,
     /// Its `created`, when an integer.
     created: Option<i64>,
-    /// Its `status_transitions.paid_at`, when an integer.
+    /// An invoice's `status_transitions.paid_at`, when an integer (`None`
+    /// for other items).
     paid: Option<i64>,
 }
 
@@ -359,7 +360,9 @@ impl<'a> Reader<'a> {
             kind: kind_of_object(object),
             livemode: fields.livemode,
             created: fields.created,
-            paid: fields.paid_at,
+            // Only an invoice's payment time places its file (as the
+            // records path reads it: `Invoice::paid_at`).
+            paid: fields.paid_at.filter(|_| object == "invoice"),
         });
         if object != "balance_transaction" {
             return;
