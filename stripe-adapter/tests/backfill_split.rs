@@ -263,9 +263,14 @@ async fn the_shard_plan_at_the_rate_limit_costs_few_partial_pages() {
         // 203 requests for both shapes, 18-22 partial pages, at most one of
         // them under 10 objects (the young shape took 207-213 requests with a
         // dozen such pages when the density below a shard was taken at its
-        // lower end and upper parts were cut at whole pages).
+        // lower end and upper parts were cut at whole pages). How many
+        // partial pages depends on when answers arrive (which shard a free
+        // slot splits): 19-24 with this test alone, 27 (at 203 requests) in
+        // a full test run on 2 cores. What they cost is the request count,
+        // the bound that matters; the partial pages' bound only catches
+        // shards cut into many small pages.
         assert!(reqs.len() <= 206, "{shape}: {} requests", reqs.len());
-        assert!(partial <= 26, "{shape}: {partial} partial pages");
+        assert!(partial <= 32, "{shape}: {partial} partial pages");
         assert!(tiny <= 3, "{shape}: {tiny} pages under 10 objects");
     }
 }
