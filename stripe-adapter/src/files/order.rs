@@ -34,7 +34,8 @@ use tieout_core::ObjectScope;
 pub(super) struct Times {
     /// The earliest `created` of its items.
     pub first: Option<i64>,
-    /// The latest `created` or `status_transitions.paid_at` of its items.
+    /// The latest `created` of its items, or `status_transitions.paid_at`
+    /// of its invoices.
     pub last: Option<i64>,
 }
 
