@@ -111,12 +111,16 @@ struct FileEntry {
 impl StripeFiles {
     /// Items per page this source returns (the last page of a pass may hold
     /// fewer): what the planner takes in one step (one batched read of what
-    /// the page names, one settling). Review + import of 100k invoices
-    /// through Python, release, alternating runs: 200 took 0.95x the CPU and
-    /// 0.94x the wall time of 500 (6 pairs, median ratios); 2,000 took 1.08x
-    /// and 1.12x of 500, and 100 1.05x and 1.07x of 200 (its peak 30 MiB
-    /// more).
-    pub const PAGE_SIZE: usize = 200;
+    /// the page names, one settling). Review + import through Python,
+    /// release, alternating runs, median ratios: before payments and
+    /// invoices were interleaved by time, 200 took 0.94x the wall time of
+    /// 500 at 100k invoices (6 pairs), 100 1.07x of 200; since, 400 takes
+    /// 0.965x, 0.962x and 0.892x the wall time of 200 at 100k (three sets
+    /// of 8 pairs) and 1.00x at 1M (10 pairs, each 0.75x-1.31x on this
+    /// noisy machine), with a peak of 111 against 127 MiB at 1M: the fixed
+    /// costs of a page (its batched read, its settling, its log rows) come
+    /// half as often.
+    pub const PAGE_SIZE: usize = 400;
 
     /// A source over `dir` (which must be a directory). Nothing is read until first use.
     pub fn new(dir: impl AsRef<Path>) -> Result<Self> {
@@ -884,8 +888,15 @@ mod tests {
     #[tokio::test]
     async fn pages_take_their_items_and_a_page_asked_again_reads_its_file_again() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("a.json"), customer_list(0..450, 1)).unwrap();
-        fs::write(dir.path().join("b.json"), customer_list(450..480, 1)).unwrap();
+        // Two full pages and 50 items in one file, 30 more in another: the
+        // last page takes the end of the first file and all of the second.
+        let p = StripeFiles::PAGE_SIZE;
+        fs::write(dir.path().join("a.json"), customer_list(0..2 * p + 50, 1)).unwrap();
+        fs::write(
+            dir.path().join("b.json"),
+            customer_list(2 * p + 50..2 * p + 80, 1),
+        )
+        .unwrap();
         let src = StripeFiles::new(dir.path()).unwrap();
         let reads = || src.reads.load(std::sync::atomic::Ordering::Relaxed);
         let scope = FetchScope::default();
@@ -900,7 +911,7 @@ mod tests {
             cp = Some(page.checkpoint);
         }
         let sizes: Vec<usize> = pages.iter().map(|(_, items)| items.len()).collect();
-        assert_eq!(sizes, [200, 200, 80]);
+        assert_eq!(sizes, [p, p, 80]);
         assert_eq!(reads(), 2, "one pass reads each file once");
         let ids: Vec<String> = pages
             .iter()
@@ -910,7 +921,7 @@ mod tests {
                 SourceItem::Failed(_) => None,
             })
             .collect();
-        let want: Vec<String> = (0..480).map(|c| format!("cus_{c:03}")).collect();
+        let want: Vec<String> = (0..2 * p + 80).map(|c| format!("cus_{c:03}")).collect();
         assert_eq!(ids, want, "every item once, in order");
         // Each page again, twice in a row: its items were moved out by then
         // (the second time at the latest), so its file is read again, and
